@@ -1,0 +1,49 @@
+import type { AgentResult } from '../model/agent-result.js';
+import type { SprintDefinition, Task } from '../model/sprint.js';
+import type { SprintState } from '../model/state.js';
+
+export type HookPoint =
+  | 'before-sprint'
+  | 'before-step'
+  | 'after-step'
+  | 'before-completion'
+  | 'after-completion';
+
+/** What a hook says. Returning nothing means it passed. */
+export interface HookOutcome {
+  passed: boolean;
+  message?: string;
+  /** A failing blocking hook fails the step (after-step, before-step) or blocks the sprint. Default true. */
+  blocking?: boolean;
+  deferredItems?: string[];
+}
+
+export interface HookContext {
+  sprint: SprintDefinition;
+  state: SprintState;
+  projectDir: string;
+  sprintDir?: string;
+  signal: AbortSignal;
+}
+
+export interface StepHookContext extends HookContext {
+  task: Task;
+  attempt: number;
+}
+
+export interface AfterStepContext extends StepHookContext {
+  /** The agent's result, as amended by earlier after-step hooks. */
+  result: AgentResult;
+}
+
+type Ret = HookOutcome | undefined | void | Promise<HookOutcome | undefined | void>;
+
+/** Code run at fixed points of a sprint. Hooks run in the order given. */
+export interface SprintHook {
+  readonly name: string;
+  beforeSprint?(ctx: HookContext): Ret;
+  beforeStep?(ctx: StepHookContext): Ret;
+  afterStep?(ctx: AfterStepContext): Ret;
+  beforeCompletion?(ctx: HookContext): Ret;
+  afterCompletion?(ctx: HookContext): Ret;
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/** Why an agent run failed. Each kind has one reaction in the runner (see `failureReaction`). */
+export const AGENT_ERROR_KINDS = [
+  'auth',
+  'rate-limit',
+  'overloaded',
+  'usage-limit',
+  'max-turns',
+  'budget',
+  'timeout',
+  'idle',
+  'cancelled',
+  'crash',
+  'invalid-output',
+  'binary-missing',
+  'config',
+  'api-error',
+  'blocked',
+  'failed',
+  'verify',
+  'hook',
+] as const;
+export const AgentErrorKindSchema = z.enum(AGENT_ERROR_KINDS);
+export type AgentErrorKind = z.infer<typeof AgentErrorKindSchema>;
+
+export const AgentErrorSchema = z.object({
+  kind: AgentErrorKindSchema,
+  message: z.string(),
+  /** When the provider named a reset time (usage limits), as an ISO time. */
+  resetAt: z.string().optional(),
+  /** A suggested wait before trying again. */
+  retryAfterMs: z.number().nonnegative().optional(),
+  exitCode: z.number().int().nullable().optional(),
+  signal: z.string().nullable().optional(),
+});
+export type AgentError = z.infer<typeof AgentErrorSchema>;
+
+export const HumanNeededSchema = z.object({
+  reason: z.string(),
+  details: z.string().optional(),
+  options: z.array(z.string()).default([]),
+});
+export type HumanNeeded = z.infer<typeof HumanNeededSchema>;
+
+export const TokenUsageSchema = z.object({
+  input: z.number().nonnegative().default(0),
+  output: z.number().nonnegative().default(0),
+  cacheRead: z.number().nonnegative().default(0),
+  cacheCreation: z.number().nonnegative().default(0),
+});
+export type TokenUsage = z.infer<typeof TokenUsageSchema>;
+
+export const ZERO_TOKENS: TokenUsage = Object.freeze({
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheCreation: 0,
+});
+
+export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input: a.input + b.input,
+    output: a.output + b.output,
+    cacheRead: a.cacheRead + b.cacheRead,
+    cacheCreation: a.cacheCreation + b.cacheCreation,
+  };
+}
+
+export function totalTokens(t: TokenUsage): number {
+  return t.input + t.output + t.cacheRead + t.cacheCreation;
+}
+
+/** What one agent run produced. `success` is the runner's only input for "done". */
+export const AgentResultSchema = z.object({
+  success: z.boolean(),
+  summary: z.string().default(''),
+  /** The agent's full final output, when it differs from the summary. */
+  output: z.string().optional(),
+  deferredItems: z.array(z.string()).default([]),
+  filesChanged: z.array(z.string()).default([]),
+  needsHuman: HumanNeededSchema.optional(),
+  costUsd: z.number().nonnegative().default(0),
+  tokens: TokenUsageSchema.default(ZERO_TOKENS),
+  durationMs: z.number().nonnegative().default(0),
+  sessionId: z.string().optional(),
+  error: AgentErrorSchema.optional(),
+});
+export type AgentResult = z.infer<typeof AgentResultSchema>;
+export type AgentResultInput = z.input<typeof AgentResultSchema>;
+
+/** What the runner does when an attempt fails with a given kind. */
+export type FailureReaction =
+  /** Retry per policy, counting the attempt. */
+  | 'retry'
+  /** Wait (until the reset time when known) and retry without counting an attempt. */
+  | 'retry-later'
+  /** Do not retry: block the task (and the sprint) with the message. */
+  | 'block';
+
+export function failureReaction(kind: AgentErrorKind): FailureReaction {
+  switch (kind) {
+    case 'rate-limit':
+    case 'overloaded':
+    case 'usage-limit':
+      return 'retry-later';
+    case 'auth':
+    case 'binary-missing':
+    case 'config':
+    case 'blocked':
+    case 'budget':
+      return 'block';
+    default:
+      return 'retry';
+  }
+}
+
+/** Builds a failed result with the given error; handy for agents and tests. */
+export function failedResult(
+  kind: AgentErrorKind,
+  message: string,
+  extra: Partial<AgentResult> = {},
+): AgentResult {
+  return AgentResultSchema.parse({
+    success: false,
+    summary: message,
+    ...extra,
+    error: { kind, message, ...(extra.error ?? {}) },
+  });
+}

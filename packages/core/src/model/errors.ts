@@ -1,0 +1,123 @@
+/**
+ * Every error @sprint/core throws on purpose has a stable `code`, a message a
+ * person can act on, and (where it concerns a file) the file and field.
+ * Expected outcomes of a run (blocked, paused, needs-human) are values in a
+ * RunResult, never exceptions.
+ */
+export type SprintErrorCode =
+  | 'INVALID_SPRINT'
+  | 'ILLEGAL_TRANSITION'
+  | 'SPRINT_NOT_FOUND'
+  | 'SPRINT_LOCKED'
+  | 'SPRINT_FINISHED'
+  | 'UNKNOWN_AGENT'
+  | 'INVALID_OPTIONS'
+  | 'SPRINT_EXISTS';
+
+export class SprintError extends Error {
+  readonly code: SprintErrorCode;
+  constructor(code: SprintErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One problem found in sprint data: where it is and how to fix it. */
+export interface Issue {
+  file?: string;
+  /** A path to the field, for example `queue[2].depends-on`. */
+  field?: string;
+  line?: number;
+  message: string;
+  fix?: string;
+}
+
+export function formatIssue(issue: Issue): string {
+  const where = [
+    issue.file ? `${issue.file}${issue.line ? `:${issue.line}` : ''}` : undefined,
+    issue.field,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return `${where ? `${where}: ` : ''}${issue.message}${issue.fix ? ` (fix: ${issue.fix})` : ''}`;
+}
+
+/** Sprint data that cannot be used as written. Nothing was changed on disk. */
+export class InvalidSprintError extends SprintError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[], options?: { cause?: unknown }) {
+    const lines = issues.map((i) => `  - ${formatIssue(i)}`).join('\n');
+    super(
+      'INVALID_SPRINT',
+      `Invalid sprint data (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`,
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+export class IllegalTransitionError extends SprintError {
+  readonly entity: 'sprint' | 'task';
+  readonly from: string;
+  readonly to: string;
+  readonly id: string;
+  constructor(entity: 'sprint' | 'task', id: string, from: string, to: string) {
+    super('ILLEGAL_TRANSITION', `Illegal ${entity} transition for ${id}: ${from} -> ${to}`);
+    this.entity = entity;
+    this.id = id;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+export class SprintNotFoundError extends SprintError {
+  constructor(id: string, where?: string) {
+    super('SPRINT_NOT_FOUND', `Sprint not found: ${id}${where ? ` (looked in ${where})` : ''}`);
+  }
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  runId: string;
+  startedAt: string;
+}
+
+/** Another live runner holds this sprint. */
+export class SprintLockedError extends SprintError {
+  readonly holder: LockHolder | undefined;
+  constructor(id: string, holder?: LockHolder) {
+    super(
+      'SPRINT_LOCKED',
+      holder
+        ? `Sprint ${id} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}). Pause or stop that run first, or wait for it to end.`
+        : `Sprint ${id} is already running in another process.`,
+    );
+    this.holder = holder;
+  }
+}
+
+/** The sprint is completed or cancelled: there is nothing to run. */
+export class SprintFinishedError extends SprintError {
+  readonly status: string;
+  constructor(id: string, status: string) {
+    super(
+      'SPRINT_FINISHED',
+      `Sprint ${id} is already ${status}; there is nothing to run. Add tasks or create a new sprint.`,
+    );
+    this.status = status;
+  }
+}
+
+export class UnknownAgentError extends SprintError {
+  constructor(message: string) {
+    super('UNKNOWN_AGENT', message);
+  }
+}
+
+export class InvalidOptionsError extends SprintError {
+  constructor(message: string) {
+    super('INVALID_OPTIONS', message);
+  }
+}

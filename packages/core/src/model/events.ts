@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import {
+  AgentErrorSchema,
+  AgentResultSchema,
+  HumanNeededSchema,
+  TokenUsageSchema,
+} from './agent-result.js';
+import { TaskSchema } from './sprint.js';
+import { SprintStatusSchema, TaskStatusSchema } from './status.js';
+
+/** What an agent is doing right now, streamed while a task runs. */
+export const AgentActivitySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('init'),
+    sessionId: z.string().optional(),
+    model: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('text'), text: z.string() }),
+  z.object({ kind: z.literal('tool-use'), tool: z.string(), input: z.string() }),
+  z.object({
+    kind: z.literal('tool-result'),
+    tool: z.string().optional(),
+    isError: z.boolean().default(false),
+    output: z.string(),
+  }),
+  z.object({ kind: z.literal('usage'), tokens: TokenUsageSchema, costUsd: z.number().optional() }),
+  z.object({ kind: z.literal('log'), stream: z.enum(['stdout', 'stderr']), line: z.string() }),
+  z.object({ kind: z.literal('retry'), message: z.string() }),
+]);
+export type AgentActivity = z.infer<typeof AgentActivitySchema>;
+
+export const AttemptOutcomeSchema = z.enum([
+  'success',
+  'failed',
+  'needs-human',
+  'interrupted',
+  'rate-limited',
+  'timeout',
+  'cancelled',
+]);
+export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
+
+export const StopReasonSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('completed') }),
+  z.object({ kind: z.literal('paused') }),
+  z.object({ kind: z.literal('stopped') }),
+  z.object({ kind: z.literal('cancelled'), reason: z.string() }),
+  z.object({ kind: z.literal('blocked'), taskId: z.string().optional(), reason: z.string() }),
+  z.object({ kind: z.literal('needs-human'), taskId: z.string() }),
+  z.object({
+    kind: z.literal('limit'),
+    limit: z.enum(['max-iterations', 'max-cost', 'task-timeout']),
+    detail: z.string(),
+  }),
+  z.object({ kind: z.literal('interrupted'), detail: z.string() }),
+]);
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
+const base = {
+  seq: z.number().int().positive(),
+  at: z.string(),
+  sprintId: z.string(),
+};
+
+/**
+ * Every event of a run. Events are appended to the sprint's log in order; the
+ * sprint's state is a fold of them (see `applyEvent`).
+ */
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...base,
+    type: z.literal('run-started'),
+    runId: z.string(),
+    pid: z.number().int(),
+    host: z.string(),
+    resumed: z.boolean(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('sprint-status'),
+    from: SprintStatusSchema,
+    to: SprintStatusSchema,
+    reason: z.string().optional(),
+    stopReason: StopReasonSchema.optional(),
+    humanNeeded: HumanNeededSchema.extend({ taskId: z.string() }).optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('task-started'),
+    taskId: z.string(),
+    attempt: z.number().int().positive(),
+    agent: z.string(),
+    runId: z.string(),
+    host: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('agent-pid'),
+    taskId: z.string(),
+    pid: z.number().int().nullable(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('agent-activity'),
+    taskId: z.string(),
+    activity: AgentActivitySchema,
+  }),
+  z.object({
+    ...base,
+    type: z.literal('task-finished'),
+    taskId: z.string(),
+    attempt: z.number().int().positive(),
+    to: TaskStatusSchema,
+    outcome: AttemptOutcomeSchema,
+    /** Whether this attempt counts against the retry policy. */
+    counted: z.boolean(),
+    result: AgentResultSchema.optional(),
+    error: AgentErrorSchema.optional(),
+    /** Earliest time the task may start again (retry delay, rate-limit reset). */
+    notBefore: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('task-status'),
+    taskId: z.string(),
+    from: TaskStatusSchema,
+    to: TaskStatusSchema,
+    reason: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('deferred-items'),
+    items: z.array(z.string()),
+    source: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('human-answer'),
+    taskId: z.string().optional(),
+    answer: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('hook'),
+    hook: z.string(),
+    point: z.enum([
+      'before-sprint',
+      'before-step',
+      'after-step',
+      'before-completion',
+      'after-completion',
+    ]),
+    taskId: z.string().optional(),
+    passed: z.boolean(),
+    blocking: z.boolean(),
+    message: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('control'),
+    action: z.enum(['pause', 'stop', 'cancel']),
+    reason: z.string().optional(),
+    requestedBy: z.string().optional(),
+  }),
+  z.object({ ...base, type: z.literal('limit-reached'), limit: z.string(), detail: z.string() }),
+  z.object({ ...base, type: z.literal('tasks-added'), tasks: z.array(TaskSchema) }),
+  z.object({
+    ...base,
+    type: z.literal('run-ended'),
+    runId: z.string(),
+    status: SprintStatusSchema,
+    stopReason: StopReasonSchema,
+    iterations: z.number().int().nonnegative(),
+    costUsd: z.number().nonnegative(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('log'),
+    level: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+    taskId: z.string().optional(),
+  }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;
+export type RunEventType = RunEvent['type'];
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event before the store numbers and stamps it. */
+export type NewRunEvent = DistributiveOmit<RunEvent, 'seq' | 'at' | 'sprintId'> & { at?: string };

@@ -1,0 +1,293 @@
+import { z } from 'zod';
+import {
+  AgentErrorSchema,
+  addTokens,
+  HumanNeededSchema,
+  TokenUsageSchema,
+  ZERO_TOKENS,
+} from './agent-result.js';
+import { IllegalTransitionError } from './errors.js';
+import { AttemptOutcomeSchema, type RunEvent, StopReasonSchema } from './events.js';
+import { priorityRank, type SprintDefinition, type Task } from './sprint.js';
+import {
+  SprintStatusSchema,
+  type TaskStatus,
+  TaskStatusSchema,
+  transitionSprint,
+  transitionTask,
+} from './status.js';
+
+export const AttemptSchema = z.object({
+  n: z.number().int().positive(),
+  agent: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  host: z.string().optional(),
+  pid: z.number().int().nullable().optional(),
+  outcome: AttemptOutcomeSchema.optional(),
+  counted: z.boolean().optional(),
+  error: AgentErrorSchema.optional(),
+  sessionId: z.string().optional(),
+  costUsd: z.number().nonnegative().optional(),
+  durationMs: z.number().nonnegative().optional(),
+});
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const TaskStateSchema = z.object({
+  status: TaskStatusSchema,
+  attempts: z.array(AttemptSchema).default([]),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  summary: z.string().optional(),
+  reason: z.string().optional(),
+  blockedAt: z.string().optional(),
+  notBefore: z.string().optional(),
+  filesChanged: z.array(z.string()).optional(),
+  costUsd: z.number().nonnegative().default(0),
+  tokens: TokenUsageSchema.default(ZERO_TOKENS),
+  durationMs: z.number().nonnegative().default(0),
+});
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+export const SprintStateSchema = z.object({
+  status: SprintStatusSchema,
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  tasks: z.record(z.string(), TaskStateSchema),
+  deferredItems: z.array(z.string()).default([]),
+  humanNeeded: HumanNeededSchema.extend({ taskId: z.string() }).optional(),
+  humanAnswer: z.object({ taskId: z.string().optional(), answer: z.string() }).optional(),
+  reason: z.string().optional(),
+  stopReason: StopReasonSchema.optional(),
+  iterations: z.number().int().nonnegative().default(0),
+  costUsd: z.number().nonnegative().default(0),
+  tokens: TokenUsageSchema.default(ZERO_TOKENS),
+  /** The last event folded into this state. */
+  lastSeq: z.number().int().nonnegative().default(0),
+});
+export type SprintState = z.infer<typeof SprintStateSchema>;
+
+export function initialTaskState(status: TaskStatus = 'pending'): TaskState {
+  return { status, attempts: [], costUsd: 0, tokens: { ...ZERO_TOKENS }, durationMs: 0 };
+}
+
+export function initialState(definition: Pick<SprintDefinition, 'tasks'>): SprintState {
+  const tasks: Record<string, TaskState> = {};
+  for (const t of definition.tasks) tasks[t.id] = initialTaskState();
+  return {
+    status: 'not-started',
+    tasks,
+    deferredItems: [],
+    iterations: 0,
+    costUsd: 0,
+    tokens: { ...ZERO_TOKENS },
+    lastSeq: 0,
+  };
+}
+
+function taskOf(state: SprintState, taskId: string): TaskState {
+  const t = state.tasks[taskId];
+  if (!t) throw new IllegalTransitionError('task', taskId, 'unknown', 'any');
+  return t;
+}
+
+/** Appends items not already present, keeping first-seen order. */
+export function mergeUnique(into: readonly string[], items: readonly string[]): string[] {
+  const seen = new Set(into.map((s) => s.trim()));
+  const out = [...into];
+  for (const raw of items) {
+    const item = raw.trim();
+    if (item && !seen.has(item)) {
+      seen.add(item);
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/**
+ * Folds one event into the sprint state: the single, pure place where state
+ * changes. Illegal status changes throw `IllegalTransitionError` and leave
+ * `state` untouched (the returned object is new).
+ */
+export function applyEvent(state: SprintState, event: RunEvent): SprintState {
+  const next: SprintState = { ...state, lastSeq: event.seq, updatedAt: event.at };
+  switch (event.type) {
+    case 'sprint-status': {
+      next.status = transitionSprint(event.sprintId, state.status, event.to);
+      if (event.to === 'in-progress') {
+        next.startedAt ??= event.at;
+        next.humanNeeded = undefined;
+        next.reason = undefined;
+        next.stopReason = undefined;
+      } else {
+        next.stopReason = event.stopReason;
+        next.reason = event.reason;
+      }
+      if (event.to === 'needs-human') next.humanNeeded = event.humanNeeded;
+      if (event.to === 'completed' || event.to === 'cancelled') next.completedAt = event.at;
+      return next;
+    }
+    case 'task-started': {
+      const t = taskOf(state, event.taskId);
+      const status = transitionTask(event.taskId, t.status, 'running');
+      next.tasks = {
+        ...state.tasks,
+        [event.taskId]: {
+          ...t,
+          status,
+          startedAt: t.startedAt ?? event.at,
+          notBefore: undefined,
+          attempts: [
+            ...t.attempts,
+            { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
+          ],
+        },
+      };
+      next.iterations = state.iterations + 1;
+      return next;
+    }
+    case 'agent-pid': {
+      const t = taskOf(state, event.taskId);
+      const attempts = t.attempts.slice();
+      const last = attempts.at(-1);
+      if (last && !last.endedAt) attempts[attempts.length - 1] = { ...last, pid: event.pid };
+      next.tasks = { ...state.tasks, [event.taskId]: { ...t, attempts } };
+      return next;
+    }
+    case 'task-finished': {
+      const t = taskOf(state, event.taskId);
+      const status = transitionTask(event.taskId, t.status, event.to);
+      const r = event.result;
+      const attempts = t.attempts.slice();
+      const idx = attempts.findIndex((a) => a.n === event.attempt);
+      if (idx >= 0) {
+        const a = attempts[idx]!;
+        attempts[idx] = {
+          ...a,
+          endedAt: event.at,
+          outcome: event.outcome,
+          counted: event.counted,
+          error: event.error ?? r?.error,
+          sessionId: r?.sessionId,
+          costUsd: r?.costUsd,
+          durationMs: r?.durationMs,
+          pid: undefined,
+        };
+      }
+      const costUsd = r?.costUsd ?? 0;
+      const tokens = r?.tokens ?? ZERO_TOKENS;
+      next.tasks = {
+        ...state.tasks,
+        [event.taskId]: {
+          ...t,
+          status,
+          attempts,
+          summary: r?.summary || t.summary,
+          filesChanged: r?.filesChanged.length ? r.filesChanged : t.filesChanged,
+          completedAt: status === 'done' ? event.at : t.completedAt,
+          reason:
+            status === 'done' ? undefined : (event.error?.message ?? r?.error?.message ?? t.reason),
+          blockedAt: status === 'blocked' ? event.at : undefined,
+          notBefore: event.notBefore,
+          costUsd: t.costUsd + costUsd,
+          tokens: addTokens(t.tokens, tokens),
+          durationMs: t.durationMs + (r?.durationMs ?? 0),
+        },
+      };
+      next.costUsd = state.costUsd + costUsd;
+      next.tokens = addTokens(state.tokens, tokens);
+      if (
+        status === 'done' &&
+        state.humanAnswer &&
+        (!state.humanAnswer.taskId || state.humanAnswer.taskId === event.taskId)
+      ) {
+        next.humanAnswer = undefined;
+      }
+      return next;
+    }
+    case 'task-status': {
+      const t = taskOf(state, event.taskId);
+      const status = transitionTask(event.taskId, t.status, event.to);
+      next.tasks = {
+        ...state.tasks,
+        [event.taskId]: {
+          ...t,
+          status,
+          reason: status === 'pending' ? undefined : (event.reason ?? t.reason),
+          blockedAt: status === 'blocked' ? event.at : undefined,
+          notBefore: status === 'pending' ? t.notBefore : undefined,
+        },
+      };
+      return next;
+    }
+    case 'deferred-items':
+      next.deferredItems = mergeUnique(state.deferredItems, event.items);
+      return next;
+    case 'human-answer':
+      next.humanAnswer = { taskId: event.taskId, answer: event.answer };
+      return next;
+    case 'tasks-added': {
+      const tasks = { ...state.tasks };
+      for (const task of event.tasks) tasks[task.id] ??= initialTaskState();
+      next.tasks = tasks;
+      return next;
+    }
+    default:
+      return next;
+  }
+}
+
+/** Counts of tasks by status, for progress and status displays. */
+export interface TaskCounts {
+  total: number;
+  done: number;
+  pending: number;
+  running: number;
+  failed: number;
+  blocked: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export function countTasks(state: SprintState): TaskCounts {
+  const counts: TaskCounts = {
+    total: 0,
+    done: 0,
+    pending: 0,
+    running: 0,
+    failed: 0,
+    blocked: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
+  for (const t of Object.values(state.tasks)) {
+    counts.total++;
+    counts[t.status]++;
+  }
+  return counts;
+}
+
+/** Tasks whose dependencies are done and that may start now, in run order. */
+export function readyTasks(
+  definition: Pick<SprintDefinition, 'tasks'>,
+  state: SprintState,
+  now: number = Date.now(),
+): Task[] {
+  const ready: { task: Task; index: number }[] = [];
+  definition.tasks.forEach((task, index) => {
+    const ts = state.tasks[task.id];
+    if (!ts || (ts.status !== 'pending' && ts.status !== 'failed')) return;
+    if (ts.notBefore && Date.parse(ts.notBefore) > now) return;
+    for (const dep of task.dependsOn) {
+      const ds = state.tasks[dep]?.status;
+      if (ds !== 'done' && ds !== 'skipped') return;
+    }
+    ready.push({ task, index });
+  });
+  ready.sort(
+    (a, b) => priorityRank(a.task.priority) - priorityRank(b.task.priority) || a.index - b.index,
+  );
+  return ready.map((r) => r.task);
+}
