@@ -117,3 +117,5 @@ export type {
   SprintStore,
   SprintSummary,
 } from './stores/sprint-store.js';
+export { formatDuration, parseDuration } from './model/duration.js';
+export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';

@@ -1,0 +1,100 @@
+import type { Issue } from './errors.js';
+import { TASK_TYPE_FIELDS, type Task } from './sprint.js';
+
+/** A problem with one task, located by its index in the sprint's task list. */
+export interface TaskIssue extends Issue {
+  index: number;
+  taskId: string;
+}
+
+/**
+ * The checks every store runs on a sprint's tasks before anything runs:
+ * duplicate ids, dependencies on missing tasks, dependency cycles, and the
+ * required fields of the four original task types. Returns every problem at
+ * once; an empty list means the tasks are runnable.
+ */
+export function validateTasks(tasks: readonly Task[]): TaskIssue[] {
+  const issues: TaskIssue[] = [];
+  const firstIndex = new Map<string, number>();
+  tasks.forEach((task, index) => {
+    const seen = firstIndex.get(task.id);
+    if (seen !== undefined) {
+      issues.push({
+        index,
+        taskId: task.id,
+        field: 'id',
+        message: `duplicate task id "${task.id}" (first used by task ${seen + 1})`,
+        fix: 'give each task its own id',
+      });
+    } else firstIndex.set(task.id, index);
+  });
+  tasks.forEach((task, index) => {
+    for (const dep of task.dependsOn) {
+      if (dep === task.id) {
+        issues.push({
+          index,
+          taskId: task.id,
+          field: 'depends-on',
+          message: `task "${task.id}" depends on itself`,
+          fix: 'remove it from its own depends-on',
+        });
+      } else if (!firstIndex.has(dep)) {
+        issues.push({
+          index,
+          taskId: task.id,
+          field: 'depends-on',
+          message: `task "${task.id}" depends on "${dep}", which is not a task of this sprint`,
+          fix: `add a task "${dep}" or remove it from depends-on`,
+        });
+      }
+    }
+    const spec = TASK_TYPE_FIELDS[task.type];
+    if (spec) {
+      for (const field of spec.required) {
+        const v = task.fields[field];
+        if (v === undefined || v === null || v === '') {
+          issues.push({
+            index,
+            taskId: task.id,
+            field,
+            message: `task "${task.id}" of type ${task.type} has no "${field}"`,
+            fix: `add "${field}" (required for ${task.type}: ${spec.required.join(', ')})`,
+          });
+        }
+      }
+    }
+  });
+  for (const cycle of findCycles(tasks)) {
+    const first = cycle[0]!;
+    issues.push({
+      index: firstIndex.get(first) ?? 0,
+      taskId: first,
+      field: 'depends-on',
+      message: `dependency cycle: ${[...cycle, first].join(' -> ')}`,
+      fix: 'remove one of these depends-on entries',
+    });
+  }
+  return issues;
+}
+
+/** Each dependency cycle once, as the list of task ids on it. */
+export function findCycles(tasks: readonly Task[]): string[][] {
+  const deps = new Map(tasks.map((t) => [t.id, t.dependsOn.filter((d) => d !== t.id)]));
+  const state = new Map<string, 1 | 2>();
+  const cycles: string[][] = [];
+  const stack: string[] = [];
+  const visit = (id: string): void => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const dep of deps.get(id) ?? []) {
+      if (!deps.has(dep)) continue;
+      const s = state.get(dep);
+      if (s === 1) cycles.push(stack.slice(stack.indexOf(dep)));
+      else if (s === undefined) visit(dep);
+    }
+    stack.pop();
+    state.set(id, 2);
+  };
+  for (const t of tasks) if (!state.has(t.id)) visit(t.id);
+  return cycles;
+}
