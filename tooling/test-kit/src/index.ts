@@ -1,0 +1,9 @@
+export { type ClaudeTestEnvOptions, claudeTestEnv, findClaudeBin } from './claude-env.js';
+export {
+  type FakeAnthropic,
+  type FakeReply,
+  type FakeRequest,
+  type FakeScript,
+  type FakeUsage,
+  startFakeAnthropic,
+} from './fake-anthropic.js';
