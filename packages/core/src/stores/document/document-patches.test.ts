@@ -183,6 +183,8 @@ describe('setFrontMatter', () => {
   it('quotes a value YAML would misread', () => {
     const patched = setFrontMatter('---\nstatus: todo\n---\n', { status: '123' });
     expect(patched).toBe('---\nstatus: "123"\n---\n');
+    const twoLines = setFrontMatter('---\nstatus: todo\n---\n', { status: 'a\nb' });
+    expect(twoLines).toBe('---\nstatus: "a\\nb"\n---\n');
   });
 
   it('rejects a document without front matter and a hours that is no number', () => {
@@ -223,6 +225,9 @@ describe('appendDeferredItems', () => {
     );
     expect(appendDeferredItems('# x', ['a'])).toBe('# x\n\n## Deferred Items\n\n- a\n');
     expect(appendDeferredItems('# x\n', [])).toBe('# x\n');
+    expect(appendDeferredItems('# x\n', ['- already a bullet'])).toBe(
+      '# x\n\n## Deferred Items\n\n- already a bullet\n',
+    );
   });
 
   it('keeps CRLF line endings and ends a last line that had none', () => {

@@ -139,7 +139,8 @@ function formatValue(key: string, value: string | number | null, quoted: boolean
     }
     return String(Math.round(value * 100) / 100);
   }
-  if (quoted) return JSON.stringify(value);
+  // A double-quoted JSON string is valid YAML on one line, whatever it holds.
+  if (quoted || /[\r\n]/.test(value)) return JSON.stringify(value);
   // stringify quotes only what YAML would misread (a number-like string, a `: `).
   return stringify(value, { lineWidth: 0 }).trimEnd();
 }
@@ -164,7 +165,10 @@ export function appendDeferredItems(text: string, items: string[]): string {
   const present = new Set(deferredItemsOf(body).map(normalizeItem));
   const fresh: string[] = [];
   for (const item of items) {
-    const line = item.replace(/\s*\r?\n\s*/g, ' ').trim();
+    const line = item
+      .replace(/\s*\r?\n\s*/g, ' ')
+      .trim()
+      .replace(/^[-*+][ \t]+/, '');
     if (line === '' || present.has(normalizeItem(line))) continue;
     present.add(normalizeItem(line));
     fresh.push(line);

@@ -52,7 +52,7 @@ export function phaseType(phaseName: string): string {
 const TASKS_TITLE = /^tasks$/i;
 const PHASE_HEADING = /^phase\s+(\d+)\b\s*(?:[:.\u2013\u2014-]\s*)?(.*)$/i;
 const CHECKBOX = /^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[)([ xX])\][ \t]+(\S.*)$/;
-const TRAILING_COMMENT = /[ \t]*<!--(.*?)-->[ \t]*$/;
+const TRAILING_COMMENT = /[ \t]*<!--((?:(?!-->).)*)-->[ \t]*$/;
 const META_KEY = /^[A-Za-z][\w-]*[ \t]*:(?:\s|$)/;
 const META_SPLIT = /;\s*(?=[A-Za-z][\w-]*[ \t]*:(?:\s|$))/;
 

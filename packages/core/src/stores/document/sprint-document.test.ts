@@ -165,6 +165,7 @@ describe('parseSprintDocument', () => {
         '- [ ] Write tests <!-- type: test; id: write-tests; verify: pnpm build; pnpm test; depends-on: build -->',
         '- [ ] Ship <!-- depends-on: build, write-tests; owner: sam -->',
         '- [ ] Note only <!-- ask Sam first -->',
+        '- [ ] Keep <!-- inline --> text <!-- id: keep -->',
       ].join('\n'),
     );
     const steps = parseSprintDocument(text, FILE).steps;
@@ -183,6 +184,7 @@ describe('parseSprintDocument', () => {
     });
     expect(steps[3]).toMatchObject({ id: 'p1-note-only', text: 'Note only' });
     expect(steps[3]!.metadata).toBeUndefined();
+    expect(steps[4]).toMatchObject({ id: 'keep', text: 'Keep <!-- inline --> text' });
   });
 
   it('numbers repeated texts in order and never takes an explicit id', () => {
@@ -260,6 +262,11 @@ describe('parseSprintDocument errors', () => {
       field: 'front matter',
     });
     expect(issue.fix).toContain('---');
+  });
+
+  it('says to remove blank lines before the front matter', () => {
+    const issue = expectOne(`\n\n${doc(steps)}`, { line: 1, field: 'front matter' });
+    expect(issue.fix).toBe('remove the blank lines before the "---" on line 3');
   });
 
   it('rejects front matter that is never closed', () => {

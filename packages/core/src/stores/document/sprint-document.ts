@@ -96,12 +96,16 @@ function readFrontMatter(
 ): Record<string, unknown> {
   const place = locateFrontMatter(lines);
   if (place === undefined) {
+    const late = lines.findIndex((line) => line.text.trim() !== '');
+    const blankFirst = late > 0 && lines[late]!.text.trim() === '---';
     issues.push({
       file,
       line: 1,
       field: 'front matter',
       message: 'the document does not start with YAML front matter',
-      fix: FRONT_MATTER_FIX,
+      fix: blankFirst
+        ? `remove the blank lines before the "---" on line ${late + 1}`
+        : FRONT_MATTER_FIX,
     });
     return {};
   }
