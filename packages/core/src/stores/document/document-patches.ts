@@ -123,10 +123,10 @@ export function setFrontMatter(text: string, values: FrontMatterValues): string 
     patched = patched.slice(0, edit.from) + edit.value + patched.slice(edit.to);
   }
   if (missing.length > 0) {
+    // Every front matter line ends with a break (the closing line follows), so
+    // new lines go at the end of `source`, just before the closing `---`.
     const eol = detectEol(text);
-    // The line before the closing `---` may be the opening one (empty front matter).
-    const needsBreak = patched !== '' && !patched.endsWith('\n');
-    patched += (needsBreak ? eol : '') + missing.map((line) => line + eol).join('');
+    patched += missing.map((line) => line + eol).join('');
   }
   return text.slice(0, place.sourceStart) + patched + text.slice(place.sourceStart + source.length);
 }
