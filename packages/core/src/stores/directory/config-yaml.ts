@@ -1,0 +1,187 @@
+import { formatDuration, parseDuration } from '../../model/duration.js';
+import { InvalidSprintError, type Issue } from '../../model/errors.js';
+import type { RetryPolicy, SprintConfig } from '../../model/sprint.js';
+import {
+  checkKeys,
+  describe,
+  FieldCursor,
+  isRecord,
+  readBoolean,
+  readDuration,
+  readMap,
+  readNumber,
+  readString,
+} from './field-cursor.js';
+import type { SourceRef } from './task-yaml.js';
+
+/** SPRINT.yaml `config` keys: the original plugin's five, then this project's. */
+export const CONFIG_KEYS = [
+  'max-tasks',
+  'time-box',
+  'auto-commit',
+  'context-cache',
+  'parallel',
+  'max-iterations',
+  'max-cost-usd',
+  'task-timeout',
+  'concurrency',
+  'retry',
+  'agent',
+  'agents',
+  'claude',
+  'project-dir',
+] as const;
+
+const RETRY_KEYS = ['max-attempts', 'delay', 'backoff'] as const;
+
+/** What `sprint init` writes: the original plugin's defaults. */
+export const DEFAULT_SPRINT_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  'max-tasks': 10,
+  'time-box': '4h',
+  'auto-commit': true,
+  'context-cache': true,
+  parallel: false,
+});
+
+/** Reads a `config` map, reporting every problem at `c`. */
+export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
+  const config: SprintConfig = { autoCommit: true, agents: {} };
+  const map = readMap(raw, c);
+  if (!map) return config;
+  checkKeys(map, c, CONFIG_KEYS, { strict: true, what: 'config key' });
+
+  const maxTasks = readNumber(map['max-tasks'], c.at('max-tasks'), {
+    integer: true,
+    positive: true,
+    example: '10',
+  });
+  if (maxTasks !== undefined) config.maxTasks = maxTasks;
+  const timeBox = map['time-box'];
+  if (timeBox !== undefined && timeBox !== null) {
+    if (typeof timeBox === 'string' && parseDuration(timeBox) !== undefined)
+      config.timeBox = timeBox;
+    else {
+      c.at('time-box').issue(
+        `expected a duration such as 4h, found ${describe(timeBox)}`,
+        'write time-box as a duration such as 4h or 90m',
+      );
+    }
+  }
+  const autoCommit = readBoolean(map['auto-commit'], c.at('auto-commit'));
+  if (autoCommit !== undefined) config.autoCommit = autoCommit;
+  const contextCache = readBoolean(map['context-cache'], c.at('context-cache'));
+  if (contextCache !== undefined) config.contextCache = contextCache;
+  const parallel = readBoolean(map.parallel, c.at('parallel'));
+  if (parallel !== undefined) config.parallel = parallel;
+  const maxIterations = readNumber(map['max-iterations'], c.at('max-iterations'), {
+    integer: true,
+    positive: true,
+    example: '30',
+  });
+  if (maxIterations !== undefined) config.maxIterations = maxIterations;
+  const maxCost = readNumber(map['max-cost-usd'], c.at('max-cost-usd'), {
+    positive: true,
+    example: '5',
+  });
+  if (maxCost !== undefined) config.maxCostUsd = maxCost;
+  const timeout = readDuration(map['task-timeout'], c.at('task-timeout'), { positive: true });
+  if (timeout !== undefined) config.taskTimeoutMs = timeout;
+  const concurrency = readNumber(map.concurrency, c.at('concurrency'), {
+    integer: true,
+    positive: true,
+    example: '2',
+  });
+  if (concurrency !== undefined) config.concurrency = concurrency;
+
+  const retryMap = readMap(map.retry, c.at('retry'));
+  if (retryMap) {
+    const rc = c.at('retry');
+    checkKeys(retryMap, rc, RETRY_KEYS, { strict: true, what: 'retry key' });
+    const retry: Partial<RetryPolicy> = {};
+    const maxAttempts = readNumber(retryMap['max-attempts'], rc.at('max-attempts'), {
+      integer: true,
+      positive: true,
+      example: '3',
+    });
+    if (maxAttempts !== undefined) retry.maxAttempts = maxAttempts;
+    const delay = readDuration(retryMap.delay, rc.at('delay'));
+    if (delay !== undefined) retry.delayMs = delay;
+    const backoff = readNumber(retryMap.backoff, rc.at('backoff'), { min: 1, example: '2' });
+    if (backoff !== undefined) retry.backoff = backoff;
+    config.retry = retry;
+  }
+
+  const agent = readString(map.agent, c.at('agent'), 'claude');
+  if (agent !== undefined) config.agent = agent;
+  const agents = readMap(map.agents, c.at('agents'));
+  if (agents) {
+    for (const [type, name] of Object.entries(agents)) {
+      const v = readString(name, c.at('agents').at(type), 'claude');
+      if (v !== undefined) config.agents[type] = v;
+    }
+  }
+  const claude = readMap(map.claude, c.at('claude'));
+  if (claude) config.claude = claude;
+  const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');
+  if (projectDir !== undefined) config.projectDir = projectDir;
+  return config;
+}
+
+/**
+ * Reads SPRINT.yaml's `config` (kebab-case keys) into the model's camelCase
+ * `SprintConfig`. `task-timeout` and `retry.delay` take durations (`30m`) or
+ * seconds. Unknown keys are errors with a did-you-mean.
+ *
+ * @throws InvalidSprintError listing every problem, each naming `where`.
+ */
+export function parseConfig(raw: unknown, where: SourceRef): SprintConfig {
+  const issues: Issue[] = [];
+  const config = readConfig(
+    raw,
+    new FieldCursor(where.file, where.field ? [where.field] : [], issues, undefined, where.line),
+  );
+  if (issues.length) throw new InvalidSprintError(issues);
+  return config;
+}
+
+/** Milliseconds as a duration that reads back exactly: `30m`, else seconds. */
+function durationText(ms: unknown): unknown {
+  if (typeof ms !== 'number') return ms;
+  const text = formatDuration(ms);
+  return parseDuration(text) === ms ? text.replace(/\s+/g, '') : ms / 1000;
+}
+
+const CAMEL_CONFIG_KEYS: Record<string, string> = {
+  maxTasks: 'max-tasks',
+  timeBox: 'time-box',
+  autoCommit: 'auto-commit',
+  contextCache: 'context-cache',
+  maxIterations: 'max-iterations',
+  maxCostUsd: 'max-cost-usd',
+  taskTimeoutMs: 'task-timeout',
+  projectDir: 'project-dir',
+};
+
+/**
+ * A config given in either spelling (the model's camelCase, or kebab-case as
+ * on disk) as the kebab-case map SPRINT.yaml holds. Undefined values are dropped.
+ */
+export function configToYaml(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    const k = CAMEL_CONFIG_KEYS[key] ?? key;
+    if (key === 'taskTimeoutMs') out[k] = durationText(value);
+    else if (k === 'retry' && isRecord(value)) {
+      const retry: Record<string, unknown> = {};
+      for (const [rk, rv] of Object.entries(value)) {
+        if (rv === undefined) continue;
+        if (rk === 'maxAttempts') retry['max-attempts'] = rv;
+        else if (rk === 'delayMs') retry.delay = durationText(rv);
+        else retry[rk] = rv;
+      }
+      out[k] = retry;
+    } else out[k] = value;
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Issue } from '../../model/errors.js';
+
+/** A path into a YAML document: map keys and sequence indexes. */
+export type YamlPath = readonly (string | number)[];
+
+/** The 1-based line of the deepest node on `path` that exists. */
+export type LineLocator = (path: YamlPath) => number | undefined;
+
+/** A parsed YAML file: its plain value, how to find lines in it, and syntax problems. */
+export interface YamlSource {
+  file: string;
+  /** The document as plain data; `undefined` when it could not be parsed. */
+  value: unknown;
+  /** True when the file holds nothing but whitespace and comments. */
+  empty: boolean;
+  locate: LineLocator;
+  issues: Issue[];
+}
+
+/**
+ * Parses YAML text with line tracking. Syntax errors (including duplicate
+ * keys) become issues with their line; the value is then `undefined` so that
+ * no half-read data is used.
+ */
+export function readYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  const issues: Issue[] = doc.errors.map((error) => ({
+    file,
+    line: error.linePos?.[0].line,
+    message: `YAML syntax error: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+    fix: 'correct the YAML at that line (check indentation, quotes and brackets)',
+  }));
+  const locate: LineLocator = (path) => {
+    let node: unknown = doc.contents;
+    let offset = (node as Node | null)?.range?.[0];
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (p) => isScalar(p.key) && String(p.key.value) === String(segment),
+        );
+        if (!pair) break;
+        offset = (pair.key as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment] as Node | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else break;
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  return {
+    file,
+    value: issues.length ? undefined : doc.toJS({ maxAliasCount: 100 }),
+    empty: issues.length === 0 && empty,
+    locate,
+    issues,
+  };
+}
