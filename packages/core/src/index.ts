@@ -1,5 +1,7 @@
 export type { Agent, AgentContext, PreviousResult, SprintInfo } from './agents/agent.js';
 export { AgentRegistry } from './agents/agent-registry.js';
+export { NoopAgent, ShellAgent } from './agents/builtin-agents.js';
+export { gitCommitHook } from './hooks/git-commit-hook.js';
 export type {
   AfterStepContext,
   HookContext,
@@ -8,6 +10,7 @@ export type {
   SprintHook,
   StepHookContext,
 } from './hooks/hook.js';
+export { verifyHook } from './hooks/verify-hook.js';
 export {
   AGENT_ERROR_KINDS,
   type AgentError,
@@ -28,6 +31,7 @@ export {
   totalTokens,
   ZERO_TOKENS,
 } from './model/agent-result.js';
+export { formatDuration, parseDuration } from './model/duration.js';
 export {
   formatIssue,
   IllegalTransitionError,
@@ -76,6 +80,7 @@ export {
   type Attempt,
   AttemptSchema,
   applyEvent,
+  applyEventInPlace,
   countTasks,
   initialState,
   mergeUnique,
@@ -101,12 +106,71 @@ export {
   transitionSprint,
   transitionTask,
 } from './model/status.js';
+export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export { isProcessAlive, terminateProcessGroup } from './process/process-group.js';
+export { type CommandResult, type RunCommandOptions, runCommand } from './process/run-command.js';
+export {
+  DEFAULT_RETRY,
+  RATE_LIMIT_BACKOFF,
+  rateLimitDelay,
+  retryDelay,
+} from './runner/retry.js';
+export type {
+  ControlOutcome,
+  Progress,
+  ProgressBase,
+  ResumeOptions,
+  RunOptions,
+} from './runner/run-options.js';
 export {
   type RunResult,
   RunResultSchema,
   type TaskRunResult,
   TaskRunResultSchema,
 } from './runner/run-result.js';
+export {
+  DEFAULT_MAX_ITERATIONS,
+  DEFAULT_TASK_TIMEOUT_MS,
+  SprintRunner,
+  type SprintRunnerOptions,
+} from './runner/sprint-runner.js';
+export { atomicWriteFile } from './stores/atomic-file.js';
+export {
+  CONFIG_KEYS,
+  parseConfig,
+  parseSprintDirectory,
+  renderProgressYaml,
+  renderSprintYaml,
+  taskFromYaml,
+  taskToYaml,
+} from './stores/directory/index.js';
+export {
+  appendDeferredItems,
+  documentStatus,
+  documentTasks,
+  type ParsedSprintDocument,
+  parseSprintDocument,
+  setFrontMatter,
+  sprintStatusFromDocument,
+  tickSteps,
+} from './stores/document/index.js';
+export {
+  CONTROL_FILE,
+  EVENT_LOG,
+  JournaledStore,
+  LOCK_FILE,
+  RESULT_FILE,
+  RUN_LOG,
+  type SprintBase,
+  type SprintLocation,
+} from './stores/journaled-store.js';
+export { MemoryStore } from './stores/memory-store.js';
+export {
+  PROGRESS_FILE,
+  SPRINT_FILE,
+  SprintDirectoryStore,
+} from './stores/sprint-directory-store.js';
+export { DOCUMENT_STATE_FILE, SprintDocumentStore } from './stores/sprint-document-store.js';
 export type {
   AddTasksResult,
   ControlRequest,
@@ -117,5 +181,23 @@ export type {
   SprintStore,
   SprintSummary,
 } from './stores/sprint-store.js';
-export { formatDuration, parseDuration } from './model/duration.js';
-export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export {
+  type AgentFactory,
+  buildAgentRegistry,
+  builtinAgentFactories,
+  defaultHooks,
+} from './workspace/agent-setup.js';
+export {
+  describeSprint,
+  type PlannedTask,
+  planRun,
+  type SprintStatusReport,
+} from './workspace/describe-sprint.js';
+export {
+  DEFAULT_SPRINTS_DIR,
+  findLatestSprint,
+  type OpenedSprint,
+  openSprint,
+} from './workspace/open-sprint.js';
+export { SprintRootStore } from './workspace/sprint-root-store.js';
+export { parseTasksFile, taskFromFields } from './workspace/task-input.js';

@@ -23,6 +23,10 @@ export interface HookContext {
   state: SprintState;
   projectDir: string;
   sprintDir?: string;
+  /** Where the runner keeps its own files (event log, lock), for file stores. */
+  runtimeDir?: string;
+  /** The sprint's own files (SPRINT.yaml, PROGRESS.yaml, the document). */
+  stateFiles: string[];
   signal: AbortSignal;
 }
 

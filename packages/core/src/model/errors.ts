@@ -72,8 +72,13 @@ export class IllegalTransitionError extends SprintError {
 }
 
 export class SprintNotFoundError extends SprintError {
-  constructor(id: string, where?: string) {
-    super('SPRINT_NOT_FOUND', `Sprint not found: ${id}${where ? ` (looked in ${where})` : ''}`);
+  readonly sprintId: string;
+  constructor(id: string, where?: string, message?: string) {
+    super(
+      'SPRINT_NOT_FOUND',
+      message ?? `Sprint not found: ${id}${where ? ` (looked in ${where})` : ''}`,
+    );
+    this.sprintId = id;
   }
 }
 

@@ -137,6 +137,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     ...base,
     type: z.literal('human-answer'),
     taskId: z.string().optional(),
+    question: z.string().optional(),
     answer: z.string(),
   }),
   z.object({

@@ -57,7 +57,9 @@ export const SprintStateSchema = z.object({
   tasks: z.record(z.string(), TaskStateSchema),
   deferredItems: z.array(z.string()).default([]),
   humanNeeded: HumanNeededSchema.extend({ taskId: z.string() }).optional(),
-  humanAnswer: z.object({ taskId: z.string().optional(), answer: z.string() }).optional(),
+  humanAnswer: z
+    .object({ taskId: z.string().optional(), question: z.string().optional(), answer: z.string() })
+    .optional(),
   reason: z.string().optional(),
   stopReason: StopReasonSchema.optional(),
   iterations: z.number().int().nonnegative().default(0),
@@ -108,53 +110,65 @@ export function mergeUnique(into: readonly string[], items: readonly string[]): 
 
 /**
  * Folds one event into the sprint state: the single, pure place where state
- * changes. Illegal status changes throw `IllegalTransitionError` and leave
- * `state` untouched (the returned object is new).
+ * changes. Illegal status changes throw `IllegalTransitionError`; `state` is
+ * never modified (the returned object is new, sharing unchanged tasks).
  */
 export function applyEvent(state: SprintState, event: RunEvent): SprintState {
-  const next: SprintState = { ...state, lastSeq: event.seq, updatedAt: event.at };
+  const next: SprintState = { ...state, tasks: { ...state.tasks } };
+  applyEventInPlace(next, event);
+  return next;
+}
+
+/**
+ * `applyEvent` for a state object the caller owns: every check happens before
+ * the first change, so a throw leaves `state` as it was. Task entries are
+ * replaced, never mutated, so a shallow copy of `tasks` is a safe snapshot.
+ * Stores and the runner use it to keep each event O(1) on large sprints.
+ */
+export function applyEventInPlace(state: SprintState, event: RunEvent): void {
   switch (event.type) {
     case 'sprint-status': {
-      next.status = transitionSprint(event.sprintId, state.status, event.to);
-      if (event.to === 'in-progress') {
-        next.startedAt ??= event.at;
-        next.humanNeeded = undefined;
-        next.reason = undefined;
-        next.stopReason = undefined;
+      const status = transitionSprint(event.sprintId, state.status, event.to);
+      state.status = status;
+      if (status === 'in-progress') {
+        state.startedAt ??= event.at;
+        state.humanNeeded = undefined;
+        state.reason = undefined;
+        state.stopReason = undefined;
       } else {
-        next.stopReason = event.stopReason;
-        next.reason = event.reason;
+        state.stopReason = event.stopReason;
+        state.reason = event.reason;
       }
-      if (event.to === 'needs-human') next.humanNeeded = event.humanNeeded;
-      if (event.to === 'completed' || event.to === 'cancelled') next.completedAt = event.at;
-      return next;
+      if (status === 'needs-human') state.humanNeeded = event.humanNeeded;
+      if (status === 'completed' || status === 'cancelled') state.completedAt = event.at;
+      break;
     }
     case 'task-started': {
       const t = taskOf(state, event.taskId);
       const status = transitionTask(event.taskId, t.status, 'running');
-      next.tasks = {
-        ...state.tasks,
-        [event.taskId]: {
-          ...t,
-          status,
-          startedAt: t.startedAt ?? event.at,
-          notBefore: undefined,
-          attempts: [
-            ...t.attempts,
-            { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
-          ],
-        },
+      state.tasks[event.taskId] = {
+        ...t,
+        status,
+        startedAt: t.startedAt ?? event.at,
+        notBefore: undefined,
+        attempts: [
+          ...t.attempts,
+          { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
+        ],
       };
-      next.iterations = state.iterations + 1;
-      return next;
+      state.iterations += 1;
+      break;
     }
     case 'agent-pid': {
       const t = taskOf(state, event.taskId);
-      const attempts = t.attempts.slice();
-      const last = attempts.at(-1);
-      if (last && !last.endedAt) attempts[attempts.length - 1] = { ...last, pid: event.pid };
-      next.tasks = { ...state.tasks, [event.taskId]: { ...t, attempts } };
-      return next;
+      const last = t.attempts.at(-1);
+      if (last && !last.endedAt) {
+        state.tasks[event.taskId] = {
+          ...t,
+          attempts: [...t.attempts.slice(0, -1), { ...last, pid: event.pid }],
+        };
+      }
+      break;
     }
     case 'task-finished': {
       const t = taskOf(state, event.taskId);
@@ -178,65 +192,58 @@ export function applyEvent(state: SprintState, event: RunEvent): SprintState {
       }
       const costUsd = r?.costUsd ?? 0;
       const tokens = r?.tokens ?? ZERO_TOKENS;
-      next.tasks = {
-        ...state.tasks,
-        [event.taskId]: {
-          ...t,
-          status,
-          attempts,
-          summary: r?.summary || t.summary,
-          filesChanged: r?.filesChanged.length ? r.filesChanged : t.filesChanged,
-          completedAt: status === 'done' ? event.at : t.completedAt,
-          reason:
-            status === 'done' ? undefined : (event.error?.message ?? r?.error?.message ?? t.reason),
-          blockedAt: status === 'blocked' ? event.at : undefined,
-          notBefore: event.notBefore,
-          costUsd: t.costUsd + costUsd,
-          tokens: addTokens(t.tokens, tokens),
-          durationMs: t.durationMs + (r?.durationMs ?? 0),
-        },
+      state.tasks[event.taskId] = {
+        ...t,
+        status,
+        attempts,
+        summary: r?.summary || t.summary,
+        filesChanged: r?.filesChanged.length ? r.filesChanged : t.filesChanged,
+        completedAt: status === 'done' ? event.at : t.completedAt,
+        reason:
+          status === 'done' ? undefined : (event.error?.message ?? r?.error?.message ?? t.reason),
+        blockedAt: status === 'blocked' ? event.at : undefined,
+        notBefore: event.notBefore,
+        costUsd: t.costUsd + costUsd,
+        tokens: addTokens(t.tokens, tokens),
+        durationMs: t.durationMs + (r?.durationMs ?? 0),
       };
-      next.costUsd = state.costUsd + costUsd;
-      next.tokens = addTokens(state.tokens, tokens);
+      state.costUsd += costUsd;
+      state.tokens = addTokens(state.tokens, tokens);
       if (
         status === 'done' &&
         state.humanAnswer &&
         (!state.humanAnswer.taskId || state.humanAnswer.taskId === event.taskId)
       ) {
-        next.humanAnswer = undefined;
+        state.humanAnswer = undefined;
       }
-      return next;
+      break;
     }
     case 'task-status': {
       const t = taskOf(state, event.taskId);
       const status = transitionTask(event.taskId, t.status, event.to);
-      next.tasks = {
-        ...state.tasks,
-        [event.taskId]: {
-          ...t,
-          status,
-          reason: status === 'pending' ? undefined : (event.reason ?? t.reason),
-          blockedAt: status === 'blocked' ? event.at : undefined,
-          notBefore: status === 'pending' ? t.notBefore : undefined,
-        },
+      state.tasks[event.taskId] = {
+        ...t,
+        status,
+        reason: status === 'pending' ? undefined : (event.reason ?? t.reason),
+        blockedAt: status === 'blocked' ? event.at : undefined,
+        notBefore: status === 'pending' ? t.notBefore : undefined,
       };
-      return next;
+      break;
     }
     case 'deferred-items':
-      next.deferredItems = mergeUnique(state.deferredItems, event.items);
-      return next;
+      state.deferredItems = mergeUnique(state.deferredItems, event.items);
+      break;
     case 'human-answer':
-      next.humanAnswer = { taskId: event.taskId, answer: event.answer };
-      return next;
-    case 'tasks-added': {
-      const tasks = { ...state.tasks };
-      for (const task of event.tasks) tasks[task.id] ??= initialTaskState();
-      next.tasks = tasks;
-      return next;
-    }
+      state.humanAnswer = { taskId: event.taskId, question: event.question, answer: event.answer };
+      break;
+    case 'tasks-added':
+      for (const task of event.tasks) state.tasks[task.id] ??= initialTaskState();
+      break;
     default:
-      return next;
+      break;
   }
+  state.lastSeq = event.seq;
+  state.updatedAt = event.at;
 }
 
 /** Counts of tasks by status, for progress and status displays. */

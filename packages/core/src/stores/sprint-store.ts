@@ -13,6 +13,8 @@ export interface SprintSnapshot {
   projectDir: string;
   /** The sprint's directory (context/, artifacts/), for file stores. */
   sprintDir?: string;
+  /** Where the runner keeps the event log, lock, last result and run log, for file stores. */
+  runtimeDir?: string;
   /** The files that hold this sprint, for messages and for agents to keep away from. */
   files: string[];
 }

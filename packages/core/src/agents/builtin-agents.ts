@@ -1,0 +1,85 @@
+import { type AgentResult, AgentResultSchema, failedResult } from '../model/agent-result.js';
+import { taskLabel } from '../model/sprint.js';
+import { runCommand } from '../process/run-command.js';
+import type { Agent, AgentContext } from './agent.js';
+
+/**
+ * Succeeds at once without doing anything: for demos, dry runs and
+ * benchmarks. Its summary says so, so nobody mistakes it for work done.
+ */
+export class NoopAgent implements Agent {
+  readonly name = 'noop';
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    return AgentResultSchema.parse({
+      success: true,
+      summary: `noop: ${taskLabel(ctx.task)} (nothing was done)`,
+    });
+  }
+}
+
+/**
+ * Runs the task's `command` with /bin/sh in the project directory; the exit
+ * code decides success. Output lines stream as activity; the tail is the
+ * summary.
+ */
+export class ShellAgent implements Agent {
+  readonly name = 'shell';
+  readonly #env: NodeJS.ProcessEnv | undefined;
+
+  constructor(options: { env?: NodeJS.ProcessEnv } = {}) {
+    this.#env = options.env;
+  }
+
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    const command =
+      ctx.task.command ??
+      (typeof ctx.task.fields.command === 'string' ? ctx.task.fields.command : undefined);
+    if (!command) {
+      return failedResult(
+        'config',
+        `task ${ctx.task.id} has no "command" for the shell agent: add command: <shell command> to the task`,
+      );
+    }
+    const result = await runCommand(command, {
+      cwd: ctx.projectDir,
+      signal: ctx.signal,
+      env: { ...process.env, ...this.#env, SPRINT_TASK_ID: ctx.task.id, SPRINT_ID: ctx.sprint.id },
+      onSpawn: (pid) => ctx.setPid(pid),
+      onLine: (line, stream) => ctx.emit({ kind: 'log', stream, line }),
+    });
+    ctx.setPid(null);
+    const tail = result.tail.trim();
+    if (result.endedBy === 'exit' && result.exitCode === 0) {
+      return AgentResultSchema.parse({
+        success: true,
+        summary: tail ? tail.split('\n').slice(-5).join('\n') : `\`${command}\` exited 0`,
+        output: tail,
+        durationMs: result.durationMs,
+      });
+    }
+    const why =
+      result.endedBy === 'cancel'
+        ? 'was cancelled'
+        : result.endedBy === 'timeout'
+          ? 'timed out'
+          : result.endedBy === 'spawn-error'
+            ? `could not start (${result.error})`
+            : result.signal
+              ? `was killed by ${result.signal}`
+              : `exited with code ${result.exitCode}`;
+    return failedResult(
+      result.endedBy === 'cancel' ? 'cancelled' : 'failed',
+      `\`${command}\` ${why}${tail ? `:\n${tail}` : ''}`,
+      {
+        output: tail,
+        durationMs: result.durationMs,
+        error: {
+          kind: result.endedBy === 'cancel' ? 'cancelled' : 'failed',
+          message: `\`${command}\` ${why}`,
+          exitCode: result.exitCode,
+          signal: result.signal,
+        },
+      },
+    );
+  }
+}

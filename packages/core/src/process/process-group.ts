@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Whether a process with this PID exists (and may be signalled) on this host. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    // A negative PID signals the whole process group the agent leads.
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') return true;
+    return isProcessAlive(pid);
+  }
+}
+
+/**
+ * Ends a process group: SIGTERM, then SIGKILL after `graceMs`. Resolves once
+ * nothing of the group is left (or after the SIGKILL when it cannot tell).
+ * Used on stop and cancel, and on resume to end an orphaned agent.
+ */
+export async function terminateProcessGroup(
+  pid: number,
+  options: { graceMs?: number } = {},
+): Promise<'not-running' | 'terminated' | 'killed'> {
+  if (!groupAlive(pid)) return 'not-running';
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + (options.graceMs ?? 5000);
+  while (Date.now() < deadline) {
+    await sleep(25);
+    if (!groupAlive(pid)) return 'terminated';
+  }
+  signalGroup(pid, 'SIGKILL');
+  for (let i = 0; i < 40 && groupAlive(pid); i++) await sleep(25);
+  return 'killed';
+}

@@ -1,0 +1,228 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { SprintError, SprintNotFoundError } from '../model/errors.js';
+import type { SprintDefinition } from '../model/sprint.js';
+import {
+  countTasks,
+  initialState,
+  initialTaskState,
+  type SprintState,
+  SprintStateSchema,
+} from '../model/state.js';
+import { atomicWriteFile } from './atomic-file.js';
+import {
+  appendDeferredItems,
+  documentStatus,
+  documentTasks,
+  parseSprintDocument,
+  setFrontMatter,
+  sprintStatusFromDocument,
+  tickSteps,
+} from './document/index.js';
+import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
+import { assertSafeId, resolveProjectDir } from './locations.js';
+import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
+
+/** The sidecar file with the runner's full state for a document. */
+export const DOCUMENT_STATE_FILE = 'state.json';
+
+/**
+ * Sprints as Markdown documents (YAML front matter, `### Phase N:` checkbox
+ * steps) under `root`: `root/<id>.md` or `root/<id>/<id>.md`. Completed steps
+ * get their box ticked; front matter `status`, `started`, `completed` and
+ * `hours` are kept current; deferred items are appended to the Deferred
+ * Items section; every other byte of the file is left as it was. The
+ * runner's own files live in a hidden sidecar folder `.<id>.sprint/` beside
+ * the document.
+ */
+export class SprintDocumentStore extends JournaledStore {
+  readonly format = 'document' as const;
+  readonly root: string;
+
+  constructor(options: { root: string }) {
+    super();
+    this.root = resolve(options.root);
+  }
+
+  /** The document's path for an id, or undefined when there is none. */
+  documentPath(sprintId: string): string | undefined {
+    for (const candidate of [
+      join(this.root, `${sprintId}.md`),
+      join(this.root, sprintId, `${sprintId}.md`),
+    ]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  protected async locate(sprintId: string): Promise<SprintLocation> {
+    assertSafeId(sprintId, this.root);
+    const file = this.documentPath(sprintId);
+    if (!file) {
+      throw new SprintNotFoundError(
+        sprintId,
+        this.root,
+        `Sprint document not found: ${join(this.root, `${sprintId}.md`)}`,
+      );
+    }
+    const folder = dirname(file);
+    return {
+      runtimeDir: join(folder, `.${sprintId}.sprint`),
+      sprintDir: folder,
+      projectDir: resolveProjectDir(folder),
+      files: [file],
+    };
+  }
+
+  protected async readBase(
+    sprintId: string,
+    location: SprintLocation,
+  ): Promise<SprintBase & { extra: unknown }> {
+    const file = location.files[0]!;
+    const doc = parseSprintDocument(await readFile(file, 'utf8'), file);
+    const tasks = documentTasks(doc);
+    const fm = doc.frontMatter;
+    const definition: SprintDefinition = {
+      id: sprintId,
+      name: doc.title,
+      goals: doc.goal ? [doc.goal] : [],
+      created:
+        typeof fm.created === 'string'
+          ? fm.created
+          : fm.created instanceof Date
+            ? fm.created.toISOString()
+            : undefined,
+      config: { autoCommit: true, agents: {} },
+      tasks,
+    };
+    let saved: { state: SprintState; logSeq: number; logOffset: number } | undefined;
+    try {
+      const raw = JSON.parse(
+        await readFile(join(location.runtimeDir, DOCUMENT_STATE_FILE), 'utf8'),
+      );
+      const state = SprintStateSchema.safeParse(raw.state);
+      if (state.success)
+        saved = { state: state.data, logSeq: raw.logSeq ?? 0, logOffset: raw.logOffset ?? 0 };
+    } catch {
+      // No sidecar yet: the document alone says where the sprint is.
+    }
+    const state = saved?.state ?? initialState(definition);
+    if (!saved) {
+      const docStatus = typeof fm.status === 'string' ? fm.status : 'todo';
+      state.status = sprintStatusFromDocument(docStatus);
+    }
+    // The document decides which steps exist: follow edits made between runs.
+    const known = new Set(tasks.map((t) => t.id));
+    for (const id of Object.keys(state.tasks)) if (!known.has(id)) delete state.tasks[id];
+    for (const step of doc.steps) {
+      const ts = state.tasks[step.id];
+      if (!ts) state.tasks[step.id] = initialTaskState(step.checked ? 'done' : 'pending');
+      else if (step.checked && ts.status !== 'done')
+        state.tasks[step.id] = { ...ts, status: 'done' };
+    }
+    return {
+      definition,
+      state,
+      logSeq: saved?.logSeq ?? 0,
+      logOffset: saved?.logOffset ?? 0,
+      extra: undefined,
+    };
+  }
+
+  protected async writeCheckpoint(
+    _sprintId: string,
+    location: SprintLocation,
+    _definition: SprintDefinition,
+    state: SprintState,
+    log: { seq: number; offset: number },
+  ): Promise<void> {
+    await atomicWriteFile(
+      join(location.runtimeDir, DOCUMENT_STATE_FILE),
+      `${JSON.stringify({ logSeq: log.seq, logOffset: log.offset, state })}\n`,
+    );
+    const file = location.files[0]!;
+    const before = await readFile(file, 'utf8');
+    const doc = parseSprintDocument(before, file);
+    const toTick = doc.steps
+      .filter((s) => !s.checked && state.tasks[s.id]?.status === 'done')
+      .map((s) => s.id);
+    let text = toTick.length ? tickSteps(before, toTick) : before;
+    const current = typeof doc.frontMatter.status === 'string' ? doc.frontMatter.status : 'todo';
+    const started = state.startedAt ?? null;
+    const completed =
+      state.status === 'completed' || state.status === 'cancelled'
+        ? (state.completedAt ?? null)
+        : null;
+    const hours = state.startedAt
+      ? Math.round(
+          ((Date.parse(completed ?? state.updatedAt ?? state.startedAt) -
+            Date.parse(state.startedAt)) /
+            3_600_000) *
+            100,
+        ) / 100
+      : null;
+    text = setFrontMatter(text, {
+      status: documentStatus(state.status, current),
+      started,
+      completed,
+      hours,
+    });
+    const newItems = state.deferredItems.filter((i) => !doc.deferredItems.includes(i));
+    if (newItems.length) text = appendDeferredItems(text, newItems);
+    if (text !== before) await atomicWriteFile(file, text);
+  }
+
+  protected checkAddTasks(): void {
+    throw new SprintError(
+      'INVALID_OPTIONS',
+      'A Markdown sprint document takes new steps by editing the document: add "- [ ] <step>" lines under a "### Phase N: <Name>" heading.',
+    );
+  }
+
+  async list(): Promise<SprintSummary[]> {
+    const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
+    const ids: string[] = [];
+    for (const e of entries) {
+      if (e.isFile() && e.name.endsWith('.md') && !e.name.startsWith('.'))
+        ids.push(e.name.slice(0, -3));
+      else if (e.isDirectory() && existsSync(join(this.root, e.name, `${e.name}.md`)))
+        ids.push(e.name);
+    }
+    const out: SprintSummary[] = [];
+    for (const id of ids) {
+      try {
+        const { definition, state } = await this.load(id);
+        out.push({
+          id,
+          name: definition.name,
+          status: state.status,
+          counts: countTasks(state),
+          created: definition.created,
+          updatedAt: state.updatedAt,
+          location: this.documentPath(id),
+          format: 'document',
+        });
+      } catch {
+        // Not a sprint document (a README, notes): not listed.
+      }
+    }
+    return out;
+  }
+
+  async create(_input: CreateSprintInput): Promise<string> {
+    throw new SprintError(
+      'INVALID_OPTIONS',
+      'Sprint documents are written by people; `sprint init` creates a sprint directory instead.',
+    );
+  }
+}
+
+/** The id a document path has in a `SprintDocumentStore` rooted at its folder. */
+export function documentIdOf(file: string): string {
+  return basename(file, '.md');
+}
+
+export async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}

@@ -1,0 +1,61 @@
+import type { Agent } from '../agents/agent.js';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { NoopAgent, ShellAgent } from '../agents/builtin-agents.js';
+import { gitCommitHook } from '../hooks/git-commit-hook.js';
+import type { SprintHook } from '../hooks/hook.js';
+import { verifyHook } from '../hooks/verify-hook.js';
+import { UnknownAgentError } from '../model/errors.js';
+import type { SprintConfig } from '../model/sprint.js';
+
+/** Makes an agent by name from the sprint's configuration. */
+export type AgentFactory = (options: { config: SprintConfig }) => Agent;
+
+/** The agents @sprint/core ships: `noop` and `shell`. Apps add `claude`. */
+export const builtinAgentFactories: Readonly<Record<string, AgentFactory>> = {
+  noop: () => new NoopAgent(),
+  shell: () => new ShellAgent(),
+};
+
+/**
+ * The registry for a sprint: `override` (the CLI's `--agent`) runs every
+ * task; otherwise the sprint's `agents` map picks per task type and `agent`
+ * is the default (else `defaultAgent`, else `claude` when a factory exists).
+ * Unknown names fail here, before anything runs.
+ */
+export function buildAgentRegistry(options: {
+  config: SprintConfig;
+  factories: Readonly<Record<string, AgentFactory>>;
+  override?: string;
+  defaultAgent?: string;
+}): AgentRegistry {
+  const { config, factories } = options;
+  const made = new Map<string, Agent>();
+  const make = (name: string, where: string): Agent => {
+    const existing = made.get(name);
+    if (existing) return existing;
+    const factory = factories[name];
+    if (!factory) {
+      throw new UnknownAgentError(
+        `Unknown agent "${name}" (${where}); known agents: ${Object.keys(factories).join(', ')}`,
+      );
+    }
+    const agent = factory({ config });
+    made.set(name, agent);
+    return agent;
+  };
+  if (options.override) return new AgentRegistry({ default: make(options.override, '--agent') });
+  const defaultName =
+    config.agent ?? options.defaultAgent ?? (factories.claude ? 'claude' : undefined);
+  const registry = new AgentRegistry({
+    default: defaultName ? make(defaultName, 'config.agent') : undefined,
+  });
+  for (const [type, name] of Object.entries(config.agents)) {
+    registry.register(type, make(name, `config.agents.${type}`));
+  }
+  return registry;
+}
+
+/** The built-in hooks: `verify` then `git-commit` (when auto-commit is on). */
+export function defaultHooks(config?: Pick<SprintConfig, 'autoCommit'>): SprintHook[] {
+  return [verifyHook(), gitCommitHook({ enabled: config?.autoCommit !== false })];
+}

@@ -1,0 +1,163 @@
+import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
+import type { StopReason } from '../model/events.js';
+import { type Task, taskLabel } from '../model/sprint.js';
+import { countTasks, readyTasks, type SprintState, type TaskCounts } from '../model/state.js';
+import type { SprintStatus, TaskStatus } from '../model/status.js';
+import type { LockInfo, SprintSnapshot } from '../stores/sprint-store.js';
+
+/** What `sprint status --json` prints and `GET /sprints/{id}` serves. */
+export interface SprintStatusReport {
+  id: string;
+  name: string;
+  status: SprintStatus;
+  /** Whether a live runner holds the sprint now. */
+  running: boolean;
+  runner?: { pid: number; host: string; startedAt: string; alive: boolean };
+  /** The sprint says in-progress but no runner is alive: it was interrupted; resume it. */
+  interrupted: boolean;
+  current: {
+    id: string;
+    title: string;
+    type: string;
+    attempt: number;
+    agent: string;
+    startedAt: string;
+    elapsedMs: number;
+  }[];
+  counts: TaskCounts;
+  tasks: {
+    id: string;
+    type: string;
+    title: string;
+    priority: string;
+    status: TaskStatus;
+    attempts: number;
+    summary?: string;
+    reason?: string;
+  }[];
+  blocked: { taskId: string; reason: string }[];
+  humanNeeded?: HumanNeeded & { taskId: string };
+  reason?: string;
+  stopReason?: StopReason;
+  iterations: number;
+  costUsd: number;
+  tokens: TokenUsage;
+  deferredItems: string[];
+  startedAt?: string;
+  completedAt?: string;
+  updatedAt?: string;
+  goals: string[];
+}
+
+/** The status of a sprint for people and dashboards, from a snapshot and its lock. */
+export function describeSprint(
+  snapshot: SprintSnapshot,
+  lock: LockInfo | null,
+  now: number = Date.now(),
+): SprintStatusReport {
+  const { definition, state } = snapshot;
+  const byId = new Map(definition.tasks.map((t) => [t.id, t]));
+  const running = Boolean(lock?.alive);
+  const current = Object.entries(state.tasks)
+    .filter(([, t]) => t.status === 'running')
+    .map(([id, t]) => {
+      const a = t.attempts.at(-1);
+      const task = byId.get(id);
+      const startedAt = a?.startedAt ?? t.startedAt ?? new Date(now).toISOString();
+      return {
+        id,
+        title: task ? taskLabel(task) : id,
+        type: task?.type ?? '?',
+        attempt: a?.n ?? 1,
+        agent: a?.agent ?? '?',
+        startedAt,
+        elapsedMs: Math.max(0, now - Date.parse(startedAt)),
+      };
+    });
+  return {
+    id: definition.id,
+    name: definition.name,
+    status: state.status,
+    running,
+    runner: lock
+      ? { pid: lock.pid, host: lock.host, startedAt: lock.startedAt, alive: lock.alive }
+      : undefined,
+    interrupted: !running && state.status === 'in-progress',
+    current,
+    counts: countTasks(state),
+    tasks: definition.tasks.map((t) => {
+      const ts = state.tasks[t.id];
+      return {
+        id: t.id,
+        type: t.type,
+        title: taskLabel(t),
+        priority: t.priority,
+        status: ts?.status ?? 'pending',
+        attempts: ts?.attempts.length ?? 0,
+        summary: ts?.summary,
+        reason: ts?.reason,
+      };
+    }),
+    blocked: Object.entries(state.tasks)
+      .filter(([, t]) => t.status === 'blocked')
+      .map(([taskId, t]) => ({ taskId, reason: t.reason ?? 'blocked' })),
+    humanNeeded: state.humanNeeded,
+    reason: state.reason,
+    stopReason: state.stopReason,
+    iterations: state.iterations,
+    costUsd: state.costUsd,
+    tokens: state.tokens,
+    deferredItems: state.deferredItems,
+    startedAt: state.startedAt,
+    completedAt: state.completedAt,
+    updatedAt: state.updatedAt,
+    goals: definition.goals,
+  };
+}
+
+export interface PlannedTask {
+  task: Task;
+  label: string;
+  status: TaskStatus;
+}
+
+/**
+ * The order tasks would run in with one agent at a time (dependencies, then
+ * priority, then written order), assuming each succeeds: the dry-run preview.
+ * Tasks that can never run (their dependencies are blocked) come last.
+ */
+export function planRun(snapshot: Pick<SprintSnapshot, 'definition' | 'state'>): PlannedTask[] {
+  const { definition } = snapshot;
+  const sim: SprintState = {
+    ...snapshot.state,
+    tasks: Object.fromEntries(
+      Object.entries(snapshot.state.tasks).map(([id, t]) => [
+        id,
+        {
+          ...t,
+          notBefore: undefined,
+          status: t.status === 'running' || t.status === 'blocked' ? 'pending' : t.status,
+        },
+      ]),
+    ),
+  };
+  const plan: PlannedTask[] = [];
+  for (;;) {
+    const next = readyTasks(definition, sim, Number.POSITIVE_INFINITY)[0];
+    if (!next) break;
+    plan.push({
+      task: next,
+      label: taskLabel(next),
+      status: snapshot.state.tasks[next.id]?.status ?? 'pending',
+    });
+    sim.tasks[next.id] = { ...sim.tasks[next.id]!, status: 'done' };
+  }
+  const planned = new Set(plan.map((p) => p.task.id));
+  for (const task of definition.tasks) {
+    const st = snapshot.state.tasks[task.id]?.status ?? 'pending';
+    if (!planned.has(task.id) && st !== 'done' && st !== 'skipped' && st !== 'cancelled') {
+      plan.push({ task, label: taskLabel(task), status: st });
+    }
+  }
+  return plan;
+}

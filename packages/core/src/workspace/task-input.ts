@@ -1,0 +1,76 @@
+import { parse } from 'yaml';
+import { InvalidSprintError, type Issue } from '../model/errors.js';
+import { TASK_TYPE_FIELDS, type Task } from '../model/sprint.js';
+import { taskFromYaml } from '../stores/directory/index.js';
+
+/**
+ * A task from a type and its fields as written on a command line or in a
+ * request (`{ 'issue-number': 42 }`), with each original type's required
+ * fields checked and the id made by the type's convention when not given.
+ */
+export function taskFromFields(
+  type: string,
+  fields: Record<string, unknown>,
+  source = 'the command line',
+): Task {
+  const task = taskFromYaml({ ...fields, type }, { file: source, field: 'task' });
+  const spec = TASK_TYPE_FIELDS[type];
+  if (spec) {
+    const issues: Issue[] = spec.required
+      .filter(
+        (f) => task.fields[f] === undefined || task.fields[f] === null || task.fields[f] === '',
+      )
+      .map((f) => ({
+        file: source,
+        field: f,
+        message: `a ${type} task needs "${f}"`,
+        fix: `give --${f} <value> (required for ${type}: ${spec.required.join(', ')})`,
+      }));
+    if (issues.length) throw new InvalidSprintError(issues);
+  }
+  return task;
+}
+
+/** Tasks from a YAML file: a list of tasks, or a map with `tasks:` (or `queue:`). */
+export function parseTasksFile(text: string, file: string): Task[] {
+  let doc: unknown;
+  try {
+    doc = parse(text, { prettyErrors: true });
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new InvalidSprintError([
+      {
+        file,
+        line,
+        message: `not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+        fix: 'fix the YAML syntax',
+      },
+    ]);
+  }
+  const list = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object'
+      ? ((doc as Record<string, unknown>).tasks ?? (doc as Record<string, unknown>).queue)
+      : undefined;
+  if (!Array.isArray(list)) {
+    throw new InvalidSprintError([
+      {
+        file,
+        message: 'expected a list of tasks, or a map with a "tasks" list',
+        fix: 'write "tasks:" followed by "- id: ..." entries',
+      },
+    ]);
+  }
+  const issues: Issue[] = [];
+  const tasks: Task[] = [];
+  list.forEach((raw, i) => {
+    try {
+      tasks.push(taskFromYaml(raw, { file, field: `tasks[${i}]` }));
+    } catch (error) {
+      if (error instanceof InvalidSprintError) issues.push(...error.issues);
+      else throw error;
+    }
+  });
+  if (issues.length) throw new InvalidSprintError(issues);
+  return tasks;
+}
