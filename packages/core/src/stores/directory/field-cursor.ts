@@ -169,17 +169,35 @@ export function readWithSchema<S extends z.ZodType>(
     for (const segment of problem.path) {
       at = at.at(typeof segment === 'number' ? segment : toDiskKey(String(segment)));
     }
-    const expected = 'expected' in problem ? String(problem.expected) : undefined;
-    const values =
-      'values' in problem && Array.isArray(problem.values) ? problem.values.join(', ') : undefined;
-    at.issue(
-      problem.message,
-      values
-        ? `use one of: ${values}`
-        : expected
-          ? `write ${expected === 'string' ? 'text' : `a ${expected}`}`
-          : undefined,
-    );
+    const p = problem as unknown as Record<string, unknown>;
+    const last = at.path.at(-1);
+    const name = typeof last === 'string' ? last : 'value';
+    const allowed = (
+      Array.isArray(p.values) ? p.values : Array.isArray(p.options) ? p.options : undefined
+    ) as unknown[] | undefined;
+    if (p.code === 'invalid_type' && problem.message.endsWith('received undefined')) {
+      at.issue(`missing ${name}`, `add "${name}: ..."`);
+    } else if (allowed) {
+      at.issue(problem.message, `use one of: ${allowed.join(', ')}`);
+    } else if (p.code === 'invalid_type') {
+      at.issue(
+        problem.message,
+        `write ${p.expected === 'string' ? 'text' : `a ${String(p.expected)}`}`,
+      );
+    } else if (p.code === 'too_small' || p.code === 'too_big') {
+      const bound = p.code === 'too_small' ? p.minimum : p.maximum;
+      const op =
+        p.code === 'too_small'
+          ? p.inclusive
+            ? 'at least'
+            : 'more than'
+          : p.inclusive
+            ? 'at most'
+            : 'less than';
+      at.issue(problem.message, `write a value ${op} ${String(bound)}`);
+    } else {
+      at.issue(problem.message, `correct ${name} or remove it`);
+    }
   }
   return undefined;
 }
