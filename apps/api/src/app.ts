@@ -1,0 +1,511 @@
+import { resolve } from 'node:path';
+import {
+  type AgentRegistry,
+  InvalidSprintError,
+  type LockInfo,
+  type RunEvent,
+  type SprintConfig,
+  type SprintHook,
+  SprintRunner,
+  type SprintSnapshot,
+  type SprintStore,
+  type Task,
+  taskFromFields,
+  validateTasks,
+} from '@sprint/core';
+import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
+import { bearerAuth } from './auth.js';
+import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
+import { EventHub } from './event-hub.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { ApiError, type FieldIssue, problemResponse, toProblem } from './problem.js';
+import { ReadCache } from './read-cache.js';
+import { Redactor } from './redact.js';
+import {
+  AddTasksBodySchema,
+  AddTasksResultSchema,
+  CancelBodySchema,
+  ControlOutcomeSchema,
+  CreateSprintBodySchema,
+  EmptyBodySchema,
+  EventsQuerySchema,
+  HealthSchema,
+  type ResumeBody,
+  ResumeBodySchema,
+  RunAcceptedSchema,
+  RunBodySchema,
+  RunResultSchema,
+  type SprintConfigBody,
+  SprintDetailSchema,
+  SprintListSchema,
+  type TaskBody,
+} from './schemas.js';
+import { checkSprintId } from './sprint-id.js';
+import { type ActiveRun, SprintRuns } from './sprint-runs.js';
+import { openSseStream, SSE_HEADERS } from './sse.js';
+import { VERSION } from './version.js';
+
+/** The agents the server offers: only these names may be picked by a request. */
+export interface AgentSetup {
+  /** Agent names a request may pick (`agent` of a run, `config.agent(s)` of a new sprint). */
+  readonly names: readonly string[];
+  /**
+   * The registry for one run of a sprint with this configuration; `override`,
+   * one of `names`, runs every task. Programs, arguments and environment come
+   * from the server's configuration only.
+   */
+  registry(config: SprintConfig, override?: string): AgentRegistry;
+}
+
+/** Describes a sprint for `GET /sprints/{id}` (core's `describeSprint`). */
+export type DescribeSprint = (snapshot: SprintSnapshot, lock: LockInfo | null) => unknown;
+
+export interface ApiDeps {
+  store: SprintStore;
+  /** The directory the sprints live under: a sprint id never resolves outside it. */
+  root: string;
+  /** The bearer token every route but /health requires. */
+  token: string;
+  agents: AgentSetup;
+  describe: DescribeSprint;
+  /** Hooks for a run of a sprint with this configuration (default: none). */
+  hooks?: (config: SprintConfig) => SprintHook[];
+  /** Accept `command` and `verify` shell commands in task bodies (default false). */
+  allowTaskCommands?: boolean;
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** How long `GET /sprints/{id}` answers are reused (ms, default 200; 0 turns caching off). */
+  readCacheMs?: number;
+  /** SSE subscribers across all sprints (default 10,000). */
+  maxSubscribers?: number;
+  /** How often a sprint with subscribers is re-read for missed events (ms, default 5,000). */
+  eventPollMs?: number;
+  /** Values never to send or log (the token is always one). */
+  secrets?: Iterable<string>;
+  /** Where the server writes its log lines (already redacted). Default: nowhere. */
+  log?: (line: string) => void;
+  /** Milliseconds between SSE keep-alive comments (default 15,000). */
+  heartbeatMs?: number;
+}
+
+/** The app and the parts a server shuts down. */
+export interface Api {
+  app: Hono;
+  runs: SprintRuns;
+  events: EventHub;
+  redactor: Redactor;
+  /** Refuses new runs and streams, stops every run (sprints stay resumable) and ends every stream. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the HTTP API over a store. Testable without a socket:
+ *
+ * @example
+ * const app = createApp({ store, root, token, agents, describe: describeSprint });
+ * const res = await app.request('/sprints', { headers: { authorization: `Bearer ${token}` } });
+ */
+export function createApp(deps: ApiDeps): Hono {
+  return createApi(deps).app;
+}
+
+/** `createApp`, with the run manager and event hub exposed for a graceful shutdown. */
+export function createApi(deps: ApiDeps): Api {
+  const { store, root, agents } = deps;
+  const rootPath = resolve(root);
+  const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxSubscribers = deps.maxSubscribers ?? 10_000;
+  const redactor = new Redactor([deps.token, ...(deps.secrets ?? [])]);
+  const log = (line: string) => deps.log?.(redactor.text(line));
+  const cache = new ReadCache(deps.readCacheMs ?? 200);
+  const hooksFor = deps.hooks ?? (() => []);
+  const events = new EventHub({ store, redactor, pollIntervalMs: deps.eventPollMs ?? 5000 });
+
+  const runs = new SprintRuns({
+    store,
+    controlRunner: new SprintRunner({ store, agents: agents.registry(emptyConfig()) }),
+    async createRunner(sprintId, agent) {
+      const { definition } = await store.load(sprintId);
+      return new SprintRunner({
+        store,
+        agents: agents.registry(definition.config, agent),
+        hooks: hooksFor(definition.config),
+      });
+    },
+    onEvent(event: RunEvent) {
+      cache.invalidate(event.sprintId);
+    },
+    onRunError(sprintId, error) {
+      cache.invalidate(sprintId);
+      log(`run of ${sprintId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+  let closing = false;
+
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    const body = toProblem(error, c.req.path);
+    if (body.status >= 500) {
+      log(
+        `${c.req.method} ${c.req.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+    const sprintId = (error as { sprintId?: unknown }).sprintId;
+    if (body.code === 'SPRINT_NOT_FOUND' && typeof sprintId === 'string') {
+      // The store's message names directories; the client needs only the id.
+      body.detail = `Sprint not found: ${printable(sprintId)}`;
+    } else if (body.detail !== undefined) {
+      body.detail = redactor.text(body.detail).replaceAll(rootPath, '<root>');
+    }
+    return problemResponse(
+      c,
+      body,
+      body.status === 401 ? { 'www-authenticate': 'Bearer realm="sprint"' } : undefined,
+    );
+  });
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      toProblem(new ApiError(404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`)),
+    ),
+  );
+
+  const json = <S extends z.ZodType>(c: Context, schema: S, value: z.input<S>, status = 200) =>
+    c.body(redactor.json(schema.parse(value)), status as 200, {
+      'content-type': 'application/json; charset=utf-8',
+    });
+
+  app.get('/health', (c) => json(c, HealthSchema, { status: 'ok', version: VERSION }));
+
+  const auth = bearerAuth(deps.token);
+  app.use('*', async (c, next) => (c.req.path === '/health' ? next() : auth(c, next)));
+
+  let openapi: string | undefined;
+  app.get('/openapi.json', (c) => {
+    openapi ??= JSON.stringify(buildOpenApiDocument(VERSION));
+    return c.body(openapi, 200, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  const idOf = (c: Context) => checkSprintId(root, c.req.param('id') ?? '');
+  const links = (id: string) => {
+    const self = `/sprints/${encodeURIComponent(id)}`;
+    return { self, events: `${self}/events`, result: `${self}/result` };
+  };
+
+  app.get('/sprints', async (c) => {
+    const list = await store.list();
+    return json(c, SprintListSchema, {
+      sprints: list.map((s) => ({
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        format: s.format,
+        counts: s.counts,
+        progress: s.counts.total ? (s.counts.done + s.counts.skipped) / s.counts.total : 0,
+        created: s.created,
+        updatedAt: s.updatedAt,
+        running: runs.active(s.id) !== undefined,
+      })),
+    });
+  });
+
+  const detailJson = async (id: string) => {
+    const snapshot = await store.load(id);
+    const lock = await store.inspectLock(id);
+    const run = runs.active(id);
+    return redactor.json(
+      SprintDetailSchema.parse({
+        sprint: deps.describe(snapshot, lock),
+        run: run ? publicRun(run) : null,
+        links: links(id),
+      }),
+    );
+  };
+
+  app.post('/sprints', async (c) => {
+    const body = await readJson(c, CreateSprintBodySchema, limit);
+    const tasks = toTasks(body.tasks ?? [], deps.allowTaskCommands ?? false, true);
+    checkAgentNames(body.config, agents.names);
+    const id = await store.create({
+      name: body.name,
+      goals: body.goals,
+      notes: body.notes,
+      owner: body.owner,
+      config: body.config ? configInput(body.config) : undefined,
+      tasks,
+    });
+    cache.invalidate(id);
+    c.header('location', links(id).self);
+    return c.body(await detailJson(id), 201, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  app.get('/sprints/:id', async (c) => {
+    const id = idOf(c);
+    const body = await cache.get(id, () => detailJson(id));
+    return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  app.post('/sprints/:id/tasks', async (c) => {
+    const id = idOf(c);
+    const body = await readJson(c, AddTasksBodySchema, limit);
+    const tasks = toTasks(body.tasks, deps.allowTaskCommands ?? false, false);
+    const result = await store.addTasks(id, tasks);
+    cache.invalidate(id);
+    return json(c, AddTasksResultSchema, result);
+  });
+
+  const startRun = async (c: Context, kind: 'run' | 'resume') => {
+    const id = idOf(c);
+    if (closing) throw shuttingDown();
+    const body: ResumeBody = await readJson(
+      c,
+      kind === 'run' ? RunBodySchema : ResumeBodySchema,
+      limit,
+    );
+    if (body.agent !== undefined && !agents.names.includes(body.agent)) {
+      throw unknownAgent('agent', body.agent, agents.names);
+    }
+    await store.load(id); // 404 before anything starts
+    const run = await runs.start(id, kind, body.agent, {
+      maxIterations: body.maxIterations,
+      concurrency: body.concurrency,
+      maxCostUsd: body.maxCostUsd,
+      taskTimeoutMs: body.taskTimeout,
+      ...(body.answer !== undefined ? { answer: body.answer } : {}),
+    });
+    cache.invalidate(id);
+    c.header('location', links(id).self);
+    return json(c, RunAcceptedSchema, { ...publicRun(run), sprintId: id, links: links(id) }, 202);
+  };
+  app.post('/sprints/:id/run', (c) => startRun(c, 'run'));
+  app.post('/sprints/:id/resume', (c) => startRun(c, 'resume'));
+
+  const control = async (c: Context, action: 'pause' | 'stop' | 'cancel') => {
+    const id = idOf(c);
+    let reason: string | undefined;
+    if (action === 'cancel') reason = (await readJson(c, CancelBodySchema, limit)).reason;
+    else await readJson(c, EmptyBodySchema, limit);
+    await store.load(id);
+    const outcome =
+      action === 'pause'
+        ? await runs.pause(id)
+        : action === 'stop'
+          ? await runs.stop(id)
+          : await runs.cancel(id, reason!);
+    cache.invalidate(id);
+    if (outcome.outcome === 'not-running') {
+      throw action === 'cancel'
+        ? new ApiError(
+            409,
+            'SPRINT_FINISHED',
+            `Sprint ${id} is already ${outcome.status}; there is nothing to cancel.`,
+          )
+        : new ApiError(
+            409,
+            'NOT_RUNNING',
+            `Sprint ${id} is not running (status ${outcome.status}); there is nothing to ${action}.`,
+          );
+    }
+    return json(c, ControlOutcomeSchema, outcome, outcome.outcome === 'requested' ? 202 : 200);
+  };
+  app.post('/sprints/:id/pause', (c) => control(c, 'pause'));
+  app.post('/sprints/:id/stop', (c) => control(c, 'stop'));
+  app.post('/sprints/:id/cancel', (c) => control(c, 'cancel'));
+
+  app.get('/sprints/:id/result', async (c) => {
+    const id = idOf(c);
+    await store.load(id);
+    const result = await store.loadResult(id);
+    if (!result) throw new ApiError(404, 'NO_RESULT', `Sprint ${id} has no finished run yet.`);
+    return json(c, RunResultSchema, result);
+  });
+
+  app.get('/sprints/:id/events', async (c) => {
+    const id = idOf(c);
+    if (closing) throw shuttingDown();
+    const lastEventId = c.req.header('last-event-id');
+    let after: number | 'now' = 0;
+    if (lastEventId !== undefined && lastEventId.trim() !== '') {
+      if (!/^\d{1,15}$/.test(lastEventId.trim())) {
+        throw new ApiError(
+          422,
+          'VALIDATION_FAILED',
+          'Last-Event-ID must be the id of an event (a number).',
+          {
+            issues: [{ field: 'Last-Event-ID', message: 'expected a non-negative integer' }],
+          },
+        );
+      }
+      after = Number(lastEventId.trim());
+    } else {
+      after = validate(EventsQuerySchema, c.req.query()).after ?? 0;
+    }
+    if (events.subscriberCount >= maxSubscribers) {
+      throw new ApiError(
+        503,
+        'TOO_MANY_SUBSCRIBERS',
+        `The server serves at most ${maxSubscribers} event streams.`,
+      );
+    }
+    const stream = await openSseStream({
+      attach: (sink) => events.subscribe(id, after, sink),
+      heartbeatMs: deps.heartbeatMs,
+    });
+    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  });
+
+  return {
+    app,
+    runs,
+    events,
+    redactor,
+    async shutdown(graceMs) {
+      closing = true;
+      events.close();
+      await runs.shutdown(graceMs);
+    },
+  };
+}
+
+function publicRun(run: ActiveRun) {
+  return {
+    runId: run.runId,
+    kind: run.kind,
+    startedAt: run.startedAt,
+    ...(run.agent ? { agent: run.agent } : {}),
+  };
+}
+
+/** An id as it may be shown: printable ASCII, at most 80 characters. */
+function printable(id: string): string {
+  const clean = id.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
+
+function shuttingDown() {
+  return new ApiError(503, 'SHUTTING_DOWN', 'The server is shutting down.');
+}
+
+function unknownAgent(field: string, name: string, names: readonly string[]) {
+  return new ApiError(
+    422,
+    'UNKNOWN_AGENT',
+    `No agent "${name}" is configured on this server (configured: ${names.join(', ') || 'none'}).`,
+    { issues: [{ field, message: `expected one of ${names.join(', ')}` }] },
+  );
+}
+
+function checkAgentNames(config: SprintConfigBody | undefined, names: readonly string[]): void {
+  if (!config) return;
+  if (config.agent !== undefined && !names.includes(config.agent)) {
+    throw unknownAgent('config.agent', config.agent, names);
+  }
+  for (const [type, name] of Object.entries(config.agents ?? {})) {
+    if (!names.includes(name)) throw unknownAgent(`config.agents.${type}`, name, names);
+  }
+}
+
+/** The request's config as SPRINT.yaml writes it (kebab-case keys). */
+function configInput(config: SprintConfigBody): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (config.maxTasks !== undefined) out['max-tasks'] = config.maxTasks;
+  if (config.timeBox !== undefined) out['time-box'] = config.timeBox;
+  if (config.autoCommit !== undefined) out['auto-commit'] = config.autoCommit;
+  if (config.maxIterations !== undefined) out['max-iterations'] = config.maxIterations;
+  if (config.maxCostUsd !== undefined) out['max-cost-usd'] = config.maxCostUsd;
+  if (config.taskTimeout !== undefined)
+    out['task-timeout'] = `${Math.round(config.taskTimeout / 1000)}s`;
+  if (config.concurrency !== undefined) out.concurrency = config.concurrency;
+  if (config.retry) {
+    const retry: Record<string, unknown> = {};
+    if (config.retry.maxAttempts !== undefined) retry['max-attempts'] = config.retry.maxAttempts;
+    if (config.retry.delay !== undefined) retry.delay = `${config.retry.delay}ms`;
+    if (config.retry.backoff !== undefined) retry.backoff = config.retry.backoff;
+    out.retry = retry;
+  }
+  if (config.agent !== undefined) out.agent = config.agent;
+  if (config.agents !== undefined) out.agents = config.agents;
+  return out;
+}
+
+const MODEL_FIELDS: Record<string, string> = {
+  id: 'id',
+  type: 'type',
+  title: 'title',
+  description: 'description',
+  priority: 'priority',
+  'depends-on': 'dependsOn',
+  verify: 'verify',
+  command: 'command',
+};
+
+/** Where a core issue's field is in the request: `tasks.2.dependsOn`, `tasks.0.fields.issue-number`. */
+function requestField(index: number, field: string | undefined): string {
+  const name = (field ?? '').replace(/^(task|tasks\[\d+\]|queue\[\d+\])\.?/, '');
+  if (!name) return `tasks.${index}`;
+  return `tasks.${index}.${MODEL_FIELDS[name] ?? `fields.${name}`}`;
+}
+
+/**
+ * Request tasks as model tasks (core's `taskFromFields`: required fields of
+ * the original types, ids by their convention); 422 naming each refused
+ * field. `whole`: the tasks are the whole sprint, so dependencies must be among them.
+ */
+function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Task[] {
+  const issues: FieldIssue[] = [];
+  const tasks: Task[] = [];
+  bodies.forEach((b, i) => {
+    if (!allowCommands) {
+      for (const key of ['command', 'verify'] as const) {
+        if (b[key] !== undefined) {
+          issues.push({
+            field: `tasks.${i}.${key}`,
+            message:
+              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+          });
+        }
+      }
+    }
+    // Top-level keys win over the same keys in `fields` (type-specific fields as written).
+    const fields: Record<string, unknown> = { ...b.fields };
+    const model = {
+      id: b.id,
+      title: b.title,
+      description: b.description,
+      priority: b.priority,
+      'depends-on': b.dependsOn,
+      verify: b.verify,
+      command: b.command,
+    };
+    for (const [key, value] of Object.entries(model)) if (value !== undefined) fields[key] = value;
+    try {
+      tasks.push(taskFromFields(b.type, fields, `tasks[${i}]`));
+    } catch (error) {
+      if (!(error instanceof InvalidSprintError)) throw error;
+      for (const issue of error.issues) {
+        issues.push({ field: requestField(i, issue.field), message: issue.message });
+      }
+    }
+  });
+  if (!issues.length) {
+    for (const issue of validateTasks(tasks)) {
+      if (!whole && issue.field === 'depends-on' && !issue.message.includes('itself')) continue;
+      issues.push({ field: requestField(issue.index, issue.field), message: issue.message });
+    }
+  }
+  if (issues.length) {
+    throw new ApiError(
+      422,
+      'VALIDATION_FAILED',
+      `Invalid tasks: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      { issues },
+    );
+  }
+  return tasks;
+}
+
+function emptyConfig(): SprintConfig {
+  return { autoCommit: true, agents: {} };
+}

@@ -1,0 +1,183 @@
+import {
+  PrioritySchema,
+  parseDuration,
+  RunEventSchema,
+  RunResultSchema,
+  SprintStatusSchema,
+  TASK_ID_PATTERN,
+} from '@sprint/core';
+import { z } from 'zod';
+
+// ---- requests --------------------------------------------------------------
+
+const TaskId = z
+  .string()
+  .max(128)
+  .regex(TASK_ID_PATTERN, 'letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+const Text = (max: number) => z.string().max(max);
+
+/** A duration as the CLI takes it: `90s`, `15m`, `1h30m`, or a number of seconds. */
+const Duration = z.union([z.string().max(32), z.number().positive()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 15m or 1h30m' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/**
+ * A task in a request body. Type-specific fields (`issue-number`,
+ * `target-path`, `done-when`...) go in `fields`, as SPRINT.yaml writes them.
+ * `command` and `verify` are shell commands: the server takes them only when
+ * started with `allowTaskCommands` (else they come from sprint files only).
+ */
+export const TaskBodySchema = z.strictObject({
+  id: TaskId.optional(),
+  type: z.string().min(1).max(64),
+  title: Text(500).optional(),
+  description: Text(20_000).optional(),
+  priority: PrioritySchema.optional(),
+  dependsOn: z.array(TaskId).max(1000).optional(),
+  verify: Text(4000).optional(),
+  command: Text(4000).optional(),
+  fields: z.record(z.string().max(64), z.unknown()).optional(),
+});
+export type TaskBody = z.infer<typeof TaskBodySchema>;
+
+/** The configuration a request may set; agent programs, `claude` options and `projectDir` are the server's alone. */
+export const SprintConfigBodySchema = z.strictObject({
+  maxTasks: z.number().int().positive().max(100_000).optional(),
+  timeBox: z.string().max(32).optional(),
+  autoCommit: z.boolean().optional(),
+  maxIterations: z.number().int().positive().max(100_000).optional(),
+  maxCostUsd: z.number().positive().max(1_000_000).optional(),
+  taskTimeout: Duration.optional(),
+  concurrency: z.number().int().positive().max(64).optional(),
+  retry: z
+    .strictObject({
+      maxAttempts: z.number().int().positive().max(100).optional(),
+      delay: Duration.optional(),
+      backoff: z.number().min(1).max(10).optional(),
+    })
+    .optional(),
+  /** One of the server's agent names, for task types `agents` does not name. */
+  agent: z.string().max(64).optional(),
+  /** Task type -> one of the server's agent names. */
+  agents: z.record(z.string().max(64), z.string().max(64)).optional(),
+});
+export type SprintConfigBody = z.infer<typeof SprintConfigBodySchema>;
+
+export const CreateSprintBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  goals: z.array(Text(2000)).max(100).optional(),
+  notes: Text(20_000).optional(),
+  owner: Text(200).optional(),
+  config: SprintConfigBodySchema.optional(),
+  tasks: z.array(TaskBodySchema).max(1000).optional(),
+});
+export type CreateSprintBody = z.infer<typeof CreateSprintBodySchema>;
+
+export const AddTasksBodySchema = z.strictObject({
+  tasks: z.array(TaskBodySchema).min(1).max(1000),
+});
+
+/** The CLI's run options. `agent` picks one of the server's configured agents, by name. */
+export const RunBodySchema = z.strictObject({
+  maxIterations: z.number().int().positive().max(100_000).optional(),
+  concurrency: z.number().int().positive().max(64).optional(),
+  maxCostUsd: z.number().positive().max(1_000_000).optional(),
+  taskTimeout: Duration.optional(),
+  agent: z.string().min(1).max(64).optional(),
+});
+export type RunBody = z.infer<typeof RunBodySchema>;
+
+export const ResumeBodySchema = RunBodySchema.extend({
+  /** The human's answer when the sprint needs one. */
+  answer: z.string().min(1).max(20_000).optional(),
+});
+export type ResumeBody = z.infer<typeof ResumeBodySchema>;
+
+export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+
+export const EmptyBodySchema = z.strictObject({});
+
+/** `?after=` of the event stream: a sequence number, or `now` for live events only. */
+export const EventsQuerySchema = z.object({
+  after: z.union([z.literal('now'), z.coerce.number().int().nonnegative()]).optional(),
+});
+
+// ---- responses -------------------------------------------------------------
+
+export const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() });
+
+const TaskCountsSchema = z.object({
+  total: z.number().int(),
+  done: z.number().int(),
+  pending: z.number().int(),
+  running: z.number().int(),
+  failed: z.number().int(),
+  blocked: z.number().int(),
+  skipped: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const SprintSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: SprintStatusSchema,
+  format: z.enum(['directory', 'document', 'memory']),
+  counts: TaskCountsSchema,
+  /** Done (or skipped) tasks out of all, 0 to 1. */
+  progress: z.number().min(0).max(1),
+  created: z.string().optional(),
+  updatedAt: z.string().optional(),
+  /** Whether this server drives a run of it now. */
+  running: z.boolean(),
+});
+
+export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });
+
+/** The sprint's status report from @sprint/core (`describeSprint`); extra fields pass through. */
+export const SprintStatusReportSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: SprintStatusSchema,
+});
+
+export const SprintDetailSchema = z.object({
+  sprint: SprintStatusReportSchema,
+  /** The run this server drives now, if any. */
+  run: z
+    .object({
+      runId: z.string(),
+      kind: z.enum(['run', 'resume']),
+      agent: z.string().optional(),
+      startedAt: z.string(),
+    })
+    .nullable(),
+  links: z.object({ self: z.string(), events: z.string(), result: z.string() }),
+});
+
+export const AddTasksResultSchema = z.object({
+  added: z.array(z.string()),
+  skipped: z.array(z.string()),
+});
+
+export const RunAcceptedSchema = z.object({
+  sprintId: z.string(),
+  runId: z.string(),
+  kind: z.enum(['run', 'resume']),
+  agent: z.string().optional(),
+  startedAt: z.string(),
+  links: z.object({ self: z.string(), events: z.string(), result: z.string() }),
+});
+
+export const ControlOutcomeSchema = z.object({
+  action: z.enum(['pause', 'stop', 'cancel']),
+  outcome: z.enum(['requested', 'applied', 'not-running']),
+  status: SprintStatusSchema,
+});
+
+export { RunEventSchema, RunResultSchema };

@@ -1,0 +1,77 @@
+import { ClaudeCodeAgent, type ClaudeCodeOptions } from '@sprint/agents-claude';
+import {
+  type AgentFactory,
+  buildAgentRegistry,
+  builtinAgentFactories,
+  defaultHooks,
+  describeSprint,
+  type LockInfo,
+  type SprintConfig,
+  type SprintHook,
+  SprintRootStore,
+  type SprintSnapshot,
+  type SprintStore,
+} from '@sprint/core';
+import type { AgentSetup } from './app.js';
+import { secretsOf } from './redact.js';
+
+/**
+ * The agents a server offers. Requests pick among these names only; every
+ * program, argument and variable comes from here.
+ */
+export interface AgentsConfig {
+  /**
+   * The names requests may use. Default `['claude', 'noop']`. `shell` runs
+   * each task's `command` with /bin/sh, so it is offered only when listed.
+   */
+  enabled?: readonly string[];
+  /** Options of the `claude` agent (binary, model, env, limits). */
+  claude?: ClaudeCodeOptions;
+  /** More agents by name (or replacements for the built-in ones). */
+  factories?: Readonly<Record<string, AgentFactory>>;
+  /** The agent for tasks the sprint's `agent`/`agents` config does not place. Default `claude` when enabled. */
+  defaultAgent?: string;
+}
+
+export const DEFAULT_AGENTS: readonly string[] = ['claude', 'noop'];
+
+/** The agent setup of a server, and the secrets its agents' configuration holds. */
+export function serverAgents(
+  config: AgentsConfig,
+  env: Record<string, string | undefined> = process.env,
+): { setup: AgentSetup; secrets: string[] } {
+  const all: Record<string, AgentFactory> = {
+    ...builtinAgentFactories,
+    claude: () =>
+      new ClaudeCodeAgent({
+        ...config.claude,
+        binary: config.claude?.binary ?? env.SPRINT_CLAUDE_BIN,
+      }),
+    ...config.factories,
+  };
+  const names = (config.enabled ?? DEFAULT_AGENTS).filter((n) => n in all);
+  const factories = Object.fromEntries(names.map((n) => [n, all[n]!]));
+  const defaultAgent =
+    config.defaultAgent ??
+    (names.includes('claude') ? 'claude' : names.length === 1 ? names[0] : undefined);
+  return {
+    setup: {
+      names,
+      registry: (sprintConfig: SprintConfig, override?: string) =>
+        buildAgentRegistry({ config: sprintConfig, factories, override, defaultAgent }),
+    },
+    secrets: secretsOf(config.claude?.env ?? {}),
+  };
+}
+
+export function defaultStore(root: string): SprintStore {
+  return new SprintRootStore({ root });
+}
+
+export function defaultDescribe(snapshot: SprintSnapshot, lock: LockInfo | null): unknown {
+  return describeSprint(snapshot, lock);
+}
+
+export function defaultHooksFor(config: SprintConfig): SprintHook[] {
+  return defaultHooks(config);
+}
