@@ -246,6 +246,11 @@ export function didYouMean(name: string, known: readonly string[]): string | und
   const n = norm(name);
   const exact = known.find((k) => norm(k) === n);
   if (exact) return exact;
+  // `attempts` for `max-attempts`, `timeout` for `task-timeout`: a part of one known name.
+  const containing = known.filter(
+    (k) => norm(k).split('-').includes(n) || norm(k).endsWith(`-${n}`),
+  );
+  if (containing.length === 1) return containing[0];
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const k of known) {
