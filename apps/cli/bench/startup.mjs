@@ -1,0 +1,53 @@
+// How fast `sprint status <sprint>` starts, against `node -e 0` on the same machine.
+// Run: pnpm bench (root) or pnpm --filter @sprint/cli bench. Target: at most 2.5x.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = resolve(here, '../dist/bin.js');
+const runs = Number(process.env.BENCH_RUNS ?? 21);
+const work = mkdtempSync(join(tmpdir(), 'sprint-bench-'));
+const sprint = join(work, '2026-01-15_demo-sprint');
+cpSync(resolve(here, '../../../examples/demo-sprint'), sprint, { recursive: true });
+
+function time(args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+try {
+  // Warm the file cache and node's compile cache, as any second run would find them.
+  for (let i = 0; i < 3; i++) {
+    time(['-e', '0']);
+    time([cli, 'status', sprint]);
+  }
+  const base = [];
+  const status = [];
+  const version = [];
+  for (let i = 0; i < runs; i++) {
+    base.push(time(['-e', '0']));
+    status.push(time([cli, 'status', sprint]));
+    version.push(time([cli, '--version']));
+  }
+  const b = median(base);
+  const s = median(status);
+  const v = median(version);
+  const ratio = s / b;
+  console.log(`node ${process.version}, ${runs} runs each, medians:`);
+  console.log(`  node -e 0                 ${b.toFixed(1)} ms`);
+  console.log(`  sprint --version          ${v.toFixed(1)} ms  (${(v / b).toFixed(2)}x)`);
+  console.log(`  sprint status <sprint>    ${s.toFixed(1)} ms  (${ratio.toFixed(2)}x)`);
+  console.log(`  target: status at most 2.5x node -e 0: ${ratio <= 2.5 ? 'met' : 'NOT met'}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

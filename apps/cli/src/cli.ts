@@ -1,0 +1,308 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { colorEnabled } from './io.js';
+import { reportError } from './report-error.js';
+import { AGENT_NAMES, DEFAULT_SPRINTS_DIR, USAGE, usageText } from './usage.js';
+import { version } from './version.js';
+
+/** What every command's action gets besides its own arguments. */
+export interface CommandContext {
+  io: CliIo;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new InvalidArgumentError('Must be a positive integer.');
+  }
+  return Number(value);
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError('Must be a positive number.');
+  }
+  return n;
+}
+
+function port(value: string): number {
+  const n = positiveInteger(value);
+  if (n > 65535) throw new InvalidArgumentError('Must be a port number (1-65535).');
+  return n;
+}
+
+/** Options shared by `run` and `resume`. */
+export interface RunCommandOptions {
+  maxIterations?: number;
+  dryRun?: boolean;
+  agent?: (typeof AGENT_NAMES)[number];
+  concurrency?: number;
+  maxCostUsd?: number;
+  taskTimeout?: string;
+  json?: boolean;
+  detach?: boolean;
+  answer?: string;
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--max-iterations <n>', 'agent runs this call may start')
+        .argParser(positiveInteger)
+        .default(undefined, "30, or the sprint's max-iterations"),
+    )
+    .option('--dry-run', 'show the tasks in execution order and change nothing')
+    .addOption(
+      new Option(
+        '--agent <name>',
+        "agent for every task (otherwise the sprint's configuration decides)",
+      ).choices(AGENT_NAMES),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'tasks run at once')
+        .argParser(positiveInteger)
+        .default(undefined, "1, or the sprint's concurrency"),
+    )
+    .addOption(
+      new Option('--max-cost-usd <x>', 'total spend at which no further task starts').argParser(
+        positiveNumber,
+      ),
+    )
+    .addOption(
+      new Option('--task-timeout <duration>', 'time limit per task, like 90s, 15m or 1h').default(
+        undefined,
+        "30m, or the sprint's task-timeout",
+      ),
+    )
+    .option('--json', 'print the run result as one JSON document on stdout')
+    .option('--detach', 'run in the background; print how to follow, pause and stop it');
+}
+
+/** Builds the program. Actions load their command module only when they run. */
+export function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
+  const { io } = ctx;
+  const program = new Command('sprint')
+    .description('Run a software sprint with AI coding agents, one fresh agent per task.')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      getOutHasColors: () => colorEnabled(io.stdout, io.env),
+      getErrHasColors: () => colorEnabled(io.stderr, io.env),
+    })
+    .showSuggestionAfterError()
+    .helpCommand(false)
+    .addHelpText(
+      'after',
+      `
+<sprint> is a sprint directory (SPRINT.yaml + PROGRESS.yaml) or a Markdown
+sprint document. Left out, the most recently created sprint under
+${DEFAULT_SPRINTS_DIR}/ is used (and named on stderr).
+
+Examples:
+  $ sprint init auth-rework
+  $ sprint add custom --description "Write the changelog" --done-when "CHANGELOG.md exists"
+  $ sprint run --dry-run
+  $ sprint run --max-iterations 20
+  $ sprint status --watch
+  $ sprint run --detach && sprint logs --follow
+
+Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
+2 needs a human; 64 usage error; 65 invalid sprint data; 130 interrupted.`,
+    );
+
+  const command = (name: string, description: string): Command => {
+    const cmd = program.command(name).description(description);
+    const entry = USAGE[name];
+    cmd.showHelpAfterError(`\n${usageText(name)}`);
+    if (entry) {
+      cmd.addHelpText('after', `\nExamples:\n${entry.examples.map((e) => `  $ ${e}`).join('\n')}`);
+    }
+    return cmd;
+  };
+
+  const act =
+    <A extends unknown[]>(handler: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      setExit(await handler(...args));
+    };
+
+  addRunOptions(
+    command('run', 'run the sprint: one fresh agent per task until done, blocked or a limit'),
+  )
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .action(
+      act(async (sprint: string | undefined, options: RunCommandOptions) => {
+        const { runCommand } = await import('./commands/run.js');
+        return runCommand(ctx, sprint, options, 'run');
+      }),
+    );
+
+  addRunOptions(command('resume', 'continue a paused, stopped or blocked sprint in the foreground'))
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .option('--answer <text>', "the human's answer, when the sprint needs one")
+    .action(
+      act(async (sprint: string | undefined, options: RunCommandOptions) => {
+        const { runCommand } = await import('./commands/run.js');
+        return runCommand(ctx, sprint, options, 'resume');
+      }),
+    );
+
+  command('status', 'show where the sprint stands')
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .option('--json', 'print the status as one JSON document on stdout')
+    .option('--watch', 'follow live until the run ends')
+    .action(
+      act(async (sprint: string | undefined, options: { json?: boolean; watch?: boolean }) => {
+        const { statusCommand } = await import('./commands/status.js');
+        return statusCommand(ctx, sprint, options);
+      }),
+    );
+
+  command('logs', "print the sprint's event log, agent tool calls included")
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .option('-f, --follow', 'keep printing new events until the run ends')
+    .option('--json', 'one JSON event per line')
+    .action(
+      act(async (sprint: string | undefined, options: { follow?: boolean; json?: boolean }) => {
+        const { logsCommand } = await import('./commands/logs.js');
+        return logsCommand(ctx, sprint, options);
+      }),
+    );
+
+  for (const [name, description] of [
+    ['pause', 'pause after the running task ends (the task finishes first)'],
+    ['stop', 'stop now: end the running agent, put its task back to pending'],
+  ] as const) {
+    command(name, description)
+      .argument('[sprint]', 'sprint directory or Markdown sprint document')
+      .action(
+        act(async (sprint: string | undefined) => {
+          const { controlCommand } = await import('./commands/control.js');
+          return controlCommand(ctx, sprint, name, {});
+        }),
+      );
+  }
+
+  command('cancel', 'cancel the sprint for good: end the running agent, record the reason')
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .requiredOption('--reason <text>', 'why the sprint is cancelled')
+    .action(
+      act(async (sprint: string | undefined, options: { reason: string }) => {
+        const { controlCommand } = await import('./commands/control.js');
+        return controlCommand(ctx, sprint, 'cancel', options);
+      }),
+    );
+
+  command('init', 'create a sprint directory (SPRINT.yaml, PROGRESS.yaml, context/, artifacts/)')
+    .argument('<name>', 'the sprint name, like auth-rework')
+    .option('--dir <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
+    .option('--goal <text...>', 'a goal of the sprint (repeatable)')
+    .action(
+      act(async (name: string, options: { dir: string; goal?: string[] }) => {
+        const { initCommand } = await import('./commands/init.js');
+        return initCommand(ctx, name, options);
+      }),
+    );
+
+  command('add', 'add a task: implement-issue, refactor, update-docs, custom, or your own type')
+    .argument('[args...]', '[<sprint>] <type>')
+    .allowUnknownOption()
+    .helpOption('-h, --help', 'display help for command')
+    .addHelpText(
+      'after',
+      `
+Fields are given as --name value, in the sprint file's own spelling:
+  implement-issue  --issue-number N  [--repo R] [--branch B] [--pr-template T]
+  refactor         --target-path P --goal G  [--constraints C] [--test-command C]
+  update-docs      --doc-path P --changes C  [--source-files F] [--validate V]
+  custom           --description D --done-when W  [--context-files F] [--output-path P]
+  every type       [--id ID] [--priority critical|high|medium|low] [--depends-on a,b]
+                   [--command CMD] [--title T] [--verify CMD]
+Without --id the id follows the type's convention (implement-issue-<n>, refactor-<name>, ...).`,
+    )
+    .action(
+      act(async (args: string[], _options: unknown, cmd: Command) => {
+        const { addCommand } = await import('./commands/add.js');
+        return addCommand(ctx, args, cmd.args);
+      }),
+    );
+
+  command('import', 'import tasks from a YAML file (ids already present are skipped)')
+    .argument('<args...>', '[<sprint>] <tasks.yaml>')
+    .action(
+      act(async (args: string[]) => {
+        const { importCommand } = await import('./commands/import.js');
+        return importCommand(ctx, args);
+      }),
+    );
+
+  command('validate', "check the sprint's files without changing them")
+    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .option('--json', 'print the problems as JSON')
+    .action(
+      act(async (sprint: string | undefined, options: { json?: boolean }) => {
+        const { validateCommand } = await import('./commands/validate.js');
+        return validateCommand(ctx, sprint, options);
+      }),
+    );
+
+  command('list', 'list the sprints in a directory')
+    .option('--dir <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
+    .option('--json', 'print the list as JSON')
+    .action(
+      act(async (options: { dir: string; json?: boolean }) => {
+        const { listCommand } = await import('./commands/list.js');
+        return listCommand(ctx, options);
+      }),
+    );
+
+  command('serve', 'serve the HTTP API for the sprints under a directory')
+    .addOption(new Option('--port <n>', 'port to listen on').argParser(port).default(8787))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--root <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
+    .action(
+      act(async (options: { port: number; host: string; root: string }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        return serveCommand(ctx, options);
+      }),
+    );
+
+  return program;
+}
+
+/**
+ * Runs the CLI on the given arguments (without `node` and the script) and
+ * returns the exit code. Never throws: the one catch at the boundary maps
+ * every error to an exit code and a message.
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const ctx: CommandContext = { io };
+  try {
+    const program = buildProgram(ctx, (code) => {
+      exitCode = code;
+    });
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message (and our usage block).
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    return reportError(error, io);
+  }
+}

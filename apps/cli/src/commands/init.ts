@@ -1,0 +1,30 @@
+import { join, resolve } from 'node:path';
+import { SprintDirectoryStore } from '@sprint/core';
+import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { displayPath } from '../sprint-arg.js';
+
+/** `sprint init <name>`: a new sprint directory in the original plugin's layout. */
+export async function initCommand(
+  ctx: CommandContext,
+  name: string,
+  options: { dir: string; goal?: string[] },
+): Promise<number> {
+  const { io } = ctx;
+  const root = resolve(io.cwd, options.dir);
+  const store = new SprintDirectoryStore({ root });
+  const id = await store.create({ name, goals: options.goal });
+  const shown = displayPath(io.cwd, join(root, id));
+  io.stdout.write(
+    [
+      `Created sprint ${shown}`,
+      `  SPRINT.yaml, PROGRESS.yaml, context/, artifacts/`,
+      '',
+      'Next:',
+      `  sprint add ${shown} custom --description "..." --done-when "..."`,
+      `  sprint run ${shown} --dry-run`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

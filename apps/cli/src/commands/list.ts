@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { SprintDirectoryStore } from '@sprint/core';
+import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { colorEnabled } from '../io.js';
+import { createStyle, statusColor } from '../output/style.js';
+import { displayPath } from '../sprint-arg.js';
+
+/** `sprint list`: the sprints under a directory, newest first. */
+export async function listCommand(
+  ctx: CommandContext,
+  options: { dir: string; json?: boolean },
+): Promise<number> {
+  const { io } = ctx;
+  const root = resolve(io.cwd, options.dir);
+  const sprints = await new SprintDirectoryStore({ root }).list();
+  sprints.sort((a, b) => (b.created ?? b.id).localeCompare(a.created ?? a.id));
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(sprints, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (sprints.length === 0) {
+    io.stdout.write(
+      `No sprints under ${displayPath(io.cwd, root)}. Start one: sprint init <name>\n`,
+    );
+    return EXIT.ok;
+  }
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const rows = sprints.map((s) => [
+    s.id,
+    s.status,
+    `${s.counts.done}/${s.counts.total}`,
+    s.created?.slice(0, 16).replace('T', ' ') ?? '',
+    s.name,
+  ]);
+  const header = ['SPRINT', 'STATUS', 'DONE', 'CREATED', 'NAME'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[], color = false) =>
+    cells
+      .map((c, i) => {
+        const padded = c.padEnd(widths[i]!);
+        return color && i === 1 ? padded.replace(c, statusColor(style, c)) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  io.stdout.write(`${style.bold(line(header))}\n${rows.map((r) => line(r, true)).join('\n')}\n`);
+  return EXIT.ok;
+}

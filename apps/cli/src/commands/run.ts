@@ -1,0 +1,333 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  buildAgentRegistry,
+  builtinAgentFactories,
+  countTasks,
+  defaultHooks,
+  parseDuration,
+  planRun,
+  RUN_LOG,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  SprintRunner,
+  type SprintSnapshot,
+  totalTokens,
+} from '@sprint/core';
+import type { CommandContext, RunCommandOptions } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { colorEnabled } from '../io.js';
+import { describeStopReason } from '../output/event-line.js';
+import { liveReporter, plainReporter, type RunReporter } from '../output/run-reporter.js';
+import { createStyle, statusColor } from '../output/style.js';
+import { count, usd } from '../output/units.js';
+import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
+import { UsageError } from '../usage-error.js';
+
+type Mode = 'run' | 'resume';
+
+/** `sprint run` and `sprint resume`: preflight, dry run, detach, or run in the foreground. */
+export async function runCommand(
+  ctx: CommandContext,
+  sprintArg: string | undefined,
+  options: RunCommandOptions,
+  mode: Mode,
+): Promise<number> {
+  const { io } = ctx;
+  let taskTimeoutMs: number | undefined;
+  if (options.taskTimeout !== undefined) {
+    taskTimeoutMs = parseDuration(options.taskTimeout);
+    if (taskTimeoutMs === undefined || taskTimeoutMs <= 0) {
+      throw new UsageError(
+        `--task-timeout must be a duration like 90s, 15m or 1h (got "${options.taskTimeout}").`,
+        mode,
+      );
+    }
+  }
+
+  const opened = await openSprintArg(ctx, sprintArg, mode);
+  const snapshot = await opened.store.load(opened.sprintId);
+  const shown = displayPath(io.cwd, opened.path);
+  const { status } = snapshot.state;
+  if (status === 'completed' || status === 'cancelled') {
+    throw new UsageError(
+      `Sprint ${snapshot.definition.name} is already ${status}: there is nothing to run. Add tasks (sprint add) or start a new sprint (sprint init).`,
+      mode,
+    );
+  }
+  const plan = planRun(snapshot);
+  if (plan.length === 0) {
+    throw new UsageError(
+      `The queue of sprint ${snapshot.definition.name} is empty: add a task first (sprint add ${shown} <type> ...).`,
+      mode,
+    );
+  }
+
+  if (options.dryRun) {
+    io.stdout.write(dryRunPreview(snapshot, plan, shown, options, mode));
+    return EXIT.ok;
+  }
+  if (options.detach) return detach(ctx, opened, snapshot, shown, options, mode);
+
+  const [{ ClaudeCodeAgent }] = await Promise.all([import('@sprint/agents-claude')]);
+  const agents = buildAgentRegistry({
+    config: snapshot.definition.config,
+    factories: {
+      ...builtinAgentFactories,
+      claude: ({ config }) => new ClaudeCodeAgent(config.claude ?? {}),
+    },
+    override: options.agent,
+  });
+  const runner = new SprintRunner({
+    store: opened.store,
+    agents,
+    hooks: defaultHooks(snapshot.definition.config),
+  });
+
+  // With --json, stdout holds only the result: everything else goes to stderr.
+  const out = options.json ? io.stderr : io.stdout;
+  const style = createStyle(colorEnabled(out, io.env));
+  const reporter: RunReporter = out.isTTY
+    ? liveReporter(out, style, {
+        sprintName: snapshot.definition.name,
+        counts: countTasks(snapshot.state),
+        costUsd: snapshot.state.costUsd,
+        tokens: totalTokens(snapshot.state.tokens),
+      })
+    : plainReporter(out, style);
+
+  // The second Ctrl-C must not leave an agent behind: kill the groups we saw start.
+  const agentPids = new Set<number>();
+  const offForce = io.onForce(() => {
+    reporter.close();
+    for (const pid of agentPids) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  });
+  const onEvent = (event: RunEvent) => {
+    if (event.type === 'agent-pid') {
+      if (event.pid === null) agentPids.clear();
+      else agentPids.add(event.pid);
+    }
+    reporter.onEvent(event);
+  };
+
+  const runOptions: RunOptions = {
+    onEvent,
+    onProgress: (p) => reporter.onProgress(p),
+    signal: io.signal,
+    maxIterations: options.maxIterations,
+    concurrency: options.concurrency,
+    maxCostUsd: options.maxCostUsd,
+    taskTimeoutMs,
+  };
+  let result: RunResult;
+  try {
+    result =
+      mode === 'resume'
+        ? await runner.resume(opened.sprintId, { ...runOptions, answer: options.answer })
+        : await runner.run(opened.sprintId, runOptions);
+  } finally {
+    reporter.close();
+    offForce();
+  }
+
+  const interrupted = io.signal.aborted;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    io.stdout.write(
+      summary(result, shown, interrupted, createStyle(colorEnabled(io.stdout, io.env))),
+    );
+  }
+  return exitCodeForResult(result, interrupted);
+}
+
+/** 0 completed or paused, 1 blocked, cancelled or a limit, 2 needs a human, 130 interrupted. */
+export function exitCodeForResult(result: RunResult, interrupted: boolean): number {
+  if (interrupted || result.stopReason.kind === 'interrupted') return EXIT.interrupted;
+  if (result.stopReason.kind === 'limit') return EXIT.failed;
+  switch (result.status) {
+    case 'completed':
+    case 'paused':
+      return EXIT.ok;
+    case 'needs-human':
+      return EXIT.needsHuman;
+    case 'blocked':
+    case 'cancelled':
+      return EXIT.failed;
+    default:
+      return result.stopReason.kind === 'stopped' ? EXIT.ok : EXIT.failed;
+  }
+}
+
+function summary(
+  result: RunResult,
+  shown: string,
+  interrupted: boolean,
+  style: ReturnType<typeof createStyle>,
+): string {
+  const lines = [
+    '',
+    `Sprint ${result.sprintId}: ${statusColor(style, result.status)} - ${describeStopReason(result.stopReason)}`,
+    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${result.iterations} iteration${result.iterations === 1 ? '' : 's'} this run, ${usd(result.costUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
+  ];
+  if (result.deferredItems.length) {
+    lines.push('  Deferred items:', ...result.deferredItems.map((d) => `    - ${d}`));
+  }
+  const q = quote(shown);
+  if (result.status === 'needs-human' && result.humanNeeded) {
+    const h = result.humanNeeded;
+    lines.push(
+      `  ${style.yellow('Needs a human')} (task ${h.taskId}): ${h.reason}`,
+      ...(h.details ? [`    ${h.details}`] : []),
+      ...h.options.map((o, i) => `    ${i + 1}. ${o}`),
+      `  Answer and continue: sprint resume ${q} --answer "..."`,
+    );
+  } else if (interrupted) {
+    lines.push(
+      `  Interrupted: the running task went back to pending. Continue: sprint resume ${q}`,
+    );
+  } else if (result.status !== 'completed' && result.status !== 'cancelled') {
+    lines.push(`  Continue: sprint resume ${q}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function quote(path: string): string {
+  return /^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}
+
+/** The original /run-sprint dry-run preview, in execution order. */
+function dryRunPreview(
+  snapshot: SprintSnapshot,
+  plan: ReturnType<typeof planRun>,
+  shown: string,
+  options: RunCommandOptions,
+  mode: Mode,
+): string {
+  const lines = [
+    'Dry Run: Sprint Preview',
+    '========================',
+    '',
+    `Sprint: ${snapshot.definition.name}`,
+    `Directory: ${shown}`,
+    `Status: ${snapshot.state.status}`,
+    '',
+    'Tasks to Execute (in order):',
+    '-----------------------------',
+  ];
+  plan.forEach(({ task, label }, i) => {
+    lines.push(
+      `${i + 1}. [${task.type}] ${task.id}`,
+      `   ${label}`,
+      `   Priority: ${task.priority}`,
+    );
+    if (task.dependsOn.length) lines.push(`   Depends on: ${task.dependsOn.join(', ')}`);
+    lines.push('');
+  });
+  const suggested = options.maxIterations ?? Math.max(30, plan.length * 2);
+  lines.push(
+    'Summary:',
+    `- Total tasks: ${plan.length}`,
+    `- Estimated iterations: ${plan.length} (1 per task)`,
+    '',
+    'To start execution, run without --dry-run:',
+    `  sprint ${mode} ${quote(shown)} --max-iterations ${suggested}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Starts this same CLI in the background on the sprint, logging to run.log, and returns once it holds the sprint. */
+async function detach(
+  ctx: CommandContext,
+  opened: OpenedSprint,
+  snapshot: SprintSnapshot,
+  shown: string,
+  options: RunCommandOptions,
+  mode: Mode,
+): Promise<number> {
+  const { io } = ctx;
+  const runtimeDir = snapshot.runtimeDir ?? snapshot.sprintDir;
+  if (!runtimeDir)
+    throw new UsageError(
+      'This sprint has no directory for a run log: run it without --detach.',
+      mode,
+    );
+  mkdirSync(runtimeDir, { recursive: true });
+  const logFile = join(runtimeDir, RUN_LOG);
+  const args = [...io.self.execArgv, io.self.script, mode, opened.path];
+  if (options.maxIterations !== undefined)
+    args.push('--max-iterations', String(options.maxIterations));
+  if (options.agent !== undefined) args.push('--agent', options.agent);
+  if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
+  if (options.maxCostUsd !== undefined) args.push('--max-cost-usd', String(options.maxCostUsd));
+  if (options.taskTimeout !== undefined) args.push('--task-timeout', options.taskTimeout);
+  if (options.answer !== undefined) args.push('--answer', options.answer);
+
+  const fd = openSync(logFile, 'a');
+  let exited: number | null | undefined;
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(io.self.node, args, {
+      cwd: io.cwd,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...io.env, NO_COLOR: '1' },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  child.on('exit', (code) => {
+    exited = code;
+  });
+  child.unref();
+  const pid = child.pid;
+
+  // Wait until the background run holds the sprint, so that a status or stop right after sees it.
+  const deadline = Date.now() + 10_000;
+  let holding = false;
+  while (Date.now() < deadline && exited === undefined) {
+    const lock = await opened.store.inspectLock(opened.sprintId);
+    if (lock?.alive && lock.pid === pid) {
+      holding = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!holding && exited !== undefined) {
+    const result = await opened.store.loadResult(opened.sprintId).catch(() => null);
+    io.stderr.write(
+      `The background run ended at once (exit ${exited}). See ${displayPath(io.cwd, logFile)}.\n`,
+    );
+    if (options.json)
+      io.stdout.write(`${JSON.stringify({ pid, logFile, exitCode: exited, result }, null, 2)}\n`);
+    return exited ?? EXIT.failed;
+  }
+
+  const q = quote(shown);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ pid, logFile, sprint: opened.path }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(
+    [
+      `Sprint ${snapshot.definition.name} is running in the background (pid ${pid}).`,
+      `  Log:     ${displayPath(io.cwd, logFile)}`,
+      `  Follow:  sprint logs ${q} --follow    or    sprint status ${q} --watch`,
+      `  Pause:   sprint pause ${q}     (after the running task)`,
+      `  Stop:    sprint stop ${q}      (now; the task goes back to pending)`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

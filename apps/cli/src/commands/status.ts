@@ -1,0 +1,125 @@
+import { describeSprint, type SprintStatusReport } from '@sprint/core';
+import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { colorEnabled } from '../io.js';
+import { describeStopReason } from '../output/event-line.js';
+import { createStyle, type Style, statusColor } from '../output/style.js';
+import { clock, count, progressBar, usd } from '../output/units.js';
+import { sleep } from '../sleep.js';
+import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
+
+const WATCH_POLL_MS = 250;
+
+/** `sprint status`: where the sprint stands; `--watch` follows until the run ends. */
+export async function statusCommand(
+  ctx: CommandContext,
+  sprintArg: string | undefined,
+  options: { json?: boolean; watch?: boolean },
+): Promise<number> {
+  const { io } = ctx;
+  const opened = await openSprintArg(ctx, sprintArg, 'status');
+  const read = async () => {
+    const snapshot = await opened.store.load(opened.sprintId);
+    const lock = await opened.store.inspectLock(opened.sprintId);
+    return describeSprint(snapshot, lock);
+  };
+  let report = await read();
+  if (options.json && !options.watch) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const style = createStyle(colorEnabled(io.stdout, io.env));
+  const shown = displayPath(io.cwd, opened.path);
+  if (!options.watch) {
+    io.stdout.write(renderStatus(report, opened, shown, style));
+    return EXIT.ok;
+  }
+
+  // --watch: a terminal is redrawn in place; anything else gets a line per change.
+  const tty = io.stdout.isTTY === true && !options.json;
+  let drawn = 0;
+  let last = '';
+  for (;;) {
+    if (options.json) {
+      const text = JSON.stringify({ ...report, now: undefined });
+      if (text !== last) io.stdout.write(`${JSON.stringify(report)}\n`);
+      last = text;
+    } else if (tty) {
+      const text = renderStatus(report, opened, shown, style);
+      if (drawn) io.stdout.write(`\x1b[${drawn}F\x1b[J`);
+      io.stdout.write(text);
+      drawn = text.split('\n').length - 1;
+    } else {
+      const line = watchLine(report);
+      if (line !== last) io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+      last = line;
+    }
+    if (!report.running || io.signal.aborted) break;
+    await sleep(WATCH_POLL_MS, io.signal);
+    report = await read();
+  }
+  if (!tty && !options.json) io.stdout.write(renderStatus(report, opened, shown, style));
+  return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+function watchLine(report: SprintStatusReport): string {
+  const current = report.current
+
+    .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
+    .join(', ');
+  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${usd(report.costUsd)}`;
+}
+
+/** The human form of `sprint status`. */
+export function renderStatus(
+  report: SprintStatusReport,
+  opened: OpenedSprint,
+  shown: string,
+  style: Style,
+): string {
+  const lines: string[] = [];
+  const label = (name: string) => style.bold(`${name}:`.padEnd(11));
+  lines.push(`${label('Sprint')} ${report.name} (${report.id})`);
+  lines.push(`${label('Location')} ${shown} (${opened.format})`);
+  lines.push(
+    `${label('Status')} ${statusColor(style, report.status)}${
+      report.running && report.runner
+        ? ` - running in pid ${report.runner.pid} on ${report.runner.host} since ${report.runner.startedAt}`
+        : ''
+    }`,
+  );
+  lines.push(
+    `${label('Progress')} ${progressBar(report.counts.done, report.counts.total)} done${
+      report.counts.blocked ? `, ${report.counts.blocked} blocked` : ''
+    }${report.counts.failed ? `, ${report.counts.failed} failed` : ''}`,
+  );
+  for (const c of report.current) {
+    lines.push(
+      `${label('Current')} ${style.bold(c.id)} ${c.title ? `"${c.title}" ` : ''}running for ${clock(c.elapsedMs)} (agent ${c.agent}, attempt ${c.attempt})`,
+    );
+  }
+  for (const b of report.blocked) {
+    lines.push(`${label('Blocked')} ${style.red(b.taskId)}: ${b.reason}`);
+  }
+  if (report.humanNeeded) {
+    const h = report.humanNeeded;
+    lines.push(`${label('Question')} ${style.yellow(h.reason)} (task ${h.taskId})`);
+    if (h.details) lines.push(`${' '.repeat(12)}${h.details}`);
+    h.options.forEach((o, i) => {
+      lines.push(`${' '.repeat(12)}${i + 1}. ${o}`);
+    });
+    lines.push(`${' '.repeat(12)}Answer: sprint resume ${shown} --answer "..."`);
+  }
+  const t = report.tokens;
+  lines.push(
+    `${label('Spent')} ${report.iterations} iteration${report.iterations === 1 ? '' : 's'}, ${usd(report.costUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
+  );
+  if (report.stopReason && !report.running) {
+    lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);
+  }
+  if (report.deferredItems.length) {
+    lines.push(`${label('Deferred')} ${report.deferredItems.length} item(s)`);
+    for (const d of report.deferredItems) lines.push(`  - ${d}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,20 @@
+/** The exit codes of `sprint`, the original loop's 0/1/2 plus the BSD sysexits for bad input. */
+export const EXIT = {
+  /** Completed, paused, or a dry run. */
+  ok: 0,
+  /** Blocked, cancelled, or a limit reached. */
+  failed: 1,
+  /** The sprint waits for a human's answer. */
+  needsHuman: 2,
+  /** EX_USAGE: the command line or the sprint's location is wrong. */
+  usage: 64,
+  /** EX_DATAERR: the sprint's files cannot be used as written. */
+  invalidData: 65,
+  /** 128 + SIGINT. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Called on the second Ctrl-C, just before the process leaves. Must be synchronous. */
+export type ForceHandler = () => void;

@@ -1,0 +1,32 @@
+import type { ForceHandler } from './exit-codes.js';
+
+/** A stream the CLI writes to; `isTTY` and `columns` decide how it looks. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/**
+ * The outside world as the entry file hands it to a command: streams,
+ * environment, the interrupt signal. Commands never touch `process`.
+ */
+export interface CliIo {
+  stdout: OutStream;
+  stderr: OutStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Aborted on the first Ctrl-C (or SIGTERM). */
+  signal: AbortSignal;
+  /** Registers what the second Ctrl-C must do before the process leaves. */
+  onForce(handler: ForceHandler): () => void;
+  /** How to start this same CLI again (for `run --detach`). */
+  self: { node: string; script: string; execArgv: string[] };
+  pid: number;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function colorEnabled(stream: OutStream, env: CliIo['env']): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return stream.isTTY === true;
+}

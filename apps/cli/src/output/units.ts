@@ -1,0 +1,34 @@
+/** `0:07`, `12:30`, `1:02:03`: a running clock. */
+export function clock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/** `$0.0000` below a cent, `$1.23` above. */
+export function usd(amount: number): string {
+  return amount > 0 && amount < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
+}
+
+/** `950`, `12.3k`, `4.5M`. */
+export function count(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** `[██████░░░░] 3/5` */
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : 0;
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+/** Cuts a line to fit, marking the cut. */
+export function truncate(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (width <= 1) return '';
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}

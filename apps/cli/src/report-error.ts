@@ -1,0 +1,53 @@
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { usageText } from './usage.js';
+import { UsageError } from './usage-error.js';
+
+interface CodedError extends Error {
+  code: string;
+  issues?: unknown;
+}
+
+function isCoded(error: unknown): error is CodedError {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (isCoded(error)) {
+    switch (error.code) {
+      case 'INVALID_SPRINT':
+        return EXIT.invalidData;
+      case 'SPRINT_NOT_FOUND':
+      case 'INVALID_OPTIONS':
+      case 'SPRINT_FINISHED':
+      case 'SPRINT_EXISTS':
+        return EXIT.usage;
+      case 'UNKNOWN_AGENT':
+        // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.
+        return EXIT.invalidData;
+      default:
+        return EXIT.failed;
+    }
+  }
+  return EXIT.failed;
+}
+
+/** Prints an error as a person can act on it and returns its exit code. */
+export function reportError(error: unknown, io: CliIo): number {
+  const code = exitCodeFor(error);
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`Error: ${message}\n`);
+  if (error instanceof UsageError && error.command !== undefined) {
+    io.stderr.write(`\n${usageText(error.command)}\n`);
+  } else if (isCoded(error) && code === EXIT.usage && error.code === 'SPRINT_NOT_FOUND') {
+    io.stderr.write(
+      '\nRun "sprint list" to see the sprints here, or "sprint init <name>" to start one.\n',
+    );
+  }
+  if (code === EXIT.failed && !isCoded(error) && io.env.SPRINT_DEBUG && error instanceof Error) {
+    io.stderr.write(`${error.stack ?? ''}\n`);
+  }
+  return code;
+}

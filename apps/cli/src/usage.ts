@@ -1,0 +1,94 @@
+/** Agents `--agent` accepts. */
+export const AGENT_NAMES = ['claude', 'noop', 'shell'] as const;
+
+/** Where `sprint` looks for sprints when none is named. */
+export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
+
+/** The one-line usage and examples of each command, shown after a usage error. */
+export const USAGE: Record<string, { usage: string; examples: string[] }> = {
+  run: {
+    usage:
+      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--json] [--detach]',
+    examples: [
+      'sprint run .claude/sprints/2026-01-15_my-sprint --max-iterations 50',
+      'sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',
+      'sprint run docs/sprint-08_core-runner.md --agent claude --max-cost-usd 5',
+    ],
+  },
+  resume: {
+    usage: 'sprint resume [<sprint>] [--answer TEXT] [run options]',
+    examples: [
+      'sprint resume',
+      'sprint resume .claude/sprints/2026-01-15_my-sprint --answer "Use the v2 API"',
+    ],
+  },
+  status: {
+    usage: 'sprint status [<sprint>] [--json] [--watch]',
+    examples: ['sprint status', 'sprint status .claude/sprints/2026-01-15_my-sprint --json'],
+  },
+  logs: {
+    usage: 'sprint logs [<sprint>] [--follow] [--json]',
+    examples: ['sprint logs', 'sprint logs .claude/sprints/2026-01-15_my-sprint --follow'],
+  },
+  pause: {
+    usage: 'sprint pause [<sprint>]',
+    examples: ['sprint pause', 'sprint pause .claude/sprints/2026-01-15_my-sprint'],
+  },
+  stop: {
+    usage: 'sprint stop [<sprint>]',
+    examples: ['sprint stop', 'sprint stop .claude/sprints/2026-01-15_my-sprint'],
+  },
+  cancel: {
+    usage: 'sprint cancel [<sprint>] --reason TEXT',
+    examples: ['sprint cancel --reason "Requirements changed"'],
+  },
+  init: {
+    usage: 'sprint init <name> [--dir DIR] [--goal TEXT ...]',
+    examples: [
+      'sprint init auth-rework',
+      'sprint init auth-rework --goal "Ship OAuth" --dir sprints',
+    ],
+  },
+  add: {
+    usage: 'sprint add [<sprint>] <type> [--field value ...]',
+    examples: [
+      'sprint add implement-issue --issue-number 42 --priority high',
+      'sprint add refactor --target-path src/auth --goal "Split the session module"',
+      'sprint add update-docs --doc-path README.md --changes "Document sprint add"',
+      'sprint add custom --description "Write a changelog" --done-when "CHANGELOG.md exists" --depends-on refactor-auth',
+      'sprint add lint --id lint-all --command "pnpm lint"',
+    ],
+  },
+  import: {
+    usage: 'sprint import [<sprint>] <tasks.yaml>',
+    examples: [
+      'sprint import tasks.yaml',
+      'sprint import .claude/sprints/2026-01-15_my-sprint tasks.yaml',
+    ],
+  },
+  validate: {
+    usage: 'sprint validate [<sprint>]',
+    examples: ['sprint validate', 'sprint validate docs/sprint-08_core-runner.md'],
+  },
+  list: {
+    usage: 'sprint list [--dir DIR] [--json]',
+    examples: ['sprint list', 'sprint list --dir sprints --json'],
+  },
+  serve: {
+    usage: 'sprint serve [--port N] [--host HOST] [--root DIR]',
+    examples: ['sprint serve', 'sprint serve --port 8787 --root .claude/sprints'],
+  },
+};
+
+/** The usage block printed after a usage error, as the original /run-sprint did. */
+export function usageText(command: string): string {
+  const entry = USAGE[command];
+  if (!entry) return 'Run "sprint --help" for usage.';
+  return [
+    `Usage: ${entry.usage}`,
+    '',
+    ...entry.examples.map((e) => `Example: ${e}`),
+    '',
+    `Run "sprint ${command} --help" for every option.`,
+  ].join('\n');
+}

@@ -1,0 +1,360 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copy, EXAMPLES, runCli, snapshotFiles, tempDir } from './helpers.js';
+
+const COMMANDS = [
+  'run',
+  'resume',
+  'status',
+  'logs',
+  'pause',
+  'stop',
+  'cancel',
+  'init',
+  'add',
+  'import',
+  'validate',
+  'list',
+  'serve',
+];
+
+function demo(cwd: string): string {
+  return copy(join(EXAMPLES, 'demo-sprint'), join(cwd, '.claude/sprints/2026-01-15_demo-sprint'));
+}
+
+describe('help and version', () => {
+  it('prints the version and exits 0', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['--version'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('shows examples and exit codes in the main help', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['--help'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('$ sprint run --dry-run');
+    expect(r.stdout).toContain('64 usage error');
+    for (const name of COMMANDS) expect(r.stdout).toContain(name);
+  });
+
+  it.each(COMMANDS)('shows examples in the help of %s', async (name) => {
+    const cwd = tempDir();
+    const r = await runCli([name, '--help'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain(`$ sprint ${name}`);
+  });
+
+  it('exits 64 with usage for no arguments and for an unknown command', async () => {
+    const cwd = tempDir();
+    const none = await runCli([], { cwd });
+    expect(none.code).toBe(64);
+    expect(none.stderr).toContain('Usage: sprint');
+    const unknown = await runCli(['rnu'], { cwd });
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain("unknown command 'rnu'");
+    expect(unknown.stderr).toContain('(Did you mean run?)');
+  });
+});
+
+describe('run preflight', () => {
+  it('exits 64 with the usage when the sprint directory does not exist', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['run', 'nowhere'], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Error: No sprint at');
+    expect(r.stderr).toContain('nowhere: the path does not exist');
+    expect(r.stderr).toContain('Usage: sprint run <sprint> [--max-iterations N] [--dry-run]');
+    expect(r.stderr).toContain(
+      'Example: sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',
+    );
+  });
+
+  it('exits 64 naming the missing SPRINT.yaml or PROGRESS.yaml', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const { rmSync } = await import('node:fs');
+    rmSync(join(dir, 'PROGRESS.yaml'));
+    let r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('has no PROGRESS.yaml');
+    expect(r.stderr).toContain('Usage: sprint run');
+    rmSync(join(dir, 'SPRINT.yaml'));
+    r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('has no SPRINT.yaml');
+  });
+
+  it('exits 64 when no sprint is given and none exists', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['run'], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Sprint directory path is required');
+    expect(r.stderr).toContain('Usage: sprint run');
+  });
+
+  it.each([
+    ['0', 'positive integer'],
+    ['-3', 'positive integer'],
+    ['2.5', 'positive integer'],
+    ['many', 'positive integer'],
+  ])('exits 64 for --max-iterations %s', async (value, message) => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const r = await runCli(['run', dir, '--max-iterations', value], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('Usage: sprint run');
+  });
+
+  it('exits 64 for an unknown agent, a bad duration or a bad cost', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const agent = await runCli(['run', dir, '--agent', 'gpt'], { cwd });
+    expect(agent.code).toBe(64);
+    expect(agent.stderr).toContain('Allowed choices are claude, noop, shell');
+    const timeout = await runCli(['run', dir, '--task-timeout', 'soon'], { cwd });
+    expect(timeout.code).toBe(64);
+    expect(timeout.stderr).toContain('--task-timeout must be a duration');
+    const cost = await runCli(['run', dir, '--max-cost-usd', '-1'], { cwd });
+    expect(cost.code).toBe(64);
+  });
+
+  it('exits 64 when the queue is empty', async () => {
+    const cwd = tempDir();
+    const init = await runCli(['init', 'empty'], { cwd });
+    expect(init.code).toBe(0);
+    const r = await runCli(['run'], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('is empty');
+    expect(r.stderr).toContain('Usage: sprint run');
+  });
+
+  it('exits 64 when the sprint is already completed', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const first = await runCli(['run', dir, '--agent', 'noop'], { cwd });
+    expect(first.code).toBe(0);
+    const again = await runCli(['run', dir, '--agent', 'noop'], { cwd });
+    expect(again.code).toBe(64);
+    expect(again.stderr).toContain('already completed');
+    expect(again.stderr).toContain('Usage: sprint run');
+  });
+});
+
+describe('run --dry-run', () => {
+  it('prints the original preview in execution order and changes nothing', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir, '--dry-run'], { cwd });
+    expect(r.code).toBe(0);
+    expect(snapshotFiles(cwd)).toEqual(before);
+    const out = r.stdout;
+    expect(out).toContain('Dry Run: Sprint Preview\n========================');
+    expect(out).toContain('Sprint: demo-sprint');
+    expect(out).toContain('Directory: .claude/sprints/2026-01-15_demo-sprint');
+    expect(out).toContain('Status: not-started');
+    expect(out).toContain('Tasks to Execute (in order):');
+    // Dependencies first, then priority: critical before the high task's dependents.
+    const order = [...out.matchAll(/^\d+\. \[([\w-]+)\] ([\w.-]+)$/gm)].map((m) => m[2]);
+    expect(order).toEqual([
+      'custom-changelog',
+      'implement-issue-12',
+      'refactor-session-store',
+      'update-docs-readme',
+    ]);
+    expect(out).toContain(
+      '1. [custom] custom-changelog\n   Write the changelog entry for v0.1\n   Priority: critical',
+    );
+    expect(out).toContain('- Total tasks: 4');
+    expect(out).toContain('- Estimated iterations: 4 (1 per task)');
+    expect(out).toContain(
+      'To start execution, run without --dry-run:\n  sprint run .claude/sprints/2026-01-15_demo-sprint --max-iterations',
+    );
+  });
+
+  it('names the sprint it picked on stderr when none is given', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    mkdirSync(join(cwd, '.claude/sprints/older'), { recursive: true });
+    const r = await runCli(['run', '--dry-run'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'Using sprint .claude/sprints/2026-01-15_demo-sprint (the most recently created under .claude/sprints/)',
+    );
+    expect(r.stdout).not.toContain('Using sprint');
+  });
+});
+
+describe('init, add, import, validate, list', () => {
+  it('creates a sprint directory in the original layout', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['init', 'auth-rework', '--goal', 'Ship OAuth'], { cwd });
+    expect(r.code).toBe(0);
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    expect(id).toMatch(/^\d{4}-\d{2}-\d{2}_auth-rework$/);
+    const dir = join(cwd, '.claude/sprints', id!);
+    for (const f of ['SPRINT.yaml', 'PROGRESS.yaml', 'context', 'artifacts']) {
+      expect(existsSync(join(dir, f))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'SPRINT.yaml'), 'utf8')).toContain('Ship OAuth');
+    expect(r.stdout).toContain(`Created sprint .claude/sprints/${id}`);
+  });
+
+  it('honours --dir', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['init', 'x', '--dir', 'sprints'], { cwd });
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(cwd, 'sprints'))).toHaveLength(1);
+  });
+
+  it('adds each original type with its id convention, and custom types', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const add = (...args: string[]) => runCli(['add', ...args], { cwd });
+    let r = await add('implement-issue', '--issue-number', '42', '--priority', 'high');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added implement-issue-42');
+    r = await add('refactor', '--target-path', 'src/auth', '--goal', 'Split the session module');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Added refactor-[\w-]+/);
+    r = await add('update-docs', '--doc-path', 'README.md', '--changes', 'Document add');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Added update-docs-[\w-]+/);
+    r = await add(
+      'custom',
+      '--description',
+      'Write a changelog',
+      '--done-when',
+      'CHANGELOG.md exists',
+      '--depends-on',
+      'implement-issue-42',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Added custom-[\w-]+/);
+    r = await add('lint', '--id', 'lint-all', '--command', 'true');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added lint-all');
+
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    const progress = readFileSync(join(cwd, '.claude/sprints', id!, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toContain('issue-number: 42');
+    expect(progress).toContain('lint-all');
+    const dry = await runCli(['run', '--dry-run'], { cwd });
+    expect(dry.stdout).toContain('- Total tasks: 5');
+  });
+
+  it('rejects a task missing its required fields with exit 65 and changes nothing', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['add', 'refactor', '--target-path', 'src'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('goal');
+    expect(snapshotFiles(cwd)).toEqual(before);
+    const issue = await runCli(['add', 'implement-issue'], { cwd });
+    expect(issue.code).toBe(65);
+    expect(issue.stderr).toContain('issue-number');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('refuses a duplicate id with exit 65', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    expect((await runCli(['add', 'implement-issue', '--issue-number', '7'], { cwd })).code).toBe(0);
+    const before = snapshotFiles(cwd);
+    const again = await runCli(['add', 'implement-issue', '--issue-number', '7'], { cwd });
+    expect(again.code).toBe(65);
+    expect(again.stderr).toContain('implement-issue-7 is already in');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('imports tasks and says which ids it skipped', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    writeFileSync(
+      join(cwd, 'tasks.yaml'),
+      [
+        '- id: implement-issue-12',
+        '  type: implement-issue',
+        '  issue-number: 12',
+        '- id: custom-new',
+        '  type: custom',
+        '  description: Something new',
+        '  done-when: It exists',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['import', dir, 'tasks.yaml'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Imported 1 task');
+    expect(r.stdout).toContain('custom-new');
+    expect(r.stdout).toContain('Skipped 1 already present: implement-issue-12');
+    expect(readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8')).toContain('custom-new');
+  });
+
+  it('validates a good sprint (exit 0) and reports every problem of a bad one (exit 65) without changing it', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const ok = await runCli(['validate', dir], { cwd });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('is valid');
+
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8')
+        .replace('priority: low', 'priority: urgent')
+        .replace('depends-on: [implement-issue-12]', 'depends-on: [no-such-task]'),
+    );
+    const before = snapshotFiles(cwd);
+    const bad = await runCli(['validate', dir], { cwd });
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('PROGRESS.yaml');
+    expect(bad.stderr).toContain('urgent');
+    expect(bad.stderr).toContain('no-such-task');
+    expect(snapshotFiles(cwd)).toEqual(before);
+
+    for (const cmd of [
+      ['run', dir],
+      ['run', dir, '--dry-run'],
+      ['status', dir],
+      ['add', dir, 'custom', '--description', 'd', '--done-when', 'w'],
+    ]) {
+      const r = await runCli(cmd, { cwd });
+      expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(65);
+      expect(snapshotFiles(cwd)).toEqual(before);
+    }
+  });
+
+  it('exits 65 for YAML that does not parse, naming the file and line', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    writeFileSync(join(dir, 'SPRINT.yaml'), 'name: [unclosed\nconfig: {\n');
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/SPRINT\.yaml:\d+/);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('lists sprints', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    const r = await runCli(['list'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/SPRINT\s+STATUS\s+DONE/);
+    expect(r.stdout).toContain('2026-01-15_demo-sprint');
+    expect(r.stdout).toContain('0/4');
+    const json = await runCli(['list', '--json'], { cwd });
+    expect(JSON.parse(json.stdout)).toHaveLength(1);
+    const empty = await runCli(['list', '--dir', 'none'], { cwd });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('No sprints');
+  });
+});
