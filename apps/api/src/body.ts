@@ -59,10 +59,14 @@ export async function readJson<S extends z.ZodType>(
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
-    field: i.path.length ? i.path.map(String).join('.') : '(body)',
-    message: i.message,
-  }));
+  const issues: FieldIssue[] = parsed.error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    // An unknown key is named itself, so "binary" is what the client sees, not the object holding it.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((key) => ({ field: [...at, key].join('.'), message: 'unknown field' }));
+    }
+    return [{ field: at.length ? at.join('.') : '(body)', message: i.message }];
+  });
   const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   throw new ApiError(422, 'VALIDATION_FAILED', `Invalid request: ${summary}`, { issues });
 }

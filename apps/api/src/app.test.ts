@@ -1,0 +1,704 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  chattyAgent,
+  customTask,
+  gateAgent,
+  type TestApi,
+  TOKEN,
+  testApi,
+  waitFor,
+} from './test-support/harness.js';
+
+let t: TestApi | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+async function createSprint(api: TestApi, body: Record<string, unknown> = {}) {
+  const res = await api.req('POST', '/sprints', {
+    name: 'demo sprint',
+    goals: ['Prove the API'],
+    tasks: [customTask('a'), customTask('b', { dependsOn: ['a'] })],
+    config: { autoCommit: false },
+    ...body,
+  });
+  expect(res.status).toBe(201);
+  const json = (await res.json()) as { sprint: { id: string } };
+  return json.sprint.id;
+}
+
+async function statusOf(api: TestApi, id: string): Promise<string> {
+  const res = await api.req('GET', `/sprints/${id}`);
+  return ((await res.json()) as { sprint: { status: string } }).sprint.status;
+}
+
+async function expectProblem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  const body = (await res.json()) as {
+    code: string;
+    status: number;
+    detail: string;
+    issues?: { field: string }[];
+  };
+  expect(body.code).toBe(code);
+  expect(body.status).toBe(status);
+  return body;
+}
+
+describe('health and auth', () => {
+  it('answers /health without a token', async () => {
+    t = await testApi();
+    const res = await t.api.app.request('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('refuses every other route without a token, with a wrong one, or a malformed header', async () => {
+    t = await testApi();
+    for (const path of ['/sprints', '/openapi.json', '/sprints/x', '/sprints/x/events', '/nope']) {
+      const none = await t.api.app.request(path);
+      const body = await expectProblem(none, 401, 'UNAUTHORIZED');
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(JSON.stringify(body)).not.toContain(TOKEN);
+    }
+    const wrong = await t.req('GET', '/sprints', undefined, {
+      authorization: 'Bearer wrong-token',
+    });
+    await expectProblem(wrong, 401, 'UNAUTHORIZED');
+    const almost = await t.req('GET', '/sprints', undefined, {
+      authorization: `Bearer ${TOKEN.slice(0, -1)}X`,
+    });
+    await expectProblem(almost, 401, 'UNAUTHORIZED');
+    const basic = await t.req('GET', '/sprints', undefined, { authorization: `Basic ${TOKEN}` });
+    await expectProblem(basic, 401, 'UNAUTHORIZED');
+    const post = await t.api.app.request('/sprints', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x' }),
+    });
+    await expectProblem(post, 401, 'UNAUTHORIZED');
+    expect(await readdir(t.root)).toEqual([]);
+  });
+
+  it('accepts the right token', async () => {
+    t = await testApi();
+    const res = await t.req('GET', '/sprints');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sprints: [] });
+  });
+
+  it('answers unknown routes with a problem 404', async () => {
+    t = await testApi();
+    await expectProblem(await t.req('GET', '/nope'), 404, 'NOT_FOUND');
+    await expectProblem(await t.req('DELETE', '/sprints'), 404, 'NOT_FOUND');
+  });
+});
+
+describe('sprints', () => {
+  it('creates a sprint from JSON, lists it and shows its status', async () => {
+    t = await testApi();
+    const res = await t.req('POST', '/sprints', {
+      name: 'Login fixes',
+      goals: ['Close the login issues'],
+      notes: 'from the API',
+      tasks: [
+        customTask('first'),
+        { type: 'implement-issue', fields: { 'issue-number': 42 }, priority: 'high' },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      sprint: {
+        id: string;
+        status: string;
+        tasks: { id: string; priority: string }[];
+        goals: string[];
+      };
+      run: null;
+      links: { self: string };
+    };
+    expect(body.sprint.status).toBe('not-started');
+    expect(body.sprint.goals).toEqual(['Close the login issues']);
+    expect(body.sprint.tasks.map((x) => x.id)).toEqual(['first', 'implement-issue-42']);
+    expect(body.sprint.tasks[1]?.priority).toBe('high');
+    expect(res.headers.get('location')).toBe(body.links.self);
+    expect(existsSync(join(t.root, body.sprint.id, 'SPRINT.yaml'))).toBe(true);
+
+    const list = (await (await t.req('GET', '/sprints')).json()) as {
+      sprints: { id: string; status: string; progress: number; counts: { total: number } }[];
+    };
+    expect(list.sprints).toHaveLength(1);
+    expect(list.sprints[0]).toMatchObject({
+      id: body.sprint.id,
+      status: 'not-started',
+      progress: 0,
+    });
+    expect(list.sprints[0]?.counts.total).toBe(2);
+
+    const one = await t.req('GET', body.links.self);
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { sprint: { id: string } }).sprint.id).toBe(body.sprint.id);
+  });
+
+  it('serves Markdown sprint documents from the same root', async () => {
+    t = await testApi();
+    await writeFile(
+      join(t.root, 'sprint-08_core.md'),
+      [
+        '---',
+        'sprint: 8',
+        'title: Core sprint runner',
+        'status: todo',
+        '---',
+        '',
+        '## Tasks',
+        '',
+        '### Phase 1: Planning',
+        '',
+        '- [ ] Write the plan',
+        '- [x] Read the docs',
+        '',
+      ].join('\n'),
+    );
+    const list = (await (await t.req('GET', '/sprints')).json()) as {
+      sprints: { id: string; format: string }[];
+    };
+    expect(list.sprints).toContainEqual(
+      expect.objectContaining({ id: 'sprint-08_core', format: 'document' }),
+    );
+    const res = await t.req('GET', '/sprints/sprint-08_core');
+    expect(res.status).toBe(200);
+    const run = await t.req('POST', '/sprints/sprint-08_core/run', { agent: 'noop' });
+    expect(run.status).toBe(202);
+    await waitFor(
+      async () => ((await statusOf(t!, 'sprint-08_core')) === 'completed' ? true : undefined),
+      'the document to complete',
+    );
+    // The document itself is checkpointed when the run ends.
+    await waitFor(
+      async () => (t!.api.runs.active('sprint-08_core') ? undefined : true),
+      'the run to end',
+    );
+    expect(await readFile(join(t.root, 'sprint-08_core.md'), 'utf8')).toContain(
+      '- [x] Write the plan',
+    );
+  });
+
+  it('refuses a second sprint with the same name (409)', async () => {
+    t = await testApi();
+    await createSprint(t);
+    const again = await t.req('POST', '/sprints', { name: 'demo sprint' });
+    await expectProblem(again, 409, 'SPRINT_EXISTS');
+  });
+
+  it('adds tasks, reporting ids already present instead of duplicating them', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const res = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [customTask('a'), customTask('c', { dependsOn: ['a'] }), customTask('d')],
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ added: ['c', 'd'], skipped: ['a'] });
+    const again = await t.req('POST', `/sprints/${id}/tasks`, { tasks: [customTask('c')] });
+    expect(await again.json()).toEqual({ added: [], skipped: ['c'] });
+    const detail = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { tasks: { id: string }[] };
+    };
+    expect(detail.sprint.tasks.map((x) => x.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('names the missing field of a typed task (422)', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const res = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [{ id: 'refactor-x', type: 'refactor', fields: { goal: 'simpler' } }],
+    });
+    const body = await expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(body.issues?.map((i) => i.field)).toContain('tasks.0.fields.target-path');
+  });
+
+  it('refuses tasks whose dependencies are missing or circular', async () => {
+    t = await testApi();
+    const res = await t.req('POST', '/sprints', {
+      name: 'cyclic',
+      tasks: [
+        customTask('a', { dependsOn: ['b'] }),
+        customTask('b', { dependsOn: ['a'] }),
+        customTask('c', { dependsOn: ['zz'] }),
+      ],
+    });
+    const body = await expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(body.issues?.some((i) => i.field === 'tasks.2.dependsOn')).toBe(true);
+    expect(await readdir(t.root)).toEqual([]);
+  });
+});
+
+describe('runs', () => {
+  it('creates, runs and completes a sprint with the noop agent', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const res = await t.req('POST', `/sprints/${id}/run`, { agent: 'noop', maxIterations: 10 });
+    expect(res.status).toBe(202);
+    const accepted = (await res.json()) as {
+      runId: string;
+      sprintId: string;
+      links: { result: string };
+    };
+    expect(accepted.sprintId).toBe(id);
+    expect(accepted.runId).toMatch(/[0-9a-f-]{36}/);
+    expect(res.headers.get('location')).toBe(`/sprints/${id}`);
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
+      'completion',
+    );
+    const result = await t.req('GET', accepted.links.result);
+    expect(result.status).toBe(200);
+    const body = (await result.json()) as {
+      runId: string;
+      success: boolean;
+      status: string;
+      stepsCompleted: number;
+      agentResults: { taskId: string; agent: string }[];
+    };
+    expect(body).toMatchObject({
+      runId: accepted.runId,
+      success: true,
+      status: 'completed',
+      stepsCompleted: 2,
+    });
+    expect(body.agentResults.map((r) => [r.taskId, r.agent])).toEqual([
+      ['a', 'noop'],
+      ['b', 'noop'],
+    ]);
+    // Completed: nothing left to run.
+    await expectProblem(await t.req('POST', `/sprints/${id}/run`, {}), 409, 'SPRINT_FINISHED');
+  });
+
+  it('has no result before the first run ends (404 NO_RESULT)', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    await expectProblem(await t.req('GET', `/sprints/${id}/result`), 404, 'NO_RESULT');
+  });
+
+  it('refuses a run while the sprint runs (409), then pauses it', async () => {
+    const gate = gateAgent();
+    t = await testApi({ factories: { gate: gate.factory } });
+    const id = await createSprint(t);
+    const first = await t.req('POST', `/sprints/${id}/run`, { agent: 'gate' });
+    expect(first.status).toBe(202);
+    await gate.started;
+    const second = await t.req('POST', `/sprints/${id}/run`, { agent: 'noop' });
+    await expectProblem(second, 409, 'SPRINT_LOCKED');
+    const resume = await t.req('POST', `/sprints/${id}/resume`, {});
+    await expectProblem(resume, 409, 'SPRINT_LOCKED');
+    const detail = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { running: boolean; status: string };
+      run: { runId: string } | null;
+    };
+    expect(detail.sprint.running).toBe(true);
+    expect(detail.run?.runId).toBeTruthy();
+
+    const pause = await t.req('POST', `/sprints/${id}/pause`);
+    expect(pause.status).toBe(202);
+    expect(await pause.json()).toMatchObject({ action: 'pause', outcome: 'requested' });
+    gate.release();
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'paused' ? true : undefined),
+      'the pause',
+    );
+    const result = (await (await t.req('GET', `/sprints/${id}/result`)).json()) as {
+      stopReason: { kind: string };
+    };
+    expect(result.stopReason.kind).toBe('paused');
+
+    // Paused: resume with noop finishes it.
+    const resumed = await t.req('POST', `/sprints/${id}/resume`, {
+      agent: 'noop',
+      answer: 'go on',
+    });
+    expect(resumed.status).toBe(202);
+    expect(((await resumed.json()) as { kind: string }).kind).toBe('resume');
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
+      'completion',
+    );
+  });
+
+  it('stops a running agent; the task goes back to pending and the sprint stays resumable', async () => {
+    const gate = gateAgent();
+    t = await testApi({ factories: { gate: gate.factory } });
+    const id = await createSprint(t);
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'gate' })).status).toBe(202);
+    await gate.started;
+    const stop = await t.req('POST', `/sprints/${id}/stop`);
+    expect(stop.status).toBe(202);
+    await waitFor(async () => (t!.api.runs.active(id) ? undefined : true), 'the run to end');
+    const detail = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { status: string; tasks: { id: string; status: string }[] };
+    };
+    expect(detail.sprint.status).toBe('paused');
+    expect(detail.sprint.tasks.find((x) => x.id === 'a')?.status).toBe('pending');
+    // Stopping again: nothing runs.
+    await expectProblem(await t.req('POST', `/sprints/${id}/stop`), 409, 'NOT_RUNNING');
+    const resumed = await t.req('POST', `/sprints/${id}/resume`, { agent: 'noop' });
+    expect(resumed.status).toBe(202);
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
+      'completion',
+    );
+  });
+
+  it('cancels a sprint with a reason, and refuses to cancel it twice', async () => {
+    const gate = gateAgent();
+    t = await testApi({ factories: { gate: gate.factory } });
+    const id = await createSprint(t);
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'gate' })).status).toBe(202);
+    await gate.started;
+    await expectProblem(await t.req('POST', `/sprints/${id}/cancel`, {}), 422, 'VALIDATION_FAILED');
+    const cancel = await t.req('POST', `/sprints/${id}/cancel`, { reason: 'wrong plan' });
+    expect(cancel.status).toBe(202);
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'cancelled' ? true : undefined),
+      'the cancel',
+    );
+    await expectProblem(
+      await t.req('POST', `/sprints/${id}/cancel`, { reason: 'again' }),
+      409,
+      'SPRINT_FINISHED',
+    );
+    const detail = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { reason?: string };
+    };
+    expect(detail.sprint.reason).toBe('wrong plan');
+  });
+
+  it('cancels a sprint nobody runs directly (200 applied)', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const res = await t.req('POST', `/sprints/${id}/cancel`, { reason: 'not needed' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      action: 'cancel',
+      outcome: 'applied',
+      status: 'cancelled',
+    });
+    await expectProblem(await t.req('POST', `/sprints/${id}/pause`), 409, 'NOT_RUNNING');
+  });
+
+  it('only runs agents the server configured', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const res = await t.req('POST', `/sprints/${id}/run`, { agent: 'shell' });
+    const body = await expectProblem(res, 422, 'UNKNOWN_AGENT');
+    expect(body.issues?.[0]?.field).toBe('agent');
+    const bin = await t.req('POST', `/sprints/${id}/run`, { agent: 'noop', binary: '/bin/sh' });
+    const b2 = await expectProblem(bin, 422, 'VALIDATION_FAILED');
+    expect(b2.issues?.[0]?.field).toBe('binary');
+    const cfg = await t.req('POST', '/sprints', {
+      name: 'x',
+      config: { claude: { binary: '/bin/sh' }, projectDir: '/' },
+    });
+    const b3 = await expectProblem(cfg, 422, 'VALIDATION_FAILED');
+    expect(b3.detail).toContain('config');
+    const agentCfg = await t.req('POST', '/sprints', { name: 'y', config: { agent: 'evil' } });
+    expect((await expectProblem(agentCfg, 422, 'UNKNOWN_AGENT')).issues?.[0]?.field).toBe(
+      'config.agent',
+    );
+    expect(t.api.runs.list()).toEqual([]);
+  });
+
+  it('refuses shell commands in task bodies unless the server allows them', async () => {
+    t = await testApi();
+    const res = await t.req('POST', '/sprints', {
+      name: 'cmds',
+      tasks: [customTask('a', { command: 'rm -rf ~' }), customTask('b', { verify: 'curl evil' })],
+    });
+    const body = await expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(body.issues?.map((i) => i.field)).toEqual(['tasks.0.command', 'tasks.1.verify']);
+    await t.cleanup();
+    t = await testApi({ allowTaskCommands: true });
+    const ok = await t.req('POST', '/sprints', {
+      name: 'cmds',
+      tasks: [customTask('a', { verify: 'true' })],
+    });
+    expect(ok.status).toBe(201);
+  });
+
+  it('validates run options like the CLI (422 naming the field)', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    for (const [body, field] of [
+      [{ maxIterations: 0 }, 'maxIterations'],
+      [{ maxIterations: 1.5 }, 'maxIterations'],
+      [{ concurrency: 'two' }, 'concurrency'],
+      [{ maxCostUsd: -1 }, 'maxCostUsd'],
+      [{ taskTimeout: 'soon' }, 'taskTimeout'],
+    ] as const) {
+      const res = await t.req('POST', `/sprints/${id}/run`, body);
+      const problem = await expectProblem(res, 422, 'VALIDATION_FAILED');
+      expect(problem.issues?.[0]?.field).toBe(field);
+    }
+    const ok = await t.req('POST', `/sprints/${id}/run`, {
+      agent: 'noop',
+      taskTimeout: '90s',
+      concurrency: 2,
+    });
+    expect(ok.status).toBe(202);
+  });
+});
+
+describe('bad input', () => {
+  it('answers an oversize body with 413 without reading it', async () => {
+    t = await testApi({ maxBodyBytes: 1024 });
+    const big = JSON.stringify({ name: 'x'.repeat(2000) });
+    await expectProblem(await t.req('POST', '/sprints', big), 413, 'PAYLOAD_TOO_LARGE');
+    // Without Content-Length (streamed): counted while reading.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode(' '.repeat(500)));
+        c.close();
+      },
+    });
+    const res = await t.api.app.request('/sprints', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    await expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+    expect(await readdir(t.root)).toEqual([]);
+  });
+
+  it('answers malformed JSON with 400 and a wrong media type with 415', async () => {
+    t = await testApi();
+    for (const text of ['{', '{"name": }', "{'name': 'x'}", 'nul', '\u0000']) {
+      await expectProblem(await t.req('POST', '/sprints', text), 400, 'MALFORMED_JSON');
+    }
+    const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]);
+    const res = await t.api.app.request('/sprints', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: bytes,
+    });
+    await expectProblem(res, 400, 'MALFORMED_JSON');
+    const form = await t.req('POST', '/sprints', 'name=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    await expectProblem(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers schema violations with 422 naming the field', async () => {
+    t = await testApi();
+    const cases: [unknown, string][] = [
+      [{}, 'name'],
+      [{ name: '' }, 'name'],
+      [{ name: 5 }, 'name'],
+      [{ name: 'x', goals: 'one' }, 'goals'],
+      [{ name: 'x', tasks: [{ id: '../x', type: 'custom' }] }, 'tasks.0.id'],
+      [{ name: 'x', tasks: [{ id: 'a' }] }, 'tasks.0.type'],
+      [{ name: 'x', tasks: [{ id: 'a', type: 'custom', priority: 'urgent' }] }, 'tasks.0.priority'],
+      [{ name: 'x', extra: true }, 'extra'],
+      [[], '(body)'],
+      ['just a string', '(body)'],
+      [null, '(body)'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.req('POST', '/sprints', JSON.stringify(body));
+      const problem = await expectProblem(res, 422, 'VALIDATION_FAILED');
+      expect(problem.issues?.map((i) => i.field)).toContain(field);
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 200; i++) deep = [deep];
+    await expectProblem(
+      await t.req('POST', '/sprints', {
+        name: 'deep',
+        tasks: [{ ...customTask('a'), fields: { x: deep } }],
+      }),
+      422,
+      'VALIDATION_FAILED',
+    );
+    expect(await readdir(t.root)).toEqual([]);
+  });
+
+  it('never answers 500 to odd bodies on any route', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const bodies = [
+      '',
+      '[]',
+      '0',
+      'true',
+      '"x"',
+      '{"__proto__": {"polluted": 1}}',
+      '{"constructor": {"prototype": {"x": 1}}}',
+      `{"name": "${'\u{1F600}'.repeat(50)}"}`,
+      '{"tasks": [null]}',
+      '{"tasks": [{"id": "a", "type": "custom", "fields": []}]}',
+      '{"maxIterations": 1e309}',
+      '{"answer": 12}',
+      '{"reason": ""}',
+      '{"agent": "../../bin/sh"}',
+      '{"taskTimeout": -5}',
+      '{"taskTimeout": "1e9h"}',
+    ];
+    const routes = [
+      '/sprints',
+      `/sprints/${id}/tasks`,
+      `/sprints/${id}/run`,
+      `/sprints/${id}/resume`,
+      `/sprints/${id}/pause`,
+      `/sprints/${id}/stop`,
+      `/sprints/${id}/cancel`,
+    ];
+    for (const route of routes) {
+      for (const body of bodies) {
+        const res = await t.req('POST', route, body);
+        expect(res.status, `${route} ${body}`).toBeLessThan(500);
+        await waitFor(() => (t!.api.runs.list().length ? undefined : true), 'runs to end');
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('path traversal', () => {
+  it('resolves sprint ids only inside the root: anything else is a 404 that touches nothing', async () => {
+    t = await testApi();
+    // A valid sprint just outside the root, which a traversal would reach.
+    const outside = join(t.dir, '.claude', 'victim');
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'SPRINT.yaml'), 'sprint-id: victim\nname: victim\n');
+    await writeFile(
+      join(outside, 'PROGRESS.yaml'),
+      'sprint-id: victim\nstatus: not-started\nqueue: []\n',
+    );
+    const before = await stat(outside);
+    const ids = [
+      '..%2Fvictim',
+      '..%2f..%2f..%2fetc%2fpasswd',
+      '%2e%2e%2fvictim',
+      '%2Fetc%2Fpasswd',
+      '%2Ftmp',
+      '..%5Cvictim',
+      '.hidden',
+      '%252e%252e%252fvictim',
+      'a%00b',
+      '..',
+      '...',
+      'a..b',
+      encodeURIComponent(outside),
+    ];
+    for (const id of ids) {
+      for (const [method, suffix, body] of [
+        ['GET', '', undefined],
+        ['GET', '/result', undefined],
+        ['GET', '/events', undefined],
+        ['POST', '/tasks', { tasks: [customTask('x')] }],
+        ['POST', '/run', { agent: 'noop' }],
+        ['POST', '/pause', undefined],
+        ['POST', '/stop', undefined],
+        ['POST', '/cancel', { reason: 'x' }],
+        ['POST', '/resume', undefined],
+      ] as const) {
+        const res = await t.req(method, `/sprints/${id}${suffix}`, body);
+        expect(res.status, `${method} /sprints/${id}${suffix}`).toBe(404);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        const text = await res.text();
+        expect(text).not.toContain(t.root);
+      }
+    }
+    // Plain `..` segments are resolved by URL parsing before routing: still 404.
+    for (const path of [
+      '/sprints/../sprints/x',
+      '/sprints/%2e%2e/%2e%2e/etc/passwd',
+      '/sprints//etc/passwd',
+    ]) {
+      expect((await t.req('GET', path)).status).toBe(404);
+    }
+    expect(await readdir(outside)).toEqual(['PROGRESS.yaml', 'SPRINT.yaml']);
+    expect((await stat(outside)).mtimeMs).toBe(before.mtimeMs);
+    expect(await readdir(t.root)).toEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('keeps the token and configured secrets out of responses and events', async () => {
+    const secret = 'sk-ant-very-secret-key-123456';
+    t = await testApi({
+      factories: { chatty: chattyAgent(`key=${secret} token=${TOKEN}`) },
+      secrets: [secret],
+    });
+    const id = await createSprint(t, { notes: `notes ${secret}` });
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'chatty' })).status).toBe(202);
+    await waitFor(
+      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
+      'completion',
+    );
+    const texts = await Promise.all(
+      [`/sprints/${id}`, '/sprints', `/sprints/${id}/result`, '/openapi.json'].map(async (p) =>
+        (await t!.req('GET', p)).text(),
+      ),
+    );
+    const events = await t.req('GET', `/sprints/${id}/events`);
+    const reader = events.body!.getReader();
+    let sse = '';
+    while (!sse.includes('"run-ended"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      sse += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(sse).toContain('[redacted]');
+    for (const text of [...texts, sse]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+});
+
+describe('openapi', () => {
+  it('documents every route from the zod schemas', async () => {
+    t = await testApi();
+    const res = await t.req('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>
+      >;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/health',
+        '/openapi.json',
+        '/sprints',
+        '/sprints/{id}',
+        '/sprints/{id}/cancel',
+        '/sprints/{id}/events',
+        '/sprints/{id}/pause',
+        '/sprints/{id}/result',
+        '/sprints/{id}/resume',
+        '/sprints/{id}/run',
+        '/sprints/{id}/stop',
+        '/sprints/{id}/tasks',
+      ].sort(),
+    );
+    expect(doc.paths['/sprints/{id}/run']?.post?.responses).toHaveProperty('409');
+    expect(doc.components.schemas.CreateSprint?.required).toEqual(['name']);
+    expect(Object.keys(doc.components.schemas.RunOptions?.properties ?? {}).sort()).toEqual(
+      ['agent', 'concurrency', 'maxCostUsd', 'maxIterations', 'taskTimeout'].sort(),
+    );
+    expect(doc.components.schemas.RunResult?.required).toContain('stopReason');
+    expect(doc.components.schemas.Problem?.required).toContain('code');
+  });
+});
