@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether a process with this PID exists (and may be signalled) on this host. */
@@ -25,15 +26,39 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/**
+ * Whether any live (not zombie) process is left in the group. On Linux this
+ * reads /proc, because `kill(-pgid, 0)` also succeeds for zombies that an
+ * init process has not reaped yet; elsewhere it falls back to that signal.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  let entries: string[];
   try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPERM') return true;
-    return isProcessAlive(pid);
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM' || isProcessAlive(pgid);
+    }
   }
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
 }
+
+const groupAlive = processGroupAlive;
 
 /**
  * Ends a process group: SIGTERM, then SIGKILL after `graceMs`. Resolves once

@@ -522,7 +522,8 @@ class RunSession {
     const definition = this.#snapshot.definition;
     for (;;) {
       if (!this.#interrupt && !this.#pauseRequested && !this.#halt) {
-        while (this.#inflight.size < this.#opts.concurrency) {
+        // A task waiting to retry keeps its slot, so a failure is retried before later tasks start.
+        while (this.#inflight.size + this.#waitingRetries() < this.#opts.concurrency) {
           const task = readyTasks(definition, this.#state).find((t) => !this.#inflight.has(t.id));
           if (!task) break;
           if (this.#iterations >= this.#opts.maxIterations) {
@@ -548,7 +549,8 @@ class RunSession {
       }
       if (this.#inflight.size === 0) {
         if (this.#interrupt || this.#pauseRequested || this.#halt) return;
-        if (readyTasks(definition, this.#state).length > 0) continue;
+        if (readyTasks(definition, this.#state).length > 0 && this.#waitingRetries() === 0)
+          continue;
         const waitMs = this.#nextRetryInMs();
         if (waitMs === undefined) return;
         await this.#sleep(waitMs);
@@ -556,6 +558,20 @@ class RunSession {
       }
       await this.#sleep(this.#nextRetryInMs());
     }
+  }
+
+  #waitingRetries(): number {
+    const now = Date.now();
+    let n = 0;
+    for (const t of Object.values(this.#state.tasks)) {
+      if (
+        (t.status === 'pending' || t.status === 'failed') &&
+        t.notBefore &&
+        Date.parse(t.notBefore) > now
+      )
+        n++;
+    }
+    return n;
   }
 
   /** Time until the earliest delayed retry may start, if any task waits for one. */

@@ -1,4 +1,3 @@
-import { Document } from 'yaml';
 import { type TokenUsage, TokenUsageSchema } from '../../model/agent-result.js';
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import type { Issue } from '../../model/errors.js';
@@ -33,6 +32,7 @@ import {
   readWithSchema,
   renameKeys,
 } from './field-cursor.js';
+import { toBlockYaml } from './block-yaml.js';
 import { readTask, taskToYaml } from './task-yaml.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -631,9 +631,9 @@ export function renderProgressYaml(
   run['log-offset'] = meta.logOffset;
   data.run = run;
 
-  const doc = new Document(data, { aliasDuplicateObjects: false });
-  doc.commentBefore =
-    " Sprint progress, written by `sprint`. The original plugin's fields come first;\n" +
-    " status, attempts, cost and the run: map are this tool's and are safe to leave alone.";
-  return doc.toString({ lineWidth: 0 });
+  return toBlockYaml(
+    data,
+    "Sprint progress, written by `sprint`. The original plugin's fields come first;\n" +
+      "status, attempts, cost and the run: map are this tool's and are safe to leave alone.",
+  );
 }

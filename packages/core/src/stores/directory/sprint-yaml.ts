@@ -1,6 +1,6 @@
-import { Document } from 'yaml';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import type { SprintConfig } from '../../model/sprint.js';
+import { toBlockYaml } from './block-yaml.js';
 import { configToYaml, DEFAULT_SPRINT_CONFIG, readConfig } from './config-yaml.js';
 import {
   checkKeys,
@@ -82,7 +82,7 @@ export function renderSprintYaml(input: SprintYamlInput): string {
   data.config = { ...DEFAULT_SPRINT_CONFIG, ...configToYaml(input.config ?? {}) };
   data.goals = [...input.goals];
   if (input.notes !== undefined) data.notes = input.notes;
-  const text = new Document(data, { aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
+  const text = toBlockYaml(data);
   // Whatever is written must read back: check it the way a load will.
   const issues: Issue[] = [];
   const source = readYamlSource(text, 'SPRINT.yaml');

@@ -1,0 +1,2 @@
+export { type Script, ScriptedAgent, untilAborted } from './scripted-agent.js';
+export { runStoreContract, type StoreContractTarget } from './store-contract.js';

@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { AgentRegistry } from '../src/agents/agent-registry.js';
+import { ShellAgent } from '../src/agents/builtin-agents.js';
+import { SprintRunner } from '../src/runner/sprint-runner.js';
+import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
+import { alive, startChild, tempSprint, waitFor } from './helpers.js';
+
+describe('runners in other processes', () => {
+  it('resumes after kill -9 mid-task: ends the orphaned agent, counts the attempt, reruns it, loses nothing', async () => {
+    const s = await tempSprint([
+      { id: 'first', command: 'echo one > first.txt' },
+      // First attempt: leave a marker and hang; the rerun finds the marker and succeeds.
+      {
+        id: 'slow',
+        dependsOn: ['first'],
+        command:
+          'if [ -f marker ]; then echo done > slow.txt; else touch marker; echo $$ > agent.pid; sleep 60; fi',
+      },
+      { id: 'last', dependsOn: ['slow'], command: 'echo three > last.txt' },
+    ]);
+    try {
+      // The sprint's project dir is the sprint's own folder here (no .claude, no git).
+      const child = startChild(s.dir);
+      const pidFile = join(s.dir, 'agent.pid');
+      const agentPid = Number(
+        await waitFor(() => readFile(pidFile, 'utf8').catch(() => undefined)),
+      );
+      expect(alive(agentPid)).toBe(true);
+      child.kill('SIGKILL');
+      const { signal } = await child.output;
+      expect(signal).toBe('SIGKILL');
+      // The runner died; its agent (own process group) is orphaned but alive.
+      expect(alive(agentPid)).toBe(true);
+      const progress = parse(await readFile(join(s.dir, 'PROGRESS.yaml'), 'utf8'));
+      expect(progress.status).toBe('in-progress');
+
+      const resumed = startChild(s.dir, 'resume');
+      const out = await resumed.output;
+      const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+      expect(result.status).toBe('completed');
+      expect(alive(agentPid)).toBe(false);
+      const { state } = await new SprintDirectoryStore({ root: s.root }).load(s.id);
+      const attempts = state.tasks.slow?.attempts ?? [];
+      expect(attempts.map((a) => a.outcome)).toEqual(['interrupted', 'success']);
+      expect(attempts[0]?.error?.message).toContain(`orphaned agent (pid ${agentPid})`);
+      expect(state.tasks.first?.attempts).toHaveLength(1);
+      for (const f of ['first.txt', 'slow.txt', 'last.txt']) {
+        expect((await readFile(join(s.dir, f), 'utf8')).trim().length).toBeGreaterThan(0);
+      }
+      const final = parse(await readFile(join(s.dir, 'PROGRESS.yaml'), 'utf8'));
+      expect(final.status).toBe('completed');
+      expect(final.completed.map((t: { id: string }) => t.id)).toEqual(['first', 'slow', 'last']);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('loses nothing when kill -9 lands at random moments of a fast run', async () => {
+    const tasks = Array.from({ length: 25 }, (_, i) => ({
+      id: `t${i}`,
+      type: 'x',
+      command: 'true',
+    }));
+    const s = await tempSprint(tasks);
+    try {
+      for (const delay of [40, 90, 150]) {
+        const child = startChild(s.dir, 'resume', 'noop');
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill('SIGKILL');
+        await child.output;
+        // Whatever moment it died, the files parse and the state is consistent.
+        const progress = parse(await readFile(join(s.dir, 'PROGRESS.yaml'), 'utf8'));
+        expect(['not-started', 'in-progress', 'completed']).toContain(progress.status);
+        const { state } = await new SprintDirectoryStore({ root: s.root }).load(s.id);
+        const running = Object.values(state.tasks).filter((t) => t.status === 'running');
+        expect(running.length).toBeLessThanOrEqual(1);
+      }
+      const last = await startChild(s.dir, 'resume', 'noop').output;
+      expect(JSON.parse(last.stdout.trim().split('\n').at(-1)!).status).toBe('completed');
+      const { state } = await new SprintDirectoryStore({ root: s.root }).load(s.id);
+      expect(Object.values(state.tasks).every((t) => t.status === 'done')).toBe(true);
+      // Every task succeeded exactly once.
+      for (const t of Object.values(state.tasks)) {
+        expect(t.attempts.filter((a) => a.outcome === 'success')).toHaveLength(1);
+      }
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('lets exactly one of two racing runner processes run a sprint', async () => {
+    const s = await tempSprint([{ id: 'a', command: 'sleep 0.5' }]);
+    try {
+      const [one, two] = [startChild(s.dir), startChild(s.dir)];
+      const outs = await Promise.all([one.output, two.output]);
+      const results = outs.map((o) => JSON.parse(o.stdout.trim().split('\n').at(-1)!));
+      expect(results.filter((r) => r.status === 'completed')).toHaveLength(1);
+      expect(results.filter((r) => r.error === 'SPRINT_LOCKED')).toHaveLength(1);
+      const { state } = await s.store.load(s.id);
+      expect(state.tasks.a?.attempts).toHaveLength(1);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  for (const action of ['pause', 'stop', 'cancel'] as const) {
+    it(`${action} from another process reaches the running runner within a second`, async () => {
+      const s = await tempSprint([
+        { id: 'a', command: 'sleep 2; echo a' },
+        { id: 'b', command: 'echo b' },
+      ]);
+      try {
+        const child = startChild(s.dir);
+        const store = new SprintDirectoryStore({ root: s.root });
+        await waitFor(async () => (await store.load(s.id)).state.tasks.a?.status === 'running');
+        const here = new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: new ShellAgent() }),
+        });
+        const t0 = Date.now();
+        const outcome =
+          action === 'cancel' ? await here.cancel(s.id, 'not needed') : await here[action](s.id);
+        expect(outcome.outcome).toBe('requested');
+        const out = await child.output;
+        const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+        const { state } = await store.load(s.id);
+        if (action === 'pause') {
+          expect(result.status).toBe('paused');
+          expect(state.tasks.a?.status).toBe('done');
+          expect(state.tasks.b?.status).toBe('pending');
+        } else {
+          expect(Date.now() - t0).toBeLessThan(1500);
+          expect(result.status).toBe(action === 'stop' ? 'paused' : 'cancelled');
+          expect(state.tasks.a?.status).toBe(action === 'stop' ? 'pending' : 'cancelled');
+          if (action === 'cancel') expect(state.reason).toBe('not needed');
+        }
+      } finally {
+        await s.cleanup();
+      }
+    });
+  }
+});
