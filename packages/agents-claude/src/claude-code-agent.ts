@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Agent,
+  type AgentContext,
+  type AgentResult,
+  failedResult,
+  InvalidOptionsError,
+} from '@sprint/core';
+import { runCliProcess } from './cli-process.js';
+import {
+  type ClaudeCodeOptions,
+  ClaudeCodeOptionsSchema,
+  DEFAULT_TIMEOUT_MS,
+  permissionArgs,
+  type ResolvedClaudeCodeOptions,
+} from './options.js';
+import { buildTaskPrompt } from './prompt.js';
+import { runOutcome } from './run-outcome.js';
+import { INITIAL_STREAM_STATE, readStreamLine, type StreamState } from './stream-json.js';
+import { TASK_RESULT_JSON_SCHEMA } from './task-result.js';
+
+/**
+ * The `claude` CLI (Claude Code) as an {@link Agent}: one headless CLI process
+ * per attempt, `claude -p --output-format stream-json --verbose` with the
+ * prompt on stdin and `--json-schema` for the result.
+ *
+ * @example
+ * ```ts
+ * import { AgentRegistry } from '@sprint/core';
+ * import { ClaudeCodeAgent } from '@sprint/agents-claude';
+ *
+ * const registry = new AgentRegistry();
+ * registry.register(new ClaudeCodeAgent({ model: 'sonnet', maxTurns: 60, maxBudgetUsd: 5 }));
+ * ```
+ */
+export class ClaudeCodeAgent implements Agent {
+  readonly name: string;
+  readonly options: ResolvedClaudeCodeOptions;
+
+  /** @throws InvalidOptionsError when an option has the wrong type or range. */
+  constructor(options: ClaudeCodeOptions = {}) {
+    this.options = parseOptions(options, 'ClaudeCodeAgent options');
+    this.name = this.options.name;
+  }
+
+  /** Runs one attempt at `ctx.task`. Never throws: every failure is a result with an error kind. */
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    let options: ResolvedClaudeCodeOptions;
+    try {
+      options = withSprintOverrides(this.options, ctx.sprint.config.claude);
+    } catch (error) {
+      return failedResult('config', (error as Error).message);
+    }
+    const binary = options.binary ?? process.env.SPRINT_CLAUDE_BIN ?? 'claude';
+    const sessionId = randomUUID();
+    const args = claudeArgs(options, { sessionId, isRoot: process.getuid?.() === 0 });
+    const limits = {
+      timeoutMs: options.timeoutMs ?? ctx.sprint.config.taskTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      idleTimeoutMs: options.idleTimeoutMs,
+    };
+    let state: StreamState = { ...INITIAL_STREAM_STATE, sessionId };
+    let pidSet = false;
+    try {
+      const end = await runCliProcess({
+        binary,
+        args,
+        cwd: options.cwd ?? ctx.projectDir,
+        env: options.inheritEnv ? { ...process.env, ...options.env } : { ...options.env },
+        stdin: buildTaskPrompt(ctx),
+        ...limits,
+        killGraceMs: options.killGraceMs,
+        signal: ctx.signal,
+        onStart: (pid) => {
+          pidSet = true;
+          ctx.setPid(pid);
+        },
+        onLine: (line) => {
+          const step = readStreamLine(state, line);
+          state = step.state;
+          for (const activity of step.activities) {
+            try {
+              ctx.emit(activity);
+            } catch {
+              // A failing progress listener must not end the task.
+            }
+          }
+        },
+      });
+      return runOutcome({ state, end, binary, limits });
+    } finally {
+      if (pidSet) ctx.setPid(null);
+    }
+  }
+}
+
+/**
+ * The CLI's arguments for one run (without the prompt, which goes to stdin).
+ * Exported for tests and for the benchmark, which runs the CLI directly.
+ */
+export function claudeArgs(
+  options: ResolvedClaudeCodeOptions,
+  run: { sessionId?: string; isRoot: boolean },
+): string[] {
+  const { mode, allowedTools } = permissionArgs(options, run.isRoot);
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  if (run.sessionId) args.push('--session-id', run.sessionId);
+  args.push('--json-schema', JSON.stringify(TASK_RESULT_JSON_SCHEMA));
+  args.push('--permission-mode', mode);
+  if (allowedTools.length) args.push('--allowedTools', allowedTools.join(','));
+  if (options.disallowedTools.length) {
+    args.push('--disallowedTools', options.disallowedTools.join(','));
+  }
+  if (options.model) args.push('--model', options.model);
+  if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
+  if (options.maxBudgetUsd !== undefined) {
+    args.push('--max-budget-usd', String(options.maxBudgetUsd));
+  }
+  if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
+  args.push(...options.extraArgs);
+  return args;
+}
+
+function parseOptions(input: unknown, where: string): ResolvedClaudeCodeOptions {
+  const parsed = ClaudeCodeOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`)
+      .join('; ');
+    throw new InvalidOptionsError(`Invalid ${where}: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The sprint's `config.claude` (as written, kebab-case or camelCase keys) over
+ * the agent's own options, so a sprint can set e.g. `max-turns` for its tasks.
+ */
+function withSprintOverrides(
+  options: ResolvedClaudeCodeOptions,
+  overrides: Record<string, unknown> | undefined,
+): ResolvedClaudeCodeOptions {
+  if (!overrides || Object.keys(overrides).length === 0) return options;
+  const camel = Object.fromEntries(
+    Object.entries(overrides).map(([k, v]) => [
+      k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+      v,
+    ]),
+  );
+  const known = new Set(Object.keys(ClaudeCodeOptionsSchema.shape));
+  const unknown = Object.keys(camel).filter((k) => !known.has(k));
+  if (unknown.length) {
+    throw new InvalidOptionsError(
+      `Unknown key${unknown.length > 1 ? 's' : ''} in the sprint's config.claude: ${unknown.join(', ')}`,
+    );
+  }
+  return parseOptions({ ...options, ...camel }, 'sprint config.claude');
+}

@@ -1,0 +1,144 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One process as /proc/<pid>/stat shows it. */
+interface Proc {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** R, S, D, Z (zombie), T, ... */
+  state: string;
+}
+
+const HAS_PROC = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function readProcs(): Map<number, Proc> {
+  const procs = new Map<number, Proc>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: fields start after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(pid, { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgid: Number(f[2]) });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return procs;
+}
+
+/**
+ * PIDs of the processes whose environment holds `name=value`: everything the
+ * CLI started, including tools it put in their own session and processes
+ * that lost their parent. Linux only; empty elsewhere.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  if (!HAS_PROC) return [];
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`);
+      if (environ.includes(needle)) found.push(pid);
+    } catch {
+      // ended, or not ours to read
+    }
+  }
+  return found;
+}
+
+function members(roots: readonly number[], procs: Map<number, Proc>): Proc[] {
+  const rootSet = new Set(roots);
+  const out = new Map<number, Proc>();
+  for (const p of procs.values()) {
+    if (rootSet.has(p.pid) || rootSet.has(p.pgid)) out.set(p.pid, p);
+  }
+  // Add descendants through parent links until nothing new turns up.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs.values()) {
+      if (!out.has(p.pid) && out.has(p.ppid)) {
+        out.set(p.pid, p);
+        grew = true;
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function send(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Ends a tree of processes: the processes in `roots`, their process groups
+ * and all their descendants. Deepest processes go first, so each dead process
+ * is reaped by its still-living parent and none is left a zombie (where PID 1
+ * does not reap orphans, as in some containers). SIGTERM first, SIGKILL to
+ * whatever is left after `graceMs`. Resolves when nothing of the tree is left,
+ * or after a hard cap of two grace periods plus a second.
+ *
+ * Without /proc (not Linux) it signals the roots' process groups instead.
+ */
+export async function endProcessTree(roots: readonly number[], graceMs: number): Promise<void> {
+  if (roots.length === 0) return;
+  if (!HAS_PROC) return endGroups(roots, graceMs);
+  const started = performance.now();
+  const signalled = new Map<number, NodeJS.Signals>();
+  for (;;) {
+    const elapsed = performance.now() - started;
+    const tree = members(roots, readProcs());
+    const live = tree.filter((p) => p.state !== 'Z' && p.state !== 'X');
+    if (tree.length === 0) return;
+    if (elapsed > graceMs * 2 + 1000) return; // what is left no signal can end
+    if (live.length > 0) {
+      const signal: NodeJS.Signals = elapsed >= graceMs ? 'SIGKILL' : 'SIGTERM';
+      // A parent waits until its children are gone, zombies included: a zombie
+      // child is reaped by its parent's wait() only if the parent still lives.
+      // (Past 1.5 grace periods a parent that does not reap is not waited for.)
+      const waiting = elapsed < graceMs * 1.5 ? tree : live;
+      const parents = new Set(waiting.map((p) => p.ppid));
+      for (const p of live) {
+        if (parents.has(p.pid)) continue;
+        if (signalled.get(p.pid) === signal) continue;
+        signalled.set(p.pid, signal);
+        send(p.pid, signal);
+      }
+    } else if (tree.every((p) => !tree.some((q) => q.pid === p.ppid) && p.ppid === 1)) {
+      return; // only zombies whose parent is init are left: they are not ours to reap
+    }
+    await sleep(15);
+  }
+}
+
+async function endGroups(roots: readonly number[], graceMs: number): Promise<void> {
+  const alive = () =>
+    roots.filter((pid) => {
+      try {
+        process.kill(-pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  for (const pid of alive()) send(-pid, 'SIGTERM');
+  const deadline = performance.now() + graceMs;
+  while (alive().length && performance.now() < deadline) await sleep(20);
+  for (const pid of alive()) send(-pid, 'SIGKILL');
+}
