@@ -1,0 +1,378 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { SprintRootStore } from '@sprint/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLoopback } from './auth.js';
+import { type RunningServer, ServerConfigError, startServer } from './server.js';
+import {
+  chattyAgent,
+  customTask,
+  gateAgent,
+  TOKEN,
+  tempRoot,
+  waitFor,
+} from './test-support/harness.js';
+import { ofType, openSse } from './test-support/sse-client.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+async function serve(options: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
+  const server = await startServer({
+    port: 0,
+    token: TOKEN,
+    handleSignals: false,
+    env: {},
+    shutdownGraceMs: 2000,
+    ...options,
+  });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function root() {
+  const r = await tempRoot();
+  cleanups.push(r.cleanup);
+  return r;
+}
+
+async function call(server: RunningServer, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function createSprint(server: RunningServer, body: Record<string, unknown>) {
+  const res = await call(server, 'POST', '/sprints', { config: { autoCommit: false }, ...body });
+  expect(res.status).toBe(201);
+  return res.body.sprint.id as string;
+}
+
+function contiguous(ids: number[]): boolean {
+  return ids.every((id, i) => id === i + 1);
+}
+
+describe('listening server', () => {
+  it('binds 127.0.0.1 by default and refuses a non-loopback address without a token', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    expect(server.host).toBe('127.0.0.1');
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
+      await expect(
+        startServer({ host, port: 0, root: r, env: {}, handleSignals: false }),
+      ).rejects.toThrow(ServerConfigError);
+    }
+    await expect(
+      startServer({ port: 0, root: r, token: 'short', env: {}, handleSignals: false }),
+    ).rejects.toThrow(/at least 16/);
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('localhost')).toBe(true);
+    expect(isLoopback('[::1]')).toBe(true);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+  });
+
+  it('generates a token when none is set, and never logs it', async () => {
+    const { root: r } = await root();
+    const lines: string[] = [];
+    const server = await serve({ root: r, token: undefined, log: (l) => lines.push(l) });
+    expect(server.tokenGenerated).toBe(true);
+    expect(server.token.length).toBeGreaterThanOrEqual(32);
+    expect((await call(server, 'GET', '/sprints')).status).toBe(200);
+    const wrong = await fetch(`${server.url}/sprints`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(wrong.status).toBe(401);
+    await server.close();
+    expect(lines.join('\n')).not.toContain(server.token);
+    expect(lines.join('\n')).toContain('listening on');
+  });
+
+  it('takes SPRINT_API_TOKEN from the environment', async () => {
+    const { root: r } = await root();
+    const server = await serve({
+      root: r,
+      token: undefined,
+      env: { SPRINT_API_TOKEN: 'from-the-env-0123456789' },
+    });
+    expect(server.tokenGenerated).toBe(false);
+    const res = await fetch(`${server.url}/sprints`, {
+      headers: { authorization: 'Bearer from-the-env-0123456789' },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers raw traversal paths with 404 before touching the disk', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    const raw = (path: string) =>
+      new Promise<number>((ok, fail) => {
+        const req = request(
+          `${server.url}/`,
+          { path, headers: { authorization: `Bearer ${server.token}` } },
+          (res) => {
+            res.resume();
+            ok(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', fail);
+        req.end();
+      });
+    for (const path of [
+      '/sprints/../../etc/passwd',
+      '/sprints/%2e%2e/%2e%2e/etc/passwd',
+      '/sprints/..%2f..%2fetc%2fpasswd',
+      '/sprints/%2fetc%2fpasswd/result',
+      '/sprints//etc/passwd',
+      '/sprints/..%5c..%5cwindows/events',
+    ]) {
+      expect(await raw(path), path).toBe(404);
+    }
+  });
+
+  it('streams every run event with its seq as the SSE id, agent tool calls included', async () => {
+    const { root: r } = await root();
+    const server = await serve({
+      root: r,
+      agents: { enabled: ['noop', 'chatty'], factories: { chatty: chattyAgent() } },
+    });
+    const id = await createSprint(server, {
+      name: 'stream',
+      tasks: [customTask('a'), customTask('b')],
+    });
+    const sse = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    cleanups.push(async () => sse.close());
+    expect(await sse.status).toBe(200);
+    await sse.connected;
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'chatty' })).status).toBe(
+      202,
+    );
+    await sse.until(ofType('run-ended'));
+    const events = sse.events();
+    expect(sse.messages.map((m) => Number(m.id))).toEqual(events.map((e) => e.seq));
+    expect(contiguous(events.map((e) => e.seq))).toBe(true);
+    const types = events.map((e) => e.type);
+    for (const type of [
+      'run-started',
+      'sprint-status',
+      'task-started',
+      'agent-activity',
+      'task-finished',
+      'run-ended',
+    ]) {
+      expect(types).toContain(type);
+    }
+    const tools = events.filter(
+      (e) => e.type === 'agent-activity' && (e.activity as { kind: string }).kind === 'tool-use',
+    );
+    expect(tools).toHaveLength(2);
+    expect(tools[0]).toMatchObject({ taskId: 'a', activity: { tool: 'Bash' } });
+  });
+
+  it('replays what a reconnecting client missed from Last-Event-ID, losing nothing', async () => {
+    const { root: r } = await root();
+    const gate = gateAgent();
+    const server = await serve({
+      root: r,
+      agents: {
+        enabled: ['noop', 'chatty', 'gate'],
+        factories: { chatty: chattyAgent(), gate: gate.factory },
+      },
+    });
+    const id = await createSprint(server, {
+      name: 'reconnect',
+      config: { autoCommit: false, agents: { custom: 'chatty', gated: 'gate' } },
+      tasks: [
+        customTask('a'),
+        { id: 'b', type: 'gated', dependsOn: ['a'] },
+        customTask('c', { dependsOn: ['b'] }),
+      ],
+    });
+    const first = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    await first.connected;
+    expect((await call(server, 'POST', `/sprints/${id}/run`, {})).status).toBe(202);
+    await gate.started;
+    await first.until(
+      (m) => m.data.includes('"type":"task-started"') && m.data.includes('"taskId":"b"'),
+    );
+    first.close();
+    await first.ended;
+    const seen = first.messages.map((m) => Number(m.id));
+    const lastId = seen.at(-1)!;
+    // The run goes on while the client is away.
+    gate.release();
+    await waitFor(async () => {
+      const res = await call(server, 'GET', `/sprints/${id}`);
+      return res.body.sprint.status === 'completed' && !res.body.run ? true : undefined;
+    }, 'completion');
+
+    const second = openSse(`${server.url}/sprints/${id}/events`, {
+      token: server.token,
+      lastEventId: String(lastId),
+    });
+    cleanups.push(async () => second.close());
+    await second.until(ofType('run-ended'));
+    const replayed = second.messages.map((m) => Number(m.id));
+    expect(replayed[0]).toBe(lastId + 1);
+    const all = [...seen, ...replayed];
+    expect(contiguous(all)).toBe(true);
+    expect(second.events().some((e) => e.type === 'task-finished' && e.taskId === 'c')).toBe(true);
+
+    // The same as a full replay from the log.
+    const full = openSse(`${server.url}/sprints/${id}/events?after=0`, { token: server.token });
+    cleanups.push(async () => full.close());
+    await full.until(ofType('run-ended'));
+    expect(full.messages.map((m) => Number(m.id))).toEqual(all);
+    // A bad Last-Event-ID is refused.
+    const bad = openSse(`${server.url}/sprints/${id}/events`, {
+      token: server.token,
+      lastEventId: 'abc',
+    });
+    expect(await bad.status).toBe(422);
+  });
+
+  it('feeds every subscriber of a sprint from one store subscription', async () => {
+    const { root: r } = await root();
+    const store = new SprintRootStore({ root: r });
+    const subscribe = store.subscribe.bind(store);
+    let subscriptions = 0;
+    store.subscribe = (sprintId, listener) => {
+      subscriptions++;
+      return subscribe(sprintId, listener);
+    };
+    const server = await serve({ root: r, store, agents: { enabled: ['noop'] } });
+    const id = await createSprint(server, {
+      name: 'fanout',
+      tasks: [customTask('a'), customTask('b')],
+    });
+    const clients = Array.from({ length: 50 }, () =>
+      openSse(`${server.url}/sprints/${id}/events?after=now`, { token: server.token }),
+    );
+    cleanups.push(async () => {
+      for (const c of clients) c.close();
+    });
+    await Promise.all(clients.map((c) => c.connected));
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+    await Promise.all(clients.map((c) => c.until(ofType('run-ended'))));
+    const expected = clients[0]!.messages.map((m) => m.id);
+    expect(expected.length).toBeGreaterThan(5);
+    for (const c of clients) expect(c.messages.map((m) => m.id)).toEqual(expected);
+    expect(subscriptions).toBe(1);
+  });
+
+  it('shuts down gracefully: stops the running agent and leaves the sprint resumable', async () => {
+    const { root: r } = await root();
+    const gate = gateAgent();
+    const server = await serve({
+      root: r,
+      agents: { enabled: ['noop', 'gate'], factories: { gate: gate.factory } },
+    });
+    const id = await createSprint(server, {
+      name: 'shutdown',
+      tasks: [customTask('a'), customTask('b')],
+    });
+    const sse = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    await sse.connected;
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'gate' })).status).toBe(202);
+    await gate.started;
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    await sse.ended; // the stream was ended, not left hanging
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+
+    const store = new SprintRootStore({ root: r });
+    const { state } = await store.load(id);
+    expect(state.status).toBe('paused');
+    expect(state.tasks.a?.status).toBe('pending');
+    const lock = await store.inspectLock(id);
+    expect(lock?.alive ?? false).toBe(false);
+
+    const next = await serve({ root: r, agents: { enabled: ['noop'] } });
+    expect((await call(next, 'POST', `/sprints/${id}/resume`, { agent: 'noop' })).status).toBe(202);
+    await waitFor(async () => {
+      const res = await call(next, 'GET', `/sprints/${id}`);
+      return res.body.sprint.status === 'completed' ? true : undefined;
+    }, 'completion after resume');
+  });
+
+  it('shares the per-sprint lock with another runner process (409)', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, agents: { enabled: ['noop'] } });
+    const id = await createSprint(server, { name: 'locked', tasks: [customTask('a')] });
+    // Another process (here: another store instance, as the CLI would have) holds the lock.
+    const other = new SprintRootStore({ root: r });
+    const lock = await other.acquireLock(id, {
+      pid: process.pid,
+      host: 'elsewhere',
+      runId: 'cli-run',
+      startedAt: new Date().toISOString(),
+    });
+    try {
+      const res = await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('SPRINT_LOCKED');
+    } finally {
+      await lock.release();
+    }
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+  });
+});
+
+describe('sprint-api bin', () => {
+  it('stops a running agent on SIGTERM, exits 0 and leaves the sprint resumable', async () => {
+    const { dir, root: r } = await root();
+    const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
+    const child = spawn(
+      process.execPath,
+      [bin, '--port', '0', '--root', r, '--agents', 'shell', '--allow-task-commands'],
+      {
+        env: { ...process.env, SPRINT_API_TOKEN: TOKEN },
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const url = await new Promise<string>((ok, fail) => {
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        const m = /listening on (http:\/\/\S+)/.exec(stderr);
+        if (m) ok(m[1]!);
+      });
+      void exited.then(() => fail(new Error(`sprint-api exited: ${stderr}`)));
+    });
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const server = { url, token: TOKEN } as RunningServer;
+    const id = await createSprint(server, {
+      name: 'sigterm',
+      tasks: [{ id: 'slow', type: 'shell-task', command: 'sleep 30' }],
+    });
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'shell' })).status).toBe(202);
+    await waitFor(async () => {
+      const res = await call(server, 'GET', `/sprints/${id}`);
+      return res.body.sprint.current.length ? true : undefined;
+    }, 'the task to run');
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(stderr).not.toContain(TOKEN);
+    const store = new SprintRootStore({ root: r });
+    const { state } = await store.load(id);
+    expect(state.status).toBe('paused');
+    expect(state.tasks.slow?.status).toBe('pending');
+  });
+});
