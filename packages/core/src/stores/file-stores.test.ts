@@ -1,0 +1,319 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { NoopAgent } from '../agents/builtin-agents.js';
+import { InvalidSprintError, SprintFinishedError, SprintLockedError } from '../model/errors.js';
+import { SprintRunner } from '../runner/sprint-runner.js';
+import { ScriptedAgent } from '../testing/scripted-agent.js';
+import { SprintDirectoryStore } from './sprint-directory-store.js';
+import { SprintDocumentStore } from './sprint-document-store.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sprint-files-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Every file under `dir` with its bytes and mtime: proof that nothing changed. */
+async function snapshotTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[path] = `${(await stat(path)).mtimeMs}:${await readFile(path, 'utf8')}`;
+  }
+  return out;
+}
+
+// A sprint directory as the original plugin's templates wrote it.
+const ORIGINAL_SPRINT = `sprint-id: 2026-01-15_auth-hardening
+name: auth-hardening
+created: 2026-01-15T09:00:00Z
+owner: dana
+config:
+  max-tasks: 10
+  time-box: 4h
+  auto-commit: true
+  context-cache: true
+  parallel: false
+github:
+  repo: acme/web
+  milestone: v2.1
+  labels: [sprint]
+goals:
+  - Close the login issues
+notes: |
+  Keep the session format backwards compatible.
+`;
+
+const ORIGINAL_PROGRESS = `sprint-id: 2026-01-15_auth-hardening
+status: in-progress
+current-task: null
+queue:
+  - id: implement-issue-42
+    type: implement-issue
+    issue-number: 42
+    repo: acme/web
+    priority: high
+  - id: refactor-session
+    type: refactor
+    target-path: src/session
+    goal: One session store
+    priority: medium
+    depends-on: implement-issue-42
+  - id: update-docs-auth
+    type: update-docs
+    doc-path: docs/auth.md
+    changes: Document the new flow
+    priority: low
+  - id: custom-audit
+    type: custom
+    description: Audit the login rate limits
+    done-when: A report in artifacts/
+    priority: critical
+completed:
+  - id: custom-setup
+    type: custom
+    description: Set up the sprint
+    done-when: Directory exists
+    priority: medium
+    completed-at: 2026-01-15T09:10:00Z
+    duration: 5m
+    output: Created the sprint directory
+blocked: []
+stats:
+  started-at: 2026-01-15T09:05:00Z
+  completed-at: null
+  tasks-total: 5
+  tasks-completed: 1
+  tasks-blocked: 0
+`;
+
+async function originalSprint(): Promise<string> {
+  const dir = join(root, '2026-01-15_auth-hardening');
+  await mkdir(join(dir, 'context'), { recursive: true });
+  await writeFile(join(dir, 'SPRINT.yaml'), ORIGINAL_SPRINT);
+  await writeFile(join(dir, 'PROGRESS.yaml'), ORIGINAL_PROGRESS);
+  await writeFile(join(dir, 'context', '_shared.md'), 'Shared context for every task');
+  await writeFile(join(dir, 'context', 'custom-audit.md'), 'Only for the audit');
+  return dir;
+}
+
+describe('SprintDirectoryStore with real directories', () => {
+  it('runs a sprint the original plugin wrote and writes a PROGRESS.yaml its readers understand', async () => {
+    const dir = await originalSprint();
+    const store = new SprintDirectoryStore({ root });
+    const agent = new ScriptedAgent('s', {}, (ctx) => ({
+      success: true,
+      summary: `did ${ctx.task.id}`,
+      deferredItems: [`follow up ${ctx.task.type}`],
+    }));
+    const result = await new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: agent }),
+    }).run('2026-01-15_auth-hardening');
+    expect(result.status).toBe('completed');
+    // Priority order, dependencies respected.
+    expect(agent.calls.map((c) => c.task.id)).toEqual([
+      'custom-audit',
+      'implement-issue-42',
+      'refactor-session',
+      'update-docs-auth',
+    ]);
+    const audit = agent.calls[0]!;
+    expect(audit.context).toEqual({
+      shared: 'Shared context for every task',
+      task: 'Only for the audit',
+    });
+    expect(audit.task.fields['done-when']).toBe('A report in artifacts/');
+    expect(audit.sprint.notes).toContain('backwards compatible');
+
+    const progress = parse(await readFile(join(dir, 'PROGRESS.yaml'), 'utf8'));
+    expect(progress.status).toBe('completed');
+    expect(progress['current-task']).toBeNull();
+    expect(progress.queue).toEqual([]);
+    expect(progress.completed.map((t: { id: string }) => t.id)).toEqual([
+      'custom-setup',
+      'custom-audit',
+      'implement-issue-42',
+      'refactor-session',
+      'update-docs-auth',
+    ]);
+    const issue = progress.completed.find((t: { id: string }) => t.id === 'implement-issue-42');
+    expect(issue).toMatchObject({
+      type: 'implement-issue',
+      'issue-number': 42,
+      repo: 'acme/web',
+      summary: 'did implement-issue-42',
+    });
+    expect(typeof issue['completed-at']).toBe('string');
+    expect(typeof issue.elapsed).toBe('string');
+    expect(progress.stats).toMatchObject({
+      'tasks-total': 5,
+      'tasks-completed': 5,
+      'tasks-blocked': 0,
+    });
+    expect(progress['deferred-items']).toEqual([
+      'follow up custom',
+      'follow up implement-issue',
+      'follow up refactor',
+      'follow up update-docs',
+    ]);
+    // SPRINT.yaml is the user's: never rewritten.
+    expect(await readFile(join(dir, 'SPRINT.yaml'), 'utf8')).toBe(ORIGINAL_SPRINT);
+  });
+
+  it('rejects malformed YAML with the file and line, and touches nothing', async () => {
+    const dir = await originalSprint();
+    await writeFile(
+      join(dir, 'PROGRESS.yaml'),
+      ORIGINAL_PROGRESS.replace('  - id: refactor-session', '  - id: [refactor-session'),
+    );
+    const before = await snapshotTree(root);
+    const store = new SprintDirectoryStore({ root });
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new NoopAgent() }),
+    });
+    const error = await runner.run('2026-01-15_auth-hardening').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidSprintError);
+    expect((error as Error).message).toMatch(/PROGRESS\.yaml:\d+/);
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+
+  it.each([
+    [
+      'an unknown status',
+      (t: string) => t.replace('status: in-progress', 'status: running-ish'),
+      /status/,
+    ],
+    [
+      'duplicate task ids',
+      (t: string) => t.replace('id: update-docs-auth', 'id: custom-audit'),
+      /duplicate task id/,
+    ],
+    [
+      'a dependency on a missing task',
+      (t: string) => t.replace('depends-on: implement-issue-42', 'depends-on: implement-issue-99'),
+      /implement-issue-99/,
+    ],
+    [
+      'a cycle',
+      (t: string) =>
+        t.replace('    repo: acme/web\n', '    repo: acme/web\n    depends-on: refactor-session\n'),
+      /cycle/,
+    ],
+    [
+      'a misspelt depends-on',
+      (t: string) => t.replace('depends-on: implement', 'depends_on: implement'),
+      /depends-on/,
+    ],
+  ])(
+    'rejects %s naming the file, the field and the fix, and touches nothing',
+    async (_name, edit, pattern) => {
+      const dir = await originalSprint();
+      await writeFile(join(dir, 'PROGRESS.yaml'), edit(ORIGINAL_PROGRESS));
+      const before = await snapshotTree(root);
+      const store = new SprintDirectoryStore({ root });
+      const error = await new SprintRunner({
+        store,
+        agents: new AgentRegistry({ default: new NoopAgent() }),
+      })
+        .run('2026-01-15_auth-hardening')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidSprintError);
+      const message = (error as Error).message;
+      expect(message).toMatch(pattern);
+      expect(message).toContain('PROGRESS.yaml');
+      expect(message).toContain('fix:');
+      expect(await snapshotTree(root)).toEqual(before);
+    },
+  );
+
+  it('refuses a completed sprint and one running in another live process, touching nothing', async () => {
+    const dir = await originalSprint();
+    const store = new SprintDirectoryStore({ root });
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new NoopAgent() }),
+    });
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      await writeFile(
+        join(dir, 'runner.lock'),
+        JSON.stringify({
+          pid: sleeper.pid,
+          host: hostname(),
+          runId: 'other',
+          startedAt: '2026-01-15T10:00:00Z',
+        }),
+      );
+      const before = await snapshotTree(root);
+      const error = await runner.run('2026-01-15_auth-hardening').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SprintLockedError);
+      expect((error as Error).message).toContain(`pid ${sleeper.pid}`);
+      expect(await snapshotTree(root)).toEqual(before);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    // The holder is gone: its lock is stale and taken over.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await runner.run('2026-01-15_auth-hardening')).status).toBe('completed');
+    const before = await snapshotTree(root);
+    await expect(runner.run('2026-01-15_auth-hardening')).rejects.toBeInstanceOf(
+      SprintFinishedError,
+    );
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+});
+
+describe('SprintDocumentStore with a real document', () => {
+  const SEED = join(import.meta.dirname, 'document', 'fixtures', 'sprint-08_core-sprint-runner.md');
+
+  it('runs the document to completion: boxes ticked, front matter current, deferred items appended, nothing else changed', async () => {
+    const folder = join(root, 'sprint-08_core-sprint-runner');
+    await mkdir(folder);
+    await cp(SEED, join(folder, 'sprint-08_core-sprint-runner.md'));
+    const original = await readFile(SEED, 'utf8');
+    const store = new SprintDocumentStore({ root });
+    const agent = new ScriptedAgent('s', {}, (ctx) => ({
+      success: true,
+      summary: `did ${ctx.task.id}`,
+      deferredItems: ctx.task.type === 'validate' ? ['Flaky test quarantine'] : [],
+    }));
+    const registry = new AgentRegistry({ default: agent });
+    const result = await new SprintRunner({ store, agents: registry }).run(
+      'sprint-08_core-sprint-runner',
+    );
+    expect(result.status).toBe('completed');
+    expect(result.stepsCompleted).toBe(8);
+    expect(new Set(agent.calls.map((c) => c.task.type))).toEqual(
+      new Set(['planning', 'implement', 'validate']),
+    );
+
+    const after = await readFile(join(folder, 'sprint-08_core-sprint-runner.md'), 'utf8');
+    const a = original.split('\n');
+    const b = after.split('\n');
+    const changed = b.filter((line, i) => line !== a[i] && i < a.length);
+    // Only the 8 step boxes and the 4 front matter keys changed in place...
+    expect(changed.filter((l) => l.startsWith('- [x]'))).toHaveLength(8);
+    expect(changed.filter((l) => /^(status|started|completed|hours):/.test(l))).toHaveLength(4);
+    // ...and one deferred item was appended at the end of its section (the last one in the file).
+    expect(
+      changed.filter(
+        (l) => !l.startsWith('- [x]') && !/^(status|started|completed|hours):/.test(l),
+      ),
+    ).toEqual(['- Flaky test quarantine']);
+    expect(b.slice(0, a.length - 1).filter((l, i) => l !== a[i])).toHaveLength(12);
+    expect(after).toMatch(/^status: done$/m);
+    expect(after).toMatch(/^hours: \d/m);
+    // Acceptance criteria are not steps: still unticked.
+    expect(after).toContain('- [ ] Runs a sprint from start to completion with mock agents');
+  });
+});
