@@ -1,5 +1,5 @@
-import { parse, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse, parseDocument } from 'yaml';
 import { toBlockYaml } from './block-yaml.js';
 
 const NASTY = [
@@ -104,7 +104,8 @@ function value(next: () => number, depth: number): unknown {
   if (r < 0.75) return Array.from({ length: Math.floor(next() * 4) }, () => value(next, depth + 1));
   const map: Record<string, unknown> = {};
   const n = Math.floor(next() * 4);
-  for (let i = 0; i < n; i++) map[NASTY[Math.floor(next() * NASTY.length)]!] = value(next, depth + 1);
+  for (let i = 0; i < n; i++)
+    map[NASTY[Math.floor(next() * NASTY.length)]!] = value(next, depth + 1);
   return map;
 }
 
@@ -130,7 +131,13 @@ describe('toBlockYaml', () => {
   it('uses block style, literal blocks for lines, and a comment header', () => {
     expect(
       toBlockYaml(
-        { a: 1, list: [{ id: 'x', deps: ['y'] }, [], {}, ['z']], text: 'one\ntwo\n', empty: {}, skip: undefined },
+        {
+          a: 1,
+          list: [{ id: 'x', deps: ['y'] }, [], {}, ['z']],
+          text: 'one\ntwo\n',
+          empty: {},
+          skip: undefined,
+        },
         'header\nsecond',
       ),
     ).toBe(`# header

@@ -17,6 +17,7 @@ export function toBlockYaml(value: Record<string, unknown>, header?: string): st
 }
 
 /** Characters that must be escaped in any YAML scalar. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ud800-\udfff]/u;
 const NEEDS_ESCAPE_IN_JSON = /[\u007f-\u009f\u2028\u2029\ufeff]/g;
 /** Plain text that the core schema (or a YAML 1.1 reader) would take for something else. */
@@ -94,7 +95,12 @@ function definedEntries(map: Record<string, unknown>): [string, unknown][] {
   return Object.entries(map).filter(([, v]) => v !== undefined);
 }
 
-function writeMap(map: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
+function writeMap(
+  map: Record<string, unknown>,
+  indent: string,
+  out: string[],
+  firstPrefix?: string,
+): void {
   let first = true;
   for (const [k, v] of definedEntries(map)) {
     const pad = first && firstPrefix !== undefined ? firstPrefix : indent;

@@ -16,6 +16,7 @@ import {
   type TaskStatus,
 } from '../../model/status.js';
 import { validateTasks } from '../../model/validate.js';
+import { toBlockYaml } from './block-yaml.js';
 import {
   camelCase,
   checkKeys,
@@ -32,7 +33,6 @@ import {
   readWithSchema,
   renameKeys,
 } from './field-cursor.js';
-import { toBlockYaml } from './block-yaml.js';
 import { readTask, taskToYaml } from './task-yaml.js';
 import type { YamlSource } from './yaml-source.js';
 
