@@ -114,8 +114,6 @@ interface Entry {
   explicitStatus?: TaskStatus;
   at: FieldCursor;
   section: Section;
-  /** Required-field checks do not apply (done tasks, bare blocked entries). */
-  skipRequired: boolean;
   typeInferred: boolean;
   /** A stand-in for an entry that could not be read, so its dependants are not misreported. */
   placeholder?: boolean;
@@ -287,7 +285,6 @@ export function readProgressYaml(source: YamlSource, issues: Issue[]): ProgressY
           state: ts,
           at,
           section,
-          skipRequired: true,
           typeInferred: false,
           placeholder: true,
         });
@@ -300,7 +297,6 @@ export function readProgressYaml(source: YamlSource, issues: Issue[]): ProgressY
       explicitStatus,
       at,
       section,
-      skipRequired: section !== 'queue',
       typeInferred: read.typeInferred,
     };
     entries.push(entry);
@@ -381,7 +377,6 @@ export function readProgressYaml(source: YamlSource, issues: Issue[]): ProgressY
         'move it to queue, or remove its status',
       );
     }
-    entry.skipRequired = entry.typeInferred;
     blockedOnly.push(entry);
   });
 
@@ -400,7 +395,9 @@ export function readProgressYaml(source: YamlSource, issues: Issue[]): ProgressY
     if (!e || e.placeholder) continue;
     const required = TASK_TYPE_FIELDS[e.task.type]?.required ?? [];
     const isRequiredField = problem.field !== undefined && required.includes(problem.field);
-    if (isRequiredField && e.skipRequired) continue;
+    // A type's fields are what an agent needs to run the task: only tasks that will run need them
+    // (not done ones, nor the bare `{id, blocked-at, reason}` entries the original wrote).
+    if (isRequiredField && e.state.status !== 'pending' && e.state.status !== 'failed') continue;
     const at = problem.field ? e.at.at(problem.field) : e.at;
     at.issue(
       isRequiredField && e.typeInferred

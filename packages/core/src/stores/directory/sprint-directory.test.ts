@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
+import { renderProgressYaml } from './progress-yaml.js';
 import { parseSprintDirectory } from './sprint-directory.js';
 
 const DIR = '.claude/sprints/2026-01-15_auth-hardening';
@@ -349,6 +351,82 @@ queue:
       id: 'implement-issue-7',
       type: 'implement-issue',
     });
+  });
+});
+
+describe('parseSprintDirectory: the original format, written back', () => {
+  it('reads back the same sprint after writing an original PROGRESS.yaml in this format', () => {
+    const first = parse(ORIGINAL_PROGRESS);
+    const written = renderProgressYaml(first.definition, first.state, first.meta);
+    const again = parse(written);
+    expect(again).toEqual(first);
+    expect(parse(renderProgressYaml(again.definition, again.state, again.meta))).toEqual(first);
+  });
+
+  it("keeps the original readers' fields: queue, completed with elapsed and summary, blocked, stats", () => {
+    const first = parse(ORIGINAL_PROGRESS);
+    const doc = parseDocument(
+      renderProgressYaml(
+        first.definition,
+        first.state,
+        first.meta,
+        new Date('2026-01-15T11:45:00Z'),
+      ),
+    ).toJS();
+    expect(doc.queue.map((t: { id: string }) => t.id)).toEqual([
+      'implement-issue-142',
+      'refactor-session-store',
+      'update-docs-auth',
+      'custom-audit-log',
+      'implement-issue-141',
+    ]);
+    expect(doc.completed[0]).toEqual({
+      id: 'implement-issue-140',
+      type: 'implement-issue',
+      priority: 'critical',
+      'issue-number': 140,
+      'completed-at': '2026-01-15T10:42:00Z',
+      elapsed: '25m',
+      summary: 'Fixed the CSRF token check; added 3 tests',
+    });
+    expect(doc.blocked).toEqual([
+      {
+        id: 'implement-issue-141',
+        'blocked-at': '2026-01-15T11:05:00Z',
+        reason: 'Needs a decision on the token format',
+      },
+    ]);
+    expect(doc.stats).toEqual({
+      'started-at': '2026-01-15T10:15:00Z',
+      'completed-at': null,
+      'tasks-total': 7,
+      'tasks-completed': 2,
+      'tasks-blocked': 1,
+      elapsed: '1h 30m',
+      'avg-task-time': '20m',
+    });
+  });
+
+  it('reads back a needs-human sprint written from the original format', () => {
+    const text = `sprint-id: s1
+status: needs-human
+current-task: custom-pick-db
+queue:
+  - id: custom-pick-db
+    type: custom
+    description: Pick a database
+    done-when: ADR written
+completed: []
+blocked:
+  - id: custom-legacy
+    blocked-at: 2026-01-15T11:05:00Z
+    reason: no access
+human-needed:
+  reason: Which database should we use?
+  options: [Postgres, SQLite]
+`;
+    const first = parse(text);
+    expect(parse(renderProgressYaml(first.definition, first.state, first.meta))).toEqual(first);
   });
 });
 
