@@ -730,6 +730,20 @@ run:
     }
   });
 
+  it('rejects a file that expands aliases without end', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      bomb.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    const { issues } = failure(`status: not-started\n${bomb.join('\n')}\n`);
+    expect(issues[0]).toMatchObject({
+      file: PROGRESS_PATH,
+      message: expect.stringMatching(/could not be read/),
+    });
+  });
+
   it('rejects an empty PROGRESS.yaml and one that is not a map', () => {
     expect(failure('').issues[0]).toMatchObject({
       file: PROGRESS_PATH,

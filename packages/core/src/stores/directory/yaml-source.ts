@@ -53,9 +53,22 @@ export function readYamlSource(text: string, file: string): YamlSource {
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  let value: unknown;
+  if (!issues.length) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Only aliases fail here: a "billion laughs" file, or an alias to a missing anchor.
+      issues.push({
+        file,
+        message: `YAML could not be read: ${(error as Error).message}`,
+        fix: 'write the values out instead of using anchors (&) and aliases (*)',
+      });
+    }
+  }
   return {
     file,
-    value: issues.length ? undefined : doc.toJS({ maxAliasCount: 100 }),
+    value,
     empty: issues.length === 0 && empty,
     locate,
     issues,
