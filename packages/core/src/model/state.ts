@@ -276,6 +276,17 @@ export function countTasks(state: SprintState): TaskCounts {
   return counts;
 }
 
+function isReady(task: Task, state: SprintState, now: number): boolean {
+  const ts = state.tasks[task.id];
+  if (!ts || (ts.status !== 'pending' && ts.status !== 'failed')) return false;
+  if (ts.notBefore && Date.parse(ts.notBefore) > now) return false;
+  for (const dep of task.dependsOn) {
+    const ds = state.tasks[dep]?.status;
+    if (ds !== 'done' && ds !== 'skipped') return false;
+  }
+  return true;
+}
+
 /** Tasks whose dependencies are done and that may start now, in run order. */
 export function readyTasks(
   definition: Pick<SprintDefinition, 'tasks'>,
@@ -284,17 +295,38 @@ export function readyTasks(
 ): Task[] {
   const ready: { task: Task; index: number }[] = [];
   definition.tasks.forEach((task, index) => {
-    const ts = state.tasks[task.id];
-    if (!ts || (ts.status !== 'pending' && ts.status !== 'failed')) return;
-    if (ts.notBefore && Date.parse(ts.notBefore) > now) return;
-    for (const dep of task.dependsOn) {
-      const ds = state.tasks[dep]?.status;
-      if (ds !== 'done' && ds !== 'skipped') return;
-    }
-    ready.push({ task, index });
+    if (isReady(task, state, now)) ready.push({ task, index });
   });
   ready.sort(
     (a, b) => priorityRank(a.task.priority) - priorityRank(b.task.priority) || a.index - b.index,
   );
   return ready.map((r) => r.task);
+}
+
+/**
+ * The first task of `readyTasks` without building and sorting the list: one
+ * pass, so picking each next task of a large sprint stays linear.
+ */
+export function nextReadyTask(
+  definition: Pick<SprintDefinition, 'tasks'>,
+  state: SprintState,
+  exclude?: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  now: number = Date.now(),
+): Task | undefined {
+  let best: Task | undefined;
+  let bestRank = 99;
+  for (const task of definition.tasks) {
+    const rank = priorityRank(task.priority);
+    if (rank >= bestRank) continue;
+    if (exclude?.has(task.id) || !isReady(task, state, now)) continue;
+    best = task;
+    bestRank = rank;
+    if (rank === 0) break;
+  }
+  return best;
+}
+
+/** Whether one task may be claimed now (O(its dependencies)). */
+export function isTaskReady(task: Task, state: SprintState, now: number = Date.now()): boolean {
+  return isReady(task, state, now);
 }

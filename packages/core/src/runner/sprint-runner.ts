@@ -13,7 +13,7 @@ import {
 import { InvalidOptionsError, InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, RunEvent, StopReason } from '../model/events.js';
 import { type RetryPolicy, type SprintDefinition, type Task, taskLabel } from '../model/sprint.js';
-import { applyEventInPlace, countTasks, readyTasks, type SprintState } from '../model/state.js';
+import { applyEventInPlace, countTasks, nextReadyTask, type SprintState } from '../model/state.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
 import { validateTasks } from '../model/validate.js';
 import { isProcessAlive, terminateProcessGroup } from '../process/process-group.js';
@@ -36,6 +36,8 @@ export interface SprintRunnerOptions {
 
 export const DEFAULT_MAX_ITERATIONS = 30;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
+/** Agents get the summaries of this many most recently finished tasks. */
+export const MAX_PREVIOUS_RESULTS = 50;
 
 interface ResolvedOptions {
   maxIterations: number;
@@ -272,6 +274,10 @@ class RunSession {
   #halt: Halt | undefined;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** Tasks waiting for a retry delay or a rate-limit reset: id -> earliest start (ms). */
+  readonly #delayed = new Map<string, number>();
+  /** Done tasks' summaries in completion order, for the next agents. */
+  #previous: PreviousResult[] = [];
   #claimFailures = 0;
   #appendChain: Promise<unknown> = Promise.resolve();
 
@@ -317,9 +323,12 @@ class RunSession {
     };
   }
 
-  #progress(p: Progress): void {
+  /** Builds the progress value only when someone listens: counting is O(tasks). */
+  #progress(make: () => Progress): void {
+    const listener = this.#options.onProgress;
+    if (!listener) return;
     try {
-      this.#options.onProgress?.(p);
+      listener(make());
     } catch {
       // A progress callback must never break the run.
     }
@@ -366,6 +375,19 @@ class RunSession {
     await this.#store.takeControl(this.#sprintId);
     this.#snapshot = await this.#store.load(this.#sprintId);
     this.#state = this.#snapshot.state;
+    const byId = new Map(this.#snapshot.definition.tasks.map((t) => [t.id, t]));
+    this.#previous = Object.entries(this.#state.tasks)
+      .filter(([, t]) => t.status === 'done' && t.summary)
+      .sort(([, a], [, b]) => (a.completedAt ?? '').localeCompare(b.completedAt ?? ''))
+      .map(([taskId, t]) => {
+        const def = byId.get(taskId);
+        return { taskId, title: def ? taskLabel(def) : taskId, summary: t.summary ?? '' };
+      });
+    for (const [taskId, t] of Object.entries(this.#state.tasks)) {
+      if ((t.status === 'pending' || t.status === 'failed') && t.notBefore) {
+        this.#delayed.set(taskId, Date.parse(t.notBefore));
+      }
+    }
 
     const onSignal = () => this.#interruptRun({ kind: 'stop' });
     if (this.#options.signal?.aborted) onSignal();
@@ -464,7 +486,7 @@ class RunSession {
   }
 
   #statusProgress(from: SprintStatus, to: SprintStatus): void {
-    this.#progress({ ...this.#progressBase(), kind: 'sprint-status', from, to });
+    this.#progress(() => ({ ...this.#progressBase(), kind: 'sprint-status', from, to }));
   }
 
   #hookCtx(): HookContext {
@@ -524,7 +546,7 @@ class RunSession {
       if (!this.#interrupt && !this.#pauseRequested && !this.#halt) {
         // A task waiting to retry keeps its slot, so a failure is retried before later tasks start.
         while (this.#inflight.size + this.#waitingRetries() < this.#opts.concurrency) {
-          const task = readyTasks(definition, this.#state).find((t) => !this.#inflight.has(t.id));
+          const task = nextReadyTask(definition, this.#state, this.#inflight);
           if (!task) break;
           if (this.#iterations >= this.#opts.maxIterations) {
             this.#halt = {
@@ -549,8 +571,7 @@ class RunSession {
       }
       if (this.#inflight.size === 0) {
         if (this.#interrupt || this.#pauseRequested || this.#halt) return;
-        if (readyTasks(definition, this.#state).length > 0 && this.#waitingRetries() === 0)
-          continue;
+        if (this.#waitingRetries() === 0 && nextReadyTask(definition, this.#state)) continue;
         const waitMs = this.#nextRetryInMs();
         if (waitMs === undefined) return;
         await this.#sleep(waitMs);
@@ -563,25 +584,15 @@ class RunSession {
   #waitingRetries(): number {
     const now = Date.now();
     let n = 0;
-    for (const t of Object.values(this.#state.tasks)) {
-      if (
-        (t.status === 'pending' || t.status === 'failed') &&
-        t.notBefore &&
-        Date.parse(t.notBefore) > now
-      )
-        n++;
-    }
+    for (const at of this.#delayed.values()) if (at > now) n++;
     return n;
   }
 
   /** Time until the earliest delayed retry may start, if any task waits for one. */
   #nextRetryInMs(): number | undefined {
     let earliest: number | undefined;
-    for (const t of Object.values(this.#state.tasks)) {
-      if ((t.status === 'pending' || t.status === 'failed') && t.notBefore) {
-        const at = Date.parse(t.notBefore);
-        if (earliest === undefined || at < earliest) earliest = at;
-      }
+    for (const at of this.#delayed.values()) {
+      if (earliest === undefined || at < earliest) earliest = at;
     }
     return earliest === undefined ? undefined : Math.max(0, earliest - Date.now());
   }
@@ -628,6 +639,7 @@ class RunSession {
     }
     this.#claimFailures = 0;
     applyEventInPlace(this.#state, started);
+    this.#delayed.delete(task.id);
     this.#options.onEvent?.(started);
     this.#iterations++;
     const run = this.#runTask(task, started.attempt, agent.name)
@@ -651,20 +663,11 @@ class RunSession {
   }
 
   #contextFor(task: Task) {
-    const done: PreviousResult[] = [];
-    const byId = new Map(this.#snapshot.definition.tasks.map((t) => [t.id, t]));
-    const entries = Object.entries(this.#state.tasks)
-      .filter(([, t]) => t.status === 'done' && t.summary)
-      .sort(([, a], [, b]) => (a.completedAt ?? '').localeCompare(b.completedAt ?? ''));
-    for (const [taskId, t] of entries) {
-      const def = byId.get(taskId);
-      done.push({ taskId, title: def ? taskLabel(def) : taskId, summary: t.summary ?? '' });
-    }
     const answer = this.#state.humanAnswer;
     const forThis = answer && (!answer.taskId || answer.taskId === task.id) ? answer : undefined;
     const last = this.#state.tasks[task.id]?.attempts.at(-2);
     return {
-      previousResults: done,
+      previousResults: this.#previous.slice(-MAX_PREVIOUS_RESULTS),
       humanAnswer: forThis?.answer,
       humanQuestion: forThis?.question,
       previousError: last?.error?.message,
@@ -673,13 +676,13 @@ class RunSession {
 
   async #runTask(task: Task, attempt: number, agentName: string): Promise<void> {
     const agent = this.#internals.agents.resolve(task.type);
-    this.#progress({
+    this.#progress(() => ({
       ...this.#progressBase(),
       kind: 'task-started',
       task,
       attempt,
       agent: agentName,
-    });
+    }));
     const taskAbort = new AbortController();
     let timedOut = false;
     const onRunAbort = () => taskAbort.abort(this.#abort.signal.reason);
@@ -721,7 +724,12 @@ class RunSession {
             void this.#append([{ type: 'agent-activity', taskId: task.id, activity }]).catch(
               () => undefined,
             );
-            this.#progress({ ...this.#progressBase(), kind: 'agent-activity', task, activity });
+            this.#progress(() => ({
+              ...this.#progressBase(),
+              kind: 'agent-activity',
+              task,
+              activity,
+            }));
           },
           setPid: (pid) => {
             void this.#append([{ type: 'agent-pid', taskId: task.id, pid }]).catch(() => undefined);
@@ -941,8 +949,24 @@ class RunSession {
       }
     }
     await this.#append([event]);
+    if ('notBefore' in event && event.notBefore)
+      this.#delayed.set(task.id, Date.parse(event.notBefore));
+    if (result.success) {
+      this.#previous.push({
+        taskId: task.id,
+        title: taskLabel(task),
+        summary: this.#state.tasks[task.id]?.summary ?? '',
+      });
+    }
     this.#results.push({ ...result, taskId: task.id, attempt, agent: agentName });
-    this.#progress({ ...this.#progressBase(), kind: 'task-finished', task, attempt, result, next });
+    this.#progress(() => ({
+      ...this.#progressBase(),
+      kind: 'task-finished',
+      task,
+      attempt,
+      result,
+      next,
+    }));
   }
 
   /** Decides the sprint's status at the end of the run and writes it with the result. */

@@ -1,6 +1,6 @@
 import type { NewRunEvent, RunEvent } from '../model/events.js';
-import type { SprintDefinition } from '../model/sprint.js';
-import { readyTasks, type SprintState } from '../model/state.js';
+import type { SprintDefinition, Task } from '../model/sprint.js';
+import { isTaskReady, type SprintState } from '../model/state.js';
 
 /** Serialises async work per key, so appends to one sprint never interleave. */
 export class KeyedMutex {
@@ -73,9 +73,20 @@ export function claimableAttempt(
   state: SprintState,
   taskId: string,
 ): number | null {
-  const ready = readyTasks(definition, state).some((t) => t.id === taskId);
-  if (!ready) return null;
+  const task = taskIndex(definition).get(taskId);
+  if (!task || !isTaskReady(task, state)) return null;
   return (state.tasks[taskId]?.attempts.length ?? 0) + 1;
+}
+
+const indexes = new WeakMap<readonly Task[], { size: number; byId: Map<string, Task> }>();
+
+/** Tasks by id, cached per task list (rebuilt when the list grows). */
+function taskIndex(definition: Pick<SprintDefinition, 'tasks'>): Map<string, Task> {
+  const cached = indexes.get(definition.tasks);
+  if (cached && cached.size === definition.tasks.length) return cached.byId;
+  const byId = new Map(definition.tasks.map((t) => [t.id, t]));
+  indexes.set(definition.tasks, { size: definition.tasks.length, byId });
+  return byId;
 }
 
 /** Events that change what PROGRESS.yaml or the document shows. */
