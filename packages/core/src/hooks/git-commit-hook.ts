@@ -1,10 +1,20 @@
 import { execFile } from 'node:child_process';
-import { relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { taskLabel } from '../model/sprint.js';
 import type { SprintHook } from './hook.js';
 
 const exec = promisify(execFile);
+
+const RUNTIME_FILES = [
+  'events.jsonl',
+  'runner.lock',
+  'control.json',
+  'result.json',
+  'run.log',
+  'state.json',
+  '.gitignore',
+];
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await exec('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 });
@@ -29,28 +39,28 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       } catch {
         return undefined;
       }
-      const exclude = stateFiles
-        .map((f) => relative(top, f))
-        .filter((f) => f && !f.startsWith('..'))
-        .map((f) => `:(exclude,literal)${f}`);
+      // The sprint's own files and the runner's files stay out of the task's commit.
+      const keepOut = [...stateFiles];
       if (runtimeDir) {
-        const rel = relative(top, runtimeDir);
-        if (rel && !rel.startsWith('..')) {
-          for (const name of [
-            'events.jsonl',
-            'runner.lock',
-            'control.json',
-            'result.json',
-            'run.log',
-            'state.json',
-          ]) {
-            exclude.push(`:(exclude,literal)${rel}/${name}`);
-          }
-          exclude.push(`:(exclude,glob)${rel}/*.tmp-*`, `:(exclude,glob)${rel}/runner.lock.*`);
-        }
+        for (const name of RUNTIME_FILES) keepOut.push(join(runtimeDir, name));
       }
+      const rel = keepOut
+        .map((f) => relative(top, f))
+        .filter((f) => f && !f.startsWith('..') && !isAbsolute(f));
       try {
-        await git(top, ['add', '-A', '--', '.', ...exclude]);
+        await git(top, ['add', '-A']);
+        if (rel.length) {
+          const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']).then(
+            () => true,
+            () => false,
+          );
+          await git(
+            top,
+            hasHead
+              ? ['reset', '-q', '--', ...rel]
+              : ['rm', '--cached', '-q', '--ignore-unmatch', '--', ...rel],
+          );
+        }
         const staged = await git(top, ['diff', '--cached', '--name-only']);
         if (!staged.trim()) return { passed: true, message: 'nothing to commit' };
         const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { ShellAgent } from '../agents/builtin-agents.js';
+import type { Task } from '../model/sprint.js';
+import { SprintRunner } from '../runner/sprint-runner.js';
+import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
+import { defaultHooks } from '../workspace/agent-setup.js';
+
+let project: string;
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: project, encoding: 'utf8' }).trim();
+
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'sprint-project-'));
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function sprintIn(tasks: Partial<Task>[], config?: Record<string, unknown>, name = 'hooks') {
+  const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
+  const id = await store.create({
+    name,
+    config,
+    tasks: tasks.map(
+      (t) => ({ type: 'shell', priority: 'medium', dependsOn: [], fields: {}, ...t }) as Task,
+    ),
+  });
+  const snapshot = await store.load(id);
+  const runner = new SprintRunner({
+    store,
+    agents: new AgentRegistry({ default: new ShellAgent() }),
+    hooks: defaultHooks(snapshot.definition.config),
+  });
+  return { store, id, runner };
+}
+
+describe('verify hook', () => {
+  it('passes a task whose verify command exits 0, and fails one that exits non-zero with its output tail', async () => {
+    const { runner, store, id } = await sprintIn([
+      { id: 'good', command: 'echo ok > good.txt', verify: 'test -f good.txt' },
+      { id: 'bad', command: 'echo hi', verify: 'echo "expected 3 tests, got 2" >&2; exit 1' },
+    ]);
+    const result = await runner.run(id, { retry: { maxAttempts: 1 } });
+    expect(result.status).toBe('blocked');
+    const { state } = await store.load(id);
+    expect(state.tasks.good?.status).toBe('done');
+    expect(state.tasks.bad?.status).toBe('blocked');
+    const error = state.tasks.bad?.attempts[0]?.error;
+    expect(error?.kind).toBe('verify');
+    expect(error?.message).toContain('exited with code 1');
+    expect(error?.message).toContain('expected 3 tests, got 2');
+  });
+
+  it('runs in the project directory (the folder that holds .claude/)', async () => {
+    const { runner, id } = await sprintIn([
+      { id: 'a', command: 'pwd > where.txt', verify: 'test -f where.txt' },
+    ]);
+    expect((await runner.run(id)).status).toBe('completed');
+    expect((await readFile(join(project, 'where.txt'), 'utf8')).trim()).toBe(project);
+  });
+});
+
+describe('git-commit hook', () => {
+  function initRepo() {
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'dev@example.com');
+    git('config', 'user.name', 'Dev');
+    execFileSync('sh', ['-c', 'echo base > base.txt && git add -A && git commit -qm base'], {
+      cwd: project,
+    });
+  }
+
+  it('commits each completed task with a message naming sprint and task, leaving the sprint files out', async () => {
+    initRepo();
+    const { runner, id } = await sprintIn([
+      { id: 'one', title: 'Write one', command: 'echo 1 > one.txt' },
+      { id: 'two', title: 'Write two', command: 'echo 2 > two.txt', dependsOn: ['one'] },
+      { id: 'nothing', command: 'true', dependsOn: ['two'] },
+    ]);
+    expect((await runner.run(id)).status).toBe('completed');
+    const log = git('log', '--format=%s', '-n', '3').split('\n');
+    expect(log).toEqual([`sprint(${id}): two: Write two`, `sprint(${id}): one: Write one`, 'base']);
+    expect(git('show', '--name-only', '--format=', 'HEAD~1')).toBe('one.txt');
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('two.txt');
+    expect(git('log', '-1', '--format=%an <%ae>')).toBe('Dev <dev@example.com>');
+  });
+
+  it('does not commit when auto-commit is off or the project is not a git repository', async () => {
+    const plain = await sprintIn([{ id: 'a', command: 'echo a > a.txt' }]);
+    expect((await plain.runner.run(plain.id)).status).toBe('completed');
+    initRepo();
+    const off = await sprintIn(
+      [{ id: 'b', command: 'echo b > b.txt' }],
+      { 'auto-commit': false },
+      'off',
+    );
+    await writeFile(join(project, '.gitignore'), '.claude/\n');
+    expect((await off.runner.run(off.id)).status).toBe('completed');
+    expect(git('log', '--format=%s')).toBe('base');
+    expect(git('status', '--porcelain')).toContain('b.txt');
+  });
+});
