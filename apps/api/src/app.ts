@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   type AgentRegistry,
   InvalidSprintError,
@@ -17,7 +19,7 @@ import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { bearerAuth } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
-import { EventHub } from './event-hub.js';
+import { EventHub, type FrameSink } from './event-hub.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ApiError, type FieldIssue, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
@@ -43,7 +45,7 @@ import {
 } from './schemas.js';
 import { checkSprintId } from './sprint-id.js';
 import { type ActiveRun, SprintRuns } from './sprint-runs.js';
-import { openSseStream, SSE_HEADERS } from './sse.js';
+import { openSseStream, SSE_HEADERS, writeSseToNode } from './sse.js';
 import { VERSION } from './version.js';
 
 /** The agents the server offers: only these names may be picked by a request. */
@@ -349,11 +351,17 @@ export function createApi(deps: ApiDeps): Api {
         `The server serves at most ${maxSubscribers} event streams.`,
       );
     }
-    const stream = await openSseStream({
-      attach: (sink) => events.subscribe(id, after, sink),
+    // A missing sprint fails in `attach`, before any byte is written: a plain 404.
+    const options = {
+      attach: (sink: FrameSink) => events.subscribe(id, after, sink),
       heartbeatMs: deps.heartbeatMs,
-    });
-    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+    };
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing) {
+      await writeSseToNode(outgoing, options);
+      return RESPONSE_ALREADY_SENT;
+    }
+    return new Response(await openSseStream(options), { status: 200, headers: SSE_HEADERS });
   });
 
   return {

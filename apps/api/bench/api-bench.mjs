@@ -1,0 +1,224 @@
+// Benchmarks of the HTTP API on loopback; prints figures, asserts nothing.
+//  1. GET /sprints/{id}: requests per second and p99 latency (autocannon,
+//     keep-alive). Targets: >= 5,000 req/s, p99 < 10 ms.
+//  2. SSE fan-out: 1,000 subscribers on one sprint; every subscriber must get
+//     every event of a run; the time for the last subscriber to get an event.
+//     Target: all 1,000 served within 100 ms.
+// The server runs in a child process; every request goes to 127.0.0.1 only,
+// and every loop is bounded in count and time.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+const READ_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const TASKS = 20;
+
+const dir = await mkdtemp(join(tmpdir(), 'sprint-api-bench-'));
+const root = join(dir, '.claude', 'sprints');
+const token = randomBytes(24).toString('base64url');
+const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-server.mjs')], {
+  env: { ...process.env, BENCH_ROOT: root, BENCH_TOKEN: token },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((ok, fail) => {
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    const line = out.split('\n').find((l) => l.startsWith('{'));
+    if (line) ok(JSON.parse(line).url);
+  });
+  child.on('exit', (code) => fail(new Error(`bench server exited with ${code}`)));
+});
+if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`not a loopback URL: ${url}`);
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+async function call(method, path, body) {
+  const res = await fetch(url + path, { method, headers, body: body && JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const tasks = (prefix, n) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i}`,
+    type: 'custom',
+    fields: { description: `step ${i}`, 'done-when': 'done' },
+  }));
+
+async function waitStatus(id, status, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const detail = await call('GET', `/sprints/${id}`);
+    if (detail.sprint.status === status && !detail.run) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sprint ${id} did not reach ${status}`);
+}
+
+const ms = (n) => `${n.toFixed(2)} ms`;
+
+try {
+  // ---- 1. reads ------------------------------------------------------------
+  const readId = (
+    await call('POST', '/sprints', {
+      name: 'bench reads',
+      config: { autoCommit: false },
+      tasks: tasks('t', TASKS),
+    })
+  ).sprint.id;
+  await call('POST', `/sprints/${readId}/run`, { agent: 'noop' });
+  await waitStatus(readId, 'completed');
+  const path = `/sprints/${readId}`;
+  await autocannon({ url: url + path, headers, connections: 10, duration: 1 }); // warm-up
+  const reads = await autocannon({
+    url: url + path,
+    headers,
+    connections: 10,
+    pipelining: 1,
+    duration: READ_SECONDS,
+  });
+  const non2xx = reads.non2xx + reads.errors;
+  console.log(`GET /sprints/{id} (${TASKS} tasks, 10 keep-alive connections, ${READ_SECONDS}s):`);
+  console.log(`  requests/s: ${Math.round(reads.requests.average)} (target >= 5000)`);
+  console.log(
+    `  latency: p50 ${reads.latency.p50} ms, p99 ${reads.latency.p99} ms, max ${reads.latency.max} ms (target p99 < 10 ms)`,
+  );
+  if (non2xx) console.log(`  non-2xx or errors: ${non2xx}`);
+
+  // ---- 2. SSE fan-out ------------------------------------------------------
+  const fanId = (
+    await call('POST', '/sprints', {
+      name: 'bench fanout',
+      config: { autoCommit: false },
+      tasks: tasks('f', TASKS),
+    })
+  ).sprint.id;
+  const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const subscribers = [];
+  /** seq -> the server's time of the event (ms). */
+  const stampedAt = new Map();
+  const connectStart = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: SUBSCRIBERS },
+      () =>
+        new Promise((ok, fail) => {
+          const sub = { received: new Map(), buffer: '', res: undefined };
+          const req = request(
+            `${url}/sprints/${fanId}/events?after=now`,
+            { headers: { authorization: `Bearer ${token}` }, agent },
+            (res) => {
+              if (res.statusCode !== 200) return fail(new Error(`SSE status ${res.statusCode}`));
+              sub.res = res;
+              res.setEncoding('utf8');
+              res.on('data', (chunk) => {
+                const now = Date.now() + (performance.now() % 1);
+                sub.buffer += chunk;
+                let end = sub.buffer.indexOf('\n\n');
+                while (end >= 0) {
+                  const block = sub.buffer.slice(0, end);
+                  sub.buffer = sub.buffer.slice(end + 2);
+                  if (block.includes(': connected')) ok();
+                  const id = /^id: (\d+)$/m.exec(block);
+                  if (id) {
+                    sub.received.set(Number(id[1]), now);
+                    const at = /"at":"([^"]+)"/.exec(block);
+                    if (at) stampedAt.set(Number(id[1]), Date.parse(at[1]));
+                  }
+                  end = sub.buffer.indexOf('\n\n');
+                }
+              });
+            },
+          );
+          sub.req = req;
+          req.on('error', fail);
+          req.end();
+          subscribers.push(sub);
+        }),
+    ),
+  );
+  console.log(
+    `SSE fan-out: ${SUBSCRIBERS} subscribers connected in ${ms(performance.now() - connectStart)}`,
+  );
+
+  // Single events (tasks-added), from the request's start to the last subscriber; 5 times.
+  const singles = [];
+  for (let i = 0; i < 5; i++) {
+    const before = Date.now();
+    await call('POST', `/sprints/${fanId}/tasks`, { tasks: tasks(`extra${i}-`, 1) });
+    const seq = i + 1;
+    const deadline = Date.now() + 10_000;
+    while (subscribers.some((s) => !s.received.has(seq)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const times = subscribers.map((s) => s.received.get(seq) ?? Number.NaN);
+    singles.push({
+      last: Math.max(...times) - before,
+      spread: Math.max(...times) - Math.min(...times),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const worst = singles.reduce((a, b) => (b.last > a.last ? b : a));
+  const sorted = singles.map((x) => x.last).sort((a, b) => a - b);
+  console.log(
+    `  one event (POST tasks -> all ${SUBSCRIBERS}): last subscriber after median ${ms(sorted[2])}, worst ${ms(worst.last)} (target < 100 ms); first-to-last spread <= ${ms(Math.max(...singles.map((x) => x.spread)))}`,
+  );
+
+  // A whole run: every subscriber gets every event.
+  const runStart = Date.now();
+  await call('POST', `/sprints/${fanId}/run`, { agent: 'noop' });
+  await waitStatus(fanId, 'completed');
+  const log = await new Promise((ok, fail) => {
+    // The full log, as one more (replaying) subscriber sees it.
+    let text = '';
+    const req = request(
+      `${url}/sprints/${fanId}/events?after=0`,
+      { headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          text += c;
+          if (text.includes('"type":"run-ended"')) {
+            req.destroy();
+            ok([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+          }
+        });
+      },
+    );
+    req.on('error', fail);
+    req.end();
+  });
+  const lastSeq = log.at(-1);
+  const settle = Date.now() + 10_000;
+  while (subscribers.some((s) => !s.received.has(lastSeq)) && Date.now() < settle) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const complete = subscribers.filter((s) => log.every((seq) => s.received.has(seq))).length;
+  const runEnd = Math.max(...subscribers.map((s) => s.received.get(lastSeq) ?? Number.NaN));
+  // For each event of the run: from its time on the server to the last subscriber.
+  const lags = log
+    .filter((seq) => seq > 5 && stampedAt.has(seq))
+    .map(
+      (seq) =>
+        Math.max(...subscribers.map((s) => s.received.get(seq) ?? Number.NaN)) - stampedAt.get(seq),
+    )
+    .sort((a, b) => a - b);
+  console.log(
+    `  a run of ${TASKS + 5} tasks (${log.length} events in the log): ${complete}/${SUBSCRIBERS} subscribers got every event; the run took ${ms(runEnd - runStart)} to its last event at the last subscriber`,
+  );
+  console.log(
+    `  per event, server time -> last of ${SUBSCRIBERS} subscribers: median ${ms(lags[Math.floor(lags.length / 2)])}, p99 ${ms(lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))])}, max ${ms(lags.at(-1))} (target < 100 ms)`,
+  );
+  for (const s of subscribers) s.req.destroy();
+  agent.destroy();
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((ok) => child.once('exit', ok));
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,15 @@
+// The server side of the benchmark, in its own process so clients and server
+// do not share an event loop. Prints `{"url": ...}` once listening; SIGTERM stops it.
+import { startServer } from '../dist/index.js';
+
+const server = await startServer({
+  port: 0,
+  host: '127.0.0.1',
+  root: process.env.BENCH_ROOT,
+  token: process.env.BENCH_TOKEN,
+  agents: { enabled: ['noop'] },
+  env: {},
+  maxSubscribers: 5000,
+});
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+await server.closed;
