@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SprintRootStore } from '@sprint/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   chattyAgent,
@@ -29,6 +30,15 @@ async function createSprint(api: TestApi, body: Record<string, unknown> = {}) {
   expect(res.status).toBe(201);
   const json = (await res.json()) as { sprint: { id: string } };
   return json.sprint.id;
+}
+
+/** Waits until the sprint has `status` and no run of it is live here (its result is saved by then). */
+async function settled(api: TestApi, id: string, status: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (await statusOf(api, id)) === status && !api.api.runs.active(id) ? true : undefined,
+    `${id} to be ${status}`,
+  );
 }
 
 async function statusOf(api: TestApi, id: string): Promise<string> {
@@ -175,10 +185,7 @@ describe('sprints', () => {
     expect(res.status).toBe(200);
     const run = await t.req('POST', '/sprints/sprint-08_core/run', { agent: 'noop' });
     expect(run.status).toBe(202);
-    await waitFor(
-      async () => ((await statusOf(t!, 'sprint-08_core')) === 'completed' ? true : undefined),
-      'the document to complete',
-    );
+    await settled(t, 'sprint-08_core', 'completed');
     // The document itself is checkpointed when the run ends.
     await waitFor(
       async () => (t!.api.runs.active('sprint-08_core') ? undefined : true),
@@ -187,6 +194,53 @@ describe('sprints', () => {
     expect(await readFile(join(t.root, 'sprint-08_core.md'), 'utf8')).toContain(
       '- [x] Write the plan',
     );
+  });
+
+  it('writes the configuration a request may set into SPRINT.yaml', async () => {
+    t = await testApi();
+    const id = await createSprint(t, {
+      name: 'configured',
+      config: {
+        autoCommit: false,
+        maxIterations: 7,
+        maxCostUsd: 2.5,
+        taskTimeout: '90s',
+        concurrency: 2,
+        retry: { maxAttempts: 4, delay: '2s', backoff: 3 },
+        agent: 'noop',
+        agents: { custom: 'noop' },
+      },
+    });
+    const { definition } = await new SprintRootStore({ root: t.root }).load(id);
+    expect(definition.config).toMatchObject({
+      autoCommit: false,
+      maxIterations: 7,
+      maxCostUsd: 2.5,
+      taskTimeoutMs: 90_000,
+      concurrency: 2,
+      retry: { maxAttempts: 4, delayMs: 2000, backoff: 3 },
+      agent: 'noop',
+      agents: { custom: 'noop' },
+    });
+  });
+
+  it('answers 404 for a well-formed id that names no sprint, on every route', async () => {
+    t = await testApi();
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['GET', '/events'],
+      ['GET', '/result'],
+      ['POST', '/run'],
+      ['POST', '/pause'],
+    ] as const) {
+      const res = await t.req(
+        method,
+        `/sprints/2026-01-01_missing${suffix}`,
+        method === 'POST' ? {} : undefined,
+      );
+      const body = await expectProblem(res, 404, 'SPRINT_NOT_FOUND');
+      expect(body.detail).toBe('Sprint not found: 2026-01-01_missing');
+    }
   });
 
   it('refuses a second sprint with the same name (409)', async () => {
@@ -252,10 +306,7 @@ describe('runs', () => {
     expect(accepted.sprintId).toBe(id);
     expect(accepted.runId).toMatch(/[0-9a-f-]{36}/);
     expect(res.headers.get('location')).toBe(`/sprints/${id}`);
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
-      'completion',
-    );
+    await settled(t, id, 'completed');
     const result = await t.req('GET', accepted.links.result);
     expect(result.status).toBe(200);
     const body = (await result.json()) as {
@@ -307,10 +358,7 @@ describe('runs', () => {
     expect(pause.status).toBe(202);
     expect(await pause.json()).toMatchObject({ action: 'pause', outcome: 'requested' });
     gate.release();
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'paused' ? true : undefined),
-      'the pause',
-    );
+    await settled(t, id, 'paused');
     const result = (await (await t.req('GET', `/sprints/${id}/result`)).json()) as {
       stopReason: { kind: string };
     };
@@ -323,10 +371,7 @@ describe('runs', () => {
     });
     expect(resumed.status).toBe(202);
     expect(((await resumed.json()) as { kind: string }).kind).toBe('resume');
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
-      'completion',
-    );
+    await settled(t, id, 'completed');
   });
 
   it('stops a running agent; the task goes back to pending and the sprint stays resumable', async () => {
@@ -347,10 +392,7 @@ describe('runs', () => {
     await expectProblem(await t.req('POST', `/sprints/${id}/stop`), 409, 'NOT_RUNNING');
     const resumed = await t.req('POST', `/sprints/${id}/resume`, { agent: 'noop' });
     expect(resumed.status).toBe(202);
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
-      'completion',
-    );
+    await settled(t, id, 'completed');
   });
 
   it('cancels a sprint with a reason, and refuses to cancel it twice', async () => {
@@ -362,10 +404,7 @@ describe('runs', () => {
     await expectProblem(await t.req('POST', `/sprints/${id}/cancel`, {}), 422, 'VALIDATION_FAILED');
     const cancel = await t.req('POST', `/sprints/${id}/cancel`, { reason: 'wrong plan' });
     expect(cancel.status).toBe(202);
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'cancelled' ? true : undefined),
-      'the cancel',
-    );
+    await settled(t, id, 'cancelled');
     await expectProblem(
       await t.req('POST', `/sprints/${id}/cancel`, { reason: 'again' }),
       409,
@@ -635,10 +674,7 @@ describe('secrets', () => {
     });
     const id = await createSprint(t, { notes: `notes ${secret}` });
     expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'chatty' })).status).toBe(202);
-    await waitFor(
-      async () => ((await statusOf(t!, id)) === 'completed' ? true : undefined),
-      'completion',
-    );
+    await settled(t, id, 'completed');
     const texts = await Promise.all(
       [`/sprints/${id}`, '/sprints', `/sprints/${id}/result`, '/openapi.json'].map(async (p) =>
         (await t!.req('GET', p)).text(),

@@ -240,6 +240,34 @@ describe('listening server', () => {
     expect(await bad.status).toBe(422);
   });
 
+  it('starts at ?after=N, or live only with ?after=now', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, agents: { enabled: ['noop'] } });
+    const id = await createSprint(server, { name: 'after', tasks: [customTask('a')] });
+    expect(
+      (await call(server, 'POST', `/sprints/${id}/tasks`, { tasks: [customTask('b')] })).status,
+    ).toBe(200);
+    expect(
+      (await call(server, 'POST', `/sprints/${id}/tasks`, { tasks: [customTask('c')] })).status,
+    ).toBe(200);
+    const fromOne = openSse(`${server.url}/sprints/${id}/events?after=1`, { token: server.token });
+    const live = openSse(`${server.url}/sprints/${id}/events?after=now`, { token: server.token });
+    cleanups.push(async () => {
+      fromOne.close();
+      live.close();
+    });
+    await Promise.all([fromOne.connected, live.connected]);
+    expect(fromOne.messages.map((m) => m.id)).toEqual(['2']);
+    expect(live.messages).toEqual([]);
+    expect(
+      (await call(server, 'POST', `/sprints/${id}/tasks`, { tasks: [customTask('d')] })).status,
+    ).toBe(200);
+    await live.until((m) => m.id === '3');
+    expect(live.messages.map((m) => m.id)).toEqual(['3']);
+    const bad = openSse(`${server.url}/sprints/${id}/events?after=-1`, { token: server.token });
+    expect(await bad.status).toBe(422);
+  });
+
   it('feeds every subscriber of a sprint from one store subscription', async () => {
     const { root: r } = await root();
     const store = new SprintRootStore({ root: r });
