@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
+import pkg from '../package.json' with { type: 'json' };
 
-/** The version of @sprint/cli, from its package.json. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+/** The version of @sprint/cli, inlined from its package.json at build time. */
+export const version: string = pkg.version;

@@ -1,0 +1,23 @@
+import { builtinModules } from 'node:module';
+import { defineConfig } from 'rolldown';
+
+// One ESM bundle per command: `sprint status` loads only what status needs,
+// from a handful of files instead of some three hundred modules.
+export default defineConfig({
+  input: { bin: 'src/bin.ts' },
+  platform: 'node',
+  external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+  treeshake: {
+    // The workspace packages are plain libraries: importing one of their
+    // modules does nothing by itself. Saying so lets each command's chunk keep
+    // only the core modules it uses (status never loads the runner or agents).
+    moduleSideEffects: (id) => !/[\\/]packages[\\/](core|agents-claude)[\\/]dist[\\/]/.test(id),
+  },
+  output: {
+    dir: 'dist',
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    sourcemap: true,
+  },
+});

@@ -1,0 +1,214 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  processAlive,
+  processesWith,
+  runCli,
+  shellSprint,
+  startCli,
+  tempDir,
+  waitUntil,
+} from './helpers.js';
+
+/** A slow first task whose command line is unique to this test, so we can look for leftovers. */
+function slowSprint(cwd: string, name: string) {
+  const marker = `${(Math.random() * 1000 + 100).toFixed(3)}`;
+  const dir = shellSprint(cwd, name, [
+    { id: 'slow', command: `echo started-slow; sleep ${marker}`, priority: 'high' },
+    { id: 'quick', command: 'echo quick-done', dependsOn: ['slow'] },
+  ]);
+  return { dir, marker: `sleep ${marker}` };
+}
+
+async function statusJson(cwd: string, dir: string) {
+  const r = await runCli(['status', dir, '--json'], { cwd });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+function taskStatus(report: { tasks: { id: string; status: string }[] }, id: string) {
+  return report.tasks.find((t) => t.id === id)?.status;
+}
+
+describe('control from a second process', () => {
+  it('stop ends the running agent within a second; resume runs the sprint to completion', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'stoppable');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    expect(processesWith(marker).length).toBeGreaterThan(0);
+
+    const during = await statusJson(cwd, dir);
+    expect(during).toMatchObject({ status: 'in-progress', running: true });
+    expect(during.current[0]).toMatchObject({ id: 'slow', agent: 'shell' });
+
+    const t0 = Date.now();
+    const stop = await runCli(['stop', dir], { cwd });
+    expect(stop.code, stop.stderr).toBe(0);
+    const ran = await run.done();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(ran.code).toBe(0);
+    expect(stop.stdout).toContain('stopped: now paused');
+    expect(processesWith(marker)).toEqual([]);
+    const after = await statusJson(cwd, dir);
+    expect(after.status).toBe('paused');
+    expect(taskStatus(after, 'slow')).toBe('pending');
+
+    // Make the slow task quick, then resume to the end.
+    const { writeFileSync } = await import('node:fs');
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(progress, readFileSync(progress, 'utf8').replaceAll(marker, 'sleep 0'));
+    const resumed = await runCli(['resume', dir], { cwd });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('2/2 tasks done');
+    expect((await statusJson(cwd, dir)).status).toBe('completed');
+  });
+
+  it('pause lets the running task finish, then the run ends paused (exit 0)', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'pausable', [
+      { id: 'first', command: 'echo started-first; sleep 1.5', priority: 'high' },
+      { id: 'second', command: 'true', dependsOn: ['first'] },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-first');
+    const pause = await runCli(['pause', dir], { cwd });
+    expect(pause.code, pause.stderr).toBe(0);
+    expect(pause.stdout).toContain('Pause requested');
+    const ran = await run.done();
+    expect(ran.code).toBe(0);
+    const after = await statusJson(cwd, dir);
+    expect(after.status).toBe('paused');
+    expect(taskStatus(after, 'first')).toBe('done');
+    expect(taskStatus(after, 'second')).toBe('pending');
+    // Pausing a paused sprint says so.
+    const again = await runCli(['pause', dir], { cwd });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to pause');
+  });
+
+  it('cancel ends the run for good with the reason (exit 1 for the run)', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'cancellable');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    const cancel = await runCli(['cancel', dir, '--reason', 'scope changed'], { cwd });
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const ran = await run.done();
+    expect(ran.code).toBe(1);
+    expect(processesWith(marker)).toEqual([]);
+    const after = await statusJson(cwd, dir);
+    expect(after.status).toBe('cancelled');
+    expect(after.stopReason).toMatchObject({ kind: 'cancelled', reason: 'scope changed' });
+    const rerun = await runCli(['run', dir], { cwd });
+    expect(rerun.code).toBe(64);
+    expect(rerun.stderr).toContain('already cancelled');
+  });
+
+  it('cancel needs --reason (exit 64)', async () => {
+    const cwd = tempDir();
+    const { dir } = slowSprint(cwd, 'reasonless');
+    const r = await runCli(['cancel', dir], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain("required option '--reason <text>' not specified");
+    expect(r.stderr).toContain('Usage: sprint cancel');
+  });
+
+  it('--detach runs in the background; status --json sees it; stop ends it', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'detached');
+    const detach = await runCli(['run', dir, '--detach'], { cwd, timeoutMs: 15_000 });
+    expect(detach.code, detach.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(detach.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const shown = basename(dir);
+    expect(detach.stdout).toContain(`sprint logs ${shown} --follow`);
+    expect(detach.stdout).toContain(`sprint pause ${shown}`);
+    expect(detach.stdout).toContain(`sprint stop ${shown}`);
+    expect(processAlive(pid)).toBe(true);
+
+    const report = await waitUntil(async () => {
+      const s = await statusJson(cwd, dir);
+      return s.current.length ? s : null;
+    });
+    expect(report).toMatchObject({ status: 'in-progress', running: true, runner: { pid } });
+
+    const follow = startCli(['logs', dir, '--follow'], { cwd });
+    await follow.waitForOutput('started-slow');
+
+    const stop = await runCli(['stop', dir], { cwd });
+    expect(stop.code, stop.stderr).toBe(0);
+    await waitUntil(() => !processAlive(pid), 5000, 'the background run to end');
+    expect(processesWith(marker)).toEqual([]);
+    const followed = await follow.done(10_000);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('run ended: paused');
+
+    const log = readFileSync(join(dir, 'run.log'), 'utf8');
+    expect(log).toContain('slow started (attempt 1, agent shell)');
+    expect(log).toContain('paused - stopped');
+    expect((await statusJson(cwd, dir)).status).toBe('paused');
+  });
+
+  it('status --watch follows a run until it ends', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'watched', [
+      { id: 'a', command: 'echo started-a; sleep 1' },
+      { id: 'b', command: 'sleep 0.5', dependsOn: ['a'] },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-a');
+    const watch = await runCli(['status', dir, '--watch'], { cwd, timeoutMs: 20_000 });
+    expect(watch.code).toBe(0);
+    expect(watch.stdout).toMatch(/in-progress 0\/2 done, running a/);
+    expect(watch.stdout).toMatch(/completed 2\/2 done/);
+    expect((await run.done()).code).toBe(0);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('the first SIGINT stops the agent, leaves the task pending and exits 130', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'interrupted');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    const [agentPid] = processesWith(marker);
+    expect(agentPid).toBeDefined();
+    run.child.kill('SIGINT');
+    const r = await run.done(10_000);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('stopping the running task');
+    expect(r.stdout).toContain(`Continue: sprint resume ${basename(dir)}`);
+    expect(processesWith(marker)).toEqual([]);
+    expect(processAlive(agentPid!)).toBe(false);
+    const after = await statusJson(cwd, dir);
+    expect(after.status).toBe('paused');
+    expect(after.running).toBe(false);
+    expect(taskStatus(after, 'slow')).toBe('pending');
+    // No half-written state: the files parse and validate.
+    expect((await runCli(['validate', dir], { cwd })).code).toBe(0);
+    expect(existsSync(join(dir, 'PROGRESS.yaml.tmp'))).toBe(false);
+  });
+
+  it('a second SIGINT forces the exit and still leaves no agent behind', async () => {
+    const cwd = tempDir();
+    // The agent ignores SIGTERM, so the graceful stop cannot finish quickly.
+    const marker = `sleep ${(Math.random() * 1000 + 100).toFixed(3)}`;
+    const dir = shellSprint(cwd, 'forced', [
+      { id: 'stubborn', command: `trap '' TERM; echo started-stubborn; ${marker}` },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-stubborn');
+    run.child.kill('SIGINT');
+    await run.waitForOutput('press again to force');
+    run.child.kill('SIGINT');
+    const r = await run.done(10_000);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Forced exit');
+    await waitUntil(() => processesWith(marker).length === 0, 5000, 'the agent to be gone');
+    // The next run recovers the interrupted task.
+    const s = await statusJson(cwd, dir);
+    expect(s.running).toBe(false);
+  });
+});

@@ -1,0 +1,206 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  copy,
+  EXAMPLES,
+  FIXTURES,
+  runCli,
+  shellSprint,
+  snapshotFiles,
+  tempDir,
+} from './helpers.js';
+
+describe('sprint run', () => {
+  it('runs the demo sprint to completion with plain timestamped lines when not a TTY', async () => {
+    const cwd = tempDir();
+    const dir = copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'demo'));
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}T/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S/);
+    expect(r.stdout).toContain('custom-changelog started (attempt 1, agent noop)');
+    expect(r.stdout).toContain('run ended: completed');
+    expect(r.stdout).toContain('4/4 tasks done');
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    // Order: dependencies before dependents.
+    const started = [...r.stdout.matchAll(/ (\S+) started \(attempt/g)].map((m) => m[1]);
+    expect(started.indexOf('implement-issue-12')).toBeLessThan(
+      started.indexOf('refactor-session-store'),
+    );
+    expect(started.indexOf('refactor-session-store')).toBeLessThan(
+      started.indexOf('update-docs-readme'),
+    );
+    const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toMatch(/^status: completed$/m);
+    expect(progress).toMatch(/^queue: \[\]$/m);
+  });
+
+  it('--json prints exactly one JSON document (the RunResult) on stdout', async () => {
+    const cwd = tempDir();
+    const dir = copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'demo'));
+    const r = await runCli(['run', dir, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({
+      success: true,
+      status: 'completed',
+      stopReason: { kind: 'completed' },
+      stepsCompleted: 4,
+      stepsTotal: 4,
+      iterations: 4,
+    });
+    expect(result.agentResults).toHaveLength(4);
+    // The progress went to stderr.
+    expect(r.stderr).toContain('run ended: completed');
+  });
+
+  it('runs a sprint written exactly as the original plugin templates to completion', async () => {
+    const cwd = tempDir();
+    const dir = copy(
+      join(FIXTURES, 'plugin-sprint'),
+      join(cwd, '.claude/sprints/2026-01-15_plugin-sprint'),
+    );
+    const v = await runCli(['validate'], { cwd });
+    expect(v.code, v.stderr).toBe(0);
+    const r = await runCli(['run', '--agent', 'noop'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain('Using sprint .claude/sprints/2026-01-15_plugin-sprint');
+    const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toMatch(/^status: completed$/m);
+    expect(progress).toContain('tasks-completed: 4');
+    // The original fields are kept on completed entries.
+    expect(progress).toContain('issue-number: 42');
+    expect(progress).toContain('done-when:');
+    const sprintYaml = readFileSync(join(dir, 'SPRINT.yaml'), 'utf8');
+    expect(sprintYaml).toBe(readFileSync(join(FIXTURES, 'plugin-sprint/SPRINT.yaml'), 'utf8'));
+  });
+
+  it('runs a Markdown sprint document to completion and ticks its boxes', async () => {
+    const cwd = tempDir();
+    const doc = copy(
+      join(FIXTURES, 'sprint-08_core-sprint-runner.md'),
+      join(cwd, 'sprint-08_core-sprint-runner.md'),
+    );
+    const dry = await runCli(['run', doc, '--dry-run'], { cwd });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Sprint: Core Sprint Runner');
+    const r = await runCli(['run', doc, '--agent', 'noop'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const text = readFileSync(doc, 'utf8');
+    const tasks = text.slice(text.indexOf('## Tasks'), text.indexOf('## Deliverables'));
+    expect(tasks).not.toContain('- [ ]');
+    expect(tasks.match(/- \[x\]/g)?.length).toBe(8);
+    const status = await runCli(['status', doc, '--json'], { cwd });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'completed' });
+  });
+
+  it('exits 1 when a task fails and blocks the sprint', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'failing', [{ id: 'broken', command: 'echo oops >&2; exit 3' }], {
+      agent: 'shell',
+      retry: '{ max-attempts: 1 }',
+    });
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('blocked');
+    const status = await runCli(['status', dir], { cwd });
+    expect(status.stdout).toContain('Blocked:');
+    expect(status.stdout).toContain('broken');
+    expect(status.stdout).toContain('exited with code 3');
+  });
+
+  it('exits 1 when --max-iterations is reached, and resume carries on', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'limited', [
+      { id: 'one', command: 'true' },
+      { id: 'two', command: 'true' },
+    ]);
+    const r = await runCli(['run', dir, '--max-iterations', '1', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result.stopReason).toMatchObject({ kind: 'limit', limit: 'max-iterations' });
+    expect(result.stepsCompleted).toBe(1);
+    const resumed = await runCli(['resume', dir], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('2/2 tasks done');
+  });
+
+  it('exits 65 for invalid sprint data and changes no file', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'cyclic', [
+      { id: 'a', command: 'true', dependsOn: ['b'] },
+      { id: 'b', command: 'true', dependsOn: ['a'] },
+    ]);
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/cycle/i);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('exits 65 for an unknown agent in the sprint configuration', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'unknown-agent', [{ id: 'a', command: 'true' }], {
+      agent: 'gpt-9',
+    });
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('gpt-9');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('--agent overrides the configuration for every task', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'override', [{ id: 'a', command: 'exit 9' }], {
+      agent: 'shell',
+    });
+    const r = await runCli(['run', dir, '--agent', 'noop'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('agent noop');
+  });
+
+  it('logs prints the event log after a run', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'logged', [
+      { id: 'talk', command: 'echo line-one; echo line-two' },
+    ]);
+    expect((await runCli(['run', dir], { cwd })).code).toBe(0);
+    const logs = await runCli(['logs', dir], { cwd });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('talk stdout: line-one');
+    expect(logs.stdout).toContain('run ended: completed');
+    const json = await runCli(['logs', dir, '--json'], { cwd });
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events[0].type).toBe('run-started');
+    expect(events.at(-1).type).toBe('run-ended');
+  });
+
+  it('writes a run with a time limit per task (--task-timeout) and stops at it', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'slow', [{ id: 'slow', command: 'sleep 20' }]);
+    const r = await runCli(['run', dir, '--task-timeout', '1s', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).stopReason).toMatchObject({ kind: 'limit', limit: 'task-timeout' });
+  });
+});
+
+describe('bad input leaves files alone', () => {
+  it('a PROGRESS.yaml with a bad priority exits 65 with file, line and fix', async () => {
+    const cwd = tempDir();
+    const dir = copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'demo'));
+    const file = join(dir, 'PROGRESS.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('priority: high', 'priority: asap'));
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/PROGRESS\.yaml:\d+/);
+    expect(r.stderr).toContain('asap');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+});
