@@ -735,6 +735,13 @@ describe('openapi', () => {
       ['agent', 'concurrency', 'maxCostUsd', 'maxIterations', 'taskTimeout'].sort(),
     );
     expect(doc.components.schemas.RunResult?.required).toContain('stopReason');
+    expect(doc.components.schemas.RunOptions?.properties?.agent).toMatchObject({ enum: ['noop'] });
     expect(doc.components.schemas.Problem?.required).toContain('code');
+    // Every reference resolves.
+    const refs = [
+      ...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g),
+    ].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref);
   });
 });

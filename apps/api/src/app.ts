@@ -186,7 +186,7 @@ export function createApi(deps: ApiDeps): Api {
 
   let openapi: string | undefined;
   app.get('/openapi.json', (c) => {
-    openapi ??= JSON.stringify(buildOpenApiDocument(VERSION));
+    openapi ??= JSON.stringify(buildOpenApiDocument(VERSION, agents.names));
     return c.body(openapi, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 

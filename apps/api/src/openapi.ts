@@ -272,7 +272,10 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
  * The OpenAPI 3.1 document of this API, generated from the same zod schemas
  * that validate the requests and responses.
  */
-export function buildOpenApiDocument(version: string): Record<string, unknown> {
+export function buildOpenApiDocument(
+  version: string,
+  agentNames: readonly string[] = [],
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const responses: Record<string, unknown> = {};
@@ -310,6 +313,15 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     paths[op.path] ??= {};
     paths[op.path]![op.method] = operation;
   }
+  const schemas = { ...components(RESPONSES, 'output'), ...components(REQUESTS, 'input') };
+  if (agentNames.length) {
+    // The agents this server offers: the only values `agent` may take.
+    for (const id of ['RunOptions', 'ResumeOptions']) {
+      const agent = (schemas[id] as { properties?: Record<string, Record<string, unknown>> })
+        .properties?.agent;
+      if (agent) agent.enum = [...agentNames];
+    }
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -323,7 +335,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { ...components(RESPONSES, 'output'), ...components(REQUESTS, 'input') },
+      schemas,
     },
   };
 }

@@ -111,6 +111,40 @@ describe('listening server', () => {
     expect(res.status).toBe(200);
   });
 
+  it('answers an oversize upload with 413 and keeps serving on the same connection', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, maxBodyBytes: 64 * 1024 });
+    const big = JSON.stringify({ name: 'x', notes: 'n'.repeat(2 * 1024 * 1024) });
+    const res = await fetch(`${server.url}/sprints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await call(server, 'GET', '/sprints')).status).toBe(200);
+  });
+
+  it('limits the number of event streams (503)', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, maxSubscribers: 1 });
+    const id = await createSprint(server, { name: 'limited', tasks: [customTask('a')] });
+    const one = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    cleanups.push(async () => one.close());
+    await one.connected;
+    const two = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    expect(await two.status).toBe(503);
+    one.close();
+    await one.ended;
+    await waitFor(
+      () => (server.api.events.subscriberCount === 0 ? true : undefined),
+      'the stream to close',
+    );
+    const three = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    cleanups.push(async () => three.close());
+    await three.connected;
+  });
+
   it('answers raw traversal paths with 404 before touching the disk', async () => {
     const { root: r } = await root();
     const server = await serve({ root: r });
