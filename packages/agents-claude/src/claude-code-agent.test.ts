@@ -478,4 +478,33 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(defaults.success).toBe(true);
     expect(await readFile(join(h.project, 'ok.txt'), 'utf8')).toBe('hi\n');
   });
+
+  it("takes per-sprint options from the sprint's config.claude and rejects unknown ones", async () => {
+    const h = await harness([{ type: 'tool-use', name: 'Bash', input: { command: 'true' } }]);
+    h.ctx.sprint.config.claude = { 'max-turns': 1 };
+    const limited = await h.agent.run(h.ctx);
+    expect(limited.error?.kind).toBe('max-turns');
+    expect(limited.error?.message).toMatch(/\(1\)/);
+
+    h.ctx.sprint.config.claude = { 'max-turnz': 1 };
+    const wrong = await h.agent.run(h.ctx);
+    expect(wrong.error).toMatchObject({ kind: 'config' });
+    expect(wrong.error?.message).toMatch(/max-turnz|maxTurnz/);
+  });
+
+  it('reports a missing working directory as config, not as a missing binary', async () => {
+    const h = await harness([{ type: 'text', text: 'unused' }], {
+      cwd: join(tmpdir(), 'no-such-project-dir'),
+    });
+    const result = await h.agent.run(h.ctx);
+    expect(result.error?.kind).toBe('config');
+    expect(result.error?.message).toMatch(/no-such-project-dir/);
+  });
+
+  it('rejects invalid options when constructed', () => {
+    expect(() => new ClaudeCodeAgent({ maxTurns: 0 })).toThrow(/maxTurns/);
+    expect(() => new ClaudeCodeAgent({ permissionMode: 'yolo' as never })).toThrow(
+      /permissionMode/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import {
   type Agent,
   type AgentContext,
@@ -29,8 +30,9 @@ import { TASK_RESULT_JSON_SCHEMA } from './task-result.js';
  * import { AgentRegistry } from '@sprint/core';
  * import { ClaudeCodeAgent } from '@sprint/agents-claude';
  *
- * const registry = new AgentRegistry();
- * registry.register(new ClaudeCodeAgent({ model: 'sonnet', maxTurns: 60, maxBudgetUsd: 5 }));
+ * const agents = new AgentRegistry({
+ *   default: new ClaudeCodeAgent({ model: 'sonnet', maxTurns: 60, maxBudgetUsd: 5 }),
+ * });
  * ```
  */
 export class ClaudeCodeAgent implements Agent {
@@ -58,13 +60,21 @@ export class ClaudeCodeAgent implements Agent {
       timeoutMs: options.timeoutMs ?? ctx.sprint.config.taskTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       idleTimeoutMs: options.idleTimeoutMs,
     };
+    const cwd = options.cwd ?? ctx.projectDir;
+    // A missing working directory makes spawn fail with ENOENT, as a missing binary does: tell them apart.
+    if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+      return failedResult(
+        'config',
+        `The working directory for the claude CLI does not exist: ${cwd}`,
+      );
+    }
     let state: StreamState = { ...INITIAL_STREAM_STATE, sessionId };
     let pidSet = false;
     try {
       const end = await runCliProcess({
         binary,
         args,
-        cwd: options.cwd ?? ctx.projectDir,
+        cwd,
         env: options.inheritEnv ? { ...process.env, ...options.env } : { ...options.env },
         stdin: buildTaskPrompt(ctx),
         ...limits,
