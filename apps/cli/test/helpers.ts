@@ -37,7 +37,7 @@ const baseEnv = (): NodeJS.ProcessEnv => {
 /** Runs `sprint ...args` to the end. */
 export function runCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; cleanEnv?: boolean; timeoutMs?: number },
 ): Promise<CliResult> {
   const child = startCli(args, options);
   return child.done(options.timeoutMs ?? 60_000);
@@ -64,11 +64,12 @@ afterEach(() => {
 /** Starts `sprint ...args` and returns at once. */
 export function startCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  /** `cleanEnv`: only `env` (and NO_COLOR), nothing inherited from the test's environment. */
+  options: { cwd: string; env?: NodeJS.ProcessEnv; cleanEnv?: boolean },
 ): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { ...baseEnv(), ...options.env },
+    env: options.cleanEnv ? { NO_COLOR: '1', ...options.env } : { ...baseEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);

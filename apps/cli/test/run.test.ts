@@ -23,7 +23,7 @@ describe('sprint run', () => {
     expect(r.stdout).toContain('custom-changelog started (attempt 1, agent noop)');
     expect(r.stdout).toContain('run ended: completed');
     expect(r.stdout).toContain('4/4 tasks done');
-    expect(r.stdout).not.toMatch(/\x1b\[/);
+    expect(r.stdout).not.toContain('\u001b[');
     // Order: dependencies before dependents.
     const started = [...r.stdout.matchAll(/ (\S+) started \(attempt/g)].map((m) => m[1]);
     expect(started.indexOf('implement-issue-12')).toBeLessThan(

@@ -95,6 +95,7 @@ export async function runCommand(
         counts: countTasks(snapshot.state),
         costUsd: snapshot.state.costUsd,
         tokens: totalTokens(snapshot.state.tokens),
+        columns: Number(io.env.COLUMNS) || undefined,
       })
     : plainReporter(out, style);
 

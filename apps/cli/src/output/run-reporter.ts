@@ -1,4 +1,4 @@
-import type { Progress, RunEvent, TaskCounts } from '@sprint/core';
+import { type Progress, type RunEvent, type TaskCounts, taskLabel } from '@sprint/core';
 import type { OutStream } from '../io.js';
 import { describeActivity, describeEvent, eventLine } from './event-line.js';
 import type { Style } from './style.js';
@@ -47,7 +47,14 @@ const TOOL_KINDS = new Set(['tool-use', 'tool-result', 'retry', 'text', 'log']);
 export function liveReporter(
   out: OutStream,
   style: Style,
-  options: { sprintName: string; counts: TaskCounts; costUsd: number; tokens: number },
+  options: {
+    sprintName: string;
+    counts: TaskCounts;
+    costUsd: number;
+    tokens: number;
+    /** Used when the stream does not know its width. */
+    columns?: number;
+  },
 ): RunReporter {
   const running = new Map<string, Running>();
   let counts = options.counts;
@@ -58,7 +65,7 @@ export function liveReporter(
   let closed = false;
   const started = Date.now();
 
-  const width = () => Math.max(40, (out.columns ?? 80) - 1);
+  const width = () => Math.max(40, (out.columns || options.columns || 80) - 1);
 
   const region = (): string[] => {
     const w = width();
@@ -155,7 +162,7 @@ export function liveReporter(
       if (progress.kind === 'task-started') {
         running.set(progress.task.id, {
           taskId: progress.task.id,
-          label: progress.task.title ?? progress.task.description ?? progress.task.type,
+          label: taskLabel(progress.task),
           agent: progress.agent,
           attempt: progress.attempt,
           startedAt: Date.now(),
