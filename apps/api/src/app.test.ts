@@ -194,6 +194,9 @@ describe('sprints', () => {
     expect(await readFile(join(t.root, 'sprint-08_core.md'), 'utf8')).toContain(
       '- [x] Write the plan',
     );
+    // A document takes new steps by editing it, not through the API.
+    const add = await t.req('POST', '/sprints/sprint-08_core/tasks', { tasks: [customTask('z')] });
+    await expectProblem(add, 422, 'INVALID_OPTIONS');
   });
 
   it('writes the configuration a request may set into SPRINT.yaml', async () => {
@@ -328,6 +331,25 @@ describe('runs', () => {
     ]);
     // Completed: nothing left to run.
     await expectProblem(await t.req('POST', `/sprints/${id}/run`, {}), 409, 'SPRINT_FINISHED');
+  });
+
+  it('runs several sprints at once', async () => {
+    const gate = gateAgent();
+    t = await testApi({ factories: { gate: gate.factory } });
+    const one = await createSprint(t, { name: 'one' });
+    const two = await createSprint(t, { name: 'two' });
+    expect((await t.req('POST', `/sprints/${one}/run`, { agent: 'gate' })).status).toBe(202);
+    expect((await t.req('POST', `/sprints/${two}/run`, { agent: 'gate' })).status).toBe(202);
+    const list = (await (await t.req('GET', '/sprints')).json()) as {
+      sprints: { id: string; running: boolean; status: string }[];
+    };
+    expect(list.sprints.map((s) => [s.id, s.running, s.status])).toEqual([
+      [one, true, 'in-progress'],
+      [two, true, 'in-progress'],
+    ]);
+    gate.release();
+    await settled(t, one, 'completed');
+    await settled(t, two, 'completed');
   });
 
   it('has no result before the first run ends (404 NO_RESULT)', async () => {

@@ -1,4 +1,5 @@
 import type { RunEvent, SprintStore } from '@sprint/core';
+import { ApiError } from './problem.js';
 import type { Redactor } from './redact.js';
 
 /** One event as sent on the wire: its sequence number and its encoded SSE frame. */
@@ -78,7 +79,7 @@ export class EventHub {
     afterSeq: number | 'now',
     sink: FrameSink,
   ): Promise<() => void> {
-    if (this.#closed) throw new Error('the event hub is closed');
+    if (this.#closed) throw new ApiError(503, 'SHUTTING_DOWN', 'The server is shutting down.');
     let channel = this.#channels.get(sprintId);
     if (!channel) {
       channel = new Channel(sprintId, this.#options, () => {
@@ -255,6 +256,12 @@ class Channel {
 
   #remove(member: Member): void {
     if (!this.#members.delete(member) || this.#members.size > 0 || this.#disposed) return;
+    if (!this.#started) {
+      // Never started (the sprint does not exist): nothing worth keeping.
+      this.dispose();
+      this.#onEmpty();
+      return;
+    }
     this.#linger = setTimeout(() => {
       if (this.#members.size > 0) return;
       this.dispose();

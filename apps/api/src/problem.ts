@@ -1,3 +1,4 @@
+import { SprintError } from '@sprint/core';
 import type { Context } from 'hono';
 import { z } from 'zod';
 
@@ -91,8 +92,9 @@ export function toProblem(error: unknown, instance?: string): Problem {
     return problem(error.status, error.code, error.message, instance, error.issues);
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code in CORE_STATUS) {
-    const status = CORE_STATUS[code]!;
+  if (typeof code === 'string' && (code in CORE_STATUS || error instanceof SprintError)) {
+    // A core error raised on purpose is never a 500, even one this map does not know yet.
+    const status = CORE_STATUS[code] ?? 400;
     const issues = coreIssues(error);
     return problem(status, code, (error as Error).message, instance, issues);
   }
