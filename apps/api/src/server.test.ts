@@ -367,6 +367,61 @@ describe('listening server', () => {
     }, 'completion after resume');
   });
 
+  it('sees a run in another process: 409 to a second run, its events streamed, stopped through the store', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, agents: { enabled: ['noop'] } });
+    const id = await createSprint(server, {
+      name: 'elsewhere',
+      tasks: [customTask('a'), customTask('b')],
+    });
+    const sse = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    cleanups.push(async () => sse.close());
+    await sse.connected;
+
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'test-support', 'other-runner.mjs'), r, id],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((ok) => child.on('exit', ok));
+    await waitFor(() => (out.includes('started') ? true : undefined), 'the other runner to start');
+
+    const run = await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' });
+    expect(run.status).toBe(409);
+    expect(run.body.code).toBe('SPRINT_LOCKED');
+    expect(run.body.detail).toContain(`pid ${child.pid}`);
+    const detail = await call(server, 'GET', `/sprints/${id}`);
+    expect(detail.body.sprint).toMatchObject({ running: true, runner: { pid: child.pid } });
+    expect(detail.body.run).toBeNull();
+    // Its events reach this server's subscribers.
+    await sse.until((m) => m.data.includes('"type":"task-started"'));
+
+    const stop = await call(server, 'POST', `/sprints/${id}/stop`);
+    expect(stop.status).toBe(202);
+    expect(stop.body.outcome).toBe('requested');
+    expect(await exited).toBe(0);
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { stopReason: { kind: string } };
+    expect(result.stopReason.kind).toBe('stopped');
+    await sse.until(ofType('run-ended'));
+
+    // Resumable here once the other process let go.
+    expect((await call(server, 'POST', `/sprints/${id}/resume`, { agent: 'noop' })).status).toBe(
+      202,
+    );
+    await waitFor(async () => {
+      const res = await call(server, 'GET', `/sprints/${id}`);
+      return res.body.sprint.status === 'completed' ? true : undefined;
+    }, 'completion here');
+  });
+
   it('shares the per-sprint lock with another runner process (409)', async () => {
     const { root: r } = await root();
     const server = await serve({ root: r, agents: { enabled: ['noop'] } });
