@@ -29,7 +29,7 @@ const onInterrupt = (signal: NodeJS.Signals) => {
     // First Ctrl-C: stop the running agent and leave the sprint resumable.
     controller.abort(new Error(`interrupted by ${signal}`));
     process.stderr.write(
-      `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping the running task (press again to force)...\n`,
+      `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...\n`,
     );
     return;
   }

@@ -27,7 +27,7 @@ function positiveNumber(value: string): number {
 }
 
 function port(value: string): number {
-  const n = positiveInteger(value);
+  const n = value === '0' ? 0 : positiveInteger(value);
   if (n > 65535) throw new InvalidArgumentError('Must be a port number (1-65535).');
   return n;
 }
@@ -260,11 +260,20 @@ Without --id the id follows the type's convention (implement-issue-<n>, refactor
     );
 
   command('serve', 'serve the HTTP API for the sprints under a directory')
-    .addOption(new Option('--port <n>', 'port to listen on').argParser(port).default(8787))
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(
+      new Option('--port <n>', 'port to listen on (0 picks a free one)')
+        .argParser(port)
+        .default(undefined, '4317'),
+    )
+    .addOption(
+      new Option(
+        '--host <host>',
+        'address to listen on (not loopback: set SPRINT_API_TOKEN)',
+      ).default(undefined, '127.0.0.1'),
+    )
     .option('--root <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
     .action(
-      act(async (options: { port: number; host: string; root: string }) => {
+      act(async (options: { port?: number; host?: string; root?: string }) => {
         const { serveCommand } = await import('./commands/serve.js');
         return serveCommand(ctx, options);
       }),

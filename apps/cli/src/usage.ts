@@ -76,7 +76,11 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   },
   serve: {
     usage: 'sprint serve [--port N] [--host HOST] [--root DIR]',
-    examples: ['sprint serve', 'sprint serve --port 8787 --root .claude/sprints'],
+    examples: [
+      'sprint serve',
+      'sprint serve --port 8787 --root .claude/sprints',
+      'SPRINT_API_TOKEN=$(openssl rand -base64 32) sprint serve --host 0.0.0.0',
+    ],
   },
 };
 

@@ -178,7 +178,7 @@ describe('Ctrl-C', () => {
     run.child.kill('SIGINT');
     const r = await run.done(10_000);
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain('stopping the running task');
+    expect(r.stderr).toContain('stopping; the sprint stays resumable');
     expect(r.stdout).toContain(`Continue: sprint resume ${basename(dir)}`);
     expect(processesWith(marker)).toEqual([]);
     expect(processAlive(agentPid!)).toBe(false);
@@ -201,7 +201,7 @@ describe('Ctrl-C', () => {
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-stubborn');
     run.child.kill('SIGINT');
-    await run.waitForOutput('press again to force');
+    await run.waitForOutput('again to force');
     run.child.kill('SIGINT');
     const r = await run.done(10_000);
     expect(r.code).toBe(130);

@@ -1,10 +1,48 @@
+import { resolve } from 'node:path';
 import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
 
-/** `sprint serve`: placeholder until @sprint/api lands. */
+/**
+ * `sprint serve`: the HTTP API of @sprint/api over the sprints under a
+ * directory. Loaded only here, so no other command pays for the server.
+ */
 export async function serveCommand(
-  _ctx: CommandContext,
-  _options: { port: number; host: string; root: string },
+  ctx: CommandContext,
+  options: { port?: number; host?: string; root?: string },
 ): Promise<number> {
-  throw new UsageError('sprint serve is not available in this build.', 'serve');
+  const { io } = ctx;
+  const { startServer, ServerConfigError } = await import('@sprint/api');
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      port: options.port,
+      host: options.host,
+      root: options.root === undefined ? undefined : resolve(io.cwd, options.root),
+      env: io.env,
+      log: (line) => io.stderr.write(`${line}\n`),
+      // The entry file owns the signals: the first Ctrl-C aborts io.signal.
+      handleSignals: false,
+    });
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new UsageError(error.message, 'serve');
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new UsageError(
+        `Port ${options.port ?? 'the default port'} is in use: pick another with --port.`,
+        'serve',
+      );
+    }
+    throw error;
+  }
+  io.stdout.write(`Serving ${server.root} on ${server.url}\n`);
+  if (server.tokenGenerated) {
+    io.stdout.write(`API token (shown once; set SPRINT_API_TOKEN to choose it): ${server.token}\n`);
+  }
+  io.stdout.write('Press Ctrl-C to stop (running sprints stay resumable).\n');
+  const onAbort = () => void server.close();
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  if (io.signal.aborted) onAbort();
+  await server.closed;
+  io.signal.removeEventListener('abort', onAbort);
+  return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }
