@@ -10,6 +10,9 @@ const server = await startServer({
   agents: { enabled: ['noop'] },
   env: {},
   maxSubscribers: 5000,
+  ...(process.env.BENCH_READ_CACHE_MS
+    ? { readCacheMs: Number(process.env.BENCH_READ_CACHE_MS) }
+    : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 await server.closed;

@@ -136,10 +136,13 @@ export function createApi(deps: ApiDeps): Api {
       });
     },
     onEvent(event: RunEvent) {
-      cache.invalidate(event.sprintId);
+      changed(event.sprintId);
+    },
+    onRunEnd(sprintId) {
+      changed(sprintId);
     },
     onRunError(sprintId, error) {
-      cache.invalidate(sprintId);
+      changed(sprintId);
       log(`run of ${sprintId} failed: ${error instanceof Error ? error.message : String(error)}`);
     },
   });
@@ -196,21 +199,35 @@ export function createApi(deps: ApiDeps): Api {
     return { self, events: `${self}/events`, result: `${self}/result` };
   };
 
-  app.get('/sprints', async (c) => {
+  /** The key of the list in the read cache (not a valid sprint id, so it never collides). */
+  const LIST = '/sprints';
+  const listJson = async () => {
     const list = await store.list();
-    return json(c, SprintListSchema, {
-      sprints: list.map((s) => ({
-        id: s.id,
-        name: s.name,
-        status: s.status,
-        format: s.format,
-        counts: s.counts,
-        progress: s.counts.total ? (s.counts.done + s.counts.skipped) / s.counts.total : 0,
-        created: s.created,
-        updatedAt: s.updatedAt,
-        running: runs.active(s.id) !== undefined,
-      })),
-    });
+    return redactor.json(
+      SprintListSchema.parse({
+        sprints: list.map((s) => ({
+          id: s.id,
+          name: s.name,
+          status: s.status,
+          format: s.format,
+          counts: s.counts,
+          progress: s.counts.total ? (s.counts.done + s.counts.skipped) / s.counts.total : 0,
+          created: s.created,
+          updatedAt: s.updatedAt,
+          running: runs.active(s.id) !== undefined,
+        })),
+      }),
+    );
+  };
+  /** Forgets cached answers about a sprint (and the list, which shows it). */
+  const changed = (id: string) => {
+    cache.invalidate(id);
+    cache.invalidate(LIST);
+  };
+
+  app.get('/sprints', async (c) => {
+    const body = await cache.get(LIST, listJson);
+    return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
   const detailJson = async (id: string) => {
@@ -238,7 +255,7 @@ export function createApi(deps: ApiDeps): Api {
       config: body.config ? configInput(body.config) : undefined,
       tasks,
     });
-    cache.invalidate(id);
+    changed(id);
     c.header('location', links(id).self);
     return c.body(await detailJson(id), 201, { 'content-type': 'application/json; charset=utf-8' });
   });
@@ -254,7 +271,7 @@ export function createApi(deps: ApiDeps): Api {
     const body = await readJson(c, AddTasksBodySchema, limit);
     const tasks = toTasks(body.tasks, deps.allowTaskCommands ?? false, false);
     const result = await store.addTasks(id, tasks);
-    cache.invalidate(id);
+    changed(id);
     return json(c, AddTasksResultSchema, result);
   });
 
@@ -277,7 +294,7 @@ export function createApi(deps: ApiDeps): Api {
       taskTimeoutMs: body.taskTimeout,
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
     });
-    cache.invalidate(id);
+    changed(id);
     c.header('location', links(id).self);
     return json(c, RunAcceptedSchema, { ...publicRun(run), sprintId: id, links: links(id) }, 202);
   };
@@ -296,7 +313,7 @@ export function createApi(deps: ApiDeps): Api {
         : action === 'stop'
           ? await runs.stop(id)
           : await runs.cancel(id, reason!);
-    cache.invalidate(id);
+    changed(id);
     if (outcome.outcome === 'not-running') {
       throw action === 'cancel'
         ? new ApiError(

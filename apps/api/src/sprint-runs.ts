@@ -25,6 +25,8 @@ export interface SprintRunsOptions {
   controlRunner: SprintRunner;
   /** Every event of the runs this server drives (to refresh caches). */
   onEvent?(event: RunEvent): void;
+  /** A run ended (after its last event), whatever the outcome. */
+  onRunEnd?(sprintId: string): void;
   /** A run that failed after it was accepted (the message is redacted by the caller). */
   onRunError?(sprintId: string, error: unknown): void;
 }
@@ -136,6 +138,7 @@ export class SprintRuns {
     );
     void entry.done.finally(() => {
       if (this.#entries.get(sprintId) === entry) this.#entries.delete(sprintId);
+      this.#options.onRunEnd?.(sprintId);
     });
     // Whichever comes first: the run holds the lock, or it refused to start.
     const first = await Promise.race([
