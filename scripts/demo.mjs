@@ -17,6 +17,8 @@ const work = mkdtempSync(join(tmpdir(), 'sprint-demo-'));
 const sprintsDir = join(work, '.claude/sprints');
 const sprint = join(sprintsDir, '2026-01-15_demo-sprint');
 cpSync(join(root, 'examples/demo-sprint'), sprint, { recursive: true });
+// Relative to the demo's working directory, as a user would type it.
+const shown = '.claude/sprints/2026-01-15_demo-sprint';
 
 const sprintCmd = (...args) => {
   console.log(`\n$ sprint ${args.join(' ')}`);
@@ -28,10 +30,10 @@ const sprintCmd = (...args) => {
 let code = 0;
 try {
   console.log(`Demo sprint copied to ${sprint}`);
-  sprintCmd('validate', sprint);
-  sprintCmd('run', sprint, '--dry-run');
-  code = sprintCmd('run', sprint, '--agent', 'noop');
-  sprintCmd('status', sprint);
+  sprintCmd('validate', shown);
+  sprintCmd('run', shown, '--dry-run');
+  code = sprintCmd('run', shown, '--agent', 'noop');
+  sprintCmd('status', shown);
   console.log(`\nThe sprint ran ${code === 0 ? 'to completion' : `and exited ${code}`}.`);
 } finally {
   if (process.env.SPRINT_DEMO_KEEP) console.log(`Kept ${work}`);
