@@ -361,6 +361,11 @@ export function createApi(deps: ApiDeps): Api {
     } else {
       after = validate(EventsQuerySchema, c.req.query()).after ?? 0;
     }
+    // HEAD learns the media type without holding a subscription open.
+    if (c.req.method === 'HEAD') {
+      await store.load(id);
+      return c.body(null, 200, SSE_HEADERS);
+    }
     if (events.subscriberCount >= maxSubscribers) {
       throw new ApiError(
         503,

@@ -300,6 +300,13 @@ describe('listening server', () => {
     expect(live.messages.map((m) => m.id)).toEqual(['3']);
     const bad = openSse(`${server.url}/sprints/${id}/events?after=-1`, { token: server.token });
     expect(await bad.status).toBe(422);
+    const head = await fetch(`${server.url}/sprints/${id}/events`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/event-stream');
+    expect(server.api.events.subscriberCount).toBe(2);
   });
 
   it('feeds every subscriber of a sprint from one store subscription', async () => {
