@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
-  type AgentRegistry,
+  AgentRegistry,
+  describeSprint,
   InvalidSprintError,
   type LockInfo,
   type RunEvent,
@@ -47,6 +48,7 @@ import { checkSprintId } from './sprint-id.js';
 import { type ActiveRun, SprintRuns } from './sprint-runs.js';
 import { openSseStream, SSE_HEADERS, writeSseToNode } from './sse.js';
 import { VERSION } from './version.js';
+import { serverAgents } from './wiring.js';
 
 /** The agents the server offers: only these names may be picked by a request. */
 export interface AgentSetup {
@@ -69,8 +71,10 @@ export interface ApiDeps {
   root: string;
   /** The bearer token every route but /health requires. */
   token: string;
-  agents: AgentSetup;
-  describe: DescribeSprint;
+  /** The agents requests may pick. Default: `serverAgents({})` (claude and noop). */
+  agents?: AgentSetup;
+  /** Default: core's `describeSprint`. */
+  describe?: DescribeSprint;
   /** Hooks for a run of a sprint with this configuration (default: none). */
   hooks?: (config: SprintConfig) => SprintHook[];
   /** Accept `command` and `verify` shell commands in task bodies (default false). */
@@ -114,7 +118,9 @@ export function createApp(deps: ApiDeps): Hono {
 
 /** `createApp`, with the run manager and event hub exposed for a graceful shutdown. */
 export function createApi(deps: ApiDeps): Api {
-  const { store, root, agents } = deps;
+  const { store, root } = deps;
+  const agents = deps.agents ?? serverAgents({}).setup;
+  const describe = deps.describe ?? ((snapshot, lock) => describeSprint(snapshot, lock));
   const rootPath = resolve(root);
   const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSubscribers = deps.maxSubscribers ?? 10_000;
@@ -126,7 +132,8 @@ export function createApi(deps: ApiDeps): Api {
 
   const runs = new SprintRuns({
     store,
-    controlRunner: new SprintRunner({ store, agents: agents.registry(emptyConfig()) }),
+    // Pause, stop and cancel of runs this server does not drive run no agent.
+    controlRunner: new SprintRunner({ store, agents: new AgentRegistry() }),
     async createRunner(sprintId, agent) {
       const { definition } = await store.load(sprintId);
       return new SprintRunner({
@@ -236,7 +243,7 @@ export function createApi(deps: ApiDeps): Api {
     const run = runs.active(id);
     return redactor.json(
       SprintDetailSchema.parse({
-        sprint: deps.describe(snapshot, lock),
+        sprint: describe(snapshot, lock),
         run: run ? publicRun(run) : null,
         links: links(id),
       }),
@@ -534,8 +541,4 @@ function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Ta
     );
   }
   return tasks;
-}
-
-function emptyConfig(): SprintConfig {
-  return { autoCommit: true, agents: {} };
 }
