@@ -75,6 +75,15 @@ describe('listening server', () => {
     await expect(
       startServer({ port: 0, root: r, token: 'short', env: {}, handleSignals: false }),
     ).rejects.toThrow(/at least 16/);
+    await expect(
+      startServer({
+        port: 0,
+        root: r,
+        env: {},
+        handleSignals: false,
+        agents: { enabled: ['nope'] },
+      }),
+    ).rejects.toThrow(/Unknown agent nope/);
     expect(isLoopback('127.0.0.1')).toBe(true);
     expect(isLoopback('localhost')).toBe(true);
     expect(isLoopback('[::1]')).toBe(true);

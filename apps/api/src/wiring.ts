@@ -11,6 +11,7 @@ import {
   SprintRootStore,
   type SprintSnapshot,
   type SprintStore,
+  UnknownAgentError,
 } from '@sprint/core';
 import type { AgentSetup } from './app.js';
 import { secretsOf } from './redact.js';
@@ -35,7 +36,10 @@ export interface AgentsConfig {
 
 export const DEFAULT_AGENTS: readonly string[] = ['claude', 'noop'];
 
-/** The agent setup of a server, and the secrets its agents' configuration holds. */
+/**
+ * The agent setup of a server, and the secrets its agents' configuration holds.
+ * @throws UnknownAgentError when `enabled` names an agent nobody provides.
+ */
 export function serverAgents(
   config: AgentsConfig,
   env: Record<string, string | undefined> = process.env,
@@ -49,7 +53,13 @@ export function serverAgents(
       }),
     ...config.factories,
   };
-  const names = (config.enabled ?? DEFAULT_AGENTS).filter((n) => n in all);
+  const unknown = (config.enabled ?? []).filter((n) => !(n in all));
+  if (unknown.length) {
+    throw new UnknownAgentError(
+      `Unknown agent${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: this server knows ${Object.keys(all).join(', ')}.`,
+    );
+  }
+  const names = [...new Set(config.enabled ?? DEFAULT_AGENTS)];
   const factories = Object.fromEntries(names.map((n) => [n, all[n]!]));
   const defaultAgent =
     config.defaultAgent ??
