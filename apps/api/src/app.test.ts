@@ -269,6 +269,24 @@ describe('sprints', () => {
     expect(detail.sprint.tasks.map((x) => x.id)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('refuses added tasks that depend on unknown tasks or make a cycle, naming the field', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    const dangling = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [customTask('c', { dependsOn: ['a'] }), customTask('d', { dependsOn: ['zzz'] })],
+    });
+    const body = await expectProblem(dangling, 422, 'VALIDATION_FAILED');
+    expect(body.issues?.map((i) => i.field)).toEqual(['tasks.1.dependsOn']);
+    const cycle = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [customTask('e', { dependsOn: ['f'] }), customTask('f', { dependsOn: ['e'] })],
+    });
+    await expectProblem(cycle, 422, 'VALIDATION_FAILED');
+    const detail = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { tasks: { id: string }[] };
+    };
+    expect(detail.sprint.tasks.map((x) => x.id)).toEqual(['a', 'b']);
+  });
+
   it('names the missing field of a typed task (422)', async () => {
     t = await testApi();
     const id = await createSprint(t);

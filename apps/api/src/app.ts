@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
+  type AddTasksResult,
   AgentRegistry,
   describeSprint,
   InvalidSprintError,
@@ -277,7 +278,12 @@ export function createApi(deps: ApiDeps): Api {
     const id = idOf(c);
     const body = await readJson(c, AddTasksBodySchema, limit);
     const tasks = toTasks(body.tasks, deps.allowTaskCommands ?? false, false);
-    const result = await store.addTasks(id, tasks);
+    let result: AddTasksResult;
+    try {
+      result = await store.addTasks(id, tasks);
+    } catch (error) {
+      throw error instanceof InvalidSprintError ? inRequestTerms(error, tasks) : error;
+    }
     changed(id);
     return json(c, AddTasksResultSchema, result);
   });
@@ -416,6 +422,28 @@ function publicRun(run: ActiveRun) {
 }
 
 /** An id as it may be shown: printable ASCII, at most 80 characters. */
+/**
+ * The store's verdict on the sprint with the new tasks (a dependency on a
+ * task it does not have, a cycle) in terms of the request: `tasks.1.dependsOn`.
+ */
+function inRequestTerms(error: InvalidSprintError, tasks: Task[]): ApiError {
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  const issues: FieldIssue[] = error.issues.map((issue) => {
+    const taskId = (issue as { taskId?: string }).taskId;
+    const i = taskId === undefined ? undefined : index.get(taskId);
+    return {
+      field: i === undefined ? (issue.field ?? 'tasks') : requestField(i, issue.field),
+      message: issue.message,
+    };
+  });
+  return new ApiError(
+    422,
+    'VALIDATION_FAILED',
+    `Invalid tasks: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
+}
+
 function printable(id: string): string {
   const clean = id.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
