@@ -175,7 +175,11 @@ export function createApi(deps: ApiDeps): Api {
     return problemResponse(
       c,
       body,
-      body.status === 401 ? { 'www-authenticate': 'Bearer realm="sprint"' } : undefined,
+      body.status === 401
+        ? { 'www-authenticate': 'Bearer realm="sprint"' }
+        : body.status === 503
+          ? { 'retry-after': '5' }
+          : undefined,
     );
   });
   app.notFound((c) =>
