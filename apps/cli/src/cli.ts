@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { colorEnabled } from './io.js';
-import { reportError } from './report-error.js';
+import { errorDocument, reportError } from './report-error.js';
 import { AGENT_NAMES, DEFAULT_SPRINTS_DIR, USAGE, usageText } from './usage.js';
 import { version } from './version.js';
 
@@ -301,6 +301,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
+    const json = argv.includes('--json');
     if (error instanceof CommanderError) {
       // Commander has already printed its message (and our usage block).
       if (
@@ -310,8 +311,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       ) {
         return EXIT.ok;
       }
+      if (json) io.stdout.write(errorDocument(error, EXIT.usage));
       return EXIT.usage;
     }
-    return reportError(error, io);
+    return reportError(error, io, json);
   }
 }

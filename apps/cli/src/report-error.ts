@@ -34,10 +34,29 @@ export function exitCodeFor(error: unknown): number {
   return EXIT.failed;
 }
 
-/** Prints an error as a person can act on it and returns its exit code. */
-export function reportError(error: unknown, io: CliIo): number {
+/** The one JSON document `--json` promises on stdout, when the command failed instead. */
+export function errorDocument(error: unknown, exitCode: number): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code =
+    error instanceof UsageError
+      ? 'USAGE'
+      : isCoded(error)
+        ? error.code.startsWith('commander.')
+          ? 'USAGE'
+          : error.code
+        : 'ERROR';
+  const issues = isCoded(error) && Array.isArray(error.issues) ? error.issues : undefined;
+  return `${JSON.stringify({ error: { code, message, exitCode, ...(issues ? { issues } : {}) } }, null, 2)}\n`;
+}
+
+/**
+ * Prints an error as a person can act on it (on stderr; with `json`, also as
+ * one JSON document on stdout) and returns its exit code.
+ */
+export function reportError(error: unknown, io: CliIo, json = false): number {
   const code = exitCodeFor(error);
   const message = error instanceof Error ? error.message : String(error);
+  if (json) io.stdout.write(errorDocument(error, code));
   io.stderr.write(`Error: ${message}\n`);
   if (error instanceof UsageError && error.command !== undefined) {
     io.stderr.write(`\n${usageText(error.command)}\n`);

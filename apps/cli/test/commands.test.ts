@@ -358,3 +358,32 @@ describe('init, add, import, validate, list', () => {
     expect(empty.stdout).toContain('No sprints');
   });
 });
+
+describe('--json on failure', () => {
+  it('still prints one JSON document on stdout, with the code and the issues', async () => {
+    const cwd = tempDir();
+    const missing = await runCli(['run', 'nowhere', '--json'], { cwd });
+    expect(missing.code).toBe(64);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'USAGE', exitCode: 64 } });
+
+    const badOption = await runCli(['status', '--json', '--bogus'], { cwd });
+    expect(badOption.code).toBe(64);
+    expect(JSON.parse(badOption.stdout).error.code).toBe('USAGE');
+
+    const dir = demo(cwd);
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8').replace('priority: low', 'priority: soon'),
+    );
+    const invalid = await runCli(['run', dir, '--json'], { cwd });
+    expect(invalid.code).toBe(65);
+    const doc = JSON.parse(invalid.stdout);
+    expect(doc.error.code).toBe('INVALID_SPRINT');
+    expect(doc.error.issues[0]).toMatchObject({ file: expect.stringContaining('PROGRESS.yaml') });
+
+    const validate = await runCli(['validate', dir, '--json'], { cwd });
+    expect(validate.code).toBe(65);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ valid: false });
+  });
+});

@@ -43,6 +43,11 @@ describe('control from a second process', () => {
     expect(during).toMatchObject({ status: 'in-progress', running: true });
     expect(during.current[0]).toMatchObject({ id: 'slow', agent: 'shell' });
 
+    // One runner per sprint: a second run is refused (exit 1) and changes nothing.
+    const second = await runCli(['run', dir], { cwd });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('is already running');
+
     const t0 = Date.now();
     const stop = await runCli(['stop', dir], { cwd });
     expect(stop.code, stop.stderr).toBe(0);

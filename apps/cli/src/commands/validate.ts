@@ -28,6 +28,8 @@ export async function validateCommand(
   } catch (error) {
     if (options.json && error instanceof InvalidSprintError) {
       io.stdout.write(`${JSON.stringify({ valid: false, issues: error.issues }, null, 2)}\n`);
+      io.stderr.write(`Error: ${error.message}\n`);
+      return EXIT.invalidData;
     }
     throw error;
   }
