@@ -3,6 +3,7 @@ import { SprintDirectoryStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath } from '../sprint-arg.js';
+import { UsageError } from '../usage-error.js';
 
 /** `sprint init <name>`: a new sprint directory in the original plugin's layout. */
 export async function initCommand(
@@ -11,6 +12,12 @@ export async function initCommand(
   options: { dir: string; goal?: string[] },
 ): Promise<number> {
   const { io } = ctx;
+  if (!/[A-Za-z0-9]/.test(name)) {
+    throw new UsageError(
+      `The sprint name needs at least one letter or digit (got "${name}").`,
+      'init',
+    );
+  }
   const root = resolve(io.cwd, options.dir);
   const store = new SprintDirectoryStore({ root });
   const id = await store.create({ name, goals: options.goal });

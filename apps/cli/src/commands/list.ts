@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { SprintDirectoryStore } from '@sprint/core';
+import { SprintRootStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
@@ -13,7 +13,7 @@ export async function listCommand(
 ): Promise<number> {
   const { io } = ctx;
   const root = resolve(io.cwd, options.dir);
-  const sprints = await new SprintDirectoryStore({ root }).list();
+  const sprints = await new SprintRootStore({ root }).list();
   sprints.sort((a, b) => (b.created ?? b.id).localeCompare(a.created ?? a.id));
   if (options.json) {
     io.stdout.write(`${JSON.stringify(sprints, null, 2)}\n`);
