@@ -217,3 +217,27 @@ describe('Ctrl-C', () => {
     expect(s.running).toBe(false);
   });
 });
+
+describe('crash recovery', () => {
+  it('after kill -9 of the runner, status says interrupted and resume reruns the task', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'crashed');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    run.child.kill('SIGKILL');
+    await run.done();
+    const status = await runCli(['status', dir], { cwd });
+    expect(status.stdout).toContain('interrupted: no runner is alive');
+    const report = await statusJson(cwd, dir);
+    expect(report).toMatchObject({ status: 'in-progress', running: false, interrupted: true });
+
+    // The orphaned agent is ended by the next run, and the task runs again.
+    const progress = join(dir, 'PROGRESS.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(progress, readFileSync(progress, 'utf8').replaceAll(marker, 'sleep 0'));
+    const resumed = await runCli(['resume', dir], { cwd });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('2/2 tasks done');
+    await waitUntil(() => processesWith(marker).length === 0, 5000, 'the orphan to be ended');
+  });
+});

@@ -85,7 +85,9 @@ export function renderStatus(
     `${label('Status')} ${statusColor(style, report.status)}${
       report.running && report.runner
         ? ` - running in pid ${report.runner.pid} on ${report.runner.host} since ${report.runner.startedAt}`
-        : ''
+        : report.interrupted
+          ? ` - ${style.yellow('interrupted')}: no runner is alive; continue with sprint resume ${shown}`
+          : ''
     }`,
   );
   lines.push(
