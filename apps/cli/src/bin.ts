@@ -58,6 +58,13 @@ const code = await main(argv, {
     forceHandlers.add(handler);
     return () => forceHandlers.delete(handler);
   },
+  kill(pid, signal) {
+    try {
+      return process.kill(pid, signal);
+    } catch {
+      return false;
+    }
+  },
   self: { node: process.execPath, script: process.argv[1] ?? '', execArgv: process.execArgv },
   pid: process.pid,
 });

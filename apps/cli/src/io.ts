@@ -20,6 +20,8 @@ export interface CliIo {
   signal: AbortSignal;
   /** Registers what the second Ctrl-C must do before the process leaves. */
   onForce(handler: ForceHandler): () => void;
+  /** Sends a signal to a process (a negative pid: its whole group); false when it is gone. */
+  kill(pid: number, signal: NodeJS.Signals): boolean;
   /** How to start this same CLI again (for `run --detach`). */
   self: { node: string; script: string; execArgv: string[] };
   pid: number;

@@ -104,13 +104,8 @@ export async function runCommand(
   const offForce = io.onForce(() => {
     reporter.close();
     for (const pid of agentPids) {
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      io.kill(-pid, 'SIGKILL');
+      io.kill(pid, 'SIGKILL');
     }
   });
   const onEvent = (event: RunEvent) => {
