@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { SprintRootStore } from '@sprint/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -753,6 +754,9 @@ describe('openapi', () => {
       };
     };
     expect(doc.openapi).toBe('3.1.0');
+    const validation = await new Validator().validate(doc as unknown as Record<string, unknown>);
+    expect(validation.errors ?? []).toEqual([]);
+    expect(validation.valid).toBe(true);
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/health',

@@ -282,8 +282,12 @@ export function buildOpenApiDocument(
     for (const [status, [description, body]] of Object.entries(op.responses)) {
       let content: unknown;
       if (body === 'events') {
+        // OpenAPI 3.1 has no item schema for streams (3.2's `itemSchema`): an extension names it.
         content = {
-          'text/event-stream': { schema: { type: 'string' }, itemSchema: ref('RunEvent') },
+          'text/event-stream': {
+            schema: { type: 'string', description: 'SSE frames; each `data:` is a RunEvent' },
+            'x-item-schema': ref('RunEvent'),
+          },
         };
       } else if (body === 'openapi') {
         content = { 'application/json': { schema: { type: 'object' } } };
