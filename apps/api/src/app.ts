@@ -132,7 +132,6 @@ export function createApi(deps: ApiDeps): Api {
   const events = new EventHub({ store, redactor, pollIntervalMs: deps.eventPollMs ?? 5000 });
 
   const runs = new SprintRuns({
-    store,
     // Pause, stop and cancel of runs this server does not drive run no agent.
     controlRunner: new SprintRunner({ store, agents: new AgentRegistry() }),
     async createRunner(sprintId, agent) {

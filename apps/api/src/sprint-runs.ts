@@ -1,11 +1,4 @@
-import type {
-  ControlOutcome,
-  RunEvent,
-  RunOptions,
-  RunResult,
-  SprintRunner,
-  SprintStore,
-} from '@sprint/core';
+import type { ControlOutcome, RunEvent, RunOptions, RunResult, SprintRunner } from '@sprint/core';
 import { ApiError } from './problem.js';
 
 /** A run this server started and that has not ended yet. */
@@ -18,7 +11,6 @@ export interface ActiveRun {
 }
 
 export interface SprintRunsOptions {
-  store: SprintStore;
   /** A runner for one run of a sprint, whose agents are the server's (`agent`: a configured name to use for every task). */
   createRunner(sprintId: string, agent: string | undefined): Promise<SprintRunner>;
   /** A runner for pause, stop and cancel of sprints this server does not drive (it runs no agent). */
