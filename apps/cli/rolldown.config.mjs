@@ -11,11 +11,13 @@ export default defineConfig({
     // The workspace packages are plain libraries: importing one of their
     // modules does nothing by itself. Saying so lets each command's chunk keep
     // only the core modules it uses (status never loads the runner or agents).
-    moduleSideEffects: (id) => !/[\\/]packages[\\/](core|agents-claude)[\\/]dist[\\/]/.test(id),
+    moduleSideEffects: (id) =>
+      !/[\\/](packages|apps)[\\/](core|agents-claude|api)[\\/]dist[\\/]/.test(id),
   },
   output: {
     dir: 'dist',
     format: 'esm',
+    cleanDir: true,
     entryFileNames: '[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: true,
