@@ -76,7 +76,8 @@ export async function runCommand(
     config: snapshot.definition.config,
     factories: {
       ...builtinAgentFactories,
-      claude: ({ config }) => new ClaudeCodeAgent(config.claude ?? {}),
+      // The agent reads the sprint's `config.claude` (kebab-case as written) on every run.
+      claude: () => new ClaudeCodeAgent(),
     },
     override: options.agent,
   });
