@@ -64,15 +64,21 @@ describe('sprint run', () => {
     );
     const v = await runCli(['validate'], { cwd });
     expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain('5 tasks (1 done)');
+    const dry = await runCli(['run', '--dry-run'], { cwd });
+    expect(dry.stdout).toContain('- Total tasks: 4');
     const r = await runCli(['run', '--agent', 'noop'], { cwd });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain('Using sprint .claude/sprints/2026-01-15_plugin-sprint');
+    expect(r.stdout).toContain('5/5 tasks done');
     const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
     expect(progress).toMatch(/^status: completed$/m);
-    expect(progress).toContain('tasks-completed: 4');
-    // The original fields are kept on completed entries.
+    expect(progress).toMatch(/^queue: \[\]$/m);
+    expect(progress).toContain('tasks-completed: 5');
+    // The original fields are kept, the earlier completed entry included.
     expect(progress).toContain('issue-number: 42');
     expect(progress).toContain('done-when:');
+    expect(progress).toContain('Added .github/workflows/test.yml running npm test');
     const sprintYaml = readFileSync(join(dir, 'SPRINT.yaml'), 'utf8');
     expect(sprintYaml).toBe(readFileSync(join(FIXTURES, 'plugin-sprint/SPRINT.yaml'), 'utf8'));
   });
