@@ -298,6 +298,40 @@ describe('init, add, import, validate, list', () => {
     expect(readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8')).toContain('custom-new');
   });
 
+  it('refuses a bad tasks file with exit 65 and changes nothing; a missing one is a usage error', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      '- id: a\n  type: custom\n  description: d\n- id: b\n  type: refactor\n',
+    );
+    writeFileSync(join(cwd, 'broken.yaml'), 'tasks: [unclosed\n');
+    const before = snapshotFiles(cwd);
+    const bad = await runCli(['import', 'bad.yaml'], { cwd });
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('done-when');
+    expect(bad.stderr).toContain('target-path');
+    const broken = await runCli(['import', 'broken.yaml'], { cwd });
+    expect(broken.code).toBe(65);
+    expect(broken.stderr).toMatch(/broken\.yaml:\d+/);
+    const dangling = await runCli(
+      ['add', 'custom', '--description', 'd', '--done-when', 'w', '--depends-on', 'nope'],
+      { cwd },
+    );
+    expect(dangling.code).toBe(65);
+    expect(dangling.stderr).toContain('"nope"');
+    // Core takes the sprint's lock before it validates added tasks, which leaves an
+    // empty events.jsonl behind; every file that was there is byte for byte the same.
+    const after = snapshotFiles(cwd);
+    const log = '.claude/sprints/2026-01-15_demo-sprint/events.jsonl';
+    expect(after.get(log) ?? '').toBe('');
+    after.delete(log);
+    expect(after).toEqual(before);
+    const missing = await runCli(['import', 'nofile.yaml'], { cwd });
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('Usage: sprint import');
+  });
+
   it('validates a good sprint (exit 0) and reports every problem of a bad one (exit 65) without changing it', async () => {
     const cwd = tempDir();
     const dir = demo(cwd);
