@@ -32,6 +32,9 @@ function port(value: string): number {
   return n;
 }
 
+const SPRINT_ARG =
+  'sprint directory or Markdown sprint document (default: the latest under .claude/sprints/)';
+
 /** Options shared by `run` and `resume`. */
 export interface RunCommandOptions {
   maxIterations?: number;
@@ -48,9 +51,10 @@ export interface RunCommandOptions {
 function addRunOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--max-iterations <n>', 'agent runs this call may start')
-        .argParser(positiveInteger)
-        .default(undefined, "30, or the sprint's max-iterations"),
+      new Option(
+        '--max-iterations <n>',
+        "agent runs this call may start (default: 30, or the sprint's max-iterations)",
+      ).argParser(positiveInteger),
     )
     .option('--dry-run', 'show the tasks in execution order and change nothing')
     .addOption(
@@ -60,9 +64,10 @@ function addRunOptions(cmd: Command): Command {
       ).choices(AGENT_NAMES),
     )
     .addOption(
-      new Option('--concurrency <n>', 'tasks run at once')
-        .argParser(positiveInteger)
-        .default(undefined, "1, or the sprint's concurrency"),
+      new Option(
+        '--concurrency <n>',
+        "tasks run at once (default: 1, or the sprint's concurrency)",
+      ).argParser(positiveInteger),
     )
     .addOption(
       new Option('--max-cost-usd <x>', 'total spend at which no further task starts').argParser(
@@ -70,9 +75,9 @@ function addRunOptions(cmd: Command): Command {
       ),
     )
     .addOption(
-      new Option('--task-timeout <duration>', 'time limit per task, like 90s, 15m or 1h').default(
-        undefined,
-        "30m, or the sprint's task-timeout",
+      new Option(
+        '--task-timeout <duration>',
+        "time limit per task, like 90s, 15m or 1h (default: 30m, or the sprint's task-timeout)",
       ),
     )
     .option('--json', 'print the run result as one JSON document on stdout')
@@ -132,7 +137,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
   addRunOptions(
     command('run', 'run the sprint: one fresh agent per task until done, blocked or a limit'),
   )
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .action(
       act(async (sprint: string | undefined, options: RunCommandOptions) => {
         const { runCommand } = await import('./commands/run.js');
@@ -141,7 +146,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     );
 
   addRunOptions(command('resume', 'continue a paused, stopped or blocked sprint in the foreground'))
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .option('--answer <text>', "the human's answer, when the sprint needs one")
     .action(
       act(async (sprint: string | undefined, options: RunCommandOptions) => {
@@ -151,7 +156,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     );
 
   command('status', 'show where the sprint stands')
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .option('--json', 'print the status as one JSON document on stdout')
     .option('--watch', 'follow live until the run ends')
     .action(
@@ -162,7 +167,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     );
 
   command('logs', "print the sprint's event log, agent tool calls included")
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .option('-f, --follow', 'keep printing new events until the run ends')
     .option('--json', 'one JSON event per line')
     .action(
@@ -177,7 +182,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     ['stop', 'stop now: end the running agent, put its task back to pending'],
   ] as const) {
     command(name, description)
-      .argument('[sprint]', 'sprint directory or Markdown sprint document')
+      .argument('[sprint]', SPRINT_ARG)
       .action(
         act(async (sprint: string | undefined) => {
           const { controlCommand } = await import('./commands/control.js');
@@ -187,7 +192,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
   }
 
   command('cancel', 'cancel the sprint for good: end the running agent, record the reason')
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .requiredOption('--reason <text>', 'why the sprint is cancelled')
     .action(
       act(async (sprint: string | undefined, options: { reason: string }) => {
@@ -208,6 +213,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     );
 
   command('add', 'add a task: implement-issue, refactor, update-docs, custom, or your own type')
+    .usage('[<sprint>] <type> [--field value ...]')
     .argument('[args...]', '[<sprint>] <type>')
     .allowUnknownOption()
     .helpOption('-h, --help', 'display help for command')
@@ -231,6 +237,7 @@ Without --id the id follows the type's convention (implement-issue-<n>, refactor
     );
 
   command('import', 'import tasks from a YAML file (ids already present are skipped)')
+    .usage('[<sprint>] <tasks.yaml>')
     .argument('<args...>', '[<sprint>] <tasks.yaml>')
     .action(
       act(async (args: string[]) => {
@@ -240,7 +247,7 @@ Without --id the id follows the type's convention (implement-issue-<n>, refactor
     );
 
   command('validate', "check the sprint's files without changing them")
-    .argument('[sprint]', 'sprint directory or Markdown sprint document')
+    .argument('[sprint]', SPRINT_ARG)
     .option('--json', 'print the problems as JSON')
     .action(
       act(async (sprint: string | undefined, options: { json?: boolean }) => {
@@ -261,15 +268,13 @@ Without --id the id follows the type's convention (implement-issue-<n>, refactor
 
   command('serve', 'serve the HTTP API for the sprints under a directory')
     .addOption(
-      new Option('--port <n>', 'port to listen on (0 picks a free one)')
-        .argParser(port)
-        .default(undefined, '4317'),
+      new Option('--port <n>', 'port to listen on; 0 picks a free one (default: 4317)').argParser(
+        port,
+      ),
     )
-    .addOption(
-      new Option(
-        '--host <host>',
-        'address to listen on (not loopback: set SPRINT_API_TOKEN)',
-      ).default(undefined, '127.0.0.1'),
+    .option(
+      '--host <host>',
+      'address to listen on; other than loopback needs SPRINT_API_TOKEN (default: 127.0.0.1)',
     )
     .option('--root <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
     .action(
