@@ -107,7 +107,11 @@ export {
   transitionTask,
 } from './model/status.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
-export { isProcessAlive, processGroupAlive, terminateProcessGroup } from './process/process-group.js';
+export {
+  isProcessAlive,
+  processGroupAlive,
+  terminateProcessGroup,
+} from './process/process-group.js';
 export { type CommandResult, type RunCommandOptions, runCommand } from './process/run-command.js';
 export {
   DEFAULT_RETRY,

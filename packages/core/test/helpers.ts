@@ -8,9 +8,7 @@ import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
 
 export const CHILD = join(import.meta.dirname, 'fixtures', 'run-sprint.mjs');
 
-export async function tempSprint(
-  tasks: Partial<Task>[],
-): Promise<{
+export async function tempSprint(tasks: Partial<Task>[]): Promise<{
   root: string;
   dir: string;
   id: string;

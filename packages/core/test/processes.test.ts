@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,4 +143,44 @@ describe('runners in other processes', () => {
       }
     });
   }
+});
+
+describe('the event log after kill -9', () => {
+  it('replays multi-byte text exactly: nothing finished is lost and no seq is reused', async () => {
+    const s = await tempSprint([{ id: 'a' }, { id: 'b' }]);
+    try {
+      const child = spawn(process.execPath, [
+        join(import.meta.dirname, 'fixtures', 'append-then-die.mjs'),
+        s.root,
+        s.id,
+      ]);
+      await new Promise((r) => child.on('close', r));
+      const store = new SprintDirectoryStore({ root: s.root });
+      const { state } = await store.load(s.id);
+      expect(state.tasks.a?.status).toBe('done');
+      expect(state.tasks.a?.summary).toBe('fertig — ok');
+      expect(state.costUsd).toBe(0.5);
+      const lock = await store.acquireLock(s.id, {
+        pid: process.pid,
+        host: 'here',
+        runId: 'r2',
+        startedAt: '',
+      });
+      const [next] = await store.append(s.id, [{ type: 'log', level: 'info', message: 'next' }]);
+      await lock.release();
+      const seqs = (await readFile(join(s.dir, 'events.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq);
+      expect(next?.seq).toBe(seqs.length);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(
+        parse(await readFile(join(s.dir, 'PROGRESS.yaml'), 'utf8')).completed.map(
+          (t: { id: string }) => t.id,
+        ),
+      ).toEqual(['a']);
+    } finally {
+      await s.cleanup();
+    }
+  });
 });

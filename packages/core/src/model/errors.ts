@@ -87,6 +87,8 @@ export interface LockHolder {
   host: string;
   runId: string;
   startedAt: string;
+  /** The holder process's start time, to tell it from a later process reusing the PID. */
+  pidStart?: string;
 }
 
 /** Another live runner holds this sprint. */

@@ -98,6 +98,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     type: z.literal('agent-pid'),
     taskId: z.string(),
     pid: z.number().int().nullable(),
+    /** The process's start time, to tell it from a later process reusing the PID. */
+    pidStart: z.string().optional(),
   }),
   z.object({
     ...base,

@@ -24,6 +24,7 @@ export const AttemptSchema = z.object({
   endedAt: z.string().optional(),
   host: z.string().optional(),
   pid: z.number().int().nullable().optional(),
+  pidStart: z.string().optional(),
   outcome: AttemptOutcomeSchema.optional(),
   counted: z.boolean().optional(),
   error: AgentErrorSchema.optional(),
@@ -165,7 +166,10 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
       if (last && !last.endedAt) {
         state.tasks[event.taskId] = {
           ...t,
-          attempts: [...t.attempts.slice(0, -1), { ...last, pid: event.pid }],
+          attempts: [
+            ...t.attempts.slice(0, -1),
+            { ...last, pid: event.pid, pidStart: event.pidStart },
+          ],
         };
       }
       break;
@@ -188,6 +192,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           costUsd: r?.costUsd,
           durationMs: r?.durationMs,
           pid: undefined,
+          pidStart: undefined,
         };
       }
       const costUsd = r?.costUsd ?? 0;

@@ -27,6 +27,27 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 /**
+ * When the process started (clock ticks since boot, from /proc), to tell a
+ * recorded PID from a later process that reuses it. Undefined off Linux.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive, and the same process that was recorded (when its start time was). */
+export function isSameProcessAlive(pid: number, startTime?: string): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (!startTime) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
+/**
  * Whether any live (not zombie) process is left in the group. On Linux this
  * reads /proc, because `kill(-pgid, 0)` also succeeds for zombies that an
  * init process has not reaped yet; elsewhere it falls back to that signal.

@@ -592,3 +592,24 @@ describe('SprintRunner', () => {
     expect(first.sprint).toMatchObject({ name: 'Sprint', goals: ['ship it'], notes: 'be careful' });
   });
 });
+
+describe('SprintRunner time limits and hooks', () => {
+  it('counts a slow after-step hook against the per-task time limit', async () => {
+    const slow: SprintHook = {
+      name: 'verify',
+      afterStep: ({ signal }) =>
+        new Promise((resolve) => {
+          const t = setTimeout(() => resolve({ passed: true }), 3000);
+          signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve({ passed: false, message: 'aborted' });
+          });
+        }),
+    };
+    const { runner } = setup([{ id: 'a', type: 'x' }], undefined, [slow]);
+    const t0 = Date.now();
+    const result = await runner.run('s', { taskTimeoutMs: 100 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(result.stopReason).toMatchObject({ kind: 'limit', limit: 'task-timeout' });
+  });
+});

@@ -16,7 +16,11 @@ import { type RetryPolicy, type SprintDefinition, type Task, taskLabel } from '.
 import { applyEventInPlace, countTasks, nextReadyTask, type SprintState } from '../model/state.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
 import { validateTasks } from '../model/validate.js';
-import { isProcessAlive, terminateProcessGroup } from '../process/process-group.js';
+import {
+  isSameProcessAlive,
+  processStartTime,
+  terminateProcessGroup,
+} from '../process/process-group.js';
 import type { ControlRequest, SprintSnapshot, SprintStore } from '../stores/sprint-store.js';
 import { DEFAULT_RETRY, RATE_LIMIT_BACKOFF, rateLimitDelay, retryDelay } from './retry.js';
 import type { ControlOutcome, Progress, ResumeOptions, RunOptions } from './run-options.js';
@@ -153,7 +157,11 @@ export class SprintRunner {
       for (const [taskId, t] of Object.entries(state.tasks)) {
         if (t.status !== 'running') continue;
         const attempt = t.attempts.at(-1);
-        if (attempt?.pid && attempt.host === this.#host && isProcessAlive(attempt.pid)) {
+        if (
+          attempt?.pid &&
+          attempt.host === this.#host &&
+          isSameProcessAlive(attempt.pid, attempt.pidStart)
+        ) {
           await terminateProcessGroup(attempt.pid);
         }
         events.push({
@@ -189,7 +197,13 @@ export class SprintRunner {
   }
 
   #holder(runId: string) {
-    return { pid: process.pid, host: this.#host, runId, startedAt: new Date().toISOString() };
+    return {
+      pid: process.pid,
+      host: this.#host,
+      runId,
+      startedAt: new Date().toISOString(),
+      pidStart: processStartTime(process.pid),
+    };
   }
 
   #resolveOptions(definition: SprintDefinition, options: RunOptions): ResolvedOptions {
@@ -279,6 +293,8 @@ class RunSession {
   /** Done tasks' summaries in completion order, for the next agents. */
   #previous: PreviousResult[] = [];
   #claimFailures = 0;
+  /** Set when the loop itself failed: the run ends blocked with this reason. */
+  #failure: string | undefined;
   #appendChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -372,7 +388,8 @@ class RunSession {
   async execute(): Promise<RunResult> {
     const { active, controlPollMs } = this.#internals;
     active.set(this.#sprintId, { deliver: (r) => this.#onControl(r) });
-    await this.#store.takeControl(this.#sprintId);
+    // A request written between our lock and now is for this run; older ones #onControl drops.
+    const early = await this.#store.takeControl(this.#sprintId);
     this.#snapshot = await this.#store.load(this.#sprintId);
     this.#state = this.#snapshot.state;
     const byId = new Map(this.#snapshot.definition.tasks.map((t) => [t.id, t]));
@@ -408,7 +425,14 @@ class RunSession {
 
     try {
       await this.#start();
-      if (!this.#halt && !this.#interrupt) await this.#loop();
+      if (early) this.#onControl(early);
+      try {
+        if (!this.#halt && !this.#interrupt) await this.#loop();
+      } catch (error) {
+        // Never leave agents running without an owner: stop them, then end the run as blocked.
+        this.#failure = `the runner failed: ${errorMessage(error)}`;
+        this.#interruptRun({ kind: 'stop' });
+      }
       await Promise.allSettled(this.#inflight.values());
       const result = await this.#finish();
       return result;
@@ -437,7 +461,11 @@ class RunSession {
       // The runner that owned this attempt died (kill -9, power loss): end its agent if it is still here.
       const attempt = t.attempts.at(-1);
       let detail = 'the runner ended while this task ran';
-      if (attempt?.pid && attempt.host === host && isProcessAlive(attempt.pid)) {
+      if (
+        attempt?.pid &&
+        attempt.host === host &&
+        isSameProcessAlive(attempt.pid, attempt.pidStart)
+      ) {
         const how = await terminateProcessGroup(attempt.pid);
         detail += `; its orphaned agent (pid ${attempt.pid}) was ${how}`;
       }
@@ -567,6 +595,8 @@ class RunSession {
           }
           const started = await this.#claim(task);
           if (!started) break;
+          // A pause, stop or halt may have arrived while we claimed.
+          if (this.#interrupt || this.#pauseRequested || this.#halt) break;
         }
       }
       if (this.#inflight.size === 0) {
@@ -693,11 +723,12 @@ class RunSession {
       taskAbort.abort('timeout');
     }, this.#opts.taskTimeoutMs);
     const startedMs = Date.now();
+    let agentPid: number | null = null;
     let result: AgentResult;
     try {
       const before = await this.#runHooks(
         'before-step',
-        (h) => h.beforeStep?.({ ...this.#hookCtx(), task, attempt }),
+        (h) => h.beforeStep?.({ ...this.#hookCtx(), signal: taskAbort.signal, task, attempt }),
         task.id,
       );
       if (before.blockingFailure) {
@@ -732,13 +763,22 @@ class RunSession {
             }));
           },
           setPid: (pid) => {
-            void this.#append([{ type: 'agent-pid', taskId: task.id, pid }]).catch(() => undefined);
+            agentPid = pid;
+            const pidStart = pid ? processStartTime(pid) : undefined;
+            void this.#append([{ type: 'agent-pid', taskId: task.id, pid, pidStart }]).catch(
+              () => undefined,
+            );
           },
         };
-        result = await this.#callAgent(agent.run.bind(agent), ctx, taskAbort.signal);
+        result = await this.#callAgent(
+          agent.run.bind(agent),
+          ctx,
+          taskAbort.signal,
+          () => agentPid,
+        );
       }
       if (result.success) {
-        result = await this.#afterStep(task, attempt, result);
+        result = await this.#afterStep(task, attempt, result, taskAbort.signal);
       }
     } finally {
       clearTimeout(timer);
@@ -758,20 +798,23 @@ class RunSession {
     run: (ctx: AgentContext) => Promise<AgentResult>,
     ctx: AgentContext,
     signal: AbortSignal,
+    pidOf: () => number | null,
   ): Promise<AgentResult> {
     let graceTimer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const abandoned = new Promise<AgentResult>((resolve) => {
-      const onAbort = () => {
-        graceTimer = setTimeout(
-          () =>
-            resolve(
-              failedResult(
-                signal.reason === 'timeout' ? 'timeout' : 'cancelled',
-                `the agent did not end within ${this.#internals.abortGraceMs} ms of being told to stop`,
-              ),
+      onAbort = () => {
+        graceTimer = setTimeout(() => {
+          // It ignored its signal: end its processes ourselves rather than leave an orphan.
+          const pid = pidOf();
+          if (pid) void terminateProcessGroup(pid);
+          resolve(
+            failedResult(
+              signal.reason === 'timeout' ? 'timeout' : 'cancelled',
+              `the agent did not end within ${this.#internals.abortGraceMs} ms of being told to stop`,
             ),
-          this.#internals.abortGraceMs,
-        );
+          );
+        }, this.#internals.abortGraceMs);
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
@@ -790,10 +833,16 @@ class RunSession {
       return failedResult('crash', `the agent threw: ${errorMessage(error)}`);
     } finally {
       if (graceTimer) clearTimeout(graceTimer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
-  async #afterStep(task: Task, attempt: number, result: AgentResult): Promise<AgentResult> {
+  async #afterStep(
+    task: Task,
+    attempt: number,
+    result: AgentResult,
+    signal: AbortSignal,
+  ): Promise<AgentResult> {
     let current = result;
     const deferred: string[] = [];
     for (const hook of this.#internals.hooks) {
@@ -801,7 +850,7 @@ class RunSession {
       let outcome: HookOutcome | undefined;
       try {
         outcome =
-          (await hook.afterStep({ ...this.#hookCtx(), task, attempt, result: current })) ??
+          (await hook.afterStep({ ...this.#hookCtx(), signal, task, attempt, result: current })) ??
           undefined;
       } catch (error) {
         outcome = { passed: false, blocking: true, message: `hook threw: ${errorMessage(error)}` };
@@ -978,7 +1027,11 @@ class RunSession {
     let humanNeeded: RunResult['humanNeeded'];
     const interrupt = this.#interrupt;
     const halt = this.#halt;
-    if (interrupt?.kind === 'cancel') {
+    if (this.#failure) {
+      to = 'blocked';
+      reason = this.#failure;
+      stopReason = { kind: 'blocked', reason };
+    } else if (interrupt?.kind === 'cancel') {
       to = 'cancelled';
       reason = interrupt.reason;
       stopReason = { kind: 'cancelled', reason: interrupt.reason };

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -270,6 +280,43 @@ describe('SprintDirectoryStore with real directories', () => {
       SprintFinishedError,
     );
     expect(await snapshotTree(root)).toEqual(before);
+  });
+});
+
+describe('SprintDirectoryStore locks and outside edits', () => {
+  it('takes over a lock file left empty by a crash', async () => {
+    const dir = await originalSprint();
+    await writeFile(join(dir, 'runner.lock'), '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'runner.lock'), old, old);
+    const store = new SprintDirectoryStore({ root });
+    const result = await new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new NoopAgent() }),
+    }).run('2026-01-15_auth-hardening');
+    expect(result.status).toBe('completed');
+    expect(await readdir(dir)).not.toContain('runner.lock');
+  });
+
+  it("keeps a person's edit of PROGRESS.yaml made during a run beside the file instead of losing it", async () => {
+    const dir = await originalSprint();
+    const store = new SprintDirectoryStore({ root });
+    const edited = '# my notes\n';
+    const agent = new ScriptedAgent('s', {}, async (ctx) => {
+      if (ctx.task.id === 'custom-audit') {
+        await writeFile(
+          join(dir, 'PROGRESS.yaml'),
+          edited + (await readFile(join(dir, 'PROGRESS.yaml'), 'utf8')),
+        );
+      }
+      return { success: true };
+    });
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: agent }) }).run(
+      '2026-01-15_auth-hardening',
+    );
+    const backups = (await readdir(dir)).filter((f) => f.startsWith('PROGRESS.yaml.edited-'));
+    expect(backups).toHaveLength(1);
+    expect(await readFile(join(dir, backups[0]!), 'utf8')).toContain('# my notes');
   });
 });
 

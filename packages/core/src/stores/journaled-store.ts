@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type LockHolder, SprintError, SprintLockedError } from '../model/errors.js';
 import type { NewRunEvent, RunEvent } from '../model/events.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import { applyEventInPlace, type SprintState } from '../model/state.js';
-import { isProcessAlive } from '../process/process-group.js';
+import { isSameProcessAlive } from '../process/process-group.js';
 import { type RunResult, RunResultSchema } from '../runner/run-result.js';
 import { atomicWriteFile } from './atomic-file.js';
 import type {
@@ -74,6 +74,7 @@ export const RUN_LOG = 'run.log';
 const heldLocks = new Map<string, string>();
 
 const LOCK_HEARTBEAT_MS = 10_000;
+const CONTROL_RANK = { pause: 0, stop: 1, cancel: 2 } as const;
 const LOCK_STALE_MS = 60_000;
 
 /**
@@ -147,21 +148,21 @@ export abstract class JournaledStore implements SprintStore {
     const definition = base.definition;
     let offset = base.logOffset;
     const logPath = join(location.runtimeDir, EVENT_LOG);
-    let text = '';
+    let buf = Buffer.alloc(0);
     try {
       const size = (await stat(logPath)).size;
       if (size < offset) offset = 0; // the log was replaced: replay it all
       if (size > offset) {
         const fd = openSync(logPath, 'r');
         try {
-          const buf = Buffer.alloc(size - offset);
+          buf = Buffer.alloc(size - offset);
           let read = 0;
           while (read < buf.length) {
             const n = readFileChunk(fd, buf, read, offset + read);
             if (n === 0) break;
             read += n;
           }
-          text = buf.subarray(0, read).toString('utf8');
+          buf = buf.subarray(0, read);
         } finally {
           closeSync(fd);
         }
@@ -169,11 +170,14 @@ export abstract class JournaledStore implements SprintStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    // Bytes, not characters: a line's length in UTF-8 is what the offset counts.
     let consumed = 0;
-    for (const line of text.split('\n')) {
+    for (;;) {
+      const nl = buf.indexOf(10, consumed);
       // A line without its newline was being written when we looked: leave it.
-      if (consumed + line.length >= text.length) break;
-      consumed += Buffer.byteLength(line) + 1;
+      if (nl < 0) break;
+      const line = buf.toString('utf8', consumed, nl);
+      consumed = nl + 1;
       if (!line.trim()) continue;
       let event: RunEvent;
       try {
@@ -193,7 +197,14 @@ export abstract class JournaledStore implements SprintStore {
         state.lastSeq = event.seq;
       }
     }
-    return { definition, state, extra: base.extra, logOffset: offset + consumed };
+    return {
+      definition,
+      state,
+      extra: base.extra,
+      logOffset: offset + consumed,
+      // Events past the checkpoint: the file form is behind and must be rewritten.
+      replayed: state.lastSeq !== base.logSeq,
+    };
   }
 
   async readEvents(
@@ -355,7 +366,24 @@ export abstract class JournaledStore implements SprintStore {
       const text = `${stored.map((e) => JSON.stringify(e)).join('\n')}\n`;
       const bytes = Buffer.from(text);
       let written = 0;
-      while (written < bytes.length) written += writeSync(open.fd, bytes, written);
+      try {
+        while (written < bytes.length) written += writeSync(open.fd, bytes, written);
+      } catch (error) {
+        // The log is the commit point: what did not reach it did not happen. End a torn
+        // line, and go back to what the files say.
+        if (written > 0) {
+          try {
+            writeSync(open.fd, '\n');
+          } catch {
+            // the disk refuses even that; the reader skips a torn line anyway
+          }
+        }
+        const current = await this.#readCurrent(sprintId, open.location);
+        open.state = current.state;
+        open.definition = current.definition;
+        open.logOffset = statSync(join(open.location.runtimeDir, EVENT_LOG)).size;
+        throw error;
+      }
       open.logOffset += bytes.length;
       this.#hub.emit(sprintId, stored);
       const w = this.#watchers.get(sprintId);
@@ -363,7 +391,10 @@ export abstract class JournaledStore implements SprintStore {
         w.seq = stored.at(-1)!.seq;
         w.offset = open.logOffset;
       }
-      if (open.dirty) await this.#maybeCheckpoint(sprintId, open, prompt);
+      if (open.dirty)
+        await this.#maybeCheckpoint(sprintId, open, prompt).catch(() =>
+          this.#retryCheckpoint(sprintId, open),
+        );
     }
     if (failure) throw failure;
     return stored;
@@ -387,6 +418,23 @@ export abstract class JournaledStore implements SprintStore {
       }, budget - since);
       open.timer.unref?.();
     }
+  }
+
+  /**
+   * A checkpoint that failed (disk full, a document saved half-typed) is not a
+   * lost event: the log has it. Try again later; the state stays dirty.
+   */
+  #retryCheckpoint(sprintId: string, open: OpenSprint): void {
+    if (open.timer) return;
+    open.timer = setTimeout(() => {
+      open.timer = undefined;
+      void this.#mutex
+        .run(sprintId, () =>
+          this.#open.get(sprintId) === open ? this.#checkpoint(sprintId, open) : undefined,
+        )
+        .catch(() => this.#retryCheckpoint(sprintId, open));
+    }, 1000);
+    open.timer.unref?.();
   }
 
   async #checkpoint(sprintId: string, open: OpenSprint): Promise<void> {
@@ -506,7 +554,7 @@ export abstract class JournaledStore implements SprintStore {
         fd,
         logOffset,
         holder,
-        dirty: current.logOffset !== logOffset,
+        dirty: current.replayed || current.logOffset !== logOffset,
         lastCheckpointAt: 0,
         lastCheckpointMs: 0,
         extra: current.extra,
@@ -530,7 +578,8 @@ export abstract class JournaledStore implements SprintStore {
         released = true;
         await this.#mutex.run(sprintId, async () => {
           try {
-            await this.#checkpoint(sprintId, open);
+            // The log holds every event; a checkpoint that fails now is redone by the next reader.
+            await this.#checkpoint(sprintId, open).catch(() => undefined);
           } finally {
             if (open.timer) clearTimeout(open.timer);
             if (open.heartbeat) clearInterval(open.heartbeat);
@@ -547,33 +596,43 @@ export abstract class JournaledStore implements SprintStore {
 
   async #takeLockFile(sprintId: string, lockPath: string, holder: LockHolder): Promise<void> {
     const body = `${JSON.stringify(holder)}\n`;
-    for (let tries = 0; tries < 3; tries++) {
-      try {
-        await writeFile(lockPath, body, { flag: 'wx' });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Written beside it and linked into place: the lock file is never seen half written.
+    const tmp = `${lockPath}.new-${randomUUID()}`;
+    await writeFile(tmp, body, { flag: 'wx' });
+    try {
+      for (let tries = 0; tries < 4; tries++) {
+        try {
+          await link(tmp, lockPath);
+          return;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+        const seen = await readFile(lockPath, 'utf8').catch(() => null);
+        if (seen === null) continue; // released meanwhile: try again
+        const info = await this.#readLock(lockPath);
+        if (!info) continue;
+        if (info.alive) throw new SprintLockedError(sprintId, info);
+        // Stale: move it aside under a name only we know, and check it is the very lock we judged.
+        const aside = `${lockPath}.stale-${randomUUID()}`;
+        try {
+          await rename(lockPath, aside);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw error;
+        }
+        const moved = await readFile(aside, 'utf8').catch(() => null);
+        if (moved !== seen) {
+          // We raced another taker and moved its fresh lock: put it back unless a third took the place.
+          await link(aside, lockPath).catch(() => undefined);
+          await unlink(aside).catch(() => undefined);
+          throw new SprintLockedError(sprintId, (await this.#readLock(lockPath)) ?? undefined);
+        }
+        await unlink(aside).catch(() => undefined);
       }
-      const info = await this.#readLock(lockPath);
-      if (info?.alive) throw new SprintLockedError(sprintId, info);
-      // Stale: move it aside under a name only we know, and check we moved the stale one.
-      const aside = `${lockPath}.stale-${randomUUID()}`;
-      try {
-        await rename(lockPath, aside);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      const moved = await readFile(aside, 'utf8').catch(() => '');
-      if (info && !moved.includes(info.runId)) {
-        // We raced another taker and moved its fresh lock: put it back and report it.
-        await rename(aside, lockPath).catch(() => undefined);
-        const now = await this.#readLock(lockPath);
-        throw new SprintLockedError(sprintId, now ?? undefined);
-      }
-      await unlink(aside).catch(() => undefined);
+      throw new SprintLockedError(sprintId);
+    } finally {
+      await unlink(tmp).catch(() => undefined);
     }
-    throw new SprintLockedError(sprintId);
   }
 
   async #readLock(lockPath: string): Promise<LockInfo | null> {
@@ -598,7 +657,7 @@ export abstract class JournaledStore implements SprintStore {
       alive =
         holder.pid === process.pid
           ? [...heldLocks.values()].includes(holder.runId)
-          : isProcessAlive(holder.pid);
+          : isSameProcessAlive(holder.pid, holder.pidStart);
     } else {
       alive = Date.now() - mtimeMs < LOCK_STALE_MS;
     }
@@ -615,7 +674,14 @@ export abstract class JournaledStore implements SprintStore {
   async requestControl(sprintId: string, request: ControlRequest): Promise<void> {
     const location = await this.locate(sprintId);
     await mkdir(location.runtimeDir, { recursive: true });
-    await atomicWriteFile(join(location.runtimeDir, CONTROL_FILE), `${JSON.stringify(request)}\n`);
+    const path = join(location.runtimeDir, CONTROL_FILE);
+    // A stronger request waiting to be taken is not weakened by a later one (cancel > stop > pause).
+    const waiting = await readFile(path, 'utf8').then(
+      (t) => JSON.parse(t) as ControlRequest,
+      () => null,
+    );
+    if (waiting && CONTROL_RANK[waiting.action] > CONTROL_RANK[request.action]) return;
+    await atomicWriteFile(path, `${JSON.stringify(request)}\n`);
   }
 
   async takeControl(sprintId: string): Promise<ControlRequest | null> {

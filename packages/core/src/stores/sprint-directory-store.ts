@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { type SprintDefinition, slugify, type Task } from '../model/sprint.js';
@@ -36,6 +37,8 @@ interface DirectoryMeta {
 export class SprintDirectoryStore extends JournaledStore {
   readonly format = 'directory' as const;
   readonly root: string;
+  /** PROGRESS.yaml as this store last read or wrote it (mtime and size), to notice outside edits. */
+  readonly #written = new Map<string, string>();
 
   constructor(options: { root: string }) {
     super();
@@ -71,10 +74,12 @@ export class SprintDirectoryStore extends JournaledStore {
     location: SprintLocation,
   ): Promise<SprintBase & { extra: unknown }> {
     const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
-    const [sprintYaml, progressYaml] = await Promise.all([
+    const [sprintYaml, progressYaml, progressStat] = await Promise.all([
       readFile(sprintYamlPath, 'utf8'),
       readFile(progressYamlPath, 'utf8'),
+      stat(progressYamlPath),
     ]);
+    this.#written.set(progressYamlPath, stampOf(progressStat));
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -111,7 +116,17 @@ export class SprintDirectoryStore extends JournaledStore {
       logSeq: log.seq,
       logOffset: log.offset,
     });
-    await atomicWriteFile(join(location.sprintDir, PROGRESS_FILE), text);
+    const path = join(location.sprintDir, PROGRESS_FILE);
+    // The runner owns PROGRESS.yaml, but a person may still edit it during a run:
+    // keep their version beside it rather than overwrite it unseen.
+    const known = this.#written.get(path);
+    const now = await stat(path).catch(() => undefined);
+    if (known && now && stampOf(now) !== known) {
+      await copyFile(path, `${path}.edited-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    }
+    await atomicWriteFile(path, text);
+    const after = await stat(path).catch(() => undefined);
+    if (after) this.#written.set(path, stampOf(after));
   }
 
   protected checkAddTasks(): void {}
@@ -211,6 +226,10 @@ export class SprintDirectoryStore extends JournaledStore {
     }
     return id;
   }
+}
+
+function stampOf(st: Stats): string {
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
 }
 
 /** Keeps the runner's own files out of the project's commits. */

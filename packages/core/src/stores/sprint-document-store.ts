@@ -137,12 +137,27 @@ export class SprintDocumentStore extends JournaledStore {
     state: SprintState,
     log: { seq: number; offset: number },
   ): Promise<void> {
+    const file = location.files[0]!;
+    // The document first (the sidecar's log replay covers the state anyway), and re-read
+    // right before replacing it, so a person's save that lands meanwhile is patched, not lost.
+    for (let attempt = 0; ; attempt++) {
+      const seen = await stat(file);
+      const before = await readFile(file, 'utf8');
+      const text = this.#patched(before, file, state);
+      if (text === before) break;
+      const again = await stat(file);
+      if ((again.mtimeMs !== seen.mtimeMs || again.size !== seen.size) && attempt < 5) continue;
+      await atomicWriteFile(file, text);
+      break;
+    }
     await atomicWriteFile(
       join(location.runtimeDir, DOCUMENT_STATE_FILE),
       `${JSON.stringify({ logSeq: log.seq, logOffset: log.offset, state })}\n`,
     );
-    const file = location.files[0]!;
-    const before = await readFile(file, 'utf8');
+  }
+
+  /** The document with done steps ticked, front matter current and new deferred items added. */
+  #patched(before: string, file: string, state: SprintState): string {
     const doc = parseSprintDocument(before, file);
     const toTick = doc.steps
       .filter((s) => !s.checked && state.tasks[s.id]?.status === 'done')
@@ -170,7 +185,7 @@ export class SprintDocumentStore extends JournaledStore {
     });
     const newItems = state.deferredItems.filter((i) => !doc.deferredItems.includes(i));
     if (newItems.length) text = appendDeferredItems(text, newItems);
-    if (text !== before) await atomicWriteFile(file, text);
+    return text;
   }
 
   protected checkAddTasks(): void {
