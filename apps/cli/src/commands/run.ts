@@ -293,7 +293,7 @@ async function detach(
   // Wait until the background run holds the sprint, so that a status or stop right after sees it.
   const deadline = Date.now() + 10_000;
   let holding = false;
-  while (Date.now() < deadline && exited === undefined) {
+  while (Date.now() < deadline && exited === undefined && !io.signal.aborted) {
     const lock = await opened.store.inspectLock(opened.sprintId);
     if (lock?.alive && lock.pid === pid) {
       holding = true;
