@@ -129,4 +129,48 @@ describe('with the real claude CLI against a fake Messages API', () => {
     // The answer reached the agent.
     expect(JSON.stringify(fake.messageRequests().at(-1)?.body)).toContain('casual');
   });
+
+  it('stops at --max-cost-usd once the spend reaches it (exit 1), showing tokens and cost', async () => {
+    const cwd = tempDir();
+    const dir = claudeSprint(cwd);
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8').replace(
+        'completed: []',
+        [
+          '  - id: custom-second',
+          '    type: custom',
+          '    description: A second task',
+          '    done-when: never reached',
+          'completed: []',
+        ].join('\n'),
+      ),
+    );
+    fake = await startFakeAnthropic(() => ({
+      type: 'structured-output',
+      output: { status: 'completed', summary: 'Done.', deferred_items: [], files_changed: [] },
+      usage: { input_tokens: 5000, output_tokens: 1000 },
+    }));
+    const home = mkdtempSync(join(tmpdir(), 'sprint-cli-home-'));
+    const env = {
+      ...claudeTestEnv({ baseUrl: fake.url, home }),
+      SPRINT_CLAUDE_BIN: findClaudeBin(here),
+    };
+    const run = await runCli(['run', dir, '--max-cost-usd', '0.000001', '--json'], {
+      cwd,
+      env,
+      cleanEnv: true,
+      timeoutMs: 90_000,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.stopReason).toMatchObject({ kind: 'limit', limit: 'max-cost' });
+    expect(result.stepsCompleted).toBe(1);
+    expect(result.costUsd).toBeGreaterThan(0);
+    expect(result.tokens.input).toBeGreaterThanOrEqual(5000);
+    const status = await runCli(['status', dir], { cwd, env, cleanEnv: true });
+    expect(status.stdout).toMatch(/Spent:\s+1 iteration, \$\d/);
+    expect(status.stdout).toContain('limit reached (max-cost)');
+  });
 });

@@ -168,6 +168,23 @@ describe('sprint run', () => {
     expect(r.stdout).toContain('agent noop');
   });
 
+  it('--concurrency runs independent tasks at the same time', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'parallel', [
+      { id: 'left', command: 'sleep 0.8' },
+      { id: 'right', command: 'sleep 0.8' },
+    ]);
+    const r = await runCli(['run', dir, '--concurrency', '2'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const firstDone = lines.findIndex((l) => / (left|right) done /.test(l));
+    const starts = lines
+      .map((l, i) => (/ (left|right) started /.test(l) ? i : -1))
+      .filter((i) => i >= 0);
+    expect(starts).toHaveLength(2);
+    expect(Math.max(...starts)).toBeLessThan(firstDone);
+  });
+
   it('logs prints the event log after a run', async () => {
     const cwd = tempDir();
     const dir = shellSprint(cwd, 'logged', [
