@@ -40,6 +40,7 @@ export interface AfterStepContext extends StepHookContext {
   result: AgentResult;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing has passed.
 type Ret = HookOutcome | undefined | void | Promise<HookOutcome | undefined | void>;
 
 /** Code run at fixed points of a sprint. Hooks run in the order given. */

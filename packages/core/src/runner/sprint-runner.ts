@@ -653,7 +653,7 @@ class RunSession {
         host: this.#internals.host,
       }),
     );
-    if (!started || started.type !== 'task-started') {
+    if (started?.type !== 'task-started') {
       // Someone else changed the sprint (another machine claimed the task): reread it.
       if (++this.#claimFailures > 3) {
         this.#halt ??= {
