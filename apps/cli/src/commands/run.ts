@@ -71,7 +71,8 @@ export async function runCommand(
   }
   if (options.detach) return detach(ctx, opened, snapshot, shown, options, mode);
 
-  const [{ ClaudeCodeAgent }] = await Promise.all([import('@sprint/agents-claude')]);
+  // Loaded here only: nothing else in the CLI pays for the claude agent.
+  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
   const agents = buildAgentRegistry({
     config: snapshot.definition.config,
     factories: {
