@@ -11,7 +11,11 @@ const cli = resolve(here, '../dist/bin.js');
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 const work = mkdtempSync(join(tmpdir(), 'sprint-bench-'));
 const sprint = join(work, '2026-01-15_demo-sprint');
+const fresh = join(work, '2026-01-15_never-run');
 cpSync(resolve(here, '../../../examples/demo-sprint'), sprint, { recursive: true });
+cpSync(resolve(here, '../../../examples/demo-sprint'), fresh, { recursive: true });
+// The usual case: a sprint that has run (or is running) has the runner's JSON snapshot.
+spawnSync(process.execPath, [cli, 'run', sprint, '--agent', 'noop'], { stdio: 'ignore' });
 
 function time(args) {
   const start = process.hrtime.bigint();
@@ -33,11 +37,13 @@ try {
   }
   const base = [];
   const status = [];
+  const cold = [];
   const version = [];
   for (let i = 0; i < runs; i++) {
     base.push(time(['-e', '0']));
     status.push(time([cli, 'status', sprint]));
     version.push(time([cli, '--version']));
+    cold.push(time([cli, 'status', fresh]));
   }
   const b = median(base);
   const s = median(status);
@@ -47,6 +53,8 @@ try {
   console.log(`  node -e 0                 ${b.toFixed(1)} ms`);
   console.log(`  sprint --version          ${v.toFixed(1)} ms  (${(v / b).toFixed(2)}x)`);
   console.log(`  sprint status <sprint>    ${s.toFixed(1)} ms  (${ratio.toFixed(2)}x)`);
+  const c = median(cold);
+  console.log(`  status, never run (YAML)  ${c.toFixed(1)} ms  (${(c / b).toFixed(2)}x)`);
   console.log(`  target: status at most 2.5x node -e 0: ${ratio <= 2.5 ? 'met' : 'NOT met'}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

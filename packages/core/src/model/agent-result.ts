@@ -51,25 +51,9 @@ export const TokenUsageSchema = z.object({
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
-export const ZERO_TOKENS: TokenUsage = Object.freeze({
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheCreation: 0,
-});
+export { addTokens, totalTokens, ZERO_TOKENS } from './usage.js';
 
-export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    input: a.input + b.input,
-    output: a.output + b.output,
-    cacheRead: a.cacheRead + b.cacheRead,
-    cacheCreation: a.cacheCreation + b.cacheCreation,
-  };
-}
-
-export function totalTokens(t: TokenUsage): number {
-  return t.input + t.output + t.cacheRead + t.cacheCreation;
-}
+import { ZERO_TOKENS } from './usage.js';
 
 /** What one agent run produced. `success` is the runner's only input for "done". */
 export const AgentResultSchema = z.object({

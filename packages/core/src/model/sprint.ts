@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { PRIORITIES, TASK_ID_PATTERN } from './task-info.js';
 
-export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export {
+  PRIORITIES,
+  type Priority,
+  priorityRank,
+  slugify,
+  TASK_ID_PATTERN,
+  TASK_TYPE_FIELDS,
+  taskLabel,
+} from './task-info.js';
+
 export const PrioritySchema = z.enum(PRIORITIES);
-export type Priority = z.infer<typeof PrioritySchema>;
-
-export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * A task as the runner sees it. `fields` keeps every field exactly as the
@@ -78,58 +85,3 @@ export const SprintDefinitionSchema = z.object({
 });
 export type SprintDefinition = z.infer<typeof SprintDefinitionSchema>;
 export type SprintDefinitionInput = z.input<typeof SprintDefinitionSchema>;
-
-/** Required fields of the four original task types. */
-export const TASK_TYPE_FIELDS: Readonly<
-  Record<string, { required: readonly string[]; optional: readonly string[]; idPrefix: string }>
-> = {
-  'implement-issue': {
-    required: ['issue-number'],
-    optional: ['repo', 'branch', 'pr-template'],
-    idPrefix: 'implement-issue-',
-  },
-  refactor: {
-    required: ['target-path', 'goal'],
-    optional: ['constraints', 'test-command'],
-    idPrefix: 'refactor-',
-  },
-  'update-docs': {
-    required: ['doc-path', 'changes'],
-    optional: ['source-files', 'validate'],
-    idPrefix: 'update-docs-',
-  },
-  custom: {
-    required: ['description', 'done-when'],
-    optional: ['context-files', 'output-path'],
-    idPrefix: 'custom-',
-  },
-};
-
-/** A short line that names the task for people. */
-export function taskLabel(task: Task): string {
-  const f = task.fields;
-  const candidate =
-    task.title ??
-    task.description ??
-    (typeof f.goal === 'string' ? f.goal : undefined) ??
-    (typeof f.changes === 'string' ? f.changes : undefined) ??
-    (f['issue-number'] !== undefined ? `Issue #${String(f['issue-number'])}` : undefined) ??
-    task.command ??
-    task.id;
-  const line = candidate.split('\n')[0] ?? candidate;
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
-}
-
-const PRIORITY_RANK: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-
-export function priorityRank(priority: Priority): number {
-  return PRIORITY_RANK[priority];
-}
-
-export function slugify(text: string, max = 48): string {
-  const slug = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return slug.slice(0, max).replace(/-+$/, '') || 'task';
-}

@@ -1,5 +1,6 @@
 import type { Issue } from './errors.js';
-import { TASK_TYPE_FIELDS, type Task } from './sprint.js';
+import type { Task } from './sprint.js';
+import { TASK_TYPE_FIELDS } from './task-info.js';
 
 /** A problem with one task, located by its index in the sprint's task list. */
 export interface TaskIssue extends Issue {

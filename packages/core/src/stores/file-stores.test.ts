@@ -284,6 +284,34 @@ describe('SprintDirectoryStore with real directories', () => {
 });
 
 describe('SprintDirectoryStore locks and outside edits', () => {
+  it('reads from its JSON snapshot only while the YAML files are the ones it wrote', async () => {
+    const dir = await originalSprint();
+    const store = new SprintDirectoryStore({ root });
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: new NoopAgent() }) }).run(
+      '2026-01-15_auth-hardening',
+    );
+    expect(await readdir(dir)).toContain('state.json');
+    // A snapshot that claims something else is believed only while the stamps match...
+    const snap = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+    snap.definition.name = 'from the snapshot';
+    await writeFile(join(dir, 'state.json'), JSON.stringify(snap));
+    expect(
+      (await new SprintDirectoryStore({ root }).load('2026-01-15_auth-hardening')).definition.name,
+    ).toBe('from the snapshot');
+    // ...and a person's edit of PROGRESS.yaml makes the YAML win again.
+    const progress = await readFile(join(dir, 'PROGRESS.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'PROGRESS.yaml'),
+      progress.replace(
+        'queue: []',
+        'queue:\n  - id: custom-late\n    type: custom\n    description: Added by hand\n    done-when: It is there',
+      ),
+    );
+    const again = await new SprintDirectoryStore({ root }).load('2026-01-15_auth-hardening');
+    expect(again.definition.name).toBe('auth-hardening');
+    expect(again.definition.tasks.map((t) => t.id)).toContain('custom-late');
+  });
+
   it('takes over a lock file left empty by a crash', async () => {
     const dir = await originalSprint();
     await writeFile(join(dir, 'runner.lock'), '');

@@ -3,12 +3,19 @@ import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'n
 import { link, mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type LockHolder, SprintError, SprintLockedError } from '../model/errors.js';
+import {
+  InvalidSprintError,
+  type LockHolder,
+  SprintError,
+  SprintLockedError,
+} from '../model/errors.js';
 import type { NewRunEvent, RunEvent } from '../model/events.js';
+import { applyEventInPlace } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
-import { applyEventInPlace, type SprintState } from '../model/state.js';
+import type { SprintState } from '../model/state.js';
+import { validateTasks } from '../model/validate.js';
 import { isSameProcessAlive } from '../process/process-group.js';
-import { type RunResult, RunResultSchema } from '../runner/run-result.js';
+import type { RunResult } from '../runner/run-result.js';
 import { atomicWriteFile } from './atomic-file.js';
 import type {
   AddTasksResult,
@@ -482,8 +489,14 @@ export abstract class JournaledStore implements SprintStore {
 
   async addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
     this.checkAddTasks(sprintId, tasks);
-    const { validateTasks } = await import('../model/validate.js');
-    const { InvalidSprintError } = await import('../model/errors.js');
+    // Check first, so that a rejected add leaves every file as it was (the lock creates the log).
+    const { definition } = await this.load(sprintId);
+    const present = new Set(definition.tasks.map((t) => t.id));
+    const candidates = tasks.filter(
+      (t, i) => !present.has(t.id) && tasks.findIndex((u) => u.id === t.id) === i,
+    );
+    const early = validateTasks([...definition.tasks, ...candidates]);
+    if (early.length) throw new InvalidSprintError(early);
     const already = this.#open.get(sprintId);
     const lock = already ? undefined : await this.acquireLock(sprintId, this.#tempHolder());
     try {
@@ -726,6 +739,7 @@ export abstract class JournaledStore implements SprintStore {
   async loadResult(sprintId: string): Promise<RunResult | null> {
     const location = await this.locate(sprintId);
     try {
+      const { RunResultSchema } = await import('../runner/run-result.js');
       const parsed = RunResultSchema.safeParse(
         JSON.parse(await readFile(join(location.runtimeDir, RESULT_FILE), 'utf8')),
       );

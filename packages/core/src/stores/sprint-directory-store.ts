@@ -4,11 +4,12 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
-import { type SprintDefinition, slugify, type Task } from '../model/sprint.js';
-import { countTasks, initialState, type SprintState } from '../model/state.js';
+import { countTasks, initialState } from '../model/fold.js';
+import type { SprintDefinition, Task } from '../model/sprint.js';
+import type { SprintState } from '../model/state.js';
+import { slugify } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
-import { parseSprintDirectory, renderProgressYaml, renderSprintYaml } from './directory/index.js';
 import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -20,6 +21,19 @@ interface DirectoryMeta {
   sprintId: string;
   logSeq: number;
   logOffset: number;
+}
+
+/** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
+export const SNAPSHOT_FILE = 'state.json';
+
+interface Snapshot {
+  version: 1;
+  /** SPRINT.yaml and PROGRESS.yaml as they were when this was written. */
+  sprint: string;
+  progress: string;
+  meta: DirectoryMeta;
+  definition: SprintDefinition;
+  state: SprintState;
 }
 
 /**
@@ -74,12 +88,22 @@ export class SprintDirectoryStore extends JournaledStore {
     location: SprintLocation,
   ): Promise<SprintBase & { extra: unknown }> {
     const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
-    const [sprintYaml, progressYaml, progressStat] = await Promise.all([
-      readFile(sprintYamlPath, 'utf8'),
-      readFile(progressYamlPath, 'utf8'),
+    const [sprintStat, progressStat] = await Promise.all([
+      stat(sprintYamlPath),
       stat(progressYamlPath),
     ]);
     this.#written.set(progressYamlPath, stampOf(progressStat));
+    const cached = await this.#readSnapshot(location, stampOf(sprintStat), stampOf(progressStat));
+    if (cached) {
+      this.#applyProjectDir(location, cached.definition);
+      return cached;
+    }
+    // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
+    const { parseSprintDirectory } = await import('./directory/index.js');
+    const [sprintYaml, progressYaml] = await Promise.all([
+      readFile(sprintYamlPath, 'utf8'),
+      readFile(progressYamlPath, 'utf8'),
+    ]);
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -87,12 +111,7 @@ export class SprintDirectoryStore extends JournaledStore {
       progressYaml,
       progressYamlPath,
     });
-    if (parsed.definition.config.projectDir) {
-      location.projectDir = resolveProjectDir(
-        location.sprintDir,
-        parsed.definition.config.projectDir,
-      );
-    }
+    this.#applyProjectDir(location, parsed.definition);
     return {
       definition: parsed.definition,
       state: parsed.state,
@@ -100,6 +119,40 @@ export class SprintDirectoryStore extends JournaledStore {
       logOffset: parsed.meta.logOffset,
       extra: parsed.meta,
     };
+  }
+
+  #applyProjectDir(location: SprintLocation, definition: SprintDefinition): void {
+    if (definition.config.projectDir) {
+      location.projectDir = resolveProjectDir(location.sprintDir, definition.config.projectDir);
+    }
+  }
+
+  /**
+   * The sprint as of the last checkpoint, from `state.json`, when both YAML
+   * files are still exactly the ones it was made from (same mtime, size and
+   * inode); otherwise undefined and the YAML is read.
+   */
+  async #readSnapshot(
+    location: SprintLocation,
+    sprintStamp: string,
+    progressStamp: string,
+  ): Promise<(SprintBase & { extra: unknown }) | undefined> {
+    try {
+      const snap = JSON.parse(
+        await readFile(join(location.runtimeDir, SNAPSHOT_FILE), 'utf8'),
+      ) as Snapshot;
+      if (snap.version !== 1 || snap.sprint !== sprintStamp || snap.progress !== progressStamp)
+        return undefined;
+      return {
+        definition: snap.definition,
+        state: snap.state,
+        logSeq: snap.meta.logSeq,
+        logOffset: snap.meta.logOffset,
+        extra: snap.meta,
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   protected async writeCheckpoint(
@@ -111,6 +164,7 @@ export class SprintDirectoryStore extends JournaledStore {
     extra: unknown,
   ): Promise<void> {
     const meta = extra as DirectoryMeta;
+    const { renderProgressYaml } = await import('./directory/index.js');
     const text = renderProgressYaml(definition, state, {
       sprintId: meta.sprintId,
       logSeq: log.seq,
@@ -125,8 +179,13 @@ export class SprintDirectoryStore extends JournaledStore {
       await copyFile(path, `${path}.edited-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     }
     await atomicWriteFile(path, text);
-    const after = await stat(path).catch(() => undefined);
-    if (after) this.#written.set(path, stampOf(after));
+    const stamp = await writeSnapshot(
+      location.sprintDir,
+      { sprintId: meta.sprintId, logSeq: log.seq, logOffset: log.offset },
+      definition,
+      state,
+    );
+    if (stamp) this.#written.set(path, stamp);
   }
 
   protected checkAddTasks(): void {}
@@ -183,6 +242,12 @@ export class SprintDirectoryStore extends JournaledStore {
       tasks,
     };
     await mkdir(this.root, { recursive: true });
+    const { parseConfig, renderProgressYaml, renderSprintYaml } = await import(
+      './directory/index.js'
+    );
+    if (input.config) {
+      definition.config = parseConfig(input.config, { file: SPRINT_FILE, field: 'config' });
+    }
     // Build it beside the target and rename it into place: a crash leaves no half sprint.
     const tmp = join(this.root, `.${id}.tmp-${randomBytes(4).toString('hex')}`);
     try {
@@ -210,6 +275,13 @@ export class SprintDirectoryStore extends JournaledStore {
         ),
       );
       await writeFile(join(tmp, '.gitignore'), RUNTIME_GITIGNORE);
+      // A rename keeps mtime, size and inode, so the snapshot stays valid in place.
+      await writeSnapshot(
+        tmp,
+        { sprintId: id, logSeq: 0, logOffset: 0 },
+        definition,
+        initialState(definition),
+      );
       await rename(tmp, dir);
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
@@ -228,6 +300,33 @@ export class SprintDirectoryStore extends JournaledStore {
   }
 }
 
+/**
+ * Writes `state.json` for the YAML files now in `dir`; returns PROGRESS.yaml's
+ * stamp, or undefined when a file is missing.
+ */
+async function writeSnapshot(
+  dir: string,
+  meta: DirectoryMeta,
+  definition: SprintDefinition,
+  state: SprintState,
+): Promise<string | undefined> {
+  const [progress, sprint] = await Promise.all([
+    stat(join(dir, PROGRESS_FILE)).catch(() => undefined),
+    stat(join(dir, SPRINT_FILE)).catch(() => undefined),
+  ]);
+  if (!progress || !sprint) return undefined;
+  const snapshot: Snapshot = {
+    version: 1,
+    sprint: stampOf(sprint),
+    progress: stampOf(progress),
+    meta,
+    definition,
+    state,
+  };
+  await atomicWriteFile(join(dir, SNAPSHOT_FILE), JSON.stringify(snapshot));
+  return snapshot.progress;
+}
+
 function stampOf(st: Stats): string {
   return `${st.mtimeMs}:${st.size}:${st.ino}`;
 }
@@ -241,6 +340,7 @@ export const RUNTIME_GITIGNORE = [
   'control.json',
   'control.json.*',
   'result.json',
+  'state.json',
   'run.log',
   '*.tmp-*',
   '',

@@ -2,24 +2,15 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
+import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition } from '../model/sprint.js';
-import {
-  countTasks,
-  initialState,
-  initialTaskState,
-  type SprintState,
-  SprintStateSchema,
-} from '../model/state.js';
+import type { SprintState } from '../model/state.js';
 import { atomicWriteFile } from './atomic-file.js';
-import {
-  appendDeferredItems,
-  documentStatus,
-  documentTasks,
-  parseSprintDocument,
-  setFrontMatter,
-  sprintStatusFromDocument,
-  tickSteps,
-} from './document/index.js';
+
+// The Markdown and YAML readers load only when a document is read or written.
+type DocumentFormat = typeof import('./document/index.js');
+const documentFormat = (): Promise<DocumentFormat> => import('./document/index.js');
+
 import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -80,8 +71,9 @@ export class SprintDocumentStore extends JournaledStore {
     location: SprintLocation,
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
-    const doc = parseSprintDocument(await readFile(file, 'utf8'), file);
-    const tasks = documentTasks(doc);
+    const format = await documentFormat();
+    const doc = format.parseSprintDocument(await readFile(file, 'utf8'), file);
+    const tasks = format.documentTasks(doc);
     const fm = doc.frontMatter;
     const definition: SprintDefinition = {
       id: sprintId,
@@ -101,6 +93,7 @@ export class SprintDocumentStore extends JournaledStore {
       const raw = JSON.parse(
         await readFile(join(location.runtimeDir, DOCUMENT_STATE_FILE), 'utf8'),
       );
+      const { SprintStateSchema } = await import('../model/state.js');
       const state = SprintStateSchema.safeParse(raw.state);
       if (state.success)
         saved = { state: state.data, logSeq: raw.logSeq ?? 0, logOffset: raw.logOffset ?? 0 };
@@ -110,7 +103,7 @@ export class SprintDocumentStore extends JournaledStore {
     const state = saved?.state ?? initialState(definition);
     if (!saved) {
       const docStatus = typeof fm.status === 'string' ? fm.status : 'todo';
-      state.status = sprintStatusFromDocument(docStatus);
+      state.status = format.sprintStatusFromDocument(docStatus);
     }
     // The document decides which steps exist: follow edits made between runs.
     const known = new Set(tasks.map((t) => t.id));
@@ -138,12 +131,13 @@ export class SprintDocumentStore extends JournaledStore {
     log: { seq: number; offset: number },
   ): Promise<void> {
     const file = location.files[0]!;
+    const format = await documentFormat();
     // The document first (the sidecar's log replay covers the state anyway), and re-read
     // right before replacing it, so a person's save that lands meanwhile is patched, not lost.
     for (let attempt = 0; ; attempt++) {
       const seen = await stat(file);
       const before = await readFile(file, 'utf8');
-      const text = this.#patched(before, file, state);
+      const text = this.#patched(format, before, file, state);
       if (text === before) break;
       const again = await stat(file);
       if ((again.mtimeMs !== seen.mtimeMs || again.size !== seen.size) && attempt < 5) continue;
@@ -157,7 +151,9 @@ export class SprintDocumentStore extends JournaledStore {
   }
 
   /** The document with done steps ticked, front matter current and new deferred items added. */
-  #patched(before: string, file: string, state: SprintState): string {
+  #patched(format: DocumentFormat, before: string, file: string, state: SprintState): string {
+    const { appendDeferredItems, documentStatus, parseSprintDocument, setFrontMatter, tickSteps } =
+      format;
     const doc = parseSprintDocument(before, file);
     const toTick = doc.steps
       .filter((s) => !s.checked && state.tasks[s.id]?.status === 'done')

@@ -1,6 +1,7 @@
 import type { NewRunEvent, RunEvent } from '../model/events.js';
+import { isTaskReady } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
-import { isTaskReady, type SprintState } from '../model/state.js';
+import type { SprintState } from '../model/state.js';
 
 /** Serialises async work per key, so appends to one sprint never interleave. */
 export class KeyedMutex {

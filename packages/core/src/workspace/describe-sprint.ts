@@ -1,8 +1,10 @@
 import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
 import type { StopReason } from '../model/events.js';
-import { type Task, taskLabel } from '../model/sprint.js';
-import { countTasks, readyTasks, type SprintState, type TaskCounts } from '../model/state.js';
+import { countTasks, readyTasks, type TaskCounts } from '../model/fold.js';
+import type { Task } from '../model/sprint.js';
+import type { SprintState } from '../model/state.js';
 import type { SprintStatus, TaskStatus } from '../model/status.js';
+import { taskLabel } from '../model/task-info.js';
 import type { LockInfo, SprintSnapshot } from '../stores/sprint-store.js';
 
 /** What `sprint status --json` prints and `GET /sprints/{id}` serves. */

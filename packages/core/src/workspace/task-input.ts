@@ -65,7 +65,20 @@ export function parseTasksFile(text: string, file: string): Task[] {
   const tasks: Task[] = [];
   list.forEach((raw, i) => {
     try {
-      tasks.push(taskFromYaml(raw, { file, field: `tasks[${i}]` }));
+      const task = taskFromYaml(raw, { file, field: `tasks[${i}]` });
+      const spec = TASK_TYPE_FIELDS[task.type];
+      for (const f of spec?.required ?? []) {
+        const v = task.fields[f];
+        if (v === undefined || v === null || v === '') {
+          issues.push({
+            file,
+            field: `tasks[${i}].${f}`,
+            message: `task "${task.id}" of type ${task.type} has no "${f}"`,
+            fix: `add "${f}" (required for ${task.type}: ${spec?.required.join(', ')})`,
+          });
+        }
+      }
+      tasks.push(task);
     } catch (error) {
       if (error instanceof InvalidSprintError) issues.push(...error.issues);
       else throw error;
