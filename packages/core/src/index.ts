@@ -138,6 +138,7 @@ export {
   SprintRunner,
   type SprintRunnerOptions,
 } from './runner/sprint-runner.js';
+export { REDACTED, Redactor, secretsOf } from './secrets/redactor.js';
 export { atomicWriteFile } from './stores/atomic-file.js';
 export {
   CONFIG_KEYS,

@@ -613,3 +613,39 @@ describe('SprintRunner time limits and hooks', () => {
     expect(result.stopReason).toMatchObject({ kind: 'limit', limit: 'task-timeout' });
   });
 });
+
+describe('SprintRunner secrets', () => {
+  it('never stores or reports a secret the agent printed', async () => {
+    const secret = 'sk-ant-test-0123456789abcdef';
+    const store = new MemoryStore({
+      sprints: [{ id: 's', name: 'S', tasks: [{ id: 'a', type: 'x' }] }],
+    });
+    const agent = new ScriptedAgent('a', {
+      a: (ctx) => {
+        ctx.emit({
+          kind: 'tool-result',
+          tool: 'Bash',
+          isError: false,
+          output: `ANTHROPIC_API_KEY=${secret}`,
+        });
+        return { success: true, summary: `the key is ${secret}` };
+      },
+    });
+    const seen: string[] = [];
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: agent }),
+      secrets: [secret],
+    });
+    const result = await runner.run('s', { onProgress: (p) => seen.push(JSON.stringify(p)) });
+    const everything = JSON.stringify([
+      result,
+      await store.readEvents('s'),
+      (await store.load('s')).state,
+      seen,
+    ]);
+    expect(everything).not.toContain(secret);
+    expect(everything).toContain('ANTHROPIC_API_KEY=[redacted]');
+    expect(result.agentResults[0]?.summary).toBe('the key is [redacted]');
+  });
+});

@@ -21,6 +21,7 @@ import {
   processStartTime,
   terminateProcessGroup,
 } from '../process/process-group.js';
+import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintSnapshot, SprintStore } from '../stores/sprint-store.js';
 import { DEFAULT_RETRY, RATE_LIMIT_BACKOFF, rateLimitDelay, retryDelay } from './retry.js';
 import type { ControlOutcome, Progress, ResumeOptions, RunOptions } from './run-options.js';
@@ -36,6 +37,12 @@ export interface SprintRunnerOptions {
   /** How long to wait for an agent to end after its signal was aborted before giving up on it (ms). */
   abortGraceMs?: number;
   host?: string;
+  /**
+   * Values never to store or report: they are replaced in agent activity,
+   * results and messages before anything is written. Default: the values of
+   * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
+   */
+  secrets?: Iterable<string>;
 }
 
 export const DEFAULT_MAX_ITERATIONS = 30;
@@ -81,8 +88,10 @@ export class SprintRunner {
   readonly #abortGraceMs: number;
   readonly #host: string;
   readonly #active = new Map<string, ActiveRun>();
+  readonly #redactor: Redactor;
 
   constructor(options: SprintRunnerOptions) {
+    this.#redactor = new Redactor(options.secrets ?? secretsOf(process.env));
     this.#store = options.store;
     this.#agents = options.agents;
     this.#hooks = options.hooks ?? [];
@@ -262,6 +271,7 @@ export class SprintRunner {
       controlPollMs: this.#controlPollMs,
       abortGraceMs: this.#abortGraceMs,
       active: this.#active,
+      redactor: this.#redactor,
     };
   }
 }
@@ -317,8 +327,10 @@ class RunSession {
 
   /** Appends events in order (also those emitted while agents run) and folds them into our state. */
   #append(events: NewRunEvent[]): Promise<RunEvent[]> {
+    const redactor = this.#internals.redactor;
+    const clean = redactor.empty ? events : events.map((e) => redactor.value(e));
     const p = this.#appendChain.then(async () => {
-      const stored = await this.#store.append(this.#sprintId, events);
+      const stored = await this.#store.append(this.#sprintId, clean);
       for (const e of stored) {
         applyEventInPlace(this.#state, e);
         this.#options.onEvent?.(e);
@@ -751,7 +763,8 @@ class RunSession {
           context,
           ...this.#contextFor(task),
           signal: taskAbort.signal,
-          emit: (activity) => {
+          emit: (raw) => {
+            const activity = this.#internals.redactor.value(raw);
             void this.#append([{ type: 'agent-activity', taskId: task.id, activity }]).catch(
               () => undefined,
             );
@@ -770,11 +783,9 @@ class RunSession {
             );
           },
         };
-        result = await this.#callAgent(
-          agent.run.bind(agent),
-          ctx,
-          taskAbort.signal,
-          () => agentPid,
+        // Secrets the agent printed go no further than here.
+        result = this.#internals.redactor.value(
+          await this.#callAgent(agent.run.bind(agent), ctx, taskAbort.signal, () => agentPid),
         );
       }
       if (result.success) {
@@ -1101,7 +1112,7 @@ class RunSession {
     }
     const counts = countTasks(this.#state);
     const endedAt = new Date().toISOString();
-    const result: RunResult = {
+    const result: RunResult = this.#internals.redactor.value({
       sprintId: this.#sprintId,
       runId: this.#runId,
       success: to === 'completed',
@@ -1118,7 +1129,7 @@ class RunSession {
       humanNeeded,
       startedAt: this.#startedAt,
       endedAt,
-    };
+    });
     await this.#append([
       {
         type: 'run-ended',
