@@ -112,7 +112,12 @@ export {
   processGroupAlive,
   terminateProcessGroup,
 } from './process/process-group.js';
-export { type CommandResult, type RunCommandOptions, runCommand } from './process/run-command.js';
+export {
+  type CommandResult,
+  describeEnd,
+  type RunCommandOptions,
+  runCommand,
+} from './process/run-command.js';
 export {
   DEFAULT_RETRY,
   RATE_LIMIT_BACKOFF,

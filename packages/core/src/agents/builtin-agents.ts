@@ -1,6 +1,6 @@
 import { type AgentResult, AgentResultSchema, failedResult } from '../model/agent-result.js';
 import { taskLabel } from '../model/sprint.js';
-import { runCommand } from '../process/run-command.js';
+import { describeEnd, runCommand } from '../process/run-command.js';
 import type { Agent, AgentContext } from './agent.js';
 
 /**
@@ -57,16 +57,7 @@ export class ShellAgent implements Agent {
         durationMs: result.durationMs,
       });
     }
-    const why =
-      result.endedBy === 'cancel'
-        ? 'was cancelled'
-        : result.endedBy === 'timeout'
-          ? 'timed out'
-          : result.endedBy === 'spawn-error'
-            ? `could not start (${result.error})`
-            : result.signal
-              ? `was killed by ${result.signal}`
-              : `exited with code ${result.exitCode}`;
+    const why = describeEnd(result);
     return failedResult(
       result.endedBy === 'cancel' ? 'cancelled' : 'failed',
       `\`${command}\` ${why}${tail ? `:\n${tail}` : ''}`,

@@ -1,4 +1,4 @@
-import { runCommand } from '../process/run-command.js';
+import { describeEnd, runCommand } from '../process/run-command.js';
 import type { SprintHook } from './hook.js';
 
 /**
@@ -21,14 +21,7 @@ export function verifyHook(options: { timeoutMs?: number } = {}): SprintHook {
       if (result.endedBy === 'exit' && result.exitCode === 0) {
         return { passed: true, message: `\`${command}\` passed` };
       }
-      const why =
-        result.endedBy === 'timeout'
-          ? 'timed out'
-          : result.endedBy === 'cancel'
-            ? 'was cancelled'
-            : result.endedBy === 'spawn-error'
-              ? `could not start: ${result.error}`
-              : `exited with code ${result.exitCode ?? result.signal}`;
+      const why = describeEnd(result);
       return {
         passed: false,
         blocking: true,

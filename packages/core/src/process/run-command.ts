@@ -90,3 +90,19 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     if (options.timeoutMs) timer = setTimeout(() => stop('timeout'), options.timeoutMs);
   });
 }
+
+/** How a command ended, in words: `exited with code 1`, `timed out`, `was killed by SIGKILL`... */
+export function describeEnd(result: CommandResult): string {
+  switch (result.endedBy) {
+    case 'cancel':
+      return 'was cancelled';
+    case 'timeout':
+      return 'timed out';
+    case 'spawn-error':
+      return `could not start (${result.error})`;
+    default:
+      return result.signal
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.exitCode}`;
+  }
+}

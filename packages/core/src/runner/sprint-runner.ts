@@ -545,9 +545,17 @@ class RunSession {
     point: HookPoint,
     call: (hook: SprintHook) => ReturnType<NonNullable<SprintHook['beforeSprint']>> | undefined,
     taskId?: string,
-  ): Promise<{ blockingFailure?: string; deferred: string[] }> {
+    options: { keepDeferred?: boolean } = {},
+  ): Promise<{
+    blockingFailure?: string;
+    failedHook?: string;
+    failure?: string;
+    deferred: string[];
+  }> {
     const deferred: string[] = [];
     let blockingFailure: string | undefined;
+    let failedHook: string | undefined;
+    let failure: string | undefined;
     for (const hook of this.#internals.hooks) {
       let outcome: HookOutcome | undefined;
       try {
@@ -570,14 +578,16 @@ class RunSession {
         },
       ]);
       if (blocking) {
-        blockingFailure = `${hook.name}: ${outcome.message ?? 'failed'}`;
+        failedHook = hook.name;
+        failure = outcome.message ?? 'failed';
+        blockingFailure = `${hook.name}: ${failure}`;
         break;
       }
     }
-    if (deferred.length) {
+    if (deferred.length && !options.keepDeferred) {
       await this.#append([{ type: 'deferred-items', items: deferred, source: `hooks:${point}` }]);
     }
-    return { blockingFailure, deferred };
+    return { blockingFailure, failedHook, failure, deferred };
   }
 
   async #loop(): Promise<void> {
@@ -854,45 +864,26 @@ class RunSession {
     result: AgentResult,
     signal: AbortSignal,
   ): Promise<AgentResult> {
+    const outcome = await this.#runHooks(
+      'after-step',
+      (h) => h.afterStep?.({ ...this.#hookCtx(), signal, task, attempt, result }),
+      task.id,
+      { keepDeferred: true },
+    );
     let current = result;
-    const deferred: string[] = [];
-    for (const hook of this.#internals.hooks) {
-      if (!hook.afterStep) continue;
-      let outcome: HookOutcome | undefined;
-      try {
-        outcome =
-          (await hook.afterStep({ ...this.#hookCtx(), signal, task, attempt, result: current })) ??
-          undefined;
-      } catch (error) {
-        outcome = { passed: false, blocking: true, message: `hook threw: ${errorMessage(error)}` };
-      }
-      if (!outcome) continue;
-      deferred.push(...(outcome.deferredItems ?? []));
-      const blocking = !outcome.passed && outcome.blocking !== false;
-      await this.#append([
-        {
-          type: 'hook',
-          hook: hook.name,
-          point: 'after-step',
-          taskId: task.id,
-          passed: outcome.passed,
-          blocking,
-          message: outcome.message,
-        },
-      ]);
-      if (blocking) {
-        const message = `${hook.name} failed: ${outcome.message ?? 'no message'}`;
-        current = {
-          ...current,
-          success: false,
-          summary: current.summary ? `${current.summary}\n\n${message}` : message,
-          error: { kind: hook.name === 'verify' ? 'verify' : 'hook', message },
-        };
-        break;
-      }
+    if (outcome.failedHook) {
+      const name = outcome.failedHook;
+      const message = `${name} failed: ${outcome.failure}`;
+      current = {
+        ...current,
+        success: false,
+        summary: current.summary ? `${current.summary}\n\n${message}` : message,
+        error: { kind: name === 'verify' ? 'verify' : 'hook', message },
+      };
     }
-    if (deferred.length)
-      current = { ...current, deferredItems: [...current.deferredItems, ...deferred] };
+    if (outcome.deferred.length) {
+      current = { ...current, deferredItems: [...current.deferredItems, ...outcome.deferred] };
+    }
     return current;
   }
 

@@ -177,21 +177,9 @@ export abstract class JournaledStore implements SprintStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    // Bytes, not characters: a line's length in UTF-8 is what the offset counts.
     let consumed = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, consumed);
-      // A line without its newline was being written when we looked: leave it.
-      if (nl < 0) break;
-      const line = buf.toString('utf8', consumed, nl);
-      consumed = nl + 1;
-      if (!line.trim()) continue;
-      let event: RunEvent;
-      try {
-        event = JSON.parse(line) as RunEvent;
-      } catch {
-        continue;
-      }
+    for (const { event, end } of logEvents(buf, 0)) {
+      consumed = end;
       if (event.seq <= state.lastSeq) continue;
       if (event.type === 'tasks-added') {
         const known = new Set(definition.tasks.map((t) => t.id));
@@ -231,19 +219,7 @@ export abstract class JournaledStore implements SprintStore {
       throw error;
     }
     const out: RunEvent[] = [];
-    let pos = start > buf.length ? 0 : start;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const line = buf.toString('utf8', pos, nl);
-      pos = nl + 1;
-      if (!line.trim()) continue;
-      let event: RunEvent;
-      try {
-        event = JSON.parse(line) as RunEvent;
-      } catch {
-        continue;
-      }
+    for (const { event, end: pos } of logEvents(buf, start > buf.length ? 0 : start)) {
       if (event.seq <= after) {
         this.#cursors.set(logPath, { offset: pos, seq: event.seq });
         continue;
@@ -290,20 +266,11 @@ export abstract class JournaledStore implements SprintStore {
         }
         if (size <= w.offset) return;
         const buf = await readFile(logPath);
-        const text = buf.toString('utf8', w.offset);
-        const end = text.lastIndexOf('\n');
-        if (end < 0) return;
         const events: RunEvent[] = [];
-        for (const line of text.slice(0, end).split('\n')) {
-          if (!line.trim()) continue;
-          try {
-            const e = JSON.parse(line) as RunEvent;
-            if (e.seq > w.seq) events.push(e);
-          } catch {
-            // a torn line; skipped
-          }
+        for (const { event, end } of logEvents(buf, w.offset)) {
+          if (event.seq > w.seq) events.push(event);
+          w.offset = end;
         }
-        w.offset += Buffer.byteLength(text.slice(0, end + 1));
         if (events.length) {
           w.seq = events.at(-1)!.seq;
           this.#hub.emit(sprintId, events);
@@ -746,6 +713,28 @@ export abstract class JournaledStore implements SprintStore {
       return parsed.success ? parsed.data : null;
     } catch {
       return null;
+    }
+  }
+}
+
+/**
+ * The events of an events.jsonl buffer from byte `start`, each with the byte
+ * offset just past its line. Offsets are bytes, never characters (UTF-8).
+ * Stops at a line without its newline (being written, or torn by a crash);
+ * skips blank and unparseable lines.
+ */
+function* logEvents(buf: Buffer, start: number): Generator<{ event: RunEvent; end: number }> {
+  let pos = start;
+  for (;;) {
+    const nl = buf.indexOf(10, pos);
+    if (nl < 0) return;
+    const line = buf.toString('utf8', pos, nl);
+    pos = nl + 1;
+    if (!line.trim()) continue;
+    try {
+      yield { event: JSON.parse(line) as RunEvent, end: pos };
+    } catch {
+      // a torn or foreign line: skipped
     }
   }
 }
