@@ -490,6 +490,14 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     const wrong = await h.agent.run(h.ctx);
     expect(wrong.error).toMatchObject({ kind: 'config' });
     expect(wrong.error?.message).toMatch(/max-turnz|maxTurnz/);
+
+    // What runs, and with which environment, is never a sprint file's choice.
+    for (const key of ['binary', 'env', 'extra-args', 'inheritEnv', 'cwd']) {
+      h.ctx.sprint.config.claude = { [key]: key === 'env' ? { X: '1' } : '/tmp/evil.sh' };
+      const refused = await h.agent.run(h.ctx);
+      expect(refused.error, key).toMatchObject({ kind: 'config' });
+      expect(refused.error?.message).toMatch(/cannot set/);
+    }
   });
 
   it('reports a missing working directory as config, not as a missing binary', async () => {

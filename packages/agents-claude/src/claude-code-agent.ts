@@ -4,6 +4,7 @@ import {
   type Agent,
   type AgentContext,
   type AgentResult,
+  agentEnvironment,
   failedResult,
   InvalidOptionsError,
 } from '@sprint/core';
@@ -75,7 +76,7 @@ export class ClaudeCodeAgent implements Agent {
         binary,
         args,
         cwd,
-        env: options.inheritEnv ? { ...process.env, ...options.env } : { ...options.env },
+        env: options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env },
         stdin: buildTaskPrompt(ctx),
         ...limits,
         killGraceMs: options.killGraceMs,
@@ -145,6 +146,9 @@ function parseOptions(input: unknown, where: string): ResolvedClaudeCodeOptions 
  * The sprint's `config.claude` (as written, kebab-case or camelCase keys) over
  * the agent's own options, so a sprint can set e.g. `max-turns` for its tasks.
  */
+/** Options a sprint file may not set. */
+const PROCESS_OPTIONS = new Set(['binary', 'env', 'inheritEnv', 'extraArgs', 'cwd', 'name']);
+
 function withSprintOverrides(
   options: ResolvedClaudeCodeOptions,
   overrides: Record<string, unknown> | undefined,
@@ -161,6 +165,14 @@ function withSprintOverrides(
   if (unknown.length) {
     throw new InvalidOptionsError(
       `Unknown key${unknown.length > 1 ? 's' : ''} in the sprint's config.claude: ${unknown.join(', ')}`,
+    );
+  }
+  // What runs, with which environment, is the operator's choice, never a sprint file's
+  // (a sprint may come from a repository or an API request).
+  const reserved = Object.keys(camel).filter((k) => PROCESS_OPTIONS.has(k));
+  if (reserved.length) {
+    throw new InvalidOptionsError(
+      `The sprint's config.claude cannot set ${reserved.join(', ')}: the program that runs the sprint chooses the claude binary, its arguments and environment (SPRINT_CLAUDE_BIN, or ClaudeCodeAgent options).`,
     );
   }
   return parseOptions({ ...options, ...camel }, 'sprint config.claude');

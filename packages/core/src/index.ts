@@ -107,6 +107,7 @@ export {
   transitionTask,
 } from './model/status.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export { agentEnvironment } from './process/agent-env.js';
 export {
   isProcessAlive,
   processGroupAlive,

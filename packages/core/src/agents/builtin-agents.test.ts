@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,20 @@ describe('built-in agents', () => {
       expect(bad.summary).toContain('nope');
       const none = await new ShellAgent().run(context(undefined, dir).ctx);
       expect(none.error?.kind).toBe('config');
+      // A free-form field named command never runs: only the task's own command does.
+      const smuggled = context(undefined, dir);
+      smuggled.ctx.task.fields = { command: 'touch smuggled' };
+      expect((await new ShellAgent().run(smuggled.ctx)).error?.kind).toBe('config');
+      await expect(stat(join(dir, 'smuggled'))).rejects.toThrow();
+      // Commands never see sprint's own API token.
+      process.env.SPRINT_API_TOKEN = 'tok-abcdefghijklmnop';
+      try {
+        const env = context('echo "token=${SPRINT_API_TOKEN:-none}"', dir);
+        await new ShellAgent().run(env.ctx);
+        expect(env.activity).toContainEqual({ kind: 'log', stream: 'stdout', line: 'token=none' });
+      } finally {
+        delete process.env.SPRINT_API_TOKEN;
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

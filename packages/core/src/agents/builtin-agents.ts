@@ -1,5 +1,6 @@
 import { type AgentResult, AgentResultSchema, failedResult } from '../model/agent-result.js';
 import { taskLabel } from '../model/sprint.js';
+import { agentEnvironment } from '../process/agent-env.js';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import type { Agent, AgentContext } from './agent.js';
 
@@ -31,9 +32,8 @@ export class ShellAgent implements Agent {
   }
 
   async run(ctx: AgentContext): Promise<AgentResult> {
-    const command =
-      ctx.task.command ??
-      (typeof ctx.task.fields.command === 'string' ? ctx.task.fields.command : undefined);
+    // Only the task's own `command` runs; a field of that name in free-form fields never does.
+    const command = ctx.task.command;
     if (!command) {
       return failedResult(
         'config',
@@ -43,7 +43,12 @@ export class ShellAgent implements Agent {
     const result = await runCommand(command, {
       cwd: ctx.projectDir,
       signal: ctx.signal,
-      env: { ...process.env, ...this.#env, SPRINT_TASK_ID: ctx.task.id, SPRINT_ID: ctx.sprint.id },
+      env: {
+        ...agentEnvironment(),
+        ...this.#env,
+        SPRINT_TASK_ID: ctx.task.id,
+        SPRINT_ID: ctx.sprint.id,
+      },
       onSpawn: (pid) => ctx.setPid(pid),
       onLine: (line, stream) => ctx.emit({ kind: 'log', stream, line }),
     });

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { taskLabel } from '../model/sprint.js';
+import { taskLabel } from '../model/task-info.js';
 import type { SprintHook } from './hook.js';
 
 const exec = promisify(execFile);
 
+/** The runner's own files, never part of a task's commit. */
 const RUNTIME_FILES = [
   'events.jsonl',
   'runner.lock',
@@ -17,51 +19,84 @@ const RUNTIME_FILES = [
 ];
 
 async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await exec('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await exec('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
+}
+
+/** Paths git reports as changed or untracked (relative to the top), with a stamp of their content's state. */
+async function dirtyPaths(top: string): Promise<Map<string, string>> {
+  const out = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  const entries = out.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    // A rename or copy is followed by its source path.
+    if (entry[0] === 'R' || entry[0] === 'C') paths.push(entries[++i] ?? '');
+  }
+  const stamped = new Map<string, string>();
+  await Promise.all(
+    paths.filter(Boolean).map(async (p) => {
+      const st = await stat(join(top, p)).catch(() => undefined);
+      stamped.set(p, st ? `${st.mtimeMs}:${st.size}` : 'gone');
+    }),
+  );
+  return stamped;
 }
 
 /**
  * Commits the work of each completed task, with a message naming the sprint
  * and the task, when the project is a git repository and the sprint's
- * `auto-commit` is on. The sprint's own files and the runner's files are left
- * out of the commit. A commit that fails is reported but does not fail the task.
+ * `auto-commit` is on. Only what changed while the task ran goes in: files
+ * that were already modified or untracked before it started, and that it
+ * left alone, stay out (a person's work in progress is never swept into a
+ * sprint commit), and so do the sprint's own files and the runner's files.
+ * With concurrency above 1, tasks share the working tree, so a commit can
+ * hold another running task's changes too. A commit that fails is reported
+ * but does not fail the task.
  */
 export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
+  const before = new Map<string, Map<string, string>>();
+  const key = (sprintId: string, taskId: string, attempt: number) =>
+    `${sprintId}\0${taskId}\0${attempt}`;
+  const enabled = (autoCommit: boolean) => options.enabled !== false && autoCommit !== false;
+  const topOf = (dir: string) =>
+    git(dir, ['rev-parse', '--show-toplevel']).then(
+      (s) => s.trim(),
+      () => undefined,
+    );
+
   return {
     name: 'git-commit',
-    async afterStep({ task, result, sprint, projectDir, runtimeDir, stateFiles }) {
-      if (!result.success) return undefined;
-      if (options.enabled === false || sprint.config.autoCommit === false) return undefined;
-      let top: string;
+    async beforeStep({ task, attempt, sprint, projectDir }) {
+      if (!enabled(sprint.config.autoCommit)) return undefined;
+      const top = await topOf(projectDir);
+      if (top) before.set(key(sprint.id, task.id, attempt), await dirtyPaths(top));
+      return undefined;
+    },
+    async afterStep({ task, attempt, result, sprint, projectDir, runtimeDir, stateFiles }) {
+      const k = key(sprint.id, task.id, attempt);
+      const dirtyBefore = before.get(k) ?? new Map<string, string>();
+      before.delete(k);
+      if (!result.success || !enabled(sprint.config.autoCommit)) return undefined;
+      const top = await topOf(projectDir);
+      if (!top) return undefined;
+      const keepOut = new Set(
+        [...stateFiles, ...(runtimeDir ? RUNTIME_FILES.map((n) => join(runtimeDir, n)) : [])]
+          .map((f) => relative(top, f))
+          .filter((f) => f && !f.startsWith('..') && !isAbsolute(f)),
+      );
       try {
-        top = (await git(projectDir, ['rev-parse', '--show-toplevel'])).trim();
-      } catch {
-        return undefined;
-      }
-      // The sprint's own files and the runner's files stay out of the task's commit.
-      const keepOut = [...stateFiles];
-      if (runtimeDir) {
-        for (const name of RUNTIME_FILES) keepOut.push(join(runtimeDir, name));
-      }
-      const rel = keepOut
-        .map((f) => relative(top, f))
-        .filter((f) => f && !f.startsWith('..') && !isAbsolute(f));
-      try {
-        await git(top, ['add', '-A']);
-        if (rel.length) {
-          const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']).then(
-            () => true,
-            () => false,
-          );
-          await git(
-            top,
-            hasHead
-              ? ['reset', '-q', '--', ...rel]
-              : ['rm', '--cached', '-q', '--ignore-unmatch', '--', ...rel],
-          );
-        }
-        const staged = await git(top, ['diff', '--cached', '--name-only']);
+        const now = await dirtyPaths(top);
+        const changed = [...now]
+          .filter(([path, stamp]) => dirtyBefore.get(path) !== stamp && !keepOut.has(path))
+          .map(([path]) => path);
+        // Files the task deleted that were clean before show as 'gone' now and are included above.
+        if (changed.length === 0) return { passed: true, message: 'nothing to commit' };
+        const pathspecs = changed.map((p) => `:(literal)${p}`);
+        await git(top, ['add', '-A', '--', ...pathspecs]);
+        const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
         if (!staged.trim()) return { passed: true, message: 'nothing to commit' };
         const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);
         const body = [
@@ -76,7 +111,19 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         const identity = (await git(top, ['config', 'user.email']).catch(() => '')).trim()
           ? []
           : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
-        await git(top, [...identity, 'commit', '--no-verify', '-q', '-m', subject, '-m', body]);
+        // Only these paths: whatever else the person had staged stays staged, uncommitted.
+        await git(top, [
+          ...identity,
+          'commit',
+          '--no-verify',
+          '-q',
+          '-m',
+          subject,
+          '-m',
+          body,
+          '--',
+          ...pathspecs,
+        ]);
         const sha = (await git(top, ['rev-parse', '--short', 'HEAD'])).trim();
         return {
           passed: true,

@@ -105,3 +105,34 @@ describe('git-commit hook', () => {
     expect(git('status', '--porcelain')).toContain('b.txt');
   });
 });
+
+describe('git-commit hook and work in progress', () => {
+  it("leaves a person's uncommitted and staged work out of the task's commit", async () => {
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'dev@example.com');
+    git('config', 'user.name', 'Dev');
+    execFileSync(
+      'sh',
+      ['-c', 'echo base > base.txt && echo v1 > notes.txt && git add -A && git commit -qm base'],
+      {
+        cwd: project,
+      },
+    );
+    // Work in progress before the run: an edit, a staged file and an untracked one.
+    await writeFile(join(project, 'notes.txt'), 'v2, not ready\n');
+    await writeFile(join(project, 'staged.txt'), 'staged by me\n');
+    git('add', 'staged.txt');
+    await writeFile(join(project, 'scratch.txt'), 'mine\n');
+    const { runner, id } = await sprintIn(
+      [{ id: 'work', title: 'Do the work', command: 'echo done > result.txt' }],
+      undefined,
+      'wip',
+    );
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('result.txt');
+    const status = git('status', '--porcelain');
+    expect(status).toMatch(/^ ?M notes\.txt$/m);
+    expect(status).toContain('A  staged.txt');
+    expect(status).toContain('?? scratch.txt');
+  });
+});

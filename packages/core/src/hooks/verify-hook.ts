@@ -10,8 +10,7 @@ export function verifyHook(options: { timeoutMs?: number } = {}): SprintHook {
   return {
     name: 'verify',
     async afterStep({ task, projectDir, signal }) {
-      const command =
-        task.verify ?? (typeof task.fields.verify === 'string' ? task.fields.verify : undefined);
+      const command = task.verify;
       if (!command) return undefined;
       const result = await runCommand(command, {
         cwd: projectDir,

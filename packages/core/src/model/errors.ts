@@ -111,7 +111,7 @@ export class SprintFinishedError extends SprintError {
   constructor(id: string, status: string) {
     super(
       'SPRINT_FINISHED',
-      `Sprint ${id} is already ${status}; there is nothing to run. Add tasks or create a new sprint.`,
+      `Sprint ${id} is already ${status}; it takes no more work. Start a new sprint for the next tasks (sprint init <name>).`,
     );
     this.status = status;
   }

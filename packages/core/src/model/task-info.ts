@@ -52,10 +52,13 @@ export function priorityRank(priority: Priority): number {
   return PRIORITY_RANK[priority];
 }
 
-export function slugify(text: string, max = 48): string {
+export function slugify(text: string, max = 48, fallback = 'task'): string {
   const slug = text
+    // Accents go, letters stay: "Café été" -> "cafe-ete".
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  return slug.slice(0, max).replace(/-+$/, '') || 'task';
+  return slug.slice(0, max).replace(/-+$/, '') || fallback;
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { agentEnvironment } from './agent-env.js';
 import { terminateProcessGroup } from './process-group.js';
 
 export interface CommandResult {
@@ -38,7 +39,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     let timer: NodeJS.Timeout | undefined;
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: options.env ?? agentEnvironment(),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -20,11 +20,13 @@ export function rateLimitDelay(
   waits: number,
   now = Date.now(),
 ): number {
+  // A timer cannot wait longer than ~24.8 days; a reset further away waits in steps.
+  const cap = 2 ** 31 - 1;
   if (error?.resetAt) {
     const until = Date.parse(error.resetAt) - now;
-    if (Number.isFinite(until) && until > 0) return until;
+    if (Number.isFinite(until) && until > 0) return Math.min(until, cap);
   }
-  if (error?.retryAfterMs !== undefined) return error.retryAfterMs;
+  if (error?.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, cap);
   return Math.min(
     RATE_LIMIT_BACKOFF.maxMs,
     RATE_LIMIT_BACKOFF.firstMs * 2 ** Math.max(0, waits - 1),

@@ -476,6 +476,10 @@ describe('SprintRunner', () => {
     const { runner, store } = setup([{ id: 'a', type: 'x' }]);
     await expect(runner.run('s', { maxIterations: 0 })).rejects.toBeInstanceOf(InvalidOptionsError);
     await expect(runner.run('s', { concurrency: 1.5 })).rejects.toBeInstanceOf(InvalidOptionsError);
+    // Longer than a Node timer can wait: it would fire at once, so it is refused.
+    await expect(runner.run('s', { taskTimeoutMs: 30 * 86_400_000 })).rejects.toBeInstanceOf(
+      InvalidOptionsError,
+    );
     expect(await store.readEvents('s')).toEqual([]);
   });
 

@@ -47,6 +47,8 @@ export interface SprintRunnerOptions {
 
 export const DEFAULT_MAX_ITERATIONS = 30;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
+/** The longest delay a Node timer can wait (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Agents get the summaries of this many most recently finished tasks. */
 export const MAX_PREVIOUS_RESULTS = 50;
 
@@ -232,8 +234,10 @@ export class SprintRunner {
     if (maxCostUsd !== undefined && !(maxCostUsd > 0)) {
       throw new InvalidOptionsError(`maxCostUsd must be a positive number (got ${maxCostUsd})`);
     }
-    if (!(taskTimeoutMs > 0)) {
-      throw new InvalidOptionsError(`taskTimeoutMs must be positive (got ${taskTimeoutMs})`);
+    if (!(taskTimeoutMs > 0) || taskTimeoutMs > MAX_TIMER_MS) {
+      throw new InvalidOptionsError(
+        `the per-task time limit must be between 1 ms and 24 days (got ${taskTimeoutMs} ms)`,
+      );
     }
     const retry = { ...DEFAULT_RETRY, ...config.retry, ...options.retry };
     return { maxIterations, concurrency, maxCostUsd, taskTimeoutMs, retry };

@@ -19,6 +19,7 @@ import { NoopAgent } from '../agents/builtin-agents.js';
 import { InvalidSprintError, SprintFinishedError, SprintLockedError } from '../model/errors.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
+import { openSprint } from '../workspace/open-sprint.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
 
@@ -280,6 +281,36 @@ describe('SprintDirectoryStore with real directories', () => {
       SprintFinishedError,
     );
     expect(await snapshotTree(root)).toEqual(before);
+  });
+});
+
+describe('sprint paths as people name them', () => {
+  it('opens and runs a sprint whose folder name has spaces and accents, but never a path outside the root', async () => {
+    const dir = await originalSprint();
+    const spaced = join(root, 'Q3 sprint – café');
+    await cp(dir, spaced, { recursive: true });
+    const { store, sprintId } = await openSprint(spaced);
+    expect(sprintId).toBe('Q3 sprint – café');
+    const result = await new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new NoopAgent() }),
+    }).run(sprintId);
+    expect(result.status).toBe('completed');
+    for (const bad of ['..', '.', '../x', 'a/b', 'a\\b', 'a\0b']) {
+      await expect(store.load(bad)).rejects.toMatchObject({ code: 'SPRINT_NOT_FOUND' });
+    }
+  });
+});
+
+describe('sprint names', () => {
+  it('turns a name into a folder name people can read, and never into a shared fallback', async () => {
+    const store = new SprintDirectoryStore({ root });
+    const now = new Date('2026-03-01T10:00:00Z');
+    expect(await store.create({ name: 'Café été', now })).toBe('2026-03-01_cafe-ete');
+    const a = await store.create({ name: '日本語', now });
+    const b = await store.create({ name: '中文', now });
+    expect(a).toMatch(/^2026-03-01_sprint-[0-9a-f]{8}$/);
+    expect(b).not.toBe(a);
   });
 });
 

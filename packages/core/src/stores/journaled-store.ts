@@ -7,12 +7,14 @@ import {
   InvalidSprintError,
   type LockHolder,
   SprintError,
+  SprintFinishedError,
   SprintLockedError,
 } from '../model/errors.js';
 import type { NewRunEvent, RunEvent } from '../model/events.js';
 import { applyEventInPlace } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
+import { isFinalSprintStatus } from '../model/transitions.js';
 import { validateTasks } from '../model/validate.js';
 import { isSameProcessAlive } from '../process/process-group.js';
 import type { RunResult } from '../runner/run-result.js';
@@ -97,6 +99,7 @@ export abstract class JournaledStore implements SprintStore {
   abstract readonly format: 'directory' | 'document';
   readonly #open = new Map<string, OpenSprint>();
   readonly #mutex = new KeyedMutex();
+  readonly #adds = new KeyedMutex();
   readonly #hub = new EventHub();
   readonly #cursors = new Map<string, { offset: number; seq: number }>();
   readonly #watchers = new Map<string, { timer: NodeJS.Timeout; offset: number; seq: number }>();
@@ -454,10 +457,16 @@ export abstract class JournaledStore implements SprintStore {
     });
   }
 
-  async addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
+  addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
+    // One add at a time per sprint in this process: a second would find the first's lock.
+    return this.#adds.run(sprintId, () => this.#addTasks(sprintId, tasks));
+  }
+
+  async #addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
     this.checkAddTasks(sprintId, tasks);
     // Check first, so that a rejected add leaves every file as it was (the lock creates the log).
-    const { definition } = await this.load(sprintId);
+    const { definition, state } = await this.load(sprintId);
+    if (isFinalSprintStatus(state.status)) throw new SprintFinishedError(sprintId, state.status);
     const present = new Set(definition.tasks.map((t) => t.id));
     const candidates = tasks.filter(
       (t, i) => !present.has(t.id) && tasks.findIndex((u) => u.id === t.id) === i,

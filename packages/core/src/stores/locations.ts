@@ -2,11 +2,19 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { SprintNotFoundError } from '../model/errors.js';
 
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** A sprint id is one path segment inside the store's root; anything else is not found. */
+/**
+ * A sprint id is one path segment inside the store's root (a folder or file
+ * name, spaces and all): never a path separator, NUL, `.` or `..`. Anything
+ * else is not found, so an id can never reach outside the root.
+ */
 export function assertSafeId(sprintId: string, root: string): void {
-  if (!SAFE_ID.test(sprintId) || sprintId.includes('..')) {
+  if (
+    !sprintId ||
+    sprintId.length > 255 ||
+    sprintId === '.' ||
+    sprintId === '..' ||
+    /[/\\\0]/.test(sprintId)
+  ) {
     throw new SprintNotFoundError(sprintId, root);
   }
 }

@@ -2,6 +2,7 @@ import type { LockHolder } from '../model/errors.js';
 import {
   InvalidSprintError,
   SprintError,
+  SprintFinishedError,
   SprintLockedError,
   SprintNotFoundError,
 } from '../model/errors.js';
@@ -14,6 +15,7 @@ import {
   type Task,
 } from '../model/sprint.js';
 import { applyEventInPlace, countTasks, initialState, type SprintState } from '../model/state.js';
+import { isFinalSprintStatus } from '../model/transitions.js';
 import { validateTasks } from '../model/validate.js';
 import type { RunResult } from '../runner/run-result.js';
 import type {
@@ -121,6 +123,8 @@ export class MemoryStore implements SprintStore {
   addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
     return this.#mutex.run(sprintId, async () => {
       const s = this.#get(sprintId);
+      if (isFinalSprintStatus(s.state.status))
+        throw new SprintFinishedError(sprintId, s.state.status);
       const existing = new Set(s.definition.tasks.map((t) => t.id));
       const fresh = tasks.filter((t) => !existing.has(t.id));
       const skipped = tasks.filter((t) => existing.has(t.id)).map((t) => t.id);

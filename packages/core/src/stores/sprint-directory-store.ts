@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -217,7 +217,8 @@ export class SprintDirectoryStore extends JournaledStore {
   /** Creates `root/YYYY-MM-DD_<name>/` with SPRINT.yaml, PROGRESS.yaml, context/ and artifacts/, all at once. */
   async create(input: CreateSprintInput): Promise<string> {
     const now = input.now ?? new Date();
-    const id = `${now.toISOString().slice(0, 10)}_${slugify(input.name)}`;
+    // A name with no Latin letters or digits still gets a distinct, stable folder name.
+    const id = `${now.toISOString().slice(0, 10)}_${slugify(input.name, 48, `sprint-${createHash('sha256').update(input.name).digest('hex').slice(0, 8)}`)}`;
     const dir = join(this.root, id);
     if (existsSync(dir)) {
       throw new SprintError(
