@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { SprintRootStore } from '@sprint/core';
+import {
+  type AgentContext,
+  type AgentFactory,
+  type AgentResult,
+  AgentResultSchema,
+  InvalidSprintError,
+  SprintRootStore,
+} from '@sprint/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   chattyAgent,
@@ -106,7 +113,7 @@ describe('health and auth', () => {
   it('answers unknown routes with a problem 404', async () => {
     t = await testApi();
     await expectProblem(await t.req('GET', '/nope'), 404, 'NOT_FOUND');
-    await expectProblem(await t.req('DELETE', '/sprints'), 404, 'NOT_FOUND');
+    await expectProblem(await t.req('DELETE', '/sprints'), 405, 'METHOD_NOT_ALLOWED');
   });
 });
 
@@ -787,5 +794,247 @@ describe('openapi', () => {
     ].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(10);
     for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref);
+  });
+});
+
+describe('shell commands hidden in task fields', () => {
+  it('refuses verify and command in fields, in any spelling, on create and on add (422)', async () => {
+    t = await testApi();
+    const smuggled = [
+      customTask('a', { fields: { description: 'x', 'done-when': 'y', verify: 'curl evil' } }),
+      customTask('b', { fields: { description: 'x', 'done-when': 'y', command: 'rm -rf ~' } }),
+      customTask('c', { fields: { description: 'x', 'done-when': 'y', Verify: 'curl evil' } }),
+      customTask('d', { fields: { description: 'x', 'done-when': 'y', COMMAND_: 'rm -rf ~' } }),
+    ];
+    const create = await t.req('POST', '/sprints', { name: 'smuggle', tasks: smuggled });
+    const body = await expectProblem(create, 422, 'VALIDATION_FAILED');
+    expect(body.issues?.map((i) => i.field)).toEqual([
+      'tasks.0.fields.verify',
+      'tasks.1.fields.command',
+      'tasks.2.fields.Verify',
+      'tasks.3.fields.COMMAND_',
+    ]);
+    expect(await readdir(t.root)).toEqual([]);
+
+    const id = await createSprint(t);
+    const add = await t.req('POST', `/sprints/${id}/tasks`, { tasks: smuggled.slice(0, 2) });
+    const added = await expectProblem(add, 422, 'VALIDATION_FAILED');
+    expect(added.issues?.map((i) => i.field)).toEqual([
+      'tasks.0.fields.verify',
+      'tasks.1.fields.command',
+    ]);
+    const { definition } = await new SprintRootStore({ root: t.root }).load(id);
+    expect(definition.tasks.map((task) => task.id)).toEqual(['a', 'b']);
+  });
+
+  it('takes them when the server allows task commands', async () => {
+    t = await testApi({ allowTaskCommands: true });
+    const id = await createSprint(t, {
+      tasks: [customTask('a', { fields: { description: 'x', 'done-when': 'y', verify: 'true' } })],
+    });
+    const { definition } = await new SprintRootStore({ root: t.root }).load(id);
+    expect(definition.tasks[0]?.verify).toBe('true');
+  });
+});
+
+describe('durations', () => {
+  it('refuses durations that are not finite, under 1 ms or over 2^31-1 ms, naming the field (422)', async () => {
+    t = await testApi();
+    for (const [config, field] of [
+      [{ taskTimeout: 1e300 }, 'config.taskTimeout'],
+      [{ taskTimeout: '0.1ms' }, 'config.taskTimeout'],
+      [{ taskTimeout: '30d' }, 'config.taskTimeout'],
+      [{ taskTimeout: 0 }, 'config.taskTimeout'],
+      [{ retry: { delay: '0s' } }, 'config.retry.delay'],
+      [{ retry: { delay: 3_000_000 } }, 'config.retry.delay'],
+      [{ timeBox: '0s' }, 'config.timeBox'],
+      [{ timeBox: '99999d' }, 'config.timeBox'],
+      [{ timeBox: 'soon' }, 'config.timeBox'],
+    ] as const) {
+      const res = await t.req('POST', '/sprints', { name: 'bounded', config });
+      const problem = await expectProblem(res, 422, 'VALIDATION_FAILED');
+      expect(problem.issues?.map((i) => i.field)).toEqual([field]);
+    }
+    // A number too large for a double arrives as Infinity.
+    const infinite = await t.req(
+      'POST',
+      '/sprints',
+      '{"name":"bounded","config":{"taskTimeout":1e400}}',
+    );
+    expect((await expectProblem(infinite, 422, 'VALIDATION_FAILED')).issues?.[0]?.field).toBe(
+      'config.taskTimeout',
+    );
+    expect(await readdir(t.root)).toEqual([]);
+
+    const id = await createSprint(t);
+    for (const taskTimeout of ['30d', 1e300, '0ms']) {
+      const res = await t.req('POST', `/sprints/${id}/run`, { taskTimeout });
+      const problem = await expectProblem(res, 422, 'VALIDATION_FAILED');
+      expect(problem.issues?.[0]?.field).toBe('taskTimeout');
+    }
+    const raw = await t.req('POST', `/sprints/${id}/run`, '{"taskTimeout":1e400}');
+    expect((await expectProblem(raw, 422, 'VALIDATION_FAILED')).issues?.[0]?.field).toBe(
+      'taskTimeout',
+    );
+  });
+
+  it('writes sub-second and boundary durations exactly, never 0s or Infinity', async () => {
+    t = await testApi();
+    const id = await createSprint(t, {
+      name: 'precise',
+      config: {
+        autoCommit: false,
+        taskTimeout: '0.4',
+        timeBox: '90m',
+        retry: { delay: 2 ** 31 / 1000 - 0.001 },
+      },
+    });
+    const text = await readFile(join(t.root, id, 'SPRINT.yaml'), 'utf8');
+    expect(text).not.toMatch(/Infinity|\b0s\b/);
+    const { definition } = await new SprintRootStore({ root: t.root }).load(id);
+    expect(definition.config).toMatchObject({
+      taskTimeoutMs: 400,
+      timeBox: '90m',
+      retry: { delayMs: 2 ** 31 - 1 },
+    });
+  });
+
+  it("answers core's INVALID_OPTIONS with 422", async () => {
+    const { toProblem } = await import('./problem.js');
+    const { InvalidOptionsError } = await import('@sprint/core');
+    expect(toProblem(new InvalidOptionsError('task timeout too long'))).toMatchObject({
+      status: 422,
+      code: 'INVALID_OPTIONS',
+    });
+  });
+});
+
+describe('error bodies', () => {
+  it('redacts secrets and hides the root in every issue, not only in detail', async () => {
+    const secret = 'sk-ant-issue-secret-7654321';
+    t = await testApi({
+      secrets: [secret],
+      store: (store) => {
+        const load = store.load.bind(store);
+        store.load = async (id: string) => {
+          if (id !== 'broken') return load(id);
+          throw new InvalidSprintError([
+            {
+              file: join(t!.root, 'broken', 'SPRINT.yaml'),
+              field: `name ${secret}`,
+              message: `bad value ${secret} in ${join(t!.root, 'broken', 'SPRINT.yaml')}`,
+              fix: `edit ${join(t!.root, 'broken', 'SPRINT.yaml')} and drop ${secret}`,
+            },
+          ]);
+        };
+        return store;
+      },
+    });
+    const res = await t.req('GET', '/sprints/broken');
+    const body = await expectProblem(res, 422, 'INVALID_SPRINT');
+    const text = JSON.stringify(body);
+    expect(body.issues?.length).toBe(1);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(t.root);
+    expect(text).not.toContain(t.dir);
+    expect(text).toContain('<root>');
+
+    // A request's own issue that quotes a value.
+    const id = await createSprint(t);
+    const add = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [
+        customTask('z', { fields: { description: 'x', 'done-when': 'y', priority: secret } }),
+      ],
+    });
+    const invalid = await expectProblem(add, 422, 'VALIDATION_FAILED');
+    expect(invalid.issues?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(invalid)).not.toContain(secret);
+  });
+});
+
+describe('secrets on disk', () => {
+  it("keeps the server's secrets out of events.jsonl, result.json and PROGRESS.yaml", async () => {
+    const secret = 'sk-ant-disk-secret-abcdef123456';
+    const leaky: AgentFactory = () => ({
+      name: 'leaky',
+      async run(ctx: AgentContext): Promise<AgentResult> {
+        ctx.emit({ kind: 'log', stream: 'stdout', line: `key=${secret} token=${TOKEN}` });
+        return AgentResultSchema.parse({
+          success: true,
+          summary: `used ${secret} and ${TOKEN}`,
+        });
+      },
+    });
+    t = await testApi({ factories: { leaky }, secrets: [secret] });
+    const id = await createSprint(t, { tasks: [customTask('a')] });
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'leaky' })).status).toBe(202);
+    await settled(t, id, 'completed');
+    const files = await readdir(join(t.root, id), { recursive: true });
+    for (const name of ['events.jsonl', 'result.json', 'PROGRESS.yaml']) {
+      expect(
+        files.some((f) => f.endsWith(name)),
+        name,
+      ).toBe(true);
+    }
+    let seen = 0;
+    for (const file of files) {
+      const path = join(t.root, id, file);
+      if (!(await stat(path)).isFile()) continue;
+      const text = await readFile(path, 'utf8');
+      expect(text, file).not.toContain(secret);
+      expect(text, file).not.toContain(TOKEN);
+      if (text.includes('[redacted]')) seen++;
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+});
+
+describe('finished sprints', () => {
+  it('refuses tasks for a completed or cancelled sprint with 409 SPRINT_FINISHED', async () => {
+    t = await testApi();
+    const done = await createSprint(t, { name: 'done' });
+    expect((await t.req('POST', `/sprints/${done}/run`, { agent: 'noop' })).status).toBe(202);
+    await settled(t, done, 'completed');
+    const cancelled = await createSprint(t, { name: 'dropped' });
+    expect((await t.req('POST', `/sprints/${cancelled}/cancel`, { reason: 'no' })).status).toBe(
+      200,
+    );
+    for (const [id, status] of [
+      [done, 'completed'],
+      [cancelled, 'cancelled'],
+    ] as const) {
+      const res = await t.req('POST', `/sprints/${id}/tasks`, { tasks: [customTask('z')] });
+      const body = await expectProblem(res, 409, 'SPRINT_FINISHED');
+      expect(body.detail).toContain(`Sprint ${id} is already ${status}`);
+      expect(body.detail).toContain('POST /sprints');
+      expect(body.detail).not.toContain('sprint init');
+    }
+    const run = await t.req('POST', `/sprints/${done}/run`, { agent: 'noop' });
+    expect((await expectProblem(run, 409, 'SPRINT_FINISHED')).detail).not.toContain('sprint init');
+  });
+});
+
+describe('methods', () => {
+  it('answers a known path with a wrong method with 405 and Allow', async () => {
+    t = await testApi();
+    for (const [method, path, allow] of [
+      ['DELETE', '/sprints/x', 'GET, HEAD'],
+      ['GET', '/sprints/x/run', 'POST'],
+      ['PUT', '/sprints', 'GET, HEAD, POST'],
+      ['POST', '/health', 'GET, HEAD'],
+      ['DELETE', '/sprints/x/events', 'GET, HEAD'],
+    ] as const) {
+      const res = await t.req(method, path);
+      const body = await expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(body.detail).toContain(allow);
+    }
+    await expectProblem(await t.req('GET', '/nowhere'), 404, 'NOT_FOUND');
+    await expectProblem(await t.req('GET', '/sprints/x/y/z'), 404, 'NOT_FOUND');
+    await expectProblem(
+      await t.req('DELETE', '/sprints/x', undefined, { authorization: '' }),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 });

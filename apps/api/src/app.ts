@@ -22,10 +22,10 @@ import type { z } from 'zod';
 import { bearerAuth } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
 import { EventHub, type FrameSink } from './event-hub.js';
-import { buildOpenApiDocument } from './openapi.js';
-import { ApiError, type FieldIssue, problemResponse, toProblem } from './problem.js';
+import { buildOpenApiDocument, documentedRoutes } from './openapi.js';
+import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
-import { Redactor } from './redact.js';
+import { Redactor, secretsOf } from './redact.js';
 import {
   AddTasksBodySchema,
   AddTasksResultSchema,
@@ -125,7 +125,12 @@ export function createApi(deps: ApiDeps): Api {
   const rootPath = resolve(root);
   const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSubscribers = deps.maxSubscribers ?? 10_000;
-  const redactor = new Redactor([deps.token, ...(deps.secrets ?? [])]);
+  // The runner's own default (this process's secret-looking variables), the token and the
+  // configured secrets: kept out of responses and out of every file a run writes.
+  const secrets = [
+    ...new Set([deps.token, ...(deps.secrets ?? []), ...secretsOf(process.env)]),
+  ].filter(Boolean);
+  const redactor = new Redactor(secrets);
   const log = (line: string) => deps.log?.(redactor.text(line));
   const cache = new ReadCache(deps.readCacheMs ?? 200);
   const hooksFor = deps.hooks ?? (() => []);
@@ -133,13 +138,14 @@ export function createApi(deps: ApiDeps): Api {
 
   const runs = new SprintRuns({
     // Pause, stop and cancel of runs this server does not drive run no agent.
-    controlRunner: new SprintRunner({ store, agents: new AgentRegistry() }),
+    controlRunner: new SprintRunner({ store, agents: new AgentRegistry(), secrets }),
     async createRunner(sprintId, agent) {
       const { definition } = await store.load(sprintId);
       return new SprintRunner({
         store,
         agents: agents.registry(definition.config, agent),
         hooks: hooksFor(definition.config),
+        secrets,
       });
     },
     onEvent(event: RunEvent) {
@@ -168,12 +174,15 @@ export function createApi(deps: ApiDeps): Api {
     if (body.code === 'SPRINT_NOT_FOUND' && typeof sprintId === 'string') {
       // The store's message names directories; the client needs only the id.
       body.detail = `Sprint not found: ${printable(sprintId)}`;
-    } else if (body.detail !== undefined) {
-      body.detail = redactor.text(body.detail).replaceAll(rootPath, '<root>');
+    } else if (body.code === 'SPRINT_FINISHED' && !(error instanceof ApiError)) {
+      // Core's message points at the CLI (`sprint init`); say what to do here.
+      const status = (error as { status?: unknown }).status;
+      const id = c.req.param('id');
+      body.detail = `Sprint${id ? ` ${printable(id)}` : ''} is already ${typeof status === 'string' ? status : 'finished'}; it takes no more tasks or runs. Create a new sprint (POST /sprints) for the next work.`;
     }
     return problemResponse(
       c,
-      body,
+      scrub(body),
       body.status === 401
         ? { 'www-authenticate': 'Bearer realm="sprint"' }
         : body.status === 503
@@ -181,12 +190,40 @@ export function createApi(deps: ApiDeps): Api {
           : undefined,
     );
   });
-  app.notFound((c) =>
-    problemResponse(
+  /** Every string a client sees, with secrets redacted and the server's root shown as `<root>`. */
+  const clean = (text: string) => redactor.text(text).replaceAll(rootPath, '<root>');
+  const scrub = (body: Problem): Problem => ({
+    ...body,
+    ...(body.detail !== undefined ? { detail: clean(body.detail) } : {}),
+    ...(body.instance !== undefined ? { instance: clean(body.instance) } : {}),
+    ...(body.issues
+      ? { issues: body.issues.map((i) => ({ field: clean(i.field), message: clean(i.message) })) }
+      : {}),
+  });
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed) {
+      const allow = allowed.join(', ');
+      return problemResponse(
+        c,
+        scrub(
+          toProblem(
+            new ApiError(
+              405,
+              'METHOD_NOT_ALLOWED',
+              `${c.req.method} is not allowed on ${c.req.path}; use ${allow}.`,
+            ),
+            c.req.path,
+          ),
+        ),
+        { allow },
+      );
+    }
+    return problemResponse(
       c,
-      toProblem(new ApiError(404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`)),
-    ),
-  );
+      scrub(toProblem(new ApiError(404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`))),
+    );
+  });
 
   const json = <S extends z.ZodType>(c: Context, schema: S, value: z.input<S>, status = 200) =>
     c.body(redactor.json(schema.parse(value)), status as 200, {
@@ -409,10 +446,37 @@ export function createApi(deps: ApiDeps): Api {
     redactor,
     async shutdown(graceMs) {
       closing = true;
-      events.close();
+      // Runs stop first, so their last events (task-finished, sprint-status paused,
+      // run-ended) reach the live streams before those end.
       await runs.shutdown(graceMs);
+      await events.flush();
+      events.close();
     },
   };
+}
+
+/** Each documented path as a pattern (`{id}` is one segment), with the methods it answers. */
+const ROUTE_METHODS: { pattern: RegExp; methods: string[] }[] = (() => {
+  const byPath = new Map<string, string[]>();
+  for (const { method, path } of documentedRoutes()) {
+    const methods = byPath.get(path) ?? [];
+    methods.push(method, ...(method === 'GET' ? ['HEAD'] : []));
+    byPath.set(path, methods);
+  }
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(
+      `^${path
+        .split(/\{[^}]+\}/)
+        .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+        .join('[^/]+')}$`,
+    ),
+    methods: [...new Set(methods)],
+  }));
+})();
+
+/** The methods a known path answers (for 405 and `Allow`), or undefined for an unknown path. */
+function allowedMethods(path: string): string[] | undefined {
+  return ROUTE_METHODS.find((r) => r.pattern.test(path))?.methods;
 }
 
 function publicRun(run: ActiveRun) {
@@ -483,19 +547,23 @@ function configInput(config: SprintConfigBody): Record<string, unknown> {
   if (config.autoCommit !== undefined) out['auto-commit'] = config.autoCommit;
   if (config.maxIterations !== undefined) out['max-iterations'] = config.maxIterations;
   if (config.maxCostUsd !== undefined) out['max-cost-usd'] = config.maxCostUsd;
-  if (config.taskTimeout !== undefined)
-    out['task-timeout'] = `${Math.round(config.taskTimeout / 1000)}s`;
+  if (config.taskTimeout !== undefined) out['task-timeout'] = durationText(config.taskTimeout);
   if (config.concurrency !== undefined) out.concurrency = config.concurrency;
   if (config.retry) {
     const retry: Record<string, unknown> = {};
     if (config.retry.maxAttempts !== undefined) retry['max-attempts'] = config.retry.maxAttempts;
-    if (config.retry.delay !== undefined) retry.delay = `${config.retry.delay}ms`;
+    if (config.retry.delay !== undefined) retry.delay = durationText(config.retry.delay);
     if (config.retry.backoff !== undefined) retry.backoff = config.retry.backoff;
     out.retry = retry;
   }
   if (config.agent !== undefined) out.agent = config.agent;
   if (config.agents !== undefined) out.agents = config.agents;
   return out;
+}
+
+/** Whole milliseconds (1 to 2^31-1, checked by the schema) as SPRINT.yaml writes a duration: `90s`, `250ms`. */
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 const MODEL_FIELDS: Record<string, string> = {
@@ -517,6 +585,15 @@ function requestField(index: number, field: string | undefined): string {
 }
 
 /**
+ * Whether a task field key names a shell command under any spelling a reader
+ * may map to `verify` or `command` (case, `-`, `_`, camelCase).
+ */
+function isCommandKey(key: string): boolean {
+  const bare = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return bare === 'verify' || bare === 'command';
+}
+
+/**
  * Request tasks as model tasks (core's `taskFromFields`: required fields of
  * the original types, ids by their convention); 422 naming each refused
  * field. `whole`: the tasks are the whole sprint, so dependencies must be among them.
@@ -530,6 +607,17 @@ function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Ta
         if (b[key] !== undefined) {
           issues.push({
             field: `tasks.${i}.${key}`,
+            message:
+              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+          });
+        }
+      }
+      // `fields` is written into the task as is, and a store reads `verify`/`command` (in any
+      // spelling: `Verify`, `VERIFY`, `verify_`) back as the task's commands: refuse them there too.
+      for (const key of Object.keys(b.fields ?? {})) {
+        if (isCommandKey(key)) {
+          issues.push({
+            field: `tasks.${i}.fields.${key}`,
             message:
               'shell commands in requests are off on this server (start it with allowTaskCommands)',
           });

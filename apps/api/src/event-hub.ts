@@ -90,6 +90,14 @@ export class EventHub {
     return channel.add(sink, afterSeq);
   }
 
+  /**
+   * Sends every subscriber what the event logs hold that it has not had yet
+   * (the last events of runs that just ended), before a `close`.
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#channels.values()].map((channel) => channel.flush()));
+  }
+
   /** Ends every connection and stops every poll. */
   close(): void {
     this.#closed = true;
@@ -141,7 +149,13 @@ class Channel {
     try {
       this.#ready ??= this.#start();
       await this.#ready;
-      const after = afterSeq === 'now' ? this.#lastSeq : afterSeq;
+      let after = afterSeq === 'now' ? this.#lastSeq : afterSeq;
+      if (after > this.#lastSeq) {
+        // An id past the end of the log (a sprint made anew under the same id, a client's
+        // bad bookkeeping) would mute every event up to it: start after the log's last event.
+        const { state } = await this.#options.store.load(this.#id);
+        after = Math.min(after, Math.max(state.lastSeq, this.#lastSeq));
+      }
       member.sent = after;
       const oldest = this.#ring[0]?.seq ?? this.#lastSeq + 1;
       if (after < oldest - 1) {
@@ -164,6 +178,18 @@ class Channel {
       throw error;
     }
     return remove;
+  }
+
+  /** Reads the log once more and delivers what it holds past the last event sent. */
+  async flush(): Promise<void> {
+    try {
+      await this.#ready;
+    } catch {
+      return;
+    }
+    if (this.#disposed) return;
+    this.#catchUp();
+    await this.#catchingUp;
   }
 
   dispose(): void {

@@ -190,7 +190,7 @@ const OPERATIONS: Operation[] = [
     operationId: 'streamEvents',
     summary: 'Server-Sent Events of every run event, agent tool calls included',
     description:
-      'Each event is one `data:` line of JSON (a RunEvent) with `id:` its `seq`. Reconnect with `Last-Event-ID` (EventSource does) to replay what was missed from the event log. Without it, `?after=<seq>` starts after that event and `?after=now` sends live events only; the default replays from the start.',
+      'Each event is one `data:` line of JSON (a RunEvent) with `id:` its `seq`. Reconnect with `Last-Event-ID` (EventSource does) to replay what was missed from the event log; an id past the last event counts as the last event. Without it, `?after=<seq>` starts after that event and `?after=now` sends live events only; the default replays from the start.',
     parameters: [
       {
         name: 'Last-Event-ID',
@@ -332,7 +332,7 @@ export function buildOpenApiDocument(
       title: 'sprint API',
       version,
       description:
-        'Run and watch sprints of AI coding agents. Every route but /health needs `Authorization: Bearer <token>`. Errors are `application/problem+json` with a stable `code`.',
+        'Run and watch sprints of AI coding agents. Every route but /health needs `Authorization: Bearer <token>`. Errors are `application/problem+json` with a stable `code`; a known path with a method it does not answer gives 405 `METHOD_NOT_ALLOWED` with an `Allow` header.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

@@ -17,15 +17,45 @@ const TaskId = z
 
 const Text = (max: number) => z.string().max(max);
 
-/** A duration as the CLI takes it: `90s`, `15m`, `1h30m`, or a number of seconds. */
-const Duration = z.union([z.string().max(32), z.number().positive()]).transform((value, ctx) => {
+/** The longest duration a Node timer can wait: 2^31-1 ms, about 24.8 days. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+const DURATION_MESSAGE = `expected a duration such as 90s, 15m or 1h30m, from 1ms to ${MAX_DURATION_MS}ms (about 24 days)`;
+
+/** Milliseconds of a duration as the CLI takes it, or undefined when it is not one within bounds. */
+function boundedMs(value: string | number): number | undefined {
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 15m or 1h30m' });
-    return z.NEVER;
-  }
-  return ms;
-});
+  if (ms === undefined || !Number.isFinite(ms) || ms < 1 || ms > MAX_DURATION_MS) return undefined;
+  return Math.round(ms);
+}
+
+/**
+ * A duration as the CLI takes it: `90s`, `15m`, `1h30m`, `250ms`, or a number
+ * of seconds; finite, at least 1 ms and at most 2^31-1 ms. Parses to whole ms.
+ */
+const Duration = z
+  .union([
+    z.string().max(32),
+    z
+      .number()
+      .min(0.001)
+      .max(MAX_DURATION_MS / 1000),
+  ])
+  .transform((value, ctx) => {
+    const ms = boundedMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: DURATION_MESSAGE });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** A duration kept as written (SPRINT.yaml's `time-box`), with the same bounds as `Duration`. */
+const DurationText = z
+  .string()
+  .trim()
+  .max(32)
+  .refine((value) => boundedMs(value) !== undefined, { message: DURATION_MESSAGE });
 
 /**
  * A task in a request body. Type-specific fields (`issue-number`,
@@ -49,7 +79,7 @@ export type TaskBody = z.infer<typeof TaskBodySchema>;
 /** The configuration a request may set; agent programs, `claude` options and `projectDir` are the server's alone. */
 export const SprintConfigBodySchema = z.strictObject({
   maxTasks: z.number().int().positive().max(100_000).optional(),
-  timeBox: z.string().max(32).optional(),
+  timeBox: DurationText.optional(),
   autoCommit: z.boolean().optional(),
   maxIterations: z.number().int().positive().max(100_000).optional(),
   maxCostUsd: z.number().positive().max(1_000_000).optional(),

@@ -9,6 +9,7 @@ import {
   AgentResultSchema,
   failedResult,
   SprintRootStore,
+  type SprintStore,
 } from '@sprint/core';
 import { type Api, createApi } from '../app.js';
 import { defaultDescribe, serverAgents } from '../wiring.js';
@@ -87,10 +88,13 @@ export async function testApi(
     maxBodyBytes?: number;
     allowTaskCommands?: boolean;
     secrets?: string[];
+    /** Changes the store before the API gets it (to make it fail, say). */
+    store?: (store: SprintRootStore) => SprintStore;
   } = {},
 ): Promise<TestApi> {
   const { dir, root, cleanup } = await tempRoot();
-  const store = new SprintRootStore({ root });
+  const base = new SprintRootStore({ root });
+  const store = options.store ? options.store(base) : base;
   const agents = serverAgents({
     enabled: options.enabled ?? ['noop', ...Object.keys(options.factories ?? {})],
     factories: options.factories,
