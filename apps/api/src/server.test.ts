@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { SprintRootStore } from '@sprint/core';
@@ -458,6 +459,122 @@ describe('listening server', () => {
       await lock.release();
     }
     expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+  });
+});
+
+describe('event stream ids and shutdown', () => {
+  it('clamps a Last-Event-ID or ?after= past the last event, so the client still gets the next ones', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r, agents: { enabled: ['noop'] } });
+    const id = await createSprint(server, { name: 'ahead', tasks: [customTask('a')] });
+    expect(
+      (await call(server, 'POST', `/sprints/${id}/tasks`, { tasks: [customTask('b')] })).status,
+    ).toBe(200);
+    const ahead = openSse(`${server.url}/sprints/${id}/events`, {
+      token: server.token,
+      lastEventId: '999',
+    });
+    const query = openSse(`${server.url}/sprints/${id}/events?after=5000`, {
+      token: server.token,
+    });
+    cleanups.push(async () => {
+      ahead.close();
+      query.close();
+    });
+    await Promise.all([ahead.connected, query.connected]);
+    expect(ahead.messages).toEqual([]);
+    expect(query.messages).toEqual([]);
+    expect(
+      (await call(server, 'POST', `/sprints/${id}/tasks`, { tasks: [customTask('c')] })).status,
+    ).toBe(200);
+    await ahead.until((m) => m.id === '2', 5000);
+    await query.until((m) => m.id === '2', 5000);
+    expect(ahead.messages.map((m) => m.id)).toEqual(['2']);
+    expect(query.messages.map((m) => m.id)).toEqual(['2']);
+  });
+
+  it("sends the runs' last events to live streams before ending them at shutdown", async () => {
+    const { root: r } = await root();
+    const gate = gateAgent();
+    const server = await serve({
+      root: r,
+      agents: { enabled: ['noop', 'gate'], factories: { gate: gate.factory } },
+    });
+    const id = await createSprint(server, { name: 'last words', tasks: [customTask('a')] });
+    const sse = openSse(`${server.url}/sprints/${id}/events`, { token: server.token });
+    await sse.connected;
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'gate' })).status).toBe(202);
+    await gate.started;
+    await sse.until((m) => m.data.includes('"type":"task-started"'));
+    await server.close();
+    await sse.ended;
+    const events = sse.events();
+    const types = events.map((e) => e.type);
+    expect(types).toContain('control');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'task-finished', taskId: 'a' }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'sprint-status', to: 'paused' }));
+    expect(events.at(-1)).toMatchObject({ type: 'run-ended', status: 'paused' });
+    expect(contiguous(events.map((e) => e.seq))).toBe(true);
+  });
+});
+
+describe('agent environment', () => {
+  it('never gives SPRINT_API_TOKEN to the agents and commands the server runs', async () => {
+    const { dir, root: r } = await root();
+    const saved = process.env.SPRINT_API_TOKEN;
+    process.env.SPRINT_API_TOKEN = TOKEN;
+    cleanups.push(async () => {
+      if (saved === undefined) delete process.env.SPRINT_API_TOKEN;
+      else process.env.SPRINT_API_TOKEN = saved;
+    });
+    // A stand-in for the claude CLI that only writes down its environment.
+    const fakeClaude = join(dir, 'fake-claude.sh');
+    await writeFile(fakeClaude, `#!/bin/sh\nenv > "${join(dir, 'claude-env.txt')}"\nexit 1\n`);
+    await chmod(fakeClaude, 0o755);
+    const server = await serve({
+      root: r,
+      env: process.env,
+      allowTaskCommands: true,
+      agents: {
+        enabled: ['shell', 'claude'],
+        defaultAgent: 'shell',
+        // Even a configuration that copies the token into the agent's environment.
+        claude: { binary: fakeClaude, env: { SPRINT_API_TOKEN: TOKEN }, killGraceMs: 500 },
+      },
+    });
+    expect(server.tokenGenerated).toBe(false);
+    const id = await createSprint(server, {
+      name: 'env',
+      tasks: [
+        customTask('a', {
+          command: `env > "${join(dir, 'shell-env.txt')}"`,
+          verify: `env > "${join(dir, 'verify-env.txt')}"`,
+        }),
+      ],
+    });
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'shell' })).status).toBe(202);
+    await waitFor(async () => {
+      const res = await call(server, 'GET', `/sprints/${id}`);
+      return res.body.sprint.status === 'completed' && !res.body.run ? true : undefined;
+    }, 'the shell run');
+    const claudeSprint = await createSprint(server, {
+      name: 'env2',
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+      tasks: [customTask('b')],
+    });
+    expect(
+      (await call(server, 'POST', `/sprints/${claudeSprint}/run`, { agent: 'claude' })).status,
+    ).toBe(202);
+    await waitFor(async () => {
+      const res = await call(server, 'GET', `/sprints/${claudeSprint}`);
+      return res.body.run ? undefined : true;
+    }, 'the claude run');
+    for (const file of ['shell-env.txt', 'verify-env.txt', 'claude-env.txt']) {
+      const text = await readFile(join(dir, file), 'utf8');
+      expect(text, file).toContain('PATH=');
+      expect(text, file).not.toContain('SPRINT_API_TOKEN');
+      expect(text, file).not.toContain(TOKEN);
+    }
   });
 });
 

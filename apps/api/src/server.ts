@@ -158,6 +158,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       const serverClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await api.shutdown(options.shutdownGraceMs ?? 15_000);
+      // The event streams have ended with the runs' last events queued: let them drain
+      // (a finished response leaves its connection idle) before cutting what is left.
+      const idle = setInterval(() => server.closeIdleConnections(), 20);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([serverClosed, new Promise<void>((ok) => (timer = setTimeout(ok, 1000)))]);
+      clearTimeout(timer);
+      clearInterval(idle);
       server.closeAllConnections();
       await serverClosed;
       if (options.handleSignals !== false) {

@@ -1,6 +1,7 @@
 import { ClaudeCodeAgent, type ClaudeCodeOptions } from '@sprint/agents-claude';
 import {
   type AgentFactory,
+  agentEnvironment,
   buildAgentRegistry,
   builtinAgentFactories,
   defaultHooks,
@@ -50,6 +51,8 @@ export function serverAgents(
       new ClaudeCodeAgent({
         ...config.claude,
         binary: config.claude?.binary ?? env.SPRINT_CLAUDE_BIN,
+        // Agents never get the server's own credentials, even when the configuration copies them.
+        ...(config.claude?.env ? { env: withoutPrivate(config.claude.env) } : {}),
       }),
     ...config.factories,
   };
@@ -72,6 +75,11 @@ export function serverAgents(
     },
     secrets: secretsOf(config.claude?.env ?? {}),
   };
+}
+
+/** An agent's environment without sprint's own credentials (`SPRINT_API_TOKEN`). */
+function withoutPrivate(env: Record<string, string>): Record<string, string> {
+  return agentEnvironment(env) as Record<string, string>;
 }
 
 export function defaultStore(root: string): SprintStore {
