@@ -213,7 +213,7 @@ Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
     );
 
   command('add', 'add a task: implement-issue, refactor, update-docs, custom, or your own type')
-    .usage('[<sprint>] <type> [--field value ...]')
+    .usage('[<sprint>] <type> [--field value ...] [--json]')
     .argument('[args...]', '[<sprint>] <type>')
     .allowUnknownOption()
     .helpOption('-h, --help', 'display help for command')
@@ -226,8 +226,11 @@ Fields are given as --name value, in the sprint file's own spelling:
   update-docs      --doc-path P --changes C  [--source-files F] [--validate V]
   custom           --description D --done-when W  [--context-files F] [--output-path P]
   every type       [--id ID] [--priority critical|high|medium|low] [--depends-on a,b]
-                   [--command CMD] [--title T] [--verify CMD]
-Without --id the id follows the type's convention (implement-issue-<n>, refactor-<name>, ...).`,
+                   [--command CMD] [--title T] [--description D] [--verify CMD]
+                   [--estimate E] [--labels a,b] [--blocked-by a,b]
+Your own types take any --field. Without --id the id follows the type's
+convention (implement-issue-<n>, refactor-<name>, ...).
+--json prints the result as one JSON document on stdout.`,
     )
     .action(
       act(async (args: string[], _options: unknown, cmd: Command) => {

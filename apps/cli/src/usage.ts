@@ -50,7 +50,7 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     ],
   },
   add: {
-    usage: 'sprint add [<sprint>] <type> [--field value ...]',
+    usage: 'sprint add [<sprint>] <type> [--field value ...] [--json]',
     examples: [
       'sprint add implement-issue --issue-number 42 --priority high',
       'sprint add refactor --target-path src/auth --goal "Split the session module"',

@@ -421,3 +421,89 @@ describe('--json on failure', () => {
     expect(JSON.parse(validate.stdout)).toMatchObject({ valid: false });
   });
 });
+
+describe('add checks its fields', () => {
+  it('refuses an unknown field of an original type with exit 64 and a did-you-mean', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const before = snapshotFiles(cwd);
+    const r = await runCli(
+      ['add', 'implement-issue', '--issue-number', '42', '--priorty', 'high'],
+      { cwd },
+    );
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--priorty (did you mean --priority?)');
+    expect(r.stderr).toContain('Usage: sprint add');
+    const custom = await runCli(
+      ['add', 'custom', '--description', 'd', '--done-when', 'w', '--context-file', 'a.md'],
+      { cwd },
+    );
+    expect(custom.code).toBe(64);
+    expect(custom.stderr).toContain('did you mean --context-files?');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('lets your own types take any field', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const r = await runCli(['add', 'lint', '--id', 'lint-all', '--command', 'true', '--fix'], {
+      cwd,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    expect(readFileSync(join(cwd, '.claude/sprints', id!, 'PROGRESS.yaml'), 'utf8')).toContain(
+      'fix: true',
+    );
+  });
+
+  it('takes --json as the output flag: one JSON document, never a field', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    for (const args of [
+      ['add', 'implement-issue', '--issue-number', '42', '--json'],
+      ['add', 'lint', '--json', '--id', 'lint-all', '--command', 'true'],
+    ]) {
+      const r = await runCli(args, { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.added).toHaveLength(1);
+      expect(doc.skipped).toEqual([]);
+      expect(doc.task.fields).not.toHaveProperty('json');
+    }
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    const progress = readFileSync(join(cwd, '.claude/sprints', id!, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toContain('implement-issue-42');
+    expect(progress).toContain('lint-all');
+    expect(progress).not.toMatch(/json:/);
+  });
+
+  it('exits 64 for a priority that is not critical, high, medium or low', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const before = snapshotFiles(cwd);
+    for (const args of [
+      ['add', 'implement-issue', '--issue-number', '1', '--priority', 'urgent'],
+      ['add', 'lint', '--command', 'true', '--priority', 'urgent'],
+    ]) {
+      const r = await runCli(args, { cwd });
+      expect(r.code).toBe(64);
+      expect(r.stderr).toContain('--priority must be one of critical, high, medium, low');
+    }
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it.each([
+    ['abc', 'must be a positive integer'],
+    ['0', 'must be a positive integer'],
+    ['-4', 'must be a positive integer'],
+    ['1.5', 'must be a positive integer'],
+  ])('exits 64 for --issue-number %s', async (value, message) => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['add', 'implement-issue', '--issue-number', value], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(`--issue-number ${message}`);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFieldArgs } from './add.js';
+import { closestName, parseFieldArgs } from './add.js';
 
 describe('parseFieldArgs', () => {
   it('splits the sprint and type from --name value fields', () => {
@@ -8,6 +8,7 @@ describe('parseFieldArgs', () => {
     ).toEqual({
       positionals: ['my-sprint', 'refactor'],
       fields: { 'target-path': 'src', goal: 'Split it' },
+      json: false,
     });
   });
 
@@ -15,6 +16,7 @@ describe('parseFieldArgs', () => {
     expect(parseFieldArgs(['implement-issue', '--issue-number=42', '--draft'])).toEqual({
       positionals: ['implement-issue'],
       fields: { 'issue-number': 42, draft: true },
+      json: false,
     });
   });
 
@@ -30,6 +32,29 @@ describe('parseFieldArgs', () => {
 
   it('keeps a value that merely looks like a number as text outside issue-number', () => {
     expect(parseFieldArgs(['custom', '--description', '42']).fields).toEqual({ description: '42' });
+  });
+
+  it('takes --json as the output flag, never as a field, and never with a value', () => {
+    expect(parseFieldArgs(['--json', 'custom', '--description', 'd'])).toEqual({
+      positionals: ['custom'],
+      fields: { description: 'd' },
+      json: true,
+    });
+    expect(() => parseFieldArgs(['custom', '--json=yes'])).toThrow('--json takes no value');
+  });
+
+  it('wants a positive integer for --issue-number', () => {
+    for (const bad of ['0', 'abc', '4.2', '-3']) {
+      expect(() => parseFieldArgs(['implement-issue', '--issue-number', bad])).toThrow(
+        'must be a positive integer',
+      );
+    }
+    expect(() => parseFieldArgs(['implement-issue', '--issue-number'])).toThrow('needs a value');
+  });
+
+  it('suggests the field a slip was meant to be', () => {
+    expect(closestName('priorty', ['id', 'priority', 'description'])).toBe('priority');
+    expect(closestName('zzz', ['id', 'priority'])).toBeUndefined();
   });
 
   it('refuses a bare "--=" field name', () => {
