@@ -179,6 +179,21 @@ describe('control from a second process', () => {
     expect(watch.stdout).toMatch(/completed 2\/2 done/);
     expect((await run.done()).code).toBe(0);
   });
+
+  it('status --watch off a terminal prints a line only when more than the clock changed', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'quiet-watch', [
+      { id: 'a', command: 'echo started-a; sleep 3.2' },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-a');
+    const watch = await runCli(['status', dir, '--watch'], { cwd, timeoutMs: 20_000 });
+    expect(watch.code).toBe(0);
+    // The task runs for three seconds more: one line for it, not one a second.
+    expect(watch.stdout.match(/running a \(/g)).toHaveLength(1);
+    expect(watch.stdout).toMatch(/completed 1\/1 done/);
+    expect((await run.done()).code).toBe(0);
+  });
 });
 
 describe('Ctrl-C', () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, shellSprint, tempDir } from './helpers.js';
+import { CLI, shellSprint, startCli, tempDir } from './helpers.js';
 
 const ESC = '\u001b';
 
@@ -9,12 +9,13 @@ function runInTerminal(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  columns = 100,
 ): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
   return new Promise((resolve) => {
     const child = spawn('script', ['-qefc', command, '/dev/null'], {
       cwd,
-      env: { ...env, COLUMNS: '100', TERM: 'xterm' },
+      env: { ...env, COLUMNS: String(columns), TERM: 'xterm' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -70,5 +71,32 @@ describe('on a terminal', () => {
     const { output } = await runInTerminal(['status', dir], cwd, envWithout('NO_COLOR'));
     expect(output).toContain(`${ESC}[1m`);
     expect(output).toContain('not-started');
+  });
+
+  it('status --watch cuts every line to the terminal width, so a redraw leaves no stale rows', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'narrow-watch', [
+      {
+        id: 'a-task-with-a-rather-long-identifier-for-a-narrow-terminal',
+        command: 'echo started-long; sleep 1.5',
+      },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-long');
+    const { code, output } = await runInTerminal(
+      ['status', dir, '--watch'],
+      cwd,
+      envWithout('NO_COLOR'),
+      50,
+    );
+    expect(code).toBe(0);
+    expect(output).toContain(`${ESC}[J`); // redrawn in place
+    expect(output).toContain('running in pid'); // the long status line was drawn (cut)
+    const rows = output
+      .split(new RegExp(`\\r?\\n|${ESC}\\[\\d+F${ESC}\\[J`))
+      .map((row) => row.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g'), ''));
+    const wide = rows.filter((row) => [...row].length > 50);
+    expect(wide).toEqual([]);
+    expect((await run.done()).code).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { createStyle, type Style, statusColor } from '../output/style.js';
-import { clock, count, progressBar, usd } from '../output/units.js';
+import { clock, count, cutToWidth, progressBar, usd } from '../output/units.js';
 import { sleep } from '../sleep.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
@@ -37,22 +37,30 @@ export async function statusCommand(
 
   // --watch: a terminal is redrawn in place; anything else gets a line per change.
   const tty = io.stdout.isTTY === true && !options.json;
+  // Like the run view: every line fits the terminal, so none wraps into a row the redraw misses.
+  const width = () => Math.max(40, (io.stdout.columns || Number(io.env.COLUMNS) || 80) - 1);
   let drawn = 0;
   let last = '';
   for (;;) {
-    if (options.json) {
-      const text = JSON.stringify({ ...report, now: undefined });
-      if (text !== last) io.stdout.write(`${JSON.stringify(report)}\n`);
-      last = text;
-    } else if (tty) {
-      const text = renderStatus(report, opened, shown, style);
+    if (tty) {
+      const lines = renderStatus(report, opened, shown, style)
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((line) => cutToWidth(line, width()));
       if (drawn) io.stdout.write(`\x1b[${drawn}F\x1b[J`);
-      io.stdout.write(text);
-      drawn = text.split('\n').length - 1;
+      io.stdout.write(`${lines.join('\n')}\n`);
+      drawn = lines.length;
     } else {
-      const line = watchLine(report);
-      if (line !== last) io.stdout.write(`${new Date().toISOString()} ${line}\n`);
-      last = line;
+      // A line only when something besides the clock changed.
+      const key = options.json ? withoutClock(report) : watchKey(report);
+      if (key !== last) {
+        io.stdout.write(
+          options.json
+            ? `${JSON.stringify(report)}\n`
+            : `${new Date().toISOString()} ${watchLine(report)}\n`,
+        );
+      }
+      last = key;
     }
     if (!report.running || io.signal.aborted) break;
     await sleep(WATCH_POLL_MS, io.signal);
@@ -62,9 +70,27 @@ export async function statusCommand(
   return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }
 
+/** The whole report but the running tasks' elapsed time, for `--watch --json`. */
+function withoutClock(report: SprintStatusReport): string {
+  return JSON.stringify({ ...report, current: report.current.map(({ elapsedMs: _, ...c }) => c) });
+}
+
+/** What a `--watch` line reports a change of: status, running tasks, counts, spend; never the clock. */
+function watchKey(report: SprintStatusReport): string {
+  return JSON.stringify({
+    status: report.status,
+    running: report.running,
+    current: report.current.map((c) => [c.id, c.attempt, c.agent]),
+    counts: report.counts,
+    iterations: report.iterations,
+    costUsd: report.costUsd,
+    blocked: report.blocked,
+    humanNeeded: report.humanNeeded,
+  });
+}
+
 function watchLine(report: SprintStatusReport): string {
   const current = report.current
-
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
   return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${usd(report.costUsd)}`;

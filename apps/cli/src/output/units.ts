@@ -32,3 +32,57 @@ export function truncate(text: string, width: number): string {
   if (width <= 1) return '';
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
+
+/** An ANSI escape sequence (colour, cursor movement), matched where `lastIndex` says. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape character is the point
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/y;
+
+function escapeAt(line: string, i: number): string | undefined {
+  ANSI.lastIndex = i;
+  return ANSI.exec(line)?.[0];
+}
+
+/**
+ * Cuts one line to `width` visible characters, marking the cut with `…`.
+ * Unlike `truncate`, keeps the line's spacing and its colours, and closes a
+ * colour the cut leaves open: for redrawing a region in place, where a line
+ * that wraps would leave a stale row behind.
+ */
+export function cutToWidth(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  if (width < 1) return '';
+  let out = '';
+  let shown = 0;
+  let styled = false;
+  for (let i = 0; i < line.length; ) {
+    const esc = escapeAt(line, i);
+    if (esc) {
+      out += esc;
+      styled = true;
+      i += esc.length;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(i)!);
+    if (shown === width - 1) break;
+    out += ch;
+    shown++;
+    i += ch.length;
+  }
+  return `${out}…${styled ? '\x1b[0m' : ''}`;
+}
+
+/** How many characters of `line` show on a terminal (escape sequences take none). */
+export function visibleLength(line: string): number {
+  let n = 0;
+  for (let i = 0; i < line.length; ) {
+    const esc = escapeAt(line, i);
+    if (esc) {
+      i += esc.length;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(i)!);
+    n++;
+    i += ch.length;
+  }
+  return n;
+}
