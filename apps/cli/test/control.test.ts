@@ -120,6 +120,18 @@ describe('control from a second process', () => {
     expect(rerun.stderr).toContain('already cancelled');
   });
 
+  it('cancel needs a reason that is not blank (exit 64)', async () => {
+    const cwd = tempDir();
+    const { dir } = slowSprint(cwd, 'blank-reason');
+    for (const reason of ['', '   ']) {
+      const r = await runCli(['cancel', dir, '--reason', reason], { cwd });
+      expect(r.code).toBe(64);
+      expect(r.stderr).toContain('A reason is required');
+      expect(r.stderr).toContain('Usage: sprint cancel');
+    }
+    expect((await statusJson(cwd, dir)).status).toBe('not-started');
+  });
+
   it('cancel needs --reason (exit 64)', async () => {
     const cwd = tempDir();
     const { dir } = slowSprint(cwd, 'reasonless');

@@ -3,6 +3,7 @@ import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { sleep } from '../sleep.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
+import { UsageError } from '../usage-error.js';
 
 type Action = 'pause' | 'stop' | 'cancel';
 
@@ -22,13 +23,20 @@ export async function controlCommand(
   options: { reason?: string },
 ): Promise<number> {
   const { io } = ctx;
+  const reason = options.reason?.trim() ?? '';
+  if (action === 'cancel' && !reason) {
+    throw new UsageError(
+      'A reason is required: say why the sprint is cancelled with --reason "...".',
+      'cancel',
+    );
+  }
   const opened = await openSprintArg(ctx, sprintArg, action);
   const { store, sprintId } = opened;
   const shown = displayPath(io.cwd, opened.path);
   const runner = new SprintRunner({ store, agents: new AgentRegistry() });
   const before = await store.inspectLock(sprintId);
   let outcome: ControlOutcome;
-  if (action === 'cancel') outcome = await runner.cancel(sprintId, options.reason ?? 'cancelled');
+  if (action === 'cancel') outcome = await runner.cancel(sprintId, reason);
   else outcome = await runner[action](sprintId);
 
   if (outcome.outcome === 'not-running') {
