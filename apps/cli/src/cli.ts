@@ -103,8 +103,8 @@ export function buildProgram(ctx: CommandContext, setExit: (code: number) => voi
       'after',
       `
 <sprint> is a sprint directory (SPRINT.yaml + PROGRESS.yaml) or a Markdown
-sprint document. Left out, the most recently created sprint under
-${DEFAULT_SPRINTS_DIR}/ is used (and named on stderr).
+sprint document. Left out, the most recently created sprint under the nearest
+${DEFAULT_SPRINTS_DIR}/ (here or in a parent directory) is used, and named on stderr.
 
 Examples:
   $ sprint init auth-rework

@@ -507,3 +507,28 @@ describe('add checks its fields', () => {
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 });
+
+describe('finding the sprint when none is named', () => {
+  it('looks in parent directories for .claude/sprints and says which sprint it picked', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const deep = join(cwd, 'src', 'deep');
+    mkdirSync(deep, { recursive: true });
+    const r = await runCli(['status', '--json'], { cwd: deep });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).id).toBe('2026-01-15_demo-sprint');
+    expect(r.stderr).toContain(
+      `Using sprint ${dir} (the most recently created under ${join(cwd, '.claude/sprints')}/)`,
+    );
+  });
+
+  it('stops at the nearest .claude/sprints, even when it holds no sprint', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    const inner = join(cwd, 'pkg');
+    mkdirSync(join(inner, '.claude/sprints'), { recursive: true });
+    const r = await runCli(['status'], { cwd: join(inner) });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('there is no sprint under .claude/sprints/');
+  });
+});
