@@ -115,7 +115,8 @@ Examples:
   $ sprint run --detach && sprint logs --follow
 
 Exit codes: 0 completed, paused or dry run; 1 blocked or a limit reached;
-2 needs a human; 64 usage error; 65 invalid sprint data; 130 interrupted.`,
+2 needs a human; 64 usage error; 65 invalid sprint data; 75 another run holds
+the sprint (try again when it ends); 130 interrupted.`,
     );
 
   const command = (name: string, description: string): Command => {

@@ -1,4 +1,4 @@
-/** The exit codes of `sprint`, the original loop's 0/1/2 plus the BSD sysexits for bad input. */
+/** The exit codes of `sprint`, the original loop's 0/1/2 plus the BSD sysexits for bad input and a busy sprint. */
 export const EXIT = {
   /** Completed, paused, or a dry run. */
   ok: 0,
@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 64,
   /** EX_DATAERR: the sprint's files cannot be used as written. */
   invalidData: 65,
+  /** EX_TEMPFAIL: another live run holds the sprint; try again when it ends. */
+  locked: 75,
   /** 128 + SIGINT. */
   interrupted: 130,
 } as const;

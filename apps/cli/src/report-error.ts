@@ -1,6 +1,6 @@
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { usageText } from './usage.js';
+import { AGENT_NAMES, usageText } from './usage.js';
 import { UsageError } from './usage-error.js';
 
 interface CodedError extends Error {
@@ -11,6 +11,9 @@ interface CodedError extends Error {
 function isCoded(error: unknown): error is CodedError {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
+
+/** What to do about an agent the sprint's config names but the CLI does not have. */
+export const UNKNOWN_AGENT_FIX = `in SPRINT.yaml, set config.agent (and any config.agents.<type>) to one of ${AGENT_NAMES.join(', ')}; or pick one for a run with --agent NAME`;
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
@@ -24,6 +27,8 @@ export function exitCodeFor(error: unknown): number {
       case 'SPRINT_FINISHED':
       case 'SPRINT_EXISTS':
         return EXIT.usage;
+      case 'SPRINT_LOCKED':
+        return EXIT.locked;
       case 'UNKNOWN_AGENT':
         // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.
         return EXIT.invalidData;
@@ -64,6 +69,9 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
     io.stderr.write(
       '\nRun "sprint list" to see the sprints here, or "sprint init <name>" to start one.\n',
     );
+  }
+  if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
+    io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);
   }
   if (code === EXIT.failed && !isCoded(error) && io.env.SPRINT_DEBUG && error instanceof Error) {
     io.stderr.write(`${error.stack ?? ''}\n`);

@@ -67,7 +67,7 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     ],
   },
   validate: {
-    usage: 'sprint validate [<sprint>]',
+    usage: 'sprint validate [<sprint>] [--json]',
     examples: ['sprint validate', 'sprint validate docs/sprint-08_core-runner.md'],
   },
   list: {

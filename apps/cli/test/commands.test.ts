@@ -38,6 +38,7 @@ describe('help and version', () => {
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('$ sprint run --dry-run');
     expect(r.stdout).toContain('64 usage error');
+    expect(r.stdout).toContain('75 another run holds\nthe sprint (try again when it ends)');
     for (const name of COMMANDS) expect(r.stdout).toContain(name);
   });
 
@@ -422,6 +423,40 @@ describe('--json on failure', () => {
   });
 });
 
+describe('run --dry-run --json', () => {
+  it('prints the plan as exactly one JSON document and exits 0', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['run', dir, '--dry-run', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(snapshotFiles(cwd)).toEqual(before);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({
+      dryRun: true,
+      sprintId: '2026-01-15_demo-sprint',
+      name: 'demo-sprint',
+      directory: dir,
+      status: 'not-started',
+      totals: { tasks: 4, estimatedIterations: 4 },
+      command: 'sprint run .claude/sprints/2026-01-15_demo-sprint --max-iterations 30',
+    });
+    expect(plan.tasks.map((t: { id: string }) => t.id)).toEqual([
+      'custom-changelog',
+      'implement-issue-12',
+      'refactor-session-store',
+      'update-docs-readme',
+    ]);
+    expect(plan.tasks[2]).toMatchObject({
+      type: 'refactor',
+      id: 'refactor-session-store',
+      label: 'Split the session store into reader and writer',
+      priority: 'medium',
+      dependsOn: ['implement-issue-12'],
+    });
+  });
+});
+
 describe('add checks its fields', () => {
   it('refuses an unknown field of an original type with exit 64 and a did-you-mean', async () => {
     const cwd = tempDir();
@@ -504,6 +539,46 @@ describe('add checks its fields', () => {
     const r = await runCli(['add', 'implement-issue', '--issue-number', value], { cwd });
     expect(r.code).toBe(64);
     expect(r.stderr).toContain(`--issue-number ${message}`);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+});
+
+describe('validate checks the agents as a run does', () => {
+  it('fails an unknown config.agent with the same exit code as run (65), naming the fix', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const sprintYaml = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintYaml,
+      readFileSync(sprintYaml, 'utf8').replace('agent: noop', 'agent: bogus'),
+    );
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd });
+    expect(validate.code).toBe(65);
+    expect(validate.stderr).toContain('Unknown agent "bogus"');
+    expect(validate.stderr).toContain('Fix: in SPRINT.yaml, set config.agent');
+    const json = await runCli(['validate', dir, '--json'], { cwd });
+    expect(json.code).toBe(65);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ field: 'config.agent', message: expect.stringContaining('bogus') }],
+    });
+    const run = await runCli(['run', dir], { cwd });
+    expect(run.code).toBe(validate.code);
+    expect(run.stderr).toContain('Fix: in SPRINT.yaml, set config.agent');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+});
+
+describe('resume --answer', () => {
+  it('exits 64 when the sprint is not waiting for a human', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['resume', dir, '--answer', 'Use the v2 API'], { cwd });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('not waiting for a human: there is no question to answer');
+    expect(r.stderr).toContain('sprint status .claude/sprints/2026-01-15_demo-sprint');
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 });

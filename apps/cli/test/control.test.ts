@@ -43,9 +43,9 @@ describe('control from a second process', () => {
     expect(during).toMatchObject({ status: 'in-progress', running: true });
     expect(during.current[0]).toMatchObject({ id: 'slow', agent: 'shell' });
 
-    // One runner per sprint: a second run is refused (exit 1) and changes nothing.
+    // One runner per sprint: a second run is refused (exit 75, try later) and changes nothing.
     const second = await runCli(['run', dir], { cwd });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(75);
     expect(second.stderr).toContain('is already running');
 
     const t0 = Date.now();
@@ -118,6 +118,35 @@ describe('control from a second process', () => {
     const rerun = await runCli(['run', dir], { cwd });
     expect(rerun.code).toBe(64);
     expect(rerun.stderr).toContain('already cancelled');
+  });
+
+  it('a sprint another live run holds: run, resume, add, import and run --detach exit 75 naming the holder', async () => {
+    const cwd = tempDir();
+    const { dir } = slowSprint(cwd, 'locked');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    const holder = run.child.pid;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(cwd, 'tasks.yaml'),
+      '- id: custom-more\n  type: custom\n  description: d\n  done-when: w\n',
+    );
+    for (const args of [
+      ['run', dir],
+      ['resume', dir],
+      ['add', dir, 'custom', '--description', 'd', '--done-when', 'w'],
+      ['import', dir, 'tasks.yaml'],
+      ['run', dir, '--detach'],
+    ]) {
+      const r = await runCli(args, { cwd, timeoutMs: 15_000 });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(75);
+      expect(r.stderr).toContain(`is already running (pid ${holder} on`);
+    }
+    // --detach checked the lock first: no background run was started to die.
+    expect(existsSync(join(dir, 'run.log'))).toBe(false);
+    const stop = await runCli(['stop', dir], { cwd });
+    expect(stop.code, stop.stderr).toBe(0);
+    expect((await run.done()).code).toBe(0);
   });
 
   it('cancel needs a reason that is not blank (exit 64)', async () => {

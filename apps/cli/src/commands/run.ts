@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildAgentRegistry,
-  builtinAgentFactories,
   countTasks,
   defaultHooks,
   parseDuration,
@@ -12,10 +10,12 @@ import {
   type RunEvent,
   type RunOptions,
   type RunResult,
+  SprintLockedError,
   SprintRunner,
   type SprintSnapshot,
   totalTokens,
 } from '@sprint/core';
+import { cliAgentRegistry } from '../agents.js';
 import type { CommandContext, RunCommandOptions } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
@@ -57,6 +57,12 @@ export async function runCommand(
       mode,
     );
   }
+  if (mode === 'resume' && options.answer !== undefined && status !== 'needs-human') {
+    throw new UsageError(
+      `Sprint ${snapshot.definition.name} is ${status}, not waiting for a human: there is no question to answer. See where it stands: sprint status ${quote(shown)}`,
+      mode,
+    );
+  }
   const plan = planRun(snapshot);
   if (plan.length === 0) {
     throw new UsageError(
@@ -66,22 +72,16 @@ export async function runCommand(
   }
 
   if (options.dryRun) {
-    io.stdout.write(dryRunPreview(snapshot, plan, shown, options, mode));
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(dryRunPlan(snapshot, plan, opened.path, shown, options, mode), null, 2)}\n`
+        : dryRunPreview(snapshot, plan, shown, options, mode),
+    );
     return EXIT.ok;
   }
   if (options.detach) return detach(ctx, opened, snapshot, shown, options, mode);
 
-  // Loaded here only: nothing else in the CLI pays for the claude agent.
-  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
-  const agents = buildAgentRegistry({
-    config: snapshot.definition.config,
-    factories: {
-      ...builtinAgentFactories,
-      // The agent reads the sprint's `config.claude` (kebab-case as written) on every run.
-      claude: () => new ClaudeCodeAgent(),
-    },
-    override: options.agent,
-  });
+  const agents = await cliAgentRegistry(snapshot, options.agent);
   const runner = new SprintRunner({
     store: opened.store,
     agents,
@@ -204,6 +204,46 @@ function quote(path: string): string {
   return /^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
+/** The command that runs the previewed sprint for real. */
+function realRunCommand(
+  plan: ReturnType<typeof planRun>,
+  shown: string,
+  options: RunCommandOptions,
+  mode: Mode,
+): string {
+  const suggested = options.maxIterations ?? Math.max(30, plan.length * 2);
+  return `sprint ${mode} ${quote(shown)} --max-iterations ${suggested}`;
+}
+
+/** `--dry-run --json`: the preview as one JSON document. */
+function dryRunPlan(
+  snapshot: SprintSnapshot,
+  plan: ReturnType<typeof planRun>,
+  path: string,
+  shown: string,
+  options: RunCommandOptions,
+  mode: Mode,
+) {
+  return {
+    dryRun: true,
+    sprintId: snapshot.definition.id,
+    name: snapshot.definition.name,
+    directory: path,
+    status: snapshot.state.status,
+    tasks: plan.map(({ task, label, status }, i) => ({
+      position: i + 1,
+      type: task.type,
+      id: task.id,
+      label,
+      priority: task.priority,
+      dependsOn: task.dependsOn,
+      status,
+    })),
+    totals: { tasks: plan.length, estimatedIterations: plan.length },
+    command: realRunCommand(plan, shown, options, mode),
+  };
+}
+
 /** The original /run-sprint dry-run preview, in execution order. */
 function dryRunPreview(
   snapshot: SprintSnapshot,
@@ -232,14 +272,13 @@ function dryRunPreview(
     if (task.dependsOn.length) lines.push(`   Depends on: ${task.dependsOn.join(', ')}`);
     lines.push('');
   });
-  const suggested = options.maxIterations ?? Math.max(30, plan.length * 2);
   lines.push(
     'Summary:',
     `- Total tasks: ${plan.length}`,
     `- Estimated iterations: ${plan.length} (1 per task)`,
     '',
     'To start execution, run without --dry-run:',
-    `  sprint ${mode} ${quote(shown)} --max-iterations ${suggested}`,
+    `  ${realRunCommand(plan, shown, options, mode)}`,
     '',
   );
   return lines.join('\n');
@@ -255,6 +294,9 @@ async function detach(
   mode: Mode,
 ): Promise<number> {
   const { io } = ctx;
+  // Another live run holds the sprint: say who, rather than start a run that dies at once.
+  const held = await opened.store.inspectLock(opened.sprintId);
+  if (held?.alive) throw new SprintLockedError(opened.sprintId, held);
   const runtimeDir = snapshot.runtimeDir ?? snapshot.sprintDir;
   if (!runtimeDir)
     throw new UsageError(

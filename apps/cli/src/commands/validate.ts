@@ -1,18 +1,24 @@
-import { countTasks, InvalidSprintError } from '@sprint/core';
+import { join } from 'node:path';
+import { countTasks, InvalidSprintError, type Issue, UnknownAgentError } from '@sprint/core';
+import { cliAgentRegistry } from '../agents.js';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
-import { displayPath, openSprintArg } from '../sprint-arg.js';
+import { exitCodeFor, UNKNOWN_AGENT_FIX } from '../report-error.js';
+import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
-/** `sprint validate`: every check a run makes on the sprint's files, without changing them. */
+/** `sprint validate`: every check a run makes before it starts, without changing anything. */
 export async function validateCommand(
   ctx: CommandContext,
   sprintArg: string | undefined,
   options: { json?: boolean },
 ): Promise<number> {
   const { io } = ctx;
+  let opened: OpenedSprint | undefined;
   try {
-    const opened = await openSprintArg(ctx, sprintArg, 'validate');
+    opened = await openSprintArg(ctx, sprintArg, 'validate');
     const snapshot = await opened.store.load(opened.sprintId);
+    // The agents the sprint's config names must exist and cover every task not done.
+    await cliAgentRegistry(snapshot);
     const counts = countTasks(snapshot.state);
     const shown = displayPath(io.cwd, opened.path);
     if (options.json) {
@@ -26,11 +32,22 @@ export async function validateCommand(
     }
     return EXIT.ok;
   } catch (error) {
-    if (options.json && error instanceof InvalidSprintError) {
-      io.stdout.write(`${JSON.stringify({ valid: false, issues: error.issues }, null, 2)}\n`);
-      io.stderr.write(`Error: ${error.message}\n`);
-      return EXIT.invalidData;
+    if (!options.json) throw error;
+    let issues: Issue[] | undefined;
+    if (error instanceof InvalidSprintError) issues = error.issues;
+    else if (error instanceof UnknownAgentError && opened) {
+      issues = [
+        {
+          file: opened.format === 'directory' ? join(opened.path, 'SPRINT.yaml') : opened.path,
+          field: /\((config\.[\w.-]+)\)/.exec(error.message)?.[1] ?? 'config.agent',
+          message: error.message,
+          fix: UNKNOWN_AGENT_FIX,
+        },
+      ];
     }
-    throw error;
+    if (!issues) throw error;
+    io.stdout.write(`${JSON.stringify({ valid: false, issues }, null, 2)}\n`);
+    io.stderr.write(`Error: ${(error as Error).message}\n`);
+    return exitCodeFor(error);
   }
 }

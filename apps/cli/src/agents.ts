@@ -1,0 +1,33 @@
+import {
+  type AgentRegistry,
+  buildAgentRegistry,
+  builtinAgentFactories,
+  type SprintSnapshot,
+} from '@sprint/core';
+
+/**
+ * The agents the CLI can run, built from the sprint's configuration (or
+ * `override`, the `--agent` option) and checked against every task not yet
+ * done: the same check a run makes before it starts, so `validate` and `run`
+ * agree. Throws `UnknownAgentError` (exit 65) naming the agent and the choices.
+ */
+export async function cliAgentRegistry(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+  override?: string,
+): Promise<AgentRegistry> {
+  // Loaded here only: nothing else in the CLI pays for the claude agent.
+  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
+  const registry = buildAgentRegistry({
+    config: snapshot.definition.config,
+    factories: {
+      ...builtinAgentFactories,
+      // The agent reads the sprint's `config.claude` (kebab-case as written) on every run.
+      claude: () => new ClaudeCodeAgent(),
+    },
+    override,
+  });
+  registry.assertCovers(
+    snapshot.definition.tasks.filter((t) => snapshot.state.tasks[t.id]?.status !== 'done'),
+  );
+  return registry;
+}
