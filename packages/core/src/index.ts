@@ -106,6 +106,7 @@ export {
   transitionSprint,
   transitionTask,
 } from './model/status.js';
+export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { agentEnvironment } from './process/agent-env.js';
 export {

@@ -62,3 +62,17 @@ export function slugify(text: string, max = 48, fallback = 'task'): string {
     .replace(/^-+|-+$/g, '');
   return slug.slice(0, max).replace(/-+$/, '') || fallback;
 }
+
+/** `YYYY-MM-DD` in the machine's local time zone: the date people see on their calendar. */
+export function localDay(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The folder name of a new sprint: `YYYY-MM-DD_<name>` (local date), as the original plugin made them. */
+export function sprintFolderName(name: string, now: Date): string {
+  let hash = 0;
+  for (const ch of name) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) >>> 0;
+  // A name with no Latin letters or digits still gets a distinct, stable folder name.
+  return `${localDay(now)}_${slugify(name, 48, `sprint-${hash.toString(16).padStart(8, '0')}`)}`;
+}

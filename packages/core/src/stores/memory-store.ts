@@ -11,10 +11,10 @@ import {
   type SprintDefinition,
   type SprintDefinitionInput,
   SprintDefinitionSchema,
-  slugify,
   type Task,
 } from '../model/sprint.js';
 import { applyEventInPlace, countTasks, initialState, type SprintState } from '../model/state.js';
+import { sprintFolderName } from '../model/task-info.js';
 import { isFinalSprintStatus } from '../model/transitions.js';
 import { validateTasks } from '../model/validate.js';
 import type { RunResult } from '../runner/run-result.js';
@@ -105,8 +105,7 @@ export class MemoryStore implements SprintStore {
   }
 
   async create(input: CreateSprintInput): Promise<string> {
-    const day = (input.now ?? new Date()).toISOString().slice(0, 10);
-    const id = `${day}_${slugify(input.name)}`;
+    const id = sprintFolderName(input.name, input.now ?? new Date());
     if (this.#sprints.has(id))
       throw new SprintError('SPRINT_EXISTS', `Sprint ${id} already exists`);
     return this.put({

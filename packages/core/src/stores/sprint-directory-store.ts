@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
-import { slugify } from '../model/task-info.js';
+import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
@@ -217,8 +217,7 @@ export class SprintDirectoryStore extends JournaledStore {
   /** Creates `root/YYYY-MM-DD_<name>/` with SPRINT.yaml, PROGRESS.yaml, context/ and artifacts/, all at once. */
   async create(input: CreateSprintInput): Promise<string> {
     const now = input.now ?? new Date();
-    // A name with no Latin letters or digits still gets a distinct, stable folder name.
-    const id = `${now.toISOString().slice(0, 10)}_${slugify(input.name, 48, `sprint-${createHash('sha256').update(input.name).digest('hex').slice(0, 8)}`)}`;
+    const id = sprintFolderName(input.name, now);
     const dir = join(this.root, id);
     if (existsSync(dir)) {
       throw new SprintError(
