@@ -166,7 +166,9 @@ function errorResult(result: ResultMessage, input: OutcomeInput, fail: Fail): Ag
   ) {
     return fail(
       'auth',
-      `The Anthropic API refused the credentials${status ? ` (HTTP ${status})` : ''}: ${clip(text, 300)}. ${LOGIN_HINT}`,
+      status
+        ? `The Anthropic API refused the credentials (HTTP ${status}): ${clip(text, 300)}. ${LOGIN_HINT}`
+        : `The claude CLI has no usable credentials: ${clip(text, 300)}. ${LOGIN_HINT}`,
     );
   }
   if (status === 429) {

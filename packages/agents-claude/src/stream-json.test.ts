@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeRetry,
   INITIAL_STREAM_STATE,
   readStreamLine,
   type StreamState,
@@ -181,5 +182,16 @@ describe('shortInput', () => {
     expect(shortInput('Grep', { pattern: 'TODO' })).toBe('TODO');
     expect(shortInput('Other', { a: 1 })).toBe('{"a":1}');
     expect(shortInput('Bash', { command: 'x'.repeat(500) })).toHaveLength(200);
+  });
+});
+
+describe('describeRetry', () => {
+  it('says the API could not be reached when a retry has no HTTP status', () => {
+    expect(describeRetry({ attempt: 1, maxRetries: 10, delayMs: 500, error: 'unknown' })).toBe(
+      'could not reach the API, retry 1 of 10 in 0.5 s',
+    );
+    expect(describeRetry({ attempt: 2, maxRetries: 10, status: 529, error: 'overloaded' })).toBe(
+      'API error 529 (overloaded), retry 2 of 10',
+    );
   });
 });

@@ -304,7 +304,10 @@ export function tokensOf(usage: z.infer<typeof UsageSchema>): TokenUsage {
 
 /** A one-line description of a CLI retry, e.g. `API error 529 (overloaded), retry 2 of 10 in 1.2 s`. */
 export function describeRetry(retry: ApiRetry): string {
-  const what = `API error${retry.status ? ` ${retry.status}` : ''}${retry.error ? ` (${retry.error})` : ''}`;
+  // No HTTP status: the request never got an answer (no network, DNS, a refused connection).
+  const what = retry.status
+    ? `API error ${retry.status}${retry.error ? ` (${retry.error})` : ''}`
+    : `could not reach the API${retry.error && retry.error !== 'unknown' ? ` (${retry.error})` : ''}`;
   const count =
     retry.attempt !== undefined
       ? `, retry ${retry.attempt}${retry.maxRetries !== undefined ? ` of ${retry.maxRetries}` : ''}`
