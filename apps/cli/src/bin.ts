@@ -28,9 +28,12 @@ const onInterrupt = (signal: NodeJS.Signals) => {
   if (interrupts === 1 && !controller.signal.aborted) {
     // First Ctrl-C: stop the running agent and leave the sprint resumable.
     controller.abort(new Error(`interrupted by ${signal}`));
-    process.stderr.write(
-      `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...\n`,
-    );
+    // Only a command that runs the sprint stops anything; watching or following just ends.
+    if (argv[0] === 'run' || argv[0] === 'resume') {
+      process.stderr.write(
+        `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...\n`,
+      );
+    }
     return;
   }
   // Second: kill what we started and leave at once.

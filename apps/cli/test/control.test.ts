@@ -261,6 +261,21 @@ describe('Ctrl-C', () => {
     expect(existsSync(join(dir, 'PROGRESS.yaml.tmp'))).toBe(false);
   });
 
+  it('Ctrl-C on status --watch only stops watching: the run goes on, and nothing says it stops', async () => {
+    const cwd = tempDir();
+    const { dir } = slowSprint(cwd, 'watched');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    const watch = startCli(['status', dir, '--watch'], { cwd });
+    await watch.waitForOutput('running');
+    watch.child.kill('SIGINT');
+    const w = await watch.done(10_000);
+    expect(w.stderr).not.toContain('stopping');
+    expect((await statusJson(cwd, dir)).running).toBe(true);
+    run.child.kill('SIGINT');
+    expect((await run.done(10_000)).code).toBe(130);
+  });
+
   it('a second SIGINT forces the exit and still leaves no agent behind', async () => {
     const cwd = tempDir();
     // The agent ignores SIGTERM, so the graceful stop cannot finish quickly.
