@@ -9,6 +9,8 @@ export type SprintErrorCode =
   | 'ILLEGAL_TRANSITION'
   | 'SPRINT_NOT_FOUND'
   | 'SPRINT_LOCKED'
+  /** A programming error: state written without holding the sprint's lock. */
+  | 'NOT_LOCKED'
   | 'SPRINT_FINISHED'
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'

@@ -308,7 +308,7 @@ export abstract class JournaledStore implements SprintStore {
     const open = this.#open.get(sprintId);
     if (!open) {
       throw new SprintError(
-        'SPRINT_LOCKED',
+        'NOT_LOCKED',
         `Sprint ${sprintId} must be locked by this process before its state is written (acquireLock first).`,
       );
     }
