@@ -641,7 +641,11 @@ function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Ta
     } catch (error) {
       if (!(error instanceof InvalidSprintError)) throw error;
       for (const issue of error.issues) {
-        issues.push({ field: requestField(i, issue.field), message: issue.message });
+        const field = requestField(i, issue.field);
+        // A field already refused above (a smuggled command) is reported once.
+        if (!issues.some((seen) => seen.field === field)) {
+          issues.push({ field, message: issue.message });
+        }
       }
     }
   });

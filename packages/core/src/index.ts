@@ -58,6 +58,7 @@ export {
   StopReasonSchema,
 } from './model/events.js';
 export {
+  COMMON_TASK_FIELDS,
   PRIORITIES,
   type Priority,
   PrioritySchema,

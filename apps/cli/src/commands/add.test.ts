@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestName, parseFieldArgs } from './add.js';
+import { parseFieldArgs } from './add.js';
 
 describe('parseFieldArgs', () => {
   it('splits the sprint and type from --name value fields', () => {
@@ -50,11 +50,6 @@ describe('parseFieldArgs', () => {
       );
     }
     expect(() => parseFieldArgs(['implement-issue', '--issue-number'])).toThrow('needs a value');
-  });
-
-  it('suggests the field a slip was meant to be', () => {
-    expect(closestName('priorty', ['id', 'priority', 'description'])).toBe('priority');
-    expect(closestName('zzz', ['id', 'priority'])).toBeUndefined();
   });
 
   it('refuses a bare "--=" field name', () => {

@@ -1,4 +1,4 @@
-import { PRIORITIES, TASK_TYPE_FIELDS, taskFromFields } from '@sprint/core';
+import { InvalidSprintError, PRIORITIES, type Task, taskFromFields } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -9,21 +9,6 @@ const LIST_FIELDS = new Set(['depends-on', 'labels', 'blocked-by']);
 
 /** Fields the original format writes as numbers. */
 const NUMBER_FIELDS = new Set(['issue-number']);
-
-/** Fields every task type takes. */
-export const COMMON_FIELDS = [
-  'id',
-  'type',
-  'title',
-  'description',
-  'priority',
-  'depends-on',
-  'verify',
-  'command',
-  'estimate',
-  'labels',
-  'blocked-by',
-] as const;
 
 /** Flags of `sprint add` itself: never task fields, never followed by a value. */
 const OUTPUT_FLAGS = new Set(['json']);
@@ -97,65 +82,28 @@ function positiveInteger(name: string, value: unknown): number {
   return Number(text);
 }
 
-/** Edit distance (with transpositions), for did-you-mean. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-      }
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The known name closest to `name`, when it is close enough to be a slip. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  let best: { name: string; d: number } | undefined;
-  for (const k of known) {
-    const d = distance(name, k);
-    if (!best || d < best.d) best = { name: k, d };
-  }
-  return best && best.d <= Math.max(1, Math.floor(name.length * 0.4)) ? best.name : undefined;
-}
-
-/**
- * The original types take only the common fields and their own; a name
- * outside them is a slip (`--priorty`), never a silently stored field.
- * Your own types take any field.
- */
-function checkFields(type: string, fields: Record<string, unknown>): void {
-  const spec = TASK_TYPE_FIELDS[type];
-  if (spec) {
-    const known = [...COMMON_FIELDS, ...spec.required, ...spec.optional];
-    const unknown = Object.keys(fields).filter((f) => !known.includes(f));
-    if (unknown.length) {
-      const lines = unknown.map((f) => {
-        const guess = closestName(f, known);
-        return `--${f}${guess ? ` (did you mean --${guess}?)` : ''}`;
-      });
-      throw new UsageError(
-        [
-          `Unknown field${unknown.length > 1 ? 's' : ''} for ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} task: ${lines.join(', ')}.`,
-          `${type} takes ${[...spec.required.map((f) => `--${f}`), ...spec.optional.map((f) => `[--${f}]`)].join(' ')}, and every type takes ${COMMON_FIELDS.filter(
-            (f) => f !== 'type',
-          )
-            .map((f) => `--${f}`)
-            .join(' ')}.`,
-        ].join('\n'),
-        'add',
-      );
-    }
-  }
+/** The task, or a usage error (exit 64) that names each slip as the flag it was typed as. */
+function taskFromFlags(type: string, fields: Record<string, unknown>): Task {
   const priority = fields.priority;
   if (priority !== undefined && !(PRIORITIES as readonly unknown[]).includes(priority)) {
     throw new UsageError(
       `--priority must be one of ${PRIORITIES.join(', ')} (got ${priority === true ? 'no value' : `"${String(priority)}"`}).`,
+      'add',
+    );
+  }
+  try {
+    return taskFromFields(type, fields);
+  } catch (error) {
+    const unknown =
+      error instanceof InvalidSprintError
+        ? error.issues.filter((i) => i.message.startsWith('unknown field'))
+        : [];
+    if (!unknown.length) throw error;
+    const flags = unknown.map(
+      (i) => `--${i.field}${i.suggestion ? ` (did you mean --${i.suggestion}?)` : ''}`,
+    );
+    throw new UsageError(
+      `Unknown field${flags.length > 1 ? 's' : ''} for ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} task: ${flags.join(', ')}.\n${unknown[0]?.fix ?? ''}.`,
       'add',
     );
   }
@@ -183,8 +131,7 @@ export async function addCommand(
   }
   const [sprintArg, type] = positionals.length === 2 ? positionals : [undefined, positionals[0]!];
   // Check the task before touching the sprint: bad input changes nothing.
-  checkFields(type!, fields);
-  const task = taskFromFields(type!, fields);
+  const task = taskFromFlags(type!, fields);
   const opened = await openSprintArg(ctx, sprintArg, 'add');
   const { added, skipped } = await opened.store.addTasks(opened.sprintId, [task]);
   const shown = displayPath(io.cwd, opened.path);

@@ -33,6 +33,8 @@ export interface Issue {
   line?: number;
   message: string;
   fix?: string;
+  /** The known name closest to a misspelt one, for did-you-mean. */
+  suggestion?: string;
 }
 
 export function formatIssue(issue: Issue): string {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PRIORITIES, TASK_ID_PATTERN } from './task-info.js';
 
 export {
+  COMMON_TASK_FIELDS,
   PRIORITIES,
   type Priority,
   priorityRank,

@@ -5,6 +5,21 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Fields every task type takes, in the original format's spelling. */
+export const COMMON_TASK_FIELDS = [
+  'id',
+  'type',
+  'title',
+  'description',
+  'priority',
+  'depends-on',
+  'verify',
+  'command',
+  'estimate',
+  'labels',
+  'blocked-by',
+] as const;
+
 /** Required fields of the four original task types. */
 export const TASK_TYPE_FIELDS: Readonly<
   Record<string, { required: readonly string[]; optional: readonly string[]; idPrefix: string }>

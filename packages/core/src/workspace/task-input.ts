@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { InvalidSprintError, type Issue } from '../model/errors.js';
-import { TASK_TYPE_FIELDS, type Task } from '../model/sprint.js';
+import { COMMON_TASK_FIELDS, TASK_TYPE_FIELDS, type Task } from '../model/sprint.js';
+import { didYouMean } from '../stores/directory/field-cursor.js';
 import { taskFromYaml } from '../stores/directory/index.js';
 
 /**
@@ -13,8 +14,28 @@ export function taskFromFields(
   fields: Record<string, unknown>,
   source = 'the command line',
 ): Task {
-  const task = taskFromYaml({ ...fields, type }, { file: source, field: 'task' });
   const spec = TASK_TYPE_FIELDS[type];
+  if (spec) {
+    // The original types take the common fields and their own: anything else is a slip
+    // (`priorty`), never a silently stored field. Your own types take any field.
+    const known = [...COMMON_TASK_FIELDS, ...spec.required, ...spec.optional];
+    const unknown = Object.keys(fields).filter((f) => !(known as readonly string[]).includes(f));
+    if (unknown.length) {
+      throw new InvalidSprintError(
+        unknown.map((f) => {
+          const guess = didYouMean(f, known);
+          return {
+            file: source,
+            field: f,
+            message: `unknown field "${f}" for a ${type} task${guess ? ` (did you mean "${guess}"?)` : ''}`,
+            suggestion: guess,
+            fix: `${type} takes ${[...spec.required, ...spec.optional.map((o) => `[${o}]`)].join(', ')}, and every type takes ${COMMON_TASK_FIELDS.filter((c) => c !== 'type').join(', ')}`,
+          };
+        }),
+      );
+    }
+  }
+  const task = taskFromYaml({ ...fields, type }, { file: source, field: 'task' });
   if (spec) {
     const issues: Issue[] = spec.required
       .filter(
