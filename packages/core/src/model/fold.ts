@@ -143,6 +143,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           status === 'done' ? undefined : (event.error?.message ?? r?.error?.message ?? t.reason),
         blockedAt: status === 'blocked' ? event.at : undefined,
         notBefore: event.notBefore,
+        question: event.outcome === 'needs-human' ? r?.needsHuman : undefined,
         costUsd: t.costUsd + costUsd,
         tokens: addTokens(t.tokens, tokens),
         durationMs: t.durationMs + (r?.durationMs ?? 0),
@@ -167,6 +168,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
         reason: status === 'pending' ? undefined : (event.reason ?? t.reason),
         blockedAt: status === 'blocked' ? event.at : undefined,
         notBefore: status === 'pending' ? t.notBefore : undefined,
+        question: status === 'blocked' ? t.question : undefined,
       };
       break;
     }

@@ -31,6 +31,8 @@ export const TaskStateSchema = z.object({
   blockedAt: z.string().optional(),
   notBefore: z.string().optional(),
   filesChanged: z.array(z.string()).optional(),
+  /** The question a person must answer before this task can run again (needs-human). */
+  question: HumanNeededSchema.optional(),
   costUsd: z.number().nonnegative().default(0),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
   durationMs: z.number().nonnegative().default(0),

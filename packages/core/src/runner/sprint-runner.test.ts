@@ -653,3 +653,35 @@ describe('SprintRunner secrets', () => {
     expect(result.agentResults[0]?.summary).toBe('the key is [redacted]');
   });
 });
+
+describe('SprintRunner with several open questions', () => {
+  it('asks each question in turn and never reruns a task without its answer', async () => {
+    const ask = (q: string) => (ctx: { humanAnswer?: string }) =>
+      ctx.humanAnswer
+        ? { success: true, summary: `answered ${ctx.humanAnswer}` }
+        : { success: false, needsHuman: { reason: q, options: [] } };
+    const agent = new ScriptedAgent('a', { a: ask('Which database?'), b: ask('Which queue?') });
+    const { runner, store } = setup(
+      [
+        { id: 'a', type: 'x' },
+        { id: 'b', type: 'x' },
+        { id: 'c', type: 'x', dependsOn: ['a', 'b'] },
+      ],
+      new AgentRegistry({ default: agent }),
+    );
+    const first = await runner.run('s', { concurrency: 2 });
+    expect(first.status).toBe('needs-human');
+    expect(first.humanNeeded?.reason).toBe('Which database?');
+
+    const second = await runner.resume('s', { answer: 'postgres' });
+    expect(second.status).toBe('needs-human');
+    expect(second.humanNeeded).toMatchObject({ taskId: 'b', reason: 'Which queue?' });
+    expect(agent.callsFor('b')).toHaveLength(1);
+
+    const third = await runner.resume('s', { answer: 'sqs' });
+    expect(third.status).toBe('completed');
+    expect(agent.callsFor('b').map((c) => c.humanAnswer)).toEqual([undefined, 'sqs']);
+    expect(agent.callsFor('a').map((c) => c.humanAnswer)).toEqual([undefined, 'postgres']);
+    expect((await store.load('s')).state.tasks.b?.summary).toBe('answered sqs');
+  });
+});

@@ -9,6 +9,7 @@ import {
   AgentResultSchema,
   failedResult,
   failureReaction,
+  type HumanNeeded,
 } from '../model/agent-result.js';
 import { InvalidOptionsError, InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, RunEvent, StopReason } from '../model/events.js';
@@ -508,8 +509,12 @@ class RunSession {
     if (this.#state.status !== 'in-progress') {
       events.push({ type: 'sprint-status', from: this.#state.status, to: 'in-progress' });
     }
+    // An answer reopens the task that asked; other open questions stay open (and are
+    // asked next). Resuming without an answer reruns every blocked task.
+    const answered = answer !== undefined ? (this.#state.humanNeeded?.taskId ?? null) : undefined;
     for (const [taskId, t] of Object.entries(this.#state.tasks)) {
       if (t.status === 'blocked') {
+        if (t.question && answered !== undefined && taskId !== answered) continue;
         events.push({
           type: 'task-status',
           taskId,
@@ -1024,6 +1029,14 @@ class RunSession {
     }));
   }
 
+  /** A task still waiting for a person's answer, with its question. */
+  #openQuestion(): [string, HumanNeeded] | undefined {
+    for (const [taskId, t] of Object.entries(this.#state.tasks)) {
+      if (t.status === 'blocked' && t.question) return [taskId, t.question];
+    }
+    return undefined;
+  }
+
   /** Decides the sprint's status at the end of the run and writes it with the result. */
   async #finish(): Promise<RunResult> {
     const from = this.#state.status;
@@ -1082,6 +1095,12 @@ class RunSession {
           to = 'completed';
           stopReason = { kind: 'completed' };
         }
+      } else if (this.#openQuestion()) {
+        const [taskId, question] = this.#openQuestion()!;
+        to = 'needs-human';
+        humanNeeded = { taskId, ...question };
+        stopReason = { kind: 'needs-human', taskId };
+        reason = question.reason;
       } else {
         const waiting = Object.entries(this.#state.tasks)
           .filter(([, t]) => t.status === 'pending' || t.status === 'failed')

@@ -1,4 +1,4 @@
-import { type TokenUsage, TokenUsageSchema } from '../../model/agent-result.js';
+import { HumanNeededSchema, type TokenUsage, TokenUsageSchema } from '../../model/agent-result.js';
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import type { Issue } from '../../model/errors.js';
 import { StopReasonSchema } from '../../model/events.js';
@@ -92,6 +92,7 @@ export const TASK_STATE_KEYS: ReadonlySet<string> = new Set([
   'blocked-at',
   'not-before',
   'files-changed',
+  'question',
   'cost-usd',
   'tokens',
 ]);
@@ -195,6 +196,10 @@ function readTaskState(
   if (notBefore !== undefined) state.notBefore = notBefore;
   const files = readStringList(e['files-changed'], c.at('files-changed'));
   if (files !== undefined) state.filesChanged = files;
+  if (e.question !== undefined) {
+    const question = readWithSchema(HumanNeededSchema, e.question, c.at('question'));
+    if (question) state.question = question;
+  }
   const cost = readNumber(e['cost-usd'], c.at('cost-usd'), { min: 0, example: '0.42' });
   if (cost !== undefined) state.costUsd = cost;
   const tokens = readTokens(e.tokens, c.at('tokens'));
@@ -527,6 +532,7 @@ function entryFor(
   }
   if (s.notBefore !== undefined) out['not-before'] = s.notBefore;
   if (s.filesChanged !== undefined) out['files-changed'] = [...s.filesChanged];
+  if (s.question !== undefined) out.question = { ...s.question, options: [...s.question.options] };
   if (s.costUsd !== 0) out['cost-usd'] = s.costUsd;
   const tokens = compactTokens(s.tokens);
   if (tokens) out.tokens = tokens;
