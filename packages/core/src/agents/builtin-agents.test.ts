@@ -66,6 +66,7 @@ describe('built-in agents', () => {
       // Commands never see sprint's own API token.
       process.env.SPRINT_API_TOKEN = 'tok-abcdefghijklmnop';
       try {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, on purpose.
         const env = context('echo "token=${SPRINT_API_TOKEN:-none}"', dir);
         await new ShellAgent().run(env.ctx);
         expect(env.activity).toContainEqual({ kind: 'log', stream: 'stdout', line: 'token=none' });

@@ -37,9 +37,3 @@ export function resolveProjectDir(sprintDir: string, configured?: string): strin
   }
   return abs;
 }
-
-export function isWithin(root: string, path: string): boolean {
-  const r = resolve(root);
-  const p = resolve(path);
-  return p === r || p.startsWith(`${r}${sep}`);
-}

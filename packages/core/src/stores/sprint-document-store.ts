@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition } from '../model/sprint.js';
@@ -227,13 +227,4 @@ export class SprintDocumentStore extends JournaledStore {
       'Sprint documents are written by people; `sprint init` creates a sprint directory instead.',
     );
   }
-}
-
-/** The id a document path has in a `SprintDocumentStore` rooted at its folder. */
-export function documentIdOf(file: string): string {
-  return basename(file, '.md');
-}
-
-export async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
