@@ -86,7 +86,8 @@ export function* readLog(buf: Buffer, start: number, chain: LogChain): Generator
     const item = judgeLine(line, chain);
     if (item === null) continue;
     if (item === 'header') yield { kind: 'header', start: lineStart, end: pos };
-    else if (typeof item === 'string') yield { kind: 'foreign', start: lineStart, end: pos, why: item };
+    else if (typeof item === 'string')
+      yield { kind: 'foreign', start: lineStart, end: pos, why: item };
     else yield { kind: 'event', event: item, start: lineStart, end: pos };
   }
 }
@@ -112,7 +113,8 @@ function judgeLine(line: string, chain: LogChain): RunEvent | 'header' | string 
       return 'a line without the runner digest';
     const mac = line.slice(-MAC_SUFFIX + 8, -2);
     body = `${line.slice(0, -MAC_SUFFIX)}}`;
-    if (chainDigest(chain.key!, chain.prev, body) !== mac) return 'a line whose digest does not chain';
+    if (chainDigest(chain.key!, chain.prev, body) !== mac)
+      return 'a line whose digest does not chain';
     chain.prev = mac;
   } else if (chain.expect) {
     return 'an unkeyed line in a keyed log';

@@ -247,7 +247,8 @@ export abstract class JournaledStore implements SprintStore {
     try {
       fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw explainOpenError(logPath, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw explainOpenError(logPath, error);
     }
     if (fd !== undefined) {
       try {
@@ -890,7 +891,8 @@ export abstract class JournaledStore implements SprintStore {
     let text: string | null = null;
     try {
       text = await readTextNoFollow(taken).catch(() => null);
-      const read = text === null ? null : openSignedJson(text.trim(), logKeyId(location.runtimeDir));
+      const read =
+        text === null ? null : openSignedJson(text.trim(), logKeyId(location.runtimeDir));
       if (read?.kind === 'forged') {
         // Not from `sprint pause|stop|cancel`: keep it aside, say so, do not obey it.
         const name = quarantineName(CONTROL_FILE);

@@ -64,9 +64,7 @@ export async function readLockFile(lockPath: string, host: string): Promise<Lock
     now: Date.now(),
     heldRunIds: [...heldLocks.values()],
   });
-  return holder
-    ? { ...holder, alive }
-    : { pid: 0, host: '?', runId: '?', startedAt: '?', alive };
+  return holder ? { ...holder, alive } : { pid: 0, host: '?', runId: '?', startedAt: '?', alive };
 }
 
 /**

@@ -80,5 +80,10 @@ export function loadRunnerKey(id: string): RunnerKey | null {
 
 /** The keyed digest of `text` chained after `prev` (hex, 128 bits). */
 export function chainDigest(key: RunnerKey, prev: string, text: string): string {
-  return createHmac('sha256', key.secret).update(prev).update('\n').update(text).digest('hex').slice(0, 32);
+  return createHmac('sha256', key.secret)
+    .update(prev)
+    .update('\n')
+    .update(text)
+    .digest('hex')
+    .slice(0, 32);
 }

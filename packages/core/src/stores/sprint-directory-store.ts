@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
-import { countTasks, initialState } from '../model/fold.js';
+import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
@@ -145,15 +145,31 @@ export class SprintDirectoryStore extends JournaledStore {
         return fromSnapshot;
       }
       if (!progressSame && this.#runWasActive(location, trusted.state)) {
-        // Rewritten while a task ran: not a person's edit between runs. The runner's state stands.
-        findings.push({
-          file: PROGRESS_FILE,
-          detail:
-            'PROGRESS.yaml was rewritten while a task was running; the runner kept its own state',
-          keep: progressYamlPath,
+        // Changed while a run was under way (a task may have written it). Task fields a
+        // person fixed are taken; what happened (statuses) is the runner's alone.
+        const { parseSprintDirectory } = await import('./directory/index.js');
+        const parsed = parseSprintDirectory({
+          dirName: sprintId,
+          sprintYaml,
+          sprintYamlPath,
+          progressYaml,
+          progressYamlPath,
         });
-        this.#applyProjectDir(location, trusted.definition);
-        return fromSnapshot;
+        const definition = parsed.definition;
+        const ids = new Set(definition.tasks.map((t) => t.id));
+        for (const t of trusted.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
+        const state = trusted.state;
+        for (const t of definition.tasks) state.tasks[t.id] ??= initialTaskState();
+        if (claimsOf(parsed.state) !== claimsOf(trusted.state)) {
+          findings.push({
+            file: PROGRESS_FILE,
+            detail:
+              'PROGRESS.yaml was rewritten while a task was running; the runner kept its own state',
+            keep: progressYamlPath,
+          });
+        }
+        this.#applyProjectDir(location, definition);
+        return { ...fromSnapshot, definition, state };
       }
     }
     // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
@@ -345,14 +361,14 @@ export class SprintDirectoryStore extends JournaledStore {
       await mkdir(join(tmp, 'context'), { recursive: true });
       await mkdir(join(tmp, 'artifacts'));
       const sprintText = renderSprintYaml({
-          sprintId: id,
-          name: input.name,
-          created: now.toISOString(),
-          owner: input.owner,
-          goals: input.goals ?? [],
-          notes: input.notes,
-          config: input.config,
-        });
+        sprintId: id,
+        name: input.name,
+        created: now.toISOString(),
+        owner: input.owner,
+        goals: input.goals ?? [],
+        notes: input.notes,
+        config: input.config,
+      });
       await writeFile(join(tmp, SPRINT_FILE), sprintText);
       const progressText = renderProgressYaml(
         definition,
@@ -413,6 +429,21 @@ async function writeSnapshot(
   await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
 }
 
+/** What a state says happened: the sprint's status and each finished task's. */
+function claimsOf(state: SprintState): string {
+  const finished = Object.entries(state.tasks)
+    .filter(
+      ([, t]) =>
+        t.status === 'done' ||
+        t.status === 'blocked' ||
+        t.status === 'skipped' ||
+        t.status === 'cancelled',
+    )
+    .map(([id, t]) => `${id}=${t.status}`)
+    .sort();
+  return `${state.status}|${finished.join(',')}`;
+}
+
 /** A digest of a file's text, to know it again after a copy. */
 function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
@@ -434,5 +465,6 @@ export const RUNTIME_GITIGNORE = [
   'state.json',
   'run.log',
   '*.tmp-*',
+  '*.foreign-*',
   '',
 ].join('\n');

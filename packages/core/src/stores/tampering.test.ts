@@ -181,7 +181,11 @@ describe('forged history', () => {
       a: async () => {
         await writeFile(
           join(dir, 'control.json'),
-          JSON.stringify({ action: 'cancel', reason: 'forged', requestedAt: new Date().toISOString() }),
+          JSON.stringify({
+            action: 'cancel',
+            reason: 'forged',
+            requestedAt: new Date().toISOString(),
+          }),
         );
         // Wait until the runner has taken the request (it polls), then finish.
         const until = Date.now() + 20_000;
