@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
@@ -19,7 +19,7 @@ import {
 } from './journaled-store.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import type { RunnerKey } from './runner-secret.js';
-import { notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
+import { linkRefused, notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -74,18 +74,29 @@ export class SprintDirectoryStore extends JournaledStore {
   protected async locate(sprintId: string): Promise<SprintLocation> {
     assertSafeId(sprintId, this.root);
     const dir = join(this.root, sprintId);
-    const st = await stat(dir).catch(() => undefined);
+    const st = await lstat(dir).catch(() => undefined);
+    if (st?.isSymbolicLink()) {
+      // A link could lead anywhere (outside the root): refused like a path that leaves it.
+      throw new SprintNotFoundError(
+        sprintId,
+        this.root,
+        `${dir} is a symbolic link; sprint only opens real sprint directories (use the path it points to)`,
+      );
+    }
     if (!st?.isDirectory()) {
       throw new SprintNotFoundError(sprintId, this.root, `Sprint directory not found: ${dir}`);
     }
     for (const file of [SPRINT_FILE, PROGRESS_FILE]) {
-      if (!existsSync(join(dir, file))) {
+      const f = await lstat(join(dir, file)).catch(() => undefined);
+      if (!f) {
         throw new SprintNotFoundError(
           sprintId,
           this.root,
-          `${dir} has no ${file}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml (create one with \`sprint init <name>\`)`,
+          `${dir} has no ${file}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml`,
         );
       }
+      if (f.isSymbolicLink()) throw linkRefused(join(dir, file));
+      if (!f.isFile()) throw notAFile(join(dir, file));
     }
     return {
       runtimeDir: dir,

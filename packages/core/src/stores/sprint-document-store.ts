@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
@@ -66,6 +66,16 @@ export class SprintDocumentStore extends JournaledStore {
       );
     }
     const folder = dirname(file);
+    // Links could lead outside the root, or point the runner's writes at another file.
+    for (const path of [file, folder === this.root ? undefined : folder]) {
+      if (path && (await lstat(path)).isSymbolicLink()) {
+        throw new SprintNotFoundError(
+          sprintId,
+          this.root,
+          `${path} is a symbolic link; sprint only opens real sprint documents (use the path it points to)`,
+        );
+      }
+    }
     return {
       runtimeDir: join(folder, `.${sprintId}.sprint`),
       sprintDir: folder,
@@ -80,7 +90,7 @@ export class SprintDocumentStore extends JournaledStore {
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
     const format = await documentFormat();
-    const doc = format.parseSprintDocument(await readFile(file, 'utf8'), file);
+    const doc = format.parseSprintDocument((await readTextNoFollow(file)) ?? '', file);
     const tasks = format.documentTasks(doc);
     const fm = doc.frontMatter;
     const definition: SprintDefinition = {
@@ -168,7 +178,7 @@ export class SprintDocumentStore extends JournaledStore {
     // right before replacing it, so a person's save that lands meanwhile is patched, not lost.
     for (let attempt = 0; ; attempt++) {
       const seen = await stat(file);
-      const before = await readFile(file, 'utf8');
+      const before = (await readTextNoFollow(file)) ?? '';
       const text = this.#patched(format, before, file, state);
       if (text === before) break;
       const again = await stat(file);
