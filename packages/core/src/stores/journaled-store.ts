@@ -202,7 +202,10 @@ export abstract class JournaledStore implements SprintStore {
       };
     }
     const location = await this.locate(sprintId);
-    const current = await this.#readCurrent(sprintId, location);
+    let current = await this.#readCurrent(sprintId, location);
+    if (current.replayed && (await this.#repair(sprintId, location))) {
+      current = await this.#readCurrent(sprintId, location);
+    }
     const { definition, state } = current;
     // Found but not yet recorded (only the lock holder records): shown, not stored.
     if (current.findings.length) {
@@ -221,6 +224,28 @@ export abstract class JournaledStore implements SprintStore {
       runtimeDir: location.runtimeDir,
       files: location.files,
     };
+  }
+
+  /**
+   * Brings the checkpoint up to date with the log when no runner holds the
+   * sprint (a crash or a full disk after the log's last word, before the
+   * checkpoint): every command that opens the sprint leaves its files current.
+   * Returns whether it did; a live runner, a read-only folder or a lost race
+   * leave things as they are (the next reader replays the log anyway).
+   */
+  async #repair(sprintId: string, location: SprintLocation): Promise<boolean> {
+    if (this.#adds.busy(sprintId)) return false;
+    const lock = await readLockFile(join(location.runtimeDir, LOCK_FILE), this.#host).catch(
+      () => null,
+    );
+    if (lock?.alive) return false;
+    try {
+      const held = await this.acquireLock(sprintId, this.#tempHolder());
+      await held.release();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
