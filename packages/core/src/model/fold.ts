@@ -89,7 +89,13 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
         notBefore: undefined,
         attempts: [
           ...t.attempts,
-          { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
+          {
+            n: event.attempt,
+            agent: event.agent,
+            startedAt: event.at,
+            host: event.host,
+            runId: event.runId,
+          },
         ],
       };
       state.iterations += 1;
@@ -128,6 +134,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           durationMs: r?.durationMs,
           pid: undefined,
           pidStart: undefined,
+          runId: undefined,
         };
       }
       const costUsd = r?.costUsd ?? 0;

@@ -10,6 +10,8 @@ export const AttemptSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
   host: z.string().optional(),
+  /** The run that made this attempt; with the task and number it names the attempt's processes (see `runMarker`). */
+  runId: z.string().optional(),
   pid: z.number().int().nullable().optional(),
   pidStart: z.string().optional(),
   outcome: AttemptOutcomeSchema.optional(),

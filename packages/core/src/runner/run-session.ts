@@ -4,6 +4,7 @@ import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { type Task, taskLabel } from '../model/sprint.js';
 import { countTasks, nextReadyTask, type SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
+import { runMarker } from '../process/process-tree.js';
 import type { ControlRequest, SprintSnapshot } from '../stores/sprint-store.js';
 import { pollControl } from './control-poller.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
@@ -401,6 +402,7 @@ export class RunSession {
       redactor,
       abortGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
+      runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,
       hookContext: () => this.#hookCtx(),
       runHooks: (point, call, options) =>
