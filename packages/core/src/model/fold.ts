@@ -179,6 +179,21 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
       };
       break;
     }
+    case 'hook': {
+      // A task done without its commit must show it, in the state as in the log.
+      if (event.hook !== 'git-commit' || event.passed || !event.taskId) break;
+      const t = state.tasks[event.taskId];
+      const last = t?.attempts.at(-1);
+      if (!t || !last) break;
+      state.tasks[event.taskId] = {
+        ...t,
+        attempts: [
+          ...t.attempts.slice(0, -1),
+          { ...last, commitError: event.message ?? 'git commit failed' },
+        ],
+      };
+      break;
+    }
     case 'deferred-items':
       state.deferredItems = mergeUnique(state.deferredItems, event.items);
       break;

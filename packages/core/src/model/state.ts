@@ -18,6 +18,8 @@ export const AttemptSchema = z.object({
   counted: z.boolean().optional(),
   error: AgentErrorSchema.optional(),
   sessionId: z.string().optional(),
+  /** Why the git-commit hook could not commit this attempt's work (the task is done without its commit). */
+  commitError: z.string().optional(),
   costUsd: z.number().nonnegative().optional(),
   durationMs: z.number().nonnegative().optional(),
 });
