@@ -72,7 +72,6 @@ export {
   initialTaskState,
   isTaskReady,
   mergeUnique,
-  nextReadyTask,
   readyTasks,
   type TaskCounts,
 } from './fold.js';
