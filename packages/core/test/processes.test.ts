@@ -225,6 +225,7 @@ describe('the event log after kill -9', () => {
       const seqs = (await readFile(join(s.dir, 'events.jsonl'), 'utf8'))
         .trim()
         .split('\n')
+        .filter((l) => !l.startsWith('{"sprint-log"'))
         .map((l) => JSON.parse(l).seq);
       expect(next?.seq).toBe(seqs.length);
       expect(new Set(seqs).size).toBe(seqs.length);
@@ -233,6 +234,30 @@ describe('the event log after kill -9', () => {
           (t: { id: string }) => t.id,
         ),
       ).toEqual(['a']);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
+
+describe('a checkpoint behind the log', () => {
+  it('is brought up to date by the next command that opens the sprint (kill -9 after `completed` was logged)', async () => {
+    const s = await tempSprint([{ id: 'a' }, { id: 'b' }]);
+    try {
+      const child = spawn(process.execPath, [
+        join(import.meta.dirname, 'fixtures', 'complete-then-die.mjs'),
+        s.root,
+        s.id,
+      ]);
+      const signal = await new Promise((r) => child.on('close', (_code, sig) => r(sig)));
+      expect(signal).toBe('SIGKILL');
+      const progressPath = join(s.dir, 'PROGRESS.yaml');
+      expect(parse(await readFile(progressPath, 'utf8')).status).toBe('in-progress');
+      const { state } = await new SprintDirectoryStore({ root: s.root }).load(s.id);
+      expect(state.status).toBe('completed');
+      const progress = parse(await readFile(progressPath, 'utf8'));
+      expect(progress.status).toBe('completed');
+      expect(progress.queue ?? []).toEqual([]);
     } finally {
       await s.cleanup();
     }

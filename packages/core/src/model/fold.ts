@@ -199,6 +199,18 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
     case 'human-answer':
       state.humanAnswer = { taskId: event.taskId, question: event.question, answer: event.answer };
       break;
+    case 'tampering':
+      state.tampering = [
+        ...(state.tampering ?? []),
+        {
+          at: event.at,
+          file: event.file,
+          detail: event.detail,
+          taskIds: event.taskIds,
+          quarantined: event.quarantined,
+        },
+      ];
+      break;
     case 'tasks-added':
       for (const task of event.tasks) state.tasks[task.id] ??= initialTaskState();
       break;

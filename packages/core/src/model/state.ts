@@ -43,6 +43,19 @@ export const TaskStateSchema = z.object({
 });
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
+/** A foreign write found in one of the runner's files, and what became of it. */
+export const TamperingSchema = z.object({
+  at: z.string(),
+  /** The runner file that was written (events.jsonl, state.json, PROGRESS.yaml...). */
+  file: z.string(),
+  detail: z.string(),
+  /** The tasks that were running when it was found (the likely writers). */
+  taskIds: z.array(z.string()),
+  /** Where the foreign bytes were moved, beside the log. */
+  quarantined: z.string().optional(),
+});
+export type Tampering = z.infer<typeof TamperingSchema>;
+
 export const SprintStateSchema = z.object({
   status: SprintStatusSchema,
   startedAt: z.string().optional(),
@@ -59,6 +72,11 @@ export const SprintStateSchema = z.object({
   iterations: z.number().int().nonnegative().default(0),
   costUsd: z.number().nonnegative().default(0),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
+  /**
+   * Writes into the runner's files that the runner did not make (see the
+   * `tampering` event): kept, so `status` can say what happened and when.
+   */
+  tampering: z.array(TamperingSchema).optional(),
   /** The last event folded into this state. */
   lastSeq: z.number().int().nonnegative().default(0),
 });
