@@ -117,10 +117,10 @@ export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { agentEnvironment } from './process/agent-env.js';
 export {
-  isProcessAlive,
-  processGroupAlive,
-  terminateProcessGroup,
-} from './process/process-group.js';
+  endMarkedProcesses,
+  endProcessTree,
+  RUN_MARKER_ENV,
+} from './process/process-tree.js';
 export {
   type CommandResult,
   describeEnd,

@@ -144,6 +144,13 @@ export function renderStatus(
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);
   }
+  for (const t of report.tampering ?? []) {
+    lines.push(
+      `${label('Tampering')} ${style.red(t.file)} written by someone else at ${t.at}${
+        t.taskIds.length ? ` while ${t.taskIds.join(', ')} ran` : ''
+      }: ${t.detail}${t.quarantined ? ` (kept in ${t.quarantined})` : ''}`,
+    );
+  }
   if (report.deferredItems.length) {
     lines.push(`${label('Deferred')} ${report.deferredItems.length} item(s)`);
     for (const d of report.deferredItems) lines.push(`  - ${d}`);

@@ -89,7 +89,13 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
         notBefore: undefined,
         attempts: [
           ...t.attempts,
-          { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
+          {
+            n: event.attempt,
+            agent: event.agent,
+            startedAt: event.at,
+            host: event.host,
+            runId: event.runId,
+          },
         ],
       };
       state.iterations += 1;
@@ -128,6 +134,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           durationMs: r?.durationMs,
           pid: undefined,
           pidStart: undefined,
+          runId: undefined,
         };
       }
       const costUsd = r?.costUsd ?? 0;
@@ -172,11 +179,38 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
       };
       break;
     }
+    case 'hook': {
+      // A task done without its commit must show it, in the state as in the log.
+      if (event.hook !== 'git-commit' || event.passed || !event.taskId) break;
+      const t = state.tasks[event.taskId];
+      const last = t?.attempts.at(-1);
+      if (!t || !last) break;
+      state.tasks[event.taskId] = {
+        ...t,
+        attempts: [
+          ...t.attempts.slice(0, -1),
+          { ...last, commitError: event.message ?? 'git commit failed' },
+        ],
+      };
+      break;
+    }
     case 'deferred-items':
       state.deferredItems = mergeUnique(state.deferredItems, event.items);
       break;
     case 'human-answer':
       state.humanAnswer = { taskId: event.taskId, question: event.question, answer: event.answer };
+      break;
+    case 'tampering':
+      state.tampering = [
+        ...(state.tampering ?? []),
+        {
+          at: event.at,
+          file: event.file,
+          detail: event.detail,
+          taskIds: event.taskIds,
+          quarantined: event.quarantined,
+        },
+      ];
       break;
     case 'tasks-added':
       for (const task of event.tasks) state.tasks[task.id] ??= initialTaskState();

@@ -4,6 +4,7 @@ import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { type Task, taskLabel } from '../model/sprint.js';
 import { countTasks, nextReadyTask, type SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
+import { runMarker } from '../process/process-tree.js';
 import type { ControlRequest, SprintSnapshot } from '../stores/sprint-store.js';
 import { pollControl } from './control-poller.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
@@ -16,7 +17,9 @@ import { RetryWaits } from './retry-waits.js';
 import { completionEnd, type RunEnd, runEnd } from './run-end.js';
 import type { Progress, RunOptions } from './run-options.js';
 import type { RunResult, TaskRunResult } from './run-result.js';
+import { runnerFiles } from './runner-files.js';
 import type { RunnerParts } from './runner-parts.js';
+import { removeStaleTempFiles } from './stale-temp-files.js';
 import { runAttempt } from './task-attempt.js';
 import { taskOutcome } from './task-outcome.js';
 
@@ -153,6 +156,8 @@ export class RunSession {
       this.#options.onEvent,
     );
     this.#previous = previousResults(this.#snapshot);
+    // A runner killed mid-write leaves temporary copies: never let git or anyone pick them up.
+    await removeStaleTempFiles(runnerFiles(this.#snapshot.files, this.#snapshot.runtimeDir));
     for (const [taskId, t] of Object.entries(this.#state.tasks)) {
       if ((t.status === 'pending' || t.status === 'failed') && t.notBefore) {
         this.#waits.set(taskId, Date.parse(t.notBefore));
@@ -401,6 +406,7 @@ export class RunSession {
       redactor,
       abortGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
+      runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,
       hookContext: () => this.#hookCtx(),
       runHooks: (point, call, options) =>
@@ -471,6 +477,15 @@ export class RunSession {
     }));
   }
 
+  /** This run's attempts whose commit failed, or undefined when every commit landed. */
+  #commitFailures(): RunResult['commitFailures'] {
+    const failures = this.#results.flatMap(({ taskId, attempt }) => {
+      const message = this.#state.tasks[taskId]?.attempts.find((a) => a.n === attempt)?.commitError;
+      return message ? [{ taskId, attempt, message }] : [];
+    });
+    return failures.length ? failures : undefined;
+  }
+
   /** Decides the sprint's status at the end of the run and writes it with the result. */
   async #finish(): Promise<RunResult> {
     const from = this.#state.status;
@@ -522,6 +537,7 @@ export class RunSession {
       costUsd: this.#state.costUsd,
       tokens: { ...this.#state.tokens },
       humanNeeded: end.humanNeeded,
+      commitFailures: this.#commitFailures(),
       startedAt: new Date(this.#startedAtMs).toISOString(),
       endedAt: new Date().toISOString(),
     });
