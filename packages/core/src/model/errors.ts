@@ -14,7 +14,9 @@ export type SprintErrorCode =
   | 'SPRINT_FINISHED'
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'
-  | 'SPRINT_EXISTS';
+  | 'SPRINT_EXISTS'
+  /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
+  | 'IMPORT_FAILED';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;

@@ -10,12 +10,16 @@ export const AttemptSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
   host: z.string().optional(),
+  /** The run that made this attempt; with the task and number it names the attempt's processes (see `runMarker`). */
+  runId: z.string().optional(),
   pid: z.number().int().nullable().optional(),
   pidStart: z.string().optional(),
   outcome: AttemptOutcomeSchema.optional(),
   counted: z.boolean().optional(),
   error: AgentErrorSchema.optional(),
   sessionId: z.string().optional(),
+  /** Why the git-commit hook could not commit this attempt's work (the task is done without its commit). */
+  commitError: z.string().optional(),
   costUsd: z.number().nonnegative().optional(),
   durationMs: z.number().nonnegative().optional(),
 });
@@ -86,7 +90,6 @@ export {
   initialTaskState,
   isTaskReady,
   mergeUnique,
-  nextReadyTask,
   readyTasks,
   type TaskCounts,
 } from './fold.js';
