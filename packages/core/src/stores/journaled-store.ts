@@ -186,6 +186,28 @@ export abstract class JournaledStore implements SprintStore {
   abstract create(input: CreateSprintInput): Promise<string>;
   /** Whether this format can take new tasks. */
   protected abstract checkAddTasks(sprintId: string, tasks: Task[]): void;
+  /** The `.gitignore` lines that keep the runner's files out of the project's commits. */
+  protected abstract runtimeIgnores(): string;
+
+  /**
+   * Makes sure git ignores the runner's files in `runtimeDir`, for every
+   * format and for sprints this tool did not create: adds its lines to a
+   * `.gitignore` that lacks them, leaving a person's own lines as they are.
+   */
+  async #ensureIgnored(runtimeDir: string): Promise<void> {
+    const path = join(runtimeDir, '.gitignore');
+    const wanted = this.runtimeIgnores();
+    const current = await readTextNoFollow(path).catch(() => null);
+    if (current === null) {
+      await atomicWriteFile(path, wanted).catch(() => undefined);
+      return;
+    }
+    const have = new Set(current.split('\n').map((l) => l.trim()));
+    const missing = wanted.split('\n').filter((l) => l && !l.startsWith('#') && !have.has(l));
+    if (!missing.length) return;
+    const text = `${current}${current.endsWith('\n') || !current ? '' : '\n'}${missing.join('\n')}\n`;
+    await atomicWriteFile(path, text).catch(() => undefined);
+  }
 
   // ---- reading -------------------------------------------------------------
 
@@ -791,6 +813,7 @@ export abstract class JournaledStore implements SprintStore {
     await refuseLink(location.runtimeDir);
     const lockPath = join(location.runtimeDir, LOCK_FILE);
     await takeLockFile(sprintId, lockPath, holder, this.#host);
+    await this.#ensureIgnored(location.runtimeDir);
     let open: OpenSprint;
     let findings: TamperFinding[];
     try {

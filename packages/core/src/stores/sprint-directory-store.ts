@@ -308,6 +308,10 @@ export class SprintDirectoryStore extends JournaledStore {
 
   protected checkAddTasks(): void {}
 
+  protected runtimeIgnores(): string {
+    return RUNTIME_GITIGNORE;
+  }
+
   async list(): Promise<SprintSummary[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     const out: SprintSummary[] = [];

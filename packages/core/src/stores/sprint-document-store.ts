@@ -234,6 +234,11 @@ export class SprintDocumentStore extends JournaledStore {
     return text;
   }
 
+  protected runtimeIgnores(): string {
+    // The sidecar folder holds nothing but the runner's files.
+    return '# written by the sprint runner\n*\n';
+  }
+
   protected checkAddTasks(): void {
     throw new SprintError(
       'INVALID_OPTIONS',

@@ -110,3 +110,35 @@ describe('adding tasks', () => {
     expect(validateTasks([task('t', type)])).toEqual([]);
   });
 });
+
+describe('runner files stay out of git', () => {
+  it('for a plugin sprint directory this tool did not create, keeping a person’s own lines', async () => {
+    const id = await pluginSprint();
+    await writeFile(join(root, id, '.gitignore'), 'notes/\n');
+    const store = new SprintDirectoryStore({ root });
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: new NoopAgent() }) }).run(
+      id,
+    );
+    const { readFile } = await import('node:fs/promises');
+    const ignore = (await readFile(join(root, id, '.gitignore'), 'utf8')).split('\n');
+    expect(ignore[0]).toBe('notes/');
+    for (const f of ['events.jsonl', 'state.json', 'runner.lock', '*.tmp-*', '*.foreign-*'])
+      expect(ignore).toContain(f);
+  });
+
+  it('for a Markdown document: its whole sidecar folder', async () => {
+    const docs = join(root, 'docs');
+    await mkdir(docs);
+    await writeFile(
+      join(docs, 'plan.md'),
+      '---\ntitle: Plan\nstatus: todo\n---\n\n## Tasks\n\n### Phase 2: Implementation\n- [ ] One <!-- id: one -->\n',
+    );
+    const { SprintDocumentStore } = await import('./sprint-document-store.js');
+    const store = new SprintDocumentStore({ root: docs });
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: new NoopAgent() }) }).run(
+      'plan',
+    );
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(join(docs, '.plan.sprint', '.gitignore'), 'utf8')).toContain('\n*\n');
+  });
+});
