@@ -54,7 +54,9 @@ export function validateTasks(
         });
       }
     }
-    const spec = Object.hasOwn(TASK_TYPE_FIELDS, task.type) ? TASK_TYPE_FIELDS[task.type] : undefined;
+    const spec = Object.hasOwn(TASK_TYPE_FIELDS, task.type)
+      ? TASK_TYPE_FIELDS[task.type]
+      : undefined;
     const near = spec ? undefined : nearBuiltinType(task.type);
     if (near && !options.finished?.has(task.id)) {
       issues.push({
@@ -96,7 +98,9 @@ export function validateTasks(
 
 /** The built-in task type `type` is one edit away from (a slip, not a type of its own), if any. */
 export function nearBuiltinType(type: string): string | undefined {
-  return Object.keys(TASK_TYPE_FIELDS).find((known) => known !== type && withinOneEdit(type, known));
+  return Object.keys(TASK_TYPE_FIELDS).find(
+    (known) => known !== type && withinOneEdit(type, known),
+  );
 }
 
 /** Levenshtein distance <= 1, or two neighbours swapped. */
@@ -117,7 +121,12 @@ export function finishedTaskIds(state: {
 }): Set<string> {
   const out = new Set<string>();
   for (const [id, t] of Object.entries(state.tasks)) {
-    if (t.status === 'done' || t.status === 'blocked' || t.status === 'skipped' || t.status === 'cancelled')
+    if (
+      t.status === 'done' ||
+      t.status === 'blocked' ||
+      t.status === 'skipped' ||
+      t.status === 'cancelled'
+    )
       out.add(id);
   }
   return out;
