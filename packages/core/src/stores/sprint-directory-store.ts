@@ -19,7 +19,13 @@ import {
 } from './journaled-store.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import type { RunnerKey } from './runner-secret.js';
-import { linkRefused, notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
+import {
+  linkRefused,
+  notAFile,
+  readTextNoFollow,
+  readUtf8NoFollow,
+  refuseLink,
+} from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -208,7 +214,7 @@ export class SprintDirectoryStore extends JournaledStore {
   }
 
   async #readYaml(location: SprintLocation): Promise<[string, string]> {
-    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readTextNoFollow(f)));
+    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
     if (a == null || b == null)
       throw new SprintNotFoundError(basename(location.sprintDir), this.root);
     return [a, b];

@@ -18,7 +18,7 @@ import {
   type TamperFinding,
 } from './journaled-store.js';
 import type { RunnerKey } from './runner-secret.js';
-import { readTextNoFollow } from './safe-fs.js';
+import { readTextNoFollow, readUtf8NoFollow } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -90,7 +90,7 @@ export class SprintDocumentStore extends JournaledStore {
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
     const format = await documentFormat();
-    const doc = format.parseSprintDocument((await readTextNoFollow(file)) ?? '', file);
+    const doc = format.parseSprintDocument((await readUtf8NoFollow(file)) ?? '', file);
     const tasks = format.documentTasks(doc);
     const fm = doc.frontMatter;
     const definition: SprintDefinition = {
