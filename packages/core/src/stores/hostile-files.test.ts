@@ -63,3 +63,12 @@ describe('hostile sprint files', () => {
     });
   });
 });
+
+describe('listing', () => {
+  it('shows a sprint it cannot read as invalid, with the reason', async () => {
+    await sprintWith('status: [unclosed\n');
+    const list = await new SprintDirectoryStore({ root }).list();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: 's', invalid: expect.stringContaining('PROGRESS.yaml') });
+  });
+});

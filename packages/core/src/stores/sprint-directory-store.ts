@@ -335,8 +335,17 @@ export class SprintDirectoryStore extends JournaledStore {
           location: join(this.root, e.name),
           format: 'directory',
         });
-      } catch {
-        // An invalid sprint is listed by `sprint validate`, not here.
+      } catch (error) {
+        // Listed, with the reason, so that a broken sprint is not silently missing.
+        out.push({
+          id: e.name,
+          name: e.name,
+          status: 'not-started',
+          counts: countTasks(initialState({ tasks: [] })),
+          location: join(this.root, e.name),
+          format: 'directory',
+          invalid: (error as Error).message,
+        });
       }
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));
