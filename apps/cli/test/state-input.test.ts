@@ -62,3 +62,17 @@ describe('agent names that are keys of every object', () => {
     },
   );
 });
+
+describe('sprint init in a subfolder', () => {
+  it('uses the nearest .claude/sprints above, as every other command does', async () => {
+    const cwd = tempDir();
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    mkdirSync(join(cwd, '.claude/sprints'), { recursive: true });
+    const sub = join(cwd, 'src', 'deep');
+    mkdirSync(sub, { recursive: true });
+    const r = await runCli(['init', 'nested'], { cwd: sub });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(cwd, '.claude/sprints'))).toHaveLength(1);
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
