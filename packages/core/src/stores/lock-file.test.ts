@@ -77,13 +77,13 @@ describe('the lock file', () => {
     expect(JSON.parse(await readFile(path, 'utf8')).runId).toBe('run-1');
   });
 
-  it('lets exactly one of many racing takers win a stale lock', async () => {
+  it('lets exactly one of two racing takers win a stale lock', async () => {
     const path = join(dir, 'runner.lock');
     const dead = spawn('true');
     await new Promise((r) => dead.on('close', r));
     await writeFile(path, JSON.stringify(holder({ pid: dead.pid!, runId: 'dead' })));
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) =>
+      Array.from({ length: 2 }, (_, i) =>
         takeLockFile('s', path, holder({ runId: `t${i}` }), hostname()),
       ),
     );
