@@ -39,6 +39,8 @@ const SPRINT_ARG =
 /** Options of `import`. */
 interface ImportCommandOptions {
   github?: string;
+  fromM42?: string;
+  into?: string;
   label?: string[];
   milestone?: string;
   state?: 'open' | 'closed' | 'all';
@@ -254,10 +256,15 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     'import',
     'import tasks from a YAML file or GitHub issues (tasks already present are skipped)',
   )
-    .usage('[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M]')
+    .usage(
+      '[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M] | --from-m42 <dir> [--into <dir>]',
+    )
     .argument('[args...]', '[<sprint>] <tasks.yaml>')
     .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
-    .option('--label <name...>', 'with --github: only issues with this label (repeatable: all of them)')
+    .option(
+      '--label <name...>',
+      'with --github: only issues with this label (repeatable: all of them)',
+    )
     .option('--milestone <title>', 'with --github: only issues of this milestone (title or number)')
     .addOption(
       new Option('--state <state>', 'with --github: issue state (default: open)').choices([
@@ -266,15 +273,33 @@ convention (implement-issue-<n>, refactor-<name>, ...).
         'all',
       ]),
     )
-    .option('--json', 'with --github: print the result as one JSON document on stdout')
+    .option(
+      '--from-m42 <dir>',
+      "a new sprint from one in m42's workflow format (the original stays unchanged)",
+    )
+    .option('--into <dir>', 'with --from-m42: where the new sprint goes (default: <dir>-imported)')
+    .option('--json', 'with --github or --from-m42: print the result as one JSON document')
     .action(
       act(async (args: string[], options: ImportCommandOptions) => {
+        if (options.fromM42 !== undefined) {
+          if (options.github !== undefined) {
+            throw new UsageError('Use --github or --from-m42, not both.', 'import');
+          }
+          const { importM42Command } = await import('./commands/import-m42.js');
+          return importM42Command(ctx, args, { ...options, fromM42: options.fromM42 });
+        }
+        if (options.into !== undefined) {
+          throw new UsageError('--into goes with --from-m42.', 'import');
+        }
         if (options.github !== undefined) {
           const { importGithubCommand } = await import('./commands/import-github.js');
           return importGithubCommand(ctx, args, { ...options, github: options.github });
         }
         if (options.label || options.milestone || options.state || options.json) {
-          throw new UsageError('--label, --milestone, --state and --json go with --github.', 'import');
+          throw new UsageError(
+            '--label, --milestone, --state and --json go with --github.',
+            'import',
+          );
         }
         if (args.length === 0) {
           throw new UsageError('Name a tasks file (or --github OWNER/REPO).', 'import');
