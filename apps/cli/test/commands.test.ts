@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copy, EXAMPLES, runCli, snapshotFiles, tempDir } from './helpers.js';
+import { copy, EXAMPLES, snapshotFiles, runCli as spawnCli, tempDir } from './helpers.js';
+// Parsing, messages, exit codes and --json documents: through main(argv, io) in
+// this process. What needs a process of its own is spawned (see run, control, tty).
+import { runMain as runCli } from './in-process.js';
 
 const COMMANDS = [
   'run',
@@ -24,9 +27,9 @@ function demo(cwd: string): string {
 }
 
 describe('help and version', () => {
-  it('prints the version and exits 0', async () => {
+  it('prints the version and exits 0 (the fast path of the binary)', async () => {
     const cwd = tempDir();
-    const r = await runCli(['--version'], { cwd });
+    const r = await spawnCli(['--version'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
