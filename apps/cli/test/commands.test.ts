@@ -444,13 +444,14 @@ describe('run --dry-run --json', () => {
       totals: { tasks: 4, estimatedIterations: 4 },
       command: 'sprint run .claude/sprints/2026-01-15_demo-sprint --max-iterations 30',
     });
+    // The queue as written, dependencies permitting (as the text preview).
     expect(plan.tasks.map((t: { id: string }) => t.id)).toEqual([
-      'custom-changelog',
       'implement-issue-12',
       'refactor-session-store',
       'update-docs-readme',
+      'custom-changelog',
     ]);
-    expect(plan.tasks[2]).toMatchObject({
+    expect(plan.tasks[1]).toMatchObject({
       type: 'refactor',
       id: 'refactor-session-store',
       label: 'Split the session store into reader and writer',
@@ -558,7 +559,7 @@ describe('validate checks the agents as a run does', () => {
     const before = snapshotFiles(cwd);
     const validate = await runCli(['validate', dir], { cwd });
     expect(validate.code).toBe(65);
-    expect(validate.stderr).toContain('Unknown agent "bogus"');
+    expect(validate.stderr).toMatch(/SPRINT\.yaml:\d+ config\.agent: unknown agent "bogus"/);
     expect(validate.stderr).toContain('Fix: in SPRINT.yaml, set config.agent');
     const json = await runCli(['validate', dir, '--json'], { cwd });
     expect(json.code).toBe(65);

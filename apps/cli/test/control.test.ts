@@ -96,6 +96,8 @@ describe('control from a second process', () => {
     const pause = await runCli(['pause', dir], { cwd });
     expect(pause.code, pause.stderr).toBe(0);
     expect(pause.stdout).toContain('Pause requested');
+    // The runner has taken the request (its log says so) before the task may end.
+    await run.waitForOutput('pause requested');
     writeFileSync(join(cwd, 'release'), '');
     const ran = await run.done();
     expect(ran.code).toBe(0);
