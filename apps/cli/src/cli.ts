@@ -262,8 +262,9 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     .argument('[args...]', '[<sprint>] <tasks.yaml>')
     .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
     .option(
-      '--label <name...>',
-      'with --github: only issues with this label (repeatable: all of them)',
+      '--label <name>',
+      'with --github: only issues with this label (repeat it: issues with all of them)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--milestone <title>', 'with --github: only issues of this milestone (title or number)')
     .addOption(
