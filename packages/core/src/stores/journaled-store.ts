@@ -49,8 +49,8 @@ import {
   takeLockFile,
 } from './lock-file.js';
 import { createRunnerKey, type RunnerKey } from './runner-secret.js';
-import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
 import { APPEND_NOFOLLOW, explainOpenError, readTextNoFollow, refuseLink } from './safe-fs.js';
+import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
 import type {
   AddTasksResult,
   ControlRequest,

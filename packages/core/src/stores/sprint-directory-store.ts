@@ -17,11 +17,11 @@ import {
   type SprintLocation,
   type TamperFinding,
 } from './journaled-store.js';
+import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import type { RunnerKey } from './runner-secret.js';
 import { linkRefused, notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
-import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 export const SPRINT_FILE = 'SPRINT.yaml';

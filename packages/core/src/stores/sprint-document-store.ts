@@ -17,10 +17,10 @@ import {
   type SprintLocation,
   type TamperFinding,
 } from './journaled-store.js';
+import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { RunnerKey } from './runner-secret.js';
 import { readTextNoFollow } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
-import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 /** The sidecar file with the runner's full state for a document. */
