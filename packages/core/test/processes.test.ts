@@ -109,6 +109,35 @@ describe('runners in other processes', () => {
     }
   });
 
+  it('answers a stop within the stop grace when the agent ignores SIGTERM, and kills it', async () => {
+    const s = await tempSprint([
+      // Ignores SIGTERM (and so does its sleep, which inherits the ignored signal).
+      { id: 'a', command: "trap '' TERM; echo $$ > agent.pid; sleep 30; echo late > late.txt" },
+    ]);
+    try {
+      const runner = new SprintRunner({
+        store: s.store,
+        agents: new AgentRegistry({ default: new ShellAgent() }),
+      });
+      const run = runner.run(s.id);
+      const pid = Number(
+        await waitFor(() => readFile(join(s.dir, 'agent.pid'), 'utf8').catch(() => undefined)),
+      );
+      const t0 = Date.now();
+      await runner.stop(s.id);
+      const result = await run;
+      const took = Date.now() - t0;
+      expect(result.status).toBe('paused');
+      expect(alive(pid)).toBe(false);
+      // Not the shell agent's own 3 s between SIGTERM and SIGKILL: the runner's 0.5 s stop grace.
+      expect(took).toBeLessThan(3000);
+      const { state } = await s.store.load(s.id);
+      expect(state.tasks.a?.status).toBe('pending');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
   it('loses nothing when kill -9 lands at random moments of a fast run', async () => {
     const tasks = Array.from({ length: 25 }, (_, i) => ({
       id: `t${i}`,

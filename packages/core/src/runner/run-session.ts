@@ -397,7 +397,7 @@ export class RunSession {
   }
 
   async #runTask(task: Task, attempt: number, agentName: string): Promise<void> {
-    const { agents, redactor, abortGraceMs, store } = this.#parts;
+    const { agents, redactor, abortGraceMs, stopGraceMs, store } = this.#parts;
     this.#progress(() => ({
       ...this.#progressBase(),
       kind: 'task-started',
@@ -410,6 +410,7 @@ export class RunSession {
       agent: agents.resolve(task.type),
       redactor,
       abortGraceMs,
+      stopGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
       runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,

@@ -18,6 +18,9 @@ import type { RunnerParts } from './runner-parts.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
 
+/** SIGTERM, then SIGKILL this much later, to an attempt's processes on stop or cancel. */
+const DEFAULT_STOP_GRACE_MS = 500;
+
 export interface SprintRunnerOptions {
   store: SprintStore;
   agents: AgentRegistry;
@@ -27,6 +30,12 @@ export interface SprintRunnerOptions {
   controlPollMs?: number;
   /** How long to wait for an agent to end after its signal was aborted before giving up on it (ms). */
   abortGraceMs?: number;
+  /**
+   * On stop or cancel, how long the running attempts' processes get after
+   * SIGTERM before everything carrying their run marker gets SIGKILL (ms,
+   * default 500), so that a stop is answered within a second.
+   */
+  stopGraceMs?: number;
   host?: string;
   /**
    * Values never to store or report: they are replaced in agent activity,
@@ -58,6 +67,7 @@ export class SprintRunner {
       hooks: options.hooks ?? [],
       controlPollMs: options.controlPollMs ?? 250,
       abortGraceMs: options.abortGraceMs ?? 10_000,
+      stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
       host: options.host ?? hostname(),
       active: new Map(),
     };
