@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -176,9 +176,13 @@ describe('runners in other processes', () => {
   });
 
   it('lets exactly one of two racing runner processes run a sprint', async () => {
-    const s = await tempSprint([{ id: 'a', command: 'sleep 0.5' }]);
+    // The task holds the sprint until the loser has answered, however slow the machine.
+    const s = await tempSprint([{ id: 'a', command: 'while [ ! -f go ]; do sleep 0.02; done' }]);
     try {
       const [one, two] = [startChild(s.dir), startChild(s.dir)];
+      const loser = await Promise.race([one.output, two.output]);
+      expect(loser.stdout).toContain('SPRINT_LOCKED');
+      await writeFile(join(s.dir, 'go'), '');
       const outs = await Promise.all([one.output, two.output]);
       const results = outs.map((o) => JSON.parse(o.stdout.trim().split('\n').at(-1)!));
       expect(results.filter((r) => r.status === 'completed')).toHaveLength(1);
