@@ -195,9 +195,11 @@ describe('runners in other processes', () => {
   });
 
   for (const action of ['pause', 'stop', 'cancel'] as const) {
-    it(`${action} from another process reaches the running runner within a second`, async () => {
+    it(`${action} from another process reaches the running runner and takes effect`, async () => {
+      // Long enough that only a stop or cancel that reached the runner ends it early;
+      // a pause lets it finish, so it stays short for that one.
       const s = await tempSprint([
-        { id: 'a', command: 'sleep 2; echo a' },
+        { id: 'a', command: action === 'pause' ? 'sleep 1; echo a' : 'sleep 60; echo a' },
         { id: 'b', command: 'echo b' },
       ]);
       try {
@@ -208,7 +210,6 @@ describe('runners in other processes', () => {
           store,
           agents: new AgentRegistry({ default: new ShellAgent() }),
         });
-        const t0 = Date.now();
         const outcome =
           action === 'cancel' ? await here.cancel(s.id, 'not needed') : await here[action](s.id);
         expect(outcome.outcome).toBe('requested');
@@ -220,7 +221,6 @@ describe('runners in other processes', () => {
           expect(state.tasks.a?.status).toBe('done');
           expect(state.tasks.b?.status).toBe('pending');
         } else {
-          expect(Date.now() - t0).toBeLessThan(1500);
           expect(result.status).toBe(action === 'stop' ? 'paused' : 'cancelled');
           expect(state.tasks.a?.status).toBe(action === 'stop' ? 'pending' : 'cancelled');
           if (action === 'cancel') expect(state.reason).toBe('not needed');
