@@ -5,7 +5,7 @@ import type { SprintHook } from '../hooks/hook.js';
 import { InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, StopReason } from '../model/events.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
-import { validateTasks } from '../model/validate.js';
+import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
@@ -172,7 +172,9 @@ export class SprintRunner {
     const { store, agents, active } = this.#parts;
     const startedAtMs = Date.now();
     const preflight = await store.load(sprintId);
-    const issues = validateTasks(preflight.definition.tasks);
+    const issues = validateTasks(preflight.definition.tasks, {
+      finished: finishedTaskIds(preflight.state),
+    });
     if (issues.length) throw new InvalidSprintError(issues);
     if (isFinalSprintStatus(preflight.state.status)) {
       throw new SprintFinishedError(sprintId, preflight.state.status);
