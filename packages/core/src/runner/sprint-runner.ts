@@ -24,9 +24,11 @@ import {
 } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintSnapshot, SprintStore } from '../stores/sprint-store.js';
+import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { DEFAULT_RETRY, RATE_LIMIT_BACKOFF, rateLimitDelay, retryDelay } from './retry.js';
 import type { ControlOutcome, Progress, ResumeOptions, RunOptions } from './run-options.js';
 import type { RunResult, TaskRunResult } from './run-result.js';
+import type { TaskWorkspace, TaskWorkspaces } from './task-workspace.js';
 
 export interface SprintRunnerOptions {
   store: SprintStore;
@@ -44,6 +46,12 @@ export interface SprintRunnerOptions {
    * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
    */
   secrets?: Iterable<string>;
+  /**
+   * Where each attempt works: by default a git worktree per task when the
+   * sprint's `isolation` (or the run's) asks for one (see `worktreeIsolation`);
+   * `null` keeps every task in the project directory.
+   */
+  workspaces?: TaskWorkspaces | null;
 }
 
 export const DEFAULT_MAX_ITERATIONS = 30;
@@ -92,8 +100,11 @@ export class SprintRunner {
   readonly #host: string;
   readonly #active = new Map<string, ActiveRun>();
   readonly #redactor: Redactor;
+  readonly #workspaces: TaskWorkspaces | undefined;
 
   constructor(options: SprintRunnerOptions) {
+    this.#workspaces =
+      options.workspaces === null ? undefined : (options.workspaces ?? worktreeIsolation());
     this.#redactor = new Redactor(options.secrets ?? secretsOf(process.env));
     this.#store = options.store;
     this.#agents = options.agents;
@@ -277,6 +288,7 @@ export class SprintRunner {
       abortGraceMs: this.#abortGraceMs,
       active: this.#active,
       redactor: this.#redactor,
+      workspaces: this.#workspaces,
     };
   }
 }
@@ -311,6 +323,8 @@ class RunSession {
   /** Set when the loop itself failed: the run ends blocked with this reason. */
   #failure: string | undefined;
   #appendChain: Promise<unknown> = Promise.resolve();
+  /** Isolation of each attempt (a worktree per task), when the run uses it. */
+  #workspace: TaskWorkspace | undefined;
 
   constructor(
     runner: SprintRunner,
@@ -409,6 +423,19 @@ class RunSession {
     const early = await this.#store.takeControl(this.#sprintId);
     this.#snapshot = await this.#store.load(this.#sprintId);
     this.#state = this.#snapshot.state;
+    this.#workspace = await this.#internals.workspaces?.open({
+      sprintId: this.#sprintId,
+      definition: this.#snapshot.definition,
+      state: this.#state,
+      projectDir: this.#snapshot.projectDir,
+      sprintDir: this.#snapshot.sprintDir,
+      runtimeDir: this.#snapshot.runtimeDir,
+      stateFiles: this.#snapshot.files,
+      concurrency: this.#opts.concurrency,
+      isolation: this.#options.isolation,
+      emit: (events) => void this.#append(events).catch(() => undefined),
+      signal: this.#abort.signal,
+    });
     const byId = new Map(this.#snapshot.definition.tasks.map((t) => [t.id, t]));
     this.#previous = Object.entries(this.#state.tasks)
       .filter(([, t]) => t.status === 'done' && t.summary)
@@ -452,6 +479,7 @@ class RunSession {
       }
       await Promise.allSettled(this.#inflight.values());
       const result = await this.#finish();
+      await this.#workspace?.close({ status: result.status });
       return result;
     } finally {
       clearInterval(poll);
@@ -757,12 +785,30 @@ class RunSession {
     let agentPid: number | null = null;
     let result: AgentResult;
     try {
-      const before = await this.#runHooks(
-        'before-step',
-        (h) => h.beforeStep?.({ ...this.#hookCtx(), signal: taskAbort.signal, task, attempt }),
-        task.id,
-      );
-      if (before.blockingFailure) {
+      // Under isolation the attempt works in its own worktree, which is then its project directory.
+      const prepared = this.#workspace
+        ? await this.#workspace.prepare({ task, attempt, signal: taskAbort.signal })
+        : undefined;
+      const projectDir =
+        prepared && 'projectDir' in prepared ? prepared.projectDir : this.#snapshot.projectDir;
+      const before =
+        prepared && 'result' in prepared
+          ? { blockingFailure: undefined }
+          : await this.#runHooks(
+              'before-step',
+              (h) =>
+                h.beforeStep?.({
+                  ...this.#hookCtx(),
+                  projectDir,
+                  signal: taskAbort.signal,
+                  task,
+                  attempt,
+                }),
+              task.id,
+            );
+      if (prepared && 'result' in prepared) {
+        result = prepared.result;
+      } else if (before.blockingFailure) {
         result = failedResult('hook', before.blockingFailure);
       } else {
         const context = await this.#store.readContext(this.#sprintId, task.id).catch(() => ({}));
@@ -775,7 +821,7 @@ class RunSession {
             notes: this.#snapshot.definition.notes,
             config: this.#snapshot.definition.config,
           },
-          projectDir: this.#snapshot.projectDir,
+          projectDir,
           sprintDir: this.#snapshot.sprintDir,
           stateFiles: this.#snapshot.files,
           attempt,
@@ -807,8 +853,16 @@ class RunSession {
           await this.#callAgent(agent.run.bind(agent), ctx, taskAbort.signal, () => agentPid),
         );
       }
-      if (result.success) {
-        result = await this.#afterStep(task, attempt, result, taskAbort.signal);
+      if (result.success && !(prepared && 'result' in prepared)) {
+        result = await this.#afterStep(task, attempt, result, taskAbort.signal, projectDir);
+        if (this.#workspace) {
+          result = await this.#workspace.finish({
+            task,
+            attempt,
+            result,
+            signal: taskAbort.signal,
+          });
+        }
       }
     } finally {
       clearTimeout(timer);
@@ -872,10 +926,11 @@ class RunSession {
     attempt: number,
     result: AgentResult,
     signal: AbortSignal,
+    projectDir: string,
   ): Promise<AgentResult> {
     const outcome = await this.#runHooks(
       'after-step',
-      (h) => h.afterStep?.({ ...this.#hookCtx(), signal, task, attempt, result }),
+      (h) => h.afterStep?.({ ...this.#hookCtx(), projectDir, signal, task, attempt, result }),
       task.id,
       { keepDeferred: true },
     );
@@ -985,14 +1040,17 @@ class RunSession {
           next = 'retry-later';
         }
       } else {
-        const failures = attempts.filter((a) => a.counted && a.outcome !== 'success').length + 1;
-        if (reaction === 'retry' && failures < this.#opts.retry.maxAttempts) {
-          const delay = retryDelay(this.#opts.retry, failures);
+        // A first conflict with integrated work is not the task's failure: it reruns on the new head at once.
+        const counted = error.kind !== 'conflict';
+        const failures =
+          attempts.filter((a) => a.counted && a.outcome !== 'success').length + (counted ? 1 : 0);
+        if (reaction === 'retry' && (failures < this.#opts.retry.maxAttempts || !counted)) {
+          const delay = counted ? retryDelay(this.#opts.retry, failures) : 0;
           event = {
             ...base,
             to: 'failed',
             outcome: 'failed',
-            counted: true,
+            counted,
             error,
             notBefore: new Date(Date.now() + delay).toISOString(),
           };
@@ -1009,6 +1067,7 @@ class RunSession {
       }
     }
     await this.#append([event]);
+    await this.#workspace?.settle({ task, attempt, next });
     if ('notBefore' in event && event.notBefore)
       this.#delayed.set(task.id, Date.parse(event.notBefore));
     if (result.success) {
