@@ -51,12 +51,18 @@ export function worktreeIsolation(options: WorktreeIsolationOptions = {}): TaskW
   return {
     async open(ctx) {
       const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
+      const inProject = ctx.sprintDir !== undefined;
+      // Shared whatever git says, and no earlier isolated run to clean up after: ask git nothing.
+      const sharedAnyway =
+        setting === 'shared' || (setting === 'auto' && (ctx.concurrency <= 1 || !inProject));
+      const isolatedBefore = Object.values(ctx.state.tasks).some((t) => t.worktree);
+      if (sharedAnyway && !isolatedBefore) return undefined;
       const project = await locateGitProject(ctx.projectDir);
       const decision = decideIsolation({
         setting,
         concurrency: ctx.concurrency,
         inGit: project !== undefined,
-        inProject: ctx.sprintDir !== undefined,
+        inProject,
       });
       if (decision.mode === 'error') throw new InvalidOptionsError(decision.why);
       if (!project) return undefined;
