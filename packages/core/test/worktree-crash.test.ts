@@ -58,6 +58,7 @@ async function expectConsistent(id: string) {
   const gitDir = join(project, '.git');
   for (const leftover of [
     'index.lock',
+    'HEAD.lock',
     'refs/heads/main.lock',
     'rebase-merge',
     'rebase-apply',

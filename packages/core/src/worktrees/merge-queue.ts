@@ -327,6 +327,8 @@ export class MergeQueue {
         '--git-dir',
       ]);
       await removeIfNewer(join(gitDir, 'index.lock'), journalAt);
+      // update-ref of a checked-out branch locks HEAD too (for its reflog).
+      await removeIfNewer(join(gitDir, 'HEAD.lock'), journalAt);
     }
     const at = await gitText(top, ['rev-parse', '--verify', ref]);
     let did: string;
