@@ -18,8 +18,8 @@ import type { Progress, RunOptions } from './run-options.js';
 import type { RunResult, TaskRunResult } from './run-result.js';
 import type { RunnerParts } from './runner-parts.js';
 import { runAttempt } from './task-attempt.js';
-import type { TaskWorkspace } from './task-workspace.js';
 import { taskOutcome } from './task-outcome.js';
+import type { TaskWorkspace } from './task-workspace.js';
 
 /** Agents get the summaries of this many most recently finished tasks. */
 export const MAX_PREVIOUS_RESULTS = 50;

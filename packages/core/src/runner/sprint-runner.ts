@@ -9,6 +9,7 @@ import { validateTasks } from '../model/validate.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
+import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
@@ -16,7 +17,6 @@ import type { RunResult } from './run-result.js';
 import { RunSession } from './run-session.js';
 import type { RunnerParts } from './runner-parts.js';
 import type { TaskWorkspaces } from './task-workspace.js';
-import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
 
@@ -181,6 +181,14 @@ export class SprintRunner {
     agents.assertCovers(
       preflight.definition.tasks.filter((t) => preflight.state.tasks[t.id]?.status !== 'done'),
     );
+    // A usage error of isolation (worktrees outside git) is found before anything is written.
+    await this.#parts.workspaces?.check?.({
+      definition: preflight.definition,
+      projectDir: preflight.projectDir,
+      sprintDir: preflight.sprintDir,
+      concurrency: resolved.concurrency,
+      isolation: options.isolation,
+    });
     const runId = randomUUID();
     const lock = await store.acquireLock(sprintId, this.#holder(runId));
     try {

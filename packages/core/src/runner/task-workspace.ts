@@ -56,5 +56,12 @@ export interface TaskWorkspace {
 
 /** Makes a run's workspace; undefined means tasks share the project directory. */
 export interface TaskWorkspaces {
+  /** Before the run takes the sprint's lock: throws a usage error (and writes nothing) when the run cannot be isolated as asked. */
+  check?(
+    ctx: Pick<
+      WorkspaceOpenContext,
+      'definition' | 'projectDir' | 'sprintDir' | 'concurrency' | 'isolation'
+    >,
+  ): Promise<void>;
   open(ctx: WorkspaceOpenContext): Promise<TaskWorkspace | undefined>;
 }

@@ -49,6 +49,13 @@ export interface WorktreeIsolationOptions {
  */
 export function worktreeIsolation(options: WorktreeIsolationOptions = {}): TaskWorkspaces {
   return {
+    async check(ctx) {
+      const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
+      if (setting !== 'worktree') return;
+      const inGit = (await locateGitProject(ctx.projectDir)) !== undefined;
+      const decision = decideIsolation({ setting, concurrency: ctx.concurrency, inGit });
+      if (decision.mode === 'error') throw new InvalidOptionsError(decision.why);
+    },
     async open(ctx) {
       const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
       const inProject = ctx.sprintDir !== undefined;
