@@ -54,7 +54,7 @@ export async function commitTaskWork(
     allowFail: true,
   });
   if (same.code === 0) return undefined;
-  const env = await identityEnv(cwd);
+  const env = await identityEnv(wt.top ?? cwd);
   await git(cwd, ['commit', '-q', '--no-verify', '-m', taskCommitMessage(info)], { signal, env });
   return gitText(cwd, ['rev-parse', 'HEAD'], { signal });
 }

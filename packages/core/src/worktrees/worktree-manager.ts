@@ -39,6 +39,8 @@ export async function locateGitProject(projectDir: string): Promise<GitProject |
 export interface TaskWorktree {
   taskId: string;
   attempt: number;
+  /** The main project's top (where its git identity is configured). */
+  top?: string;
   branch: string;
   /** The worktree's top. */
   path: string;
@@ -124,6 +126,7 @@ export class WorktreeManager {
     return {
       taskId,
       attempt,
+      top,
       branch,
       path,
       projectDir: this.project.subdir ? join(path, this.project.subdir) : path,
@@ -153,13 +156,10 @@ export class WorktreeManager {
     const top = this.project.top;
     // Only ever a folder of ours: never anything outside this sprint's worktree home.
     if (target.path && isInside(target.path, this.home)) {
-      const gone = await git(top, ['worktree', 'remove', '--force', '--force', target.path], {
-        allowFail: true,
-      });
-      if (gone.code !== 0) {
-        await rm(target.path, { recursive: true, force: true });
-        await git(top, ['worktree', 'prune'], { allowFail: true });
-      }
+      // Deleting the folder and pruning is what `git worktree remove --force` does, without
+      // first walking every file for changes (half the cost on a large repository).
+      await rm(target.path, { recursive: true, force: true });
+      await git(top, ['worktree', 'prune'], { allowFail: true });
     }
     if (target.branch) {
       await git(top, ['branch', '-q', '-D', target.branch], { allowFail: true });
