@@ -1,8 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  claudeTestEnv,
+  type FakeAnthropic,
+  findClaudeBin,
+  startFakeAnthropic,
+} from '@sprint/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, shellSprint, snapshotFiles, tempDir } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+let fake: FakeAnthropic | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
 
 function gitProject(): { cwd: string; git: (...args: string[]) => string } {
   const cwd = tempDir();
@@ -78,5 +93,66 @@ describe('isolation from the command line', { timeout: 120_000 }, () => {
     expect(git('branch', '--format=%(refname:short)')).toBe('main');
     const again = await runCli(['clean', dir], { cwd });
     expect(again.stdout).toContain('Nothing to clean');
+  });
+
+  it('runs the real claude CLI (fake Messages API) on two tasks at once, each in its own worktree', async () => {
+    const { cwd, git } = gitProject();
+    const dir = shellSprint(
+      join(cwd, '.claude', 'sprints'),
+      'claude',
+      [
+        { id: 'task-left', command: 'write-left' },
+        { id: 'task-right', command: 'write-right' },
+      ],
+      { agent: 'claude', concurrency: 2 },
+    );
+    const usage = { input_tokens: 50, output_tokens: 10 };
+    fake = await startFakeAnthropic((request) => {
+      const body = JSON.stringify(request.body);
+      const task = body.includes('write-left') ? 'left' : 'right';
+      if (!body.includes('tool_result')) {
+        return {
+          type: 'tool-use',
+          name: 'Bash',
+          input: {
+            command: `pwd > ${task}.txt`,
+            description: 'write',
+          },
+          usage,
+        };
+      }
+      return {
+        type: 'structured-output',
+        output: {
+          status: 'completed',
+          summary: `wrote ${task}.txt`,
+          deferred_items: [],
+          files_changed: [`${task}.txt`],
+        },
+        usage,
+      };
+    });
+    const home = mkdtempSync(join(tmpdir(), 'sprint-cli-home-'));
+    const env = {
+      ...claudeTestEnv({ baseUrl: fake.url, home }),
+      SPRINT_CLAUDE_BIN: findClaudeBin(here),
+    };
+    const r = await runCli(['run', dir], { cwd, env, cleanEnv: true, timeoutMs: 110_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const logs = (await runCli(['logs', dir], { cwd })).stdout;
+    for (const task of ['left', 'right']) {
+      expect(git('ls-files'), logs).toContain(`${task}.txt`);
+      // The agent worked in its own worktree, not in the project.
+      expect(readFileSync(join(cwd, `${task}.txt`), 'utf8')).toContain(
+        `.claude/worktrees/2026-01-15_claude/task-${task}-1`,
+      );
+    }
+    const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'main')
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+    expect(trailers).toEqual(['2026-01-15_claude/task-left', '2026-01-15_claude/task-right']);
+    expect(worktreeLines(git)).toEqual([`worktree ${cwd}`]);
+    expect(git('branch', '--format=%(refname:short)')).toBe('main');
   });
 });

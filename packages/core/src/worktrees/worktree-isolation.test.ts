@@ -249,6 +249,24 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     void store;
   });
 
+  it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
+    const { runner, id, store } = await sprintIn(
+      [
+        { id: 'first', command: 'echo 1 > one.txt' },
+        { id: 'second', dependsOn: ['first'], command: 'echo 2 > two.txt' },
+      ],
+      { isolation: 'worktree', worktrees: { 'max-disk': '1KB' } },
+    );
+    const result = await runner.run(id);
+    expect(result.status).toBe('blocked');
+    const { state } = await store.load(id);
+    expect(state.tasks.first?.status).toBe('done');
+    expect(state.tasks.second?.reason).toMatch(
+      /worktrees\.max-disk \(0 x .* in use of 1 KB; fix: sprint clean/,
+    );
+    expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
   it('refuses isolation: worktree outside git, changing nothing', async () => {
     await rm(join(project, '.git'), { recursive: true, force: true });
     const { runner, id, store } = await sprintIn([{ id: 'x', command: 'true' }], {

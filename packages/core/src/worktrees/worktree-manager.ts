@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { appendFile, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, gitText } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
+
+/**
+ * Where worktrees go, inside the project (where Claude Code puts its own):
+ * Claude Code refuses to write anywhere under `.git/`, and a folder outside
+ * the project would leave the project's settings and CLAUDE.md behind.
+ */
+export const WORKTREES_DIR = join('.claude', 'worktrees');
 
 /** Where a git project lives: its top, the repository's common directory, and where the project sits inside. */
 export interface GitProject {
@@ -66,7 +73,7 @@ export interface WorktreeManagerOptions {
    * agent never mistakes it for the real one and never commits it.
    */
   hidden?: string[];
-  /** Where worktrees go; default `<git-common-dir>/sprint-worktrees/<sprint>`. */
+  /** Where worktrees go; default `<project>/.claude/worktrees/<sprint>`. */
   home?: string;
 }
 
@@ -86,8 +93,7 @@ export class WorktreeManager {
     this.project = options.project;
     this.sprintId = options.sprintId;
     this.home =
-      options.home ??
-      join(options.project.commonDir, 'sprint-worktrees', refComponent(options.sprintId));
+      options.home ?? join(options.project.top, WORKTREES_DIR, refComponent(options.sprintId));
     this.#hidden = (options.hidden ?? [])
       .map((p) => relative(options.project.top, p))
       .filter((p) => p && !p.startsWith('..') && !isAbsolute(p));
@@ -116,6 +122,7 @@ export class WorktreeManager {
     const path = this.pathFor(taskId, attempt);
     if (await exists(path)) await this.remove({ path, branch });
     await mkdir(this.home, { recursive: true });
+    await this.#excludeHome();
     const top = this.project.top;
     // -B: a branch of that name left by a crash is taken over, never "already exists".
     await git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]);
@@ -132,6 +139,21 @@ export class WorktreeManager {
       projectDir: this.project.subdir ? join(path, this.project.subdir) : path,
       base,
     };
+  }
+
+  /**
+   * Keeps the worktrees folder out of the user's `git status` through the
+   * repository's own exclude file (never a committed .gitignore).
+   */
+  async #excludeHome(): Promise<void> {
+    const rel = relative(this.project.top, dirname(this.home));
+    if (rel.startsWith('..') || isAbsolute(rel)) return;
+    const file = join(this.project.commonDir, 'info', 'exclude');
+    const line = `/${rel.split(sep).join('/')}/`;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.split('\n').includes(line)) return;
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
   }
 
   /** Marks the sprint's tracked files skip-worktree in a worktree and deletes their copies. */
@@ -238,6 +260,8 @@ export class WorktreeManager {
   async clean(): Promise<string[]> {
     const removed = await this.prune();
     await rm(this.home, { recursive: true, force: true });
+    // The shared worktrees folder goes too once no sprint uses it (rmdir fails on a non-empty one).
+    await rmdir(dirname(this.home)).catch(() => undefined);
     return removed;
   }
 
