@@ -79,6 +79,13 @@ export const SprintConfigSchema = z.object({
   targetBranch: z.string().optional(),
   /** Worktree limits: `maxDiskBytes` for all of the sprint's worktrees together. */
   worktrees: z.object({ maxDiskBytes: z.number().positive().optional() }).optional(),
+  /**
+   * Where the agent names were written (`config.agent`, `config.agents.<type>`
+   * -> file and line), so an unknown one is reported where a person can fix it.
+   */
+  where: z
+    .record(z.string(), z.object({ file: z.string().optional(), line: z.number().optional() }))
+    .optional(),
 });
 export type SprintConfig = z.infer<typeof SprintConfigSchema>;
 

@@ -3,7 +3,8 @@ import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import { type AgentResult, failedResult } from '../model/agent-result.js';
 import type { AgentActivity, NewRunEvent } from '../model/events.js';
 import type { Task } from '../model/sprint.js';
-import { processStartTime, terminateProcessGroup } from '../process/process-group.js';
+import { processStartTime } from '../process/process-group.js';
+import { endMarkedProcesses } from '../process/process-tree.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { callAgent } from './agent-call.js';
 import type { HooksOutcome } from './hook-runner.js';
@@ -15,6 +16,8 @@ export interface AttemptDeps {
   redactor: Redactor;
   abortGraceMs: number;
   taskTimeoutMs: number;
+  /** The attempt's run marker, already recorded in the log. */
+  runMarker: string;
   /** Aborted when the run is stopped or cancelled. */
   runSignal: AbortSignal;
   hookContext(): HookContext;
@@ -74,6 +77,7 @@ export async function runAttempt(
       signal,
       task,
       attempt,
+      runMarker: deps.runMarker,
     };
     const before =
       prepared && 'result' in prepared
@@ -87,6 +91,7 @@ export async function runAttempt(
       const ctx: AgentContext = {
         ...(await deps.agentContext()),
         ...(projectDir ? { projectDir } : {}),
+        runMarker: deps.runMarker,
         signal,
         emit: (raw) => deps.onActivity(deps.redactor.value(raw)),
         setPid: (pid) => {
@@ -102,7 +107,7 @@ export async function runAttempt(
         await callAgent(agent.run.bind(agent), ctx, {
           graceMs: deps.abortGraceMs,
           onAbandon: () => {
-            if (agentPid) void terminateProcessGroup(agentPid);
+            void endMarkedProcesses(deps.runMarker, agentPid ? [agentPid] : [], 0);
           },
         }),
       );
@@ -135,6 +140,7 @@ async function afterStep(
     signal,
     task,
     attempt,
+    runMarker: deps.runMarker,
   };
   const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
     keepDeferred: true,
