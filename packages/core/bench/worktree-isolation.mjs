@@ -8,12 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  AgentRegistry,
-  ShellAgent,
-  SprintDirectoryStore,
-  SprintRunner,
-} from '../dist/index.js';
+import { AgentRegistry, ShellAgent, SprintDirectoryStore, SprintRunner } from '../dist/index.js';
 import { MergeQueue } from '../dist/worktrees/merge-queue.js';
 import { commitTaskWork } from '../dist/worktrees/task-commit.js';
 import { locateGitProject, WorktreeManager } from '../dist/worktrees/worktree-manager.js';
@@ -53,7 +48,14 @@ async function isolationCost(top, n) {
     await writeFile(join(wt.path, `bench-${i}.txt`), `${i}\n`);
     const commit = await commitTaskWork(
       wt,
-      { sprintId: manager.sprintId, sprintName: 'bench', taskId: `t${i}`, taskType: 'x', label: 'x', summary: '' },
+      {
+        sprintId: manager.sprintId,
+        sprintName: 'bench',
+        taskId: `t${i}`,
+        taskType: 'x',
+        label: 'x',
+        summary: '',
+      },
       [],
     );
     const t2 = performance.now();
@@ -90,7 +92,9 @@ try {
   const smallFiles = git(small, 'ls-files').split('\n').length;
   const smallCost = await isolationCost(small, 7);
   console.log(describeCost('this repository', smallFiles, smallCost));
-  console.log(`  target < 150 ms/task: ${smallCost.total < 150 ? 'met' : 'NOT met'} (${(smallCost.total / floor).toFixed(1)}x the spawn floor)`);
+  console.log(
+    `  target < 150 ms/task: ${smallCost.total < 150 ? 'met' : 'NOT met'} (${(smallCost.total / floor).toFixed(1)}x the spawn floor)`,
+  );
 
   const big = join(scratch, 'big');
   await mkdir(big);

@@ -22,8 +22,8 @@ import type { RunnerParts } from './runner-parts.js';
 import { removeStaleTempFiles } from './stale-temp-files.js';
 import { runAttempt } from './task-attempt.js';
 import { taskOutcome } from './task-outcome.js';
-import type { TaskWorkspace } from './task-workspace.js';
 import { TaskPicker } from './task-picker.js';
+import type { TaskWorkspace } from './task-workspace.js';
 
 /** Agents get the summaries of this many most recently finished tasks. */
 export const MAX_PREVIOUS_RESULTS = 50;
