@@ -17,6 +17,7 @@ export interface RunnerParts {
   host: string;
   controlPollMs: number;
   abortGraceMs: number;
+  stopGraceMs: number;
   active: Map<string, ActiveRun>;
   redactor: Redactor;
   /** Where each attempt works (a worktree per task), when isolation applies. */
