@@ -8,7 +8,7 @@ export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
 export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   run: {
     usage:
-      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--json] [--detach]',
+      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach]',
     examples: [
       'sprint run .claude/sprints/2026-01-15_my-sprint --max-iterations 50',
       'sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',
@@ -41,6 +41,10 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   cancel: {
     usage: 'sprint cancel [<sprint>] --reason TEXT',
     examples: ['sprint cancel --reason "Requirements changed"'],
+  },
+  clean: {
+    usage: 'sprint clean [<sprint>] [--json]',
+    examples: ['sprint clean', 'sprint clean .claude/sprints/2026-01-15_my-sprint'],
   },
   init: {
     usage: 'sprint init <name> [--dir DIR] [--goal TEXT ...]',

@@ -62,6 +62,7 @@ export {
   type RunEventType,
   type StopReason,
   StopReasonSchema,
+  type WorktreeStage,
 } from './model/events.js';
 export {
   COMMON_TASK_FIELDS,
@@ -153,6 +154,13 @@ export {
   SprintRunner,
   type SprintRunnerOptions,
 } from './runner/sprint-runner.js';
+export type {
+  AttemptNext,
+  PreparedWorkspace,
+  TaskWorkspace,
+  TaskWorkspaces,
+  WorkspaceOpenContext,
+} from './runner/task-workspace.js';
 export { REDACTED, Redactor, secretsOf } from './secrets/redactor.js';
 export { atomicWriteFile } from './stores/atomic-file.js';
 export {
@@ -221,3 +229,8 @@ export {
 } from './workspace/open-sprint.js';
 export { SprintRootStore } from './workspace/sprint-root-store.js';
 export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
+export { type CleanResult, cleanSprintWorktrees } from './worktrees/clean-sprint.js';
+export {
+  type WorktreeIsolationOptions,
+  worktreeIsolation,
+} from './worktrees/worktree-isolation.js';

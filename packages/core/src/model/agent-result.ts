@@ -20,6 +20,8 @@ export const AGENT_ERROR_KINDS = [
   'failed',
   'verify',
   'hook',
+  /** The task's work conflicts with work integrated meanwhile (isolation: worktree). */
+  'conflict',
 ] as const;
 export const AgentErrorKindSchema = z.enum(AGENT_ERROR_KINDS);
 export type AgentErrorKind = z.infer<typeof AgentErrorKindSchema>;

@@ -71,6 +71,14 @@ export const SprintConfigSchema = z.object({
   claude: z.record(z.string(), z.unknown()).optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
+  /** `auto` (worktrees when tasks may run at once in git), `worktree` or `shared`. */
+  isolation: z.enum(['auto', 'worktree', 'shared']).optional(),
+  /** Runs on each integrated tree instead of the task's `verify` (for example the test suite). */
+  mergeVerify: z.string().optional(),
+  /** The branch the work lands on; default the branch checked out when the sprint started. */
+  targetBranch: z.string().optional(),
+  /** Worktree limits: `maxDiskBytes` for all of the sprint's worktrees together. */
+  worktrees: z.object({ maxDiskBytes: z.number().positive().optional() }).optional(),
   /**
    * Where the agent names were written (`config.agent`, `config.agents.<type>`
    * -> file and line), so an unknown one is reported where a person can fix it.
