@@ -214,3 +214,10 @@ export {
 } from './workspace/open-sprint.js';
 export { SprintRootStore } from './workspace/sprint-root-store.js';
 export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
+export {
+  type CostEstimate,
+  DEFAULT_MODEL_PRICES,
+  estimateCost,
+  MODEL_PRICES_DATE,
+  type ModelPrice,
+} from './pricing/model-prices.js';

@@ -1,3 +1,4 @@
+export { type AgentTestEnvOptions, codexTestEnv, findAgentBin } from './agent-envs.js';
 export { type ClaudeTestEnvOptions, claudeTestEnv, findClaudeBin } from './claude-env.js';
 export {
   type FakeAnthropic,
@@ -7,3 +8,18 @@ export {
   type FakeUsage,
   startFakeAnthropic,
 } from './fake-anthropic.js';
+export {
+  type FakeHttpRequest,
+  type FakeHttpServer,
+  scriptedReplies,
+  sendJson,
+  sse,
+  startFakeHttp,
+} from './fake-http.js';
+export {
+  type FakeOpenAIResponses,
+  type ResponsesReply,
+  type ResponsesScript,
+  type ResponsesUsage,
+  startFakeOpenAIResponses,
+} from './fake-openai-responses.js';
