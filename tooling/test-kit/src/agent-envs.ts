@@ -83,3 +83,60 @@ export function findAgentBin(name: string, fromDir: string = process.cwd(), pkg 
       `Add it as a devDependency (pnpm add -D ${pkg}) and run pnpm install.`,
   );
 }
+
+/**
+ * The environment for the real `gemini` CLI against `startFakeGemini`: a fresh
+ * `HOME` whose `.gemini/settings.json` selects API-key auth (with
+ * `GOOGLE_GEMINI_BASE_URL` alone the CLI picks its gateway auth, which
+ * `-p` refuses as "Invalid auth method selected"), telemetry, usage
+ * statistics and update checks off; `GEMINI_API_KEY=fake-key`.
+ */
+export function geminiTestEnv(options: AgentTestEnvOptions): Record<string, string> {
+  const dir = join(options.home, '.gemini');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'settings.json'),
+    JSON.stringify({
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      general: { disableAutoUpdate: true, disableUpdateNag: true },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+    }),
+  );
+  return {
+    ...closedEnv(options.home),
+    GEMINI_API_KEY: 'fake-key',
+    GOOGLE_GEMINI_BASE_URL: options.baseUrl,
+    ...options.extra,
+  };
+}
+
+/**
+ * The environment for the real `opencode` CLI against `startFakeOpenAIChat`:
+ * a fresh `HOME`, and `OPENCODE_CONFIG_CONTENT` naming an OpenAI-compatible
+ * provider `fake` at `baseUrl` with the model `fake/fake-model` (for the
+ * agent's `model` option), the models.dev download, updates and sharing off.
+ */
+export function opencodeTestEnv(options: AgentTestEnvOptions): Record<string, string> {
+  const config = {
+    autoupdate: false,
+    share: 'disabled',
+    model: 'fake/fake-model',
+    small_model: 'fake/fake-model',
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Fake',
+        options: { baseURL: options.baseUrl, apiKey: 'sk-test' },
+        models: { 'fake-model': { name: 'Fake model' } },
+      },
+    },
+  };
+  return {
+    ...closedEnv(options.home),
+    OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    OPENCODE_DISABLE_AUTOUPDATE: '1',
+    ...options.extra,
+  };
+}

@@ -1,4 +1,10 @@
-export { type AgentTestEnvOptions, codexTestEnv, findAgentBin } from './agent-envs.js';
+export {
+  type AgentTestEnvOptions,
+  codexTestEnv,
+  findAgentBin,
+  geminiTestEnv,
+  opencodeTestEnv,
+} from './agent-envs.js';
 export { type ClaudeTestEnvOptions, claudeTestEnv, findClaudeBin } from './claude-env.js';
 export {
   type FakeAnthropic,
@@ -9,6 +15,13 @@ export {
   startFakeAnthropic,
 } from './fake-anthropic.js';
 export {
+  type FakeGemini,
+  type GeminiReply,
+  type GeminiScript,
+  type GeminiUsage,
+  startFakeGemini,
+} from './fake-gemini.js';
+export {
   type FakeHttpRequest,
   type FakeHttpServer,
   scriptedReplies,
@@ -16,6 +29,13 @@ export {
   sse,
   startFakeHttp,
 } from './fake-http.js';
+export {
+  type ChatReply,
+  type ChatScript,
+  type ChatUsage,
+  type FakeOpenAIChat,
+  startFakeOpenAIChat,
+} from './fake-openai-chat.js';
 export {
   type FakeOpenAIResponses,
   type ResponsesReply,
