@@ -1,5 +1,5 @@
 export { ClaudeCodeAgent, claudeArgs } from './claude-code-agent.js';
-export { type CliProcessOptions, RUN_MARKER, runCliProcess } from './cli-process.js';
+export { type CliProcessOptions, runCliProcess } from './cli-process.js';
 export {
   type ClaudeCodeOptions,
   ClaudeCodeOptionsSchema,
@@ -11,7 +11,6 @@ export {
   type PermissionMode,
   type ResolvedClaudeCodeOptions,
 } from './options.js';
-export { endProcessTree, processesWithEnv } from './process-tree.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
 export {
   clip,

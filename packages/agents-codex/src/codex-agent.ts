@@ -93,6 +93,7 @@ export class CodexAgent implements Agent {
         ...limits,
         killGraceMs: options.killGraceMs,
         signal: ctx.signal,
+        marker: ctx.runMarker,
         onStart: (pid) => {
           pidSet = true;
           ctx.setPid(pid);
@@ -111,6 +112,7 @@ export class CodexAgent implements Agent {
               // A failing progress listener must not end the task.
             }
           }
+          return undefined;
         },
       });
       return codexOutcome({

@@ -88,6 +88,7 @@ export class OpencodeAgent implements Agent {
         ...limits,
         killGraceMs: options.killGraceMs,
         signal: ctx.signal,
+        marker: ctx.runMarker,
         onStart: (pid) => {
           pidSet = true;
           ctx.setPid(pid);
@@ -106,6 +107,7 @@ export class OpencodeAgent implements Agent {
               // A failing progress listener must not end the task.
             }
           }
+          return undefined;
         },
       });
       return opencodeOutcome({

@@ -11,6 +11,12 @@ export type {
   StepHookContext,
 } from './hooks/hook.js';
 export { verifyHook } from './hooks/verify-hook.js';
+export type { GithubIssueQuery } from './imports/github-issues.js';
+export { GITHUB_API_URL } from './imports/github-issues.js';
+export { type ImportFailureKind, ImportSourceError } from './imports/import-error.js';
+export { type GithubImportResult, importGithubIssues } from './imports/import-github.js';
+export { importM42Sprint, type M42ImportResult } from './imports/m42-import.js';
+export { isM42WorkflowSprint } from './imports/m42-sprint.js';
 export {
   AGENT_ERROR_KINDS,
   type AgentError,
@@ -109,12 +115,19 @@ export {
 } from './model/status.js';
 export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export {
+  type CostEstimate,
+  DEFAULT_MODEL_PRICES,
+  estimateCost,
+  MODEL_PRICES_DATE,
+  type ModelPrice,
+} from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
 export {
-  isProcessAlive,
-  processGroupAlive,
-  terminateProcessGroup,
-} from './process/process-group.js';
+  endMarkedProcesses,
+  endProcessTree,
+  RUN_MARKER_ENV,
+} from './process/process-tree.js';
 export {
   type CommandResult,
   describeEnd,
@@ -195,6 +208,14 @@ export type {
   SprintSummary,
 } from './stores/sprint-store.js';
 export {
+  AGENT_REQUIREMENTS,
+  type AgentDiagnosis,
+  type AgentProbe,
+  type AgentRequirement,
+  diagnoseAgent,
+  diagnoseAgents,
+} from './workspace/agent-doctor.js';
+export {
   type AgentFactory,
   buildAgentRegistry,
   builtinAgentFactories,
@@ -214,10 +235,3 @@ export {
 } from './workspace/open-sprint.js';
 export { SprintRootStore } from './workspace/sprint-root-store.js';
 export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
-export {
-  type CostEstimate,
-  DEFAULT_MODEL_PRICES,
-  estimateCost,
-  MODEL_PRICES_DATE,
-  type ModelPrice,
-} from './pricing/model-prices.js';

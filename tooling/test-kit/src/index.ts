@@ -22,6 +22,15 @@ export {
   startFakeGemini,
 } from './fake-gemini.js';
 export {
+  type FakeGithub,
+  type FakeGithubIssue,
+  type FakeGithubOptions,
+  type FakeGithubRepo,
+  type FakeGithubRequest,
+  type FakeRateLimit,
+  startFakeGithub,
+} from './fake-github.js';
+export {
   type FakeHttpRequest,
   type FakeHttpServer,
   scriptedReplies,

@@ -164,7 +164,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
   };
 
   describe(`${name} (agent contract)`, () => {
-    test(
+    contractCase(
       'write-file',
       'runs a real command that writes a file, and reports completed',
       async () => {
@@ -192,7 +192,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
       expect(result.needsHuman?.reason).toContain('Which database?');
     });
 
-    test(
+    contractCase(
       'invalid-output',
       'treats a missing or invalid result as invalid-output, never success',
       async () => {
@@ -238,7 +238,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
       if (pid !== undefined) expect(liveGroupMembers(pid)).toEqual([]);
     });
 
-    test(
+    contractCase(
       'silent',
       'an agent that prints nothing past the idle limit is stopped as idle',
       async () => {
@@ -248,7 +248,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
       },
     );
 
-    test(
+    contractCase(
       'binary-missing',
       'a missing executable is binary-missing, with how to install it',
       async () => {

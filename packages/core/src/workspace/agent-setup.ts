@@ -4,7 +4,7 @@ import { NoopAgent, ShellAgent } from '../agents/builtin-agents.js';
 import { gitCommitHook } from '../hooks/git-commit-hook.js';
 import type { SprintHook } from '../hooks/hook.js';
 import { verifyHook } from '../hooks/verify-hook.js';
-import { UnknownAgentError } from '../model/errors.js';
+import { formatIssue, UnknownAgentError } from '../model/errors.js';
 import type { SprintConfig } from '../model/sprint.js';
 
 /** Makes an agent by name from the sprint's configuration. */
@@ -18,8 +18,8 @@ export const builtinAgentFactories: Readonly<Record<string, AgentFactory>> = {
 
 /**
  * The registry for a sprint: `override` (the CLI's `--agent`) runs every
- * task; otherwise the sprint's `agents` map picks per task type and `agent`
- * is the default (else `defaultAgent`, else `claude` when a factory exists).
+ * task; otherwise a task's own `agent:` field, then the sprint's `agents` map
+ * per task type, and `agent` is the default (else `defaultAgent`, else `claude` when a factory exists).
  * Unknown names fail here, before anything runs.
  */
 export function buildAgentRegistry(options: {
@@ -33,10 +33,21 @@ export function buildAgentRegistry(options: {
   const make = (name: string, where: string): Agent => {
     const existing = made.get(name);
     if (existing) return existing;
-    const factory = factories[name];
-    if (!factory) {
+    // Own keys only: `constructor` or `toString` is a name nobody provides, not Object's.
+    const factory = Object.hasOwn(factories, name) ? factories[name] : undefined;
+    if (typeof factory !== 'function') {
+      const known = Object.keys(factories).join(', ');
+      const at = config.where?.[where];
+      const issue = {
+        file: at?.file,
+        line: at?.line,
+        field: where,
+        message: `unknown agent "${name}"`,
+        fix: `use one of: ${known}`,
+      };
       throw new UnknownAgentError(
-        `Unknown agent "${name}" (${where}); known agents: ${Object.keys(factories).join(', ')}`,
+        `${at?.file ? `${formatIssue(issue)}` : `Unknown agent "${name}" (${where}); known agents: ${known}`}`,
+        [issue],
       );
     }
     const agent = factory({ config });
@@ -48,6 +59,8 @@ export function buildAgentRegistry(options: {
     config.agent ?? options.defaultAgent ?? (factories.claude ? 'claude' : undefined);
   const registry = new AgentRegistry({
     default: defaultName ? make(defaultName, 'config.agent') : undefined,
+    // A task's own `agent:` field picks by name among the same factories.
+    named: (name) => (factories[name] ? make(name, 'the task field agent') : undefined),
   });
   for (const [type, name] of Object.entries(config.agents)) {
     registry.register(type, make(name, `config.agents.${type}`));
