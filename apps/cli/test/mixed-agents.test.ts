@@ -100,7 +100,7 @@ describe('one sprint, three agents chosen by task type', () => {
       name: 'Mixed agents',
       goals: ['three agents, one sprint'],
       config: {
-        autoCommit: true,
+        'auto-commit': true,
         agents: { 'update-docs': 'claude', refactor: 'codex', test: 'gemini' },
       },
       tasks: [
