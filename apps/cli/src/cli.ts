@@ -337,6 +337,18 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       }),
     );
 
+  command(
+    'doctor',
+    'check the agent CLIs: installed, versions, credentials, unattended mode (spends no tokens)',
+  )
+    .option('--json', 'print the report as JSON')
+    .action(
+      act(async (options: { json?: boolean }) => {
+        const { doctorCommand } = await import('./commands/doctor.js');
+        return doctorCommand(ctx, options);
+      }),
+    );
+
   command('list', 'list the sprints in a directory')
     .option('--dir <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
     .option('--json', 'print the list as JSON')

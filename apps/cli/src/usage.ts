@@ -1,11 +1,15 @@
 /** Agents `--agent` accepts. */
-export const AGENT_NAMES = ['claude', 'noop', 'shell'] as const;
+export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'noop', 'shell'] as const;
 
 /** Where `sprint` looks for sprints when none is named. */
 export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
 
 /** The one-line usage and examples of each command, shown after a usage error. */
 export const USAGE: Record<string, { usage: string; examples: string[] }> = {
+  doctor: {
+    usage: 'sprint doctor [--json]',
+    examples: ['sprint doctor', 'sprint doctor --json'],
+  },
   run: {
     usage:
       'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach]',

@@ -116,6 +116,13 @@ export {
 } from './model/status.js';
 export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export {
+  type CostEstimate,
+  DEFAULT_MODEL_PRICES,
+  estimateCost,
+  MODEL_PRICES_DATE,
+  type ModelPrice,
+} from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
 export { processStartTime } from './process/process-group.js';
 export {
@@ -209,6 +216,14 @@ export type {
   SprintStore,
   SprintSummary,
 } from './stores/sprint-store.js';
+export {
+  AGENT_REQUIREMENTS,
+  type AgentDiagnosis,
+  type AgentProbe,
+  type AgentRequirement,
+  diagnoseAgent,
+  diagnoseAgents,
+} from './workspace/agent-doctor.js';
 export {
   type AgentFactory,
   buildAgentRegistry,

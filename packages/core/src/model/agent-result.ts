@@ -67,6 +67,8 @@ export const AgentResultSchema = z.object({
   filesChanged: z.array(z.string()).default([]),
   needsHuman: HumanNeededSchema.optional(),
   costUsd: z.number().nonnegative().default(0),
+  /** True when `costUsd` was priced from tokens with the price table, not reported by the provider. */
+  costEstimated: z.boolean().optional(),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
   durationMs: z.number().nonnegative().default(0),
   sessionId: z.string().optional(),

@@ -69,6 +69,24 @@ export const SprintConfigSchema = z.object({
   agents: z.record(z.string(), z.string()).default({}),
   /** Options for the claude agent, as written. */
   claude: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the codex agent, as written (model, timeouts). */
+  codex: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the gemini agent, as written. */
+  gemini: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the opencode agent, as written. */
+  opencode: z.record(z.string(), z.unknown()).optional(),
+  /** Model -> US dollars per million tokens, over the shipped price table. */
+  prices: z
+    .record(
+      z.string(),
+      z.object({
+        input: z.number().nonnegative(),
+        output: z.number().nonnegative(),
+        cacheRead: z.number().nonnegative().optional(),
+        cacheCreation: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
   /** `auto` (worktrees when tasks may run at once in git), `worktree` or `shared`. */

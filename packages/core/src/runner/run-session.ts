@@ -355,7 +355,7 @@ export class RunSession {
 
   async #claim(task: Task): Promise<boolean> {
     const { store, agents, host } = this.#parts;
-    const agent = agents.resolve(task.type);
+    const agent = agents.resolve(task);
     const started = await this.#events.after(() =>
       store.claimTask(this.#sprintId, {
         taskId: task.id,
@@ -426,7 +426,7 @@ export class RunSession {
     }));
     const snapshot = this.#snapshot;
     const { result, timedOut } = await runAttempt(task, attempt, {
-      agent: agents.resolve(task.type),
+      agent: agents.resolve(task),
       redactor,
       abortGraceMs,
       stopGraceMs,

@@ -41,6 +41,10 @@ export const CONFIG_KEYS = [
   'agent',
   'agents',
   'claude',
+  'codex',
+  'gemini',
+  'opencode',
+  'prices',
   'project-dir',
   'isolation',
   'merge-verify',
@@ -51,6 +55,7 @@ export const CONFIG_KEYS = [
 const WORKTREES_KEYS = ['max-disk'] as const;
 
 const RETRY_KEYS = ['max-attempts', 'delay', 'backoff'] as const;
+const PRICE_KEYS = ['input', 'output', 'cache-read', 'cache-creation'] as const;
 
 /** What `sprint init` writes: the original plugin's defaults. */
 export const DEFAULT_SPRINT_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
@@ -153,6 +158,40 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
   if (Object.keys(where).length) config.where = where;
   const claude = readMap(map.claude, c.at('claude'));
   if (claude) config.claude = claude;
+  for (const name of ['codex', 'gemini', 'opencode'] as const) {
+    const options = readMap(map[name], c.at(name));
+    if (options) config[name] = options;
+  }
+  const prices = readMap(map.prices, c.at('prices'));
+  if (prices) {
+    const table: NonNullable<SprintConfig['prices']> = {};
+    for (const [model, raw] of Object.entries(prices)) {
+      const pc = c.at('prices').at(model);
+      const price = readMap(raw, pc);
+      if (!price) continue;
+      checkKeys(price, pc, PRICE_KEYS, { strict: true, what: 'price key' });
+      const read = (key: (typeof PRICE_KEYS)[number]) =>
+        readNumber(price[key], pc.at(key), { example: '1.25' });
+      const input = read('input');
+      const output = read('output');
+      if (input === undefined || output === undefined) {
+        pc.issue(
+          'a price needs input and output (US dollars per million tokens)',
+          `write ${model}: { input: 1.25, output: 10 }`,
+        );
+        continue;
+      }
+      const cacheRead = read('cache-read');
+      const cacheCreation = read('cache-creation');
+      table[model] = {
+        input,
+        output,
+        ...(cacheRead !== undefined ? { cacheRead } : {}),
+        ...(cacheCreation !== undefined ? { cacheCreation } : {}),
+      };
+    }
+    config.prices = table;
+  }
   const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');
   if (projectDir !== undefined) config.projectDir = projectDir;
 
