@@ -1,5 +1,6 @@
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { m42Hint } from './m42-hint.js';
 import { AGENT_NAMES, usageText } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,7 +18,7 @@ export const UNKNOWN_AGENT_FIX = `in SPRINT.yaml, set config.agent (and any conf
 
 /** What to do when an import from GitHub failed, by the failure's kind. */
 const IMPORT_FIX: Record<string, string> = {
-  auth: 'set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository\'s issues.',
+  auth: "set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository's issues.",
   'not-found':
     'check OWNER/REPO and the milestone; for GitHub Enterprise set GITHUB_API_URL=https://HOST/api/v3; a private repository needs a token.',
   'rate-limited': 'try again after the reset time, or use a token (5,000 requests an hour).',
@@ -99,6 +100,8 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
     const fix = IMPORT_FIX[String((error as { kind?: unknown }).kind)];
     if (fix) io.stderr.write(`Fix: ${fix}\n`);
   }
+  const m42 = m42Hint(error, io.cwd);
+  if (m42) io.stderr.write(`\n${m42}\n`);
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);
   }
