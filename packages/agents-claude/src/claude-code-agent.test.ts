@@ -303,7 +303,7 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(second.success).toBe(true);
     expect(second.summary).toBe(completed.summary);
     expect(second.sessionId).not.toBe(first.sessionId);
-  });
+  }, 120_000); // two real CLI runs and the CLI's own retries of 529, beside another suite
 
   for (const status of [401, 403]) {
     it(`ends a run at the API's first ${status}, without the CLI's minutes of retries, and says how to log in`, async () => {
