@@ -58,6 +58,7 @@ export interface RunCommandOptions {
   json?: boolean;
   detach?: boolean;
   answer?: string;
+  isolation?: 'auto' | 'worktree' | 'shared';
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -91,6 +92,12 @@ function addRunOptions(cmd: Command): Command {
         '--task-timeout <duration>',
         "time limit per task, like 90s, 15m or 1h (default: 30m, or the sprint's task-timeout)",
       ),
+    )
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        "worktree: a git worktree per task, merged back through a queue; shared: one working tree; auto: worktrees when tasks run at once in git (default: the sprint's isolation, else auto)",
+      ).choices(['auto', 'worktree', 'shared']),
     )
     .option('--json', 'print the run result as one JSON document on stdout')
     .option('--detach', 'run in the background; print how to follow, pause and stop it');
@@ -214,6 +221,16 @@ the sprint (try again when it ends); 130 interrupted.`,
       }),
     );
 
+  command('clean', "remove every git worktree and branch the sprint's tasks made")
+    .argument('[sprint]', SPRINT_ARG)
+    .option('--json', 'print what was removed as one JSON document on stdout')
+    .action(
+      act(async (sprint: string | undefined, options: { json?: boolean }) => {
+        const { cleanCommand } = await import('./commands/clean.js');
+        return cleanCommand(ctx, sprint, options);
+      }),
+    );
+
   command('init', 'create a sprint directory (SPRINT.yaml, PROGRESS.yaml, context/, artifacts/)')
     .argument('<name>', 'the sprint name, like auth-rework')
     .option('--dir <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
@@ -317,6 +334,18 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       act(async (sprint: string | undefined, options: { json?: boolean }) => {
         const { validateCommand } = await import('./commands/validate.js');
         return validateCommand(ctx, sprint, options);
+      }),
+    );
+
+  command(
+    'doctor',
+    'check the agent CLIs: installed, versions, credentials, unattended mode (spends no tokens)',
+  )
+    .option('--json', 'print the report as JSON')
+    .action(
+      act(async (options: { json?: boolean }) => {
+        const { doctorCommand } = await import('./commands/doctor.js');
+        return doctorCommand(ctx, options);
       }),
     );
 

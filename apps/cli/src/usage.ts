@@ -1,14 +1,18 @@
 /** Agents `--agent` accepts. */
-export const AGENT_NAMES = ['claude', 'noop', 'shell'] as const;
+export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'noop', 'shell'] as const;
 
 /** Where `sprint` looks for sprints when none is named. */
 export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
 
 /** The one-line usage and examples of each command, shown after a usage error. */
 export const USAGE: Record<string, { usage: string; examples: string[] }> = {
+  doctor: {
+    usage: 'sprint doctor [--json]',
+    examples: ['sprint doctor', 'sprint doctor --json'],
+  },
   run: {
     usage:
-      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--json] [--detach]',
+      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach]',
     examples: [
       'sprint run .claude/sprints/2026-01-15_my-sprint --max-iterations 50',
       'sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',
@@ -41,6 +45,10 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   cancel: {
     usage: 'sprint cancel [<sprint>] --reason TEXT',
     examples: ['sprint cancel --reason "Requirements changed"'],
+  },
+  clean: {
+    usage: 'sprint clean [<sprint>] [--json]',
+    examples: ['sprint clean', 'sprint clean .claude/sprints/2026-01-15_my-sprint'],
   },
   init: {
     usage: 'sprint init <name> [--dir DIR] [--goal TEXT ...]',

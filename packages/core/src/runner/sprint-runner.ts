@@ -9,12 +9,14 @@ import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
+import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
 import { RunSession } from './run-session.js';
 import type { RunnerParts } from './runner-parts.js';
+import type { TaskWorkspaces } from './task-workspace.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
 
@@ -43,6 +45,12 @@ export interface SprintRunnerOptions {
    * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
    */
   secrets?: Iterable<string>;
+  /**
+   * Where each attempt works: by default a git worktree per task when the
+   * sprint's `isolation` (or the run's) asks for one (see `worktreeIsolation`);
+   * `null` keeps every task in the project directory.
+   */
+  workspaces?: TaskWorkspaces | null;
 }
 
 /**
@@ -70,6 +78,8 @@ export class SprintRunner {
       stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
       host: options.host ?? hostname(),
       active: new Map(),
+      workspaces:
+        options.workspaces === null ? undefined : (options.workspaces ?? worktreeIsolation()),
     };
   }
 
@@ -183,6 +193,14 @@ export class SprintRunner {
     agents.assertCovers(
       preflight.definition.tasks.filter((t) => preflight.state.tasks[t.id]?.status !== 'done'),
     );
+    // A usage error of isolation (worktrees outside git) is found before anything is written.
+    await this.#parts.workspaces?.check?.({
+      definition: preflight.definition,
+      projectDir: preflight.projectDir,
+      sprintDir: preflight.sprintDir,
+      concurrency: resolved.concurrency,
+      isolation: options.isolation,
+    });
     const runId = randomUUID();
     const lock = await store.acquireLock(sprintId, this.#holder(runId));
     try {
