@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotifyTargetSchema } from '../notify/notify-target.js';
 import { PRIORITIES, TASK_ID_PATTERN } from './task-info.js';
 
 export {
@@ -71,6 +72,8 @@ export const SprintConfigSchema = z.object({
   claude: z.record(z.string(), z.unknown()).optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
+  /** Where notifications go (`config.notify`). */
+  notify: z.array(NotifyTargetSchema).optional(),
 });
 export type SprintConfig = z.infer<typeof SprintConfigSchema>;
 

@@ -17,6 +17,7 @@ import { type RetryPolicy, type SprintDefinition, type Task, taskLabel } from '.
 import { applyEventInPlace, countTasks, nextReadyTask, type SprintState } from '../model/state.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
 import { validateTasks } from '../model/validate.js';
+import { type NotifyOptions, RunNotifier } from '../notify/run-notifier.js';
 import {
   isSameProcessAlive,
   processStartTime,
@@ -44,6 +45,8 @@ export interface SprintRunnerOptions {
    * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
    */
   secrets?: Iterable<string>;
+  /** Notification targets beside each sprint's `config.notify`, the public URL for links, delivery limits. */
+  notify?: NotifyOptions;
 }
 
 export const DEFAULT_MAX_ITERATIONS = 30;
@@ -92,6 +95,7 @@ export class SprintRunner {
   readonly #host: string;
   readonly #active = new Map<string, ActiveRun>();
   readonly #redactor: Redactor;
+  readonly #notifyOptions: NotifyOptions | undefined;
 
   constructor(options: SprintRunnerOptions) {
     this.#redactor = new Redactor(options.secrets ?? secretsOf(process.env));
@@ -101,6 +105,7 @@ export class SprintRunner {
     this.#controlPollMs = options.controlPollMs ?? 250;
     this.#abortGraceMs = options.abortGraceMs ?? 10_000;
     this.#host = options.host ?? hostname();
+    this.#notifyOptions = options.notify;
   }
 
   get store(): SprintStore {
@@ -258,11 +263,15 @@ export class SprintRunner {
     );
     const runId = randomUUID();
     const lock = await this.#store.acquireLock(sprintId, this.#holder(runId));
+    // Notifications follow the run's events; their delivery never holds the run up.
+    const notifier = RunNotifier.forRun(preflight, this.#notifyOptions);
+    const observed = notifier ? notifier.observe(options) : options;
     try {
-      return await new RunSession(this, sprintId, runId, resolved, options, startedAtMs).execute();
+      return await new RunSession(this, sprintId, runId, resolved, observed, startedAtMs).execute();
     } finally {
       this.#active.delete(sprintId);
       await lock.release();
+      await notifier?.close();
     }
   }
 

@@ -1,6 +1,7 @@
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import type { RetryPolicy, SprintConfig } from '../../model/sprint.js';
+import { notifyToYaml, readNotify } from '../../notify/notify-config.js';
 import {
   checkKeys,
   describe,
@@ -30,6 +31,7 @@ export const CONFIG_KEYS = [
   'agents',
   'claude',
   'project-dir',
+  'notify',
 ] as const;
 
 const RETRY_KEYS = ['max-attempts', 'delay', 'backoff'] as const;
@@ -124,6 +126,8 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
   if (claude) config.claude = claude;
   const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');
   if (projectDir !== undefined) config.projectDir = projectDir;
+  const notify = readNotify(map.notify, c.at('notify'));
+  if (notify) config.notify = notify;
   return config;
 }
 
@@ -172,6 +176,7 @@ export function configToYaml(config: Record<string, unknown>): Record<string, un
     if (value === undefined) continue;
     const k = CAMEL_CONFIG_KEYS[key] ?? key;
     if (key === 'taskTimeoutMs') out[k] = durationText(value);
+    else if (k === 'notify' && Array.isArray(value)) out[k] = notifyToYaml(value);
     else if (k === 'retry' && isRecord(value)) {
       const retry: Record<string, unknown> = {};
       for (const [rk, rv] of Object.entries(value)) {
