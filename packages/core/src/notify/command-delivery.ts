@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { agentEnvironment } from '../process/agent-env.js';
-import { terminateProcessGroup } from '../process/process-group.js';
+import { endProcessTree } from '../process/process-tree.js';
 import type { DeliveryOutcome } from './http-delivery.js';
 
 /**
@@ -37,7 +37,7 @@ export function deliverCommand(
     child.stdin.end(input);
     const end = (reason: string) => {
       why ??= reason;
-      if (child.pid) void terminateProcessGroup(child.pid, { graceMs: 2000 });
+      if (child.pid) void endProcessTree([child.pid], 2000);
     };
     const timer = setTimeout(
       () => end(`no exit within ${options.timeoutMs} ms`),

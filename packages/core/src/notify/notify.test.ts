@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -197,7 +198,7 @@ describe('notifications', () => {
   it('gives up on a 4xx at once, and never sends unsigned when secret-env is unset', async () => {
     const gone = await receiver(() => 410);
     const signed = await receiver();
-    const { store, id } = await sprint([
+    const { store, id, dir } = await sprint([
       `- webhook: ${gone.url}`,
       `- webhook: ${signed.url}`,
       '  secret-env: NOTIFY_TEST_UNSET',
@@ -216,6 +217,14 @@ describe('notifications', () => {
         }),
       ]),
     );
+    // On record beside the event log, even with nobody listening.
+    const log = (await readFile(join(dir, 'notify.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DeliveryReport & { at: string });
+    expect(log).toHaveLength(2);
+    expect(log.map((r) => r.delivered)).toEqual([false, false]);
+    expect(log.every((r) => !Number.isNaN(Date.parse(r.at)))).toBe(true);
   });
 
   it('does not stall the run when a receiver hangs', async () => {
@@ -306,4 +315,46 @@ describe('notifications', () => {
     });
     expect(payload.reason).toContain('no access');
   });
+
+  it('ends a notification command that does not exit, with its whole process tree', async () => {
+    const { store, id, root } = await sprint([]);
+    const pidFile = join(root, 'child.pid');
+    const reports: DeliveryReport[] = [];
+    const result = await runner(
+      store,
+      {},
+      {
+        policy: { attemptTimeoutMs: 300 },
+        targets: [
+          {
+            kind: 'command',
+            command: `sleep 600 & echo $! > "${pidFile}"; wait`,
+            events: ['completed'],
+          },
+        ],
+        onDelivery: (r) => reports.push(r),
+      },
+    ).run(id);
+    expect(result.status).toBe('completed');
+    expect(reports).toEqual([
+      expect.objectContaining({
+        target: 'command',
+        delivered: false,
+        error: 'no exit within 300 ms',
+      }),
+    ]);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    const deadline = Date.now() + 15_000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(pid)).toBe(false);
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,7 @@ import type { SprintState } from '../model/state.js';
 import type { RunOptions } from '../runner/run-options.js';
 import type { SprintSnapshot } from '../stores/sprint-store.js';
 import { deliverCommand } from './command-delivery.js';
+import { appendDeliveryLog } from './delivery-log.js';
 import { type DeliveryOutcome, deliverHttp } from './http-delivery.js';
 import { buildNotification, type Notification, triggerFor } from './notification.js';
 import { eventsOf, type NotifyEvent, type NotifyTarget } from './notify-target.js';
@@ -28,7 +29,7 @@ export interface NotifyOptions {
    * still going then is given up. It never changes the run's result.
    */
   finalWaitMs?: number;
-  /** Each delivery's outcome, delivered or given up. */
+  /** Each delivery's outcome, delivered or given up (also appended to `notify.log` beside a file sprint's event log). */
   onDelivery?: (report: DeliveryReport) => void;
 }
 
@@ -142,12 +143,19 @@ export class RunNotifier {
           error: error instanceof Error ? error.message : String(error),
         }),
       );
-      try {
-        this.#options.onDelivery?.({
-          target: describeTarget(target),
-          event: notification.event,
-          ...outcome,
+      const report: DeliveryReport = {
+        target: describeTarget(target),
+        event: notification.event,
+        ...outcome,
+      };
+      if (this.#snapshot.runtimeDir) {
+        await appendDeliveryLog(this.#snapshot.runtimeDir, {
+          at: new Date().toISOString(),
+          ...report,
         });
+      }
+      try {
+        this.#options.onDelivery?.(report);
       } catch {
         // A listener's failure is not the delivery's.
       }
