@@ -294,6 +294,7 @@ describe('notifications', () => {
       store,
       { b: { success: false, summary: 'nope', error: { kind: 'blocked', message: 'no access' } } },
       {
+        env: { SPRINT_PUBLIC_URL: 'https://from-env.example' },
         targets: [
           {
             kind: 'command',
@@ -314,6 +315,8 @@ describe('notifications', () => {
       counts: { total: 2, done: 1, blocked: 1 },
     });
     expect(payload.reason).toContain('no access');
+    // The public URL from the environment (as a CLI run gets it).
+    expect(payload.dashboardUrl).toBe(`https://from-env.example/sprints/${id}`);
   });
 
   it('ends a notification command that does not exit, with its whole process tree', async () => {

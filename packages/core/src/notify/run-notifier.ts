@@ -17,7 +17,7 @@ import { slackMessage } from './slack-message.js';
 export interface NotifyOptions {
   /** Targets every sprint of this runner notifies, besides its own (e.g. the server's configuration). */
   targets?: NotifyTarget[];
-  /** The server's public URL: payloads then link to the dashboard and the answer route. */
+  /** The server's public URL: payloads then link to the dashboard and the answer route (default `SPRINT_PUBLIC_URL`). */
   publicUrl?: string;
   /** Where `secret-env` names are looked up (default `process.env`). */
   env?: Record<string, string | undefined>;
@@ -60,6 +60,7 @@ export class RunNotifier {
   readonly #policy: DeliveryPolicy;
   readonly #abort = new AbortController();
   readonly #queues = new Map<NotifyTarget, Promise<void>>();
+  readonly #publicUrl: string | undefined;
 
   /**
    * A notifier for one run of the sprint in `snapshot`, or undefined when
@@ -77,6 +78,8 @@ export class RunNotifier {
     this.#targets = targets;
     this.#options = options;
     this.#policy = { ...DEFAULT_DELIVERY_POLICY, ...options.policy };
+    // A CLI run learns the server's address from the environment, as the server does.
+    this.#publicUrl = options.publicUrl ?? httpUrl((options.env ?? process.env).SPRINT_PUBLIC_URL);
   }
 
   /** `options` with `onEvent` also feeding this notifier. */
@@ -106,7 +109,7 @@ export class RunNotifier {
         counts: countTasks(this.#state),
         costUsd: this.#state.costUsd,
         at: event.at,
-        publicUrl: this.#options.publicUrl,
+        publicUrl: this.#publicUrl,
       });
       for (const target of wanting) this.#enqueue(target, notification);
     } catch {
@@ -221,4 +224,8 @@ export function describeTarget(target: NotifyTarget): string {
   } catch {
     return 'webhook';
   }
+}
+
+function httpUrl(value: string | undefined): string | undefined {
+  return value && /^https?:\/\/\S+$/.test(value) ? value : undefined;
 }
