@@ -184,6 +184,7 @@ describe('server notification settings', () => {
         SPRINT_PUBLIC_URL: 'https://sprint.example.com',
       }),
     ).toMatchObject({
+      finalWaitMs: 0,
       publicUrl: 'https://sprint.example.com',
       targets: [
         { kind: 'webhook', url: 'https://hooks.example.com/s', secretEnv: 'SPRINT_NOTIFY_SECRET' },

@@ -224,5 +224,12 @@ export function serverNotify(
   if (env.SPRINT_NOTIFY_SLACK) targets.push({ kind: 'slack', url: env.SPRINT_NOTIFY_SLACK });
   const publicUrl = options?.publicUrl ?? env.SPRINT_PUBLIC_URL;
   if (!targets.length && !publicUrl && !options) return undefined;
-  return { ...options, targets, ...(publicUrl && { publicUrl }), env: options?.env ?? env };
+  return {
+    // A server lives on: a run's end need not wait for its last notifications.
+    finalWaitMs: 0,
+    ...options,
+    targets,
+    ...(publicUrl && { publicUrl }),
+    env: options?.env ?? env,
+  };
 }

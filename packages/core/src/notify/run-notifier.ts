@@ -25,8 +25,9 @@ export interface NotifyOptions {
   policy?: Partial<DeliveryPolicy>;
   /**
    * How long the end of a run waits for notifications still being delivered
-   * (default 10 s), so that a short-lived process sends its last ones. What is
-   * still going then is given up. It never changes the run's result.
+   * (default 10 s), so that a short-lived process (`sprint run`) sends its
+   * last ones before it exits. What is still going then continues in the
+   * background. It never changes the run's result. A server uses 0.
    */
   finalWaitMs?: number;
   /** Each delivery's outcome, delivered or given up (also appended to `notify.log` beside a file sprint's event log). */
@@ -118,22 +119,20 @@ export class RunNotifier {
   }
 
   /**
-   * Waits for the deliveries in flight, at most `finalWaitMs`, then gives up
-   * on the rest. Never throws.
+   * Waits for the deliveries in flight, at most `finalWaitMs`. What is still
+   * going then goes on in the background, within its own retry limits (a
+   * process that exits ends it). Never throws.
    */
   async close(): Promise<void> {
-    const all = Promise.allSettled(this.#queues.values());
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#options.finalWaitMs ?? 10_000);
     });
     try {
-      await Promise.race([all, limit]);
+      await Promise.race([Promise.allSettled(this.#queues.values()), limit]);
     } finally {
       clearTimeout(timer);
-      this.#abort.abort();
     }
-    await all;
   }
 
   #enqueue(target: NotifyTarget, notification: Notification): void {
