@@ -127,6 +127,7 @@ export type { DeliveryPolicy } from './notify/retry-policy.js';
 export type { DeliveryReport, NotifyOptions } from './notify/run-notifier.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './notify/signature.js';
 export { agentEnvironment } from './process/agent-env.js';
+export { processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,

@@ -280,6 +280,7 @@ export function createApi(deps: ApiDeps): Api {
           created: s.created,
           updatedAt: s.updatedAt,
           running: runs.active(s.id) !== undefined,
+          invalid: s.invalid,
         })),
       }),
     );

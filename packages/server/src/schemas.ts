@@ -173,6 +173,8 @@ export const SprintSummarySchema = z.object({
   updatedAt: z.string().optional(),
   /** Whether this server drives a run of it now. */
   running: z.boolean(),
+  /** Why the sprint cannot be read (its files are invalid), when it cannot. */
+  invalid: z.string().optional(),
 });
 
 export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });
