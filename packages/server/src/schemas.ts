@@ -150,6 +150,23 @@ export const EventsQuerySchema = z.object({
 
 export const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() });
 
+/** `GET /health?deep=1`: the offered agent CLIs as `sprint doctor` sees them (no tokens spent). */
+export const HealthDeepSchema = HealthSchema.extend({
+  agents: z.array(
+    z.object({
+      name: z.string(),
+      binary: z.string(),
+      installed: z.boolean(),
+      version: z.string().optional(),
+      credentials: z.boolean(),
+      unattended: z.boolean(),
+      status: z.enum(['ready', 'missing', 'no-credentials']),
+      advice: z.array(z.string()),
+      notes: z.array(z.string()),
+    }),
+  ),
+});
+
 const TaskCountsSchema = z.object({
   total: z.number().int(),
   done: z.number().int(),

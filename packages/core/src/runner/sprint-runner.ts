@@ -10,12 +10,14 @@ import { type NotifyOptions, RunNotifier } from '../notify/run-notifier.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
+import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
 import { RunSession } from './run-session.js';
 import type { RunnerParts } from './runner-parts.js';
+import type { TaskWorkspaces } from './task-workspace.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
 
@@ -46,6 +48,12 @@ export interface SprintRunnerOptions {
   secrets?: Iterable<string>;
   /** Notification targets beside each sprint's `config.notify`, the public URL for links, delivery limits. */
   notify?: NotifyOptions;
+  /**
+   * Where each attempt works: by default a git worktree per task when the
+   * sprint's `isolation` (or the run's) asks for one (see `worktreeIsolation`);
+   * `null` keeps every task in the project directory.
+   */
+  workspaces?: TaskWorkspaces | null;
 }
 
 /**
@@ -75,6 +83,8 @@ export class SprintRunner {
       stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
       host: options.host ?? hostname(),
       active: new Map(),
+      workspaces:
+        options.workspaces === null ? undefined : (options.workspaces ?? worktreeIsolation()),
     };
   }
 
@@ -188,6 +198,14 @@ export class SprintRunner {
     agents.assertCovers(
       preflight.definition.tasks.filter((t) => preflight.state.tasks[t.id]?.status !== 'done'),
     );
+    // A usage error of isolation (worktrees outside git) is found before anything is written.
+    await this.#parts.workspaces?.check?.({
+      definition: preflight.definition,
+      projectDir: preflight.projectDir,
+      sprintDir: preflight.sprintDir,
+      concurrency: resolved.concurrency,
+      isolation: options.isolation,
+    });
     const runId = randomUUID();
     const lock = await store.acquireLock(sprintId, this.#holder(runId));
     // Notifications follow the run's events; their delivery never holds the run up.

@@ -8,6 +8,7 @@ import { endMarkedProcesses } from '../process/process-tree.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { callAgent } from './agent-call.js';
 import type { HooksOutcome } from './hook-runner.js';
+import type { TaskWorkspace } from './task-workspace.js';
 
 /** What one attempt needs from its run. */
 export interface AttemptDeps {
@@ -22,6 +23,8 @@ export interface AttemptDeps {
   /** Aborted when the run is stopped or cancelled. */
   runSignal: AbortSignal;
   hookContext(): HookContext;
+  /** Isolation: prepares the attempt's working directory and takes its finished work. */
+  workspace?: TaskWorkspace;
   runHooks(
     point: HookPoint,
     call: (hook: SprintHook) => ReturnType<NonNullable<SprintHook['beforeStep']>> | undefined,
@@ -73,13 +76,31 @@ export async function runAttempt(
   const startedMs = Date.now();
   let result: AgentResult;
   try {
-    const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
-    const before = await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
-    if (before.blockingFailure) {
+    // Under isolation the attempt works in its own worktree: that is its project directory.
+    const prepared = deps.workspace
+      ? await deps.workspace.prepare({ task, attempt, signal })
+      : undefined;
+    const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
+    const step = {
+      ...deps.hookContext(),
+      ...(projectDir ? { projectDir } : {}),
+      signal,
+      task,
+      attempt,
+      runMarker: deps.runMarker,
+    };
+    const before =
+      prepared && 'result' in prepared
+        ? { blockingFailure: undefined }
+        : await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
+    if (prepared && 'result' in prepared) {
+      result = prepared.result;
+    } else if (before.blockingFailure) {
       result = failedResult('hook', before.blockingFailure);
     } else {
       const ctx: AgentContext = {
         ...(await deps.agentContext()),
+        ...(projectDir ? { projectDir } : {}),
         runMarker: deps.runMarker,
         signal,
         emit: (raw) => deps.onActivity(deps.redactor.value(raw)),
@@ -101,7 +122,12 @@ export async function runAttempt(
         }),
       );
     }
-    if (result.success) result = await afterStep(task, attempt, result, signal, deps);
+    if (result.success && !(prepared && 'result' in prepared)) {
+      result = await afterStep(task, attempt, result, signal, deps, projectDir);
+      if (deps.workspace) {
+        result = await deps.workspace.finish({ task, attempt, result, signal });
+      }
+    }
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);
@@ -117,8 +143,16 @@ async function afterStep(
   result: AgentResult,
   signal: AbortSignal,
   deps: AttemptDeps,
+  projectDir: string | undefined,
 ): Promise<AgentResult> {
-  const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
+  const step = {
+    ...deps.hookContext(),
+    ...(projectDir ? { projectDir } : {}),
+    signal,
+    task,
+    attempt,
+    runMarker: deps.runMarker,
+  };
   const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
     keepDeferred: true,
   });

@@ -18,8 +18,8 @@ export const builtinAgentFactories: Readonly<Record<string, AgentFactory>> = {
 
 /**
  * The registry for a sprint: `override` (the CLI's `--agent`) runs every
- * task; otherwise the sprint's `agents` map picks per task type and `agent`
- * is the default (else `defaultAgent`, else `claude` when a factory exists).
+ * task; otherwise a task's own `agent:` field, then the sprint's `agents` map
+ * per task type, and `agent` is the default (else `defaultAgent`, else `claude` when a factory exists).
  * Unknown names fail here, before anything runs.
  */
 export function buildAgentRegistry(options: {
@@ -59,6 +59,8 @@ export function buildAgentRegistry(options: {
     config.agent ?? options.defaultAgent ?? (factories.claude ? 'claude' : undefined);
   const registry = new AgentRegistry({
     default: defaultName ? make(defaultName, 'config.agent') : undefined,
+    // A task's own `agent:` field picks by name among the same factories.
+    named: (name) => (factories[name] ? make(name, 'the task field agent') : undefined),
   });
   for (const [type, name] of Object.entries(config.agents)) {
     registry.register(type, make(name, `config.agents.${type}`));
