@@ -116,6 +116,17 @@ export {
 } from './model/status.js';
 export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export { NOTIFICATION_VERSION, type Notification } from './notify/notification.js';
+export {
+  DEFAULT_NOTIFY_EVENTS,
+  NOTIFY_EVENTS,
+  type NotifyEvent,
+  type NotifyTarget,
+  NotifyTargetSchema,
+} from './notify/notify-target.js';
+export type { DeliveryPolicy } from './notify/retry-policy.js';
+export type { DeliveryReport, NotifyOptions } from './notify/run-notifier.js';
+export { SIGNATURE_HEADER, signBody, verifySignature } from './notify/signature.js';
 export {
   type CostEstimate,
   DEFAULT_MODEL_PRICES,

@@ -786,6 +786,7 @@ describe('openapi', () => {
         '/openapi.json',
         '/sprints',
         '/sprints/{id}',
+        '/sprints/{id}/answer',
         '/sprints/{id}/cancel',
         '/sprints/{id}/events',
         '/sprints/{id}/pause',

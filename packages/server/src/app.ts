@@ -9,6 +9,7 @@ import {
   diagnoseAgents,
   InvalidSprintError,
   type LockInfo,
+  type NotifyOptions,
   type RunEvent,
   type SprintConfig,
   type SprintHook,
@@ -31,6 +32,7 @@ import { Redactor, secretsOf } from './redact.js';
 import {
   AddTasksBodySchema,
   AddTasksResultSchema,
+  AnswerBodySchema,
   CancelBodySchema,
   ControlOutcomeSchema,
   CreateSprintBodySchema,
@@ -97,6 +99,8 @@ export interface ApiDeps {
   log?: (line: string) => void;
   /** Milliseconds between SSE keep-alive comments (default 15,000). */
   heartbeatMs?: number;
+  /** Notification targets for every sprint's runs (beside each sprint's `config.notify`), and the public URL for links. */
+  notify?: NotifyOptions;
 }
 
 /** The app and the parts a server shuts down. */
@@ -138,6 +142,18 @@ export function createApi(deps: ApiDeps): Api {
   const cache = new ReadCache(deps.readCacheMs ?? 200);
   const hooksFor = deps.hooks ?? (() => []);
   const events = new EventHub({ store, redactor, pollIntervalMs: deps.eventPollMs ?? 5000 });
+  // A notification that could not be delivered is said in the server's log, never silently lost.
+  const notifyOptions: NotifyOptions | undefined = deps.notify && {
+    ...deps.notify,
+    onDelivery(report) {
+      if (!report.delivered) {
+        log(
+          `notification ${report.event} to ${report.target} not delivered after ${report.attempts} attempt(s): ${report.error ?? 'unknown'}`,
+        );
+      }
+      deps.notify?.onDelivery?.(report);
+    },
+  };
 
   const runs = new SprintRuns({
     // Pause, stop and cancel of runs this server does not drive run no agent.
@@ -149,6 +165,7 @@ export function createApi(deps: ApiDeps): Api {
         agents: agents.registry(definition.config, agent),
         hooks: hooksFor(definition.config),
         secrets,
+        notify: notifyOptions,
       });
     },
     onEvent(event: RunEvent) {
@@ -369,6 +386,32 @@ export function createApi(deps: ApiDeps): Api {
   };
   app.post('/sprints/:id/run', (c) => startRun(c, 'run'));
   app.post('/sprints/:id/resume', (c) => startRun(c, 'resume'));
+
+  app.post('/sprints/:id/answer', async (c) => {
+    const id = idOf(c);
+    if (closing) throw shuttingDown();
+    const body = await readJson(c, AnswerBodySchema, limit);
+    const { state } = await store.load(id);
+    const open = state.status === 'needs-human' ? state.humanNeeded : undefined;
+    if (!open) {
+      throw new ApiError(
+        409,
+        'NO_QUESTION',
+        `Sprint ${id} has no open question (status ${state.status}); there is nothing to answer.`,
+      );
+    }
+    if (body.taskId !== undefined && body.taskId !== open.taskId) {
+      throw new ApiError(
+        409,
+        'QUESTION_CHANGED',
+        `The open question of sprint ${id} is task ${open.taskId}'s, not ${printable(body.taskId)}'s: read it again (GET /sprints/${id}) before answering.`,
+      );
+    }
+    const run = await runs.start(id, 'resume', undefined, { answer: body.answer });
+    changed(id);
+    c.header('location', links(id).self);
+    return json(c, RunAcceptedSchema, { ...publicRun(run), sprintId: id, links: links(id) }, 202);
+  });
 
   const control = async (c: Context, action: 'pause' | 'stop' | 'cancel') => {
     const id = idOf(c);

@@ -3,6 +3,7 @@ import { ProblemSchema } from './problem.js';
 import {
   AddTasksBodySchema,
   AddTasksResultSchema,
+  AnswerBodySchema,
   CancelBodySchema,
   ControlOutcomeSchema,
   CreateSprintBodySchema,
@@ -138,6 +139,24 @@ const OPERATIONS: Operation[] = [
       ...withBodyErrors,
     },
   },
+  {
+    method: 'post',
+    path: '/sprints/{id}/answer',
+    operationId: 'answerSprint',
+    summary: "Answer the sprint's needs-human question and resume it (= `sprint resume --answer`)",
+    description:
+      "For a chat bot or a phone: the notification for `needs-human` carries this URL as `answerUrl` when a public URL is configured. With `taskId`, the answer is refused when the open question is another task's.",
+    body: 'Answer',
+    bodyRequired: true,
+    responses: {
+      202: ['Answered; the sprint resumes in the background', 'RunAccepted'],
+      401: ERRORS[401],
+      404: ERRORS[404],
+      409: ["No open question, another task's question, or already running", 'Problem'],
+      503: ['The server is shutting down', 'Problem'],
+      ...withBodyErrors,
+    },
+  },
   ...(['pause', 'stop'] as const).map(
     (action): Operation => ({
       method: 'post',
@@ -230,6 +249,7 @@ const REQUESTS = {
   RunOptions: RunBodySchema,
   ResumeOptions: ResumeBodySchema,
   Cancel: CancelBodySchema,
+  Answer: AnswerBodySchema,
 };
 
 const RESPONSES = {

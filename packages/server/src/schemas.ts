@@ -129,6 +129,14 @@ export const ResumeBodySchema = RunBodySchema.extend({
 });
 export type ResumeBody = z.infer<typeof ResumeBodySchema>;
 
+/** `POST /sprints/{id}/answer`: the answer to the open needs-human question (= `resume --answer`). */
+export const AnswerBodySchema = z.strictObject({
+  answer: z.string().trim().min(1).max(20_000),
+  /** The task whose question this answers: refused (409) when the open question is another's. */
+  taskId: z.string().min(1).max(200).optional(),
+});
+export type AnswerBody = z.infer<typeof AnswerBodySchema>;
+
 export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 
 export const EmptyBodySchema = z.strictObject({});

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { SprintStore } from '@sprint/core';
+import type { NotifyOptions, NotifyTarget, SprintStore } from '@sprint/core';
 import { type Api, type ApiDeps, createApi } from './app.js';
 import { generateToken, isLoopback } from './auth.js';
 import { secretsOf } from './redact.js';
@@ -41,6 +41,7 @@ export interface StartServerOptions
       | 'heartbeatMs'
       | 'hooks'
       | 'describe'
+      | 'notify'
     >
   > {
   /** Default 4317; 0 picks a free port. */
@@ -126,6 +127,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     maxSubscribers: options.maxSubscribers,
     eventPollMs: options.eventPollMs,
     heartbeatMs: options.heartbeatMs,
+    notify: serverNotify(options.notify, env),
     secrets: [...secretsOf(env), ...agents.secrets],
     log,
   });
@@ -192,5 +194,42 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     server,
     close,
     closed,
+  };
+}
+
+/**
+ * The server's notification settings: `options` as given, plus
+ * `SPRINT_PUBLIC_URL` (links in payloads), `SPRINT_NOTIFY_WEBHOOK` (signed
+ * with `SPRINT_NOTIFY_SECRET` when set) and `SPRINT_NOTIFY_SLACK` as targets
+ * for every sprint's runs.
+ */
+export function serverNotify(
+  options: NotifyOptions | undefined,
+  env: Record<string, string | undefined>,
+): NotifyOptions | undefined {
+  const targets: NotifyTarget[] = [...(options?.targets ?? [])];
+  for (const name of ['SPRINT_NOTIFY_WEBHOOK', 'SPRINT_NOTIFY_SLACK', 'SPRINT_PUBLIC_URL']) {
+    const value = env[name];
+    if (value && !/^https?:\/\/[^\s]+$/.test(value)) {
+      throw new ServerConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
+    }
+  }
+  if (env.SPRINT_NOTIFY_WEBHOOK) {
+    targets.push({
+      kind: 'webhook',
+      url: env.SPRINT_NOTIFY_WEBHOOK,
+      ...(env.SPRINT_NOTIFY_SECRET && { secretEnv: 'SPRINT_NOTIFY_SECRET' }),
+    });
+  }
+  if (env.SPRINT_NOTIFY_SLACK) targets.push({ kind: 'slack', url: env.SPRINT_NOTIFY_SLACK });
+  const publicUrl = options?.publicUrl ?? env.SPRINT_PUBLIC_URL;
+  if (!targets.length && !publicUrl && !options) return undefined;
+  return {
+    // A server lives on: a run's end need not wait for its last notifications.
+    finalWaitMs: 0,
+    ...options,
+    targets,
+    ...(publicUrl && { publicUrl }),
+    env: options?.env ?? env,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotifyTargetSchema } from '../notify/notify-target.js';
 import { PRIORITIES, TASK_ID_PATTERN } from './task-info.js';
 
 export {
@@ -89,6 +90,8 @@ export const SprintConfigSchema = z.object({
     .optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
+  /** Where notifications go (`config.notify`). */
+  notify: z.array(NotifyTargetSchema).optional(),
   /** `auto` (worktrees when tasks may run at once in git), `worktree` or `shared`. */
   isolation: z.enum(['auto', 'worktree', 'shared']).optional(),
   /** Runs on each integrated tree instead of the task's `verify` (for example the test suite). */

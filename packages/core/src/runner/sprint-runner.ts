@@ -6,6 +6,7 @@ import { InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, StopReason } from '../model/events.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
 import { finishedTaskIds, validateTasks } from '../model/validate.js';
+import { type NotifyOptions, RunNotifier } from '../notify/run-notifier.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
@@ -45,6 +46,8 @@ export interface SprintRunnerOptions {
    * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
    */
   secrets?: Iterable<string>;
+  /** Notification targets beside each sprint's `config.notify`, the public URL for links, delivery limits. */
+  notify?: NotifyOptions;
   /**
    * Where each attempt works: by default a git worktree per task when the
    * sprint's `isolation` (or the run's) asks for one (see `worktreeIsolation`);
@@ -66,8 +69,10 @@ export interface SprintRunnerOptions {
  */
 export class SprintRunner {
   readonly #parts: RunnerParts;
+  readonly #notifyOptions: NotifyOptions | undefined;
 
   constructor(options: SprintRunnerOptions) {
+    this.#notifyOptions = options.notify;
     this.#parts = {
       redactor: new Redactor(options.secrets ?? secretsOf(process.env)),
       store: options.store,
@@ -203,18 +208,22 @@ export class SprintRunner {
     });
     const runId = randomUUID();
     const lock = await store.acquireLock(sprintId, this.#holder(runId));
+    // Notifications follow the run's events; their delivery never holds the run up.
+    const notifier = RunNotifier.forRun(preflight, this.#notifyOptions);
+    const observed = notifier ? notifier.observe(options) : options;
     try {
       return await new RunSession(
         this.#parts,
         sprintId,
         runId,
         resolved,
-        options,
+        observed,
         startedAtMs,
       ).execute();
     } finally {
       active.delete(sprintId);
       await lock.release();
+      await notifier?.close();
     }
   }
 }

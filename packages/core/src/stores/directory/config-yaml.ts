@@ -1,6 +1,7 @@
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import type { RetryPolicy, SprintConfig } from '../../model/sprint.js';
+import { notifyToYaml, readNotify } from '../../notify/notify-config.js';
 import { parseSize } from '../../worktrees/worktree-policy.js';
 import {
   checkKeys,
@@ -46,6 +47,7 @@ export const CONFIG_KEYS = [
   'opencode',
   'prices',
   'project-dir',
+  'notify',
   'isolation',
   'merge-verify',
   'target-branch',
@@ -194,6 +196,8 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
   }
   const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');
   if (projectDir !== undefined) config.projectDir = projectDir;
+  const notify = readNotify(map.notify, c.at('notify'));
+  if (notify) config.notify = notify;
 
   const isolation = readString(map.isolation, c.at('isolation'), 'auto');
   if (isolation !== undefined) {
@@ -283,6 +287,7 @@ export function configToYaml(config: Record<string, unknown>): Record<string, un
     if (value === undefined) continue;
     const k = CAMEL_CONFIG_KEYS[key] ?? key;
     if (key === 'taskTimeoutMs') out[k] = durationText(value);
+    else if (k === 'notify' && Array.isArray(value)) out[k] = notifyToYaml(value);
     else if (k === 'retry' && isRecord(value)) {
       const retry: Record<string, unknown> = {};
       for (const [rk, rv] of Object.entries(value)) {
