@@ -7,7 +7,9 @@ runAgentContract('ShellAgent', {
       case 'write-file':
         return {
           agent: new ShellAgent(),
-          task: { command: `printf '%s\\n' '${scenario.content}' > ${scenario.file}; echo wrote ${scenario.file}` },
+          task: {
+            command: `printf '%s\\n' '${scenario.content}' > ${scenario.file}; echo wrote ${scenario.file}`,
+          },
         };
       case 'fail':
         return { agent: new ShellAgent(), task: { command: `echo '${scenario.summary}'; exit 3` } };

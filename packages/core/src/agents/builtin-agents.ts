@@ -67,20 +67,20 @@ export class ShellAgent implements Agent {
     }
     const why = describeEnd(result);
     const kind =
-      result.endedBy === 'cancel' ? 'cancelled' : result.endedBy === 'timeout' ? 'timeout' : 'failed';
-    return failedResult(
-      kind,
-      `\`${command}\` ${why}${tail ? `:\n${tail}` : ''}`,
-      {
-        output: tail,
-        durationMs: result.durationMs,
-        error: {
-          kind,
-          message: `\`${command}\` ${why}`,
-          exitCode: result.exitCode,
-          signal: result.signal,
-        },
+      result.endedBy === 'cancel'
+        ? 'cancelled'
+        : result.endedBy === 'timeout'
+          ? 'timeout'
+          : 'failed';
+    return failedResult(kind, `\`${command}\` ${why}${tail ? `:\n${tail}` : ''}`, {
+      output: tail,
+      durationMs: result.durationMs,
+      error: {
+        kind,
+        message: `\`${command}\` ${why}`,
+        exitCode: result.exitCode,
+        signal: result.signal,
       },
-    );
+    });
   }
 }
