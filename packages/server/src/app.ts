@@ -21,7 +21,10 @@ import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { bearerAuth } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
+import { isDashboardPath, mountDashboard } from './dashboard.js';
+import { summaryExtras, taskExtras } from './dashboard-fields.js';
 import { EventHub, type FrameSink } from './event-hub.js';
+import { findInvalidSprints } from './invalid-sprints.js';
 import { buildOpenApiDocument, documentedRoutes } from './openapi.js';
 import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
@@ -68,6 +71,11 @@ export type DescribeSprint = (snapshot: SprintSnapshot, lock: LockInfo | null) =
 
 export interface ApiDeps {
   store: SprintStore;
+  /**
+   * The web dashboard at `/`: the directory of its built files (default:
+   * @sprint/web's), or false to serve the API alone.
+   */
+  dashboard?: string | false;
   /** The directory the sprints live under: a sprint id never resolves outside it. */
   root: string;
   /** The bearer token every route but /health requires. */
@@ -232,8 +240,13 @@ export function createApi(deps: ApiDeps): Api {
 
   app.get('/health', (c) => json(c, HealthSchema, { status: 'ok', version: VERSION }));
 
+  if (deps.dashboard !== false) mountDashboard(app, deps.dashboard);
   const auth = bearerAuth(deps.token);
-  app.use('*', async (c, next) => (c.req.path === '/health' ? next() : auth(c, next)));
+  app.use('*', async (c, next) =>
+    c.req.path === '/health' || (deps.dashboard !== false && isDashboardPath(c.req.path))
+      ? next()
+      : auth(c, next),
+  );
 
   let openapi: string | undefined;
   app.get('/openapi.json', (c) => {
@@ -251,9 +264,22 @@ export function createApi(deps: ApiDeps): Api {
   const LIST = '/sprints';
   const listJson = async () => {
     const list = await store.list();
+    const [states, invalid] = await Promise.all([
+      Promise.all(
+        list.map((s) =>
+          store.load(s.id).then(
+            (snap) => snap.state,
+            () => undefined,
+          ),
+        ),
+      ),
+      findInvalidSprints(rootPath, new Set(list.map((s) => s.id)), store),
+    ]);
     return redactor.json(
       SprintListSchema.parse({
-        sprints: list.map((s) => ({
+        invalid: invalid.map((i) => ({ id: i.id, reason: clean(i.reason) })),
+        sprints: list.map((s, i) => ({
+          ...(states[i] ? summaryExtras(states[i]) : {}),
           id: s.id,
           name: s.name,
           status: s.status,
@@ -282,9 +308,14 @@ export function createApi(deps: ApiDeps): Api {
     const snapshot = await store.load(id);
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
+    const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
+    const extras = taskExtras(snapshot);
     return redactor.json(
       SprintDetailSchema.parse({
-        sprint: describe(snapshot, lock),
+        sprint: {
+          ...report,
+          tasks: report.tasks?.map((t) => ({ ...extras.get(t.id), ...t })),
+        },
         run: run ? publicRun(run) : null,
         links: links(id),
       }),

@@ -165,9 +165,22 @@ export const SprintSummarySchema = z.object({
   updatedAt: z.string().optional(),
   /** Whether this server drives a run of it now. */
   running: z.boolean(),
+  costUsd: z.number().optional(),
+  tokens: z.record(z.string(), z.number()).optional(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  /** Ids of the tasks running now. */
+  current: z.array(z.string()).optional(),
 });
 
-export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });
+/** A sprint under the root that does not load, with what is wrong in it. */
+export const InvalidSprintSchema = z.object({ id: z.string(), reason: z.string() });
+
+export const SprintListSchema = z.object({
+  sprints: z.array(SprintSummarySchema),
+  /** Sprints under the root that do not load (fix them, then they are listed above). */
+  invalid: z.array(InvalidSprintSchema).optional(),
+});
 
 /** The sprint's status report from @sprint/core (`describeSprint`); extra fields pass through. */
 export const SprintStatusReportSchema = z.looseObject({
