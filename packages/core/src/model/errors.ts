@@ -14,7 +14,9 @@ export type SprintErrorCode =
   | 'SPRINT_FINISHED'
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'
-  | 'SPRINT_EXISTS';
+  | 'SPRINT_EXISTS'
+  /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
+  | 'IMPORT_FAILED';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;
@@ -121,9 +123,12 @@ export class SprintFinishedError extends SprintError {
   }
 }
 
+/** An agent name nobody provides; `issues` say where it was written, when that is known. */
 export class UnknownAgentError extends SprintError {
-  constructor(message: string) {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[] = []) {
     super('UNKNOWN_AGENT', message);
+    this.issues = issues;
   }
 }
 
