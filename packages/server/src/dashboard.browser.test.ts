@@ -152,8 +152,8 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     await expect(p.getByRole('status').first().textContent()).resolves.toBe('connected');
     // The event log arrived live and names the run's end.
     await p.locator('.log li', { hasText: 'run-ended' }).waitFor(LONG);
-    // Dependencies as an indented list: b under a.
-    await p.locator('.deps > li > ul > li', { hasText: 'b' }).waitFor(LONG);
+    // Dependencies as an indented list: b one level under a.
+    await p.locator('.deps li[data-depth="1"]', { hasText: 'b' }).waitFor(LONG);
   });
 
   it('pauses, resumes and stops a shell-agent run', async () => {

@@ -1,6 +1,7 @@
 import { type JSX, render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call, RequestError, session } from './api.js';
+import { dependencyRows } from './dependency-rows.js';
 import { type Notice, noticeOf } from './notices.js';
 import { followEvents, type LiveState } from './sse.js';
 
@@ -700,22 +701,23 @@ function HumanForm({
 }
 
 function DependencyList({ deps }: { deps: Map<string, string[]> }) {
-  // Roots first, each task's dependents indented under it; a task shown once per parent.
-  const dependents = new Map<string, string[]>();
-  for (const [id, on] of deps)
-    for (const d of on) dependents.set(d, [...(dependents.get(d) ?? []), id]);
-  const roots = [...deps.keys()].filter((id) => (deps.get(id) ?? []).every((d) => !deps.has(d)));
-  const tree = (id: string, seen: Set<string>): JSX.Element => (
-    <li key={id}>
-      {id}
-      {(dependents.get(id) ?? []).length > 0 && !seen.has(id) && (
-        <ul>{dependents.get(id)!.map((c) => tree(c, new Set([...seen, id])))}</ul>
-      )}
-    </li>
-  );
+  const rows = useMemo(() => dependencyRows(deps), [deps]);
   if (![...deps.values()].some((d) => d.length))
     return <p class="muted">No task depends on another.</p>;
-  return <ul class="deps">{roots.map((r) => tree(r, new Set()))}</ul>;
+  // A flat list indented by depth (capped so a long chain stays on a phone), with aria-level for readers.
+  return (
+    <ul class="deps">
+      {rows.map((r) => (
+        <li key={r.id} aria-level={r.depth + 1} data-depth={Math.min(r.depth, 8)}>
+          {r.depth > 8 ? <span class="muted">{r.depth} deep · </span> : null}
+          {r.id}
+          {r.alsoAfter.length > 0 && (
+            <span class="muted"> (also after {r.alsoAfter.join(', ')})</span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function AddTask({ act }: { act(what: string, body?: Json): Promise<boolean> }) {
