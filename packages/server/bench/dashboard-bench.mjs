@@ -104,9 +104,10 @@ async function firstRender(hash, selector, count) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const page = await context.newPage();
-    if (process.env.BENCH_DEBUG)
-      page.on('console', (m) => console.error(m.text())),
-        page.on('pageerror', (e) => console.error(e));
+    if (process.env.BENCH_DEBUG) {
+      page.on('console', (m) => console.error(m.text()));
+      page.on('pageerror', (e) => console.error(e));
+    }
     const start = performance.now();
     await page.goto(`${server.url}/${hash}`);
     await page.waitForFunction(

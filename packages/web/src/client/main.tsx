@@ -1,4 +1,4 @@
-import { type JSX, render } from 'preact';
+import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call, RequestError, session } from './api.js';
 import { dependencyRows } from './dependency-rows.js';
@@ -704,11 +704,11 @@ function DependencyList({ deps }: { deps: Map<string, string[]> }) {
   const rows = useMemo(() => dependencyRows(deps), [deps]);
   if (![...deps.values()].some((d) => d.length))
     return <p class="muted">No task depends on another.</p>;
-  // A flat list indented by depth (capped so a long chain stays on a phone), with aria-level for readers.
+  // A flat list indented by depth (capped so a long chain stays on a phone); the depth is also said in text past 8.
   return (
     <ul class="deps">
       {rows.map((r) => (
-        <li key={r.id} aria-level={r.depth + 1} data-depth={Math.min(r.depth, 8)}>
+        <li key={r.id} data-depth={Math.min(r.depth, 8)}>
           {r.depth > 8 ? <span class="muted">{r.depth} deep · </span> : null}
           {r.id}
           {r.alsoAfter.length > 0 && (
