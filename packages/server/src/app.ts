@@ -277,7 +277,9 @@ export function createApi(deps: ApiDeps): Api {
     ]);
     return redactor.json(
       SprintListSchema.parse({
-        invalid: invalid.map((i) => ({ id: i.id, reason: clean(i.reason) })),
+        ...(invalid.length
+          ? { invalid: invalid.map((i) => ({ id: i.id, reason: clean(i.reason) })) }
+          : {}),
         sprints: list.map((s, i) => ({
           ...(states[i] ? summaryExtras(states[i]) : {}),
           id: s.id,
