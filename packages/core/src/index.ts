@@ -116,6 +116,7 @@ export {
 export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { agentEnvironment } from './process/agent-env.js';
+export { processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,

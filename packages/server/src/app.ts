@@ -24,7 +24,6 @@ import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
 import { isDashboardPath, mountDashboard } from './dashboard.js';
 import { summaryExtras, taskExtras } from './dashboard-fields.js';
 import { EventHub, type FrameSink } from './event-hub.js';
-import { findInvalidSprints } from './invalid-sprints.js';
 import { buildOpenApiDocument, documentedRoutes } from './openapi.js';
 import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
@@ -264,22 +263,18 @@ export function createApi(deps: ApiDeps): Api {
   const LIST = '/sprints';
   const listJson = async () => {
     const list = await store.list();
-    const [states, invalid] = await Promise.all([
-      Promise.all(
-        list.map((s) =>
-          store.load(s.id).then(
-            (snap) => snap.state,
-            () => undefined,
-          ),
-        ),
+    const states = await Promise.all(
+      list.map((s) =>
+        s.invalid === undefined
+          ? store.load(s.id).then(
+              (snap) => snap.state,
+              () => undefined,
+            )
+          : undefined,
       ),
-      findInvalidSprints(rootPath, new Set(list.map((s) => s.id)), store),
-    ]);
+    );
     return redactor.json(
       SprintListSchema.parse({
-        ...(invalid.length
-          ? { invalid: invalid.map((i) => ({ id: i.id, reason: clean(i.reason) })) }
-          : {}),
         sprints: list.map((s, i) => ({
           ...(states[i] ? summaryExtras(states[i]) : {}),
           id: s.id,
@@ -291,6 +286,7 @@ export function createApi(deps: ApiDeps): Api {
           created: s.created,
           updatedAt: s.updatedAt,
           running: runs.active(s.id) !== undefined,
+          ...(s.invalid === undefined ? {} : { invalid: clean(s.invalid) }),
         })),
       }),
     );

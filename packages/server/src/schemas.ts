@@ -171,16 +171,11 @@ export const SprintSummarySchema = z.object({
   completedAt: z.string().optional(),
   /** Ids of the tasks running now. */
   current: z.array(z.string()).optional(),
+  /** Why the sprint cannot be read (its files are invalid), when it cannot. */
+  invalid: z.string().optional(),
 });
 
-/** A sprint under the root that does not load, with what is wrong in it. */
-export const InvalidSprintSchema = z.object({ id: z.string(), reason: z.string() });
-
-export const SprintListSchema = z.object({
-  sprints: z.array(SprintSummarySchema),
-  /** Sprints under the root that do not load (fix them, then they are listed above). */
-  invalid: z.array(InvalidSprintSchema).optional(),
-});
+export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });
 
 /** The sprint's status report from @sprint/core (`describeSprint`); extra fields pass through. */
 export const SprintStatusReportSchema = z.looseObject({

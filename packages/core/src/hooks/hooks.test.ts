@@ -195,7 +195,7 @@ describe('git-commit hook: commits that land', () => {
     const { runner, id } = await sprintIn(tasks, { concurrency: 3 }, 'three');
     const result = await runner.run(id);
     expect(result.status).toBe('completed');
-    expect(result.commitFailures).toBeUndefined();
+    expect(result.commitFailures, JSON.stringify(result.commitFailures)).toBeUndefined();
     // The tasks share one working tree: a commit may hold a sibling's files, but none is lost.
     const committed = git('log', '--name-only', '--format=').split('\n').filter(Boolean);
     for (const f of ['a.txt', 'b.txt', 'c.txt']) expect(committed).toContain(f);

@@ -2,7 +2,7 @@ import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { type Task, taskLabel } from '../model/sprint.js';
-import { countTasks, type SprintState } from '../model/state.js';
+import type { SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
 import { runMarker } from '../process/process-tree.js';
 import type { ControlRequest, SprintSnapshot } from '../stores/sprint-store.js';
@@ -90,7 +90,7 @@ export class RunSession {
   #progressBase() {
     return {
       sprintId: this.#sprintId,
-      counts: countTasks(this.#state),
+      counts: this.#events.counts,
       iterations: this.#iterations,
       costUsd: this.#state.costUsd,
       elapsedMs: Date.now() - this.#startedAtMs,
@@ -397,7 +397,7 @@ export class RunSession {
   }
 
   async #runTask(task: Task, attempt: number, agentName: string): Promise<void> {
-    const { agents, redactor, abortGraceMs, store } = this.#parts;
+    const { agents, redactor, abortGraceMs, stopGraceMs, store } = this.#parts;
     this.#progress(() => ({
       ...this.#progressBase(),
       kind: 'task-started',
@@ -410,6 +410,7 @@ export class RunSession {
       agent: agents.resolve(task.type),
       redactor,
       abortGraceMs,
+      stopGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
       runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,
@@ -531,7 +532,7 @@ export class RunSession {
     if (to === 'completed') {
       await this.#runHooks('after-completion', (h) => h.afterCompletion?.(this.#hookCtx()));
     }
-    const counts = countTasks(this.#state);
+    const counts = this.#events.counts;
     const result: RunResult = this.#parts.redactor.value({
       sprintId: this.#sprintId,
       runId: this.#runId,

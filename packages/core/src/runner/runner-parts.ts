@@ -16,6 +16,7 @@ export interface RunnerParts {
   host: string;
   controlPollMs: number;
   abortGraceMs: number;
+  stopGraceMs: number;
   active: Map<string, ActiveRun>;
   redactor: Redactor;
 }

@@ -5,7 +5,7 @@ import type { SprintHook } from '../hooks/hook.js';
 import { InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, StopReason } from '../model/events.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
-import { validateTasks } from '../model/validate.js';
+import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
@@ -18,6 +18,9 @@ import type { RunnerParts } from './runner-parts.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
 
+/** SIGTERM, then SIGKILL this much later, to an attempt's processes on stop or cancel. */
+const DEFAULT_STOP_GRACE_MS = 500;
+
 export interface SprintRunnerOptions {
   store: SprintStore;
   agents: AgentRegistry;
@@ -27,6 +30,12 @@ export interface SprintRunnerOptions {
   controlPollMs?: number;
   /** How long to wait for an agent to end after its signal was aborted before giving up on it (ms). */
   abortGraceMs?: number;
+  /**
+   * On stop or cancel, how long the running attempts' processes get after
+   * SIGTERM before everything carrying their run marker gets SIGKILL (ms,
+   * default 500), so that a stop is answered within a second.
+   */
+  stopGraceMs?: number;
   host?: string;
   /**
    * Values never to store or report: they are replaced in agent activity,
@@ -58,6 +67,7 @@ export class SprintRunner {
       hooks: options.hooks ?? [],
       controlPollMs: options.controlPollMs ?? 250,
       abortGraceMs: options.abortGraceMs ?? 10_000,
+      stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
       host: options.host ?? hostname(),
       active: new Map(),
     };
@@ -162,7 +172,9 @@ export class SprintRunner {
     const { store, agents, active } = this.#parts;
     const startedAtMs = Date.now();
     const preflight = await store.load(sprintId);
-    const issues = validateTasks(preflight.definition.tasks);
+    const issues = validateTasks(preflight.definition.tasks, {
+      finished: finishedTaskIds(preflight.state),
+    });
     if (issues.length) throw new InvalidSprintError(issues);
     if (isFinalSprintStatus(preflight.state.status)) {
       throw new SprintFinishedError(sprintId, preflight.state.status);

@@ -14,6 +14,8 @@ export interface AttemptDeps {
   agent: Agent;
   redactor: Redactor;
   abortGraceMs: number;
+  /** After a stop or cancel, how long the attempt's processes get after SIGTERM before SIGKILL. */
+  stopGraceMs: number;
   taskTimeoutMs: number;
   /** The attempt's run marker, already recorded in the log. */
   runMarker: string;
@@ -51,7 +53,16 @@ export async function runAttempt(
 ): Promise<AttemptEnd> {
   const taskAbort = new AbortController();
   let timedOut = false;
-  const onRunAbort = () => taskAbort.abort(deps.runSignal.reason);
+  let agentPid: number | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onRunAbort = () => {
+    taskAbort.abort(deps.runSignal.reason);
+    // A stop or cancel is answered within a second, whatever the agent does with
+    // its SIGTERM: what still carries the marker after the stop grace is killed.
+    killTimer ??= setTimeout(() => {
+      void endMarkedProcesses(deps.runMarker, agentPid ? [agentPid] : [], 0);
+    }, deps.stopGraceMs);
+  };
   if (deps.runSignal.aborted) onRunAbort();
   deps.runSignal.addEventListener('abort', onRunAbort, { once: true });
   const timer = setTimeout(() => {
@@ -60,7 +71,6 @@ export async function runAttempt(
   }, deps.taskTimeoutMs);
   const signal = taskAbort.signal;
   const startedMs = Date.now();
-  let agentPid: number | null = null;
   let result: AgentResult;
   try {
     const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
@@ -94,6 +104,7 @@ export async function runAttempt(
     if (result.success) result = await afterStep(task, attempt, result, signal, deps);
   } finally {
     clearTimeout(timer);
+    clearTimeout(killTimer);
     deps.runSignal.removeEventListener('abort', onRunAbort);
   }
   if (!result.durationMs) result = { ...result, durationMs: Date.now() - startedMs };

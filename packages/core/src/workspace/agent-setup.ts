@@ -4,7 +4,7 @@ import { NoopAgent, ShellAgent } from '../agents/builtin-agents.js';
 import { gitCommitHook } from '../hooks/git-commit-hook.js';
 import type { SprintHook } from '../hooks/hook.js';
 import { verifyHook } from '../hooks/verify-hook.js';
-import { formatIssue, UnknownAgentError } from '../model/errors.js';
+import { UnknownAgentError } from '../model/errors.js';
 import type { SprintConfig } from '../model/sprint.js';
 
 /** Makes an agent by name from the sprint's configuration. */
@@ -46,7 +46,7 @@ export function buildAgentRegistry(options: {
         fix: `use one of: ${known}`,
       };
       throw new UnknownAgentError(
-        `${at?.file ? `${formatIssue(issue)}` : `Unknown agent "${name}" (${where}); known agents: ${known}`}`,
+        `Unknown agent "${name}" (${where}${at?.file ? ` in ${at.file}${at.line ? `:${at.line}` : ''}` : ''}); known agents: ${known}`,
         [issue],
       );
     }

@@ -200,10 +200,7 @@ function SprintsPage({
   onLive(s: LiveState | 'idle'): void;
   onAuthLost(): void;
 }) {
-  const load = useCallback(
-    () => call<{ sprints: Json[]; invalid?: Json[] }>('GET', '/sprints'),
-    [],
-  );
+  const load = useCallback(() => call<{ sprints: Json[] }>('GET', '/sprints'), []);
   const { value, error, reload } = useReload(load, onAuthLost);
   const running = (value?.sprints ?? [])
     .filter((s) => s.status === 'in-progress')
@@ -252,43 +249,47 @@ function SprintsPage({
               </tr>
             </thead>
             <tbody>
-              {value.sprints.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <a href={`#/sprints/${encodeURIComponent(s.id)}`}>{s.name}</a>{' '}
-                    <small class="muted">{s.id}</small>
-                  </td>
-                  <td>
-                    <span class={`badge st-${s.status}`}>{s.status}</span>
-                  </td>
-                  <td>
-                    <progress max={1} value={s.progress} aria-label={`${s.name} progress`} />{' '}
-                    {s.counts.done + s.counts.skipped}/{s.counts.total}
-                  </td>
-                  <td>{money(s.costUsd)}</td>
-                  <td>{tokensOf(s.tokens)}</td>
-                  <td>
-                    {since(
-                      s.startedAt,
-                      s.completedAt ?? (s.status === 'in-progress' ? undefined : s.updatedAt),
-                    )}
-                  </td>
-                  <td>{(s.current ?? []).join(', ') || '-'}</td>
-                </tr>
-              ))}
+              {value.sprints
+                .filter((s) => !s.invalid)
+                .map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <a href={`#/sprints/${encodeURIComponent(s.id)}`}>{s.name}</a>{' '}
+                      <small class="muted">{s.id}</small>
+                    </td>
+                    <td>
+                      <span class={`badge st-${s.status}`}>{s.status}</span>
+                    </td>
+                    <td>
+                      <progress max={1} value={s.progress} aria-label={`${s.name} progress`} />{' '}
+                      {s.counts.done + s.counts.skipped}/{s.counts.total}
+                    </td>
+                    <td>{money(s.costUsd)}</td>
+                    <td>{tokensOf(s.tokens)}</td>
+                    <td>
+                      {since(
+                        s.startedAt,
+                        s.completedAt ?? (s.status === 'in-progress' ? undefined : s.updatedAt),
+                      )}
+                    </td>
+                    <td>{(s.current ?? []).join(', ') || '-'}</td>
+                  </tr>
+                ))}
             </tbody>
           </table>
         </div>
       )}
-      {value?.invalid?.length ? (
+      {value?.sprints.some((s) => s.invalid) ? (
         <>
           <h2>Invalid sprints</h2>
           <ul>
-            {value.invalid.map((i) => (
-              <li key={i.id}>
-                <strong>{i.id}</strong>: <span class="error">{i.reason}</span>
-              </li>
-            ))}
+            {value.sprints
+              .filter((s) => s.invalid)
+              .map((i) => (
+                <li key={i.id}>
+                  <strong>{i.id}</strong>: <span class="error">{i.invalid}</span>
+                </li>
+              ))}
           </ul>
         </>
       ) : null}
