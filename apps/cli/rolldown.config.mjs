@@ -6,7 +6,9 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { bin: 'src/bin.ts' },
   platform: 'node',
-  external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+  // @sprint/web locates its built files from its own module URL: load it
+  // from node_modules at run time rather than inlining it into a chunk.
+  external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), '@sprint/web'],
   treeshake: {
     // The workspace packages are plain libraries: importing one of their
     // modules does nothing by itself. Saying so lets each command's chunk keep

@@ -16,6 +16,12 @@ describe('sprint serve', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok' });
     expect((await fetch(`${url}/sprints`)).status).toBe(401);
+    // The dashboard is served by the same process, and carries no token.
+    expect(server.stdout).toContain(`Dashboard: ${url}/`);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<div id="app">');
     const list = await fetch(`${url}/sprints`, { headers: { authorization: `Bearer ${token}` } });
     expect(list.status).toBe(200);
     const body = (await list.json()) as { sprints: { id: string }[] };

@@ -709,6 +709,11 @@ describe('path traversal', () => {
         ['POST', '/resume', undefined],
       ] as const) {
         const res = await t.req(method, `/sprints/${id}${suffix}`, body);
+        if (method === 'GET' && new URL(`/sprints/${id}${suffix}`, 'http://h').pathname === '/') {
+          // `/sprints/..` is `/` once the URL is parsed: the public dashboard page, no sprint data.
+          expect(res.headers.get('content-type')).toContain('text/html');
+          continue;
+        }
         expect(res.status, `${method} /sprints/${id}${suffix}`).toBe(404);
         expect(res.headers.get('content-type')).toContain('application/problem+json');
         const text = await res.text();

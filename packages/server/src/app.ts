@@ -24,6 +24,8 @@ import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { bearerAuth } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
+import { isDashboardPath, mountDashboard } from './dashboard.js';
+import { summaryExtras, taskExtras } from './dashboard-fields.js';
 import { EventHub, type FrameSink } from './event-hub.js';
 import { buildOpenApiDocument, documentedRoutes } from './openapi.js';
 import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } from './problem.js';
@@ -73,6 +75,11 @@ export type DescribeSprint = (snapshot: SprintSnapshot, lock: LockInfo | null) =
 
 export interface ApiDeps {
   store: SprintStore;
+  /**
+   * The web dashboard at `/`: the directory of its built files (default:
+   * @sprint/web's), or false to serve the API alone.
+   */
+  dashboard?: string | false;
   /** The directory the sprints live under: a sprint id never resolves outside it. */
   root: string;
   /** The bearer token every route but /health requires. */
@@ -256,9 +263,13 @@ export function createApi(deps: ApiDeps): Api {
     return json(c, HealthSchema, { status: 'ok', version: VERSION });
   });
 
+  if (deps.dashboard !== false) mountDashboard(app, deps.dashboard);
   const auth = bearerAuth(deps.token);
   app.use('*', async (c, next) =>
-    c.req.path === '/health' && c.req.query('deep') === undefined ? next() : auth(c, next),
+    (c.req.path === '/health' && c.req.query('deep') === undefined) ||
+    (deps.dashboard !== false && isDashboardPath(c.req.path))
+      ? next()
+      : auth(c, next),
   );
 
   app.get('/health', async (c) => {
@@ -283,9 +294,20 @@ export function createApi(deps: ApiDeps): Api {
   const LIST = '/sprints';
   const listJson = async () => {
     const list = await store.list();
+    const states = await Promise.all(
+      list.map((s) =>
+        s.invalid === undefined
+          ? store.load(s.id).then(
+              (snap) => snap.state,
+              () => undefined,
+            )
+          : undefined,
+      ),
+    );
     return redactor.json(
       SprintListSchema.parse({
-        sprints: list.map((s) => ({
+        sprints: list.map((s, i) => ({
+          ...(states[i] ? summaryExtras(states[i]) : {}),
           id: s.id,
           name: s.name,
           status: s.status,
@@ -295,7 +317,7 @@ export function createApi(deps: ApiDeps): Api {
           created: s.created,
           updatedAt: s.updatedAt,
           running: runs.active(s.id) !== undefined,
-          invalid: s.invalid,
+          ...(s.invalid === undefined ? {} : { invalid: clean(s.invalid) }),
         })),
       }),
     );
@@ -315,9 +337,14 @@ export function createApi(deps: ApiDeps): Api {
     const snapshot = await store.load(id);
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
+    const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
+    const extras = taskExtras(snapshot);
     return redactor.json(
       SprintDetailSchema.parse({
-        sprint: describe(snapshot, lock),
+        sprint: {
+          ...report,
+          tasks: report.tasks?.map((t) => ({ ...extras.get(t.id), ...t })),
+        },
         run: run ? publicRun(run) : null,
         links: links(id),
       }),

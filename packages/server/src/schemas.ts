@@ -190,6 +190,12 @@ export const SprintSummarySchema = z.object({
   updatedAt: z.string().optional(),
   /** Whether this server drives a run of it now. */
   running: z.boolean(),
+  costUsd: z.number().optional(),
+  tokens: z.record(z.string(), z.number()).optional(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  /** Ids of the tasks running now. */
+  current: z.array(z.string()).optional(),
   /** Why the sprint cannot be read (its files are invalid), when it cannot. */
   invalid: z.string().optional(),
 });

@@ -35,6 +35,7 @@ export async function serveCommand(
     throw error;
   }
   io.stdout.write(`Serving ${server.root} on ${server.url}\n`);
+  io.stdout.write(`Dashboard: ${server.url}/ (sign in with the API token)\n`);
   if (server.tokenGenerated) {
     io.stdout.write(`API token (shown once; set SPRINT_API_TOKEN to choose it): ${server.token}\n`);
   }

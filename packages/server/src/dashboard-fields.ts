@@ -1,0 +1,50 @@
+import type { SprintSnapshot, SprintState } from '@sprint/core';
+
+/** What the dashboard shows of one task beyond core's status report. */
+export interface TaskExtras {
+  agent?: string;
+  costUsd: number;
+  durationMs: number;
+  dependsOn: string[];
+  worktree?: string;
+  branch?: string;
+}
+
+/**
+ * Per task: the last attempt's agent, its cost and time so far, what it
+ * depends on, and its worktree/branch when the state records one (isolated
+ * runs). Pure: a snapshot in, plain values out.
+ */
+export function taskExtras(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+): Map<string, TaskExtras> {
+  const out = new Map<string, TaskExtras>();
+  for (const task of snapshot.definition.tasks) {
+    const state = snapshot.state.tasks[task.id] as
+      | (SprintState['tasks'][string] & { worktree?: unknown; branch?: unknown })
+      | undefined;
+    const last = state?.attempts.at(-1);
+    out.set(task.id, {
+      ...(last ? { agent: last.agent } : {}),
+      costUsd: state?.costUsd ?? 0,
+      durationMs: state?.durationMs ?? 0,
+      dependsOn: [...(task.dependsOn ?? [])],
+      ...(typeof state?.worktree === 'string' ? { worktree: state.worktree } : {}),
+      ...(typeof state?.branch === 'string' ? { branch: state.branch } : {}),
+    });
+  }
+  return out;
+}
+
+/** What the sprints list shows beyond core's summary: cost, tokens, times and the running tasks. */
+export function summaryExtras(state: SprintState) {
+  return {
+    costUsd: state.costUsd,
+    tokens: state.tokens,
+    ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+    ...(state.completedAt ? { completedAt: state.completedAt } : {}),
+    current: Object.entries(state.tasks)
+      .filter(([, t]) => t.status === 'running')
+      .map(([id]) => id),
+  };
+}

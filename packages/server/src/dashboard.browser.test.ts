@@ -1,0 +1,328 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './server.js';
+import { launchChromium } from './test-support/browser.js';
+import { customTask, TOKEN, tempRoot } from './test-support/harness.js';
+
+// Real Chromium (Debian's, or CHROME_PATH) against a real listening server:
+// what a person sees and clicks, end to end.
+let chrome: Awaited<ReturnType<typeof launchChromium>>;
+beforeAll(async () => {
+  chrome = await launchChromium();
+}, 60_000);
+afterAll(async () => chrome?.close());
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const LONG = { timeout: 45_000 };
+
+async function serve(options: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
+  const server = await startServer({
+    port: 0,
+    token: TOKEN,
+    handleSignals: false,
+    env: {},
+    shutdownGraceMs: 2000,
+    agents: { enabled: ['noop', 'shell'] },
+    allowTaskCommands: true,
+    ...options,
+  });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function root() {
+  const r = await tempRoot();
+  cleanups.push(r.cleanup);
+  return r;
+}
+
+async function api(server: { url: string }, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function createSprint(server: RunningServer, body: Record<string, unknown>): Promise<string> {
+  const res = await api(server, 'POST', '/sprints', { config: { autoCommit: false }, ...body });
+  expect(res.status).toBe(201);
+  return res.body.sprint.id as string;
+}
+
+async function page(): Promise<Page> {
+  const p = await chrome.context.newPage();
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function signIn(p: Page, server: RunningServer, token = TOKEN) {
+  await p.goto(server.url);
+  await p.getByLabel('Token').fill(token);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function openSprint(p: Page, server: RunningServer, name: string) {
+  await signIn(p, server);
+  await p.getByRole('link', { name }).click();
+  await p.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor(LONG);
+}
+
+const statusBadge = (p: Page) => p.locator('h1 .badge');
+
+describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
+  it('serves the page with a strict CSP and caches its hashed assets', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    const res = await fetch(server.url);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBe(2);
+    let gzipped = 0;
+    for (const path of assets) {
+      const a = await fetch(`${server.url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(a.status).toBe(200);
+      expect(a.headers.get('cache-control')).toContain('immutable');
+      gzipped += Number((await a.arrayBuffer()).byteLength);
+    }
+    // fetch decodes gzip; measure the encoded size the server sends.
+    const { gzipSync } = await import('node:zlib');
+    gzipped = 0;
+    for (const path of assets) {
+      const a = await fetch(`${server.url}${path}`);
+      gzipped += gzipSync(Buffer.from(await a.arrayBuffer())).length;
+    }
+    expect(gzipped).toBeLessThan(100 * 1024);
+    // The page is public; the data is not.
+    expect((await fetch(`${server.url}/sprints`)).status).toBe(401);
+    expect(html).not.toContain(TOKEN);
+  });
+
+  it('refuses a wrong token, then signs in, lists a sprint and stays signed in on reload', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    await createSprint(server, { name: 'listed', tasks: [customTask('a')] });
+    const p = await page();
+    await signIn(p, server, 'not-the-token-0123456789');
+    await expect(p.getByRole('alert').textContent(LONG)).resolves.toContain(
+      "not the server's token",
+    );
+    await p.getByLabel('Token').fill(TOKEN);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'listed' }).waitFor(LONG);
+    expect(p.url()).not.toContain(TOKEN);
+    await p.reload();
+    await p.getByRole('link', { name: 'listed' }).waitFor(LONG);
+    expect(await p.getByLabel('Token').count()).toBe(0);
+  });
+
+  it('starts a noop run and shows it complete live, without a reload', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    await createSprint(server, {
+      name: 'noop-run',
+      tasks: [customTask('a'), customTask('b', { dependsOn: ['a'] })],
+    });
+    const p = await page();
+    await openSprint(p, server, 'noop-run');
+    await expect(statusBadge(p).textContent()).resolves.toBe('not-started');
+    await p.getByLabel('Agent').fill('noop');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    await p.getByText('2/2 done').waitFor(LONG);
+    await expect(p.getByRole('status').first().textContent()).resolves.toBe('connected');
+    // The event log arrived live and names the run's end.
+    await p.locator('.log li', { hasText: 'run-ended' }).waitFor(LONG);
+    // Dependencies as an indented list: b one level under a.
+    await p.locator('.deps li[data-depth="1"]', { hasText: 'b' }).waitFor(LONG);
+  });
+
+  it('pauses, resumes and stops a shell-agent run', async () => {
+    const { dir, root: r } = await root();
+    const server = await serve({ root: r });
+    const gate = join(dir, 'gate');
+    const wait = `while [ ! -e ${gate} ]; do sleep 0.05; done`;
+    await createSprint(server, {
+      name: 'controls',
+      tasks: [
+        { id: 'one', type: 'shell-task', command: wait },
+        { id: 'two', type: 'shell-task', command: 'sleep 60', dependsOn: ['one'] },
+      ],
+    });
+    const p = await page();
+    p.on('dialog', (d) => void d.accept());
+    await openSprint(p, server, 'controls');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('.card', { hasText: 'one' }).waitFor(LONG);
+    await p.getByRole('button', { name: 'Pause' }).click();
+    await writeFile(gate, '');
+    await p.locator('h1 .badge', { hasText: 'paused' }).waitFor(LONG);
+    await p.getByRole('button', { name: 'Resume' }).click();
+    await p.locator('.card', { hasText: 'two' }).waitFor(LONG);
+    await p.getByRole('button', { name: 'Stop' }).click();
+    await p.locator('h1 .badge', { hasText: 'paused' }).waitFor(LONG);
+    const { body } = await api(
+      server,
+      'GET',
+      '/sprints/' + encodeURIComponent((await api(server, 'GET', '/sprints')).body.sprints[0].id),
+    );
+    expect(body.sprint.tasks.find((t: { id: string }) => t.id === 'one').status).toBe('done');
+    expect(body.sprint.tasks.find((t: { id: string }) => t.id === 'two').status).toBe('pending');
+  });
+
+  it('reconnects after the server restarts and misses nothing', async () => {
+    const { root: r } = await root();
+    let server = await startServer({
+      port: 0,
+      token: TOKEN,
+      handleSignals: false,
+      env: {},
+      root: r,
+      agents: { enabled: ['noop'] },
+    });
+    const port = Number(new URL(server.url).port);
+    const id = await createSprint(server, { name: 'restart', tasks: [customTask('a')] });
+    const p = await page();
+    await openSprint(p, server, 'restart');
+    await p.getByRole('status').filter({ hasText: 'connected' }).waitFor(LONG);
+    await server.close();
+    await p.getByRole('status').filter({ hasText: 'reconnecting' }).waitFor(LONG);
+    server = await startServer({
+      port,
+      token: TOKEN,
+      handleSignals: false,
+      env: {},
+      root: r,
+      agents: { enabled: ['noop'] },
+    });
+    cleanups.push(() => server.close());
+    expect((await api(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    await p
+      .getByRole('status')
+      .filter({ hasText: /^connected$/ })
+      .waitFor(LONG);
+    // Each event once, in order, across the restart.
+    const seqs = await p.locator('.log li code').allTextContents();
+    expect(seqs.map(Number)).toEqual([...seqs.keys()].map((i) => i + 1));
+  });
+
+  it('fits a 375-px phone and has no serious accessibility violations', async () => {
+    const { root: r } = await root();
+    const server = await serve({ root: r });
+    await createSprint(server, {
+      name: 'a-sprint-with-a-rather-long-name-for-a-phone',
+      tasks: [customTask('a'), customTask('b', { dependsOn: ['a'] })],
+    });
+    const p = await page();
+    await p.setViewportSize({ width: 375, height: 800 });
+    const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+    const audit = async (where: string) => {
+      await p.evaluate(axeSource);
+      const result = (await p.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
+        violations: { id: string; impact: string; help: string }[];
+      };
+      const serious = result.violations.filter(
+        (v) => v.impact === 'serious' || v.impact === 'critical',
+      );
+      expect(serious.map((v) => `${where}: ${v.id} ${v.help}`)).toEqual([]);
+      const overflow = (await p.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      expect(overflow, `${where} overflows the 375-px viewport`).toBeLessThanOrEqual(0);
+    };
+    await p.goto(server.url);
+    await p.getByLabel('Token').waitFor(LONG);
+    await audit('login');
+    await p.getByLabel('Token').fill(TOKEN);
+    await p.keyboard.press('Enter');
+    await p.getByRole('link', { name: /a-sprint-with/ }).waitFor(LONG);
+    await audit('sprints');
+    await p.screenshot({ path: join(tmpdir(), 'sprint-dashboard-375.png'), fullPage: true });
+    // Keyboard alone: tab to the sprint's link and open it.
+    await p.getByRole('link', { name: /a-sprint-with/ }).focus();
+    await p.keyboard.press('Enter');
+    await p.getByRole('button', { name: 'Run' }).waitFor(LONG);
+    await audit('sprint');
+  });
+
+  it('answers a needs-human question from the real claude CLI', async () => {
+    const fake = await startFakeAnthropic([
+      {
+        type: 'structured-output',
+        output: {
+          status: 'needs-human',
+          summary: 'Which API version?',
+          deferred_items: [],
+          files_changed: [],
+          human_needed: {
+            reason: 'Use the v1 or the v2 API?',
+            details: 'v1 is deprecated.',
+            options: ['v1', 'v2'],
+          },
+        },
+        usage: { input_tokens: 100, output_tokens: 20 },
+      },
+      {
+        type: 'structured-output',
+        output: { status: 'completed', summary: 'Used v2.', deferred_items: [], files_changed: [] },
+        usage: { input_tokens: 100, output_tokens: 20 },
+      },
+    ]);
+    const home = await mkdtemp(join(tmpdir(), 'sprint-server-home-'));
+    cleanups.push(async () => {
+      await fake.close();
+      await rm(home, { recursive: true, force: true });
+    });
+    const { root: r } = await root();
+    const server = await serve({
+      root: r,
+      agents: {
+        enabled: ['claude'],
+        claude: {
+          binary: findClaudeBin(import.meta.dirname),
+          inheritEnv: false,
+          env: claudeTestEnv({
+            baseUrl: fake.url,
+            home,
+            extra: { ANTHROPIC_API_KEY: 'sk-ant-test-key' },
+          }),
+          killGraceMs: 1000,
+        },
+      },
+    });
+    await createSprint(server, { name: 'ask', tasks: [customTask('pick-api')] });
+    const p = await page();
+    await openSprint(p, server, 'ask');
+    await p.getByLabel('Agent').fill('claude');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p
+      .locator('.question', { hasText: 'Use the v1 or the v2 API?' })
+      .waitFor({ timeout: 90_000 });
+    await p.getByRole('button', { name: 'Use “v2”' }).click();
+    await p.getByRole('button', { name: 'Answer' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor({ timeout: 90_000 });
+    const second = JSON.stringify(fake.messageRequests().at(-1)?.body ?? '');
+    expect(second).toContain('v2');
+  });
+});
