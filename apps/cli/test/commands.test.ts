@@ -120,7 +120,7 @@ describe('run preflight', () => {
     const dir = demo(cwd);
     const agent = await runCli(['run', dir, '--agent', 'gpt'], { cwd });
     expect(agent.code).toBe(64);
-    expect(agent.stderr).toContain('Allowed choices are claude, noop, shell');
+    expect(agent.stderr).toMatch(/Allowed choices are .*claude.*noop.*shell/);
     const timeout = await runCli(['run', dir, '--task-timeout', 'soon'], { cwd });
     expect(timeout.code).toBe(64);
     expect(timeout.stderr).toContain('--task-timeout must be a duration');
