@@ -84,6 +84,7 @@ export {
   applyEventInPlace,
   countTasks,
   initialState,
+  isTaskReady,
   mergeUnique,
   readyTasks,
   type SprintState,

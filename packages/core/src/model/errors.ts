@@ -14,7 +14,9 @@ export type SprintErrorCode =
   | 'SPRINT_FINISHED'
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'
-  | 'SPRINT_EXISTS';
+  | 'SPRINT_EXISTS'
+  /** The sprint database could not be reached or refused the operation. */
+  | 'DATABASE_UNAVAILABLE';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;

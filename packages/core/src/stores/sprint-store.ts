@@ -28,7 +28,7 @@ export interface SprintSummary {
   updatedAt?: string;
   /** Where the sprint lives, for file stores. */
   location?: string;
-  format: 'directory' | 'document' | 'memory';
+  format: 'directory' | 'document' | 'memory' | 'database';
 }
 
 export interface ControlRequest {
@@ -77,7 +77,7 @@ export interface CreateSprintInput {
  * `runStoreContract` from `@sprint/core/testing` checks a new one.
  */
 export interface SprintStore {
-  readonly format: 'directory' | 'document' | 'memory';
+  readonly format: 'directory' | 'document' | 'memory' | 'database';
   list(): Promise<SprintSummary[]>;
   load(sprintId: string): Promise<SprintSnapshot>;
   create(input: CreateSprintInput): Promise<string>;

@@ -1,0 +1,10 @@
+export { openDatabase, redactUrl } from './connect.js';
+export type { Database, Queryable } from './db.js';
+export { DEFAULT_SCHEMA, MIGRATIONS, migrate } from './migrations.js';
+export { PgDatabase } from './pg-database.js';
+export { PgliteDatabase } from './pglite-database.js';
+export {
+  PostgresStore,
+  type PostgresStoreOptions,
+  type SprintContext,
+} from './postgres-store.js';
