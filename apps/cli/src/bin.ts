@@ -8,7 +8,8 @@ import module from 'node:module';
 // Reuse V8's compiled code between runs: `sprint status` starts about twice as fast.
 module.enableCompileCache?.();
 
-import { EXIT, type ForceHandler } from './exit-codes.js';
+import { EXIT, exitCodeOnEnd, type ForceHandler } from './exit-codes.js';
+import { guardStream } from './stream-guard.js';
 
 const argv = process.argv.slice(2);
 
@@ -22,20 +23,36 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 const controller = new AbortController();
 const forceHandlers = new Set<ForceHandler>();
 let interrupts = 0;
+/** Why the process ends early, when it is not the command's own result. */
+let endedBy: 'hangup' | 'reader-gone' | undefined;
+
+// When the reader goes away (`sprint logs | head -1`, a closed terminal), stop
+// quietly: no EPIPE stack trace, no agent left running, the sprint resumable.
+const onReaderGone = () => {
+  endedBy ??= 'reader-gone';
+  if (!controller.signal.aborted) controller.abort(new Error('the output reader went away'));
+};
+const stdout = guardStream(process.stdout, onReaderGone);
+const stderr = guardStream(process.stderr, onReaderGone);
+
+// Only a command that runs the sprint stops anything; watching or following just ends.
+const runsTheSprint = argv[0] === 'run' || argv[0] === 'resume';
 
 const onInterrupt = (signal: NodeJS.Signals) => {
   interrupts++;
+  if (signal === 'SIGHUP') endedBy ??= 'hangup';
   if (interrupts === 1 && !controller.signal.aborted) {
-    // First Ctrl-C: stop the running agent and leave the sprint resumable.
+    // First Ctrl-C (or a closed terminal): stop the running agent and leave the sprint resumable.
     controller.abort(new Error(`interrupted by ${signal}`));
-    // Only a command that runs the sprint stops anything; watching or following just ends.
-    if (argv[0] === 'run' || argv[0] === 'resume') {
-      process.stderr.write(
+    if (runsTheSprint) {
+      stderr.write(
         `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...\n`,
       );
     }
     return;
   }
+  // A closed terminal sends SIGHUP and often SIGCONT/SIGTERM after it: only a person's second Ctrl-C forces.
+  if (signal === 'SIGHUP') return;
   // Second: kill what we started and leave at once.
   for (const force of forceHandlers) {
     try {
@@ -44,16 +61,18 @@ const onInterrupt = (signal: NodeJS.Signals) => {
       // Best effort: we are leaving anyway.
     }
   }
-  process.stderr.write('Forced exit.\n');
-  process.exit(EXIT.interrupted);
+  stderr.write('Forced exit.\n');
+  process.exit(endedBy === 'hangup' ? EXIT.hangup : EXIT.interrupted);
 };
 process.on('SIGINT', onInterrupt);
 process.on('SIGTERM', onInterrupt);
+// Closing the terminal of a foreground run must not leave its agent unsupervised.
+process.on('SIGHUP', onInterrupt);
 
 const { main } = await import('./cli.js');
 const code = await main(argv, {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout,
+  stderr,
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
@@ -71,4 +90,4 @@ const code = await main(argv, {
   self: { node: process.execPath, script: process.argv[1] ?? '', execArgv: process.execArgv },
   pid: process.pid,
 });
-process.exit(code);
+process.exit(exitCodeOnEnd(code, endedBy));

@@ -12,11 +12,29 @@ export const EXIT = {
   invalidData: 65,
   /** EX_TEMPFAIL: another live run holds the sprint; try again when it ends. */
   locked: 75,
+  /** 128 + SIGHUP: the terminal was closed; a run stopped its agent and stays resumable. */
+  hangup: 129,
   /** 128 + SIGINT. */
   interrupted: 130,
+  /** 128 + SIGPIPE: the reader of the output went away (`sprint logs | head -1`). */
+  readerGone: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Called on the second Ctrl-C, just before the process leaves. Must be synchronous. */
 export type ForceHandler = () => void;
+
+/**
+ * The process's exit code: the command's own, unless the terminal was closed
+ * (129) or the reader of the output went away (141) first, as a shell would
+ * report for a program those signals ended.
+ */
+export function exitCodeOnEnd(
+  commandCode: number,
+  endedBy: 'hangup' | 'reader-gone' | undefined,
+): number {
+  if (endedBy === 'hangup') return EXIT.hangup;
+  if (endedBy === 'reader-gone') return EXIT.readerGone;
+  return commandCode;
+}

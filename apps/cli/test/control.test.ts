@@ -261,6 +261,45 @@ describe('Ctrl-C', () => {
     expect(existsSync(join(dir, 'PROGRESS.yaml.tmp'))).toBe(false);
   });
 
+  it('closing the terminal (SIGHUP) stops the agent like Ctrl-C: task pending, sprint resumable, exit 129', async () => {
+    const cwd = tempDir();
+    const { dir, marker } = slowSprint(cwd, 'hangup');
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-slow');
+    const [agentPid] = processesWith(marker);
+    expect(agentPid).toBeDefined();
+    run.child.kill('SIGHUP');
+    const r = await run.done(20_000);
+    expect(r.signal).toBeNull(); // handled, not killed by the signal
+    expect(r.code).toBe(129);
+    await waitUntil(() => processesWith(marker).length === 0, 10_000, 'the agent to be gone');
+    expect(processAlive(agentPid!)).toBe(false);
+    const after = await statusJson(cwd, dir);
+    expect(after.status).toBe('paused');
+    expect(after.running).toBe(false);
+    expect(taskStatus(after, 'slow')).toBe('pending');
+  });
+
+  it('a run whose reader goes away stops its agent quietly, leaves the sprint resumable and exits 141', async () => {
+    const cwd = tempDir();
+    const marker = `tick-${(Math.random() * 1e9).toFixed(0)}`;
+    const dir = shellSprint(cwd, 'reader-gone', [
+      { id: 'chatty', command: `echo started-chatty; while :; do echo ${marker}; sleep 0.2; done` },
+    ]);
+    const run = startCli(['run', dir], { cwd });
+    await run.waitForOutput('started-chatty');
+    expect(processesWith(marker).length).toBeGreaterThan(0);
+    // The reader leaves, as `head -1` does: the next line the run prints meets a closed pipe.
+    run.child.stdout!.destroy();
+    const r = await run.done(20_000);
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(r.code).toBe(141);
+    await waitUntil(() => processesWith(marker).length === 0, 10_000, 'the agent to be gone');
+    const after = await statusJson(cwd, dir);
+    expect(after.running).toBe(false);
+    expect(taskStatus(after, 'chatty')).toBe('pending');
+  });
+
   it('Ctrl-C on status --watch only stops watching: the run goes on, and nothing says it stops', async () => {
     const cwd = tempDir();
     const { dir } = slowSprint(cwd, 'watched');

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  CLI,
   copy,
   EXAMPLES,
   FIXTURES,
@@ -202,6 +204,36 @@ describe('sprint run', () => {
       .map((l) => JSON.parse(l));
     expect(events[0].type).toBe('run-started');
     expect(events.at(-1).type).toBe('run-ended');
+  });
+
+  it('`sprint logs | head -1` ends quietly: no EPIPE stack trace, exit 141 like any Unix tool', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'long-log', [{ id: 'many', command: 'seq 1 3000' }]);
+    expect((await runCli(['run', dir], { cwd })).code).toBe(0);
+    for (const extra of [[], ['--json']]) {
+      const r = await new Promise<{ out: string; err: string; codes: string }>((done) => {
+        const child = spawn(
+          'bash',
+          [
+            '-c',
+            `set -o pipefail; "${process.execPath}" "${CLI}" logs "${dir}" ${extra.join(' ')} | head -1; echo "codes \${PIPESTATUS[*]}" >&2`,
+          ],
+          { cwd, env: { ...process.env, NO_COLOR: '1' } },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+        });
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          err += d;
+        });
+        child.on('close', () => done({ out, err, codes: err.match(/codes (.*)/)?.[1] ?? '' }));
+      });
+      expect(r.out.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.err).not.toMatch(/EPIPE|Error|at /);
+      expect(r.codes).toBe('141 0');
+    }
   });
 
   it('writes a run with a time limit per task (--task-timeout) and stops at it', async () => {

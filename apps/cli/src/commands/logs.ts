@@ -26,7 +26,8 @@ export async function logsCommand(
     for (;;) {
       const events = await store.readEvents(sprintId, { afterSeq, limit: 1000 });
       for (const event of events) print(event);
-      if (events.length === 0) return;
+      // Ctrl-C, or the reader went away (`sprint logs | head -1`): stop reading.
+      if (events.length === 0 || io.signal.aborted) return;
       afterSeq = events.at(-1)!.seq;
     }
   };

@@ -1,0 +1,15 @@
+import type { HumanNeeded } from '../model/agent-result.js';
+
+/** Why a run stops starting tasks on its own: the first one found wins. */
+export type Halt =
+  | { kind: 'blocked'; taskId?: string; reason: string }
+  | ({ kind: 'needs-human'; taskId: string } & HumanNeeded)
+  | { kind: 'limit'; limit: 'max-iterations' | 'max-cost' | 'task-timeout'; detail: string };
+
+/** A request from outside to end the running agents now. */
+export type Interrupt = { kind: 'stop' } | { kind: 'cancel'; reason: string };
+
+/** A cancel overrides a stop; otherwise the first interrupt wins. */
+export function strongerInterrupt(current: Interrupt | undefined, next: Interrupt): Interrupt {
+  return !current || next.kind === 'cancel' ? next : current;
+}

@@ -1,0 +1,125 @@
+import type { Agent, AgentContext } from '../agents/agent.js';
+import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
+import { type AgentResult, failedResult } from '../model/agent-result.js';
+import type { AgentActivity, NewRunEvent } from '../model/events.js';
+import type { Task } from '../model/sprint.js';
+import { processStartTime, terminateProcessGroup } from '../process/process-group.js';
+import type { Redactor } from '../secrets/redactor.js';
+import { callAgent } from './agent-call.js';
+import type { HooksOutcome } from './hook-runner.js';
+
+/** What one attempt needs from its run. */
+export interface AttemptDeps {
+  agent: Agent;
+  redactor: Redactor;
+  abortGraceMs: number;
+  taskTimeoutMs: number;
+  /** Aborted when the run is stopped or cancelled. */
+  runSignal: AbortSignal;
+  hookContext(): HookContext;
+  runHooks(
+    point: HookPoint,
+    call: (hook: SprintHook) => ReturnType<NonNullable<SprintHook['beforeStep']>> | undefined,
+    options?: { keepDeferred?: boolean },
+  ): Promise<HooksOutcome>;
+  /** The agent's context, without what the attempt adds (signal, emit, setPid). */
+  agentContext(): Promise<Omit<AgentContext, 'signal' | 'emit' | 'setPid'>>;
+  append(events: NewRunEvent[]): Promise<unknown>;
+  onActivity(activity: AgentActivity): void;
+}
+
+/** How an attempt ended, before the runner decides what it means. */
+export interface AttemptEnd {
+  result: AgentResult;
+  /** The per-task time limit ended it. */
+  timedOut: boolean;
+}
+
+/**
+ * One attempt at one task: before-step hooks, the agent (within the per-task
+ * time limit, aborted with the run), then the after-step hooks such as verify
+ * and git-commit, whose blocking failure fails the attempt. Secrets in the
+ * agent's result go no further than here.
+ */
+export async function runAttempt(
+  task: Task,
+  attempt: number,
+  deps: AttemptDeps,
+): Promise<AttemptEnd> {
+  const taskAbort = new AbortController();
+  let timedOut = false;
+  const onRunAbort = () => taskAbort.abort(deps.runSignal.reason);
+  if (deps.runSignal.aborted) onRunAbort();
+  deps.runSignal.addEventListener('abort', onRunAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    taskAbort.abort('timeout');
+  }, deps.taskTimeoutMs);
+  const signal = taskAbort.signal;
+  const startedMs = Date.now();
+  let agentPid: number | null = null;
+  let result: AgentResult;
+  try {
+    const step = { ...deps.hookContext(), signal, task, attempt };
+    const before = await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
+    if (before.blockingFailure) {
+      result = failedResult('hook', before.blockingFailure);
+    } else {
+      const ctx: AgentContext = {
+        ...(await deps.agentContext()),
+        signal,
+        emit: (raw) => deps.onActivity(deps.redactor.value(raw)),
+        setPid: (pid) => {
+          agentPid = pid;
+          const pidStart = pid ? processStartTime(pid) : undefined;
+          void deps
+            .append([{ type: 'agent-pid', taskId: task.id, pid, pidStart }])
+            .catch(() => undefined);
+        },
+      };
+      const agent = deps.agent;
+      result = deps.redactor.value(
+        await callAgent(agent.run.bind(agent), ctx, {
+          graceMs: deps.abortGraceMs,
+          onAbandon: () => {
+            if (agentPid) void terminateProcessGroup(agentPid);
+          },
+        }),
+      );
+    }
+    if (result.success) result = await afterStep(task, attempt, result, signal, deps);
+  } finally {
+    clearTimeout(timer);
+    deps.runSignal.removeEventListener('abort', onRunAbort);
+  }
+  if (!result.durationMs) result = { ...result, durationMs: Date.now() - startedMs };
+  return { result, timedOut };
+}
+
+async function afterStep(
+  task: Task,
+  attempt: number,
+  result: AgentResult,
+  signal: AbortSignal,
+  deps: AttemptDeps,
+): Promise<AgentResult> {
+  const step = { ...deps.hookContext(), signal, task, attempt };
+  const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
+    keepDeferred: true,
+  });
+  let current = result;
+  if (outcome.failedHook) {
+    const name = outcome.failedHook;
+    const message = `${name} failed: ${outcome.failure}`;
+    current = {
+      ...current,
+      success: false,
+      summary: current.summary ? `${current.summary}\n\n${message}` : message,
+      error: { kind: name === 'verify' ? 'verify' : 'hook', message },
+    };
+  }
+  if (outcome.deferred.length) {
+    current = { ...current, deferredItems: [...current.deferredItems, ...outcome.deferred] };
+  }
+  return current;
+}
