@@ -6,7 +6,12 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { bin: 'src/bin.ts' },
   platform: 'node',
-  external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+  // The database store loads its drivers (and PGlite's WASM files) from node_modules, only when used.
+  external: [
+    ...builtinModules,
+    ...builtinModules.map((m) => `node:${m}`),
+    /^@sprint\/store-postgres/,
+  ],
   treeshake: {
     // The workspace packages are plain libraries: importing one of their
     // modules does nothing by itself. Saying so lets each command's chunk keep

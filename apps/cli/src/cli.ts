@@ -9,6 +9,10 @@ import { version } from './version.js';
 /** What every command's action gets besides its own arguments. */
 export interface CommandContext {
   io: CliIo;
+  /** `--database-url`: sprints are in this database instead of files. */
+  databaseUrl?: string;
+  /** Run when the command ends, last registered first (closing database connections). */
+  cleanups: (() => Promise<void>)[];
 }
 
 function positiveInteger(value: string): number {
@@ -99,6 +103,14 @@ export function buildProgram(ctx: CommandContext, setExit: (code: number) => voi
     })
     .showSuggestionAfterError()
     .helpCommand(false)
+    .option(
+      '--database-url <url>',
+      'keep sprints in this database (postgres://... or pglite:./dir); default: $SPRINT_DATABASE_URL, else files',
+    )
+    .hook('preAction', (root) => {
+      const url = root.opts<{ databaseUrl?: string }>().databaseUrl;
+      if (url !== undefined) ctx.databaseUrl = url;
+    })
     .addHelpText(
       'after',
       `
@@ -270,6 +282,25 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       }),
     );
 
+  command('push', 'copy a file sprint (directory or Markdown document) into the database')
+    .argument('<sprint>', 'the sprint directory or document to copy')
+    .action(
+      act(async (sprint: string) => {
+        const { pushCommand } = await import('./commands/push.js');
+        return pushCommand(ctx, sprint);
+      }),
+    );
+
+  command('pull', 'write a database sprint back as a sprint directory')
+    .argument('<id>', "the sprint's id in the database")
+    .option('--dir <dir>', 'where to write it', DEFAULT_SPRINTS_DIR)
+    .action(
+      act(async (id: string, options: { dir: string }) => {
+        const { pullCommand } = await import('./commands/pull.js');
+        return pullCommand(ctx, id, options);
+      }),
+    );
+
   command('serve', 'serve the HTTP API for the sprints under a directory')
     .addOption(
       new Option('--port <n>', 'port to listen on; 0 picks a free one (default: 4317)').argParser(
@@ -298,7 +329,7 @@ convention (implement-issue-<n>, refactor-<name>, ...).
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const ctx: CommandContext = { io };
+  const ctx: CommandContext = { io, cleanups: [] };
   try {
     const program = buildProgram(ctx, (code) => {
       exitCode = code;
@@ -324,5 +355,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     return reportError(error, io, json);
+  } finally {
+    for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
   }
 }

@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 64,
   /** EX_DATAERR: the sprint's files cannot be used as written. */
   invalidData: 65,
+  /** EX_UNAVAILABLE: the sprint database (--database-url) cannot be reached or opened. */
+  unavailable: 69,
   /** EX_TEMPFAIL: another live run holds the sprint; try again when it ends. */
   locked: 75,
   /** 128 + SIGHUP: the terminal was closed; a run stopped its agent and stays resumable. */
