@@ -8,3 +8,14 @@ export {
   type PostgresStoreOptions,
   type SprintContext,
 } from './postgres-store.js';
+export {
+  defaultWorkerName,
+  ensureQueue,
+  queueFor,
+  startTaskQueue,
+  type TaskJob,
+  type TaskJobOutput,
+  type TaskQueueOptions,
+} from './task-queue.js';
+export { TaskWorker, type TaskWorkerOptions } from './task-worker.js';
+export { WorkerDispatchAgent } from './worker-dispatch-agent.js';

@@ -113,6 +113,11 @@ export class PostgresStore implements SprintStore {
     return `${this.schema}${CONTROL_CHANNEL_SUFFIX}`.toLowerCase();
   }
 
+  /** The NOTIFY channel that tells workers to abort a task job (payload: the job id). */
+  get abortChannel(): string {
+    return `${this.schema}_abort`.toLowerCase();
+  }
+
   get eventsChannel(): string {
     return `${this.schema}${EVENTS_CHANNEL_SUFFIX}`.toLowerCase();
   }
