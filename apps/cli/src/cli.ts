@@ -50,6 +50,7 @@ export interface RunCommandOptions {
   json?: boolean;
   detach?: boolean;
   answer?: string;
+  workers?: boolean;
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -85,7 +86,11 @@ function addRunOptions(cmd: Command): Command {
       ),
     )
     .option('--json', 'print the run result as one JSON document on stdout')
-    .option('--detach', 'run in the background; print how to follow, pause and stop it');
+    .option('--detach', 'run in the background; print how to follow, pause and stop it')
+    .option(
+      '--workers',
+      'hand each task to a `sprint worker` (database sprints); this process decides the rest',
+    );
 }
 
 /** Builds the program. Actions load their command module only when they run. */
@@ -279,6 +284,21 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       act(async (options: { dir: string; json?: boolean }) => {
         const { listCommand } = await import('./commands/list.js');
         return listCommand(ctx, options);
+      }),
+    );
+
+  command('worker', 'run tasks of database sprints handed out by `sprint run --workers`')
+    .addOption(
+      new Option('--concurrency <n>', 'tasks run at once, per agent (default: 1)').argParser(
+        positiveInteger,
+      ),
+    )
+    .option('--agents <names>', `agents this worker runs (default: ${AGENT_NAMES.join(',')})`)
+    .option('--name <name>', 'name in the workers list (default: host-pid)')
+    .action(
+      act(async (options: { concurrency?: number; agents?: string; name?: string }) => {
+        const { workerCommand } = await import('./commands/worker.js');
+        return workerCommand(ctx, options);
       }),
     );
 

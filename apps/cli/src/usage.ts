@@ -42,6 +42,13 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     usage: 'sprint cancel [<sprint>] --reason TEXT',
     examples: ['sprint cancel --reason "Requirements changed"'],
   },
+  worker: {
+    usage:
+      'sprint worker [--concurrency N] [--agents claude,shell,noop] [--name W] --database-url URL',
+    examples: [
+      'sprint worker --database-url postgres://sprint@db:5432/sprints --concurrency 4 --agents claude',
+    ],
+  },
   push: {
     usage: 'sprint push <sprint> --database-url URL',
     examples: [
