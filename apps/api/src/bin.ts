@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ROOT, startServer } from './server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ROOT, startServer } from '@sprint/server';
 
 const USAGE = `Usage: sprint-api [--port N] [--host ADDR] [--root DIR] [--agents claude,noop] [--allow-task-commands]
 

@@ -35,20 +35,13 @@ const onReaderGone = () => {
 const stdout = guardStream(process.stdout, onReaderGone);
 const stderr = guardStream(process.stderr, onReaderGone);
 
-// Only a command that runs the sprint stops anything; watching or following just ends.
-const runsTheSprint = argv[0] === 'run' || argv[0] === 'resume';
-
 const onInterrupt = (signal: NodeJS.Signals) => {
   interrupts++;
   if (signal === 'SIGHUP') endedBy ??= 'hangup';
   if (interrupts === 1 && !controller.signal.aborted) {
-    // First Ctrl-C (or a closed terminal): stop the running agent and leave the sprint resumable.
-    controller.abort(new Error(`interrupted by ${signal}`));
-    if (runsTheSprint) {
-      stderr.write(
-        `\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...\n`,
-      );
-    }
+    // First Ctrl-C (or a closed terminal): stop the running agent and leave the
+    // sprint resumable. A run says so itself, where its live view keeps the line.
+    controller.abort(Object.assign(new Error(`interrupted by ${signal}`), { signal }));
     return;
   }
   // A closed terminal sends SIGHUP and often SIGCONT/SIGTERM after it: only a person's second Ctrl-C forces.

@@ -4,6 +4,7 @@ import type { CliIo } from './io.js';
 import { colorEnabled } from './io.js';
 import { errorDocument, reportError } from './report-error.js';
 import { AGENT_NAMES, DEFAULT_SPRINTS_DIR, USAGE, usageText } from './usage.js';
+import { UsageError } from './usage-error.js';
 import { version } from './version.js';
 
 /** What every command's action gets besides its own arguments. */
@@ -38,6 +39,15 @@ function port(value: string): number {
 
 const SPRINT_ARG =
   'sprint directory or Markdown sprint document (default: the latest under .claude/sprints/)';
+
+/** Options of `import`. */
+interface ImportCommandOptions {
+  github?: string;
+  label?: string[];
+  milestone?: string;
+  state?: 'open' | 'closed' | 'all';
+  json?: boolean;
+}
 
 /** Options shared by `run` and `resume`. */
 export interface RunCommandOptions {
@@ -257,11 +267,35 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       }),
     );
 
-  command('import', 'import tasks from a YAML file (ids already present are skipped)')
-    .usage('[<sprint>] <tasks.yaml>')
-    .argument('<args...>', '[<sprint>] <tasks.yaml>')
+  command(
+    'import',
+    'import tasks from a YAML file or GitHub issues (tasks already present are skipped)',
+  )
+    .usage('[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M]')
+    .argument('[args...]', '[<sprint>] <tasks.yaml>')
+    .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
+    .option('--label <name...>', 'with --github: only issues with this label (repeatable: all of them)')
+    .option('--milestone <title>', 'with --github: only issues of this milestone (title or number)')
+    .addOption(
+      new Option('--state <state>', 'with --github: issue state (default: open)').choices([
+        'open',
+        'closed',
+        'all',
+      ]),
+    )
+    .option('--json', 'with --github: print the result as one JSON document on stdout')
     .action(
-      act(async (args: string[]) => {
+      act(async (args: string[], options: ImportCommandOptions) => {
+        if (options.github !== undefined) {
+          const { importGithubCommand } = await import('./commands/import-github.js');
+          return importGithubCommand(ctx, args, { ...options, github: options.github });
+        }
+        if (options.label || options.milestone || options.state || options.json) {
+          throw new UsageError('--label, --milestone, --state and --json go with --github.', 'import');
+        }
+        if (args.length === 0) {
+          throw new UsageError('Name a tasks file (or --github OWNER/REPO).', 'import');
+        }
         const { importCommand } = await import('./commands/import.js');
         return importCommand(ctx, args);
       }),

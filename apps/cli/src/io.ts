@@ -5,6 +5,7 @@ export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 /**
@@ -16,7 +17,10 @@ export interface CliIo {
   stderr: OutStream;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Aborted on the first Ctrl-C (or SIGTERM). */
+  /**
+   * Aborted on the first Ctrl-C (or SIGTERM, or SIGHUP when the terminal
+   * closes: the reason's `signal` names it), or when the output's reader went away.
+   */
   signal: AbortSignal;
   /** Registers what the second Ctrl-C must do before the process leaves. */
   onForce(handler: ForceHandler): () => void;
@@ -27,8 +31,14 @@ export interface CliIo {
   pid: number;
 }
 
-/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+/**
+ * Colour only on a terminal and never when NO_COLOR is set
+ * (https://no-color.org); FORCE_COLOR decides first, as in Node and chalk:
+ * `0` or `false` turns colour off, any other value on, even through a pipe.
+ */
 export function colorEnabled(stream: OutStream, env: CliIo['env']): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return stream.isTTY === true;
 }

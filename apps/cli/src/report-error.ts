@@ -15,6 +15,29 @@ function isCoded(error: unknown): error is CodedError {
 /** What to do about an agent the sprint's config names but the CLI does not have. */
 export const UNKNOWN_AGENT_FIX = `in SPRINT.yaml, set config.agent (and any config.agents.<type>) to one of ${AGENT_NAMES.join(', ')}; or pick one for a run with --agent NAME`;
 
+/** What to do when an import from GitHub failed, by the failure's kind. */
+const IMPORT_FIX: Record<string, string> = {
+  auth: 'set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository\'s issues.',
+  'not-found':
+    'check OWNER/REPO and the milestone; for GitHub Enterprise set GITHUB_API_URL=https://HOST/api/v3; a private repository needs a token.',
+  'rate-limited': 'try again after the reset time, or use a token (5,000 requests an hour).',
+  unavailable: 'check the network and GITHUB_API_URL, then try again.',
+};
+
+/** EX_NOPERM, EX_NOINPUT, EX_TEMPFAIL or EX_UNAVAILABLE for a failed import from GitHub. */
+function importExitCode(kind: unknown): number {
+  switch (kind) {
+    case 'auth':
+      return EXIT.noPermission;
+    case 'not-found':
+      return EXIT.noInput;
+    case 'rate-limited':
+      return EXIT.locked;
+    default:
+      return EXIT.unavailable;
+  }
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
@@ -34,6 +57,8 @@ export function exitCodeFor(error: unknown): number {
       case 'UNKNOWN_AGENT':
         // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.
         return EXIT.invalidData;
+      case 'IMPORT_FAILED':
+        return importExitCode((error as { kind?: unknown }).kind);
       default:
         return EXIT.failed;
     }
@@ -71,6 +96,10 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
     io.stderr.write(
       '\nRun "sprint list" to see the sprints here, or "sprint init <name>" to start one.\n',
     );
+  }
+  if (isCoded(error) && error.code === 'IMPORT_FAILED') {
+    const fix = IMPORT_FIX[String((error as { kind?: unknown }).kind)];
+    if (fix) io.stderr.write(`Fix: ${fix}\n`);
   }
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);

@@ -161,16 +161,16 @@ describe('run --dry-run', () => {
     expect(out).toContain('Directory: .claude/sprints/2026-01-15_demo-sprint');
     expect(out).toContain('Status: not-started');
     expect(out).toContain('Tasks to Execute (in order):');
-    // Dependencies first, then priority: critical before the high task's dependents.
+    // The queue as written, dependencies permitting: priority does not reorder it.
     const order = [...out.matchAll(/^\d+\. \[([\w-]+)\] ([\w.-]+)$/gm)].map((m) => m[2]);
     expect(order).toEqual([
-      'custom-changelog',
       'implement-issue-12',
       'refactor-session-store',
       'update-docs-readme',
+      'custom-changelog',
     ]);
     expect(out).toContain(
-      '1. [custom] custom-changelog\n   Write the changelog entry for v0.1\n   Priority: critical',
+      '4. [custom] custom-changelog\n   Write the changelog entry for v0.1\n   Priority: critical',
     );
     expect(out).toContain('- Total tasks: 4');
     expect(out).toContain('- Estimated iterations: 4 (1 per task)');

@@ -305,18 +305,24 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(second.sessionId).not.toBe(first.sessionId);
   });
 
-  it('ends a run the API keeps refusing (401) at the idle limit and says how to log in', async () => {
-    const h = await harness([{ type: 'error', status: 401 }], { idleTimeoutMs: 2500 });
-    const started = Date.now();
-    const result = await h.agent.run(h.ctx);
-    expect(Date.now() - started).toBeLessThan(20_000);
-    expect(result.success).toBe(false);
-    expect(result.error?.kind).toBe('auth');
-    expect(result.error?.message).toMatch(/idle limit/);
-    expect(result.error?.message).toMatch(/ANTHROPIC_API_KEY/);
-    expect(result.error?.message).toMatch(/\/login/);
-    expectGroupGone(h.pids[0]!);
-  });
+  for (const status of [401, 403]) {
+    it(`ends a run at the API's first ${status}, without the CLI's minutes of retries, and says how to log in`, async () => {
+      // Limits far beyond the test's own: only the refusal can end this run in time.
+      const h = await harness([{ type: 'error', status }], {
+        idleTimeoutMs: 10 * 60_000,
+        timeoutMs: 20 * 60_000,
+      });
+      const result = await h.agent.run(h.ctx);
+      expect(result.success).toBe(false);
+      expect(result.error?.kind).toBe('auth');
+      // The CLI retries a 401 (for minutes); it gives up on a 403 itself.
+      expect(result.error?.message).toMatch(new RegExp(`${status}`));
+      expect(result.error?.message).toMatch(/ANTHROPIC_API_KEY/);
+      expect(result.error?.message).toMatch(/\/login/);
+      expect(h.fake.messageRequests().length).toBe(1);
+      expectGroupGone(h.pids[0]!);
+    });
+  }
 
   it('ends a run whose model never answers at the time limit', async () => {
     const h = await harness([{ type: 'hang' }], { timeoutMs: 3000 });

@@ -17,7 +17,7 @@ import {
   type ResolvedClaudeCodeOptions,
 } from './options.js';
 import { buildTaskPrompt } from './prompt.js';
-import { runOutcome } from './run-outcome.js';
+import { isAuthRefusal, runOutcome } from './run-outcome.js';
 import { INITIAL_STREAM_STATE, readStreamLine, type StreamState } from './stream-json.js';
 import { TASK_RESULT_JSON_SCHEMA } from './task-result.js';
 
@@ -81,6 +81,7 @@ export class ClaudeCodeAgent implements Agent {
         ...limits,
         killGraceMs: options.killGraceMs,
         signal: ctx.signal,
+        marker: ctx.runMarker,
         onStart: (pid) => {
           pidSet = true;
           ctx.setPid(pid);
@@ -95,6 +96,8 @@ export class ClaudeCodeAgent implements Agent {
               // A failing progress listener must not end the task.
             }
           }
+          // A 401/403 is final: the CLI would retry it for minutes.
+          return state.pendingRetry && isAuthRefusal(state.pendingRetry) ? 'refused' : undefined;
         },
       });
       return runOutcome({ state, end, binary, limits });

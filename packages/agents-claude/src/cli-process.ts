@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { endProcessTree, processesWithEnv } from './process-tree.js';
+import { endMarkedProcesses, RUN_MARKER_ENV } from '@sprint/core';
 import type { EndedBy, ProcessEnd } from './run-outcome.js';
 
 /** How to run the CLI once. */
@@ -16,17 +16,20 @@ export interface CliProcessOptions {
   idleTimeoutMs: number;
   killGraceMs: number;
   signal: AbortSignal;
-  /** Each stdout line, as it arrives; also restarts the idle timer. */
-  onLine(line: string): void;
+  /**
+   * Each stdout line, as it arrives; also restarts the idle timer. Returning
+   * `refused` ends the run at once (the API refused the credentials: retrying
+   * cannot help).
+   */
+  onLine(line: string): 'refused' | undefined;
   onStart?(pid: number): void;
+  /**
+   * The attempt's run marker from the runner (`AgentContext.runMarker`); a
+   * fresh one when absent. Set in the CLI's environment, so every process it
+   * starts inherits it and can be found and ended, also after a crash.
+   */
+  marker?: string;
 }
-
-/**
- * Set in the CLI's environment with a fresh id per run. Every process the CLI
- * starts inherits it, so the run's processes can be found and ended even when
- * a tool runs in its own session or lost its parent.
- */
-export const RUN_MARKER = 'SPRINT_AGENT_RUN_ID';
 
 const STDERR_TAIL = 4096;
 
@@ -50,7 +53,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
   }
 
   return new Promise<ProcessEnd>((resolve) => {
-    const runId = randomUUID();
+    const marker = options.marker ?? randomUUID();
     let stopReason: EndedBy | undefined;
     let stopping: Promise<void> | undefined;
     let stderrTail = '';
@@ -69,7 +72,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
 
     const child = spawn(options.binary, options.args, {
       cwd: options.cwd,
-      env: { ...options.env, [RUN_MARKER]: runId },
+      env: { ...options.env, [RUN_MARKER_ENV]: marker },
       detached: true, // its own process group, so a stop reaches what it started
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -87,7 +90,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
     const endTree = () =>
       pid === undefined
         ? Promise.resolve()
-        : endProcessTree([pid, ...processesWithEnv(RUN_MARKER, runId)], options.killGraceMs);
+        : endMarkedProcesses(marker, [pid], options.killGraceMs);
 
     const stop = (reason: EndedBy) => {
       if (stopReason || exit) return;
@@ -124,7 +127,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
       clearTimeout(idle);
       timers.delete(idle);
       if (!stopReason && !exit) idle = later(options.idleTimeoutMs, () => stop('idle'));
-      options.onLine(line);
+      if (options.onLine(line) === 'refused') stop('refused');
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {

@@ -146,3 +146,15 @@ describe('findResetTime', () => {
     expect(findResetTime('API Error: 429 try again later', now)).toBeUndefined();
   });
 });
+
+describe('runOutcome after a refusal', () => {
+  it('reports auth at once when the run was stopped at the first 401', () => {
+    const r = outcome(
+      { ...INITIAL_STREAM_STATE, pendingRetry: { status: 401, attempt: 1, maxRetries: 10 } },
+      { ...exited, endedBy: 'refused', exitCode: null, signal: 'SIGTERM' },
+    );
+    expect(r.error?.kind).toBe('auth');
+    expect(r.error?.message).toMatch(/API error 401, retry 1 of 10/);
+    expect(r.error?.message).toMatch(/stopped at once/);
+  });
+});

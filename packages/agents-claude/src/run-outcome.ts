@@ -14,7 +14,15 @@ import {
 import { TaskResultSchema } from './task-result.js';
 
 /** What ended the CLI's process. */
-export type EndedBy = 'exit' | 'signal' | 'timeout' | 'idle' | 'cancel' | 'spawn-error';
+export type EndedBy =
+  | 'exit'
+  | 'signal'
+  | 'timeout'
+  | 'idle'
+  | 'cancel'
+  | 'spawn-error'
+  /** Stopped at the API's first 401/403: the CLI would retry for minutes in vain. */
+  | 'refused';
 
 /** How the CLI's process ended, as the process runner saw it. */
 export interface ProcessEnd {
@@ -217,6 +225,13 @@ function noResult(input: OutcomeInput, fail: Fail): AgentResult {
         'cancelled',
         `Cancelled after ${seconds(end.durationMs)}; the claude CLI was stopped.`,
       );
+    case 'refused': {
+      const how = retrying ? describeRetry(retrying) : 'the API refused the credentials';
+      return fail(
+        'auth',
+        `The API refused the claude CLI's credentials (${how}); the run was stopped at once instead of retrying. ${LOGIN_HINT}`,
+      );
+    }
     case 'timeout':
     case 'idle': {
       const limit =
@@ -273,9 +288,13 @@ function noResult(input: OutcomeInput, fail: Fail): AgentResult {
   }
 }
 
+/** The API refused the credentials: no retry can succeed. */
+export function isAuthRefusal(retry: ApiRetry): boolean {
+  return retry.status === 401 || retry.status === 403 || retry.error === 'authentication_failed';
+}
+
 function retryKind(retry: ApiRetry): AgentErrorKind | undefined {
-  if (retry.status === 401 || retry.status === 403 || retry.error === 'authentication_failed')
-    return 'auth';
+  if (isAuthRefusal(retry)) return 'auth';
   if (retry.status === 429 || retry.error === 'rate_limit') return 'rate-limit';
   if (retry.status === 529 || retry.error === 'overloaded') return 'overloaded';
   return undefined;

@@ -11,6 +11,12 @@ export type {
   StepHookContext,
 } from './hooks/hook.js';
 export { verifyHook } from './hooks/verify-hook.js';
+export type { GithubIssueQuery } from './imports/github-issues.js';
+export { GITHUB_API_URL } from './imports/github-issues.js';
+export { type ImportFailureKind, ImportSourceError } from './imports/import-error.js';
+export { type GithubImportResult, importGithubIssues } from './imports/import-github.js';
+export { importM42Sprint, type M42ImportResult } from './imports/m42-import.js';
+export { isM42WorkflowSprint } from './imports/m42-sprint.js';
 export {
   AGENT_ERROR_KINDS,
   type AgentError,
@@ -112,10 +118,10 @@ export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { agentEnvironment } from './process/agent-env.js';
 export {
-  isProcessAlive,
-  processGroupAlive,
-  terminateProcessGroup,
-} from './process/process-group.js';
+  endMarkedProcesses,
+  endProcessTree,
+  RUN_MARKER_ENV,
+} from './process/process-tree.js';
 export {
   type CommandResult,
   describeEnd,

@@ -7,3 +7,12 @@ export {
   type FakeUsage,
   startFakeAnthropic,
 } from './fake-anthropic.js';
+export {
+  type FakeGithub,
+  type FakeGithubIssue,
+  type FakeGithubOptions,
+  type FakeGithubRepo,
+  type FakeGithubRequest,
+  type FakeRateLimit,
+  startFakeGithub,
+} from './fake-github.js';

@@ -22,7 +22,7 @@ import { databaseUrlOf } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
-import { liveReporter, plainReporter, type RunReporter } from '../output/run-reporter.js';
+import { plainReporter, type RunReporter } from '../output/run-reporter.js';
 import { createStyle, statusColor } from '../output/style.js';
 import { count, usd } from '../output/units.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
@@ -97,15 +97,30 @@ export async function runCommand(
   // With --json, stdout holds only the result: everything else goes to stderr.
   const out = options.json ? io.stderr : io.stdout;
   const style = createStyle(colorEnabled(out, io.env));
+  // The live view's libraries load only on a terminal.
   const reporter: RunReporter = out.isTTY
-    ? liveReporter(out, style, {
+    ? (await import('../output/live-reporter.js')).liveReporter(out, style, {
         sprintName: snapshot.definition.name,
         counts: countTasks(snapshot.state),
         costUsd: snapshot.state.costUsd,
         tokens: totalTokens(snapshot.state.tokens),
-        columns: Number(io.env.COLUMNS) || undefined,
+        size: {
+          columns: Number(io.env.COLUMNS) || undefined,
+          rows: Number(io.env.LINES) || undefined,
+        },
       })
     : plainReporter(out, style);
+
+  // Say that the run stops, where it stays on screen: inside the live view, above its region.
+  const onAbort = () => {
+    const signal = (io.signal.reason as { signal?: string } | undefined)?.signal;
+    if (signal === undefined) return; // the reader went away: nobody to tell
+    const hint = `${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping; the sprint stays resumable (press Ctrl-C again to force)...`;
+    if (reporter.notice) reporter.notice(hint);
+    else io.stderr.write(`\n${hint}\n`);
+  };
+  if (io.signal.aborted) onAbort();
+  else io.signal.addEventListener('abort', onAbort, { once: true });
 
   // The second Ctrl-C must not leave an agent behind: kill the groups we saw start.
   const agentPids = new Set<number>();
@@ -140,6 +155,7 @@ export async function runCommand(
         ? await runner.resume(opened.sprintId, { ...runOptions, answer: options.answer })
         : await runner.run(opened.sprintId, runOptions);
   } finally {
+    io.signal.removeEventListener('abort', onAbort);
     reporter.close();
     offForce();
   }

@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
 
 /**
- * `sprint serve`: the HTTP API of @sprint/api over the sprints under a
+ * `sprint serve`: the HTTP API of @sprint/server over the sprints under a
  * directory. Loaded only here, so no other command pays for the server.
  */
 export async function serveCommand(
@@ -12,7 +12,7 @@ export async function serveCommand(
   options: { port?: number; host?: string; root?: string },
 ): Promise<number> {
   const { io } = ctx;
-  const { startServer, ServerConfigError } = await import('@sprint/api');
+  const { startServer, ServerConfigError } = await import('@sprint/server');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({

@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { createStyle, type Style, statusColor } from '../output/style.js';
-import { clock, count, cutToWidth, progressBar, usd } from '../output/units.js';
+import { clock, count, progressBar, usd } from '../output/units.js';
 import { sleep } from '../sleep.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
@@ -37,19 +37,18 @@ export async function statusCommand(
 
   // --watch: a terminal is redrawn in place; anything else gets a line per change.
   const tty = io.stdout.isTTY === true && !options.json;
-  // Like the run view: every line fits the terminal, so none wraps into a row the redraw misses.
-  const width = () => Math.max(40, (io.stdout.columns || Number(io.env.COLUMNS) || 80) - 1);
-  let drawn = 0;
+  // The live region's libraries load only on a terminal. It measures lines in
+  // cells and clips to the terminal's size, so a redraw leaves no stale rows.
+  const live = tty
+    ? (await import('../output/live-region.js')).createLiveRegion(io.stdout, {
+        columns: Number(io.env.COLUMNS) || undefined,
+        rows: Number(io.env.LINES) || undefined,
+      })
+    : undefined;
   let last = '';
   for (;;) {
-    if (tty) {
-      const lines = renderStatus(report, opened, shown, style)
-        .replace(/\n$/, '')
-        .split('\n')
-        .map((line) => cutToWidth(line, width()));
-      if (drawn) io.stdout.write(`\x1b[${drawn}F\x1b[J`);
-      io.stdout.write(`${lines.join('\n')}\n`);
-      drawn = lines.length;
+    if (live) {
+      live.render(renderStatus(report, opened, shown, style).replace(/\n$/, '').split('\n'));
     } else {
       // A line only when something besides the clock changed.
       const key = options.json ? withoutClock(report) : watchKey(report);
@@ -144,6 +143,13 @@ export function renderStatus(
   );
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);
+  }
+  for (const t of report.tampering ?? []) {
+    lines.push(
+      `${label('Tampering')} ${style.red(t.file)} written by someone else at ${t.at}${
+        t.taskIds.length ? ` while ${t.taskIds.join(', ')} ran` : ''
+      }: ${t.detail}${t.quarantined ? ` (kept in ${t.quarantined})` : ''}`,
+    );
   }
   if (report.deferredItems.length) {
     lines.push(`${label('Deferred')} ${report.deferredItems.length} item(s)`);

@@ -93,6 +93,10 @@ export function describeEvent(event: RunEvent, style: Style = plain): string {
       return `tasks added: ${event.tasks.map((t) => t.id).join(', ')}`;
     case 'run-ended':
       return `run ended: ${statusColor(style, event.status)} - ${describeStopReason(event.stopReason)} (${event.iterations} iteration${event.iterations === 1 ? '' : 's'}, ${usd(event.costUsd)})`;
+    case 'tampering':
+      return style.red(
+        `tampering: ${event.file} written by someone else${event.taskIds.length ? ` while ${event.taskIds.join(', ')} ran` : ''}: ${event.detail}${event.quarantined ? ` (kept in ${event.quarantined})` : ''}`,
+      );
     case 'log':
       return `${event.level}${event.taskId ? ` ${event.taskId}` : ''}: ${event.message}`;
     default:

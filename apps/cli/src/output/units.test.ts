@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, count, cutToWidth, progressBar, truncate, usd, visibleLength } from './units.js';
+import { clock, count, progressBar, truncate, usd } from './units.js';
 
 describe('units', () => {
   it('formats a running clock', () => {
@@ -30,21 +30,5 @@ describe('units', () => {
   it('cuts long lines and flattens whitespace', () => {
     expect(truncate('a  b\nc', 10)).toBe('a b c');
     expect(truncate('abcdefghij', 5)).toBe('abcd…');
-  });
-});
-
-describe('cutToWidth', () => {
-  it('keeps short lines and their spacing as they are', () => {
-    expect(cutToWidth('  a  b', 10)).toBe('  a  b');
-  });
-
-  it('cuts to the visible width, not counting colour codes, and closes the colour', () => {
-    const red = '\u001b[31mred text here\u001b[39m';
-    expect(visibleLength(red)).toBe(13);
-    expect(cutToWidth(red, 13)).toBe(red);
-    const cut = cutToWidth(`${red} and more`, 8);
-    expect(visibleLength(cut)).toBe(8);
-    expect(cut).toBe('\u001b[31mred tex…\u001b[0m');
-    expect(cutToWidth('abcdefghij', 5)).toBe('abcd…');
   });
 });

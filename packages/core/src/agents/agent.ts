@@ -39,6 +39,13 @@ export interface AgentContext {
   humanQuestion?: string;
   /** Why the previous attempt of this task failed, if it did. */
   previousError?: string;
+  /**
+   * This attempt's run marker. An agent sets `SPRINT_RUN_MARKER` (`RUN_MARKER_ENV`) to it
+   * in the environment of every process it starts, so that a stop, or a resume
+   * after the runner was killed, can find and end them all. The runner
+   * recorded it before the agent was called.
+   */
+  runMarker?: string;
   /** Aborted on stop, cancel or time limit. The agent must end its work promptly. */
   signal: AbortSignal;
   /** Streams what the agent is doing to the runner's progress channel. */

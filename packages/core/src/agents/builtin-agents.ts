@@ -43,6 +43,7 @@ export class ShellAgent implements Agent {
     const result = await runCommand(command, {
       cwd: ctx.projectDir,
       signal: ctx.signal,
+      marker: ctx.runMarker,
       env: {
         ...agentEnvironment(),
         ...this.#env,

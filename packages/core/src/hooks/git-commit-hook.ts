@@ -3,24 +3,55 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { taskLabel } from '../model/task-info.js';
+import { runnerFiles } from '../runner/runner-files.js';
 import type { SprintHook } from './hook.js';
 
 const exec = promisify(execFile);
 
-/** The runner's own files, never part of a task's commit. */
-const RUNTIME_FILES = [
-  'events.jsonl',
-  'runner.lock',
-  'control.json',
-  'result.json',
-  'run.log',
-  'state.json',
-  '.gitignore',
-];
-
 async function git(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await exec('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
+}
+
+/** One commit at a time per repository in this process: git's index has one lock. */
+const commitQueues = new Map<string, Promise<unknown>>();
+
+function serialised<T>(top: string, fn: () => Promise<T>): Promise<T> {
+  const prev = commitQueues.get(top) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const tail = next.catch(() => undefined);
+  commitQueues.set(top, tail);
+  void tail.then(() => {
+    if (commitQueues.get(top) === tail) commitQueues.delete(top);
+  });
+  return next;
+}
+
+/** Another git process (a person's, another runner's) holds the index: worth waiting for. */
+const INDEX_LOCKED = /index\.lock/;
+const LOCK_RETRIES = 20;
+
+/** Runs `fn`, again while another process holds `.git/index.lock` (up to about 10 s in all). */
+async function whileIndexLocked<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= LOCK_RETRIES || !INDEX_LOCKED.test(String((error as Error).message))) throw error;
+      await new Promise((r) => setTimeout(r, 25 * 2 ** Math.min(i, 4)));
+    }
+  }
+}
+
+/**
+ * Whether git reports `path` as one of the runner's files or an atomic
+ * write's temporary copy of one (`PROGRESS.yaml.tmp-<pid>-<hex>`), which may
+ * vanish between `git status` and `git add`.
+ */
+export function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): boolean {
+  if (runnerFiles.has(path)) return true;
+  const tmp = path.lastIndexOf('.tmp-');
+  return tmp > 0 && runnerFiles.has(path.slice(0, tmp));
 }
 
 /** Paths git reports as changed or untracked (relative to the top), with a stamp of their content's state. */
@@ -52,20 +83,32 @@ async function dirtyPaths(top: string): Promise<Map<string, string>> {
  * that were already modified or untracked before it started, and that it
  * left alone, stay out (a person's work in progress is never swept into a
  * sprint commit), and so do the sprint's own files and the runner's files.
- * With concurrency above 1, tasks share the working tree, so a commit can
- * hold another running task's changes too. A commit that fails is reported
- * but does not fail the task.
+ * Temporary copies of those files are never candidates. Commits are
+ * serialised per repository, and one that meets another process's
+ * `.git/index.lock` waits and tries again. With concurrency above 1, tasks
+ * share the working tree, so a commit can hold another running task's
+ * changes too. A commit that still fails does not fail the task: it is a
+ * failed `hook` event, and the attempt's `commitError` (see `status`, the
+ * API, and the run's `commitFailures`).
  */
 export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
   const before = new Map<string, Map<string, string>>();
   const key = (sprintId: string, taskId: string, attempt: number) =>
     `${sprintId}\0${taskId}\0${attempt}`;
   const enabled = (autoCommit: boolean) => options.enabled !== false && autoCommit !== false;
-  const topOf = (dir: string) =>
-    git(dir, ['rev-parse', '--show-toplevel']).then(
-      (s) => s.trim(),
-      () => undefined,
-    );
+  // Asked once per project directory, not twice per task (a spawn each, also outside git).
+  const tops = new Map<string, Promise<string | undefined>>();
+  const topOf = (dir: string) => {
+    let top = tops.get(dir);
+    if (!top) {
+      top = git(dir, ['rev-parse', '--show-toplevel']).then(
+        (s) => s.trim(),
+        () => undefined,
+      );
+      tops.set(dir, top);
+    }
+    return top;
+  };
 
   return {
     name: 'git-commit',
@@ -83,23 +126,22 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       const top = await topOf(projectDir);
       if (!top) return undefined;
       const keepOut = new Set(
-        [...stateFiles, ...(runtimeDir ? RUNTIME_FILES.map((n) => join(runtimeDir, n)) : [])]
+        runnerFiles(stateFiles, runtimeDir)
           .map((f) => relative(top, f))
           .filter((f) => f && !f.startsWith('..') && !isAbsolute(f)),
       );
       try {
         const now = await dirtyPaths(top);
         const changed = [...now]
-          .filter(([path, stamp]) => dirtyBefore.get(path) !== stamp && !keepOut.has(path))
+          .filter(
+            ([path, stamp]) => dirtyBefore.get(path) !== stamp && !isRunnerFile(path, keepOut),
+          )
           .map(([path]) => path);
         // Files the task deleted that were clean before show as 'gone' now and are included above.
         if (changed.length === 0) return { passed: true, message: 'nothing to commit' };
         const pathspecs = changed.map((p) => `:(literal)${p}`);
-        await git(top, ['add', '-A', '--', ...pathspecs]);
-        const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
-        if (!staged.trim()) return { passed: true, message: 'nothing to commit' };
         const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);
-        const body = [
+        const message = [
           result.summary.trim(),
           '',
           `Sprint: ${sprint.name} (${sprint.id})`,
@@ -107,27 +149,14 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         ]
           .join('\n')
           .trim();
-        // The user's own identity when git has one; a recognisable fallback otherwise.
-        const identity = (await git(top, ['config', 'user.email']).catch(() => '')).trim()
-          ? []
-          : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
-        // Only these paths: whatever else the person had staged stays staged, uncommitted.
-        await git(top, [
-          ...identity,
-          'commit',
-          '--no-verify',
-          '-q',
-          '-m',
-          subject,
-          '-m',
-          body,
-          '--',
-          ...pathspecs,
-        ]);
-        const sha = (await git(top, ['rev-parse', '--short', 'HEAD'])).trim();
+        const committed = await serialised(top, () =>
+          whileIndexLocked(() => commit(top, pathspecs, subject, message)),
+        );
+        if (!committed) return { passed: true, message: 'nothing to commit' };
+        const { sha, files } = committed;
         return {
           passed: true,
-          message: `committed ${sha}: ${staged.trim().split('\n').length} file(s)`,
+          message: `committed ${sha}: ${files} file(s)`,
         };
       } catch (error) {
         return {
@@ -138,4 +167,35 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       }
     },
   };
+}
+
+/** Stages and commits exactly these paths; undefined when none of them holds a change. */
+async function commit(
+  top: string,
+  pathspecs: string[],
+  subject: string,
+  body: string,
+): Promise<{ sha: string; files: number } | undefined> {
+  await git(top, ['add', '-A', '--', ...pathspecs]);
+  const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
+  if (!staged.trim()) return undefined;
+  // The user's own identity when git has one; a recognisable fallback otherwise.
+  const identity = (await git(top, ['config', 'user.email']).catch(() => '')).trim()
+    ? []
+    : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
+  // Only these paths: whatever else the person had staged stays staged, uncommitted.
+  await git(top, [
+    ...identity,
+    'commit',
+    '--no-verify',
+    '-q',
+    '-m',
+    subject,
+    '-m',
+    body,
+    '--',
+    ...pathspecs,
+  ]);
+  const sha = (await git(top, ['rev-parse', '--short', 'HEAD'])).trim();
+  return { sha, files: staged.trim().split('\n').length };
 }

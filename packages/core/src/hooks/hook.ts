@@ -33,6 +33,8 @@ export interface HookContext {
 export interface StepHookContext extends HookContext {
   task: Task;
   attempt: number;
+  /** The attempt's run marker: commands a hook starts carry it (see `AgentContext.runMarker`). */
+  runMarker?: string;
 }
 
 export interface AfterStepContext extends StepHookContext {

@@ -136,3 +136,95 @@ describe('git-commit hook and work in progress', () => {
     expect(status).toContain('?? scratch.txt');
   });
 });
+
+describe('git-commit hook: commits that land', () => {
+  function initRepo() {
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'dev@example.com');
+    git('config', 'user.name', 'Dev');
+    execFileSync('sh', ['-c', 'echo base > base.txt && git add -A && git commit -qm base'], {
+      cwd: project,
+    });
+  }
+
+  it("never commits a runner file's temporary copy", async () => {
+    initRepo();
+    const { runner, id, store } = await sprintIn(
+      [{ id: 'a', command: 'echo a > a.txt' }],
+      {},
+      'tmp',
+    );
+    const { sprintDir } = await store.load(id);
+    // What an atomic write leaves for a moment (or for good, after kill -9).
+    await writeFile(join(sprintDir!, 'PROGRESS.yaml.tmp-4242-deadbeef'), 'half a file');
+    await writeFile(join(sprintDir!, 'state.json.tmp-4242-deadbeef'), '{');
+    // A live writer's copy (ours) must stay out of the commit too, and stay on disk.
+    const live = join(sprintDir!, `PROGRESS.yaml.tmp-${process.pid}-0badf00d`);
+    await writeFile(live, 'being written');
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('a.txt');
+    expect(await readFile(live, 'utf8')).toBe('being written');
+  });
+
+  it('waits for a .git/index.lock another process holds, and commits', async () => {
+    initRepo();
+    const { runner, id } = await sprintIn(
+      [
+        {
+          id: 'a',
+          // Another git process holds the index while the task ends, and lets go a little later.
+          command: 'echo a > a.txt; touch .git/index.lock; (sleep 0.3; rm -f .git/index.lock) &',
+        },
+      ],
+      {},
+      'locked',
+    );
+    const result = await runner.run(id);
+    expect(result.status).toBe('completed');
+    expect(result.commitFailures).toBeUndefined();
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('a.txt');
+  });
+
+  it('lands every commit when three tasks finish at once (no index.lock collision)', async () => {
+    initRepo();
+    const tasks = ['a', 'b', 'c'].map((id) => ({
+      id,
+      // All three end together: each waits until the other two have started.
+      command: `touch started-${id}; while [ $(ls started-* | wc -l) -lt 3 ]; do sleep 0.01; done; echo ${id} > ${id}.txt`,
+    }));
+    const { runner, id } = await sprintIn(tasks, { concurrency: 3 }, 'three');
+    const result = await runner.run(id);
+    expect(result.status).toBe('completed');
+    expect(result.commitFailures).toBeUndefined();
+    // The tasks share one working tree: a commit may hold a sibling's files, but none is lost.
+    const committed = git('log', '--name-only', '--format=').split('\n').filter(Boolean);
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) expect(committed).toContain(f);
+    expect(git('status', '--porcelain', '--', 'a.txt', 'b.txt', 'c.txt')).toBe('');
+  });
+
+  it('shows a commit that still fails: a failed hook event, the attempt and the run result', async () => {
+    initRepo();
+    // A reference-transaction hook runs even with --no-verify: it refuses every ref update.
+    await writeFile(
+      join(project, '.git', 'hooks', 'reference-transaction'),
+      '#!/bin/sh\n[ "$1" = prepared ] && exit 1\nexit 0\n',
+      { mode: 0o755 },
+    );
+    const { runner, id, store } = await sprintIn(
+      [{ id: 'a', command: 'echo a > a.txt' }],
+      {},
+      'refused',
+    );
+    const result = await runner.run(id);
+    expect(result.status).toBe('completed');
+    expect(result.commitFailures).toEqual([
+      { taskId: 'a', attempt: 1, message: expect.stringMatching(/^git commit failed/) },
+    ]);
+    const { state } = await store.load(id);
+    expect(state.tasks.a?.attempts[0]?.commitError).toMatch(/^git commit failed/);
+    const events = await store.readEvents(id);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'hook', hook: 'git-commit', taskId: 'a', passed: false }),
+    );
+  });
+});

@@ -9,12 +9,13 @@ import type { SprintHook } from './hook.js';
 export function verifyHook(options: { timeoutMs?: number } = {}): SprintHook {
   return {
     name: 'verify',
-    async afterStep({ task, projectDir, signal }) {
+    async afterStep({ task, projectDir, signal, runMarker }) {
       const command = task.verify;
       if (!command) return undefined;
       const result = await runCommand(command, {
         cwd: projectDir,
         signal,
+        marker: runMarker,
         timeoutMs: options.timeoutMs ?? 10 * 60_000,
       });
       if (result.endedBy === 'exit' && result.exitCode === 0) {

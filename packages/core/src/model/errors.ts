@@ -15,6 +15,8 @@ export type SprintErrorCode =
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'
   | 'SPRINT_EXISTS'
+  /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
+  | 'IMPORT_FAILED'
   /** The sprint database could not be reached or refused the operation. */
   | 'DATABASE_UNAVAILABLE';
 
@@ -123,9 +125,12 @@ export class SprintFinishedError extends SprintError {
   }
 }
 
+/** An agent name nobody provides; `issues` say where it was written, when that is known. */
 export class UnknownAgentError extends SprintError {
-  constructor(message: string) {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[] = []) {
     super('UNKNOWN_AGENT', message);
+    this.issues = issues;
   }
 }
 

@@ -178,6 +178,14 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     ...base,
+    type: z.literal('tampering'),
+    file: z.string(),
+    detail: z.string(),
+    taskIds: z.array(z.string()),
+    quarantined: z.string().optional(),
+  }),
+  z.object({
+    ...base,
     type: z.literal('log'),
     level: z.enum(['info', 'warn', 'error']),
     message: z.string(),

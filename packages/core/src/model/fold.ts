@@ -2,7 +2,6 @@ import { IllegalTransitionError } from './errors.js';
 import type { RunEvent } from './events.js';
 import type { SprintDefinition, Task } from './sprint.js';
 import type { SprintState, TaskState } from './state.js';
-import { priorityRank } from './task-info.js';
 import { type TaskStatus, transitionSprint, transitionTask } from './transitions.js';
 import { addTokens, ZERO_TOKENS } from './usage.js';
 
@@ -89,7 +88,13 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
         notBefore: undefined,
         attempts: [
           ...t.attempts,
-          { n: event.attempt, agent: event.agent, startedAt: event.at, host: event.host },
+          {
+            n: event.attempt,
+            agent: event.agent,
+            startedAt: event.at,
+            host: event.host,
+            runId: event.runId,
+          },
         ],
       };
       state.iterations += 1;
@@ -128,6 +133,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           durationMs: r?.durationMs,
           pid: undefined,
           pidStart: undefined,
+          runId: undefined,
         };
       }
       const costUsd = r?.costUsd ?? 0;
@@ -172,11 +178,38 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
       };
       break;
     }
+    case 'hook': {
+      // A task done without its commit must show it, in the state as in the log.
+      if (event.hook !== 'git-commit' || event.passed || !event.taskId) break;
+      const t = state.tasks[event.taskId];
+      const last = t?.attempts.at(-1);
+      if (!t || !last) break;
+      state.tasks[event.taskId] = {
+        ...t,
+        attempts: [
+          ...t.attempts.slice(0, -1),
+          { ...last, commitError: event.message ?? 'git commit failed' },
+        ],
+      };
+      break;
+    }
     case 'deferred-items':
       state.deferredItems = mergeUnique(state.deferredItems, event.items);
       break;
     case 'human-answer':
       state.humanAnswer = { taskId: event.taskId, question: event.question, answer: event.answer };
+      break;
+    case 'tampering':
+      state.tampering = [
+        ...(state.tampering ?? []),
+        {
+          at: event.at,
+          file: event.file,
+          detail: event.detail,
+          taskIds: event.taskIds,
+          quarantined: event.quarantined,
+        },
+      ];
       break;
     case 'tasks-added':
       for (const task of event.tasks) state.tasks[task.id] ??= initialTaskState();
@@ -229,43 +262,16 @@ function isReady(task: Task, state: SprintState, now: number): boolean {
   return true;
 }
 
-/** Tasks whose dependencies are done and that may start now, in run order. */
+/**
+ * Tasks whose dependencies are done and that may start now, in run order: the
+ * queue as written (priority does not reorder it).
+ */
 export function readyTasks(
   definition: Pick<SprintDefinition, 'tasks'>,
   state: SprintState,
   now: number = Date.now(),
 ): Task[] {
-  const ready: { task: Task; index: number }[] = [];
-  definition.tasks.forEach((task, index) => {
-    if (isReady(task, state, now)) ready.push({ task, index });
-  });
-  ready.sort(
-    (a, b) => priorityRank(a.task.priority) - priorityRank(b.task.priority) || a.index - b.index,
-  );
-  return ready.map((r) => r.task);
-}
-
-/**
- * The first task of `readyTasks` without building and sorting the list: one
- * pass, so picking each next task of a large sprint stays linear.
- */
-export function nextReadyTask(
-  definition: Pick<SprintDefinition, 'tasks'>,
-  state: SprintState,
-  exclude?: ReadonlySet<string> | ReadonlyMap<string, unknown>,
-  now: number = Date.now(),
-): Task | undefined {
-  let best: Task | undefined;
-  let bestRank = 99;
-  for (const task of definition.tasks) {
-    const rank = priorityRank(task.priority);
-    if (rank >= bestRank) continue;
-    if (exclude?.has(task.id) || !isReady(task, state, now)) continue;
-    best = task;
-    bestRank = rank;
-    if (rank === 0) break;
-  }
-  return best;
+  return definition.tasks.filter((task) => isReady(task, state, now));
 }
 
 /** Whether one task may be claimed now (O(its dependencies)). */

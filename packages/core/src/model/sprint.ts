@@ -71,6 +71,13 @@ export const SprintConfigSchema = z.object({
   claude: z.record(z.string(), z.unknown()).optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
+  /**
+   * Where the agent names were written (`config.agent`, `config.agents.<type>`
+   * -> file and line), so an unknown one is reported where a person can fix it.
+   */
+  where: z
+    .record(z.string(), z.object({ file: z.string().optional(), line: z.number().optional() }))
+    .optional(),
 });
 export type SprintConfig = z.infer<typeof SprintConfigSchema>;
 

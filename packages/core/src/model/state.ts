@@ -10,12 +10,16 @@ export const AttemptSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
   host: z.string().optional(),
+  /** The run that made this attempt; with the task and number it names the attempt's processes (see `runMarker`). */
+  runId: z.string().optional(),
   pid: z.number().int().nullable().optional(),
   pidStart: z.string().optional(),
   outcome: AttemptOutcomeSchema.optional(),
   counted: z.boolean().optional(),
   error: AgentErrorSchema.optional(),
   sessionId: z.string().optional(),
+  /** Why the git-commit hook could not commit this attempt's work (the task is done without its commit). */
+  commitError: z.string().optional(),
   costUsd: z.number().nonnegative().optional(),
   durationMs: z.number().nonnegative().optional(),
 });
@@ -39,6 +43,19 @@ export const TaskStateSchema = z.object({
 });
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
+/** A foreign write found in one of the runner's files, and what became of it. */
+export const TamperingSchema = z.object({
+  at: z.string(),
+  /** The runner file that was written (events.jsonl, state.json, PROGRESS.yaml...). */
+  file: z.string(),
+  detail: z.string(),
+  /** The tasks that were running when it was found (the likely writers). */
+  taskIds: z.array(z.string()),
+  /** Where the foreign bytes were moved, beside the log. */
+  quarantined: z.string().optional(),
+});
+export type Tampering = z.infer<typeof TamperingSchema>;
+
 export const SprintStateSchema = z.object({
   status: SprintStatusSchema,
   startedAt: z.string().optional(),
@@ -55,6 +72,11 @@ export const SprintStateSchema = z.object({
   iterations: z.number().int().nonnegative().default(0),
   costUsd: z.number().nonnegative().default(0),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
+  /**
+   * Writes into the runner's files that the runner did not make (see the
+   * `tampering` event): kept, so `status` can say what happened and when.
+   */
+  tampering: z.array(TamperingSchema).optional(),
   /** The last event folded into this state. */
   lastSeq: z.number().int().nonnegative().default(0),
 });
@@ -68,7 +90,6 @@ export {
   initialTaskState,
   isTaskReady,
   mergeUnique,
-  nextReadyTask,
   readyTasks,
   type TaskCounts,
 } from './fold.js';

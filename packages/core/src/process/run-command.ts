@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { agentEnvironment } from './agent-env.js';
-import { terminateProcessGroup } from './process-group.js';
+import { endMarkedProcesses, RUN_MARKER_ENV } from './process-tree.js';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -22,13 +22,19 @@ export interface RunCommandOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   onSpawn?: (pid: number) => void;
   tailLines?: number;
+  /** SIGTERM, then SIGKILL after this long (default 3 s). */
   graceMs?: number;
+  /**
+   * The attempt's run marker: set in the command's environment, and on abort
+   * or time limit every process carrying it ends with the command's group.
+   */
+  marker?: string;
 }
 
 /**
  * Runs a shell command in its own process group. On abort or time limit the
- * whole group gets SIGTERM, then SIGKILL after a grace period, so nothing it
- * started outlives it.
+ * whole group (and every process carrying `marker`) gets SIGTERM, then
+ * SIGKILL after a grace period, so nothing it started outlives it.
  */
 export function runCommand(command: string, options: RunCommandOptions): Promise<CommandResult> {
   const started = Date.now();
@@ -39,14 +45,19 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     let timer: NodeJS.Timeout | undefined;
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: options.cwd,
-      env: options.env ?? agentEnvironment(),
+      env: {
+        ...(options.env ?? agentEnvironment()),
+        ...(options.marker ? { [RUN_MARKER_ENV]: options.marker } : {}),
+      },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const stop = (why: 'timeout' | 'cancel') => {
       if (endedBy !== 'exit') return;
       endedBy = why;
-      if (child.pid) void terminateProcessGroup(child.pid, { graceMs: options.graceMs ?? 3000 });
+      if (child.pid) {
+        void endMarkedProcesses(options.marker, [child.pid], options.graceMs ?? 3000);
+      }
     };
     const onAbort = () => stop('cancel');
     const finish = (result: Omit<CommandResult, 'tail' | 'durationMs'>) => {

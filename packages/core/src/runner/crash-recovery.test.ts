@@ -4,7 +4,7 @@ import { type OrphanedAttempt, type RecoveryBy, recoveryEvents } from './crash-r
 const orphan: OrphanedAttempt = {
   taskId: 't',
   attempt: 2,
-  ended: 'its orphaned agent (pid 7) was killed',
+  ended: 'its orphaned process (pid 7) ended',
 };
 
 describe('recoveryEvents', () => {
@@ -14,7 +14,7 @@ describe('recoveryEvents', () => {
       'pending',
       'interrupted',
       'crash',
-      'the runner ended while this task ran; its orphaned agent (pid 7) was killed',
+      'the runner ended while this task ran; its orphaned process (pid 7) ended',
     ],
     ['pause', 'pending', 'interrupted', 'cancelled', 'the runner ended; pause applied'],
     ['stop', 'pending', 'interrupted', 'cancelled', 'the runner ended; stop applied'],

@@ -1,12 +1,13 @@
 import type { NewRunEvent } from '../model/events.js';
 import type { Attempt, SprintState } from '../model/state.js';
-import { isSameProcessAlive, terminateProcessGroup } from '../process/process-group.js';
+import { isSameProcessAlive } from '../process/process-group.js';
+import { endMarkedProcesses, markedProcesses, runMarker } from '../process/process-tree.js';
 
 /** A task the log shows running whose runner is gone. */
 export interface OrphanedAttempt {
   taskId: string;
   attempt: number;
-  /** What became of processes it left on this host: `its orphaned agent (pid 7) was killed`. */
+  /** What became of processes it left on this host: `its orphaned process (pid 7) ended`. */
   ended?: string;
 }
 
@@ -21,22 +22,38 @@ export type RecoveryBy = 'run' | 'pause' | 'stop' | 'cancel';
 export async function endOrphanedAttempts(
   state: Pick<SprintState, 'tasks'>,
   host: string,
+  graceMs = 5000,
 ): Promise<OrphanedAttempt[]> {
   const orphans: OrphanedAttempt[] = [];
   for (const [taskId, t] of Object.entries(state.tasks)) {
     if (t.status !== 'running') continue;
     const attempt = t.attempts.at(-1);
-    orphans.push({ taskId, attempt: attempt?.n ?? 1, ended: await endAttempt(attempt, host) });
+    orphans.push({
+      taskId,
+      attempt: attempt?.n ?? 1,
+      ended: await endAttempt(taskId, attempt, host, graceMs),
+    });
   }
   return orphans;
 }
 
-async function endAttempt(attempt: Attempt | undefined, host: string): Promise<string | undefined> {
-  if (attempt?.pid && attempt.host === host && isSameProcessAlive(attempt.pid, attempt.pidStart)) {
-    const how = await terminateProcessGroup(attempt.pid);
-    return `its orphaned agent (pid ${attempt.pid}) was ${how}`;
-  }
-  return undefined;
+async function endAttempt(
+  taskId: string,
+  attempt: Attempt | undefined,
+  host: string,
+  graceMs: number,
+): Promise<string | undefined> {
+  if (!attempt || attempt.host !== host) return undefined;
+  // The marker was logged before anything was spawned: it finds what the PID cannot
+  // (a process spawned just before the kill, a verify command, tools in their own session).
+  const marker = attempt.runId ? runMarker(attempt.runId, taskId, attempt.n) : undefined;
+  const roots =
+    attempt.pid && isSameProcessAlive(attempt.pid, attempt.pidStart) ? [attempt.pid] : [];
+  const marked = marker ? markedProcesses(marker) : [];
+  if (roots.length === 0 && marked.length === 0) return undefined;
+  await endMarkedProcesses(marker, roots, graceMs);
+  const pids = [...new Set([...roots, ...marked])].sort((a, b) => a - b);
+  return `its orphaned process${pids.length === 1 ? '' : 'es'} (pid ${pids.join(', ')}) ended`;
 }
 
 /**

@@ -107,3 +107,22 @@ describe('runEnd', () => {
     });
   });
 });
+
+describe('runEnd when the last task finished as a pause or stop came', () => {
+  it.each([
+    ['a pause', { pauseRequested: true }],
+    ['a stop', { interrupt: { kind: 'stop' } as const }],
+  ])('%s with every task done completes', (_, over) => {
+    expect(runEnd(input({ ...over, state: { tasks: tasks('done', 'done') } }))).toBe(
+      'check-completion',
+    );
+  });
+
+  it('a cancel with every task done still cancels', () => {
+    expect(
+      runEnd(
+        input({ interrupt: { kind: 'cancel', reason: 'no' }, state: { tasks: tasks('done') } }),
+      ),
+    ).toMatchObject({ to: 'cancelled' });
+  });
+});

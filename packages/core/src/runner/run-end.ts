@@ -27,7 +27,8 @@ export interface RunEnd {
  * How a run ends, before the before-completion hooks: an end, or
  * `check-completion` when every task is done or skipped and only those hooks
  * decide between completed and blocked (see {@link completionEnd}). A loop
- * failure wins, then cancel, stop, the run's halt and a pause; when nothing
+ * failure wins, then cancel, stop, the run's halt and a pause (a stop or
+ * pause with every task done completes: nothing is left to resume); when nothing
  * stopped it, an open question asks a person, and otherwise the tasks left
  * wait on work that is not done.
  */
@@ -47,7 +48,9 @@ export function runEnd(input: RunEndInput): RunEnd | 'check-completion' {
       stopReason: { kind: 'cancelled', reason: interrupt.reason },
     };
   }
-  if (interrupt?.kind === 'stop') {
+  // A pause or stop that came while the last task finished leaves nothing to resume.
+  const finished = allFinishedWell(input.state);
+  if (interrupt?.kind === 'stop' && !finished) {
     return { to: 'paused', reason: 'stopped', stopReason: { kind: 'stopped' } };
   }
   if (halt?.kind === 'needs-human') {
@@ -74,10 +77,10 @@ export function runEnd(input: RunEndInput): RunEnd | 'check-completion' {
       limit: { limit: halt.limit, detail: halt.detail },
     };
   }
-  if (input.pauseRequested) {
+  if (input.pauseRequested && !finished) {
     return { to: 'paused', reason: 'paused', stopReason: { kind: 'paused' } };
   }
-  if (allFinishedWell(input.state)) return 'check-completion';
+  if (finished) return 'check-completion';
   for (const [taskId, t] of Object.entries(input.state.tasks)) {
     if (t.status === 'blocked' && t.question) {
       return {

@@ -38,6 +38,12 @@ export const RunResultSchema = z.object({
       options: z.array(z.string()),
     })
     .optional(),
+  /** Tasks of this run that are done but whose work the git-commit hook could not commit. */
+  commitFailures: z
+    .array(
+      z.object({ taskId: z.string(), attempt: z.number().int().positive(), message: z.string() }),
+    )
+    .optional(),
   startedAt: z.string(),
   endedAt: z.string(),
 });

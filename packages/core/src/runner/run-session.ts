@@ -2,8 +2,9 @@ import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { type Task, taskLabel } from '../model/sprint.js';
-import { countTasks, nextReadyTask, type SprintState } from '../model/state.js';
+import { countTasks, type SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
+import { runMarker } from '../process/process-tree.js';
 import type { ControlRequest, SprintSnapshot } from '../stores/sprint-store.js';
 import { pollControl } from './control-poller.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
@@ -16,9 +17,12 @@ import { RetryWaits } from './retry-waits.js';
 import { completionEnd, type RunEnd, runEnd } from './run-end.js';
 import type { Progress, RunOptions } from './run-options.js';
 import type { RunResult, TaskRunResult } from './run-result.js';
+import { runnerFiles } from './runner-files.js';
 import type { RunnerParts } from './runner-parts.js';
+import { removeStaleTempFiles } from './stale-temp-files.js';
 import { runAttempt } from './task-attempt.js';
 import { taskOutcome } from './task-outcome.js';
+import { TaskPicker } from './task-picker.js';
 
 /** Agents get the summaries of this many most recently finished tasks. */
 export const MAX_PREVIOUS_RESULTS = 50;
@@ -50,6 +54,9 @@ export class RunSession {
   #wake: (() => void) | undefined;
   #woken = false;
   readonly #waits = new RetryWaits();
+  #picker!: TaskPicker;
+  /** A question a task asked while others may still run (concurrency > 1): asked when they end. */
+  #asked: Halt | undefined;
   /** Done tasks' summaries in completion order, for the next agents. */
   #previous: PreviousResult[] = [];
   #claimFailures = 0;
@@ -153,6 +160,8 @@ export class RunSession {
       this.#options.onEvent,
     );
     this.#previous = previousResults(this.#snapshot);
+    // A runner killed mid-write leaves temporary copies: never let git or anyone pick them up.
+    await removeStaleTempFiles(runnerFiles(this.#snapshot.files, this.#snapshot.runtimeDir));
     for (const [taskId, t] of Object.entries(this.#state.tasks)) {
       if ((t.status === 'pending' || t.status === 'failed') && t.notBefore) {
         this.#waits.set(taskId, Date.parse(t.notBefore));
@@ -258,12 +267,12 @@ export class RunSession {
   }
 
   async #loop(): Promise<void> {
-    const definition = this.#snapshot.definition;
+    this.#picker = new TaskPicker(this.#snapshot.definition, this.#state);
     for (;;) {
       if (!this.#stopping()) {
         // A task waiting to retry keeps its slot, so a failure is retried before later tasks start.
         while (this.#inflight.size + this.#waits.waiting() < this.#opts.concurrency) {
-          const task = nextReadyTask(definition, this.#state, this.#inflight);
+          const task = this.#picker.next(this.#state, this.#inflight);
           if (!task) break;
           this.#halt ??= this.#limitBefore();
           if (this.#halt) break;
@@ -275,7 +284,7 @@ export class RunSession {
       }
       if (this.#inflight.size === 0) {
         if (this.#stopping()) return;
-        if (this.#waits.waiting() === 0 && nextReadyTask(definition, this.#state)) continue;
+        if (this.#waits.waiting() === 0 && this.#picker.next(this.#state)) continue;
         const waitMs = this.#waits.nextInMs();
         if (waitMs === undefined) return;
         await this.#sleep(waitMs);
@@ -348,6 +357,7 @@ export class RunSession {
       }
       await this.#events.settled();
       this.#events.state = (await store.load(this.#sprintId)).state;
+      this.#picker.reset();
       return false;
     }
     this.#claimFailures = 0;
@@ -401,6 +411,7 @@ export class RunSession {
       redactor,
       abortGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
+      runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,
       hookContext: () => this.#hookCtx(),
       runHooks: (point, call, options) =>
@@ -450,7 +461,12 @@ export class RunSession {
       retry: this.#opts.retry,
       now: Date.now(),
     });
-    if (decided.halt) this.#halt ??= decided.halt;
+    if (decided.halt?.kind === 'needs-human' && this.#opts.concurrency > 1) {
+      // Work that does not depend on the question goes on; the run asks when it ends.
+      this.#asked ??= decided.halt;
+    } else if (decided.halt) {
+      this.#halt ??= decided.halt;
+    }
     await this.#append([decided.event]);
     if (decided.event.notBefore) this.#waits.set(task.id, Date.parse(decided.event.notBefore));
     if (result.success) {
@@ -471,13 +487,22 @@ export class RunSession {
     }));
   }
 
+  /** This run's attempts whose commit failed, or undefined when every commit landed. */
+  #commitFailures(): RunResult['commitFailures'] {
+    const failures = this.#results.flatMap(({ taskId, attempt }) => {
+      const message = this.#state.tasks[taskId]?.attempts.find((a) => a.n === attempt)?.commitError;
+      return message ? [{ taskId, attempt, message }] : [];
+    });
+    return failures.length ? failures : undefined;
+  }
+
   /** Decides the sprint's status at the end of the run and writes it with the result. */
   async #finish(): Promise<RunResult> {
     const from = this.#state.status;
     const decided = runEnd({
       failure: this.#failure,
       interrupt: this.#interrupt,
-      halt: this.#halt,
+      halt: this.#asked ?? this.#halt,
       pauseRequested: this.#pauseRequested,
       state: this.#state,
     });
@@ -522,6 +547,7 @@ export class RunSession {
       costUsd: this.#state.costUsd,
       tokens: { ...this.#state.tokens },
       humanNeeded: end.humanNeeded,
+      commitFailures: this.#commitFailures(),
       startedAt: new Date(this.#startedAtMs).toISOString(),
       endedAt: new Date().toISOString(),
     });

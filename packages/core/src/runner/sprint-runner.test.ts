@@ -257,7 +257,7 @@ describe('SprintRunner', () => {
     expect((await store.load('s')).state.deferredItems).toEqual(result.deferredItems);
   });
 
-  it('runs ready tasks by dependencies, then priority, then written order', async () => {
+  it('runs the queue as written, dependencies permitting: priority does not reorder it', async () => {
     const { runner, agent } = setup([
       { id: 'low', type: 'x', priority: 'low' },
       { id: 'needs-low', type: 'x', priority: 'critical', dependsOn: ['low'] },
@@ -267,12 +267,94 @@ describe('SprintRunner', () => {
     ]);
     await runner.run('s');
     expect(agent.calls.map((c) => c.task.id)).toEqual([
+      'low',
+      'needs-low',
       'high',
       'medium-1',
       'medium-2',
-      'low',
-      'needs-low',
     ]);
+  });
+
+  it('runs a task whose dependency comes later in the queue once that one is done', async () => {
+    const { runner, agent } = setup([
+      { id: 'second', type: 'x', dependsOn: ['first'] },
+      { id: 'other', type: 'x' },
+      { id: 'first', type: 'x' },
+    ]);
+    await runner.run('s');
+    expect(agent.calls.map((c) => c.task.id)).toEqual(['other', 'first', 'second']);
+  });
+
+  it("reruns first a task its runner left running (the plugin's current-task), wherever it is in the queue", async () => {
+    const { runner, agent, store } = setup([
+      { id: 'a', type: 'x' },
+      { id: 'b', type: 'x' },
+      { id: 'c', type: 'x' },
+    ]);
+    // A runner elsewhere started c and died.
+    const lock = await store.acquireLock('s', { pid: 1, host: 'gone', runId: 'r0', startedAt: '' });
+    await store.append('s', [
+      { type: 'sprint-status', from: 'not-started', to: 'in-progress' },
+      { type: 'task-started', taskId: 'c', attempt: 1, agent: 'x', runId: 'r0', host: 'gone' },
+    ]);
+    await lock.release();
+    expect((await runner.resume('s')).status).toBe('completed');
+    expect(agent.calls.map((c) => c.task.id)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('ends completed when a pause comes while the last task runs', async () => {
+    const { runner, store } = setup([{ id: 'a', type: 'x' }]);
+    const agent = new ScriptedAgent('a', {
+      a: async () => {
+        await runner.pause('s');
+        // Finish only once the pause has reached the run (its control event is logged).
+        for (let i = 0; i < 2000; i++) {
+          const events = await store.readEvents('s');
+          if (events.some((e) => e.type === 'control')) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return { success: true, summary: 'done' };
+      },
+    });
+    const r2 = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: agent }),
+      controlPollMs: 20,
+    });
+    const result = await r2.run('s');
+    expect(result.status).toBe('completed');
+    expect((await store.load('s')).state.status).toBe('completed');
+  });
+
+  it('with concurrency, a question does not stop independent work: it is asked when that work ends', async () => {
+    const { runner, agent, store } = setup(
+      [
+        { id: 'asks', type: 'x' },
+        { id: 'slow', type: 'x' },
+        { id: 'after-asks', type: 'x', dependsOn: ['asks'] },
+        { id: 'independent', type: 'x' },
+      ],
+      new AgentRegistry({
+        default: new ScriptedAgent('d', {
+          asks: { success: false, summary: 'which?', needsHuman: { reason: 'which db?' } },
+          slow: async (ctx) => {
+            // Still running when the question comes.
+            for (let i = 0; i < 2000 && !(await store.load('s')).state.tasks.asks?.question; i++) {
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            return { success: true, summary: `slow saw ${ctx.task.id}` };
+          },
+        }),
+      }),
+    );
+    void agent;
+    const result = await runner.run('s', { concurrency: 2 });
+    expect(result.status).toBe('needs-human');
+    expect(result.humanNeeded).toMatchObject({ taskId: 'asks', reason: 'which db?' });
+    const { state } = await store.load('s');
+    expect(state.tasks.slow?.status).toBe('done');
+    expect(state.tasks.independent?.status).toBe('done');
+    expect(state.tasks['after-asks']?.status).toBe('pending');
   });
 
   it('rejects a dependency cycle and an unknown dependency before the run', async () => {

@@ -3,7 +3,8 @@ import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import { type AgentResult, failedResult } from '../model/agent-result.js';
 import type { AgentActivity, NewRunEvent } from '../model/events.js';
 import type { Task } from '../model/sprint.js';
-import { processStartTime, terminateProcessGroup } from '../process/process-group.js';
+import { processStartTime } from '../process/process-group.js';
+import { endMarkedProcesses } from '../process/process-tree.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { callAgent } from './agent-call.js';
 import type { HooksOutcome } from './hook-runner.js';
@@ -14,6 +15,8 @@ export interface AttemptDeps {
   redactor: Redactor;
   abortGraceMs: number;
   taskTimeoutMs: number;
+  /** The attempt's run marker, already recorded in the log. */
+  runMarker: string;
   /** Aborted when the run is stopped or cancelled. */
   runSignal: AbortSignal;
   hookContext(): HookContext;
@@ -60,13 +63,14 @@ export async function runAttempt(
   let agentPid: number | null = null;
   let result: AgentResult;
   try {
-    const step = { ...deps.hookContext(), signal, task, attempt };
+    const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
     const before = await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
     if (before.blockingFailure) {
       result = failedResult('hook', before.blockingFailure);
     } else {
       const ctx: AgentContext = {
         ...(await deps.agentContext()),
+        runMarker: deps.runMarker,
         signal,
         emit: (raw) => deps.onActivity(deps.redactor.value(raw)),
         setPid: (pid) => {
@@ -82,7 +86,7 @@ export async function runAttempt(
         await callAgent(agent.run.bind(agent), ctx, {
           graceMs: deps.abortGraceMs,
           onAbandon: () => {
-            if (agentPid) void terminateProcessGroup(agentPid);
+            void endMarkedProcesses(deps.runMarker, agentPid ? [agentPid] : [], 0);
           },
         }),
       );
@@ -103,7 +107,7 @@ async function afterStep(
   signal: AbortSignal,
   deps: AttemptDeps,
 ): Promise<AgentResult> {
-  const step = { ...deps.hookContext(), signal, task, attempt };
+  const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
   const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
     keepDeferred: true,
   });

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 
 /**
  * Replaces a file so that a reader (or a crash at any moment) sees either the
  * old bytes or the new, never a mix: write a sibling temp file, fsync it,
- * rename it over the target. Keeps the target's mode.
+ * rename it over the target (a symbolic link there is replaced, not
+ * followed). Keeps the target's mode.
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const mode = await stat(path).then(
-    (s) => s.mode & 0o7777,
+  // lstat: a link at the target is replaced by the rename, never followed (not even for its mode).
+  const mode = await lstat(path).then(
+    (s) => (s.isFile() ? s.mode & 0o7777 : 0o644),
     () => 0o644,
   );
   const handle = await open(tmp, 'wx', mode);

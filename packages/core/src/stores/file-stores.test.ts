@@ -130,14 +130,14 @@ describe('SprintDirectoryStore with real directories', () => {
       agents: new AgentRegistry({ default: agent }),
     }).run('2026-01-15_auth-hardening');
     expect(result.status).toBe('completed');
-    // Priority order, dependencies respected.
+    // The queue as written (as the plugin runs queue[0]), dependencies respected.
     expect(agent.calls.map((c) => c.task.id)).toEqual([
-      'custom-audit',
       'implement-issue-42',
       'refactor-session',
       'update-docs-auth',
+      'custom-audit',
     ]);
-    const audit = agent.calls[0]!;
+    const audit = agent.calls.find((c) => c.task.id === 'custom-audit')!;
     expect(audit.context).toEqual({
       shared: 'Shared context for every task',
       task: 'Only for the audit',
@@ -151,10 +151,10 @@ describe('SprintDirectoryStore with real directories', () => {
     expect(progress.queue).toEqual([]);
     expect(progress.completed.map((t: { id: string }) => t.id)).toEqual([
       'custom-setup',
-      'custom-audit',
       'implement-issue-42',
       'refactor-session',
       'update-docs-auth',
+      'custom-audit',
     ]);
     const issue = progress.completed.find((t: { id: string }) => t.id === 'implement-issue-42');
     expect(issue).toMatchObject({
@@ -171,10 +171,10 @@ describe('SprintDirectoryStore with real directories', () => {
       'tasks-blocked': 0,
     });
     expect(progress['deferred-items']).toEqual([
-      'follow up custom',
       'follow up implement-issue',
       'follow up refactor',
       'follow up update-docs',
+      'follow up custom',
     ]);
     // SPRINT.yaml is the user's: never rewritten.
     expect(await readFile(join(dir, 'SPRINT.yaml'), 'utf8')).toBe(ORIGINAL_SPRINT);
@@ -322,13 +322,16 @@ describe('SprintDirectoryStore locks and outside edits', () => {
       '2026-01-15_auth-hardening',
     );
     expect(await readdir(dir)).toContain('state.json');
-    // A snapshot that claims something else is believed only while the stamps match...
-    const snap = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-    snap.definition.name = 'from the snapshot';
-    await writeFile(join(dir, 'state.json'), JSON.stringify(snap));
+    // A snapshot someone else changed is not believed...
+    const snapText = await readFile(join(dir, 'state.json'), 'utf8');
+    await writeFile(
+      join(dir, 'state.json'),
+      snapText.replace('"name":"auth-hardening"', '"name":"from the snapshot"'),
+    );
     expect(
       (await new SprintDirectoryStore({ root }).load('2026-01-15_auth-hardening')).definition.name,
-    ).toBe('from the snapshot');
+    ).toBe('auth-hardening');
+    await writeFile(join(dir, 'state.json'), snapText);
     // ...and a person's edit of PROGRESS.yaml makes the YAML win again.
     const progress = await readFile(join(dir, 'PROGRESS.yaml'), 'utf8');
     await writeFile(
@@ -357,7 +360,7 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     expect(await readdir(dir)).not.toContain('runner.lock');
   });
 
-  it("keeps a person's edit of PROGRESS.yaml made during a run beside the file instead of losing it", async () => {
+  it('keeps an edit of PROGRESS.yaml made during a run beside the log, as foreign, instead of losing it', async () => {
     const dir = await originalSprint();
     const store = new SprintDirectoryStore({ root });
     const edited = '# my notes\n';
@@ -373,9 +376,13 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     await new SprintRunner({ store, agents: new AgentRegistry({ default: agent }) }).run(
       '2026-01-15_auth-hardening',
     );
-    const backups = (await readdir(dir)).filter((f) => f.startsWith('PROGRESS.yaml.edited-'));
+    const backups = (await readdir(dir)).filter((f) => f.startsWith('PROGRESS.yaml.foreign-'));
     expect(backups).toHaveLength(1);
     expect(await readFile(join(dir, backups[0]!), 'utf8')).toContain('# my notes');
+    const { state } = await store.load('2026-01-15_auth-hardening');
+    // Checked at each checkpoint: it names every task that ran since the one before.
+    expect(state.tampering?.[0]?.file).toBe('PROGRESS.yaml');
+    expect(state.tampering?.[0]?.taskIds).toContain('custom-audit');
   });
 });
 

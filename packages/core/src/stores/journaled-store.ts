@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { link, mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   InvalidSprintError,
   type LockHolder,
@@ -16,9 +28,29 @@ import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import { isFinalSprintStatus } from '../model/transitions.js';
 import { validateTasks } from '../model/validate.js';
-import { isSameProcessAlive } from '../process/process-group.js';
 import type { RunResult } from '../runner/run-result.js';
 import { atomicWriteFile } from './atomic-file.js';
+import {
+  chainAfterHeader,
+  chainAt,
+  chainAtStart,
+  EVENT_LOG,
+  type LogChain,
+  logHeader,
+  readLog,
+  sealEvent,
+} from './event-log.js';
+import {
+  forgetLockFile,
+  heartbeatLock,
+  LOCK_FILE,
+  readLockFile,
+  releaseLockFile,
+  takeLockFile,
+} from './lock-file.js';
+import { createRunnerKey, type RunnerKey } from './runner-secret.js';
+import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
+import { APPEND_NOFOLLOW, explainOpenError, readTextNoFollow, refuseLink } from './safe-fs.js';
 import type {
   AddTasksResult,
   ControlRequest,
@@ -56,6 +88,25 @@ export interface SprintBase {
   /** Events up to this seq and bytes of the log up to this offset are in `state`. */
   logSeq: number;
   logOffset: number;
+  /**
+   * The log's key id and the digest of the line that ends at `logOffset`, when
+   * the runner signed this checkpoint: the log is keyed, and replay starts there.
+   */
+  logKey?: string;
+  logMac?: string;
+  /** Foreign writes the format found in its checkpoint files. */
+  findings?: TamperFinding[];
+}
+
+/** A foreign write into one of the runner's files. */
+export interface TamperFinding {
+  /** The runner file's name (events.jsonl, state.json, PROGRESS.yaml). */
+  file: string;
+  detail: string;
+  /** A file whose current bytes are to be kept aside before the runner rewrites it. */
+  keep?: string;
+  /** Where the foreign bytes were already kept. */
+  quarantined?: string;
 }
 
 interface OpenSprint {
@@ -64,27 +115,34 @@ interface OpenSprint {
   location: SprintLocation;
   fd: number;
   logOffset: number;
+  /** The chain the next appended line extends. */
+  chain: LogChain;
+  /** The log is exactly the runner's bytes up to here, where the chain stood at `prev`. */
+  verified: { offset: number; prev: string; ino: number };
+  /** Set when the heartbeat finds the lock taken over: nothing more may be written. */
+  lost: boolean;
+  /** Tasks started since the last checkpoint: who may have written what it finds. */
+  recent: Set<string>;
   holder: LockHolder;
   dirty: boolean;
   lastCheckpointAt: number;
   lastCheckpointMs: number;
   timer?: NodeJS.Timeout;
-  heartbeat?: NodeJS.Timeout;
+  stopHeartbeat?: () => void;
   extra: unknown;
 }
 
-export const EVENT_LOG = 'events.jsonl';
-export const LOCK_FILE = 'runner.lock';
+export { EVENT_LOG, LOCK_FILE };
 export const CONTROL_FILE = 'control.json';
 export const RESULT_FILE = 'result.json';
 export const RUN_LOG = 'run.log';
 
-/** Locks this process holds, by lock path: a same-PID lock not listed here is a leftover. */
-const heldLocks = new Map<string, string>();
-
-const LOCK_HEARTBEAT_MS = 10_000;
 const CONTROL_RANK = { pause: 0, stop: 1, cancel: 2 } as const;
-const LOCK_STALE_MS = 60_000;
+
+/** Where foreign bytes of `file` are kept: beside it, named by the time they were found. */
+export function quarantineName(file: string, now = new Date()): string {
+  return `${file}.foreign-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 6)}`;
+}
 
 /**
  * The machinery both file formats share. Every state change is appended to
@@ -101,8 +159,8 @@ export abstract class JournaledStore implements SprintStore {
   readonly #mutex = new KeyedMutex();
   readonly #adds = new KeyedMutex();
   readonly #hub = new EventHub();
-  readonly #cursors = new Map<string, { offset: number; seq: number }>();
-  readonly #watchers = new Map<string, { timer: NodeJS.Timeout; offset: number; seq: number }>();
+  readonly #cursors = new Map<string, { offset: number; seq: number; chain: LogChain }>();
+  readonly #watchers = new Map<string, Watcher>();
   readonly #host = hostname();
 
   /** Finds the sprint's files; throws SprintNotFoundError. */
@@ -112,15 +170,18 @@ export abstract class JournaledStore implements SprintStore {
     sprintId: string,
     location: SprintLocation,
   ): Promise<SprintBase & { extra: unknown }>;
-  /** Writes the checkpoint atomically. */
+  /**
+   * Writes the checkpoint atomically, signed with `log.key` when there is one;
+   * returns foreign writes it found in its files on the way (already kept aside).
+   */
   protected abstract writeCheckpoint(
     sprintId: string,
     location: SprintLocation,
     definition: SprintDefinition,
     state: SprintState,
-    log: { seq: number; offset: number },
+    log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
     extra: unknown,
-  ): Promise<void>;
+  ): Promise<TamperFinding[] | undefined>;
   abstract list(): Promise<SprintSummary[]>;
   abstract create(input: CreateSprintInput): Promise<string>;
   /** Whether this format can take new tasks. */
@@ -141,7 +202,20 @@ export abstract class JournaledStore implements SprintStore {
       };
     }
     const location = await this.locate(sprintId);
-    const { definition, state } = await this.#readCurrent(sprintId, location);
+    let current = await this.#readCurrent(sprintId, location);
+    if (current.replayed && (await this.#repair(sprintId, location))) {
+      current = await this.#readCurrent(sprintId, location);
+    }
+    const { definition, state } = current;
+    // Found but not yet recorded (only the lock holder records): shown, not stored.
+    if (current.findings.length) {
+      const taskIds = runningTasks(state);
+      const at = new Date().toISOString();
+      state.tampering = [
+        ...(state.tampering ?? []),
+        ...current.findings.map((f) => ({ at, file: f.file, detail: f.detail, taskIds })),
+      ];
+    }
     return {
       definition,
       state,
@@ -152,19 +226,71 @@ export abstract class JournaledStore implements SprintStore {
     };
   }
 
+  /**
+   * Brings the checkpoint up to date with the log when no runner holds the
+   * sprint (a crash or a full disk after the log's last word, before the
+   * checkpoint): every command that opens the sprint leaves its files current.
+   * Returns whether it did; a live runner, a read-only folder or a lost race
+   * leave things as they are (the next reader replays the log anyway).
+   */
+  async #repair(sprintId: string, location: SprintLocation): Promise<boolean> {
+    if (this.#adds.busy(sprintId)) return false;
+    const lock = await readLockFile(join(location.runtimeDir, LOCK_FILE), this.#host).catch(
+      () => null,
+    );
+    if (lock?.alive) return false;
+    try {
+      const held = await this.acquireLock(sprintId, this.#tempHolder());
+      await held.release();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The sprint as its files say now: the checkpoint, then every event of the
+   * log past it that the runner wrote. Lines that do not chain are foreign:
+   * skipped, and reported with what the checkpoint files showed.
+   */
   async #readCurrent(sprintId: string, location: SprintLocation) {
     const base = await this.readBase(sprintId, location);
     const state = base.state;
     const definition = base.definition;
+    const findings: TamperFinding[] = [...(base.findings ?? [])];
     let offset = base.logOffset;
+    let chain: LogChain =
+      base.logKey && base.logMac !== undefined && offset > 0
+        ? chainAt(base.logKey, base.logMac)
+        : chainAtStart(base.logKey);
+    if (!(base.logKey && base.logMac !== undefined)) offset = 0;
     const logPath = join(location.runtimeDir, EVENT_LOG);
     let buf = Buffer.alloc(0);
+    let size = 0;
+    let ino = 0;
+    let fd: number | undefined;
     try {
-      const size = (await stat(logPath)).size;
-      if (size < offset) offset = 0; // the log was replaced: replay it all
-      if (size > offset) {
-        const fd = openSync(logPath, 'r');
-        try {
+      fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw explainOpenError(logPath, error);
+    }
+    if (fd !== undefined) {
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw explainOpenError(logPath, { code: 'EISDIR' });
+        size = st.size;
+        ino = st.ino;
+        if (size < offset) {
+          if (base.logKey)
+            findings.push({
+              file: EVENT_LOG,
+              detail: `the log is ${size} bytes, shorter than the ${offset} the runner had written`,
+            });
+          offset = 0;
+          chain = chainAtStart(base.logKey);
+        }
+        if (size > offset) {
           buf = Buffer.alloc(size - offset);
           let read = 0;
           while (read < buf.length) {
@@ -173,16 +299,24 @@ export abstract class JournaledStore implements SprintStore {
             read += n;
           }
           buf = buf.subarray(0, read);
-        } finally {
-          closeSync(fd);
         }
+      } finally {
+        closeSync(fd);
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    } else if (base.logKey && base.logOffset > 0) {
+      findings.push({ file: EVENT_LOG, detail: 'the log the runner wrote is gone' });
     }
     let consumed = 0;
-    for (const { event, end } of logEvents(buf, 0)) {
-      consumed = end;
+    const foreign: { start: number; end: number; why: string }[] = [];
+    for (const item of readLog(buf, 0, chain)) {
+      consumed = item.end;
+      if (item.kind === 'foreign') {
+        foreign.push({ start: offset + item.start, end: offset + item.end, why: item.why });
+        continue;
+      }
+      if (item.kind !== 'event') continue;
+      const event = item.event;
+      delete (event as { mac?: string }).mac;
       if (event.seq <= state.lastSeq) continue;
       if (event.type === 'tasks-added') {
         const known = new Set(definition.tasks.map((t) => t.id));
@@ -195,13 +329,19 @@ export abstract class JournaledStore implements SprintStore {
         state.lastSeq = event.seq;
       }
     }
+    if (foreign.length) findings.push(describeForeign(foreign));
     return {
       definition,
       state,
       extra: base.extra,
       logOffset: offset + consumed,
+      logSize: size,
+      logIno: ino,
+      chain,
+      foreign,
+      findings,
       // Events past the checkpoint: the file form is behind and must be rewritten.
-      replayed: state.lastSeq !== base.logSeq,
+      replayed: state.lastSeq !== base.logSeq || findings.length > 0,
     };
   }
 
@@ -213,18 +353,22 @@ export abstract class JournaledStore implements SprintStore {
     const logPath = join(location.runtimeDir, EVENT_LOG);
     const after = options.afterSeq ?? 0;
     const cursor = this.#cursors.get(logPath);
-    const start = cursor && cursor.seq <= after ? cursor.offset : 0;
     let buf: Buffer;
     try {
-      buf = await readFile(logPath);
+      buf = (await readFileNoFollowOrEmpty(logPath)) ?? Buffer.alloc(0);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+    const usable = cursor && cursor.seq <= after && cursor.offset <= buf.length;
+    const chain: LogChain = usable ? { ...cursor.chain } : chainAtStart();
     const out: RunEvent[] = [];
-    for (const { event, end: pos } of logEvents(buf, start > buf.length ? 0 : start)) {
+    for (const item of readLog(buf, usable ? cursor.offset : 0, chain)) {
+      if (item.kind !== 'event') continue;
+      const event = item.event;
+      delete (event as { mac?: string }).mac;
       if (event.seq <= after) {
-        this.#cursors.set(logPath, { offset: pos, seq: event.seq });
+        this.#cursors.set(logPath, { offset: item.end, seq: event.seq, chain: { ...chain } });
         continue;
       }
       out.push(event);
@@ -248,7 +392,12 @@ export abstract class JournaledStore implements SprintStore {
 
   /** Follows a log written by another process, for subscribers in this one. */
   #watch(sprintId: string): void {
-    const w = { timer: undefined as unknown as NodeJS.Timeout, offset: -1, seq: 0 };
+    const w: Watcher = {
+      timer: undefined as unknown as NodeJS.Timeout,
+      offset: -1,
+      seq: 0,
+      chain: chainAtStart(),
+    };
     let busy = false;
     const tick = async () => {
       if (busy || this.#open.has(sprintId)) return;
@@ -256,23 +405,24 @@ export abstract class JournaledStore implements SprintStore {
       try {
         const location = await this.locate(sprintId);
         const logPath = join(location.runtimeDir, EVENT_LOG);
-        const size = await stat(logPath).then(
-          (s) => s.size,
-          () => 0,
-        );
-        if (w.offset < 0) {
+        const buf = (await readFileNoFollowOrEmpty(logPath)) ?? Buffer.alloc(0);
+        if (w.offset < 0 || buf.length < w.offset) {
           // Start at the end: subscribers read history with readEvents.
-          w.offset = size;
-          const last = await this.#lastSeq(logPath);
-          w.seq = Math.max(w.seq, last);
+          w.chain = chainAtStart();
+          w.offset = 0;
+          for (const item of readLog(buf, 0, w.chain)) {
+            w.offset = item.end;
+            if (item.kind === 'event') w.seq = Math.max(w.seq, item.event.seq);
+          }
           return;
         }
-        if (size <= w.offset) return;
-        const buf = await readFile(logPath);
+        if (buf.length <= w.offset) return;
         const events: RunEvent[] = [];
-        for (const { event, end } of logEvents(buf, w.offset)) {
-          if (event.seq > w.seq) events.push(event);
-          w.offset = end;
+        for (const item of readLog(buf, w.offset, w.chain)) {
+          w.offset = item.end;
+          if (item.kind !== 'event') continue;
+          delete (item.event as { mac?: string }).mac;
+          if (item.event.seq > w.seq) events.push(item.event);
         }
         if (events.length) {
           w.seq = events.at(-1)!.seq;
@@ -288,18 +438,6 @@ export abstract class JournaledStore implements SprintStore {
     w.timer.unref?.();
     this.#watchers.set(sprintId, w);
     void tick();
-  }
-
-  async #lastSeq(logPath: string): Promise<number> {
-    try {
-      const buf = await readFile(logPath);
-      const end = buf.lastIndexOf(10, buf.length - 1);
-      const prev = buf.lastIndexOf(10, end - 1);
-      const line = buf.toString('utf8', prev + 1, end);
-      return (JSON.parse(line) as RunEvent).seq ?? 0;
-    } catch {
-      return 0;
-    }
   }
 
   // ---- writing -------------------------------------------------------------
@@ -322,11 +460,16 @@ export abstract class JournaledStore implements SprintStore {
   }
 
   async #appendNow(open: OpenSprint, sprintId: string, events: NewRunEvent[]): Promise<RunEvent[]> {
+    if (open.lost) throw new SprintLockedError(sprintId);
+    // Before every append: is the log still exactly what this runner wrote?
+    const found = this.#guardLog(open);
+    const all: NewRunEvent[] = found.map((f) => tamperingEvent(f, open.state, open.recent));
+    all.push(...events);
     const now = new Date().toISOString();
     const stored: RunEvent[] = [];
     let failure: unknown;
     let prompt = false;
-    for (const e of events) {
+    for (const e of all) {
       const event = stampEvent(sprintId, open.state.lastSeq + 1, e, now);
       try {
         applyEventInPlace(open.state, event);
@@ -335,38 +478,47 @@ export abstract class JournaledStore implements SprintStore {
         break;
       }
       if (event.type === 'tasks-added') open.definition.tasks.push(...event.tasks);
+      if (event.type === 'task-started') open.recent.add(event.taskId);
       if (changesState(event)) open.dirty = true;
       if (needsPromptCheckpoint(event)) prompt = true;
       stored.push(event);
     }
     if (stored.length) {
-      const text = `${stored.map((e) => JSON.stringify(e)).join('\n')}\n`;
+      const prev = open.chain.prev;
+      const text = stored.map((e) => sealEvent(open.chain, e)).join('');
       const bytes = Buffer.from(text);
+      const before = open.verified.offset;
       let written = 0;
       try {
         while (written < bytes.length) written += writeSync(open.fd, bytes, written);
       } catch (error) {
-        // The log is the commit point: what did not reach it did not happen. End a torn
-        // line, and go back to what the files say.
-        if (written > 0) {
-          try {
-            writeSync(open.fd, '\n');
-          } catch {
-            // the disk refuses even that; the reader skips a torn line anyway
-          }
+        // The log is the commit point: what did not reach it did not happen. Cut a torn
+        // line off, and go back to what the files say.
+        open.chain.prev = prev;
+        try {
+          if (written > 0 && fstatSync(open.fd).size === before + written)
+            ftruncateSync(open.fd, before);
+        } catch {
+          // the disk refuses even that; the chain marks a torn line as not the runner's
         }
         const current = await this.#readCurrent(sprintId, open.location);
         open.state = current.state;
         open.definition = current.definition;
-        open.logOffset = statSync(join(open.location.runtimeDir, EVENT_LOG)).size;
+        open.logOffset = current.logOffset;
+        open.chain = current.chain;
+        open.verified = { offset: current.logSize, prev: current.chain.prev, ino: current.logIno };
         throw error;
       }
       open.logOffset += bytes.length;
+      // Only when nothing slipped in between is the log still known to be all ours.
+      if (fstatSync(open.fd).size === before + bytes.length)
+        open.verified = { ...open.verified, offset: before + bytes.length, prev: open.chain.prev };
       this.#hub.emit(sprintId, stored);
       const w = this.#watchers.get(sprintId);
       if (w) {
         w.seq = stored.at(-1)!.seq;
         w.offset = open.logOffset;
+        w.chain = { ...open.chain };
       }
       if (open.dirty)
         await this.#maybeCheckpoint(sprintId, open, prompt).catch(() =>
@@ -375,6 +527,97 @@ export abstract class JournaledStore implements SprintStore {
     }
     if (failure) throw failure;
     return stored;
+  }
+
+  /**
+   * Finds bytes in the log this runner did not write since it last checked (or
+   * a log replaced under it), keeps them aside in a quarantine file beside the
+   * log, and puts the log back to exactly the runner's lines. Synchronous, so
+   * nothing of this process interleaves; returns what it found.
+   */
+  #guardLog(open: OpenSprint): TamperFinding[] {
+    const logPath = join(open.location.runtimeDir, EVENT_LOG);
+    const st = fstatSync(open.fd);
+    let onDisk: ReturnType<typeof lstatSync> | undefined;
+    try {
+      onDisk = lstatSync(logPath);
+    } catch {
+      onDisk = undefined;
+    }
+    const replaced = !onDisk || onDisk.ino !== open.verified.ino || onDisk.isSymbolicLink();
+    if (!replaced && st.size === open.verified.offset) return [];
+    const runtime = open.location.runtimeDir;
+    const findings: TamperFinding[] = [];
+    if (replaced) {
+      // Someone put another file at the log's name: keep theirs aside, restore ours from our fd.
+      let quarantined: string | undefined;
+      if (onDisk) {
+        quarantined = quarantineName(EVENT_LOG);
+        renameSync(logPath, join(runtime, quarantined));
+      }
+      findings.push({
+        file: EVENT_LOG,
+        detail: onDisk ? 'the log was replaced by another file' : 'the log was deleted',
+        quarantined,
+      });
+    }
+    // Our fd's file: split what follows the verified prefix into our lines and foreign ones.
+    const size = st.size;
+    const tail = Buffer.alloc(Math.max(0, size - open.verified.offset));
+    let read = 0;
+    while (read < tail.length) {
+      const n = readFileChunk(open.fd, tail, read, open.verified.offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    const chain: LogChain = { ...open.chain, prev: open.verified.prev };
+    const ours: Buffer[] = [];
+    const theirs: Buffer[] = [];
+    let end = 0;
+    for (const item of readLog(tail, 0, chain)) {
+      (item.kind === 'event' ? ours : theirs).push(tail.subarray(item.start, item.end));
+      end = item.end;
+    }
+    if (end < read) theirs.push(tail.subarray(end, read)); // a foreign line without its newline
+    if (theirs.length) {
+      const name = quarantineName(EVENT_LOG);
+      writeFileSync(join(runtime, name), Buffer.concat(theirs), { flag: 'wx' });
+      findings.push({
+        file: EVENT_LOG,
+        detail: `${theirs.length} line${theirs.length === 1 ? '' : 's'} (${theirs.reduce((n, b) => n + b.length, 0)} bytes) the runner did not write were appended to the log`,
+        quarantined: name,
+      });
+    }
+    // Rebuild the log as a new file and rename it into place: a crash leaves old or new.
+    const tmp = join(runtime, `${EVENT_LOG}.tmp-${randomUUID().slice(0, 8)}`);
+    const fresh = openSync(tmp, 'wx+');
+    try {
+      const prefix = Buffer.alloc(64 * 1024);
+      for (let pos = 0; pos < open.verified.offset; ) {
+        const n = readSync(
+          open.fd,
+          prefix,
+          0,
+          Math.min(prefix.length, open.verified.offset - pos),
+          pos,
+        );
+        if (n === 0) break;
+        writeSync(fresh, prefix, 0, n);
+        pos += n;
+      }
+      for (const b of ours) writeSync(fresh, b);
+      fsyncSync(fresh);
+    } finally {
+      closeSync(fresh);
+    }
+    renameSync(tmp, logPath);
+    closeSync(open.fd);
+    open.fd = openSync(logPath, APPEND_NOFOLLOW);
+    const now = fstatSync(open.fd);
+    open.verified = { offset: now.size, prev: chain.prev, ino: now.ino };
+    open.logOffset = now.size;
+    open.chain.prev = chain.prev;
+    return findings;
   }
 
   async #maybeCheckpoint(sprintId: string, open: OpenSprint, now: boolean): Promise<void> {
@@ -419,20 +662,36 @@ export abstract class JournaledStore implements SprintStore {
       clearTimeout(open.timer);
       open.timer = undefined;
     }
+    // Never sign a checkpoint over a log that holds foreign bytes: clean it first.
+    if (logTouched(open)) await this.#appendNow(open, sprintId, []);
     if (!open.dirty) return;
     const t0 = performance.now();
     fsyncSync(open.fd);
-    await this.writeCheckpoint(
+    const keyed = open.chain.mode === 'keyed' && open.chain.key;
+    const found = await this.writeCheckpoint(
       sprintId,
       open.location,
       open.definition,
       open.state,
-      { seq: open.state.lastSeq, offset: open.logOffset },
+      {
+        seq: open.state.lastSeq,
+        offset: open.logOffset,
+        key: keyed ? open.chain.key! : undefined,
+        mac: keyed ? open.chain.prev : undefined,
+      },
       open.extra,
     );
     open.dirty = false;
     open.lastCheckpointMs = performance.now() - t0;
     open.lastCheckpointAt = Date.now();
+    const recent = open.recent;
+    open.recent = new Set(runningTasks(open.state));
+    if (found?.length)
+      await this.#appendNow(
+        open,
+        sprintId,
+        found.map((f) => tamperingEvent(f, open.state, recent)),
+      );
   }
 
   flush(sprintId: string): Promise<void> {
@@ -513,52 +772,90 @@ export abstract class JournaledStore implements SprintStore {
 
   async acquireLock(sprintId: string, holder: LockHolder): Promise<SprintLock> {
     const location = await this.locate(sprintId);
+    await refuseLink(location.runtimeDir);
     await mkdir(location.runtimeDir, { recursive: true });
+    await refuseLink(location.runtimeDir);
     const lockPath = join(location.runtimeDir, LOCK_FILE);
-    await this.#takeLockFile(sprintId, lockPath, holder);
-    heldLocks.set(lockPath, holder.runId);
+    await takeLockFile(sprintId, lockPath, holder, this.#host);
     let open: OpenSprint;
+    let findings: TamperFinding[];
     try {
       const current = await this.#readCurrent(sprintId, location);
-      const logPath = join(location.runtimeDir, EVENT_LOG);
-      const fd = openSync(logPath, 'a');
-      // A torn last line (a crash mid-write) would glue onto the next event: end it first.
-      const size = statSync(logPath).size;
-      let logOffset = current.logOffset;
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        const rfd = openSync(logPath, 'r');
-        try {
-          readFileChunk(rfd, last, 0, size - 1);
-        } finally {
-          closeSync(rfd);
-        }
-        if (last[0] !== 10) writeSync(fd, '\n');
-        logOffset = statSync(logPath).size;
+      findings = current.findings;
+      const runtime = location.runtimeDir;
+      const logPath = join(runtime, EVENT_LOG);
+      // Foreign bytes in the checkpoint files: keep them aside before the next checkpoint.
+      for (const f of findings) {
+        if (!f.keep) continue;
+        const name = quarantineName(basename(f.keep));
+        await copyFile(f.keep, join(runtime, name)).then(
+          () => {
+            f.quarantined = name;
+          },
+          () => undefined,
+        );
       }
+      let chain = current.chain;
+      if (chain.mode === 'keyless') {
+        // Lines no key on this machine can check are not believed: the state is the checkpoint's.
+        const name = quarantineName(EVENT_LOG);
+        await rename(logPath, join(runtime, name));
+        findings = findings.filter((f) => f.file !== EVENT_LOG);
+        findings.push({
+          file: EVENT_LOG,
+          detail: "the log's key is not on this machine, so none of its lines can be checked",
+          quarantined: name,
+        });
+        chain = chainAtStart();
+      } else if (current.foreign.length || current.logSize > current.logOffset) {
+        const name = current.foreign.length ? quarantineName(EVENT_LOG) : undefined;
+        rewriteLogWithout(logPath, current.foreign, current.logOffset, name && join(runtime, name));
+        const f = findings.find((x) => x.file === EVENT_LOG && !x.quarantined);
+        if (f && name) f.quarantined = name;
+      }
+      // A log without a key (new, or written before logs were keyed) gets one now.
+      if (chain.mode === 'legacy') chain = adoptLog(logPath, createRunnerKey());
+      let fd: number;
+      try {
+        fd = openSync(logPath, APPEND_NOFOLLOW, 0o644);
+      } catch (error) {
+        throw explainOpenError(logPath, error);
+      }
+      const st = fstatSync(fd);
       open = {
         definition: current.definition,
         state: current.state,
         location,
         fd,
-        logOffset,
+        logOffset: st.size,
+        chain,
+        verified: { offset: st.size, prev: chain.prev, ino: st.ino },
+        lost: false,
+        recent: new Set(),
         holder,
-        dirty: current.replayed || current.logOffset !== logOffset,
+        dirty: current.replayed || findings.length > 0 || current.logOffset !== st.size,
         lastCheckpointAt: 0,
         lastCheckpointMs: 0,
         extra: current.extra,
       };
     } catch (error) {
-      heldLocks.delete(lockPath);
+      forgetLockFile(lockPath);
       await unlink(lockPath).catch(() => undefined);
       throw error;
     }
-    open.heartbeat = setInterval(() => {
-      const t = new Date();
-      void utimes(lockPath, t, t).catch(() => undefined);
-    }, LOCK_HEARTBEAT_MS);
-    open.heartbeat.unref?.();
+    open.stopHeartbeat = heartbeatLock(lockPath, holder, () => {
+      open.lost = true;
+    });
     this.#open.set(sprintId, open);
+    if (findings.length) {
+      await this.#mutex.run(sprintId, () =>
+        this.#appendNow(
+          open,
+          sprintId,
+          findings.map((f) => tamperingEvent(f, open.state)),
+        ),
+      );
+    }
     let released = false;
     return {
       holder,
@@ -568,109 +865,42 @@ export abstract class JournaledStore implements SprintStore {
         await this.#mutex.run(sprintId, async () => {
           try {
             // The log holds every event; a checkpoint that fails now is redone by the next reader.
-            await this.#checkpoint(sprintId, open).catch(() => undefined);
+            if (!open.lost) await this.#checkpoint(sprintId, open).catch(() => undefined);
           } finally {
             if (open.timer) clearTimeout(open.timer);
-            if (open.heartbeat) clearInterval(open.heartbeat);
+            open.stopHeartbeat?.();
             closeSync(open.fd);
             this.#open.delete(sprintId);
-            heldLocks.delete(lockPath);
-            const still = await readFile(lockPath, 'utf8').catch(() => '');
-            if (still.includes(holder.runId)) await unlink(lockPath).catch(() => undefined);
+            await releaseLockFile(lockPath, holder);
           }
         });
       },
     };
   }
 
-  async #takeLockFile(sprintId: string, lockPath: string, holder: LockHolder): Promise<void> {
-    const body = `${JSON.stringify(holder)}\n`;
-    // Written beside it and linked into place: the lock file is never seen half written.
-    const tmp = `${lockPath}.new-${randomUUID()}`;
-    await writeFile(tmp, body, { flag: 'wx' });
-    try {
-      for (let tries = 0; tries < 4; tries++) {
-        try {
-          await link(tmp, lockPath);
-          return;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-        const seen = await readFile(lockPath, 'utf8').catch(() => null);
-        if (seen === null) continue; // released meanwhile: try again
-        const info = await this.#readLock(lockPath);
-        if (!info) continue;
-        if (info.alive) throw new SprintLockedError(sprintId, info);
-        // Stale: move it aside under a name only we know, and check it is the very lock we judged.
-        const aside = `${lockPath}.stale-${randomUUID()}`;
-        try {
-          await rename(lockPath, aside);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          throw error;
-        }
-        const moved = await readFile(aside, 'utf8').catch(() => null);
-        if (moved !== seen) {
-          // We raced another taker and moved its fresh lock: put it back unless a third took the place.
-          await link(aside, lockPath).catch(() => undefined);
-          await unlink(aside).catch(() => undefined);
-          throw new SprintLockedError(sprintId, (await this.#readLock(lockPath)) ?? undefined);
-        }
-        await unlink(aside).catch(() => undefined);
-      }
-      throw new SprintLockedError(sprintId);
-    } finally {
-      await unlink(tmp).catch(() => undefined);
-    }
-  }
-
-  async #readLock(lockPath: string): Promise<LockInfo | null> {
-    let text: string;
-    let mtimeMs: number;
-    try {
-      text = await readFile(lockPath, 'utf8');
-      mtimeMs = (await stat(lockPath)).mtimeMs;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let holder: LockHolder;
-    try {
-      holder = JSON.parse(text) as LockHolder;
-    } catch {
-      // A lock file that does not parse was torn by a crash while being created.
-      return { pid: 0, host: '?', runId: '?', startedAt: '?', alive: Date.now() - mtimeMs < 5000 };
-    }
-    let alive: boolean;
-    if (holder.host === this.#host) {
-      alive =
-        holder.pid === process.pid
-          ? [...heldLocks.values()].includes(holder.runId)
-          : isSameProcessAlive(holder.pid, holder.pidStart);
-    } else {
-      alive = Date.now() - mtimeMs < LOCK_STALE_MS;
-    }
-    return { ...holder, alive };
-  }
-
   async inspectLock(sprintId: string): Promise<LockInfo | null> {
     const location = await this.locate(sprintId);
-    return this.#readLock(join(location.runtimeDir, LOCK_FILE));
+    return readLockFile(join(location.runtimeDir, LOCK_FILE), this.#host);
   }
 
   // ---- control, context, results --------------------------------------------
 
   async requestControl(sprintId: string, request: ControlRequest): Promise<void> {
     const location = await this.locate(sprintId);
+    await refuseLink(location.runtimeDir);
     await mkdir(location.runtimeDir, { recursive: true });
     const path = join(location.runtimeDir, CONTROL_FILE);
+    const expect = logKeyId(location.runtimeDir);
     // A stronger request waiting to be taken is not weakened by a later one (cancel > stop > pause).
-    const waiting = await readFile(path, 'utf8').then(
-      (t) => JSON.parse(t) as ControlRequest,
-      () => null,
+    const waiting = parseSigned<ControlRequest>(
+      await readTextNoFollow(path).catch(() => null),
+      expect,
     );
     if (waiting && CONTROL_RANK[waiting.action] > CONTROL_RANK[request.action]) return;
-    await atomicWriteFile(path, `${JSON.stringify(request)}\n`);
+    await atomicWriteFile(
+      path,
+      `${signJson(JSON.stringify(request), sprintKey(location.runtimeDir))}\n`,
+    );
   }
 
   async takeControl(sprintId: string): Promise<ControlRequest | null> {
@@ -683,8 +913,28 @@ export abstract class JournaledStore implements SprintStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+    let text: string | null = null;
     try {
-      return JSON.parse(await readFile(taken, 'utf8')) as ControlRequest;
+      text = await readTextNoFollow(taken).catch(() => null);
+      const read =
+        text === null ? null : openSignedJson(text.trim(), logKeyId(location.runtimeDir));
+      if (read?.kind === 'forged') {
+        // Not from `sprint pause|stop|cancel`: keep it aside, say so, do not obey it.
+        const name = quarantineName(CONTROL_FILE);
+        await rename(taken, join(location.runtimeDir, name)).catch(() => undefined);
+        const open = this.#open.get(sprintId);
+        if (open)
+          await this.#mutex.run(sprintId, () =>
+            this.#appendNow(open, sprintId, [
+              tamperingEvent(
+                { file: CONTROL_FILE, detail: `a control request ${read.why}`, quarantined: name },
+                open.state,
+              ),
+            ]),
+          );
+        return null;
+      }
+      return read ? validControl(JSON.parse(read.body)) : null;
     } catch {
       return null;
     } finally {
@@ -695,7 +945,11 @@ export abstract class JournaledStore implements SprintStore {
   async readContext(sprintId: string, taskId: string): Promise<{ shared?: string; task?: string }> {
     const location = await this.locate(sprintId);
     const dir = join(location.sprintDir, 'context');
-    const read = (name: string) => readFile(join(dir, name), 'utf8').catch(() => undefined);
+    const read = (name: string) =>
+      readTextNoFollow(join(dir, name)).then(
+        (t) => t ?? undefined,
+        () => undefined,
+      );
     const safe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(taskId) && !taskId.includes('..');
     const [shared, task] = await Promise.all([
       read('_shared.md'),
@@ -706,9 +960,10 @@ export abstract class JournaledStore implements SprintStore {
 
   async saveResult(sprintId: string, result: RunResult): Promise<void> {
     const location = await this.locate(sprintId);
+    await refuseLink(location.runtimeDir);
     await atomicWriteFile(
       join(location.runtimeDir, RESULT_FILE),
-      `${JSON.stringify(result, null, 2)}\n`,
+      `${signJson(JSON.stringify(result, null, 2), sprintKey(location.runtimeDir))}\n`,
     );
   }
 
@@ -716,9 +971,12 @@ export abstract class JournaledStore implements SprintStore {
     const location = await this.locate(sprintId);
     try {
       const { RunResultSchema } = await import('../runner/run-result.js');
-      const parsed = RunResultSchema.safeParse(
-        JSON.parse(await readFile(join(location.runtimeDir, RESULT_FILE), 'utf8')),
+      const raw = parseSigned<unknown>(
+        await readTextNoFollow(join(location.runtimeDir, RESULT_FILE)),
+        logKeyId(location.runtimeDir),
       );
+      if (raw === null) return null;
+      const parsed = RunResultSchema.safeParse(raw);
       return parsed.success ? parsed.data : null;
     } catch {
       return null;
@@ -726,26 +984,164 @@ export abstract class JournaledStore implements SprintStore {
   }
 }
 
-/**
- * The events of an events.jsonl buffer from byte `start`, each with the byte
- * offset just past its line. Offsets are bytes, never characters (UTF-8).
- * Stops at a line without its newline (being written, or torn by a crash);
- * skips blank and unparseable lines.
- */
-function* logEvents(buf: Buffer, start: number): Generator<{ event: RunEvent; end: number }> {
-  let pos = start;
-  for (;;) {
-    const nl = buf.indexOf(10, pos);
-    if (nl < 0) return;
-    const line = buf.toString('utf8', pos, nl);
-    pos = nl + 1;
-    if (!line.trim()) continue;
-    try {
-      yield { event: JSON.parse(line) as RunEvent, end: pos };
-    } catch {
-      // a torn or foreign line: skipped
-    }
+/** The body of a signed JSON file, or null when absent, foreign or not JSON. */
+function parseSigned<T>(text: string | null, expect: string | null): T | null {
+  if (text === null) return null;
+  const read = openSignedJson(text.trim(), expect);
+  if (read.kind === 'forged') return null;
+  try {
+    return JSON.parse(read.body) as T;
+  } catch {
+    return null;
   }
+}
+
+/** A control request as `requestControl` writes it, or null. */
+function validControl(value: unknown): ControlRequest | null {
+  const v = value as ControlRequest | null;
+  return v && typeof v === 'object' && v.action in CONTROL_RANK ? v : null;
+}
+
+interface Watcher {
+  timer: NodeJS.Timeout;
+  offset: number;
+  seq: number;
+  chain: LogChain;
+}
+
+/** Whether the log holds anything since the runner's last check (cheap: two stats). */
+function logTouched(open: OpenSprint): boolean {
+  try {
+    const disk = lstatSync(join(open.location.runtimeDir, EVENT_LOG));
+    return disk.ino !== open.verified.ino || disk.size !== open.verified.offset;
+  } catch {
+    return true;
+  }
+}
+
+/** The event that records a foreign write, naming the tasks that were running. */
+function tamperingEvent(
+  finding: TamperFinding,
+  state: SprintState,
+  recent: Iterable<string> = [],
+): NewRunEvent {
+  return {
+    type: 'tampering',
+    file: finding.file,
+    detail: finding.detail,
+    taskIds: [...new Set([...runningTasks(state), ...recent])],
+    quarantined: finding.quarantined,
+  };
+}
+
+/** The tasks running in `state`: the likely writers of anything foreign. */
+function runningTasks(state: SprintState): string[] {
+  return Object.entries(state.tasks)
+    .filter(([, t]) => t.status === 'running')
+    .map(([id]) => id);
+}
+
+/** One finding for the foreign lines of the log. */
+function describeForeign(lines: { start: number; end: number; why: string }[]): TamperFinding {
+  const bytes = lines.reduce((n, l) => n + l.end - l.start, 0);
+  const whys = [...new Set(lines.map((l) => l.why))].join('; ');
+  return {
+    file: EVENT_LOG,
+    detail: `${lines.length} line${lines.length === 1 ? '' : 's'} (${bytes} bytes) the runner did not write: ${whys}`,
+  };
+}
+
+async function readFileNoFollowOrEmpty(path: string): Promise<Buffer | null> {
+  const { readFileNoFollow } = await import('./safe-fs.js');
+  return readFileNoFollow(path);
+}
+
+/**
+ * Gives a log its key: the header first, then every event already there
+ * (written by an older runner, trusted as before) sealed into the chain. A new
+ * file renamed into place.
+ */
+function adoptLog(logPath: string, key: RunnerKey): LogChain {
+  let buf = Buffer.alloc(0);
+  try {
+    const fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const size = fstatSync(fd).size;
+      buf = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const n = readFileChunk(fd, buf, read, read);
+        if (n === 0) break;
+        read += n;
+      }
+      buf = buf.subarray(0, read);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw explainOpenError(logPath, error);
+  }
+  const chain = chainAfterHeader(key);
+  const parts = [logHeader(key)];
+  for (const item of readLog(buf, 0, chainAtStart())) {
+    if (item.kind === 'event') parts.push(sealEvent(chain, item.event));
+  }
+  const tmp = `${logPath}.tmp-${randomUUID().slice(0, 8)}`;
+  const out = openSync(tmp, 'wx', 0o644);
+  try {
+    writeSync(out, parts.join(''));
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(tmp, logPath);
+  return chain;
+}
+
+/**
+ * Rewrites the log without the foreign byte ranges and without a torn tail
+ * (past `end`), keeping the foreign bytes in `quarantine`. A new file renamed
+ * into place: a crash leaves the old log or the new, never a mix.
+ */
+function rewriteLogWithout(
+  logPath: string,
+  foreign: { start: number; end: number }[],
+  end: number,
+  quarantine: string | undefined,
+): void {
+  const fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let buf: Buffer;
+  try {
+    buf = Buffer.alloc(end);
+    let read = 0;
+    while (read < end) {
+      const n = readFileChunk(fd, buf, read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    buf = buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+  const keep: Buffer[] = [];
+  const away: Buffer[] = [];
+  let pos = 0;
+  for (const f of foreign) {
+    keep.push(buf.subarray(pos, f.start));
+    away.push(buf.subarray(f.start, f.end));
+    pos = f.end;
+  }
+  keep.push(buf.subarray(pos));
+  if (quarantine) writeFileSync(quarantine, Buffer.concat(away), { flag: 'wx' });
+  const tmp = `${logPath}.tmp-${randomUUID().slice(0, 8)}`;
+  const out = openSync(tmp, 'wx');
+  try {
+    for (const b of keep) writeSync(out, b);
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(tmp, logPath);
 }
 
 function readFileChunk(fd: number, buf: Buffer, offset: number, position: number): number {

@@ -1,16 +1,26 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
-import { countTasks, initialState } from '../model/fold.js';
+import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
-import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
+import {
+  JournaledStore,
+  quarantineName,
+  type SprintBase,
+  type SprintLocation,
+  type TamperFinding,
+} from './journaled-store.js';
+import { holdsLockFile, LOCK_FILE } from './lock-file.js';
+import type { RunnerKey } from './runner-secret.js';
+import { linkRefused, notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
+import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
@@ -21,16 +31,18 @@ interface DirectoryMeta {
   sprintId: string;
   logSeq: number;
   logOffset: number;
+  logKey?: string;
+  logMac?: string;
 }
 
 /** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
 export const SNAPSHOT_FILE = 'state.json';
 
 interface Snapshot {
-  version: 1;
-  /** SPRINT.yaml and PROGRESS.yaml as they were when this was written. */
+  version: 2;
+  /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
-  progress: string;
+  progress: string[];
   meta: DirectoryMeta;
   definition: SprintDefinition;
   state: SprintState;
@@ -62,18 +74,29 @@ export class SprintDirectoryStore extends JournaledStore {
   protected async locate(sprintId: string): Promise<SprintLocation> {
     assertSafeId(sprintId, this.root);
     const dir = join(this.root, sprintId);
-    const st = await stat(dir).catch(() => undefined);
+    const st = await lstat(dir).catch(() => undefined);
+    if (st?.isSymbolicLink()) {
+      // A link could lead anywhere (outside the root): refused like a path that leaves it.
+      throw new SprintNotFoundError(
+        sprintId,
+        this.root,
+        `${dir} is a symbolic link; sprint only opens real sprint directories (use the path it points to)`,
+      );
+    }
     if (!st?.isDirectory()) {
       throw new SprintNotFoundError(sprintId, this.root, `Sprint directory not found: ${dir}`);
     }
     for (const file of [SPRINT_FILE, PROGRESS_FILE]) {
-      if (!existsSync(join(dir, file))) {
+      const f = await lstat(join(dir, file)).catch(() => undefined);
+      if (!f) {
         throw new SprintNotFoundError(
           sprintId,
           this.root,
-          `${dir} has no ${file}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml (create one with \`sprint init <name>\`)`,
+          `${dir} has no ${file}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml`,
         );
       }
+      if (f.isSymbolicLink()) throw linkRefused(join(dir, file));
+      if (!f.isFile()) throw notAFile(join(dir, file));
     }
     return {
       runtimeDir: dir,
@@ -89,21 +112,81 @@ export class SprintDirectoryStore extends JournaledStore {
   ): Promise<SprintBase & { extra: unknown }> {
     const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
     const [sprintStat, progressStat] = await Promise.all([
-      stat(sprintYamlPath),
-      stat(progressYamlPath),
+      refuseLink(sprintYamlPath),
+      refuseLink(progressYamlPath),
     ]);
-    this.#written.set(progressYamlPath, stampOf(progressStat));
-    const cached = await this.#readSnapshot(location, stampOf(sprintStat), stampOf(progressStat));
-    if (cached) {
-      this.#applyProjectDir(location, cached.definition);
-      return cached;
+    for (const [path, st] of [
+      [sprintYamlPath, sprintStat],
+      [progressYamlPath, progressStat],
+    ] as const) {
+      if (!st) throw new SprintNotFoundError(sprintId, this.root, `${path} is gone`);
+      if (!st.isFile()) throw notAFile(path);
+    }
+    this.#written.set(progressYamlPath, stampOf(progressStat!));
+    const findings: TamperFinding[] = [];
+    const expect = logKeyId(location.runtimeDir);
+    const snap = await this.#readSnapshot(location, expect);
+    if (snap?.kind === 'forged') {
+      findings.push({
+        file: SNAPSHOT_FILE,
+        detail: `state.json ${snap.why}; it is not believed`,
+        keep: join(location.runtimeDir, SNAPSHOT_FILE),
+      });
+    }
+    const trusted = snap?.kind === 'ok' ? snap.snapshot : undefined;
+    let sprintYaml: string | undefined;
+    let progressYaml: string | undefined;
+    if (trusted) {
+      // The same files as the snapshot's, by content: a copy or a clone keeps the fast path.
+      [sprintYaml, progressYaml] = await this.#readYaml(location);
+      const sprintSame = trusted.sprint === contentHash(sprintYaml);
+      const progressSame = trusted.progress.includes(contentHash(progressYaml));
+      const fromSnapshot = {
+        definition: trusted.definition,
+        state: trusted.state,
+        logSeq: trusted.meta.logSeq,
+        logOffset: trusted.meta.logOffset,
+        logKey: trusted.meta.logKey,
+        logMac: trusted.meta.logMac,
+        extra: trusted.meta,
+        findings,
+      };
+      if (sprintSame && progressSame) {
+        this.#applyProjectDir(location, trusted.definition);
+        return fromSnapshot;
+      }
+      if (!progressSame && this.#runWasActive(location, trusted.state)) {
+        // Changed while a run was under way (a task may have written it). Task fields a
+        // person fixed are taken; what happened (statuses) is the runner's alone.
+        const { parseSprintDirectory } = await import('./directory/index.js');
+        const parsed = parseSprintDirectory({
+          dirName: sprintId,
+          sprintYaml,
+          sprintYamlPath,
+          progressYaml,
+          progressYamlPath,
+        });
+        const definition = parsed.definition;
+        const ids = new Set(definition.tasks.map((t) => t.id));
+        for (const t of trusted.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
+        const state = trusted.state;
+        for (const t of definition.tasks) state.tasks[t.id] ??= initialTaskState();
+        if (claimsOf(parsed.state) !== claimsOf(trusted.state)) {
+          findings.push({
+            file: PROGRESS_FILE,
+            detail:
+              'PROGRESS.yaml was rewritten while a task was running; the runner kept its own state',
+            keep: progressYamlPath,
+          });
+        }
+        this.#applyProjectDir(location, definition);
+        return { ...fromSnapshot, definition, state };
+      }
     }
     // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
     const { parseSprintDirectory } = await import('./directory/index.js');
-    const [sprintYaml, progressYaml] = await Promise.all([
-      readFile(sprintYamlPath, 'utf8'),
-      readFile(progressYamlPath, 'utf8'),
-    ]);
+    if (sprintYaml === undefined || progressYaml === undefined)
+      [sprintYaml, progressYaml] = await this.#readYaml(location);
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -117,8 +200,25 @@ export class SprintDirectoryStore extends JournaledStore {
       state: parsed.state,
       logSeq: parsed.meta.logSeq,
       logOffset: parsed.meta.logOffset,
+      // A keyed log stays keyed: the YAML cannot say where its chain stands, so replay checks it all.
+      logKey: trusted?.meta.logKey ?? expect ?? undefined,
       extra: parsed.meta,
+      findings,
     };
+  }
+
+  async #readYaml(location: SprintLocation): Promise<[string, string]> {
+    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readTextNoFollow(f)));
+    if (a == null || b == null)
+      throw new SprintNotFoundError(basename(location.sprintDir), this.root);
+    return [a, b];
+  }
+
+  /** Whether a run was under way: a task running as of the snapshot, or another process's lock. */
+  #runWasActive(location: SprintLocation, state: SprintState): boolean {
+    if (Object.values(state.tasks).some((t) => t.status === 'running')) return true;
+    const lock = join(location.runtimeDir, LOCK_FILE);
+    return existsSync(lock) && !holdsLockFile(lock);
   }
 
   #applyProjectDir(location: SprintLocation, definition: SprintDefinition): void {
@@ -128,30 +228,29 @@ export class SprintDirectoryStore extends JournaledStore {
   }
 
   /**
-   * The sprint as of the last checkpoint, from `state.json`, when both YAML
-   * files are still exactly the ones it was made from (same mtime, size and
-   * inode); otherwise undefined and the YAML is read.
+   * The sprint as of the last checkpoint, from `state.json`, when it is the
+   * runner's (signed with the key the log names, or unsigned for a log not
+   * yet keyed); `forged` when someone else wrote it.
    */
   async #readSnapshot(
     location: SprintLocation,
-    sprintStamp: string,
-    progressStamp: string,
-  ): Promise<(SprintBase & { extra: unknown }) | undefined> {
+    expect: string | null,
+  ): Promise<{ kind: 'ok'; snapshot: Snapshot } | { kind: 'forged'; why: string } | undefined> {
+    let text: string | null;
     try {
-      const snap = JSON.parse(
-        await readFile(join(location.runtimeDir, SNAPSHOT_FILE), 'utf8'),
-      ) as Snapshot;
-      if (snap.version !== 1 || snap.sprint !== sprintStamp || snap.progress !== progressStamp)
-        return undefined;
-      return {
-        definition: snap.definition,
-        state: snap.state,
-        logSeq: snap.meta.logSeq,
-        logOffset: snap.meta.logOffset,
-        extra: snap.meta,
-      };
+      text = await readTextNoFollow(join(location.runtimeDir, SNAPSHOT_FILE));
     } catch {
       return undefined;
+    }
+    if (text === null) return undefined;
+    const read = openSignedJson(text, expect);
+    if (read.kind === 'forged') return read;
+    try {
+      const snap = JSON.parse(read.body) as Snapshot;
+      if (snap.version !== 2 || !Array.isArray(snap.progress)) return undefined;
+      return { kind: 'ok', snapshot: snap };
+    } catch {
+      return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
     }
   }
 
@@ -160,9 +259,9 @@ export class SprintDirectoryStore extends JournaledStore {
     location: SprintLocation,
     definition: SprintDefinition,
     state: SprintState,
-    log: { seq: number; offset: number },
+    log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
     extra: unknown,
-  ): Promise<void> {
+  ): Promise<TamperFinding[] | undefined> {
     const meta = extra as DirectoryMeta;
     const { renderProgressYaml } = await import('./directory/index.js');
     const text = renderProgressYaml(definition, state, {
@@ -171,21 +270,40 @@ export class SprintDirectoryStore extends JournaledStore {
       logOffset: log.offset,
     });
     const path = join(location.sprintDir, PROGRESS_FILE);
-    // The runner owns PROGRESS.yaml, but a person may still edit it during a run:
-    // keep their version beside it rather than overwrite it unseen.
+    const findings: TamperFinding[] = [];
+    // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
+    // (for a person to look at) and overwritten with the runner's state.
     const known = this.#written.get(path);
-    const now = await stat(path).catch(() => undefined);
+    const now = await refuseLink(path);
     if (known && now && stampOf(now) !== known) {
-      await copyFile(path, `${path}.edited-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const name = quarantineName(PROGRESS_FILE);
+      await copyFile(path, join(location.runtimeDir, name));
+      findings.push({
+        file: PROGRESS_FILE,
+        detail: 'PROGRESS.yaml was changed by someone else during the run; the runner rewrote it',
+        quarantined: name,
+      });
     }
-    await atomicWriteFile(path, text);
-    const stamp = await writeSnapshot(
+    const previous = known && now ? await readTextNoFollow(path).catch(() => null) : null;
+    // state.json first: a crash between the two leaves a snapshot that knows both forms.
+    const sprintText = (await readTextNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? '';
+    await writeSnapshot(
       location.sprintDir,
-      { sprintId: meta.sprintId, logSeq: log.seq, logOffset: log.offset },
+      {
+        sprintId: meta.sprintId,
+        logSeq: log.seq,
+        logOffset: log.offset,
+        logKey: log.key?.id,
+        logMac: log.mac,
+      },
       definition,
       state,
+      { sprint: sprintText, progress: text, previous: findings.length ? null : previous },
+      log.key,
     );
-    if (stamp) this.#written.set(path, stamp);
+    await atomicWriteFile(path, text);
+    this.#written.set(path, stampOf(await stat(path)));
+    return findings;
   }
 
   protected checkAddTasks(): void {}
@@ -253,34 +371,31 @@ export class SprintDirectoryStore extends JournaledStore {
     try {
       await mkdir(join(tmp, 'context'), { recursive: true });
       await mkdir(join(tmp, 'artifacts'));
-      await writeFile(
-        join(tmp, SPRINT_FILE),
-        renderSprintYaml({
-          sprintId: id,
-          name: input.name,
-          created: now.toISOString(),
-          owner: input.owner,
-          goals: input.goals ?? [],
-          notes: input.notes,
-          config: input.config,
-        }),
+      const sprintText = renderSprintYaml({
+        sprintId: id,
+        name: input.name,
+        created: now.toISOString(),
+        owner: input.owner,
+        goals: input.goals ?? [],
+        notes: input.notes,
+        config: input.config,
+      });
+      await writeFile(join(tmp, SPRINT_FILE), sprintText);
+      const progressText = renderProgressYaml(
+        definition,
+        initialState(definition),
+        { sprintId: id, logSeq: 0, logOffset: 0 },
+        now,
       );
-      await writeFile(
-        join(tmp, PROGRESS_FILE),
-        renderProgressYaml(
-          definition,
-          initialState(definition),
-          { sprintId: id, logSeq: 0, logOffset: 0 },
-          now,
-        ),
-      );
+      await writeFile(join(tmp, PROGRESS_FILE), progressText);
       await writeFile(join(tmp, '.gitignore'), RUNTIME_GITIGNORE);
-      // A rename keeps mtime, size and inode, so the snapshot stays valid in place.
       await writeSnapshot(
         tmp,
         { sprintId: id, logSeq: 0, logOffset: 0 },
         definition,
         initialState(definition),
+        { sprint: sprintText, progress: progressText },
+        undefined,
       );
       await rename(tmp, dir);
     } catch (error) {
@@ -301,30 +416,48 @@ export class SprintDirectoryStore extends JournaledStore {
 }
 
 /**
- * Writes `state.json` for the YAML files now in `dir`; returns PROGRESS.yaml's
- * stamp, or undefined when a file is missing.
+ * Writes `state.json`: the checkpoint as JSON with the content hashes of the
+ * YAML files it was made from (PROGRESS.yaml's new text and, while it is being
+ * replaced, its previous one), signed with the sprint's key when there is one.
  */
 async function writeSnapshot(
   dir: string,
   meta: DirectoryMeta,
   definition: SprintDefinition,
   state: SprintState,
-): Promise<string | undefined> {
-  const [progress, sprint] = await Promise.all([
-    stat(join(dir, PROGRESS_FILE)).catch(() => undefined),
-    stat(join(dir, SPRINT_FILE)).catch(() => undefined),
-  ]);
-  if (!progress || !sprint) return undefined;
+  files: { sprint: string; progress: string; previous?: string | null },
+  key: RunnerKey | undefined,
+): Promise<void> {
   const snapshot: Snapshot = {
-    version: 1,
-    sprint: stampOf(sprint),
-    progress: stampOf(progress),
+    version: 2,
+    sprint: contentHash(files.sprint),
+    progress: [contentHash(files.progress)],
     meta,
     definition,
     state,
   };
-  await atomicWriteFile(join(dir, SNAPSHOT_FILE), JSON.stringify(snapshot));
-  return snapshot.progress;
+  if (files.previous) snapshot.progress.push(contentHash(files.previous));
+  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
+}
+
+/** What a state says happened: the sprint's status and each finished task's. */
+function claimsOf(state: SprintState): string {
+  const finished = Object.entries(state.tasks)
+    .filter(
+      ([, t]) =>
+        t.status === 'done' ||
+        t.status === 'blocked' ||
+        t.status === 'skipped' ||
+        t.status === 'cancelled',
+    )
+    .map(([id, t]) => `${id}=${t.status}`)
+    .sort();
+  return `${state.status}|${finished.join(',')}`;
+}
+
+/** A digest of a file's text, to know it again after a copy. */
+function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 function stampOf(st: Stats): string {
@@ -343,5 +476,6 @@ export const RUNTIME_GITIGNORE = [
   'state.json',
   'run.log',
   '*.tmp-*',
+  '*.foreign-*',
   '',
 ].join('\n');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
@@ -11,7 +11,15 @@ import { atomicWriteFile } from './atomic-file.js';
 type DocumentFormat = typeof import('./document/index.js');
 const documentFormat = (): Promise<DocumentFormat> => import('./document/index.js');
 
-import { JournaledStore, type SprintBase, type SprintLocation } from './journaled-store.js';
+import {
+  JournaledStore,
+  type SprintBase,
+  type SprintLocation,
+  type TamperFinding,
+} from './journaled-store.js';
+import type { RunnerKey } from './runner-secret.js';
+import { readTextNoFollow } from './safe-fs.js';
+import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
@@ -58,6 +66,16 @@ export class SprintDocumentStore extends JournaledStore {
       );
     }
     const folder = dirname(file);
+    // Links could lead outside the root, or point the runner's writes at another file.
+    for (const path of [file, folder === this.root ? undefined : folder]) {
+      if (path && (await lstat(path)).isSymbolicLink()) {
+        throw new SprintNotFoundError(
+          sprintId,
+          this.root,
+          `${path} is a symbolic link; sprint only opens real sprint documents (use the path it points to)`,
+        );
+      }
+    }
     return {
       runtimeDir: join(folder, `.${sprintId}.sprint`),
       sprintDir: folder,
@@ -72,7 +90,7 @@ export class SprintDocumentStore extends JournaledStore {
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
     const format = await documentFormat();
-    const doc = format.parseSprintDocument(await readFile(file, 'utf8'), file);
+    const doc = format.parseSprintDocument((await readTextNoFollow(file)) ?? '', file);
     const tasks = format.documentTasks(doc);
     const fm = doc.frontMatter;
     const definition: SprintDefinition = {
@@ -88,17 +106,38 @@ export class SprintDocumentStore extends JournaledStore {
       config: { autoCommit: true, agents: {} },
       tasks,
     };
-    let saved: { state: SprintState; logSeq: number; logOffset: number } | undefined;
-    try {
-      const raw = JSON.parse(
-        await readFile(join(location.runtimeDir, DOCUMENT_STATE_FILE), 'utf8'),
-      );
-      const { SprintStateSchema } = await import('../model/state.js');
-      const state = SprintStateSchema.safeParse(raw.state);
-      if (state.success)
-        saved = { state: state.data, logSeq: raw.logSeq ?? 0, logOffset: raw.logOffset ?? 0 };
-    } catch {
-      // No sidecar yet: the document alone says where the sprint is.
+    let saved:
+      | { state: SprintState; logSeq: number; logOffset: number; logKey?: string; logMac?: string }
+      | undefined;
+    const findings: TamperFinding[] = [];
+    const expect = logKeyId(location.runtimeDir);
+    const sidecar = join(location.runtimeDir, DOCUMENT_STATE_FILE);
+    const text = await readTextNoFollow(sidecar).catch(() => null);
+    if (text !== null) {
+      const read = openSignedJson(text.trim(), expect);
+      if (read.kind === 'forged') {
+        findings.push({
+          file: DOCUMENT_STATE_FILE,
+          detail: `state.json ${read.why}; it is not believed`,
+          keep: sidecar,
+        });
+      } else {
+        try {
+          const raw = JSON.parse(read.body);
+          const { SprintStateSchema } = await import('../model/state.js');
+          const state = SprintStateSchema.safeParse(raw.state);
+          if (state.success)
+            saved = {
+              state: state.data,
+              logSeq: raw.logSeq ?? 0,
+              logOffset: raw.logOffset ?? 0,
+              logKey: raw.logKey,
+              logMac: raw.logMac,
+            };
+        } catch {
+          // Not JSON: the document alone says where the sprint is.
+        }
+      }
     }
     const state = saved?.state ?? initialState(definition);
     if (!saved) {
@@ -119,7 +158,10 @@ export class SprintDocumentStore extends JournaledStore {
       state,
       logSeq: saved?.logSeq ?? 0,
       logOffset: saved?.logOffset ?? 0,
+      logKey: saved?.logKey ?? expect ?? undefined,
+      logMac: saved?.logMac,
       extra: undefined,
+      findings,
     };
   }
 
@@ -128,15 +170,15 @@ export class SprintDocumentStore extends JournaledStore {
     location: SprintLocation,
     _definition: SprintDefinition,
     state: SprintState,
-    log: { seq: number; offset: number },
-  ): Promise<void> {
+    log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
+  ): Promise<TamperFinding[] | undefined> {
     const file = location.files[0]!;
     const format = await documentFormat();
     // The document first (the sidecar's log replay covers the state anyway), and re-read
     // right before replacing it, so a person's save that lands meanwhile is patched, not lost.
     for (let attempt = 0; ; attempt++) {
       const seen = await stat(file);
-      const before = await readFile(file, 'utf8');
+      const before = (await readTextNoFollow(file)) ?? '';
       const text = this.#patched(format, before, file, state);
       if (text === before) break;
       const again = await stat(file);
@@ -144,10 +186,18 @@ export class SprintDocumentStore extends JournaledStore {
       await atomicWriteFile(file, text);
       break;
     }
+    const body = JSON.stringify({
+      logSeq: log.seq,
+      logOffset: log.offset,
+      logKey: log.key?.id,
+      logMac: log.mac,
+      state,
+    });
     await atomicWriteFile(
       join(location.runtimeDir, DOCUMENT_STATE_FILE),
-      `${JSON.stringify({ logSeq: log.seq, logOffset: log.offset, state })}\n`,
+      `${signJson(body, log.key)}\n`,
     );
+    return undefined;
   }
 
   /** The document with done steps ticked, front matter current and new deferred items added. */

@@ -7,6 +7,11 @@ import type { SprintState } from '../model/state.js';
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<unknown>>();
 
+  /** Whether work for `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
   run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
     const prev = this.#tails.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);

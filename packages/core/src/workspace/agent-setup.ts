@@ -4,7 +4,7 @@ import { NoopAgent, ShellAgent } from '../agents/builtin-agents.js';
 import { gitCommitHook } from '../hooks/git-commit-hook.js';
 import type { SprintHook } from '../hooks/hook.js';
 import { verifyHook } from '../hooks/verify-hook.js';
-import { UnknownAgentError } from '../model/errors.js';
+import { formatIssue, UnknownAgentError } from '../model/errors.js';
 import type { SprintConfig } from '../model/sprint.js';
 
 /** Makes an agent by name from the sprint's configuration. */
@@ -33,10 +33,21 @@ export function buildAgentRegistry(options: {
   const make = (name: string, where: string): Agent => {
     const existing = made.get(name);
     if (existing) return existing;
-    const factory = factories[name];
-    if (!factory) {
+    // Own keys only: `constructor` or `toString` is a name nobody provides, not Object's.
+    const factory = Object.hasOwn(factories, name) ? factories[name] : undefined;
+    if (typeof factory !== 'function') {
+      const known = Object.keys(factories).join(', ');
+      const at = config.where?.[where];
+      const issue = {
+        file: at?.file,
+        line: at?.line,
+        field: where,
+        message: `unknown agent "${name}"`,
+        fix: `use one of: ${known}`,
+      };
       throw new UnknownAgentError(
-        `Unknown agent "${name}" (${where}); known agents: ${Object.keys(factories).join(', ')}`,
+        `${at?.file ? `${formatIssue(issue)}` : `Unknown agent "${name}" (${where}); known agents: ${known}`}`,
+        [issue],
       );
     }
     const agent = factory({ config });

@@ -2,7 +2,7 @@ import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
 import type { StopReason } from '../model/events.js';
 import { countTasks, readyTasks, type TaskCounts } from '../model/fold.js';
 import type { Task } from '../model/sprint.js';
-import type { SprintState } from '../model/state.js';
+import type { SprintState, Tampering } from '../model/state.js';
 import type { SprintStatus, TaskStatus } from '../model/status.js';
 import { taskLabel } from '../model/task-info.js';
 import type { LockInfo, SprintSnapshot } from '../stores/sprint-store.js';
@@ -45,6 +45,12 @@ export interface SprintStatusReport {
   costUsd: number;
   tokens: TokenUsage;
   deferredItems: string[];
+  /**
+   * Writes into the runner's files it did not make (a task's agent writing the
+   * event log, PROGRESS.yaml, state.json...), each naming the tasks that were
+   * running, and where the foreign bytes were kept.
+   */
+  tampering?: Tampering[];
   startedAt?: string;
   completedAt?: string;
   updatedAt?: string;
@@ -110,6 +116,7 @@ export function describeSprint(
     costUsd: state.costUsd,
     tokens: state.tokens,
     deferredItems: state.deferredItems,
+    tampering: state.tampering?.length ? state.tampering : undefined,
     startedAt: state.startedAt,
     completedAt: state.completedAt,
     updatedAt: state.updatedAt,

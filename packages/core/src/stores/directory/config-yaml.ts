@@ -111,15 +111,28 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
     config.retry = retry;
   }
 
+  const where: NonNullable<SprintConfig['where']> = {};
   const agent = readString(map.agent, c.at('agent'), 'claude');
-  if (agent !== undefined) config.agent = agent;
+  if (agent !== undefined) {
+    config.agent = agent;
+    where['config.agent'] = { file: c.file, line: c.at('agent').line };
+  }
   const agents = readMap(map.agents, c.at('agents'));
   if (agents) {
     for (const [type, name] of Object.entries(agents)) {
       const v = readString(name, c.at('agents').at(type), 'claude');
-      if (v !== undefined) config.agents[type] = v;
+      if (v === undefined) continue;
+      // defineProperty: a type named `__proto__` is a key like any other, never the prototype.
+      Object.defineProperty(config.agents, type, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      where[`config.agents.${type}`] = { file: c.file, line: c.at('agents').at(type).line };
     }
   }
+  if (Object.keys(where).length) config.where = where;
   const claude = readMap(map.claude, c.at('claude'));
   if (claude) config.claude = claude;
   const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');

@@ -18,7 +18,7 @@ export const TOKEN = 'test-token-0123456789abcdef';
 
 /** A temp project with `.claude/sprints` inside, removed by `cleanup`. */
 export async function tempRoot(): Promise<{ dir: string; root: string; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'sprint-api-'));
+  const dir = await mkdtemp(join(tmpdir(), 'sprint-server-'));
   const root = join(dir, '.claude', 'sprints');
   await mkdir(root, { recursive: true });
   return { dir, root, cleanup: () => rm(dir, { recursive: true, force: true }) };

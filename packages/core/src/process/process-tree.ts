@@ -37,8 +37,23 @@ function readProcs(): Map<number, Proc> {
 }
 
 /**
- * PIDs of the processes whose environment holds `name=value`: everything the
- * CLI started, including tools it put in their own session and processes
+ * The variable that marks every process of one attempt at one task: the
+ * runner sets it for the agent and the task's commands (verify), every
+ * process they start inherits it, and the value is recorded in the log
+ * (`task-started`) before anything is spawned. So the processes of an attempt
+ * can be found and ended even when one runs in its own session, lost its
+ * parent, or its runner was killed before it could log a PID.
+ */
+export const RUN_MARKER_ENV = 'SPRINT_RUN_MARKER';
+
+/** The marker of one attempt: unique per run, task and attempt number. */
+export function runMarker(runId: string, taskId: string, attempt: number): string {
+  return `${runId}/${taskId}/${attempt}`;
+}
+
+/**
+ * PIDs of the processes whose environment holds `name=value`: everything an
+ * agent started, including tools it put in their own session and processes
  * that lost their parent. Linux only; empty elsewhere.
  */
 export function processesWithEnv(name: string, value: string): number[] {
@@ -56,6 +71,24 @@ export function processesWithEnv(name: string, value: string): number[] {
     }
   }
   return found;
+}
+
+/** Processes carrying this attempt's marker (see {@link RUN_MARKER_ENV}). */
+export function markedProcesses(marker: string): number[] {
+  return processesWithEnv(RUN_MARKER_ENV, marker);
+}
+
+/**
+ * Ends everything of one attempt: the given roots (a process group leader),
+ * every process carrying `marker`, and all their descendants; SIGTERM, then
+ * SIGKILL after `graceMs` (see {@link endProcessTree}).
+ */
+export function endMarkedProcesses(
+  marker: string | undefined,
+  roots: readonly number[],
+  graceMs: number,
+): Promise<void> {
+  return endProcessTree([...roots, ...(marker ? markedProcesses(marker) : [])], graceMs);
 }
 
 function members(roots: readonly number[], procs: Map<number, Proc>): Proc[] {

@@ -36,7 +36,7 @@ describe('a sprint run through the API with the real claude CLI', () => {
         usage: { input_tokens: 200, output_tokens: 40 },
       },
     ]);
-    const home = await mkdtemp(join(tmpdir(), 'sprint-api-home-'));
+    const home = await mkdtemp(join(tmpdir(), 'sprint-server-home-'));
     const { dir, root, cleanup } = await tempRoot();
     cleanups.push(async () => {
       await fake.close();

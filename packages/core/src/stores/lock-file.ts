@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { link, lstat, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { type LockHolder, SprintLockedError } from '../model/errors.js';
+import { isSameProcessAlive } from '../process/process-group.js';
+import { readTextNoFollow } from './safe-fs.js';
+import type { LockInfo } from './sprint-store.js';
+
+/** The single-runner lock file in a sprint's runtime folder. */
+export const LOCK_FILE = 'runner.lock';
+
+/** How often a holder touches its lock, and when a lock from another host counts as stale. */
+export const LOCK_HEARTBEAT_MS = 10_000;
+export const LOCK_STALE_MS = 60_000;
+/** A lock file that does not parse is being created for this long, then it is torn (stale). */
+export const TORN_LOCK_MS = 5_000;
+
+/** Locks this process holds, by lock path: a same-PID lock not listed here is a leftover. */
+const heldLocks = new Map<string, string>();
+
+/**
+ * Whether the holder of a lock is alive, as far as this host can tell: on the
+ * same host by pid and process start time (a lock with this process's pid is
+ * alive only while this process holds it), on another host by the age of the
+ * last heartbeat. A pure decision over what was read.
+ */
+export function judgeLock(
+  holder: LockHolder | null,
+  seen: { host: string; pid: number; mtimeMs: number; now: number; heldRunIds: string[] },
+  isAlive: (pid: number, pidStart?: string) => boolean = isSameProcessAlive,
+): boolean {
+  if (!holder) return seen.now - seen.mtimeMs < TORN_LOCK_MS;
+  if (holder.host === seen.host) {
+    return holder.pid === seen.pid
+      ? seen.heldRunIds.includes(holder.runId)
+      : isAlive(holder.pid, holder.pidStart);
+  }
+  return seen.now - seen.mtimeMs < LOCK_STALE_MS;
+}
+
+/** The lock at `lockPath` with its liveness, or null when there is none. */
+export async function readLockFile(lockPath: string, host: string): Promise<LockInfo | null> {
+  let text: string | null;
+  let mtimeMs: number;
+  try {
+    text = await readTextNoFollow(lockPath);
+    if (text === null) return null;
+    mtimeMs = (await lstat(lockPath)).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let holder: LockHolder | null = null;
+  try {
+    const parsed = JSON.parse(text) as LockHolder;
+    if (parsed && typeof parsed.pid === 'number' && typeof parsed.runId === 'string')
+      holder = parsed;
+  } catch {
+    // A lock file that does not parse was torn by a crash while being created.
+  }
+  const alive = judgeLock(holder, {
+    host,
+    pid: process.pid,
+    mtimeMs,
+    now: Date.now(),
+    heldRunIds: [...heldLocks.values()],
+  });
+  return holder ? { ...holder, alive } : { pid: 0, host: '?', runId: '?', startedAt: '?', alive };
+}
+
+/**
+ * Takes the lock for `holder`, taking over a stale one. Created by hard link
+ * from a fully written temp file, so no reader ever sees it half written; a
+ * stale lock is moved aside under a name only this taker knows and checked to
+ * be the very lock that was judged, so two takers never both win.
+ */
+export async function takeLockFile(
+  sprintId: string,
+  lockPath: string,
+  holder: LockHolder,
+  host: string,
+): Promise<void> {
+  const body = `${JSON.stringify(holder)}\n`;
+  const tmp = `${lockPath}.new-${randomUUID()}`;
+  await writeFile(tmp, body, { flag: 'wx' });
+  try {
+    for (let tries = 0; tries < 4; tries++) {
+      try {
+        await link(tmp, lockPath);
+        heldLocks.set(lockPath, holder.runId);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const seen = await readTextNoFollow(lockPath).catch((error: unknown) => {
+        // A lock that is a link or a folder is nobody's lock: move it aside like a stale one.
+        if ((error as { code?: string }).code === 'INVALID_SPRINT') return '';
+        throw error;
+      });
+      if (seen === null) continue; // released meanwhile: try again
+      const info = seen === '' ? null : await readLockFile(lockPath, host);
+      if (info?.alive) throw new SprintLockedError(sprintId, info);
+      const aside = `${lockPath}.stale-${randomUUID()}`;
+      try {
+        await rename(lockPath, aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const moved = await readTextNoFollow(aside).catch(() => '');
+      if (moved !== seen) {
+        // We raced another taker and moved its fresh lock: put it back unless a third took the place.
+        await link(aside, lockPath).catch(() => undefined);
+        await unlink(aside).catch(() => undefined);
+        throw new SprintLockedError(sprintId, (await readLockFile(lockPath, host)) ?? undefined);
+      }
+      await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    }
+    throw new SprintLockedError(sprintId);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Touches the lock every `intervalMs` while it is still ours; calls `onLost`
+ * once when the file names another run (taken over) or is gone. Returns the
+ * function that stops it.
+ */
+export function heartbeatLock(
+  lockPath: string,
+  holder: LockHolder,
+  onLost: () => void,
+  intervalMs = LOCK_HEARTBEAT_MS,
+): () => void {
+  let lost = false;
+  const timer = setInterval(() => {
+    void (async () => {
+      const text = await readTextNoFollow(lockPath).catch(() => null);
+      if (lost) return;
+      if (text === null || !text.includes(holder.runId)) {
+        lost = true;
+        clearInterval(timer);
+        onLost();
+        return;
+      }
+      const t = new Date();
+      await utimes(lockPath, t, t).catch(() => undefined);
+    })();
+  }, intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
+
+/** Removes the lock if it is still `holder`'s. */
+export async function releaseLockFile(lockPath: string, holder: LockHolder): Promise<void> {
+  heldLocks.delete(lockPath);
+  const still = (await readTextNoFollow(lockPath).catch(() => null)) ?? '';
+  if (still.includes(holder.runId)) await unlink(lockPath).catch(() => undefined);
+}
+
+/** Whether this process holds the lock at `lockPath`. */
+export function holdsLockFile(lockPath: string): boolean {
+  return heldLocks.has(lockPath);
+}
+
+/** Forgets a lock this process took but could not use (the open failed). */
+export function forgetLockFile(lockPath: string): void {
+  heldLocks.delete(lockPath);
+}

@@ -1,0 +1,87 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InvalidSprintError } from '../model/errors.js';
+
+/**
+ * File access for the runner's own files that never goes through a symbolic
+ * link: a repository could ship `events.jsonl -> ~/.bashrc`, and then every
+ * append would land in the user's shell start-up file. Reads and appends open
+ * with O_NOFOLLOW; replacements rename a fresh file over the name (a rename
+ * replaces a link, never follows it); folders are checked with lstat.
+ */
+
+/** Flags for appending to a log: read and append, create, never through a link. */
+export const APPEND_NOFOLLOW =
+  constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** The error for a runner file or sprint folder that is a link (never its target's content). */
+export function linkRefused(path: string): InvalidSprintError {
+  return new InvalidSprintError([
+    {
+      file: path,
+      message: `${basename(path)} is a symbolic link; sprint never reads or writes its files through a link`,
+      fix: `replace the link with a real ${basename(path).includes('.') ? 'file' : 'folder'}`,
+    },
+  ]);
+}
+
+/** A file of the runner's that is not a regular file (a folder, a device). */
+export function notAFile(path: string): InvalidSprintError {
+  return new InvalidSprintError([
+    {
+      file: path,
+      message: `${basename(path)} is not a regular file`,
+      fix: `move ${basename(path)} away; the runner writes it again`,
+    },
+  ]);
+}
+
+/** Maps an open() failure on a link (ELOOP) or a folder (EISDIR) to a clear error. */
+export function explainOpenError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return linkRefused(path);
+  if (code === 'EISDIR') return notAFile(path);
+  return error;
+}
+
+/** The bytes of a regular file, never read through a link; null when it does not exist. */
+export async function readFileNoFollow(path: string): Promise<Buffer | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw explainOpenError(path, error);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw notAFile(path);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `readFileNoFollow` as text. */
+export async function readTextNoFollow(path: string): Promise<string | null> {
+  const buf = await readFileNoFollow(path);
+  return buf === null ? null : buf.toString('utf8');
+}
+
+/** lstat, or undefined when nothing is there. */
+export async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Throws when `path` is a link; returns its lstat (undefined when absent). */
+export async function refuseLink(path: string): Promise<Stats | undefined> {
+  const st = await lstatOrUndefined(path);
+  if (st?.isSymbolicLink()) throw linkRefused(path);
+  return st;
+}
