@@ -10,17 +10,11 @@ export const EXIT = {
   usage: 64,
   /** EX_DATAERR: the sprint's files cannot be used as written. */
   invalidData: 65,
-<<<<<<< HEAD
-  /** EX_UNAVAILABLE: the sprint database (--database-url) cannot be reached or opened. */
-  unavailable: 69,
-  /** EX_TEMPFAIL: another live run holds the sprint; try again when it ends. */
-=======
   /** EX_NOINPUT: an import source (a GitHub repository, a milestone) does not exist. */
   noInput: 66,
-  /** EX_UNAVAILABLE: an import source (GitHub) could not be reached or answered nonsense. */
+  /** EX_UNAVAILABLE: an import source (GitHub) or the sprint database (--database-url) could not be reached. */
   unavailable: 69,
   /** EX_TEMPFAIL: another live run holds the sprint, or GitHub's rate limit is used up; try again later. */
->>>>>>> main
   locked: 75,
   /** EX_NOPERM: GitHub refused the token. */
   noPermission: 77,
