@@ -274,7 +274,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     .usage('[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M]')
     .argument('[args...]', '[<sprint>] <tasks.yaml>')
     .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
-    .option('--label <name...>', 'with --github: only issues with this label (repeatable: all of them)')
+    .option(
+      '--label <name...>',
+      'with --github: only issues with this label (repeatable: all of them)',
+    )
     .option('--milestone <title>', 'with --github: only issues of this milestone (title or number)')
     .addOption(
       new Option('--state <state>', 'with --github: issue state (default: open)').choices([
@@ -291,7 +294,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
           return importGithubCommand(ctx, args, { ...options, github: options.github });
         }
         if (options.label || options.milestone || options.state || options.json) {
-          throw new UsageError('--label, --milestone, --state and --json go with --github.', 'import');
+          throw new UsageError(
+            '--label, --milestone, --state and --json go with --github.',
+            'import',
+          );
         }
         if (args.length === 0) {
           throw new UsageError('Name a tasks file (or --github OWNER/REPO).', 'import');

@@ -17,7 +17,7 @@ export const UNKNOWN_AGENT_FIX = `in SPRINT.yaml, set config.agent (and any conf
 
 /** What to do when an import from GitHub failed, by the failure's kind. */
 const IMPORT_FIX: Record<string, string> = {
-  auth: 'set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository\'s issues.',
+  auth: "set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository's issues.",
   'not-found':
     'check OWNER/REPO and the milestone; for GitHub Enterprise set GITHUB_API_URL=https://HOST/api/v3; a private repository needs a token.',
   'rate-limited': 'try again after the reset time, or use a token (5,000 requests an hour).',

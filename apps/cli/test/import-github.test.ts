@@ -30,7 +30,12 @@ async function project(gh?: string) {
   expect(init.code, init.stderr).toBe(0);
   const progress = () =>
     readFileSync(
-      join(cwd, '.claude/sprints', `${new Date().toISOString().slice(0, 10)}_issues`, 'PROGRESS.yaml'),
+      join(
+        cwd,
+        '.claude/sprints',
+        `${new Date().toISOString().slice(0, 10)}_issues`,
+        'PROGRESS.yaml',
+      ),
       'utf8',
     );
   return { cwd, env, progress };
@@ -66,7 +71,12 @@ describe('sprint import --github', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ repo: 'acme/web', listed: 130, skipped: [], tokenFrom: 'GITHUB_TOKEN' });
+    expect(doc).toMatchObject({
+      repo: 'acme/web',
+      listed: 130,
+      skipped: [],
+      tokenFrom: 'GITHUB_TOKEN',
+    });
     expect(doc.added).toHaveLength(130);
     expect(doc.added[0]).toBe('implement-issue-1');
     // Two pages, followed through the Link header, with the token and GitHub's headers.
@@ -124,10 +134,13 @@ describe('sprint import --github', () => {
       },
     });
     const { cwd, env } = await project();
-    const r = await runMain(['import', '--github', 'acme/web', '--milestone', 'v2', '--state', 'all', '--json'], {
-      cwd,
-      env: { ...env, GITHUB_API_URL: gh.url },
-    });
+    const r = await runMain(
+      ['import', '--github', 'acme/web', '--milestone', 'v2', '--state', 'all', '--json'],
+      {
+        cwd,
+        env: { ...env, GITHUB_API_URL: gh.url },
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).added).toEqual(['implement-issue-2', 'implement-issue-3']);
 
@@ -142,28 +155,48 @@ describe('sprint import --github', () => {
   });
 
   it.each([
-    ['a refused token', { token: 'right' }, 'acme/web', { GITHUB_TOKEN: 'wrong' }, 77, /401 Bad credentials[\s\S]*Fix: set GITHUB_TOKEN/],
-    ['an unknown repository', {}, 'acme/nope', {}, 66, /no repository acme\/nope[\s\S]*Fix: check OWNER\/REPO/],
+    [
+      'a refused token',
+      { token: 'right' },
+      'acme/web',
+      { GITHUB_TOKEN: 'wrong' },
+      77,
+      /401 Bad credentials[\s\S]*Fix: set GITHUB_TOKEN/,
+    ],
+    [
+      'an unknown repository',
+      {},
+      'acme/nope',
+      {},
+      66,
+      /no repository acme\/nope[\s\S]*Fix: check OWNER\/REPO/,
+    ],
     ['a malformed repository', {}, 'just-a-name', {}, 64, /write it as OWNER\/REPO/],
-  ])('%s: exit %i, a clear message, nothing changed', async (_name, fakeOptions, repo, extraEnv, code, message) => {
-    const gh = await fakeGithub({ ...fakeOptions, repos: { 'acme/web': { issues: many(2) } } });
-    const { cwd, env } = await project();
-    const before = snapshotFiles(cwd);
-    const r = await runMain(['import', '--github', repo], {
-      cwd,
-      env: { ...env, ...extraEnv, GITHUB_API_URL: gh.url },
-    });
-    expect(r.code, r.stderr).toBe(code);
-    expect(r.stderr).toMatch(message);
-    expect(snapshotFiles(cwd)).toEqual(before);
-  });
+  ])(
+    '%s: exit %i, a clear message, nothing changed',
+    async (_name, fakeOptions, repo, extraEnv, code, message) => {
+      const gh = await fakeGithub({ ...fakeOptions, repos: { 'acme/web': { issues: many(2) } } });
+      const { cwd, env } = await project();
+      const before = snapshotFiles(cwd);
+      const r = await runMain(['import', '--github', repo], {
+        cwd,
+        env: { ...env, ...extraEnv, GITHUB_API_URL: gh.url },
+      });
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(snapshotFiles(cwd)).toEqual(before);
+    },
+  );
 
   it('an unreachable API: exit 69, naming the URL', async () => {
     const gh = await fakeGithub({ repos: {} });
     const url = gh.url;
     await gh.close();
     const { cwd, env } = await project();
-    const r = await runMain(['import', '--github', 'acme/web'], { cwd, env: { ...env, GITHUB_API_URL: url } });
+    const r = await runMain(['import', '--github', 'acme/web'], {
+      cwd,
+      env: { ...env, GITHUB_API_URL: url },
+    });
     expect(r.code).toBe(69);
     expect(r.stderr).toContain(`Cannot reach the GitHub API at ${url}`);
   });

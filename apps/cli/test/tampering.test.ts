@@ -65,7 +65,9 @@ describe('forged history', () => {
     ]);
     for (const t of report.tampering) expect(t.taskIds).toEqual(['a']);
     const human = await runCli(['status', dir], { cwd });
-    expect(human.stdout).toMatch(/Tampering: +events\.jsonl written by someone else .* while a ran/);
+    expect(human.stdout).toMatch(
+      /Tampering: +events\.jsonl written by someone else .* while a ran/,
+    );
 
     const resumed = await runCli(['resume', dir], { cwd });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);

@@ -87,4 +87,51 @@ describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
     }
     for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
   }, 400_000);
+
+  it('serve --database-url serves the database sprints and lists the workers', async () => {
+    const cwd = tempDir();
+    const env = { ...database(), SPRINT_API_TOKEN: 'test-token-for-workers-list' };
+    const dir = shellSprint(join(cwd, 'sprints'), 'served', [{ id: 'a', command: 'true' }]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const worker = startCli(['worker', '--name', 'listed', '--agents', 'shell,noop'], { cwd, env });
+    await worker.waitForOutput(/runs shell, noop tasks/, 60_000);
+    const serve = startCli(['serve', '--port', '0'], { cwd, env });
+    await serve.waitForOutput(
+      /Serving the sprints in the database .* on http:\/\/127\.0\.0\.1:\d+/,
+      60_000,
+    );
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout)?.[1];
+    type Listing = {
+      sprints: { id: string; format: string }[];
+      workers: { name: string; stoppedAt: string | null }[];
+    };
+    const get = async (path: string) =>
+      (await (
+        await fetch(`${url}${path}`, {
+          headers: { authorization: `Bearer ${env.SPRINT_API_TOKEN}` },
+        })
+      ).json()) as Listing;
+    const listing = await get('/sprints');
+    const { sprints } = listing;
+    expect(sprints, JSON.stringify(listing)).toBeDefined();
+    expect(sprints.map((s: { id: string }) => s.id)).toEqual(['2026-01-15_served']);
+    expect(sprints[0]?.format).toBe('database');
+    const { workers } = await get('/workers');
+    expect(workers).toHaveLength(1);
+    expect(workers[0]).toMatchObject({
+      name: 'listed',
+      agents: ['shell', 'noop'],
+      tasks: [],
+      stoppedAt: null,
+    });
+    worker.child.kill('SIGTERM');
+    expect((await worker.done(60_000)).code).toBe(0);
+    await waitUntil(
+      async () => (await get('/workers')).workers.at(0)?.stoppedAt,
+      30_000,
+      'the worker to leave',
+    );
+    serve.child.kill('SIGTERM');
+    await serve.done(60_000);
+  }, 300_000);
 });

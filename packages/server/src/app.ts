@@ -44,6 +44,8 @@ import {
   SprintDetailSchema,
   SprintListSchema,
   type TaskBody,
+  type WorkerList,
+  WorkerListSchema,
 } from './schemas.js';
 import { checkSprintId } from './sprint-id.js';
 import { type ActiveRun, SprintRuns } from './sprint-runs.js';
@@ -94,6 +96,8 @@ export interface ApiDeps {
   log?: (line: string) => void;
   /** Milliseconds between SSE keep-alive comments (default 15,000). */
   heartbeatMs?: number;
+  /** The workers of a database store, for `GET /workers` (default: none). */
+  workers?: () => Promise<WorkerList['workers']>;
 }
 
 /** The app and the parts a server shuts down. */
@@ -272,6 +276,10 @@ export function createApi(deps: ApiDeps): Api {
     cache.invalidate(id);
     cache.invalidate(LIST);
   };
+
+  app.get('/workers', async (c) =>
+    json(c, WorkerListSchema, { workers: deps.workers ? await deps.workers() : [] }),
+  );
 
   app.get('/sprints', async (c) => {
     const body = await cache.get(LIST, listJson);

@@ -41,6 +41,7 @@ export interface StartServerOptions
       | 'heartbeatMs'
       | 'hooks'
       | 'describe'
+      | 'workers'
     >
   > {
   /** Default 4317; 0 picks a free port. */
@@ -126,6 +127,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     maxSubscribers: options.maxSubscribers,
     eventPollMs: options.eventPollMs,
     heartbeatMs: options.heartbeatMs,
+    workers: options.workers,
     secrets: [...secretsOf(env), ...agents.secrets],
     log,
   });

@@ -7,6 +7,7 @@ export {
   PostgresStore,
   type PostgresStoreOptions,
   type SprintContext,
+  type WorkerInfo,
 } from './postgres-store.js';
 export {
   defaultWorkerName,

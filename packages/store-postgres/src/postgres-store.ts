@@ -62,6 +62,20 @@ interface SprintRow {
   status: string;
 }
 
+/** A worker as listed: `sprint worker` registers and heartbeats it. */
+export interface WorkerInfo {
+  name: string;
+  host: string;
+  pid: number;
+  agents: string[];
+  /** `<sprint-id>/<task-id>` of the tasks it runs now. */
+  tasks: string[];
+  startedAt: string;
+  heartbeatAt: string;
+  /** Set when it drained and left; a worker killed with -9 keeps an old heartbeat instead. */
+  stoppedAt: string | null;
+}
+
 /** The stored form of a sprint's context files. */
 export interface SprintContext {
   shared?: string;
@@ -672,6 +686,31 @@ export class PostgresStore implements SprintStore {
         ],
       );
     });
+  }
+
+  /** The workers that registered here (`sprint worker`), most recently seen first. */
+  async listWorkers(): Promise<WorkerInfo[]> {
+    const rows = await this.db.query<{
+      name: string;
+      host: string;
+      pid: number;
+      agents: string[];
+      tasks: string[];
+      started_at: Date | string;
+      heartbeat_at: Date | string;
+      stopped_at: Date | string | null;
+    }>(`SELECT * FROM ${this.table('workers')} ORDER BY heartbeat_at DESC, name`);
+    const iso = (d: Date | string) => new Date(d).toISOString();
+    return rows.map((r) => ({
+      name: r.name,
+      host: r.host,
+      pid: r.pid,
+      agents: r.agents,
+      tasks: r.tasks,
+      startedAt: iso(r.started_at),
+      heartbeatAt: iso(r.heartbeat_at),
+      stoppedAt: r.stopped_at ? iso(r.stopped_at) : null,
+    }));
   }
 
   /** Stops listening; the database itself stays open (its owner closes it). */

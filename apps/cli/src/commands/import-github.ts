@@ -69,7 +69,9 @@ export async function importGithubCommand(
     );
   }
   if (result.listed === 0) {
-    io.stdout.write(`GitHub lists no ${options.state ?? 'open'} issues in ${options.github} that match.\n`);
+    io.stdout.write(
+      `GitHub lists no ${options.state ?? 'open'} issues in ${options.github} that match.\n`,
+    );
   }
   return EXIT.ok;
 }
