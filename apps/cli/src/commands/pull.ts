@@ -6,7 +6,6 @@ import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath } from '../sprint-arg.js';
-import { DEFAULT_SPRINTS_DIR } from '../usage.js';
 import { UsageError } from '../usage-error.js';
 
 /**
