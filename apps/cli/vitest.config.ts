@@ -1,3 +1,5 @@
 import { sprintVitestConfig } from '@sprint/vitest-config';
 
-export default sprintVitestConfig();
+// Real processes on a busy 2-core machine: each test waits for conditions with
+// its own limits; this is only the outer safety net, so it is generous.
+export default sprintVitestConfig({ testTimeout: 180_000, hookTimeout: 60_000 });

@@ -19,16 +19,25 @@ export async function cliAgentRegistry(
   /** With `run --workers`: each agent name becomes this, which hands the task to a worker. */
   dispatch?: (agent: string) => Agent,
 ): Promise<AgentRegistry> {
-  // Loaded here only: nothing else in the CLI pays for the claude agent.
-  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
+  // Loaded here only: nothing else in the CLI pays for the agent packages.
+  const [{ ClaudeCodeAgent }, { CodexAgent }, { GeminiAgent }, { OpencodeAgent }] =
+    await Promise.all([
+      import('@sprint/agents-claude'),
+      import('@sprint/agents-codex'),
+      import('@sprint/agents-gemini'),
+      import('@sprint/agents-opencode'),
+    ]);
   const registry = buildAgentRegistry({
     config: snapshot.definition.config,
     factories: dispatch
       ? Object.fromEntries(AGENT_NAMES.map((name) => [name, () => dispatch(name)]))
       : {
           ...builtinAgentFactories,
-          // The agent reads the sprint's `config.claude` (kebab-case as written) on every run.
+          // Each agent reads the sprint's `config.<name>` (kebab-case as written) on every run.
           claude: () => new ClaudeCodeAgent(),
+          codex: () => new CodexAgent(),
+          gemini: () => new GeminiAgent(),
+          opencode: () => new OpencodeAgent(),
         },
     override,
   });

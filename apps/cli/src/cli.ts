@@ -43,6 +43,8 @@ const SPRINT_ARG =
 /** Options of `import`. */
 interface ImportCommandOptions {
   github?: string;
+  fromM42?: string;
+  into?: string;
   label?: string[];
   milestone?: string;
   state?: 'open' | 'closed' | 'all';
@@ -61,6 +63,7 @@ export interface RunCommandOptions {
   detach?: boolean;
   answer?: string;
   workers?: boolean;
+  isolation?: 'auto' | 'worktree' | 'shared';
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -94,6 +97,12 @@ function addRunOptions(cmd: Command): Command {
         '--task-timeout <duration>',
         "time limit per task, like 90s, 15m or 1h (default: 30m, or the sprint's task-timeout)",
       ),
+    )
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        "worktree: a git worktree per task, merged back through a queue; shared: one working tree; auto: worktrees when tasks run at once in git (default: the sprint's isolation, else auto)",
+      ).choices(['auto', 'worktree', 'shared']),
     )
     .option('--json', 'print the run result as one JSON document on stdout')
     .option('--detach', 'run in the background; print how to follow, pause and stop it')
@@ -229,6 +238,16 @@ the sprint (try again when it ends); 130 interrupted.`,
       }),
     );
 
+  command('clean', "remove every git worktree and branch the sprint's tasks made")
+    .argument('[sprint]', SPRINT_ARG)
+    .option('--json', 'print what was removed as one JSON document on stdout')
+    .action(
+      act(async (sprint: string | undefined, options: { json?: boolean }) => {
+        const { cleanCommand } = await import('./commands/clean.js');
+        return cleanCommand(ctx, sprint, options);
+      }),
+    );
+
   command('init', 'create a sprint directory (SPRINT.yaml, PROGRESS.yaml, context/, artifacts/)')
     .argument('<name>', 'the sprint name, like auth-rework')
     .option('--dir <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
@@ -271,12 +290,15 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     'import',
     'import tasks from a YAML file or GitHub issues (tasks already present are skipped)',
   )
-    .usage('[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M]')
+    .usage(
+      '[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M] | --from-m42 <dir> [--into <dir>]',
+    )
     .argument('[args...]', '[<sprint>] <tasks.yaml>')
     .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
     .option(
-      '--label <name...>',
-      'with --github: only issues with this label (repeatable: all of them)',
+      '--label <name>',
+      'with --github: only issues with this label (repeat it: issues with all of them)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--milestone <title>', 'with --github: only issues of this milestone (title or number)')
     .addOption(
@@ -286,9 +308,24 @@ convention (implement-issue-<n>, refactor-<name>, ...).
         'all',
       ]),
     )
-    .option('--json', 'with --github: print the result as one JSON document on stdout')
+    .option(
+      '--from-m42 <dir>',
+      "a new sprint from one in m42's workflow format (the original stays unchanged)",
+    )
+    .option('--into <dir>', 'with --from-m42: where the new sprint goes (default: <dir>-imported)')
+    .option('--json', 'with --github or --from-m42: print the result as one JSON document')
     .action(
       act(async (args: string[], options: ImportCommandOptions) => {
+        if (options.fromM42 !== undefined) {
+          if (options.github !== undefined) {
+            throw new UsageError('Use --github or --from-m42, not both.', 'import');
+          }
+          const { importM42Command } = await import('./commands/import-m42.js');
+          return importM42Command(ctx, args, { ...options, fromM42: options.fromM42 });
+        }
+        if (options.into !== undefined) {
+          throw new UsageError('--into goes with --from-m42.', 'import');
+        }
         if (options.github !== undefined) {
           const { importGithubCommand } = await import('./commands/import-github.js');
           return importGithubCommand(ctx, args, { ...options, github: options.github });
@@ -314,6 +351,18 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       act(async (sprint: string | undefined, options: { json?: boolean }) => {
         const { validateCommand } = await import('./commands/validate.js');
         return validateCommand(ctx, sprint, options);
+      }),
+    );
+
+  command(
+    'doctor',
+    'check the agent CLIs: installed, versions, credentials, unattended mode (spends no tokens)',
+  )
+    .option('--json', 'print the report as JSON')
+    .action(
+      act(async (options: { json?: boolean }) => {
+        const { doctorCommand } = await import('./commands/doctor.js');
+        return doctorCommand(ctx, options);
       }),
     );
 

@@ -1,5 +1,6 @@
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { m42Hint } from './m42-hint.js';
 import { AGENT_NAMES, usageText } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -101,6 +102,8 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
     const fix = IMPORT_FIX[String((error as { kind?: unknown }).kind)];
     if (fix) io.stderr.write(`Fix: ${fix}\n`);
   }
+  const m42 = m42Hint(error, io.cwd);
+  if (m42) io.stderr.write(`\n${m42}\n`);
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);
   }

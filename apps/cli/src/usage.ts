@@ -1,14 +1,18 @@
 /** Agents `--agent` accepts. */
-export const AGENT_NAMES = ['claude', 'noop', 'shell'] as const;
+export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'noop', 'shell'] as const;
 
 /** Where `sprint` looks for sprints when none is named. */
 export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
 
 /** The one-line usage and examples of each command, shown after a usage error. */
 export const USAGE: Record<string, { usage: string; examples: string[] }> = {
+  doctor: {
+    usage: 'sprint doctor [--json]',
+    examples: ['sprint doctor', 'sprint doctor --json'],
+  },
   run: {
     usage:
-      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--json] [--detach]',
+      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach]',
     examples: [
       'sprint run .claude/sprints/2026-01-15_my-sprint --max-iterations 50',
       'sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',
@@ -62,6 +66,10 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
       'sprint pull 2026-01-15_my-sprint --dir .claude/sprints --database-url pglite:./.sprint-db',
     ],
   },
+  clean: {
+    usage: 'sprint clean [<sprint>] [--json]',
+    examples: ['sprint clean', 'sprint clean .claude/sprints/2026-01-15_my-sprint'],
+  },
   init: {
     usage: 'sprint init <name> [--dir DIR] [--goal TEXT ...]',
     examples: [
@@ -81,12 +89,13 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   },
   import: {
     usage:
-      'sprint import [<sprint>] <tasks.yaml>\n       sprint import [<sprint>] --github OWNER/REPO [--label L] [--milestone M] [--state open|closed|all] [--json]',
+      'sprint import [<sprint>] <tasks.yaml>\n       sprint import [<sprint>] --github OWNER/REPO [--label L] [--milestone M] [--state open|closed|all] [--json]\n       sprint import --from-m42 <dir> [--into <dir>] [--json]',
     examples: [
       'sprint import tasks.yaml',
       'sprint import .claude/sprints/2026-01-15_my-sprint tasks.yaml',
       'sprint import --github acme/web --label sprint',
       'GITHUB_API_URL=https://ghe.example.com/api/v3 sprint import --github team/app --milestone v2',
+      'sprint import --from-m42 .claude/sprints/2026-02-05_claudemd-commands',
     ],
   },
   validate: {

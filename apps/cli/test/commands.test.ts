@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copy, EXAMPLES, runCli, snapshotFiles, tempDir } from './helpers.js';
+import { copy, EXAMPLES, snapshotFiles, runCli as spawnCli, tempDir } from './helpers.js';
+// Parsing, messages, exit codes and --json documents: through main(argv, io) in
+// this process. What needs a process of its own is spawned (see run, control, tty).
+import { runMain as runCli } from './in-process.js';
 
 const COMMANDS = [
   'run',
@@ -24,9 +27,9 @@ function demo(cwd: string): string {
 }
 
 describe('help and version', () => {
-  it('prints the version and exits 0', async () => {
+  it('prints the version and exits 0 (the fast path of the binary)', async () => {
     const cwd = tempDir();
-    const r = await runCli(['--version'], { cwd });
+    const r = await spawnCli(['--version'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -441,13 +444,14 @@ describe('run --dry-run --json', () => {
       totals: { tasks: 4, estimatedIterations: 4 },
       command: 'sprint run .claude/sprints/2026-01-15_demo-sprint --max-iterations 30',
     });
+    // The queue as written, dependencies permitting (as the text preview).
     expect(plan.tasks.map((t: { id: string }) => t.id)).toEqual([
-      'custom-changelog',
       'implement-issue-12',
       'refactor-session-store',
       'update-docs-readme',
+      'custom-changelog',
     ]);
-    expect(plan.tasks[2]).toMatchObject({
+    expect(plan.tasks[1]).toMatchObject({
       type: 'refactor',
       id: 'refactor-session-store',
       label: 'Split the session store into reader and writer',
@@ -555,7 +559,7 @@ describe('validate checks the agents as a run does', () => {
     const before = snapshotFiles(cwd);
     const validate = await runCli(['validate', dir], { cwd });
     expect(validate.code).toBe(65);
-    expect(validate.stderr).toContain('Unknown agent "bogus"');
+    expect(validate.stderr).toMatch(/SPRINT\.yaml:\d+ config\.agent: unknown agent "bogus"/);
     expect(validate.stderr).toContain('Fix: in SPRINT.yaml, set config.agent');
     const json = await runCli(['validate', dir, '--json'], { cwd });
     expect(json.code).toBe(65);

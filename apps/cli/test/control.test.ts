@@ -1,15 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   processAlive,
   processesWith,
-  runCli,
   shellSprint,
   startCli,
   tempDir,
   waitUntil,
 } from './helpers.js';
+// Commands that need no process of their own run through main(argv, io) here;
+// the runs under test are spawned (startCli / spawnCli).
+import { runMain as runCli } from './in-process.js';
+
+/** A task command that runs until the test creates the file `release` in `dir`. */
+const waitForRelease = (dir: string) => `while [ ! -f '${dir}/release' ]; do sleep 0.05; done`;
 
 /** A slow first task whose command line is unique to this test, so we can look for leftovers. */
 function slowSprint(cwd: string, name: string) {
@@ -82,7 +87,8 @@ describe('control from a second process', () => {
   it('pause lets the running task finish, then the run ends paused (exit 0)', async () => {
     const cwd = tempDir();
     const dir = shellSprint(cwd, 'pausable', [
-      { id: 'first', command: 'echo started-first; sleep 1.5', priority: 'high' },
+      // Runs until the test lets it end: the pause surely arrives while it runs, however slow the machine.
+      { id: 'first', command: `echo started-first; ${waitForRelease(cwd)}`, priority: 'high' },
       { id: 'second', command: 'true', dependsOn: ['first'] },
     ]);
     const run = startCli(['run', dir], { cwd });
@@ -90,6 +96,9 @@ describe('control from a second process', () => {
     const pause = await runCli(['pause', dir], { cwd });
     expect(pause.code, pause.stderr).toBe(0);
     expect(pause.stdout).toContain('Pause requested');
+    // The runner has taken the request (its log says so) before the task may end.
+    await run.waitForOutput('pause requested');
+    writeFileSync(join(cwd, 'release'), '');
     const ran = await run.done();
     expect(ran.code).toBe(0);
     const after = await statusJson(cwd, dir);
@@ -209,12 +218,19 @@ describe('control from a second process', () => {
   it('status --watch follows a run until it ends', async () => {
     const cwd = tempDir();
     const dir = shellSprint(cwd, 'watched', [
-      { id: 'a', command: 'echo started-a; sleep 1' },
+      { id: 'a', command: `echo started-a; ${waitForRelease(cwd)}` },
       { id: 'b', command: 'sleep 0.5', dependsOn: ['a'] },
     ]);
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-a');
-    const watch = await runCli(['status', dir, '--watch'], { cwd, timeoutMs: 20_000 });
+    // Task a ends only once the watch has seen it running.
+    const watch = await runCli(['status', dir, '--watch'], {
+      cwd,
+      timeoutMs: 60_000,
+      onStdout: (out) => {
+        if (/running a/.test(out)) writeFileSync(join(cwd, 'release'), '');
+      },
+    });
     expect(watch.code).toBe(0);
     expect(watch.stdout).toMatch(/in-progress 0\/2 done, running a/);
     expect(watch.stdout).toMatch(/completed 2\/2 done/);
@@ -224,11 +240,18 @@ describe('control from a second process', () => {
   it('status --watch off a terminal prints a line only when more than the clock changed', async () => {
     const cwd = tempDir();
     const dir = shellSprint(cwd, 'quiet-watch', [
-      { id: 'a', command: 'echo started-a; sleep 3.2' },
+      // Once the watch has seen it, the task runs three seconds more: its clock ticks, nothing else changes.
+      { id: 'a', command: `echo started-a; ${waitForRelease(cwd)}; sleep 3` },
     ]);
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-a');
-    const watch = await runCli(['status', dir, '--watch'], { cwd, timeoutMs: 20_000 });
+    const watch = await runCli(['status', dir, '--watch'], {
+      cwd,
+      timeoutMs: 60_000,
+      onStdout: (out) => {
+        if (/running a/.test(out)) writeFileSync(join(cwd, 'release'), '');
+      },
+    });
     expect(watch.code).toBe(0);
     // The task runs for three seconds more: one line for it, not one a second.
     expect(watch.stdout.match(/running a \(/g)).toHaveLength(1);

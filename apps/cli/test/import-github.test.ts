@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FakeGithub, type FakeGithubOptions, startFakeGithub } from '@sprint/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,12 @@ async function project(gh?: string) {
   return { cwd, env, progress };
 }
 
+/** The one sprint `project()` made. */
+const sprintDir = (cwd: string) => {
+  const root = join(cwd, '.claude/sprints');
+  return join(root, readdirSync(root)[0]!);
+};
+
 const many = (n: number, labels: string[] = ['sprint']) =>
   Array.from({ length: n }, (_, i) => ({
     number: i + 1,
@@ -65,7 +71,9 @@ describe('sprint import --github', () => {
       },
     });
     const { cwd, env, progress } = await project();
-    const r = await runMain(['import', '--github', 'acme/web', '--label', 'sprint', '--json'], {
+    // A sprint named after a repeatable --label is the sprint, not one more label.
+    const args = ['--github', 'acme/web', '--label', 'sprint', '--label', 'sprint'];
+    const r = await runMain(['import', ...args, sprintDir(cwd), '--json'], {
       cwd,
       env: { ...env, GITHUB_TOKEN: 't0ken', GITHUB_API_URL: gh.url },
     });
@@ -83,6 +91,7 @@ describe('sprint import --github', () => {
     const listed = gh.requests.filter((q) => q.path.includes('/issues'));
     expect(listed).toHaveLength(2);
     expect(listed[1]!.path).toContain('page=2');
+    expect(new URL(listed[0]!.path, gh.url).searchParams.get('labels')).toBe('sprint,sprint');
     expect(listed[0]!.headers.authorization).toBe('Bearer t0ken');
     expect(listed[0]!.headers.accept).toBe('application/vnd.github+json');
     const yaml = progress();
@@ -173,7 +182,7 @@ describe('sprint import --github', () => {
     ],
     ['a malformed repository', {}, 'just-a-name', {}, 64, /write it as OWNER\/REPO/],
   ])(
-    '%s: exit %i, a clear message, nothing changed',
+    '%s: its exit code, a clear message, nothing changed',
     async (_name, fakeOptions, repo, extraEnv, code, message) => {
       const gh = await fakeGithub({ ...fakeOptions, repos: { 'acme/web': { issues: many(2) } } });
       const { cwd, env } = await project();

@@ -16,14 +16,30 @@ export interface MainResult {
  */
 export async function runMain(
   argv: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; signal?: AbortSignal },
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    /** Cleared environment: only `env` (and NO_COLOR). Accepted for symmetry with runCli. */
+    cleanEnv?: boolean;
+    /** Aborts the command (as the first Ctrl-C would) and fails the test after this long. */
+    timeoutMs?: number;
+    /** Called with all of stdout so far after each write, to act on what the command printed. */
+    onStdout?: (stdout: string) => void;
+  },
 ): Promise<MainResult> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error('timed out'));
+  }, options.timeoutMs ?? 60_000);
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     stdout: {
       write(s: string) {
         stdout += s;
+        options.onStdout?.(stdout);
         return true;
       },
       isTTY: false,
@@ -38,7 +54,7 @@ export async function runMain(
     // Nothing inherited from the test's environment but PATH and HOME.
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...options.env },
     cwd: options.cwd,
-    signal: options.signal ?? new AbortController().signal,
+    signal: controller.signal,
     onForce: () => () => {},
     kill(pid, signal) {
       try {
@@ -50,6 +66,15 @@ export async function runMain(
     self: { node: process.execPath, script: CLI, execArgv: [] },
     pid: process.pid,
   };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  try {
+    const code = await main(argv, io);
+    if (timedOut) {
+      throw new Error(
+        `sprint ${argv.join(' ')} did not end in ${options.timeoutMs} ms\n${stdout}\n${stderr}`,
+      );
+    }
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }

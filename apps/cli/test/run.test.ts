@@ -7,17 +7,20 @@ import {
   copy,
   EXAMPLES,
   FIXTURES,
-  runCli,
   shellSprint,
   snapshotFiles,
+  runCli as spawnCli,
   tempDir,
 } from './helpers.js';
+// Commands that need no process of their own run through main(argv, io) here;
+// the runs under test are spawned (startCli / spawnCli).
+import { runMain as runCli } from './in-process.js';
 
 describe('sprint run', () => {
   it('runs the demo sprint to completion with plain timestamped lines when not a TTY', async () => {
     const cwd = tempDir();
     const dir = copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'demo'));
-    const r = await runCli(['run', dir], { cwd });
+    const r = await spawnCli(['run', dir], { cwd });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2}T/.test(l));
     expect(lines.length).toBeGreaterThanOrEqual(10);

@@ -150,27 +150,27 @@ describe('on a terminal', () => {
 
   it('status --watch cuts every line to the terminal width, so a redraw leaves no stale rows', async () => {
     const cwd = tempDir();
+    // The task runs until the watch has shown it running, however slow the machine.
     const dir = shellSprint(cwd, 'narrow-watch', [
       {
         id: 'a-task-with-a-rather-long-identifier-for-a-narrow-terminal',
-        command: 'echo started-long; sleep 1.5',
+        command: `echo started-long; while [ ! -f '${cwd}/release' ]; do sleep 0.05; done`,
       },
     ]);
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-long');
-    const { code, output } = await runInTerminal(
-      ['status', dir, '--watch'],
-      cwd,
-      envWithout('NO_COLOR'),
-      50,
-    );
+    const size = { cols: 50, rows: 24 };
+    const watch = startInTerminal(['status', dir, '--watch'], cwd, size);
+    await watch.waitFor('running in pid'); // the long status line was drawn (cut)
+    writeFileSync(join(cwd, 'release'), '');
+    const { code, output } = await watch.done;
     expect(code).toBe(0);
     expect(output).toMatch(new RegExp(`${ESC}\\[(2K|J)`)); // redrawn in place
-    expect(output).toContain('running in pid'); // the long status line was drawn (cut)
     // What a 50-column terminal shows afterwards: the last frame once, no stale rows of earlier ones.
-    const rows = await screen(output, { cols: 50, rows: 24 });
+    const rows = await screen(output, size);
     expect(rows.filter((row) => row.startsWith('Sprint:'))).toHaveLength(1);
     expect(rows.filter((row) => row.startsWith('Status:'))).toHaveLength(1);
+    expect(rows.some((row) => row.includes('completed'))).toBe(true);
     expect((await run.done()).code).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { endMarkedProcesses, RUN_MARKER_ENV } from '@sprint/core';
+import { endMarkedProcesses, processStartTime, RUN_MARKER_ENV } from '@sprint/core';
 import type { EndedBy, ProcessEnd } from './run-outcome.js';
 
 /** How to run the CLI once. */
@@ -77,6 +77,8 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const pid = child.pid;
+    // What carries the marker started after the CLI: older processes need no environment read.
+    const sinceTicks = pid === undefined ? 0 : Number(processStartTime(pid) ?? 0);
 
     const finish = (end: ProcessEnd) => {
       if (settled) return;
@@ -90,7 +92,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
     const endTree = () =>
       pid === undefined
         ? Promise.resolve()
-        : endMarkedProcesses(marker, [pid], options.killGraceMs);
+        : endMarkedProcesses(marker, [pid], options.killGraceMs, sinceTicks);
 
     const stop = (reason: EndedBy) => {
       if (stopReason || exit) return;

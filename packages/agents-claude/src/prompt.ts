@@ -16,6 +16,14 @@ export type PromptInput = Pick<
 >;
 
 /**
+ * How the agent hands back its result: the claude CLI's `StructuredOutput`
+ * tool, a final message the CLI holds to a JSON schema (codex
+ * `--output-schema`), or a final message that must be one JSON object and is
+ * checked only by the runner (CLIs without a schema option).
+ */
+export type ResultReporting = 'structured-output-tool' | 'schema-message' | 'final-json';
+
+/**
  * Builds the prompt for one attempt at one task. Pure: the same input gives
  * the same text. The prompt holds the task with every field as written, the
  * sprint's name, goals and notes, the context files, the summaries of earlier
@@ -23,7 +31,10 @@ export type PromptInput = Pick<
  * attempt's error, the state files the agent must not touch, and how to report
  * the result through the `StructuredOutput` tool.
  */
-export function buildTaskPrompt(input: PromptInput): string {
+export function buildTaskPrompt(
+  input: PromptInput,
+  reporting: ResultReporting = 'structured-output-tool',
+): string {
   const { task, sprint } = input;
   const out: string[] = [];
   const section = (title: string, ...body: string[]) => {
@@ -127,9 +138,19 @@ export function buildTaskPrompt(input: PromptInput): string {
   }
   section('Rules', ...rules);
 
+  const how = {
+    'structured-output-tool': ['When you are done, call the `StructuredOutput` tool once with:'],
+    'schema-message': [
+      'When you are done, your final message is the result: one JSON object (the CLI holds it to a schema) with:',
+    ],
+    'final-json': [
+      'When you are done, end with a final message that is exactly one JSON object and nothing else ' +
+        '(no prose, no code fence), with:',
+    ],
+  }[reporting];
   section(
     'Reporting the result',
-    'When you are done, call the `StructuredOutput` tool once with:',
+    ...how,
     '',
     '- `status`: `completed` when the task is done and checked; `failed` when you tried and could not do it; ' +
       '`needs-human` when a person must decide or act before you can go on; ' +
@@ -137,7 +158,16 @@ export function buildTaskPrompt(input: PromptInput): string {
     '- `summary`: what you did and the outcome, in a few sentences.',
     '- `deferred_items`: work you noticed but left for later (may be empty).',
     '- `files_changed`: the paths you created, changed or deleted, relative to the project.',
-    '- `human_needed`: only with `needs-human`: `reason` (the question), `details`, and `options` (the choices you see).',
+    reporting === 'structured-output-tool'
+      ? '- `human_needed`: only with `needs-human`: `reason` (the question), `details`, and `options` (the choices you see).'
+      : '- `human_needed`: with `needs-human`, `reason` (the question), `details`, and `options` (the choices you see); otherwise null.',
+    ...(reporting === 'final-json'
+      ? [
+          '',
+          'For example: {"status":"completed","summary":"Added the endpoint and its test.","deferred_items":[],"files_changed":["src/api.ts"],"human_needed":null}',
+          'Without that object the task counts as failed, whatever you did.',
+        ]
+      : []),
     '',
     'Ask a person (`needs-human`) rather than guess when the task is ambiguous in a way that matters.',
   );

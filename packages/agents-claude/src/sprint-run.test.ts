@@ -159,5 +159,5 @@ describe('a whole sprint through SprintRunner with the real claude CLI', () => {
     expect(lastPrompt).toContain('Files hold their task id.');
     expect(lastPrompt).toContain('PROGRESS.yaml');
     expect(lastPrompt).toContain('- custom-two (Write custom-two.txt): Wrote custom-two.txt.');
-  });
+  }, 240_000); // three real CLI runs: 26 s alone here, far more beside another suite
 });

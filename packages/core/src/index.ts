@@ -62,6 +62,7 @@ export {
   type RunEventType,
   type StopReason,
   StopReasonSchema,
+  type WorktreeStage,
 } from './model/events.js';
 export {
   COMMON_TASK_FIELDS,
@@ -116,7 +117,15 @@ export {
 } from './model/status.js';
 export { localDay, sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
+export {
+  type CostEstimate,
+  DEFAULT_MODEL_PRICES,
+  estimateCost,
+  MODEL_PRICES_DATE,
+  type ModelPrice,
+} from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
+export { processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,
@@ -153,6 +162,13 @@ export {
   SprintRunner,
   type SprintRunnerOptions,
 } from './runner/sprint-runner.js';
+export type {
+  AttemptNext,
+  PreparedWorkspace,
+  TaskWorkspace,
+  TaskWorkspaces,
+  WorkspaceOpenContext,
+} from './runner/task-workspace.js';
 export { REDACTED, Redactor, secretsOf } from './secrets/redactor.js';
 export { atomicWriteFile } from './stores/atomic-file.js';
 export {
@@ -202,6 +218,14 @@ export type {
   SprintSummary,
 } from './stores/sprint-store.js';
 export {
+  AGENT_REQUIREMENTS,
+  type AgentDiagnosis,
+  type AgentProbe,
+  type AgentRequirement,
+  diagnoseAgent,
+  diagnoseAgents,
+} from './workspace/agent-doctor.js';
+export {
   type AgentFactory,
   buildAgentRegistry,
   builtinAgentFactories,
@@ -221,3 +245,8 @@ export {
 } from './workspace/open-sprint.js';
 export { SprintRootStore } from './workspace/sprint-root-store.js';
 export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
+export { type CleanResult, cleanSprintWorktrees } from './worktrees/clean-sprint.js';
+export {
+  type WorktreeIsolationOptions,
+  worktreeIsolation,
+} from './worktrees/worktree-isolation.js';

@@ -76,6 +76,22 @@ describe('health and auth', () => {
     expect(await res.json()).toMatchObject({ status: 'ok' });
   });
 
+  it('answers /health?deep=1 only with the token, with each offered agent CLI as sprint doctor sees it', async () => {
+    t = await testApi();
+    await expectProblem(await t.api.app.request('/health?deep=1'), 401, 'UNAUTHORIZED');
+    const res = await t.req('GET', '/health?deep=1');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      status: string;
+      agents: { name: string; status: string }[];
+    };
+    expect(body.status).toBe('ok');
+    const names = body.agents.map((a) => a.name);
+    // Only CLI agents the server offers; noop and shell need no binary.
+    for (const name of names) expect(['claude', 'codex', 'gemini', 'opencode']).toContain(name);
+    for (const a of body.agents) expect(['ready', 'missing', 'no-credentials']).toContain(a.status);
+  });
+
   it('refuses every other route without a token, with a wrong one, or a malformed header', async () => {
     t = await testApi();
     for (const path of ['/sprints', '/openapi.json', '/sprints/x', '/sprints/x/events', '/nope']) {

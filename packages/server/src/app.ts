@@ -3,8 +3,10 @@ import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   type AddTasksResult,
+  AGENT_REQUIREMENTS,
   AgentRegistry,
   describeSprint,
+  diagnoseAgents,
   InvalidSprintError,
   type LockInfo,
   type RunEvent,
@@ -34,6 +36,7 @@ import {
   CreateSprintBodySchema,
   EmptyBodySchema,
   EventsQuerySchema,
+  HealthDeepSchema,
   HealthSchema,
   type ResumeBody,
   ResumeBodySchema,
@@ -234,10 +237,22 @@ export function createApi(deps: ApiDeps): Api {
       'content-type': 'application/json; charset=utf-8',
     });
 
-  app.get('/health', (c) => json(c, HealthSchema, { status: 'ok', version: VERSION }));
+  // `?deep=1` (which agent CLIs are installed, versions, credentials present) needs the token.
+  app.get('/health', async (c, next) => {
+    if (c.req.query('deep') !== undefined) return next();
+    return json(c, HealthSchema, { status: 'ok', version: VERSION });
+  });
 
   const auth = bearerAuth(deps.token);
-  app.use('*', async (c, next) => (c.req.path === '/health' ? next() : auth(c, next)));
+  app.use('*', async (c, next) =>
+    c.req.path === '/health' && c.req.query('deep') === undefined ? next() : auth(c, next),
+  );
+
+  app.get('/health', async (c) => {
+    const offered = AGENT_REQUIREMENTS.filter((r) => agents.names.includes(r.name));
+    const diagnoses = await diagnoseAgents({ agents: offered, timeoutMs: 30_000 });
+    return json(c, HealthDeepSchema, { status: 'ok', version: VERSION, agents: diagnoses });
+  });
 
   let openapi: string | undefined;
   app.get('/openapi.json', (c) => {
@@ -267,6 +282,7 @@ export function createApi(deps: ApiDeps): Api {
           created: s.created,
           updatedAt: s.updatedAt,
           running: runs.active(s.id) !== undefined,
+          invalid: s.invalid,
         })),
       }),
     );

@@ -159,6 +159,23 @@ export const WorkerListSchema = z.object({
 });
 export type WorkerList = z.infer<typeof WorkerListSchema>;
 
+/** `GET /health?deep=1`: the offered agent CLIs as `sprint doctor` sees them (no tokens spent). */
+export const HealthDeepSchema = HealthSchema.extend({
+  agents: z.array(
+    z.object({
+      name: z.string(),
+      binary: z.string(),
+      installed: z.boolean(),
+      version: z.string().optional(),
+      credentials: z.boolean(),
+      unattended: z.boolean(),
+      status: z.enum(['ready', 'missing', 'no-credentials']),
+      advice: z.array(z.string()),
+      notes: z.array(z.string()),
+    }),
+  ),
+});
+
 const TaskCountsSchema = z.object({
   total: z.number().int(),
   done: z.number().int(),
@@ -182,6 +199,8 @@ export const SprintSummarySchema = z.object({
   updatedAt: z.string().optional(),
   /** Whether this server drives a run of it now. */
   running: z.boolean(),
+  /** Why the sprint cannot be read (its files are invalid), when it cannot. */
+  invalid: z.string().optional(),
 });
 
 export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });

@@ -1,4 +1,7 @@
 import { ClaudeCodeAgent, type ClaudeCodeOptions } from '@sprint/agents-claude';
+import { CodexAgent, type CodexOptions } from '@sprint/agents-codex';
+import { GeminiAgent, type GeminiOptions } from '@sprint/agents-gemini';
+import { OpencodeAgent, type OpencodeOptions } from '@sprint/agents-opencode';
 import {
   type AgentFactory,
   agentEnvironment,
@@ -29,6 +32,12 @@ export interface AgentsConfig {
   enabled?: readonly string[];
   /** Options of the `claude` agent (binary, model, env, limits). */
   claude?: ClaudeCodeOptions;
+  /** Options of the `codex` agent (binary, model, sandbox, env, limits); offered when listed in `enabled`. */
+  codex?: CodexOptions;
+  /** Options of the `gemini` agent; offered when listed in `enabled`. */
+  gemini?: GeminiOptions;
+  /** Options of the `opencode` agent; offered when listed in `enabled`. */
+  opencode?: OpencodeOptions;
   /** More agents by name (or replacements for the built-in ones). */
   factories?: Readonly<Record<string, AgentFactory>>;
   /** The agent for tasks the sprint's `agent`/`agents` config does not place. Default `claude` when enabled. */
@@ -54,6 +63,24 @@ export function serverAgents(
         // Agents never get the server's own credentials, even when the configuration copies them.
         ...(config.claude?.env ? { env: withoutPrivate(config.claude.env) } : {}),
       }),
+    codex: () =>
+      new CodexAgent({
+        ...config.codex,
+        binary: config.codex?.binary ?? env.SPRINT_CODEX_BIN,
+        ...(config.codex?.env ? { env: withoutPrivate(config.codex.env) } : {}),
+      }),
+    gemini: () =>
+      new GeminiAgent({
+        ...config.gemini,
+        binary: config.gemini?.binary ?? env.SPRINT_GEMINI_BIN,
+        ...(config.gemini?.env ? { env: withoutPrivate(config.gemini.env) } : {}),
+      }),
+    opencode: () =>
+      new OpencodeAgent({
+        ...config.opencode,
+        binary: config.opencode?.binary ?? env.SPRINT_OPENCODE_BIN,
+        ...(config.opencode?.env ? { env: withoutPrivate(config.opencode.env) } : {}),
+      }),
     ...config.factories,
   };
   const unknown = (config.enabled ?? []).filter((n) => !(n in all));
@@ -73,7 +100,9 @@ export function serverAgents(
       registry: (sprintConfig: SprintConfig, override?: string) =>
         buildAgentRegistry({ config: sprintConfig, factories, override, defaultAgent }),
     },
-    secrets: secretsOf(config.claude?.env ?? {}),
+    secrets: [config.claude, config.codex, config.gemini, config.opencode].flatMap((c) =>
+      secretsOf(c?.env ?? {}),
+    ),
   };
 }
 

@@ -1,3 +1,10 @@
+export {
+  type AgentTestEnvOptions,
+  codexTestEnv,
+  findAgentBin,
+  geminiTestEnv,
+  opencodeTestEnv,
+} from './agent-envs.js';
 export { type ClaudeTestEnvOptions, claudeTestEnv, findClaudeBin } from './claude-env.js';
 export {
   type FakeAnthropic,
@@ -8,6 +15,13 @@ export {
   startFakeAnthropic,
 } from './fake-anthropic.js';
 export {
+  type FakeGemini,
+  type GeminiReply,
+  type GeminiScript,
+  type GeminiUsage,
+  startFakeGemini,
+} from './fake-gemini.js';
+export {
   type FakeGithub,
   type FakeGithubIssue,
   type FakeGithubOptions,
@@ -16,3 +30,25 @@ export {
   type FakeRateLimit,
   startFakeGithub,
 } from './fake-github.js';
+export {
+  type FakeHttpRequest,
+  type FakeHttpServer,
+  scriptedReplies,
+  sendJson,
+  sse,
+  startFakeHttp,
+} from './fake-http.js';
+export {
+  type ChatReply,
+  type ChatScript,
+  type ChatUsage,
+  type FakeOpenAIChat,
+  startFakeOpenAIChat,
+} from './fake-openai-chat.js';
+export {
+  type FakeOpenAIResponses,
+  type ResponsesReply,
+  type ResponsesScript,
+  type ResponsesUsage,
+  startFakeOpenAIResponses,
+} from './fake-openai-responses.js';

@@ -3,7 +3,8 @@ import { SprintDirectoryStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
-import { displayPath } from '../sprint-arg.js';
+import { displayPath, findSprintsDir } from '../sprint-arg.js';
+import { DEFAULT_SPRINTS_DIR } from '../usage.js';
 import { UsageError } from '../usage-error.js';
 
 /** `sprint init <name>`: a new sprint directory in the original plugin's layout. */
@@ -35,7 +36,11 @@ export async function initCommand(
     );
     return EXIT.ok;
   }
-  const root = resolve(io.cwd, options.dir);
+  // Like every other command: the nearest existing .claude/sprints (here or above) unless --dir says.
+  const root =
+    options.dir === DEFAULT_SPRINTS_DIR
+      ? (findSprintsDir(io.cwd) ?? resolve(io.cwd, options.dir))
+      : resolve(io.cwd, options.dir);
   const store = new SprintDirectoryStore({ root });
   const id = await store.create({ name, goals: options.goal });
   const shown = displayPath(io.cwd, join(root, id));

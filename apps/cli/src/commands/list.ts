@@ -32,10 +32,10 @@ export async function listCommand(
   const style = createStyle(colorEnabled(io.stdout, io.env));
   const rows = sprints.map((s) => [
     s.id,
-    s.status,
+    s.invalid ? 'invalid' : s.status,
     `${s.counts.done}/${s.counts.total}`,
     s.created?.slice(0, 16).replace('T', ' ') ?? '',
-    s.name,
+    s.invalid ? `${s.name}: ${s.invalid.split('\n').join(' ')}` : s.name,
   ]);
   const header = ['SPRINT', 'STATUS', 'DONE', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -43,7 +43,10 @@ export async function listCommand(
     cells
       .map((c, i) => {
         const padded = c.padEnd(widths[i]!);
-        return color && i === 1 ? padded.replace(c, statusColor(style, c)) : padded;
+        if (!color || i !== 1) return padded;
+        return c === 'invalid'
+          ? padded.replace(c, style.red(c))
+          : padded.replace(c, statusColor(style, c));
       })
       .join('  ')
       .trimEnd();

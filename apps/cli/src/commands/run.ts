@@ -147,6 +147,7 @@ export async function runCommand(
     concurrency: options.concurrency,
     maxCostUsd: options.maxCostUsd,
     taskTimeoutMs,
+    isolation: options.isolation,
   };
   let result: RunResult;
   try {
@@ -335,6 +336,7 @@ async function detach(
   if (options.maxCostUsd !== undefined) args.push('--max-cost-usd', String(options.maxCostUsd));
   if (options.taskTimeout !== undefined) args.push('--task-timeout', options.taskTimeout);
   if (options.answer !== undefined) args.push('--answer', options.answer);
+  if (options.isolation !== undefined) args.push('--isolation', options.isolation);
 
   const fd = openSync(logFile, 'a');
   let exited: number | null | undefined;

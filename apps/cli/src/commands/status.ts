@@ -128,6 +128,11 @@ export function renderStatus(
   for (const b of report.blocked) {
     lines.push(`${label('Blocked')} ${style.red(b.taskId)}: ${b.reason}`);
   }
+  for (const w of report.worktrees ?? []) {
+    lines.push(
+      `${label('Worktree')} ${style.bold(w.taskId)} ${w.stage}${w.branch ? ` on ${w.branch}` : ''}${w.path ? ` at ${w.path}` : ''}${w.detail ? ` - ${w.detail}` : ''}`,
+    );
+  }
   if (report.humanNeeded) {
     const h = report.humanNeeded;
     lines.push(`${label('Question')} ${style.yellow(h.reason)} (task ${h.taskId})`);

@@ -99,6 +99,8 @@ export function describeEvent(event: RunEvent, style: Style = plain): string {
       );
     case 'log':
       return `${event.level}${event.taskId ? ` ${event.taskId}` : ''}: ${event.message}`;
+    case 'worktree':
+      return `${event.taskId ? `${style.bold(event.taskId)} ` : ''}worktree ${event.stage}${event.branch ? ` ${event.branch}` : ''}${event.commit ? ` ${event.commit.slice(0, 12)}` : ''}${event.path && event.stage !== 'mode' ? ` at ${event.path}` : ''}${event.detail ? `: ${truncate(event.detail, 200)}` : ''}`;
     default:
       return (event as { type: string }).type;
   }

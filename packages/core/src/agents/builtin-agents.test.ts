@@ -82,14 +82,16 @@ describe('built-in agents', () => {
     const ac = new AbortController();
     const { ctx, pids } = context('sleep 30 & sleep 30; wait', tmpdir(), ac.signal);
     const running = new ShellAgent().run(ctx);
-    await new Promise((r) => setTimeout(r, 200));
-    const pgid = pids[0]!;
+    // Wait for the group to exist (its PID reported, both sleeps started), not for a fixed time.
+    const live = (pgid: number) => listGroup(pgid).filter((pid) => !zombieOrGone(pid));
+    await until(() => typeof pids[0] === 'number' && live(pids[0]).length >= 3);
+    const pgid = pids[0] as number;
+    expect(pgid).toBeGreaterThan(0);
     ac.abort();
     const result = await running;
     expect(result.error?.kind).toBe('cancelled');
-    await new Promise((r) => setTimeout(r, 100));
-    const members = listGroup(pgid);
-    expect(members.filter((pid) => !zombieOrGone(pid))).toEqual([]);
+    await until(() => live(pgid).length === 0);
+    expect(live(pgid)).toEqual([]);
   });
 });
 
@@ -106,4 +108,13 @@ function listGroup(pgid: number): number[] {
     }
   }
   return out;
+}
+
+/** Polls `check` until it holds, failing after a generous overall limit. */
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -44,6 +44,8 @@ export class ShellAgent implements Agent {
       cwd: ctx.projectDir,
       signal: ctx.signal,
       marker: ctx.runMarker,
+      // The sprint's per-task limit, so a hung command ends as a timeout, like every other agent.
+      ...(ctx.sprint.config.taskTimeoutMs ? { timeoutMs: ctx.sprint.config.taskTimeoutMs } : {}),
       env: {
         ...agentEnvironment(),
         ...this.#env,
@@ -64,14 +66,16 @@ export class ShellAgent implements Agent {
       });
     }
     const why = describeEnd(result);
+    const kind =
+      result.endedBy === 'cancel' ? 'cancelled' : result.endedBy === 'timeout' ? 'timeout' : 'failed';
     return failedResult(
-      result.endedBy === 'cancel' ? 'cancelled' : 'failed',
+      kind,
       `\`${command}\` ${why}${tail ? `:\n${tail}` : ''}`,
       {
         output: tail,
         durationMs: result.durationMs,
         error: {
-          kind: result.endedBy === 'cancel' ? 'cancelled' : 'failed',
+          kind,
           message: `\`${command}\` ${why}`,
           exitCode: result.exitCode,
           signal: result.signal,

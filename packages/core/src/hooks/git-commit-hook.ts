@@ -169,6 +169,9 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
   };
 }
 
+/** Whether git has an identity for commits here, asked once per repository. */
+const identities = new Map<string, Promise<boolean>>();
+
 /** Stages and commits exactly these paths; undefined when none of them holds a change. */
 async function commit(
   top: string,
@@ -176,26 +179,42 @@ async function commit(
   subject: string,
   body: string,
 ): Promise<{ sha: string; files: number } | undefined> {
-  await git(top, ['add', '-A', '--', ...pathspecs]);
-  const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
-  if (!staged.trim()) return undefined;
+  let hasIdentity = identities.get(top);
+  if (!hasIdentity) {
+    hasIdentity = git(top, ['config', 'user.email']).then(
+      (s) => s.trim() !== '',
+      () => false,
+    );
+    identities.set(top, hasIdentity);
+  }
   // The user's own identity when git has one; a recognisable fallback otherwise.
-  const identity = (await git(top, ['config', 'user.email']).catch(() => '')).trim()
+  const identity = (await hasIdentity)
     ? []
     : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
-  // Only these paths: whatever else the person had staged stays staged, uncommitted.
-  await git(top, [
-    ...identity,
-    'commit',
-    '--no-verify',
-    '-q',
-    '-m',
-    subject,
-    '-m',
-    body,
-    '--',
-    ...pathspecs,
-  ]);
-  const sha = (await git(top, ['rev-parse', '--short', 'HEAD'])).trim();
-  return { sha, files: staged.trim().split('\n').length };
+  await git(top, ['add', '-A', '--', ...pathspecs]);
+  let out: string;
+  try {
+    // Only these paths: whatever else the person had staged stays staged, uncommitted.
+    out = await git(top, [
+      ...identity,
+      'commit',
+      '--no-verify',
+      '--no-status',
+      '-m',
+      subject,
+      '-m',
+      body,
+      '--',
+      ...pathspecs,
+    ]);
+  } catch (error) {
+    // Nothing of these paths left to commit (a parallel task's commit took them) is no failure.
+    const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
+    if (!staged.trim()) return undefined;
+    throw error;
+  }
+  // `[main 1a2b3c4] subject` then ` 2 files changed, ...`: the summary saves two more spawns.
+  const sha = /^\[[^\]]*?\b([0-9a-f]{7,40})\]/m.exec(out)?.[1] ?? '';
+  const files = Number(/(\d+) files? changed/.exec(out)?.[1] ?? pathspecs.length);
+  return { sha, files };
 }

@@ -192,10 +192,11 @@ describe('git-commit hook: commits that land', () => {
       // All three end together: each waits until the other two have started.
       command: `touch started-${id}; while [ $(ls started-* | wc -l) -lt 3 ]; do sleep 0.01; done; echo ${id} > ${id}.txt`,
     }));
-    const { runner, id } = await sprintIn(tasks, { concurrency: 3 }, 'three');
+    // One shared working tree on purpose (auto would give each task its own worktree).
+    const { runner, id } = await sprintIn(tasks, { concurrency: 3, isolation: 'shared' }, 'three');
     const result = await runner.run(id);
     expect(result.status).toBe('completed');
-    expect(result.commitFailures).toBeUndefined();
+    expect(result.commitFailures, JSON.stringify(result.commitFailures)).toBeUndefined();
     // The tasks share one working tree: a commit may hold a sibling's files, but none is lost.
     const committed = git('log', '--name-only', '--format=').split('\n').filter(Boolean);
     for (const f of ['a.txt', 'b.txt', 'c.txt']) expect(committed).toContain(f);

@@ -20,6 +20,8 @@ export const AGENT_ERROR_KINDS = [
   'failed',
   'verify',
   'hook',
+  /** The task's work conflicts with work integrated meanwhile (isolation: worktree). */
+  'conflict',
 ] as const;
 export const AgentErrorKindSchema = z.enum(AGENT_ERROR_KINDS);
 export type AgentErrorKind = z.infer<typeof AgentErrorKindSchema>;
@@ -65,6 +67,8 @@ export const AgentResultSchema = z.object({
   filesChanged: z.array(z.string()).default([]),
   needsHuman: HumanNeededSchema.optional(),
   costUsd: z.number().nonnegative().default(0),
+  /** True when `costUsd` was priced from tokens with the price table, not reported by the provider. */
+  costEstimated: z.boolean().optional(),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
   durationMs: z.number().nonnegative().default(0),
   sessionId: z.string().optional(),

@@ -56,6 +56,27 @@ export const StopReasonSchema = z.discriminatedUnion('kind', [
 ]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
+/**
+ * Where a task's isolated work stands: `created` (its worktree exists),
+ * `queued`, `verifying`, `waiting-for-user`, `integrated`, `conflicted`,
+ * `verify-failed`, `kept` (left for a person), `removed`; `mode` and
+ * `recovered` are about the whole run.
+ */
+export const WorktreeStageSchema = z.enum([
+  'mode',
+  'created',
+  'queued',
+  'verifying',
+  'waiting-for-user',
+  'integrated',
+  'conflicted',
+  'verify-failed',
+  'kept',
+  'removed',
+  'recovered',
+]);
+export type WorktreeStage = z.infer<typeof WorktreeStageSchema>;
+
 const base = {
   seq: z.number().int().positive(),
   at: z.string(),
@@ -175,6 +196,19 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     stopReason: StopReasonSchema,
     iterations: z.number().int().nonnegative(),
     costUsd: z.number().nonnegative(),
+  }),
+  z.object({
+    ...base,
+    /** A task's worktree and its way through the merge queue (isolation: worktree). */
+    type: z.literal('worktree'),
+    taskId: z.string().optional(),
+    attempt: z.number().int().positive().optional(),
+    stage: WorktreeStageSchema,
+    branch: z.string().optional(),
+    path: z.string().optional(),
+    /** The integrated commit (integrated), or the candidate being verified. */
+    commit: z.string().optional(),
+    detail: z.string().optional(),
   }),
   z.object({
     ...base,

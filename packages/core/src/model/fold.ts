@@ -199,6 +199,22 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
     case 'human-answer':
       state.humanAnswer = { taskId: event.taskId, question: event.question, answer: event.answer };
       break;
+    case 'worktree': {
+      const t = event.taskId ? state.tasks[event.taskId] : undefined;
+      if (!t || !event.taskId) break;
+      const prev = t.worktree;
+      state.tasks[event.taskId] = {
+        ...t,
+        worktree: {
+          stage: event.stage,
+          branch: event.branch ?? prev?.branch,
+          path: event.stage === 'removed' ? undefined : (event.path ?? prev?.path),
+          commit: event.commit ?? (event.stage === 'created' ? undefined : prev?.commit),
+          detail: event.detail,
+        },
+      };
+      break;
+    }
     case 'tampering':
       state.tampering = [
         ...(state.tampering ?? []),

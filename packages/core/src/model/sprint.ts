@@ -69,8 +69,34 @@ export const SprintConfigSchema = z.object({
   agents: z.record(z.string(), z.string()).default({}),
   /** Options for the claude agent, as written. */
   claude: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the codex agent, as written (model, timeouts). */
+  codex: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the gemini agent, as written. */
+  gemini: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the opencode agent, as written. */
+  opencode: z.record(z.string(), z.unknown()).optional(),
+  /** Model -> US dollars per million tokens, over the shipped price table. */
+  prices: z
+    .record(
+      z.string(),
+      z.object({
+        input: z.number().nonnegative(),
+        output: z.number().nonnegative(),
+        cacheRead: z.number().nonnegative().optional(),
+        cacheCreation: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional(),
   /** Where agents work, relative to the sprint's location. */
   projectDir: z.string().optional(),
+  /** `auto` (worktrees when tasks may run at once in git), `worktree` or `shared`. */
+  isolation: z.enum(['auto', 'worktree', 'shared']).optional(),
+  /** Runs on each integrated tree instead of the task's `verify` (for example the test suite). */
+  mergeVerify: z.string().optional(),
+  /** The branch the work lands on; default the branch checked out when the sprint started. */
+  targetBranch: z.string().optional(),
+  /** Worktree limits: `maxDiskBytes` for all of the sprint's worktrees together. */
+  worktrees: z.object({ maxDiskBytes: z.number().positive().optional() }).optional(),
   /**
    * Where the agent names were written (`config.agent`, `config.agents.<type>`
    * -> file and line), so an unknown one is reported where a person can fix it.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentErrorSchema, HumanNeededSchema, TokenUsageSchema } from './agent-result.js';
-import { AttemptOutcomeSchema, StopReasonSchema } from './events.js';
+import { AttemptOutcomeSchema, StopReasonSchema, WorktreeStageSchema } from './events.js';
 import { SprintStatusSchema, TaskStatusSchema } from './status.js';
 import { ZERO_TOKENS } from './usage.js';
 
@@ -40,6 +40,16 @@ export const TaskStateSchema = z.object({
   costUsd: z.number().nonnegative().default(0),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
   durationMs: z.number().nonnegative().default(0),
+  /** The task's worktree and merge-queue stage, under isolation. */
+  worktree: z
+    .object({
+      stage: WorktreeStageSchema,
+      branch: z.string().optional(),
+      path: z.string().optional(),
+      commit: z.string().optional(),
+      detail: z.string().optional(),
+    })
+    .optional(),
 });
 export type TaskState = z.infer<typeof TaskStateSchema>;
 

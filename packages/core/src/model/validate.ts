@@ -12,9 +12,14 @@ export interface TaskIssue extends Issue {
  * The checks every store runs on a sprint's tasks before anything runs:
  * duplicate ids, dependencies on missing tasks, dependency cycles, and the
  * required fields of the four original task types. Returns every problem at
- * once; an empty list means the tasks are runnable.
+ * once; an empty list means the tasks are runnable. Field rules apply to
+ * tasks that will run, not to history: `finished` ids (done, blocked... as the
+ * original plugin wrote them, often without a description) are exempt.
  */
-export function validateTasks(tasks: readonly Task[]): TaskIssue[] {
+export function validateTasks(
+  tasks: readonly Task[],
+  options: { finished?: ReadonlySet<string> } = {},
+): TaskIssue[] {
   const issues: TaskIssue[] = [];
   const firstIndex = new Map<string, number>();
   tasks.forEach((task, index) => {
@@ -49,8 +54,21 @@ export function validateTasks(tasks: readonly Task[]): TaskIssue[] {
         });
       }
     }
-    const spec = TASK_TYPE_FIELDS[task.type];
-    if (spec) {
+    const spec = Object.hasOwn(TASK_TYPE_FIELDS, task.type)
+      ? TASK_TYPE_FIELDS[task.type]
+      : undefined;
+    const near = spec ? undefined : nearBuiltinType(task.type);
+    if (near && !options.finished?.has(task.id)) {
+      issues.push({
+        index,
+        taskId: task.id,
+        field: 'type',
+        message: `task "${task.id}" has type "${task.type}", one letter off the built-in type "${near}"`,
+        fix: `did you mean "${near}"? (a type of your own needs a name further from the built-in ones)`,
+        suggestion: near,
+      });
+    }
+    if (spec && !options.finished?.has(task.id)) {
       for (const field of spec.required) {
         const v = task.fields[field];
         if (v === undefined || v === null || v === '') {
@@ -76,6 +94,42 @@ export function validateTasks(tasks: readonly Task[]): TaskIssue[] {
     });
   }
   return issues;
+}
+
+/** The built-in task type `type` is one edit away from (a slip, not a type of its own), if any. */
+export function nearBuiltinType(type: string): string | undefined {
+  return Object.keys(TASK_TYPE_FIELDS).find(
+    (known) => known !== type && withinOneEdit(type, known),
+  );
+}
+
+/** Levenshtein distance <= 1, or two neighbours swapped. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/** The ids of tasks that will not run again: the history `validateTasks` exempts from field rules. */
+export function finishedTaskIds(state: {
+  tasks: Readonly<Record<string, { status: string }>>;
+}): Set<string> {
+  const out = new Set<string>();
+  for (const [id, t] of Object.entries(state.tasks)) {
+    if (
+      t.status === 'done' ||
+      t.status === 'blocked' ||
+      t.status === 'skipped' ||
+      t.status === 'cancelled'
+    )
+      out.add(id);
+  }
+  return out;
 }
 
 /** Each dependency cycle once, as the list of task ids on it. */

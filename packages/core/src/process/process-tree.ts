@@ -8,6 +8,8 @@ interface Proc {
   pgid: number;
   /** R, S, D, Z (zombie), T, ... */
   state: string;
+  /** When it started, in clock ticks since boot. */
+  start: number;
 }
 
 const HAS_PROC = (() => {
@@ -28,7 +30,13 @@ function readProcs(): Map<number, Proc> {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: fields start after the last ')'.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(pid, { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgid: Number(f[2]) });
+      procs.set(pid, {
+        pid,
+        state: f[0] ?? '?',
+        ppid: Number(f[1]),
+        pgid: Number(f[2]),
+        start: Number(f[19]),
+      });
     } catch {
       // ended while we looked
     }
@@ -79,16 +87,43 @@ export function markedProcesses(marker: string): number[] {
 }
 
 /**
+ * The processes of `procs` carrying `name=value`, reading the environment
+ * only of those started at or after `sinceTicks`: an older process cannot
+ * carry a marker made later, and reading another process's environment
+ * costs far more than its stat line.
+ */
+function withEnv(procs: Map<number, Proc>, name: string, value: string, sinceTicks: number) {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const found: number[] = [];
+  for (const p of procs.values()) {
+    if (p.start < sinceTicks || p.pid === process.pid || p.state === 'Z') continue;
+    try {
+      if (readFileSync(`/proc/${p.pid}/environ`).includes(needle)) found.push(p.pid);
+    } catch {
+      // ended, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
  * Ends everything of one attempt: the given roots (a process group leader),
  * every process carrying `marker`, and all their descendants; SIGTERM, then
- * SIGKILL after `graceMs` (see {@link endProcessTree}).
+ * SIGKILL after `graceMs` (see {@link endProcessTree}). `sinceTicks`, when
+ * known (the start of the attempt's first process, see `processStartTime`),
+ * spares reading the environment of older processes: one pass over /proc's
+ * stat lines is all a clean exit costs.
  */
 export function endMarkedProcesses(
   marker: string | undefined,
   roots: readonly number[],
   graceMs: number,
+  sinceTicks = 0,
 ): Promise<void> {
-  return endProcessTree([...roots, ...(marker ? markedProcesses(marker) : [])], graceMs);
+  if (!HAS_PROC) return endProcessTree(roots, graceMs);
+  const procs = readProcs();
+  const marked = marker ? withEnv(procs, RUN_MARKER_ENV, marker, sinceTicks) : [];
+  return endProcessTree([...roots, ...marked], graceMs, procs);
 }
 
 function members(roots: readonly number[], procs: Map<number, Proc>): Proc[] {
@@ -129,14 +164,21 @@ function send(pid: number, signal: NodeJS.Signals): void {
  *
  * Without /proc (not Linux) it signals the roots' process groups instead.
  */
-export async function endProcessTree(roots: readonly number[], graceMs: number): Promise<void> {
+export async function endProcessTree(
+  roots: readonly number[],
+  graceMs: number,
+  /** A fresh reading of /proc to start from, when the caller just made one. */
+  first?: Map<number, Proc>,
+): Promise<void> {
   if (roots.length === 0) return;
   if (!HAS_PROC) return endGroups(roots, graceMs);
   const started = performance.now();
   const signalled = new Map<number, NodeJS.Signals>();
+  let procs = first;
   for (;;) {
     const elapsed = performance.now() - started;
-    const tree = members(roots, readProcs());
+    const tree = members(roots, procs ?? readProcs());
+    procs = undefined;
     const live = tree.filter((p) => p.state !== 'Z' && p.state !== 'X');
     if (tree.length === 0) return;
     if (elapsed > graceMs * 2 + 1000) return; // what is left no signal can end

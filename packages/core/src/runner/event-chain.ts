@@ -2,6 +2,7 @@ import type { NewRunEvent, RunEvent } from '../model/events.js';
 import { applyEventInPlace, type SprintState } from '../model/state.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { SprintStore } from '../stores/sprint-store.js';
+import { TaskCountKeeper } from './task-counts.js';
 
 /**
  * Appends a run's events in the order they were asked for, also those emitted
@@ -14,8 +15,8 @@ export class EventChain {
   readonly #sprintId: string;
   readonly #redactor: Redactor;
   readonly #onEvent: ((event: RunEvent) => void) | undefined;
-  /** The run's view of the sprint, kept current with every stored event. */
-  state: SprintState;
+  #state: SprintState;
+  #counts: TaskCountKeeper;
 
   constructor(
     store: SprintStore,
@@ -27,8 +28,25 @@ export class EventChain {
     this.#store = store;
     this.#sprintId = sprintId;
     this.#redactor = redactor;
-    this.state = state;
+    this.#state = state;
+    this.#counts = new TaskCountKeeper(state);
     this.#onEvent = onEvent;
+  }
+
+  /** The run's view of the sprint, kept current with every stored event. */
+  get state(): SprintState {
+    return this.#state;
+  }
+
+  /** Replaces the run's view (reread from the store). */
+  set state(state: SprintState) {
+    this.#state = state;
+    this.#counts.reset(state);
+  }
+
+  /** Tasks by status, kept current without walking every task. */
+  get counts() {
+    return this.#counts.counts;
   }
 
   append(events: NewRunEvent[]): Promise<RunEvent[]> {
@@ -61,7 +79,9 @@ export class EventChain {
   }
 
   #fold(event: RunEvent): void {
-    applyEventInPlace(this.state, event);
+    const was = this.#counts.before(this.#state, event);
+    applyEventInPlace(this.#state, event);
+    this.#counts.after(this.#state, event, was);
     this.#onEvent?.(event);
   }
 }

@@ -43,6 +43,8 @@ export interface RunOptions {
   retry?: Partial<RetryPolicy>;
   /** The human's answer, for `resume` after needs-human. */
   answer?: string;
+  /** A worktree per task (`worktree`), one shared tree (`shared`), or `auto`; overrides the sprint's `isolation`. */
+  isolation?: 'auto' | 'worktree' | 'shared';
 }
 
 export interface ResumeOptions extends RunOptions {

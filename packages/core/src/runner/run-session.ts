@@ -2,7 +2,7 @@ import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { type Task, taskLabel } from '../model/sprint.js';
-import { countTasks, type SprintState } from '../model/state.js';
+import type { SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
 import { runMarker } from '../process/process-tree.js';
 import type { ControlRequest, SprintSnapshot } from '../stores/sprint-store.js';
@@ -23,6 +23,7 @@ import { removeStaleTempFiles } from './stale-temp-files.js';
 import { runAttempt } from './task-attempt.js';
 import { taskOutcome } from './task-outcome.js';
 import { TaskPicker } from './task-picker.js';
+import type { TaskWorkspace } from './task-workspace.js';
 
 /** Agents get the summaries of this many most recently finished tasks. */
 export const MAX_PREVIOUS_RESULTS = 50;
@@ -35,6 +36,8 @@ export const MAX_PREVIOUS_RESULTS = 50;
  * and the effects around them.
  */
 export class RunSession {
+  /** Isolation of each attempt (a worktree per task), when the run uses it. */
+  #workspace: TaskWorkspace | undefined;
   readonly #parts: RunnerParts;
   readonly #sprintId: string;
   readonly #runId: string;
@@ -90,7 +93,7 @@ export class RunSession {
   #progressBase() {
     return {
       sprintId: this.#sprintId,
-      counts: countTasks(this.#state),
+      counts: this.#events.counts,
       iterations: this.#iterations,
       costUsd: this.#state.costUsd,
       elapsedMs: Date.now() - this.#startedAtMs,
@@ -162,6 +165,20 @@ export class RunSession {
     this.#previous = previousResults(this.#snapshot);
     // A runner killed mid-write leaves temporary copies: never let git or anyone pick them up.
     await removeStaleTempFiles(runnerFiles(this.#snapshot.files, this.#snapshot.runtimeDir));
+    // Isolation decides (and recovers what a crash left) before anything is recorded.
+    this.#workspace = await this.#parts.workspaces?.open({
+      sprintId: this.#sprintId,
+      definition: this.#snapshot.definition,
+      state: this.#state,
+      projectDir: this.#snapshot.projectDir,
+      sprintDir: this.#snapshot.sprintDir,
+      runtimeDir: this.#snapshot.runtimeDir,
+      stateFiles: this.#snapshot.files,
+      concurrency: this.#opts.concurrency,
+      isolation: this.#options.isolation,
+      emit: (events) => void this.#append(events).catch(() => undefined),
+      signal: this.#abort.signal,
+    });
     for (const [taskId, t] of Object.entries(this.#state.tasks)) {
       if ((t.status === 'pending' || t.status === 'failed') && t.notBefore) {
         this.#waits.set(taskId, Date.parse(t.notBefore));
@@ -185,7 +202,9 @@ export class RunSession {
         this.#interruptRun({ kind: 'stop' });
       }
       await Promise.allSettled(this.#inflight.values());
-      return await this.#finish();
+      const result = await this.#finish();
+      await this.#workspace?.close({ status: result.status });
+      return result;
     } finally {
       stopPolling();
       this.#options.signal?.removeEventListener('abort', onSignal);
@@ -336,7 +355,7 @@ export class RunSession {
 
   async #claim(task: Task): Promise<boolean> {
     const { store, agents, host } = this.#parts;
-    const agent = agents.resolve(task.type);
+    const agent = agents.resolve(task);
     const started = await this.#events.after(() =>
       store.claimTask(this.#sprintId, {
         taskId: task.id,
@@ -397,7 +416,7 @@ export class RunSession {
   }
 
   async #runTask(task: Task, attempt: number, agentName: string): Promise<void> {
-    const { agents, redactor, abortGraceMs, store } = this.#parts;
+    const { agents, redactor, abortGraceMs, stopGraceMs, store } = this.#parts;
     this.#progress(() => ({
       ...this.#progressBase(),
       kind: 'task-started',
@@ -407,13 +426,15 @@ export class RunSession {
     }));
     const snapshot = this.#snapshot;
     const { result, timedOut } = await runAttempt(task, attempt, {
-      agent: agents.resolve(task.type),
+      agent: agents.resolve(task),
       redactor,
       abortGraceMs,
+      stopGraceMs,
       taskTimeoutMs: this.#opts.taskTimeoutMs,
       runMarker: runMarker(this.#runId, task.id, attempt),
       runSignal: this.#abort.signal,
       hookContext: () => this.#hookCtx(),
+      workspace: this.#workspace,
       runHooks: (point, call, options) =>
         this.#runHooks(point, call, { ...options, taskId: task.id }),
       agentContext: async () => ({
@@ -468,6 +489,7 @@ export class RunSession {
       this.#halt ??= decided.halt;
     }
     await this.#append([decided.event]);
+    await this.#workspace?.settle({ task, attempt, next: decided.next });
     if (decided.event.notBefore) this.#waits.set(task.id, Date.parse(decided.event.notBefore));
     if (result.success) {
       this.#previous.push({
@@ -531,7 +553,7 @@ export class RunSession {
     if (to === 'completed') {
       await this.#runHooks('after-completion', (h) => h.afterCompletion?.(this.#hookCtx()));
     }
-    const counts = countTasks(this.#state);
+    const counts = this.#events.counts;
     const result: RunResult = this.#parts.redactor.value({
       sprintId: this.#sprintId,
       runId: this.#runId,

@@ -2,6 +2,7 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { SprintHook } from '../hooks/hook.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
+import type { TaskWorkspaces } from './task-workspace.js';
 
 /** A run in this process that control requests can reach directly. */
 export interface ActiveRun {
@@ -16,6 +17,9 @@ export interface RunnerParts {
   host: string;
   controlPollMs: number;
   abortGraceMs: number;
+  stopGraceMs: number;
   active: Map<string, ActiveRun>;
   redactor: Redactor;
+  /** Where each attempt works (a worktree per task), when isolation applies. */
+  workspaces: TaskWorkspaces | undefined;
 }

@@ -5,18 +5,23 @@ import type { SprintHook } from '../hooks/hook.js';
 import { InvalidSprintError, SprintFinishedError } from '../model/errors.js';
 import type { NewRunEvent, StopReason } from '../model/events.js';
 import { isFinalSprintStatus, type SprintStatus } from '../model/status.js';
-import { validateTasks } from '../model/validate.js';
+import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import { processStartTime } from '../process/process-group.js';
 import { Redactor, secretsOf } from '../secrets/redactor.js';
 import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
+import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { resolveOptions } from './resolve-options.js';
 import type { ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
 import { RunSession } from './run-session.js';
 import type { RunnerParts } from './runner-parts.js';
+import type { TaskWorkspaces } from './task-workspace.js';
 
 export { DEFAULT_MAX_ITERATIONS, DEFAULT_TASK_TIMEOUT_MS } from './resolve-options.js';
+
+/** SIGTERM, then SIGKILL this much later, to an attempt's processes on stop or cancel. */
+const DEFAULT_STOP_GRACE_MS = 500;
 
 export interface SprintRunnerOptions {
   store: SprintStore;
@@ -27,6 +32,12 @@ export interface SprintRunnerOptions {
   controlPollMs?: number;
   /** How long to wait for an agent to end after its signal was aborted before giving up on it (ms). */
   abortGraceMs?: number;
+  /**
+   * On stop or cancel, how long the running attempts' processes get after
+   * SIGTERM before everything carrying their run marker gets SIGKILL (ms,
+   * default 500), so that a stop is answered within a second.
+   */
+  stopGraceMs?: number;
   host?: string;
   /**
    * Values never to store or report: they are replaced in agent activity,
@@ -34,6 +45,12 @@ export interface SprintRunnerOptions {
    * this process's secret-looking environment variables (KEY, TOKEN, SECRET...).
    */
   secrets?: Iterable<string>;
+  /**
+   * Where each attempt works: by default a git worktree per task when the
+   * sprint's `isolation` (or the run's) asks for one (see `worktreeIsolation`);
+   * `null` keeps every task in the project directory.
+   */
+  workspaces?: TaskWorkspaces | null;
 }
 
 /**
@@ -58,8 +75,11 @@ export class SprintRunner {
       hooks: options.hooks ?? [],
       controlPollMs: options.controlPollMs ?? 250,
       abortGraceMs: options.abortGraceMs ?? 10_000,
+      stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
       host: options.host ?? hostname(),
       active: new Map(),
+      workspaces:
+        options.workspaces === null ? undefined : (options.workspaces ?? worktreeIsolation()),
     };
   }
 
@@ -162,7 +182,9 @@ export class SprintRunner {
     const { store, agents, active } = this.#parts;
     const startedAtMs = Date.now();
     const preflight = await store.load(sprintId);
-    const issues = validateTasks(preflight.definition.tasks);
+    const issues = validateTasks(preflight.definition.tasks, {
+      finished: finishedTaskIds(preflight.state),
+    });
     if (issues.length) throw new InvalidSprintError(issues);
     if (isFinalSprintStatus(preflight.state.status)) {
       throw new SprintFinishedError(sprintId, preflight.state.status);
@@ -171,6 +193,14 @@ export class SprintRunner {
     agents.assertCovers(
       preflight.definition.tasks.filter((t) => preflight.state.tasks[t.id]?.status !== 'done'),
     );
+    // A usage error of isolation (worktrees outside git) is found before anything is written.
+    await this.#parts.workspaces?.check?.({
+      definition: preflight.definition,
+      projectDir: preflight.projectDir,
+      sprintDir: preflight.sprintDir,
+      concurrency: resolved.concurrency,
+      isolation: options.isolation,
+    });
     const runId = randomUUID();
     const lock = await store.acquireLock(sprintId, this.#holder(runId));
     try {

@@ -8,18 +8,23 @@ import { endMarkedProcesses } from '../process/process-tree.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { callAgent } from './agent-call.js';
 import type { HooksOutcome } from './hook-runner.js';
+import type { TaskWorkspace } from './task-workspace.js';
 
 /** What one attempt needs from its run. */
 export interface AttemptDeps {
   agent: Agent;
   redactor: Redactor;
   abortGraceMs: number;
+  /** After a stop or cancel, how long the attempt's processes get after SIGTERM before SIGKILL. */
+  stopGraceMs: number;
   taskTimeoutMs: number;
   /** The attempt's run marker, already recorded in the log. */
   runMarker: string;
   /** Aborted when the run is stopped or cancelled. */
   runSignal: AbortSignal;
   hookContext(): HookContext;
+  /** Isolation: prepares the attempt's working directory and takes its finished work. */
+  workspace?: TaskWorkspace;
   runHooks(
     point: HookPoint,
     call: (hook: SprintHook) => ReturnType<NonNullable<SprintHook['beforeStep']>> | undefined,
@@ -51,7 +56,16 @@ export async function runAttempt(
 ): Promise<AttemptEnd> {
   const taskAbort = new AbortController();
   let timedOut = false;
-  const onRunAbort = () => taskAbort.abort(deps.runSignal.reason);
+  let agentPid: number | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onRunAbort = () => {
+    taskAbort.abort(deps.runSignal.reason);
+    // A stop or cancel is answered within a second, whatever the agent does with
+    // its SIGTERM: what still carries the marker after the stop grace is killed.
+    killTimer ??= setTimeout(() => {
+      void endMarkedProcesses(deps.runMarker, agentPid ? [agentPid] : [], 0);
+    }, deps.stopGraceMs);
+  };
   if (deps.runSignal.aborted) onRunAbort();
   deps.runSignal.addEventListener('abort', onRunAbort, { once: true });
   const timer = setTimeout(() => {
@@ -60,16 +74,33 @@ export async function runAttempt(
   }, deps.taskTimeoutMs);
   const signal = taskAbort.signal;
   const startedMs = Date.now();
-  let agentPid: number | null = null;
   let result: AgentResult;
   try {
-    const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
-    const before = await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
-    if (before.blockingFailure) {
+    // Under isolation the attempt works in its own worktree: that is its project directory.
+    const prepared = deps.workspace
+      ? await deps.workspace.prepare({ task, attempt, signal })
+      : undefined;
+    const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
+    const step = {
+      ...deps.hookContext(),
+      ...(projectDir ? { projectDir } : {}),
+      signal,
+      task,
+      attempt,
+      runMarker: deps.runMarker,
+    };
+    const before =
+      prepared && 'result' in prepared
+        ? { blockingFailure: undefined }
+        : await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
+    if (prepared && 'result' in prepared) {
+      result = prepared.result;
+    } else if (before.blockingFailure) {
       result = failedResult('hook', before.blockingFailure);
     } else {
       const ctx: AgentContext = {
         ...(await deps.agentContext()),
+        ...(projectDir ? { projectDir } : {}),
         runMarker: deps.runMarker,
         signal,
         emit: (raw) => deps.onActivity(deps.redactor.value(raw)),
@@ -91,9 +122,15 @@ export async function runAttempt(
         }),
       );
     }
-    if (result.success) result = await afterStep(task, attempt, result, signal, deps);
+    if (result.success && !(prepared && 'result' in prepared)) {
+      result = await afterStep(task, attempt, result, signal, deps, projectDir);
+      if (deps.workspace) {
+        result = await deps.workspace.finish({ task, attempt, result, signal });
+      }
+    }
   } finally {
     clearTimeout(timer);
+    clearTimeout(killTimer);
     deps.runSignal.removeEventListener('abort', onRunAbort);
   }
   if (!result.durationMs) result = { ...result, durationMs: Date.now() - startedMs };
@@ -106,8 +143,16 @@ async function afterStep(
   result: AgentResult,
   signal: AbortSignal,
   deps: AttemptDeps,
+  projectDir: string | undefined,
 ): Promise<AgentResult> {
-  const step = { ...deps.hookContext(), signal, task, attempt, runMarker: deps.runMarker };
+  const step = {
+    ...deps.hookContext(),
+    ...(projectDir ? { projectDir } : {}),
+    signal,
+    task,
+    attempt,
+    runMarker: deps.runMarker,
+  };
   const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
     keepDeferred: true,
   });

@@ -39,6 +39,15 @@ describe('taskOutcome', () => {
     ],
     ['success wins over a time limit', { timedOut: true }, { to: 'done' }, 'done'],
     [
+      'a conflict with integrated work reruns at once, uncounted, even at the last attempt',
+      {
+        result: failed('conflict', 'a.txt conflicts'),
+        attempts: [attempt(1, 'failed'), attempt(2, 'failed'), attempt(3)],
+      },
+      { to: 'failed', outcome: 'failed', counted: false, notBefore: new Date(now).toISOString() },
+      'retry',
+    ],
+    [
       'a cancel cancels the task without counting it',
       { result: failed('cancelled'), interrupt: { kind: 'cancel', reason: 'no' } },
       {

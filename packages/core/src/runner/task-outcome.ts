@@ -131,15 +131,19 @@ export function taskOutcome(input: TaskOutcomeInput): TaskOutcome {
       next: 'retry-later',
     };
   }
-  const failures = attempts.filter((a) => a.counted && a.outcome !== 'success').length + 1;
-  if (reaction === 'retry' && failures < input.retry.maxAttempts) {
-    const delay = retryDelay(input.retry, failures);
+  // A conflict with work integrated meanwhile is not the task's failure: it reruns on the
+  // new head at once, uncounted (a second conflict comes back as needs-human).
+  const counted = error.kind !== 'conflict';
+  const failures =
+    attempts.filter((a) => a.counted && a.outcome !== 'success').length + (counted ? 1 : 0);
+  if (reaction === 'retry' && (failures < input.retry.maxAttempts || !counted)) {
+    const delay = counted ? retryDelay(input.retry, failures) : 0;
     return {
       event: {
         ...base,
         to: 'failed',
         outcome: 'failed',
-        counted: true,
+        counted,
         error,
         notBefore: new Date(input.now + delay).toISOString(),
       },

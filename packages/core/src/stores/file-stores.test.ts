@@ -273,8 +273,10 @@ describe('SprintDirectoryStore with real directories', () => {
     } finally {
       sleeper.kill('SIGKILL');
     }
-    // The holder is gone: its lock is stale and taken over.
-    await new Promise((r) => setTimeout(r, 50));
+    // The holder is gone (once it has exited, not after a guessed delay): its lock is stale and taken over.
+    if (sleeper.exitCode === null && sleeper.signalCode === null) {
+      await new Promise((r) => sleeper.once('exit', r));
+    }
     expect((await runner.run('2026-01-15_auth-hardening')).status).toBe('completed');
     const before = await snapshotTree(root);
     await expect(runner.run('2026-01-15_auth-hardening')).rejects.toBeInstanceOf(

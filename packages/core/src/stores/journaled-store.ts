@@ -27,7 +27,7 @@ import { applyEventInPlace } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import { isFinalSprintStatus } from '../model/transitions.js';
-import { validateTasks } from '../model/validate.js';
+import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import type { RunResult } from '../runner/run-result.js';
 import { atomicWriteFile } from './atomic-file.js';
 import {
@@ -49,8 +49,8 @@ import {
   takeLockFile,
 } from './lock-file.js';
 import { createRunnerKey, type RunnerKey } from './runner-secret.js';
-import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
 import { APPEND_NOFOLLOW, explainOpenError, readTextNoFollow, refuseLink } from './safe-fs.js';
+import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
 import type {
   AddTasksResult,
   ControlRequest,
@@ -186,6 +186,28 @@ export abstract class JournaledStore implements SprintStore {
   abstract create(input: CreateSprintInput): Promise<string>;
   /** Whether this format can take new tasks. */
   protected abstract checkAddTasks(sprintId: string, tasks: Task[]): void;
+  /** The `.gitignore` lines that keep the runner's files out of the project's commits. */
+  protected abstract runtimeIgnores(): string;
+
+  /**
+   * Makes sure git ignores the runner's files in `runtimeDir`, for every
+   * format and for sprints this tool did not create: adds its lines to a
+   * `.gitignore` that lacks them, leaving a person's own lines as they are.
+   */
+  async #ensureIgnored(runtimeDir: string): Promise<void> {
+    const path = join(runtimeDir, '.gitignore');
+    const wanted = this.runtimeIgnores();
+    const current = await readTextNoFollow(path).catch(() => null);
+    if (current === null) {
+      await atomicWriteFile(path, wanted).catch(() => undefined);
+      return;
+    }
+    const have = new Set(current.split('\n').map((l) => l.trim()));
+    const missing = wanted.split('\n').filter((l) => l && !l.startsWith('#') && !have.has(l));
+    if (!missing.length) return;
+    const text = `${current}${current.endsWith('\n') || !current ? '' : '\n'}${missing.join('\n')}\n`;
+    await atomicWriteFile(path, text).catch(() => undefined);
+  }
 
   // ---- reading -------------------------------------------------------------
 
@@ -726,11 +748,23 @@ export abstract class JournaledStore implements SprintStore {
     // Check first, so that a rejected add leaves every file as it was (the lock creates the log).
     const { definition, state } = await this.load(sprintId);
     if (isFinalSprintStatus(state.status)) throw new SprintFinishedError(sprintId, state.status);
+    // The same id twice in one batch is a slip in what was written, not an id already present.
+    const twice = duplicateIds(tasks);
+    if (twice.length) {
+      throw new InvalidSprintError(
+        twice.map(({ id, first, again }) => ({
+          field: `tasks[${again}].id`,
+          message: `task id "${id}" appears twice in the tasks to add (entries ${first + 1} and ${again + 1})`,
+          fix: 'give each task its own id, or remove one of the two',
+        })),
+      );
+    }
     const present = new Set(definition.tasks.map((t) => t.id));
-    const candidates = tasks.filter(
-      (t, i) => !present.has(t.id) && tasks.findIndex((u) => u.id === t.id) === i,
-    );
-    const early = validateTasks([...definition.tasks, ...candidates]);
+    const candidates = tasks.filter((t) => !present.has(t.id));
+    // Nothing new: say so without taking the lock (which would create the log).
+    if (candidates.length === 0) return { added: [], skipped: tasks.map((t) => t.id) };
+    const finished = finishedTaskIds(state);
+    const early = validateTasks([...definition.tasks, ...candidates], { finished });
     if (early.length) throw new InvalidSprintError(early);
     const already = this.#open.get(sprintId);
     const lock = already ? undefined : await this.acquireLock(sprintId, this.#tempHolder());
@@ -748,7 +782,9 @@ export abstract class JournaledStore implements SprintStore {
             fresh.push(t);
           }
         }
-        const issues = validateTasks([...open.definition.tasks, ...fresh]);
+        const issues = validateTasks([...open.definition.tasks, ...fresh], {
+          finished: finishedTaskIds(open.state),
+        });
         if (issues.length) throw new InvalidSprintError(issues);
         if (fresh.length)
           await this.#appendNow(open, sprintId, [{ type: 'tasks-added', tasks: fresh }]);
@@ -777,6 +813,7 @@ export abstract class JournaledStore implements SprintStore {
     await refuseLink(location.runtimeDir);
     const lockPath = join(location.runtimeDir, LOCK_FILE);
     await takeLockFile(sprintId, lockPath, holder, this.#host);
+    await this.#ensureIgnored(location.runtimeDir);
     let open: OpenSprint;
     let findings: TamperFinding[];
     try {
@@ -1000,6 +1037,18 @@ function parseSigned<T>(text: string | null, expect: string | null): T | null {
 function validControl(value: unknown): ControlRequest | null {
   const v = value as ControlRequest | null;
   return v && typeof v === 'object' && v.action in CONTROL_RANK ? v : null;
+}
+
+/** Ids that appear more than once in `tasks`, with the positions of the first two. */
+function duplicateIds(tasks: readonly Task[]): { id: string; first: number; again: number }[] {
+  const firstAt = new Map<string, number>();
+  const out: { id: string; first: number; again: number }[] = [];
+  tasks.forEach((t, i) => {
+    const first = firstAt.get(t.id);
+    if (first === undefined) firstAt.set(t.id, i);
+    else out.push({ id: t.id, first, again: i });
+  });
+  return out;
 }
 
 interface Watcher {

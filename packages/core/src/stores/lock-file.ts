@@ -14,6 +14,9 @@ export const LOCK_STALE_MS = 60_000;
 /** A lock file that does not parse is being created for this long, then it is torn (stale). */
 export const TORN_LOCK_MS = 5_000;
 
+/** What a lock path that is a link or a folder reads as: nobody's lock. */
+const NOT_A_LOCK = '\u0000not a lock';
+
 /** Locks this process holds, by lock path: a same-PID lock not listed here is a leftover. */
 const heldLocks = new Map<string, string>();
 
@@ -93,11 +96,11 @@ export async function takeLockFile(
       }
       const seen = await readTextNoFollow(lockPath).catch((error: unknown) => {
         // A lock that is a link or a folder is nobody's lock: move it aside like a stale one.
-        if ((error as { code?: string }).code === 'INVALID_SPRINT') return '';
+        if ((error as { code?: string }).code === 'INVALID_SPRINT') return NOT_A_LOCK;
         throw error;
       });
       if (seen === null) continue; // released meanwhile: try again
-      const info = seen === '' ? null : await readLockFile(lockPath, host);
+      const info = seen === NOT_A_LOCK ? null : await readLockFile(lockPath, host);
       if (info?.alive) throw new SprintLockedError(sprintId, info);
       const aside = `${lockPath}.stale-${randomUUID()}`;
       try {
@@ -106,7 +109,7 @@ export async function takeLockFile(
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
-      const moved = await readTextNoFollow(aside).catch(() => '');
+      const moved = await readTextNoFollow(aside).catch(() => NOT_A_LOCK);
       if (moved !== seen) {
         // We raced another taker and moved its fresh lock: put it back unless a third took the place.
         await link(aside, lockPath).catch(() => undefined);

@@ -69,6 +69,43 @@ export async function readTextNoFollow(path: string): Promise<string | null> {
   return buf === null ? null : buf.toString('utf8');
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A file of the user's as text, refusing bytes that are not UTF-8 (rather than
+ * turning them into U+FFFD and writing that back), with the line they are on.
+ */
+export async function readUtf8NoFollow(path: string): Promise<string | null> {
+  const buf = await readFileNoFollow(path);
+  if (buf === null) return null;
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      const end = nl < 0 ? buf.length : nl;
+      try {
+        strictUtf8.decode(buf.subarray(start, end));
+      } catch {
+        break;
+      }
+      if (nl < 0) break;
+      start = nl + 1;
+      line++;
+    }
+    throw new InvalidSprintError([
+      {
+        file: path,
+        line,
+        message: `${basename(path)} is not valid UTF-8 text`,
+        fix: 'save the file as UTF-8 (the line holds bytes of another encoding)',
+      },
+    ]);
+  }
+}
+
 /** lstat, or undefined when nothing is there. */
 export async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {

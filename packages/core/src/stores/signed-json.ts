@@ -1,4 +1,4 @@
-import { constants, closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_LOG, headerKeyId } from './event-log.js';
 import { chainDigest, loadRunnerKey, type RunnerKey } from './runner-secret.js';

@@ -17,11 +17,17 @@ import {
   type SprintLocation,
   type TamperFinding,
 } from './journaled-store.js';
+import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import type { RunnerKey } from './runner-secret.js';
-import { linkRefused, notAFile, readTextNoFollow, refuseLink } from './safe-fs.js';
+import {
+  linkRefused,
+  notAFile,
+  readTextNoFollow,
+  readUtf8NoFollow,
+  refuseLink,
+} from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
-import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 export const SPRINT_FILE = 'SPRINT.yaml';
@@ -208,7 +214,7 @@ export class SprintDirectoryStore extends JournaledStore {
   }
 
   async #readYaml(location: SprintLocation): Promise<[string, string]> {
-    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readTextNoFollow(f)));
+    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
     if (a == null || b == null)
       throw new SprintNotFoundError(basename(location.sprintDir), this.root);
     return [a, b];
@@ -308,6 +314,10 @@ export class SprintDirectoryStore extends JournaledStore {
 
   protected checkAddTasks(): void {}
 
+  protected runtimeIgnores(): string {
+    return RUNTIME_GITIGNORE;
+  }
+
   async list(): Promise<SprintSummary[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     const out: SprintSummary[] = [];
@@ -325,8 +335,17 @@ export class SprintDirectoryStore extends JournaledStore {
           location: join(this.root, e.name),
           format: 'directory',
         });
-      } catch {
-        // An invalid sprint is listed by `sprint validate`, not here.
+      } catch (error) {
+        // Listed, with the reason, so that a broken sprint is not silently missing.
+        out.push({
+          id: e.name,
+          name: e.name,
+          status: 'not-started',
+          counts: countTasks(initialState({ tasks: [] })),
+          location: join(this.root, e.name),
+          format: 'directory',
+          invalid: (error as Error).message,
+        });
       }
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));

@@ -17,10 +17,10 @@ import {
   type SprintLocation,
   type TamperFinding,
 } from './journaled-store.js';
-import type { RunnerKey } from './runner-secret.js';
-import { readTextNoFollow } from './safe-fs.js';
-import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
+import type { RunnerKey } from './runner-secret.js';
+import { readTextNoFollow, readUtf8NoFollow } from './safe-fs.js';
+import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 /** The sidecar file with the runner's full state for a document. */
@@ -90,7 +90,7 @@ export class SprintDocumentStore extends JournaledStore {
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
     const format = await documentFormat();
-    const doc = format.parseSprintDocument((await readTextNoFollow(file)) ?? '', file);
+    const doc = format.parseSprintDocument((await readUtf8NoFollow(file)) ?? '', file);
     const tasks = format.documentTasks(doc);
     const fm = doc.frontMatter;
     const definition: SprintDefinition = {
@@ -232,6 +232,11 @@ export class SprintDocumentStore extends JournaledStore {
     const newItems = state.deferredItems.filter((i) => !doc.deferredItems.includes(i));
     if (newItems.length) text = appendDeferredItems(text, newItems);
     return text;
+  }
+
+  protected runtimeIgnores(): string {
+    // The sidecar folder holds nothing but the runner's files.
+    return '# written by the sprint runner\n*\n';
   }
 
   protected checkAddTasks(): void {

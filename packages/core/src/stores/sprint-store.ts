@@ -29,6 +29,8 @@ export interface SprintSummary {
   /** Where the sprint lives, for file stores. */
   location?: string;
   format: 'directory' | 'document' | 'memory' | 'database';
+  /** Why the sprint cannot be read, when it cannot (status and counts are then placeholders). */
+  invalid?: string;
 }
 
 export interface ControlRequest {

@@ -100,6 +100,7 @@ export function changesState(event: RunEvent): boolean {
   return (
     event.type !== 'agent-activity' &&
     event.type !== 'log' &&
+    event.type !== 'worktree' &&
     event.type !== 'hook' &&
     event.type !== 'control' &&
     event.type !== 'run-started'

@@ -1,2 +1,10 @@
+export {
+  type AgentContractTarget,
+  type AgentScenario,
+  type AgentScenarioKind,
+  type AgentUnderTest,
+  readWritten,
+  runAgentContract,
+} from './agent-contract.js';
 export { type Script, ScriptedAgent, untilAborted } from './scripted-agent.js';
 export { runStoreContract, type StoreContractTarget } from './store-contract.js';

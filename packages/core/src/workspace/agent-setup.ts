@@ -4,7 +4,7 @@ import { NoopAgent, ShellAgent } from '../agents/builtin-agents.js';
 import { gitCommitHook } from '../hooks/git-commit-hook.js';
 import type { SprintHook } from '../hooks/hook.js';
 import { verifyHook } from '../hooks/verify-hook.js';
-import { formatIssue, UnknownAgentError } from '../model/errors.js';
+import { UnknownAgentError } from '../model/errors.js';
 import type { SprintConfig } from '../model/sprint.js';
 
 /** Makes an agent by name from the sprint's configuration. */
@@ -18,8 +18,8 @@ export const builtinAgentFactories: Readonly<Record<string, AgentFactory>> = {
 
 /**
  * The registry for a sprint: `override` (the CLI's `--agent`) runs every
- * task; otherwise the sprint's `agents` map picks per task type and `agent`
- * is the default (else `defaultAgent`, else `claude` when a factory exists).
+ * task; otherwise a task's own `agent:` field, then the sprint's `agents` map
+ * per task type, and `agent` is the default (else `defaultAgent`, else `claude` when a factory exists).
  * Unknown names fail here, before anything runs.
  */
 export function buildAgentRegistry(options: {
@@ -46,7 +46,7 @@ export function buildAgentRegistry(options: {
         fix: `use one of: ${known}`,
       };
       throw new UnknownAgentError(
-        `${at?.file ? `${formatIssue(issue)}` : `Unknown agent "${name}" (${where}); known agents: ${known}`}`,
+        `Unknown agent "${name}" (${where}${at?.file ? ` in ${at.file}${at.line ? `:${at.line}` : ''}` : ''}); known agents: ${known}`,
         [issue],
       );
     }
@@ -59,6 +59,8 @@ export function buildAgentRegistry(options: {
     config.agent ?? options.defaultAgent ?? (factories.claude ? 'claude' : undefined);
   const registry = new AgentRegistry({
     default: defaultName ? make(defaultName, 'config.agent') : undefined,
+    // A task's own `agent:` field picks by name among the same factories.
+    named: (name) => (factories[name] ? make(name, 'the task field agent') : undefined),
   });
   for (const [type, name] of Object.entries(config.agents)) {
     registry.register(type, make(name, `config.agents.${type}`));

@@ -2,7 +2,7 @@ import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
 import type { StopReason } from '../model/events.js';
 import { countTasks, readyTasks, type TaskCounts } from '../model/fold.js';
 import type { Task } from '../model/sprint.js';
-import type { SprintState, Tampering } from '../model/state.js';
+import type { SprintState, Tampering, TaskState } from '../model/state.js';
 import type { SprintStatus, TaskStatus } from '../model/status.js';
 import { taskLabel } from '../model/task-info.js';
 import type { LockInfo, SprintSnapshot } from '../stores/sprint-store.js';
@@ -36,7 +36,14 @@ export interface SprintStatusReport {
     attempts: number;
     summary?: string;
     reason?: string;
+    /** Under isolation: the task's worktree, branch and merge-queue stage (and the integrated commit). */
+    worktree?: TaskState['worktree'];
   }[];
+  /**
+   * Under isolation: every task with a live worktree (running, in the merge
+   * queue, or kept for a person), with its branch and stage.
+   */
+  worktrees: (NonNullable<TaskState['worktree']> & { taskId: string })[];
   blocked: { taskId: string; reason: string }[];
   humanNeeded?: HumanNeeded & { taskId: string };
   reason?: string;
@@ -104,8 +111,14 @@ export function describeSprint(
         attempts: ts?.attempts.length ?? 0,
         summary: ts?.summary,
         reason: ts?.reason,
+        worktree: ts?.worktree,
       };
     }),
+    worktrees: Object.entries(state.tasks).flatMap(([taskId, t]) =>
+      t.worktree && t.worktree.stage !== 'removed' && t.worktree.path
+        ? [{ taskId, ...t.worktree }]
+        : [],
+    ),
     blocked: Object.entries(state.tasks)
       .filter(([, t]) => t.status === 'blocked')
       .map(([taskId, t]) => ({ taskId, reason: t.reason ?? 'blocked' })),

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { isMap, isSeq, LineCounter, parse, parseDocument } from 'yaml';
 import { InvalidSprintError, type Issue } from '../model/errors.js';
 import { COMMON_TASK_FIELDS, TASK_TYPE_FIELDS, type Task } from '../model/sprint.js';
 import { didYouMean } from '../stores/directory/field-cursor.js';
@@ -105,6 +105,31 @@ export function parseTasksFile(text: string, file: string): Task[] {
       else throw error;
     }
   });
+  // The same id twice in one file is a slip: say where, rather than keep one silently.
+  const firstAt = new Map<string, number>();
+  tasks.forEach((t, i) => {
+    const first = firstAt.get(t.id);
+    if (first === undefined) firstAt.set(t.id, i);
+    else
+      issues.push({
+        file,
+        line: itemLine(text, i),
+        field: `tasks[${i}].id`,
+        message: `task id "${t.id}" appears twice in this file (entries ${first + 1} and ${i + 1})`,
+        fix: 'give each task its own id, or remove one of the two',
+      });
+  });
   if (issues.length) throw new InvalidSprintError(issues);
   return tasks;
+}
+
+/** The line of the `index`th entry of the file's task list. */
+function itemLine(text: string, index: number): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  let node: unknown = doc.contents;
+  if (isMap(node)) node = node.get('tasks', true) ?? node.get('queue', true);
+  if (!isSeq(node)) return undefined;
+  const start = (node.items[index] as { range?: [number, number, number] } | undefined)?.range?.[0];
+  return start === undefined ? undefined : lineCounter.linePos(start).line;
 }

@@ -54,6 +54,7 @@ describe('parseConfig', () => {
       agents: { shell: 'shell', 'implement-issue': 'claude' },
       claude: { model: 'sonnet', 'allowed-tools': ['Read'] },
       projectDir: '../..',
+      where: expect.any(Object),
     });
   });
 

@@ -1,6 +1,7 @@
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import type { RetryPolicy, SprintConfig } from '../../model/sprint.js';
+import { parseSize } from '../../worktrees/worktree-policy.js';
 import {
   checkKeys,
   describe,
@@ -13,6 +14,17 @@ import {
   readString,
 } from './field-cursor.js';
 import type { SourceRef } from './task-yaml.js';
+
+/** What `git check-ref-format --branch` accepts, for the names people write. */
+function isBranchName(name: string): boolean {
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) &&
+    !name.includes('..') &&
+    !name.includes('//') &&
+    !/(\.lock|\/|\.)$/.test(name) &&
+    !name.split('/').some((part) => part.startsWith('.'))
+  );
+}
 
 /** SPRINT.yaml `config` keys: the original plugin's five, then this project's. */
 export const CONFIG_KEYS = [
@@ -29,10 +41,21 @@ export const CONFIG_KEYS = [
   'agent',
   'agents',
   'claude',
+  'codex',
+  'gemini',
+  'opencode',
+  'prices',
   'project-dir',
+  'isolation',
+  'merge-verify',
+  'target-branch',
+  'worktrees',
 ] as const;
 
+const WORKTREES_KEYS = ['max-disk'] as const;
+
 const RETRY_KEYS = ['max-attempts', 'delay', 'backoff'] as const;
+const PRICE_KEYS = ['input', 'output', 'cache-read', 'cache-creation'] as const;
 
 /** What `sprint init` writes: the original plugin's defaults. */
 export const DEFAULT_SPRINT_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
@@ -135,8 +158,81 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
   if (Object.keys(where).length) config.where = where;
   const claude = readMap(map.claude, c.at('claude'));
   if (claude) config.claude = claude;
+  for (const name of ['codex', 'gemini', 'opencode'] as const) {
+    const options = readMap(map[name], c.at(name));
+    if (options) config[name] = options;
+  }
+  const prices = readMap(map.prices, c.at('prices'));
+  if (prices) {
+    const table: NonNullable<SprintConfig['prices']> = {};
+    for (const [model, raw] of Object.entries(prices)) {
+      const pc = c.at('prices').at(model);
+      const price = readMap(raw, pc);
+      if (!price) continue;
+      checkKeys(price, pc, PRICE_KEYS, { strict: true, what: 'price key' });
+      const read = (key: (typeof PRICE_KEYS)[number]) =>
+        readNumber(price[key], pc.at(key), { example: '1.25' });
+      const input = read('input');
+      const output = read('output');
+      if (input === undefined || output === undefined) {
+        pc.issue(
+          'a price needs input and output (US dollars per million tokens)',
+          `write ${model}: { input: 1.25, output: 10 }`,
+        );
+        continue;
+      }
+      const cacheRead = read('cache-read');
+      const cacheCreation = read('cache-creation');
+      table[model] = {
+        input,
+        output,
+        ...(cacheRead !== undefined ? { cacheRead } : {}),
+        ...(cacheCreation !== undefined ? { cacheCreation } : {}),
+      };
+    }
+    config.prices = table;
+  }
   const projectDir = readString(map['project-dir'], c.at('project-dir'), '..');
   if (projectDir !== undefined) config.projectDir = projectDir;
+
+  const isolation = readString(map.isolation, c.at('isolation'), 'auto');
+  if (isolation !== undefined) {
+    if (isolation === 'auto' || isolation === 'worktree' || isolation === 'shared') {
+      config.isolation = isolation;
+    } else {
+      c.at('isolation').issue(
+        `expected auto, worktree or shared, found ${describe(isolation)}`,
+        'write isolation: auto (worktrees when tasks run at once in git), worktree or shared',
+      );
+    }
+  }
+  const mergeVerify = readString(map['merge-verify'], c.at('merge-verify'), 'pnpm test');
+  if (mergeVerify !== undefined) config.mergeVerify = mergeVerify;
+  const target = readString(map['target-branch'], c.at('target-branch'), 'sprint/my-sprint');
+  if (target !== undefined) {
+    if (isBranchName(target)) config.targetBranch = target;
+    else {
+      c.at('target-branch').issue(
+        `${describe(target)} is not a branch name git accepts`,
+        'use letters, digits, "/", "-", "_" and ".", for example sprint/my-sprint',
+      );
+    }
+  }
+  const worktrees = readMap(map.worktrees, c.at('worktrees'));
+  if (worktrees) {
+    const wc = c.at('worktrees');
+    checkKeys(worktrees, wc, WORKTREES_KEYS, { strict: true, what: 'worktrees key' });
+    const raw = worktrees['max-disk'];
+    if (raw !== undefined && raw !== null) {
+      const bytes = typeof raw === 'string' || typeof raw === 'number' ? parseSize(raw) : undefined;
+      if (bytes === undefined) {
+        wc.at('max-disk').issue(
+          `expected a size such as 10GB or 500MB, found ${describe(raw)}`,
+          'write max-disk as a size: 10GB, 500MB, or a number of bytes',
+        );
+      } else config.worktrees = { maxDiskBytes: bytes };
+    }
+  }
   return config;
 }
 
@@ -173,6 +269,8 @@ const CAMEL_CONFIG_KEYS: Record<string, string> = {
   maxCostUsd: 'max-cost-usd',
   taskTimeoutMs: 'task-timeout',
   projectDir: 'project-dir',
+  mergeVerify: 'merge-verify',
+  targetBranch: 'target-branch',
 };
 
 /**
@@ -194,6 +292,9 @@ export function configToYaml(config: Record<string, unknown>): Record<string, un
         else retry[rk] = rv;
       }
       out[k] = retry;
+    } else if (k === 'worktrees' && isRecord(value)) {
+      const max = value.maxDiskBytes ?? value['max-disk'];
+      out[k] = max === undefined ? {} : { 'max-disk': max };
     } else out[k] = value;
   }
   return out;

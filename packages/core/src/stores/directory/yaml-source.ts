@@ -18,14 +18,90 @@ export interface YamlSource {
   issues: Issue[];
 }
 
+const MAX_DEPTH = 200;
+
+/**
+ * The first line where the text nests deeper than MAX_DEPTH (flow brackets
+ * outside quotes, or block indentation), or undefined.
+ */
+export function tooDeepLine(text: string): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote: string | undefined;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') {
+      line++;
+      lineStart = true;
+      indent = 0;
+      if (quote === "'" || quote === '"') continue;
+      continue;
+    }
+    if (lineStart) {
+      if (ch === ' ' || ch === '-') {
+        indent++;
+        if (indent > MAX_DEPTH * 2) return line;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (ch === '#') {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) break;
+      i = nl - 1;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > MAX_DEPTH) return line;
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 /**
  * Parses YAML text with line tracking. Syntax errors (including duplicate
  * keys) become issues with their line; the value is then `undefined` so that
  * no half-read data is used.
  */
 export function readYamlSource(text: string, file: string): YamlSource {
+  // The parser recurses per level: refuse absurd nesting before it overflows the stack.
+  const deep = tooDeepLine(text);
+  if (deep !== undefined) {
+    return {
+      file,
+      value: undefined,
+      empty: false,
+      locate: () => undefined,
+      issues: [
+        {
+          file,
+          line: deep,
+          message: `YAML nested more than ${MAX_DEPTH} levels deep`,
+          fix: 'flatten the structure; a sprint file needs only a few levels',
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return {
+      file,
+      value: undefined,
+      empty: false,
+      locate: () => undefined,
+      issues: [{ file, line: 1, message: 'YAML too deeply nested to read', fix: 'flatten it' }],
+    };
+  }
   const issues: Issue[] = doc.errors.map((error) => ({
     file,
     line: error.linePos?.[0].line,

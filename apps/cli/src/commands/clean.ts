@@ -1,0 +1,41 @@
+import { cleanSprintWorktrees, SprintLockedError } from '@sprint/core';
+import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { openSprintArg } from '../sprint-arg.js';
+
+/**
+ * `sprint clean [<sprint>]`: removes the git worktrees and branches the
+ * sprint's tasks made (kept ones of blocked tasks included). Refuses while a
+ * run holds the sprint, since its worktrees are in use.
+ */
+export async function cleanCommand(
+  ctx: CommandContext,
+  sprintArg: string | undefined,
+  options: { json?: boolean },
+): Promise<number> {
+  const { io } = ctx;
+  const opened = await openSprintArg(ctx, sprintArg, 'clean');
+  const held = await opened.store.inspectLock(opened.sprintId);
+  if (held?.alive) throw new SprintLockedError(opened.sprintId, held);
+  const snapshot = await opened.store.load(opened.sprintId);
+  const result = await cleanSprintWorktrees({
+    projectDir: snapshot.projectDir,
+    sprintId: opened.sprintId,
+  });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ sprint: opened.sprintId, ...result }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (!result.inGit) {
+    io.stdout.write(
+      `The project is not a git repository: sprint ${opened.sprintId} made no worktrees.\n`,
+    );
+  } else if (result.removed.length === 0) {
+    io.stdout.write(`Nothing to clean: sprint ${opened.sprintId} has no worktrees or branches.\n`);
+  } else {
+    io.stdout.write(
+      `Removed ${result.removed.length} worktree(s)/branch(es) of sprint ${opened.sprintId}:\n${result.removed.map((r) => `  ${r}`).join('\n')}\n`,
+    );
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,43 @@
+import { basename, dirname, resolve } from 'node:path';
+import { importM42Sprint } from '@sprint/core';
+import type { CommandContext } from '../cli.js';
+import { EXIT } from '../exit-codes.js';
+import { displayPath } from '../sprint-arg.js';
+import { UsageError } from '../usage-error.js';
+
+/**
+ * `sprint import --from-m42 <dir> [--into <dir>]`: a new sprint from one in
+ * m42's workflow format; the original is not changed.
+ */
+export async function importM42Command(
+  ctx: CommandContext,
+  args: string[],
+  options: { fromM42: string; into?: string; json?: boolean },
+): Promise<number> {
+  const { io } = ctx;
+  if (args.length) {
+    throw new UsageError(
+      `--from-m42 takes no other arguments (got ${args.join(' ')}): sprint import --from-m42 <dir> [--into <dir>]`,
+      'import',
+    );
+  }
+  const source = resolve(io.cwd, options.fromM42);
+  const target = options.into
+    ? resolve(io.cwd, options.into)
+    : resolve(dirname(source), `${basename(source)}-imported`);
+  const result = await importM42Sprint(source, target);
+  const shown = displayPath(io.cwd, result.path);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(
+    [
+      `Imported the m42 sprint ${displayPath(io.cwd, source)} (workflow ${result.workflow}) as ${shown}:`,
+      `  ${result.tasks} task${result.tasks === 1 ? '' : 's'}, ${result.done} already done, each after the one before it${result.fromProgress ? '' : ' (one per step: there was no compiled PROGRESS.yaml to take phases from)'}.`,
+      `  Preview: sprint run ${shown} --dry-run`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AgentScenario, runAgentContract } from '@sprint/core/testing';
+import { findAgentBin, type GeminiReply, geminiTestEnv, startFakeGemini } from '@sprint/test-kit';
+import { GeminiAgent } from './gemini-agent.js';
+
+const GEMINI = findAgentBin('gemini', import.meta.dirname, '@google/gemini-cli');
+
+const report = (status: string, summary: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ status, summary, deferred_items: [], files_changed: [], ...extra });
+
+/** The fake provider's script for each case of the contract. */
+function scriptFor(scenario: AgentScenario): GeminiReply[] {
+  switch (scenario.kind) {
+    case 'write-file':
+      return [
+        { type: 'shell', command: `printf '%s\\n' '${scenario.content}' > ${scenario.file}` },
+        // Prose around the object, as models write it: the agent still finds the result.
+        {
+          type: 'text',
+          text: `Done.\n\n${report('completed', `Wrote ${scenario.file}.`, { files_changed: [scenario.file] })}`,
+        },
+      ];
+    case 'fail':
+      return [{ type: 'text', text: report('failed', scenario.summary) }];
+    case 'needs-human':
+      return [
+        {
+          type: 'text',
+          text: report('needs-human', 'I need a decision.', {
+            human_needed: { reason: scenario.question, options: ['postgres', 'sqlite'] },
+          }),
+        },
+      ];
+    case 'invalid-output':
+      return [{ type: 'text', text: 'All done! {"status": "finished"}' }];
+    case 'hang':
+      return [{ type: 'shell', command: `touch ${scenario.file}; sleep 600` }];
+    case 'silent':
+    case 'binary-missing':
+      return [{ type: 'hang' }];
+  }
+}
+
+runAgentContract('GeminiAgent (real gemini CLI, fake Gemini API)', {
+  // The CLI takes 5-30 s to start on a busy 2-core machine.
+  timeoutMs: 180_000,
+  make: async (scenario, { limits }) => {
+    const fake = await startFakeGemini(scriptFor(scenario));
+    const home = await mkdtemp(join(tmpdir(), 'agents-gemini-home-'));
+    const agent = new GeminiAgent({
+      binary: scenario.kind === 'binary-missing' ? join(home, 'no-such-gemini') : GEMINI,
+      inheritEnv: false,
+      env: geminiTestEnv({ baseUrl: fake.url, home }),
+      idleTimeoutMs: limits.idleTimeoutMs,
+      killGraceMs: 1000,
+    });
+    return {
+      agent,
+      cleanup: async () => {
+        await fake.close();
+        await rm(home, { recursive: true, force: true });
+      },
+    };
+  },
+});

@@ -1,0 +1,179 @@
+// The engine through the real CLI path, as ratios measured in one run:
+//   1. per-task overhead of `sprint run --agent claude` with a stub `claude`
+//      (a shell script printing a valid stream-json result), beside the floor:
+//      N spawns of the same stub from a bash loop. Targets: at most 3x the
+//      floor without auto-commit; at most 25 ms with auto-commit in a git
+//      repository where each task changes a file.
+//   2. linearity: per-task cost at 10,000 tasks vs 1,000 (noop agent, through
+//      the CLI with its progress output). Target: within 1.3x.
+//   3. concurrency: 12 independent 1-s tasks with --concurrency 4. Target:
+//      within 10% of 3 s plus the per-task overhead.
+//   4. a guard on the block-YAML writer: yaml.stringify on a 1,000-task
+//      PROGRESS.yaml must stay several times slower than ours.
+// Prints figures and whether each target is met; asserts nothing.
+//   ./dev --filter @sprint/core bench        (BENCH_QUICK=1 for smaller sizes)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { SprintDirectoryStore } from '../dist/index.js';
+import { toBlockYaml } from '../dist/stores/directory/block-yaml.js';
+
+const CLI = join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
+const QUICK = process.env.BENCH_QUICK === '1';
+const work = await mkdtemp(join(tmpdir(), 'sprint-engine-bench-'));
+
+const result = JSON.stringify({
+  type: 'result',
+  subtype: 'success',
+  is_error: false,
+  result: 'done',
+  session_id: 'bench',
+  total_cost_usd: 0,
+  structured_output: { status: 'completed', summary: 'ok', deferred_items: [], files_changed: [] },
+});
+
+async function stub(name, body) {
+  const path = join(work, name);
+  await writeFile(path, `#!/bin/sh\ncat > /dev/null\n${body}printf '%s\\n' '${result}'\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+const tasks = (n) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `t${i}`,
+    type: 'x',
+    priority: 'medium',
+    dependsOn: [],
+    fields: {},
+  }));
+
+async function project(n, { git = false, config = {} } = {}) {
+  const dir = await mkdtemp(join(work, 'project-'));
+  if (git) {
+    const g = (...args) => execFileSync('git', args, { cwd: dir });
+    g('init', '-q', '-b', 'main');
+    g('config', 'user.email', 'bench@example.com');
+    g('config', 'user.name', 'Bench');
+    await writeFile(join(dir, 'README.md'), 'bench\n');
+    g('add', '-A');
+    g('commit', '-qm', 'base');
+  }
+  await mkdir(join(dir, '.claude', 'sprints'), { recursive: true });
+  const store = new SprintDirectoryStore({ root: join(dir, '.claude', 'sprints') });
+  const id = await store.create({ name: 'bench', tasks: tasks(n), config });
+  return { dir, sprint: join(dir, '.claude', 'sprints', id) };
+}
+
+function timed(cmd, args, options) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { ...options, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+async function cliRun(n, { agent, git, config, env = {}, extra = [] }) {
+  const p = await project(n, { git, config });
+  return timed(
+    process.execPath,
+    [CLI, 'run', p.sprint, '--agent', agent, '--max-iterations', String(n), ...extra],
+    { cwd: p.dir, env: { ...process.env, ...env } },
+  );
+}
+
+const fmt = (ms) => `${ms.toFixed(2)} ms`;
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+
+try {
+  if (!existsSync(CLI)) {
+    console.log(`engine bench: ${CLI} is missing; build the CLI first (./dev build)`);
+  } else {
+    const [n1, n2] = QUICK ? [5, 25] : [10, 60];
+    const instant = await stub('claude-instant', '');
+    const writes = await stub('claude-writes', 'echo $$ > "out-$$.txt"\n');
+    const sleeps = await stub('claude-sleeps', 'sleep 1\n');
+
+    // The floor: the same stub, spawned N times from a bash loop.
+    const floorMs =
+      (timed('bash', ['-c', `for i in $(seq ${n2}); do ${instant} </dev/null >/dev/null; done`]) -
+        timed('bash', ['-c', `for i in $(seq ${n1}); do ${instant} </dev/null >/dev/null; done`])) /
+      (n2 - n1);
+
+    const perTask = async (opts) => {
+      const a = await cliRun(n1, opts);
+      const b = await cliRun(n2, opts);
+      return (b - a) / (n2 - n1);
+    };
+    const off = await perTask({
+      agent: 'claude',
+      config: { 'auto-commit': false },
+      env: { SPRINT_CLAUDE_BIN: instant },
+    });
+    const commit = await perTask({
+      agent: 'claude',
+      git: true,
+      env: { SPRINT_CLAUDE_BIN: writes },
+    });
+    console.log('engine: per task through `sprint run --agent claude` (stub claude)');
+    console.log(`  floor: one spawn of the stub from bash      ${fmt(floorMs)}`);
+    console.log(
+      `  no auto-commit: ${fmt(off)} per task, overhead ${fmt(off - floorMs)} = ${((off - floorMs) / floorMs).toFixed(1)}x the floor (target <= 3x: ${verdict(off - floorMs <= 3 * floorMs)})`,
+    );
+    console.log(
+      `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)})`,
+    );
+
+    const [l1, l2] = QUICK ? [500, 2000] : [1000, 10000];
+    // The CLI's start-up and the sprint's first load are paid once: measured on one task.
+    const startup = await cliRun(1, { agent: 'noop' });
+    const small = ((await cliRun(l1, { agent: 'noop' })) - startup) / l1;
+    const large = ((await cliRun(l2, { agent: 'noop' })) - startup) / l2;
+    console.log(
+      `engine: noop through the CLI, ${l1} tasks ${fmt(small)}/task, ${l2} tasks ${fmt(large)}/task: ratio ${(large / small).toFixed(2)} (target <= 1.3: ${verdict(large / small <= 1.3)})`,
+    );
+
+    const conc = await cliRun(12, {
+      agent: 'claude',
+      config: { 'auto-commit': false },
+      env: { SPRINT_CLAUDE_BIN: sleeps },
+      extra: ['--concurrency', '4'],
+    });
+    const ideal = 3000 + 12 * Math.max(0, off - floorMs);
+    console.log(
+      `engine: 12 independent 1-s tasks, --concurrency 4: ${fmt(conc)} (startup included) vs 3 s + overhead ${fmt(ideal)}: ${(conc / ideal).toFixed(2)}x (target <= 1.10: ${verdict(conc / ideal <= 1.1)})`,
+    );
+  }
+
+  // The block-YAML writer against yaml.stringify on the same 1,000-task progress document.
+  const doc = {
+    'sprint-id': 'bench',
+    status: 'in-progress',
+    queue: tasks(1000).map((t) => ({
+      id: t.id,
+      type: 'custom',
+      priority: 'medium',
+      description: `Task ${t.id}: do the thing, then "quote" it: yes`,
+      attempts: [{ n: 1, agent: 'claude', 'started-at': '2026-12-01T10:00:00Z' }],
+    })),
+  };
+  const best = (fn) => {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      fn();
+      min = Math.min(min, performance.now() - t0);
+    }
+    return min;
+  };
+  const ours = best(() => toBlockYaml(doc));
+  const theirs = best(() => stringify(doc));
+  console.log(
+    `yaml guard: block writer ${fmt(ours)}, yaml.stringify ${fmt(theirs)}: ${(theirs / ours).toFixed(1)}x faster (guard >= 3x: ${verdict(theirs / ours >= 3)})`,
+  );
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,152 @@
+// The cost of task isolation. Prints figures; asserts nothing (machines are noisy).
+// 1. 12 independent 1-s tasks at --concurrency 4 under isolation: wall time against
+//    3 s + the per-task isolation overhead measured in the same run (target: within 15%).
+// 2. Isolation per task (worktree create + commit + integrate + remove), median of
+//    several, on a clone of this repository and on a generated 20,000-file repository
+//    (target: < 150 ms/task on the small one), with `node -e 0` as the spawn floor.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AgentRegistry, ShellAgent, SprintDirectoryStore, SprintRunner } from '../dist/index.js';
+import { MergeQueue } from '../dist/worktrees/merge-queue.js';
+import { commitTaskWork } from '../dist/worktrees/task-commit.js';
+import { locateGitProject, WorktreeManager } from '../dist/worktrees/worktree-manager.js';
+
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x) => `${x.toFixed(0)} ms`;
+
+function spawnFloor() {
+  const runs = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    runs.push(performance.now() - t);
+  }
+  return median(runs);
+}
+
+async function initRepo(dir) {
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.name', 'bench');
+  git(dir, 'config', 'user.email', 'bench@localhost');
+}
+
+/** create + commit + integrate + remove, one task at a time, in `top`. */
+async function isolationCost(top, n) {
+  const project = await locateGitProject(top);
+  const manager = new WorktreeManager({ project, sprintId: `bench-${Date.now()}` });
+  const target = git(top, 'symbolic-ref', '--short', 'HEAD');
+  const queue = new MergeQueue({ manager, sprintId: manager.sprintId, target });
+  const phases = { create: [], commit: [], integrate: [], remove: [], total: [] };
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const head = git(top, 'rev-parse', target);
+    const wt = await manager.create(`t${i}`, 1, head);
+    const t1 = performance.now();
+    await writeFile(join(wt.path, `bench-${i}.txt`), `${i}\n`);
+    const commit = await commitTaskWork(
+      wt,
+      {
+        sprintId: manager.sprintId,
+        sprintName: 'bench',
+        taskId: `t${i}`,
+        taskType: 'x',
+        label: 'x',
+        summary: '',
+      },
+      [],
+    );
+    const t2 = performance.now();
+    const out = await queue.integrate({ wt, taskId: `t${i}`, commit });
+    if (out.kind !== 'integrated') throw new Error(`not integrated: ${out.kind}`);
+    const t3 = performance.now();
+    await manager.remove(wt);
+    const t4 = performance.now();
+    phases.create.push(t1 - t0);
+    phases.commit.push(t2 - t1);
+    phases.integrate.push(t3 - t2);
+    phases.remove.push(t4 - t3);
+    phases.total.push(t4 - t0);
+  }
+  await manager.clean();
+  return Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)]));
+}
+
+function describeCost(name, files, c) {
+  return `${name} (${files} files): ${ms(c.total)}/task = create ${ms(c.create)} + commit ${ms(c.commit)} + integrate ${ms(c.integrate)} + remove ${ms(c.remove)}`;
+}
+
+const floor = spawnFloor();
+console.log(`node -e 0 (spawn floor): ${ms(floor)}`);
+
+// The small repository: a clone of this one (objects hard-linked, its own refs).
+const scratch = await mkdtemp(join(tmpdir(), 'sprint-bench-wt-'));
+try {
+  const here = resolve(import.meta.dirname, '../../..');
+  const small = join(scratch, 'small');
+  git(scratch, 'clone', '-q', '--local', here, small);
+  git(small, 'config', 'user.name', 'bench');
+  git(small, 'config', 'user.email', 'bench@localhost');
+  const smallFiles = git(small, 'ls-files').split('\n').length;
+  const smallCost = await isolationCost(small, 7);
+  console.log(describeCost('this repository', smallFiles, smallCost));
+  console.log(
+    `  target < 150 ms/task: ${smallCost.total < 150 ? 'met' : 'NOT met'} (${(smallCost.total / floor).toFixed(1)}x the spawn floor)`,
+  );
+
+  const big = join(scratch, 'big');
+  await mkdir(big);
+  await initRepo(big);
+  for (let d = 0; d < 200; d++) {
+    const dir = join(big, `d${d}`);
+    await mkdir(dir);
+    await Promise.all(
+      Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `f${f}.txt`), `file ${d}/${f}\n`)),
+    );
+  }
+  git(big, 'add', '-A');
+  git(big, 'commit', '-q', '-m', 'generated');
+  const bigCost = await isolationCost(big, 3);
+  console.log(describeCost('generated repository', 20_000, bigCost));
+  console.log(
+    `  growth: ${(bigCost.total / smallCost.total).toFixed(1)}x the small repository's cost for ${(20_000 / smallFiles).toFixed(0)}x the files; creation (checkout) is ${((bigCost.create / bigCost.total) * 100).toFixed(0)}% of it`,
+  );
+
+  // 12 independent 1-s tasks at concurrency 4, in a small project under isolation.
+  const project = join(scratch, 'project');
+  await mkdir(project);
+  await initRepo(project);
+  await writeFile(join(project, 'README.md'), 'bench\n');
+  git(project, 'add', '-A');
+  git(project, 'commit', '-q', '-m', 'initial');
+  const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
+  const id = await store.create({
+    name: 'parallel',
+    config: { isolation: 'worktree', 'auto-commit': false },
+    tasks: Array.from({ length: 12 }, (_, i) => ({
+      id: `t${i}`,
+      type: 'shell',
+      priority: 'medium',
+      dependsOn: [],
+      command: `sleep 1; echo ${i} > out-${i}.txt`,
+      fields: {},
+    })),
+  });
+  const perTask = await isolationCost(project, 5);
+  const runner = new SprintRunner({
+    store,
+    agents: new AgentRegistry({ default: new ShellAgent() }),
+  });
+  const t = performance.now();
+  const result = await runner.run(id, { concurrency: 4 });
+  const wall = performance.now() - t;
+  const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
+  const expected = 3000 + 3 * perTask.total;
+  console.log(
+    `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
+  );
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}

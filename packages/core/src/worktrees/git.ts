@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+
+/** What one git command printed and how it ended. */
+export interface GitOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A git command that failed where failure was not expected. */
+export class GitCommandError extends Error {
+  readonly args: string[];
+  readonly code: number;
+  readonly stderr: string;
+  constructor(args: string[], out: GitOutput) {
+    super(`git ${args.join(' ')} exited ${out.code}: ${out.stderr.trim() || out.stdout.trim()}`);
+    this.name = 'GitCommandError';
+    this.args = args;
+    this.code = out.code;
+    this.stderr = out.stderr;
+  }
+}
+
+export interface GitOptions {
+  signal?: AbortSignal;
+  /** Extra environment variables (GIT_INDEX_FILE and the like). */
+  env?: Record<string, string>;
+  /** Resolve with the exit code instead of throwing on a non-zero exit. */
+  allowFail?: boolean;
+}
+
+// Identity only where git has none: the user's own identity wins when configured.
+const FALLBACK_IDENTITY = {
+  GIT_AUTHOR_NAME: 'sprint',
+  GIT_AUTHOR_EMAIL: 'sprint@localhost',
+  GIT_COMMITTER_NAME: 'sprint',
+  GIT_COMMITTER_EMAIL: 'sprint@localhost',
+};
+
+/**
+ * Runs one git command in `cwd`. Prompts and pagers are off, so git never
+ * waits on a terminal, and aborting the signal ends it.
+ */
+export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        signal: options.signal,
+        maxBuffer: 256 * 1024 * 1024,
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_PAGER: 'cat',
+          LC_ALL: 'C',
+          ...options.env,
+        },
+      },
+      (error, stdout, stderr) => {
+        const code =
+          error && typeof (error as { code?: unknown }).code === 'number'
+            ? ((error as { code: number }).code ?? 1)
+            : error
+              ? -1
+              : 0;
+        if (error && code === -1) {
+          reject(error);
+          return;
+        }
+        const out = { code, stdout, stderr };
+        if (code !== 0 && !options.allowFail) reject(new GitCommandError(args, out));
+        else resolve(out);
+      },
+    );
+  });
+}
+
+/** `git ...` and its trimmed stdout; throws on failure. */
+export async function gitText(cwd: string, args: string[], options: GitOptions = {}) {
+  return (await git(cwd, args, options)).stdout.trim();
+}
+
+/** The fallback author and committer used when the repository has no identity configured. */
+export async function identityEnv(cwd: string): Promise<Record<string, string>> {
+  const cached = identities.get(cwd);
+  if (cached) return cached;
+  const email = await git(cwd, ['config', 'user.email'], { allowFail: true });
+  const env = email.code === 0 && email.stdout.trim() ? {} : FALLBACK_IDENTITY;
+  identities.set(cwd, env);
+  return env;
+}
+
+/** Identity per directory: asked once, since a run commits many times. */
+const identities = new Map<string, Record<string, string>>();

@@ -1,0 +1,414 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeEnd, runCommand } from '../process/run-command.js';
+import { atomicWriteFile } from '../stores/atomic-file.js';
+import { git, gitText, identityEnv } from './git.js';
+import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
+import {
+  type ConflictReport,
+  checkoutBlockers,
+  conflictHunks,
+  describeConflict,
+  parseMergeTree,
+  taskTrailer,
+} from './worktree-policy.js';
+
+/** Where an integration stands, as events, `status` and the API show it. */
+export type QueueStage =
+  | 'queued'
+  | 'verifying'
+  | 'waiting-for-user'
+  | 'integrated'
+  | 'conflicted'
+  | 'verify-failed';
+
+export interface QueueEvent {
+  taskId: string;
+  stage: QueueStage;
+  branch: string;
+  commit?: string;
+  detail?: string;
+}
+
+export interface IntegrationRequest {
+  wt: TaskWorktree;
+  taskId: string;
+  /** The task's one commit (on the worktree's branch). */
+  commit: string;
+  /** The task's own `verify`, run again on the integrated tree when that differs from what was verified. */
+  verify?: string;
+  signal?: AbortSignal;
+}
+
+export type IntegrationOutcome =
+  | { kind: 'integrated'; commit: string; previous: string }
+  | { kind: 'conflict'; report: ConflictReport; description: string }
+  | { kind: 'verify-failed'; message: string }
+  | { kind: 'cancelled'; message: string };
+
+export interface MergeQueueOptions {
+  manager: WorktreeManager;
+  sprintId: string;
+  /** The branch the work lands on. */
+  target: string;
+  /** Replaces the task's `verify` on the integrated tree (for example the project's test suite). */
+  mergeVerify?: string;
+  verifyTimeoutMs?: number;
+  /** How often a waiting integration looks at the user's checkout again (ms). */
+  pollMs?: number;
+  onEvent?: (event: QueueEvent) => void;
+}
+
+/** Written before the target branch and the user's checkout change; read by `recover` after a crash. */
+interface Journal {
+  taskId: string;
+  target: string;
+  old: string;
+  new: string;
+  /** The worktree where the target is checked out, when it is. */
+  checkout?: string;
+}
+
+/**
+ * Integrates finished tasks one at a time onto the target branch: a
+ * three-way merge of the task's commit onto the newest head (in git's object
+ * store, with `git merge-tree`: no rebase or merge ever runs in anybody's
+ * working tree), `verify` on the integrated tree in the task's worktree, then
+ * the branch moves with `update-ref <new> <old>`, so it moves to a verified
+ * commit or not at all. Where the target is checked out, the user's files are
+ * updated as `git checkout` would, and never over a file they changed: that
+ * integration waits.
+ */
+export class MergeQueue {
+  readonly #o: MergeQueueOptions;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: MergeQueueOptions) {
+    this.#o = options;
+  }
+
+  get target(): string {
+    return this.#o.target;
+  }
+
+  get #journalPath(): string {
+    return join(this.#o.manager.home, 'journal.json');
+  }
+
+  get #top(): string {
+    return this.#o.manager.project.top;
+  }
+
+  /** Queues an integration; resolves when it is done, one at a time. */
+  integrate(request: IntegrationRequest): Promise<IntegrationOutcome> {
+    this.#emit(request, 'queued');
+    const run = this.#chain.then(() => this.#integrate(request));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The commit on the target that holds a task's integrated work, if one does. */
+  async integratedCommit(taskId: string, since?: string): Promise<string | undefined> {
+    const range = since ? `${since}..refs/heads/${this.#o.target}` : `refs/heads/${this.#o.target}`;
+    const out = await git(
+      this.#top,
+      [
+        'log',
+        '-1',
+        '--format=%H',
+        '--fixed-strings',
+        `--grep=${taskTrailer(this.#o.sprintId, taskId)}`,
+        range,
+      ],
+      { allowFail: true },
+    );
+    return out.code === 0 && out.stdout.trim() ? out.stdout.trim() : undefined;
+  }
+
+  #emit(
+    r: { taskId: string; wt: TaskWorktree },
+    stage: QueueStage,
+    extra: Partial<QueueEvent> = {},
+  ) {
+    this.#o.onEvent?.({ taskId: r.taskId, stage, branch: r.wt.branch, ...extra });
+  }
+
+  async #integrate(r: IntegrationRequest): Promise<IntegrationOutcome> {
+    const top = this.#top;
+    const ref = `refs/heads/${this.#o.target}`;
+    let verifiedTree: string | undefined;
+    let waitingSaid = false;
+    for (let round = 0; ; round++) {
+      if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
+      const head = await gitText(top, ['rev-parse', '--verify', ref]);
+      const parent = await gitText(top, ['rev-parse', `${r.commit}^`]);
+      let candidate: string;
+      if (parent === head) {
+        candidate = r.commit;
+      } else {
+        const merged = await git(
+          top,
+          ['merge-tree', '--write-tree', '--name-only', '--messages', head, r.commit],
+          { allowFail: true },
+        );
+        if (merged.code > 1) throw new Error(`git merge-tree failed: ${merged.stderr.trim()}`);
+        const parsed = parseMergeTree(merged.stdout, merged.code === 0);
+        if (merged.code === 1) {
+          const report = await this.#conflictReport(parsed.tree, parsed.conflicted, r, head);
+          const description = describeConflict(report);
+          this.#emit(r, 'conflicted', { detail: parsed.conflicted.join(', ') });
+          return { kind: 'conflict', report, description };
+        }
+        const message = await gitText(top, ['log', '-1', '--format=%B', r.commit]);
+        candidate = await gitText(top, ['commit-tree', parsed.tree, '-p', head, '-m', message], {
+          env: await identityEnv(top),
+        });
+      }
+      const tree = await gitText(top, ['rev-parse', `${candidate}^{tree}`]);
+      const verifyCommand = this.#o.mergeVerify ?? (parent === head ? undefined : r.verify);
+      if (verifyCommand && verifiedTree !== tree) {
+        this.#emit(r, 'verifying', { commit: candidate });
+        const failure = await this.#verify(r, candidate, verifyCommand);
+        if (failure) {
+          this.#emit(r, 'verify-failed', { commit: candidate, detail: failure });
+          return { kind: 'verify-failed', message: failure };
+        }
+        verifiedTree = tree;
+      }
+      const checkout = await this.#checkoutOf(this.#o.target);
+      if (checkout) {
+        const changed = (await gitText(top, ['diff', '--name-only', '-z', head, candidate]))
+          .split('\0')
+          .filter(Boolean);
+        const blockers = checkoutBlockers(changed, await dirtyPaths(checkout));
+        if (blockers.length) {
+          if (!waitingSaid) {
+            waitingSaid = true;
+            this.#emit(r, 'waiting-for-user', {
+              commit: candidate,
+              detail: `waiting: integrating would change ${blockers.join(', ')}, which you modified in ${checkout}; commit, stash or revert them and it continues`,
+            });
+          }
+          await sleep(this.#o.pollMs ?? 1000, r.signal);
+          continue;
+        }
+      }
+      const journal: Journal = {
+        taskId: r.taskId,
+        target: this.#o.target,
+        old: head,
+        new: candidate,
+        checkout,
+      };
+      await atomicWriteFile(this.#journalPath, JSON.stringify(journal));
+      if (checkout) {
+        // Files first (refused, changing nothing, if the user touched one meanwhile), then the branch.
+        const moved = await git(checkout, ['read-tree', '-m', '-u', head, candidate], {
+          allowFail: true,
+        });
+        if (moved.code !== 0) {
+          await unlink(this.#journalPath).catch(() => undefined);
+          if (round > 50) throw new Error(`could not update ${checkout}: ${moved.stderr.trim()}`);
+          await sleep(this.#o.pollMs ?? 1000, r.signal);
+          continue;
+        }
+      }
+      const advanced = await git(
+        top,
+        ['update-ref', '-m', `sprint: integrate ${r.taskId}`, ref, candidate, head],
+        { allowFail: true },
+      );
+      if (advanced.code !== 0) {
+        // Someone moved the branch meanwhile: put the checkout back and integrate onto the new head.
+        if (checkout)
+          await git(checkout, ['read-tree', '-m', '-u', candidate, head], { allowFail: true });
+        await unlink(this.#journalPath).catch(() => undefined);
+        if (round > 50)
+          throw new Error(`the branch ${this.#o.target} kept moving: ${advanced.stderr.trim()}`);
+        continue;
+      }
+      await unlink(this.#journalPath).catch(() => undefined);
+      this.#emit(r, 'integrated', { commit: candidate });
+      return { kind: 'integrated', commit: candidate, previous: head };
+    }
+  }
+
+  /** Runs the verify command on the integrated tree in the task's worktree; a failure message, or undefined. */
+  async #verify(
+    r: IntegrationRequest,
+    candidate: string,
+    command: string,
+  ): Promise<string | undefined> {
+    await git(r.wt.path, ['reset', '-q', '--hard', candidate]);
+    await this.#o.manager.hide(r.wt.path);
+    const result = await runCommand(command, {
+      cwd: r.wt.projectDir,
+      signal: r.signal,
+      timeoutMs: this.#o.verifyTimeoutMs ?? 10 * 60_000,
+    });
+    if (result.endedBy === 'exit' && result.exitCode === 0) return undefined;
+    return `\`${command}\` on the integrated tree ${describeEnd(result)}${result.tail.trim() ? `\n${result.tail.trim()}` : ''}`;
+  }
+
+  async #conflictReport(
+    tree: string,
+    files: string[],
+    r: IntegrationRequest,
+    head: string,
+  ): Promise<ConflictReport> {
+    const top = this.#top;
+    const out: ConflictReport['files'] = [];
+    for (const path of files.slice(0, 20)) {
+      const text = await git(top, ['cat-file', 'blob', `${tree}:${path}`], { allowFail: true });
+      const log = await git(
+        top,
+        [
+          'log',
+          '--format=%(trailers:key=Sprint-Task,valueonly,separator=%x2C)%x00%h %s',
+          `${r.wt.base}..${head}`,
+          '--',
+          path,
+        ],
+        { allowFail: true },
+      );
+      const changedBy = new Set<string>();
+      for (const line of log.stdout.split('\n')) {
+        if (!line.includes('\0')) continue;
+        const [trailer, subject] = line.split('\0');
+        const task = trailer?.trim().split('/').pop();
+        changedBy.add(task ? `task ${task}` : (subject ?? '').trim());
+      }
+      out.push({
+        path,
+        hunks: text.code === 0 ? conflictHunks(text.stdout) : [],
+        changedBy: [...changedBy],
+      });
+    }
+    return { files: out, head };
+  }
+
+  /** The worktree (outside the sprint's own) where a branch is checked out, if any. */
+  async #checkoutOf(branch: string): Promise<string | undefined> {
+    const out = await gitText(this.#top, ['worktree', 'list', '--porcelain']);
+    for (const block of out.split('\n\n')) {
+      const lines = block.split('\n');
+      if (!lines.includes(`branch refs/heads/${branch}`)) continue;
+      const path = lines.find((l) => l.startsWith('worktree '))?.slice(9);
+      if (path && !path.startsWith(this.#o.manager.home)) return path;
+    }
+    return undefined;
+  }
+
+  /**
+   * After a crash: finish or undo the integration that was under way, so the
+   * branch and the user's checkout agree, no stale lock is left, and nothing
+   * is integrated twice. Returns what it did, or undefined when nothing was under way.
+   */
+  async recover(): Promise<string | undefined> {
+    const raw = await readFile(this.#journalPath, 'utf8').catch(() => undefined);
+    if (raw === undefined) return undefined;
+    let j: Journal;
+    try {
+      j = JSON.parse(raw) as Journal;
+    } catch {
+      await unlink(this.#journalPath).catch(() => undefined);
+      return 'dropped an unreadable integration journal';
+    }
+    const top = this.#top;
+    const ref = `refs/heads/${j.target}`;
+    const journalAt = (await stat(this.#journalPath)).mtimeMs;
+    // Locks younger than the journal were left by our git processes, which died with the runner.
+    await removeIfNewer(join(this.#o.manager.project.commonDir, `${ref}.lock`), journalAt);
+    if (j.checkout) {
+      const gitDir = await gitText(j.checkout, [
+        'rev-parse',
+        '--path-format=absolute',
+        '--git-dir',
+      ]);
+      await removeIfNewer(join(gitDir, 'index.lock'), journalAt);
+      // update-ref of a checked-out branch locks HEAD too (for its reflog).
+      await removeIfNewer(join(gitDir, 'HEAD.lock'), journalAt);
+    }
+    const at = await gitText(top, ['rev-parse', '--verify', ref]);
+    let did: string;
+    if (at === j.new) {
+      if (j.checkout && (await indexMatches(j.checkout, j.old))) {
+        await git(j.checkout, ['read-tree', '-m', '-u', j.old, j.new]);
+      }
+      did = `finished integrating ${j.taskId} (${j.new.slice(0, 12)})`;
+    } else if (at === j.old && j.checkout && (await indexMatches(j.checkout, j.new))) {
+      await git(top, ['update-ref', ref, j.new, j.old]);
+      did = `finished integrating ${j.taskId} (${j.new.slice(0, 12)})`;
+    } else {
+      if (j.checkout && at === j.old) await rollBackCheckout(j.checkout, j.old, j.new);
+      did = `undid the unfinished integration of ${j.taskId}; it is integrated again`;
+    }
+    await unlink(this.#journalPath).catch(() => undefined);
+    return did;
+  }
+}
+
+async function removeIfNewer(path: string, sinceMs: number): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st && st.mtimeMs >= sinceMs - 1000) await rm(path, { force: true });
+}
+
+/** Whether a checkout's index holds exactly a commit's tree. */
+async function indexMatches(checkout: string, commit: string): Promise<boolean> {
+  const out = await git(checkout, ['diff-index', '--cached', '--quiet', commit], {
+    allowFail: true,
+  });
+  return out.code === 0;
+}
+
+/**
+ * A read-tree killed half-way wrote some of the new files without moving
+ * the index: put back exactly the files that hold the new content (and only
+ * those), so the checkout is at `old` again.
+ */
+async function rollBackCheckout(checkout: string, old: string, next: string): Promise<void> {
+  const diff = await gitText(checkout, ['diff', '--name-status', '-z', '--no-renames', old, next]);
+  const parts = diff.split('\0').filter(Boolean);
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const status = parts[i]!;
+    const path = parts[i + 1]!;
+    const newBlob = await git(checkout, ['rev-parse', `${next}:${path}`], { allowFail: true });
+    const content = await readFile(join(checkout, path)).catch(() => undefined);
+    if (!content || newBlob.code !== 0) continue;
+    if (gitBlobId(content) !== newBlob.stdout.trim()) continue;
+    if (status === 'A') await rm(join(checkout, path), { force: true });
+    else await git(checkout, ['checkout', old, '--', path], { allowFail: true });
+  }
+}
+
+function gitBlobId(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+/** Paths modified, staged, deleted or untracked in a checkout (relative to its top). */
+export async function dirtyPaths(checkout: string): Promise<string[]> {
+  const out = await git(checkout, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  const entries = out.stdout.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') paths.push(entries[++i] ?? '');
+  }
+  return paths.filter(Boolean);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,295 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { ShellAgent } from '../agents/builtin-agents.js';
+import type { Task } from '../model/sprint.js';
+import { SprintRunner } from '../runner/sprint-runner.js';
+import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
+import { defaultHooks } from '../workspace/agent-setup.js';
+import { locateGitProject, WorktreeManager } from './worktree-manager.js';
+
+let project: string;
+let scratch: string;
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: project, encoding: 'utf8' }).trim();
+
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'sprint-wt-project-'));
+  scratch = await mkdtemp(join(tmpdir(), 'sprint-wt-scratch-'));
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test User');
+  git('config', 'user.email', 'user@example.com');
+  await writeFile(join(project, 'shared.txt'), 'one\ntwo\nthree\n');
+  await writeFile(join(project, 'notes.txt'), 'committed notes\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function sprintIn(tasks: Partial<Task>[], config: Record<string, unknown> = {}) {
+  const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
+  const id = await store.create({
+    name: 'iso',
+    config,
+    tasks: tasks.map(
+      (t) => ({ type: 'shell', priority: 'medium', dependsOn: [], fields: {}, ...t }) as Task,
+    ),
+  });
+  const runner = new SprintRunner({
+    store,
+    agents: new AgentRegistry({ default: new ShellAgent() }),
+    hooks: defaultHooks(),
+  });
+  return { store, id, runner };
+}
+
+/** Waits in a task's shell command until every named file exists (a barrier, not a fixed time). */
+function barrier(...names: string[]): string {
+  const all = names.map((n) => `[ -e ${join(scratch, n)} ]`).join(' && ');
+  return `i=0; until ${all}; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.02; done`;
+}
+
+function sprintLeftovers() {
+  return {
+    worktrees: git('worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')),
+    branches: git('branch', '--format=%(refname:short)').split('\n'),
+  };
+}
+
+describe('a worktree per task', { timeout: 120_000 }, () => {
+  it('integrates N independent tasks at concurrency K with one commit each, leaving the user’s dirty files alone', async () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const { runner, id, store } = await sprintIn(
+      ids.map((t) => ({
+        id: t,
+        // Each sees only its own worktree: no other task's file, no sprint folder copy.
+        command: `${barrier(...ids.slice(0, 3).map((x) => `start-${x}`))}; touch ${join(scratch, `start-${t}`)}; mkdir -p out && echo ${t} > out/${t}.txt && [ "$(git status --porcelain --untracked-files=all)" = "?? out/${t}.txt" ]`,
+        verify: `test -f out/${t}.txt`,
+      })),
+      { concurrency: 3 },
+    );
+    // The barrier lets the first three start together; create their markers as they come.
+    await writeFile(join(project, 'notes.txt'), 'my own edit, not committed\n');
+    await writeFile(join(project, 'scratch-untracked.txt'), 'mine\n');
+    for (const t of ids.slice(0, 3)) await writeFile(join(scratch, `start-${t}`), '');
+    const t0 = Date.now();
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (process.env.WT_DEBUG)
+          appendFileSync(
+            '/tmp/wt-debug.log',
+            `${Date.now() - t0} ${e.type} ${'taskId' in e ? e.taskId : ''} ${'stage' in e ? e.stage : ''} ${'to' in e ? e.to : ''}\n`,
+          );
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+
+    const subjects = git('log', '--format=%s', 'main').split('\n');
+    expect(subjects).toHaveLength(ids.length + 1);
+    for (const t of ids) {
+      expect(subjects.filter((s) => s.includes(`: ${t}: `))).toHaveLength(1);
+      expect(await readFile(join(project, 'out', `${t}.txt`), 'utf8')).toBe(`${t}\n`);
+    }
+    // One commit per task, each touching only its own file.
+    for (const t of ids) {
+      const sha = git('log', '--format=%H', '-1', `--grep=Sprint-Task: ${id}/${t}`, 'main');
+      expect(git('show', '--name-only', '--format=', sha)).toBe(`out/${t}.txt`);
+    }
+    expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('my own edit, not committed\n');
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(status).toContain(' M notes.txt\n');
+    expect(status).toContain('?? scratch-untracked.txt\n');
+    expect(status).not.toContain('out/');
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    const { state } = await store.load(id);
+    expect(state.tasks.a?.worktree?.stage).toBe('removed');
+    git('fsck', '--no-progress');
+  });
+
+  it('keeps a tracked sprint folder out of the worktree and out of commits', async () => {
+    const { runner, id } = await sprintIn(
+      [
+        {
+          id: 'look',
+          command:
+            'test ! -e .claude/sprints && mkdir -p .claude/sprints/fake && echo x > .claude/sprints/fake/f && echo ok > look.txt',
+        },
+        { id: 'other', command: 'echo ok > other.txt' },
+      ],
+      { concurrency: 2 },
+    );
+    git('add', '-A');
+    git('commit', '-q', '-m', 'track the sprint');
+    const result = await runner.run(id);
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    const sha = git('log', '--format=%H', '-1', `--grep=Sprint-Task: ${id}/look`, 'main');
+    expect(git('show', '--name-only', '--format=', sha)).toBe('look.txt');
+  });
+
+  it('gives a conflicting task a new attempt on the new head, with the conflict in its prompt, not counted', async () => {
+    const { runner, id, store } = await sprintIn(
+      [
+        {
+          id: 'first',
+          command: `${barrier('go')}; sed -i 's/^two$/two by first/' shared.txt`,
+        },
+        {
+          id: 'second',
+          // Waits until first is integrated, so it always comes second.
+          command: `touch ${join(scratch, 'go')}; i=0; until git log main --format=%B | grep -q 'Sprint-Task: .*/first'; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.02; done; sed -i 's/^two.*$/two by second/' shared.txt`,
+        },
+      ],
+      { concurrency: 2, retry: { 'max-attempts': 1 } },
+    );
+    const result = await runner.run(id);
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    const { state } = await store.load(id);
+    const attempts = state.tasks.second?.attempts ?? [];
+    expect(attempts.map((a) => [a.outcome, a.counted])).toEqual([
+      ['failed', false],
+      ['success', true],
+    ]);
+    expect(attempts[0]?.error?.kind).toBe('conflict');
+    expect(attempts[0]?.error?.message).toContain('shared.txt (changed meanwhile by task first)');
+    expect(attempts[0]?.error?.message).toContain('two by first');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one\ntwo by second\nthree\n');
+    expect(git('diff', 'HEAD', '--stat')).toBe('');
+    expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
+  it('stops as needs-human when the task conflicts a second time, keeping its worktree for inspection', async () => {
+    const { runner, id, store } = await sprintIn(
+      [
+        {
+          id: 'edit',
+          command: `n=$(cat ${join(scratch, 'n')} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${join(scratch, 'n')}; touch ${join(scratch, 'started')}-$n; i=0; until [ -e ${join(scratch, 'user-committed')}-$n ]; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.02; done; sed -i 's/^two.*$/two by task/' shared.txt`,
+        },
+      ],
+      { isolation: 'worktree' },
+    );
+    const run = runner.run(id);
+    // The user commits a clashing change on the branch while each attempt works.
+    for (const n of [1, 2]) {
+      await waitForFile(join(scratch, `started-${n}`));
+      await writeFile(join(project, 'shared.txt'), `one\ntwo by user ${n}\nthree\n`);
+      git('commit', '-q', '-am', `user edit ${n}`);
+      await writeFile(join(scratch, `user-committed-${n}`), '');
+    }
+    const result = await run;
+    expect(result.status).toBe('needs-human');
+    expect(result.humanNeeded?.reason).toContain('conflicted with integrated work twice');
+    expect(result.humanNeeded?.details).toContain('user edit 2');
+    const { state } = await store.load(id);
+    const kept = state.tasks.edit?.worktree;
+    expect(kept?.stage).toBe('kept');
+    expect(await readFile(join(kept!.path!, 'shared.txt'), 'utf8')).toContain('two by task');
+    expect(git('log', '-1', '--format=%s', 'main')).toBe('user edit 2');
+    // No conflict markers anywhere, nothing committed of the task.
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one\ntwo by user 2\nthree\n');
+
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: id,
+    });
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('does not advance the branch when merge-verify fails on the integrated tree', async () => {
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': 'test -f x.txt && echo "suite: 1 failed" && exit 3',
+      retry: { 'max-attempts': 1 },
+    });
+    const before = git('rev-parse', 'main');
+    const result = await runner.run(id);
+    expect(result.status).toBe('blocked');
+    expect(git('rev-parse', 'main')).toBe(before);
+    await expect(stat(join(project, 'x.txt'))).rejects.toThrow();
+    const { state } = await store.load(id);
+    expect(state.tasks.x?.attempts[0]?.error?.kind).toBe('verify');
+    expect(state.tasks.x?.attempts[0]?.error?.message).toContain('suite: 1 failed');
+    expect(state.tasks.x?.worktree?.stage).toBe('kept');
+  });
+
+  it('waits while integrating would touch a file the user modified, and says why', async () => {
+    const { runner, id, store } = await sprintIn(
+      [{ id: 'x', command: "sed -i 's/^one$/one by task/' shared.txt" }],
+      { isolation: 'worktree' },
+    );
+    await writeFile(join(project, 'shared.txt'), 'one\ntwo\nthree\nmine\n');
+    const events: string[] = [];
+    const run = runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'waiting-for-user') events.push(e.detail ?? '');
+      },
+    });
+    await waitForValue(() => events.length > 0);
+    expect(events[0]).toContain('shared.txt');
+    // The user commits their edit; the integration goes on, on top of it.
+    git('commit', '-q', '-am', 'user line');
+    const result = await run;
+    expect(result.status).toBe('completed');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe(
+      'one by task\ntwo\nthree\nmine\n',
+    );
+    expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
+    void store;
+  });
+
+  it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
+    const { runner, id, store } = await sprintIn(
+      [
+        { id: 'first', command: 'echo 1 > one.txt' },
+        { id: 'second', dependsOn: ['first'], command: 'echo 2 > two.txt' },
+      ],
+      { isolation: 'worktree', worktrees: { 'max-disk': '1KB' } },
+    );
+    const result = await runner.run(id);
+    expect(result.status).toBe('blocked');
+    const { state } = await store.load(id);
+    expect(state.tasks.first?.status).toBe('done');
+    expect(state.tasks.second?.reason).toMatch(
+      /worktrees\.max-disk \(0 x .* in use of 1(\.0)? KB; fix: sprint clean/,
+    );
+    expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
+  it('refuses isolation: worktree outside git, changing nothing', async () => {
+    await rm(join(project, '.git'), { recursive: true, force: true });
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'true' }], {
+      isolation: 'worktree',
+    });
+    await expect(runner.run(id)).rejects.toThrow(/needs a git repository/);
+    expect((await store.load(id)).state.status).toBe('not-started');
+  });
+});
+
+async function waitForFile(path: string) {
+  await waitForValue(() =>
+    stat(path).then(
+      () => true,
+      () => false,
+    ),
+  );
+}
+
+async function waitForValue(check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,464 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type AgentResult, failedResult } from '../model/agent-result.js';
+import { InvalidOptionsError } from '../model/errors.js';
+import type { NewRunEvent } from '../model/events.js';
+import { type Task, taskLabel } from '../model/sprint.js';
+import type { SprintStatus } from '../model/status.js';
+import type {
+  AttemptNext,
+  PreparedWorkspace,
+  TaskWorkspace,
+  TaskWorkspaces,
+  WorkspaceOpenContext,
+} from '../runner/task-workspace.js';
+import { atomicWriteFile } from '../stores/atomic-file.js';
+import { git, gitText } from './git.js';
+import { MergeQueue, type QueueEvent } from './merge-queue.js';
+import { commitTaskWork } from './task-commit.js';
+import { locateGitProject, type TaskWorktree, WorktreeManager } from './worktree-manager.js';
+import {
+  conflictOutcome,
+  DEFAULT_MAX_DISK_BYTES,
+  decideIsolation,
+  fitsDiskBudget,
+  formatSize,
+  refComponent,
+  taskTrailer,
+} from './worktree-policy.js';
+
+/** What a sprint's isolation remembers between runs: where its work lands and where it began. */
+interface Meta {
+  target: string;
+  base: string;
+}
+
+export interface WorktreeIsolationOptions {
+  /** How often an integration waiting on the user's modified files looks again (ms). */
+  pollMs?: number;
+  /** Where worktrees go (a folder per sprint is made inside); default inside the git directory. */
+  home?: string;
+}
+
+/**
+ * Task isolation with git worktrees: each attempt works in a fresh worktree
+ * on its own branch, its work is committed there as one commit and goes
+ * through a merge queue onto the sprint's target branch. Chosen per run by
+ * `isolation` (config or run option): `auto` isolates when more than one task
+ * may run at once in a git project.
+ */
+export function worktreeIsolation(options: WorktreeIsolationOptions = {}): TaskWorkspaces {
+  return {
+    async check(ctx) {
+      const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
+      if (setting !== 'worktree') return;
+      const inGit = (await locateGitProject(ctx.projectDir)) !== undefined;
+      const decision = decideIsolation({ setting, concurrency: ctx.concurrency, inGit });
+      if (decision.mode === 'error') throw new InvalidOptionsError(decision.why);
+    },
+    async open(ctx) {
+      const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
+      const inProject = ctx.sprintDir !== undefined;
+      // Shared whatever git says, and no earlier isolated run to clean up after: ask git nothing.
+      const sharedAnyway =
+        setting === 'shared' || (setting === 'auto' && (ctx.concurrency <= 1 || !inProject));
+      const isolatedBefore = Object.values(ctx.state.tasks).some((t) => t.worktree);
+      if (sharedAnyway && !isolatedBefore) return undefined;
+      const project = await locateGitProject(ctx.projectDir);
+      const decision = decideIsolation({
+        setting,
+        concurrency: ctx.concurrency,
+        inGit: project !== undefined,
+        inProject,
+      });
+      if (decision.mode === 'error') throw new InvalidOptionsError(decision.why);
+      if (!project) return undefined;
+      // The sprints folder too (every sprint's files), when the sprint lives in one.
+      const sprintsRoot =
+        ctx.sprintDir && basename(dirname(ctx.sprintDir)) === 'sprints'
+          ? dirname(ctx.sprintDir)
+          : undefined;
+      const hidden = [sprintsRoot, ctx.sprintDir, ctx.runtimeDir, ...ctx.stateFiles].filter(
+        (p): p is string => typeof p === 'string',
+      );
+      const manager = new WorktreeManager({
+        project,
+        sprintId: ctx.sprintId,
+        hidden,
+        home: options.home ? join(options.home, ctx.sprintId) : undefined,
+      });
+      const session = new WorktreeSession(ctx, manager, options);
+      await session.recover();
+      if (decision.mode === 'shared') return undefined;
+      await session.start(decision.why);
+      return session;
+    },
+  };
+}
+
+class WorktreeSession implements TaskWorkspace {
+  readonly #ctx: WorkspaceOpenContext;
+  readonly #manager: WorktreeManager;
+  readonly #options: WorktreeIsolationOptions;
+  #queue!: MergeQueue;
+  #meta!: Meta;
+  #bytesPerWorktree: number | undefined;
+  readonly #live = new Map<string, TaskWorktree>();
+  readonly #conflicts = new Map<string, number>();
+  /** Worktrees kept for a person (blocked tasks), which count against the disk budget. */
+  #kept = 0;
+  /** Committed work of attempts that died before integration: task -> branch. */
+  readonly #orphaned = new Map<string, string>();
+
+  constructor(
+    ctx: WorkspaceOpenContext,
+    manager: WorktreeManager,
+    options: WorktreeIsolationOptions,
+  ) {
+    this.#ctx = ctx;
+    this.#manager = manager;
+    this.#options = options;
+    for (const [taskId, t] of Object.entries(ctx.state.tasks)) {
+      const n = t.attempts.filter((a) => a.error?.kind === 'conflict').length;
+      if (n) this.#conflicts.set(taskId, n);
+    }
+  }
+
+  #emit(events: NewRunEvent[]): void {
+    this.#ctx.emit(events);
+  }
+
+  get #metaPath(): string {
+    return join(this.#manager.home, 'meta.json');
+  }
+
+  /** Whatever a crash left: the integration under way, dead attempts' worktrees and branches. */
+  async recover(): Promise<void> {
+    const meta = await readFile(this.#metaPath, 'utf8').then(
+      (t) => JSON.parse(t) as Meta,
+      () => undefined,
+    );
+    const notes: string[] = [];
+    if (meta) {
+      this.#meta = meta;
+      this.#queue = this.#makeQueue();
+      const did = await this.#queue.recover();
+      if (did) notes.push(did);
+    }
+    const keep = new Set<string>();
+    const { branches } = await this.#manager.list();
+    for (const [taskId, t] of Object.entries(this.#ctx.state.tasks)) {
+      const mine = branches.filter(
+        (b) =>
+          b.startsWith(`${this.#manager.branchPrefix}`) &&
+          branchTask(b, this.#manager.branchPrefix) === refComponent(taskId),
+      );
+      if (t.status === 'blocked' && t.worktree?.branch && mine.includes(t.worktree.branch)) {
+        keep.add(t.worktree.branch); // left for a person to inspect
+        this.#kept++;
+        continue;
+      }
+      if (t.status === 'done' || !meta) continue;
+      // A dead attempt that committed its work but was not integrated: keep it to integrate.
+      for (const b of mine.sort().reverse()) {
+        const body = await gitText(this.#manager.project.top, ['log', '-1', '--format=%B', b]);
+        if (body.includes(taskTrailer(this.#ctx.sprintId, taskId))) {
+          keep.add(b);
+          this.#orphaned.set(taskId, b);
+          break;
+        }
+      }
+    }
+    const removed = await this.#manager.prune(keep);
+    if (removed.length)
+      notes.push(`removed ${removed.length} worktree(s)/branch(es) of dead attempts`);
+    if (notes.length)
+      this.#emit([{ type: 'worktree', stage: 'recovered', detail: notes.join('; ') }]);
+  }
+
+  #makeQueue(): MergeQueue {
+    return new MergeQueue({
+      manager: this.#manager,
+      sprintId: this.#ctx.sprintId,
+      target: this.#meta.target,
+      mergeVerify: this.#ctx.definition.config.mergeVerify,
+      pollMs: this.#options.pollMs,
+      onEvent: (e) => this.#onQueue(e),
+    });
+  }
+
+  #onQueue(e: QueueEvent): void {
+    const wt = this.#live.get(e.taskId);
+    this.#emit([
+      {
+        type: 'worktree',
+        taskId: e.taskId,
+        attempt: wt?.attempt,
+        stage: e.stage,
+        branch: e.branch,
+        commit: e.commit,
+        detail: e.detail,
+      },
+    ]);
+  }
+
+  /** Decides (once per sprint) where the work lands, and says so. */
+  async start(why: string): Promise<void> {
+    if (!this.#meta) {
+      const top = this.#manager.project.top;
+      const configured = this.#ctx.definition.config.targetBranch;
+      let target = configured;
+      if (!target) {
+        const current = await git(top, ['symbolic-ref', '-q', '--short', 'HEAD'], {
+          allowFail: true,
+        });
+        target = current.stdout.trim();
+        if (current.code !== 0 || !target) {
+          throw new InvalidOptionsError(
+            'isolation needs a branch for the work to land on, and HEAD is detached (fix: check out a branch, or set config target-branch, e.g. sprint/my-sprint)',
+          );
+        }
+      }
+      const exists = await git(top, ['rev-parse', '--verify', '-q', `refs/heads/${target}`], {
+        allowFail: true,
+      });
+      if (exists.code !== 0) await git(top, ['branch', target, 'HEAD']);
+      const base = await gitText(top, ['rev-parse', `refs/heads/${target}`]);
+      this.#meta = { target, base };
+      await atomicWriteFile(this.#metaPath, JSON.stringify(this.#meta)).catch(async () => {
+        const { mkdir } = await import('node:fs/promises');
+        await mkdir(this.#manager.home, { recursive: true });
+        await atomicWriteFile(this.#metaPath, JSON.stringify(this.#meta));
+      });
+      this.#queue = this.#makeQueue();
+    }
+    this.#emit([
+      {
+        type: 'worktree',
+        stage: 'mode',
+        branch: this.#meta.target,
+        path: this.#manager.home,
+        detail: `a worktree per task (${why}); work lands on ${this.#meta.target}`,
+      },
+    ]);
+  }
+
+  async prepare(input: {
+    task: Task;
+    attempt: number;
+    signal: AbortSignal;
+  }): Promise<PreparedWorkspace> {
+    const { task, attempt, signal } = input;
+    const top = this.#manager.project.top;
+    const orphan = this.#orphaned.get(task.id);
+    this.#orphaned.delete(task.id);
+    // Only a task that ran before can have integrated work or leftovers: a first attempt skips the look.
+    if (attempt > 1 || orphan) {
+      const integrated = await this.#queue.integratedCommit(task.id, this.#meta.base);
+      if (integrated) {
+        await this.#removeTaskWorktrees(task.id);
+        return {
+          result: success(
+            `already integrated in ${integrated.slice(0, 12)} before the runner stopped`,
+          ),
+        };
+      }
+      await this.#removeTaskWorktrees(task.id, orphan);
+    }
+    if (this.#bytesPerWorktree !== undefined) {
+      const maxBytes =
+        this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+      const live = this.#live.size + this.#kept;
+      if (!fitsDiskBudget({ live, bytesPerWorktree: this.#bytesPerWorktree, maxBytes })) {
+        return {
+          result: failedResult(
+            'config',
+            `another worktree would take the sprint's worktrees past worktrees.max-disk (${live} x ${formatSize(this.#bytesPerWorktree)} in use of ${formatSize(maxBytes)}; fix: sprint clean, finish or clean blocked tasks, or raise worktrees.max-disk)`,
+          ),
+        };
+      }
+    }
+    const head = await gitText(top, ['rev-parse', `refs/heads/${this.#meta.target}`]);
+    const wt = await this.#manager.create(task.id, attempt, head);
+    this.#live.set(task.id, wt);
+    this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+    this.#emit([
+      {
+        type: 'worktree',
+        taskId: task.id,
+        attempt,
+        stage: 'created',
+        branch: wt.branch,
+        path: wt.path,
+      },
+    ]);
+    if (orphan) {
+      // Committed work of an attempt that died before integrating it: integrate it, not redo it.
+      const commit = await gitText(top, ['rev-parse', orphan]);
+      await git(top, ['branch', '-q', '-D', orphan], { allowFail: true });
+      const outcome = await this.#queue.integrate({
+        wt,
+        taskId: task.id,
+        commit,
+        verify: task.verify,
+        signal,
+      });
+      if (outcome.kind === 'integrated') {
+        const body = await gitText(top, ['log', '-1', '--format=%b', commit]);
+        return {
+          result: success(
+            `integrated the work an earlier attempt committed before the runner stopped\n\n${body}`,
+          ),
+        };
+      }
+    }
+    return { projectDir: wt.projectDir };
+  }
+
+  async finish(input: { task: Task; attempt: number; result: AgentResult; signal: AbortSignal }) {
+    const { task, result, signal } = input;
+    const wt = this.#live.get(task.id);
+    if (!wt || !result.success) return result;
+    const commit = await commitTaskWork(
+      wt,
+      {
+        sprintId: this.#ctx.sprintId,
+        sprintName: this.#ctx.definition.name,
+        taskId: task.id,
+        taskType: task.type,
+        label: taskLabel(task),
+        summary: result.summary,
+      },
+      this.#manager.hiddenPaths,
+      signal,
+    );
+    if (!commit) {
+      this.#emit([
+        {
+          type: 'worktree',
+          taskId: task.id,
+          attempt: wt.attempt,
+          stage: 'integrated',
+          branch: wt.branch,
+          detail: 'nothing to integrate: the task changed no files',
+        },
+      ]);
+      return result;
+    }
+    const outcome = await this.#queue.integrate({
+      wt,
+      taskId: task.id,
+      commit,
+      verify: task.verify,
+      signal,
+    });
+    switch (outcome.kind) {
+      case 'integrated':
+        return result;
+      case 'cancelled':
+        return {
+          ...result,
+          success: false,
+          error: { kind: 'cancelled' as const, message: outcome.message },
+        };
+      case 'verify-failed':
+        return {
+          ...result,
+          success: false,
+          summary: outcome.message,
+          error: { kind: 'verify' as const, message: outcome.message },
+        };
+      case 'conflict': {
+        const before = this.#conflicts.get(task.id) ?? 0;
+        this.#conflicts.set(task.id, before + 1);
+        const error = { kind: 'conflict' as const, message: outcome.description };
+        if (conflictOutcome(before) === 'retry') {
+          return { ...result, success: false, summary: outcome.description, error };
+        }
+        return {
+          ...result,
+          success: false,
+          summary: outcome.description,
+          error,
+          needsHuman: {
+            reason: `${task.id} conflicted with integrated work twice; its worktree ${wt.path} (branch ${wt.branch}) is kept for you`,
+            details: outcome.description,
+            options: [
+              'resolve it by hand and resume',
+              'resume to try once more on the newest head',
+            ],
+          },
+        };
+      }
+    }
+  }
+
+  async settle(input: { task: Task; attempt: number; next: AttemptNext }): Promise<void> {
+    const wt = this.#live.get(input.task.id);
+    if (!wt || wt.attempt !== input.attempt) return;
+    this.#live.delete(input.task.id);
+    if (input.next === 'blocked' || input.next === 'needs-human') {
+      this.#kept++;
+      this.#emit([
+        {
+          type: 'worktree',
+          taskId: wt.taskId,
+          attempt: wt.attempt,
+          stage: 'kept',
+          branch: wt.branch,
+          path: wt.path,
+          detail: `kept for inspection while ${wt.taskId} is ${input.next}`,
+        },
+      ]);
+      return;
+    }
+    await this.#manager.remove(wt);
+    this.#emit([
+      {
+        type: 'worktree',
+        taskId: wt.taskId,
+        attempt: wt.attempt,
+        stage: 'removed',
+        branch: wt.branch,
+      },
+    ]);
+  }
+
+  async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
+    if (input.status === 'completed') await this.#manager.clean();
+  }
+
+  /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */
+  async #removeTaskWorktrees(taskId: string, except?: string): Promise<void> {
+    const { worktrees, branches } = await this.#manager.list();
+    const prefix = this.#manager.branchPrefix;
+    const mine = (b: string | undefined) =>
+      b !== undefined && b !== except && branchTask(b, prefix) === refComponent(taskId);
+    for (const w of worktrees) {
+      if (mine(w.branch)) {
+        await this.#manager.remove(w);
+        if (this.#ctx.state.tasks[taskId]?.worktree?.stage === 'kept')
+          this.#kept = Math.max(0, this.#kept - 1);
+      }
+    }
+    for (const b of branches) if (mine(b)) await this.#manager.remove({ branch: b });
+  }
+}
+
+/** The task id in `sprint-task/<sprint>/<task>-<attempt>`. */
+function branchTask(branch: string, prefix: string): string | undefined {
+  if (!branch.startsWith(prefix)) return undefined;
+  return branch.slice(prefix.length).replace(/-\d+$/, '');
+}
+
+function success(summary: string): AgentResult {
+  return {
+    success: true,
+    summary,
+    deferredItems: [],
+    filesChanged: [],
+    costUsd: 0,
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+    durationMs: 0,
+  };
+}

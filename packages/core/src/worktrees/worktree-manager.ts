@@ -1,0 +1,303 @@
+import { execFile } from 'node:child_process';
+import { appendFile, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { git, gitText } from './git.js';
+import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
+
+/**
+ * Where worktrees go, inside the project (where Claude Code puts its own):
+ * Claude Code refuses to write anywhere under `.git/`, and a folder outside
+ * the project would leave the project's settings and CLAUDE.md behind.
+ */
+export const WORKTREES_DIR = join('.claude', 'worktrees');
+
+/** Where a git project lives: its top, the repository's common directory, and where the project sits inside. */
+export interface GitProject {
+  /** The working tree the project directory belongs to. */
+  top: string;
+  /** The repository's common git directory (shared by all its worktrees). */
+  commonDir: string;
+  /** The project directory relative to `top` ('' when it is the top). */
+  subdir: string;
+}
+
+/** Finds the git repository a directory is in, or undefined when it is in none (or has no commit yet). */
+export async function locateGitProject(projectDir: string): Promise<GitProject | undefined> {
+  const out = await git(
+    projectDir,
+    [
+      'rev-parse',
+      '--path-format=absolute',
+      '--show-toplevel',
+      '--git-common-dir',
+      '--verify',
+      '-q',
+      'HEAD',
+    ],
+    { allowFail: true },
+  ).catch(() => undefined);
+  if (out?.code !== 0) return undefined;
+  const [top, commonDir] = out.stdout.trim().split('\n');
+  if (!top || !commonDir) return undefined;
+  return { top, commonDir, subdir: relative(top, resolve(projectDir)) };
+}
+
+/** One task attempt's worktree. */
+export interface TaskWorktree {
+  taskId: string;
+  attempt: number;
+  /** The main project's top (where its git identity is configured). */
+  top?: string;
+  branch: string;
+  /** The worktree's top. */
+  path: string;
+  /** Where the project directory is inside the worktree: what the agent and verify see. */
+  projectDir: string;
+  /** The commit it was created from. */
+  base: string;
+}
+
+/** A worktree or branch of this sprint that git knows of. */
+export interface ListedWorktree {
+  path: string;
+  branch?: string;
+  head?: string;
+}
+
+export interface WorktreeManagerOptions {
+  project: GitProject;
+  sprintId: string;
+  /**
+   * Absolute paths that must not appear in a worktree (the sprint's own
+   * directory and state files): a tracked copy is hidden there, so the
+   * agent never mistakes it for the real one and never commits it.
+   */
+  hidden?: string[];
+  /** Where worktrees go; default `<project>/.claude/worktrees/<sprint>`. */
+  home?: string;
+}
+
+/**
+ * Creates, lists and removes the worktrees and branches of one sprint's
+ * tasks. Everything it makes is named after the sprint (branches under
+ * `sprint-task/<sprint>/`, worktrees under one folder), so a crash can be
+ * cleaned up by name and `sprint clean` removes exactly what the sprint made.
+ */
+export class WorktreeManager {
+  readonly project: GitProject;
+  readonly sprintId: string;
+  readonly home: string;
+  readonly #hidden: string[];
+
+  constructor(options: WorktreeManagerOptions) {
+    this.project = options.project;
+    this.sprintId = options.sprintId;
+    this.home =
+      options.home ?? join(options.project.top, WORKTREES_DIR, refComponent(options.sprintId));
+    this.#hidden = (options.hidden ?? [])
+      .map((p) => relative(options.project.top, p))
+      .filter((p) => p && !p.startsWith('..') && !isAbsolute(p));
+  }
+
+  /** Paths (relative to the top) kept out of worktrees and commits. */
+  get hiddenPaths(): readonly string[] {
+    return this.#hidden;
+  }
+
+  get branchPrefix(): string {
+    return sprintBranchPrefix(this.sprintId);
+  }
+
+  pathFor(taskId: string, attempt: number): string {
+    return join(this.home, `${refComponent(taskId)}-${attempt}`);
+  }
+
+  /**
+   * A fresh worktree for one attempt, on its own branch at `base`. Leftovers
+   * of the same name (a crashed run) are removed first, so git never says
+   * "branch already used by worktree".
+   */
+  async create(taskId: string, attempt: number, base: string): Promise<TaskWorktree> {
+    const branch = taskBranch(this.sprintId, taskId, attempt);
+    const path = this.pathFor(taskId, attempt);
+    if (await exists(path)) await this.remove({ path, branch });
+    await mkdir(this.home, { recursive: true });
+    await this.#excludeHome();
+    const top = this.project.top;
+    // -B: a branch of that name left by a crash is taken over, never "already exists".
+    await git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]);
+    // Fill the index without touching files, hide the sprint's copy, then write the rest.
+    await git(path, ['read-tree', 'HEAD']);
+    await this.hide(path);
+    await git(path, ['checkout-index', '-a', '-q']);
+    return {
+      taskId,
+      attempt,
+      top,
+      branch,
+      path,
+      projectDir: this.project.subdir ? join(path, this.project.subdir) : path,
+      base,
+    };
+  }
+
+  /**
+   * Keeps the worktrees folder out of the user's `git status` through the
+   * repository's own exclude file (never a committed .gitignore).
+   */
+  async #excludeHome(): Promise<void> {
+    const rel = relative(this.project.top, dirname(this.home));
+    if (rel.startsWith('..') || isAbsolute(rel)) return;
+    const file = join(this.project.commonDir, 'info', 'exclude');
+    const line = `/${rel.split(sep).join('/')}/`;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.split('\n').includes(line)) return;
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+  }
+
+  /** Marks the sprint's tracked files skip-worktree in a worktree and deletes their copies. */
+  async hide(path: string): Promise<void> {
+    if (!this.#hidden.length) return;
+    const tracked = await git(path, ['ls-files', '-z', '--', ...this.#hidden.map(literal)]);
+    const files = tracked.stdout.split('\0').filter(Boolean);
+    if (files.length) {
+      await gitStdin(
+        path,
+        ['update-index', '--skip-worktree', '-z', '--stdin'],
+        `${files.join('\0')}\0`,
+      );
+    }
+    await Promise.all(
+      this.#hidden.map((rel) => rm(join(path, rel), { recursive: true, force: true })),
+    );
+  }
+
+  /** Removes a worktree (whatever is in it) and its branch; missing ones are fine. */
+  async remove(target: { path?: string; branch?: string }): Promise<void> {
+    const top = this.project.top;
+    // Only ever a folder of ours: never anything outside this sprint's worktree home.
+    if (target.path && isInside(target.path, this.home)) {
+      // Deleting the folder and pruning is what `git worktree remove --force` does, without
+      // first walking every file for changes (half the cost on a large repository).
+      await rm(target.path, { recursive: true, force: true });
+      await git(top, ['worktree', 'prune'], { allowFail: true });
+    }
+    if (target.branch) {
+      await git(top, ['branch', '-q', '-D', target.branch], { allowFail: true });
+    }
+  }
+
+  /** This sprint's worktrees (as git lists them) and branches. */
+  async list(): Promise<{ worktrees: ListedWorktree[]; branches: string[] }> {
+    const top = this.project.top;
+    const out = await gitText(top, ['worktree', 'list', '--porcelain']);
+    const worktrees: ListedWorktree[] = [];
+    for (const block of out.split('\n\n')) {
+      const lines = block.split('\n');
+      const path = lines.find((l) => l.startsWith('worktree '))?.slice(9);
+      if (!path || !isInside(path, this.home)) continue;
+      const branch = lines
+        .find((l) => l.startsWith('branch '))
+        ?.slice(7)
+        .replace(/^refs\/heads\//, '');
+      const head = lines.find((l) => l.startsWith('HEAD '))?.slice(5);
+      worktrees.push({ path, branch, head });
+    }
+    const refs = await gitText(top, [
+      'for-each-ref',
+      '--format=%(refname:short)',
+      `refs/heads/${this.branchPrefix}`,
+    ]);
+    return { worktrees, branches: refs ? refs.split('\n') : [] };
+  }
+
+  /**
+   * After a crash: forget worktrees whose folders are gone (`git worktree
+   * prune`), then remove every worktree and branch of this sprint except
+   * `keep` (branches of tasks a person should inspect, or whose committed
+   * work still waits to be integrated).
+   */
+  async prune(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+    const top = this.project.top;
+    await git(top, ['worktree', 'prune'], { allowFail: true });
+    const { worktrees, branches } = await this.list();
+    const removed: string[] = [];
+    for (const w of worktrees) {
+      if (w.branch && keep.has(w.branch)) {
+        await this.clearStaleLocks(w.path);
+        continue;
+      }
+      await this.remove({ path: w.path, branch: w.branch });
+      removed.push(w.branch ?? w.path);
+    }
+    for (const b of branches) {
+      if (keep.has(b) || removed.includes(b)) continue;
+      await git(top, ['branch', '-q', '-D', b], { allowFail: true });
+      removed.push(b);
+    }
+    return removed;
+  }
+
+  /** A worktree kept after a crash: no index.lock of a dead git, no half-done rebase or merge. */
+  async clearStaleLocks(path: string): Promise<void> {
+    const gitDir = await gitText(path, ['rev-parse', '--path-format=absolute', '--git-dir']).catch(
+      () => undefined,
+    );
+    if (!gitDir) return;
+    await rm(join(gitDir, 'index.lock'), { force: true });
+    for (const [marker, args] of [
+      ['rebase-merge', ['rebase', '--abort']],
+      ['rebase-apply', ['rebase', '--abort']],
+      ['MERGE_HEAD', ['merge', '--abort']],
+      ['CHERRY_PICK_HEAD', ['cherry-pick', '--abort']],
+    ] as const) {
+      if (await exists(join(gitDir, marker))) await git(path, [...args], { allowFail: true });
+    }
+  }
+
+  /** Removes everything of this sprint: worktrees, branches, and its folder. */
+  async clean(): Promise<string[]> {
+    const removed = await this.prune();
+    await rm(this.home, { recursive: true, force: true });
+    // The shared worktrees folder goes too once no sprint uses it (rmdir fails on a non-empty one).
+    await rmdir(dirname(this.home)).catch(() => undefined);
+    return removed;
+  }
+
+  /** Disk use of one worktree folder in bytes (`du`), for the disk budget. */
+  async diskUse(path: string): Promise<number> {
+    return new Promise((resolvePromise) => {
+      execFile('du', ['-sk', path], (error, stdout) => {
+        const kb = Number.parseInt(stdout, 10);
+        resolvePromise(error || !Number.isFinite(kb) ? 0 : kb * 1024);
+      });
+    });
+  }
+}
+
+function literal(path: string): string {
+  return `:(literal)${path}`;
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** git with `input` on stdin (execFile's `input` is sync-only). */
+function gitStdin(cwd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile('git', args, { cwd }, (error) =>
+      error ? reject(error) : resolvePromise(),
+    );
+    child.stdin?.end(input);
+  });
+}

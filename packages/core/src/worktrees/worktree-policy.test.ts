@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkoutBlockers,
+  conflictHunks,
+  conflictOutcome,
+  decideIsolation,
+  describeConflict,
+  fitsDiskBudget,
+  type IsolationSetting,
+  parseMergeTree,
+  parseSize,
+  refComponent,
+  taskBranch,
+} from './worktree-policy.js';
+
+describe('decideIsolation', () => {
+  const table: [IsolationSetting, number, boolean, boolean, string][] = [
+    ['auto', 1, true, true, 'shared'],
+    ['auto', 4, true, true, 'worktree'],
+    ['auto', 4, false, true, 'shared'],
+    ['auto', 4, true, false, 'shared'],
+    ['worktree', 1, true, true, 'worktree'],
+    ['worktree', 1, true, false, 'worktree'],
+    ['worktree', 4, false, true, 'error'],
+    ['shared', 4, true, true, 'shared'],
+  ];
+  it.each(table)(
+    '%s at concurrency %i (git %s, in a project %s) -> %s',
+    (setting, concurrency, inGit, inProject, mode) => {
+      expect(decideIsolation({ setting, concurrency, inGit, inProject }).mode).toBe(mode);
+    },
+  );
+  it('says how to fix worktree outside git', () => {
+    expect(decideIsolation({ setting: 'worktree', concurrency: 1, inGit: false }).why).toMatch(
+      /git init.*--isolation shared/,
+    );
+  });
+});
+
+describe('names', () => {
+  it.each([
+    ['a', 'a'],
+    ['fix..it', 'fix.it'],
+    ['.hidden', 'hidden'],
+    ['x.lock', 'x'],
+    ['sp ace/é', 'sp-ace-'],
+  ])('refComponent(%j) = %j', (input, out) => expect(refComponent(input)).toBe(out));
+  it('names a branch after sprint, task and attempt, apart from any sprint/<id> target', () => {
+    expect(taskBranch('2026-12-02_auth', 'implement-issue-42', 2)).toBe(
+      'sprint-task/2026-12-02_auth/implement-issue-42-2',
+    );
+  });
+});
+
+describe('checkoutBlockers', () => {
+  it.each([
+    [['a.txt', 'b.txt'], [], []],
+    [['a.txt', 'b.txt'], ['b.txt'], ['b.txt']],
+    [['dir/new.txt'], ['dir/'], ['dir/new.txt']],
+    [['a.txt'], ['c.txt', 'dir/'], []],
+  ])('changed %j, dirty %j -> %j', (changed, dirty, blockers) => {
+    expect(checkoutBlockers(changed, dirty)).toEqual(blockers);
+  });
+});
+
+describe('conflictOutcome', () => {
+  it.each([
+    [0, 'retry'],
+    [1, 'needs-human'],
+    [3, 'needs-human'],
+  ])('after %i conflicts -> %s', (before, next) => expect(conflictOutcome(before)).toBe(next));
+});
+
+describe('merge-tree output and conflicts', () => {
+  it('reads the tree, the conflicted files and the messages', () => {
+    const out =
+      'abc123\nsrc/a.ts\nsrc/a.ts\nb.md\n\nAuto-merging src/a.ts\nCONFLICT (content): Merge conflict in src/a.ts\n';
+    expect(parseMergeTree(out, false)).toEqual({
+      tree: 'abc123',
+      conflicted: ['src/a.ts', 'b.md'],
+      messages: ['Auto-merging src/a.ts', 'CONFLICT (content): Merge conflict in src/a.ts'],
+    });
+    expect(parseMergeTree('abc123\n', true)).toEqual({
+      tree: 'abc123',
+      conflicted: [],
+      messages: [],
+    });
+  });
+  it('finds the hunks with both sides, and describes them for the next attempt', () => {
+    const text = 'one\n<<<<<<< head\ntwo by A\n=======\ntwo by B\n>>>>>>> task\nthree\n';
+    const hunks = conflictHunks(text);
+    expect(hunks).toEqual([{ startLine: 2, endLine: 6, ours: 'two by A', theirs: 'two by B' }]);
+    const words = describeConflict({
+      head: '0123456789abcdef',
+      files: [{ path: 'x.txt', hunks, changedBy: ['task a'] }],
+    });
+    expect(words).toContain('x.txt (changed meanwhile by task a)');
+    expect(words).toContain('lines 2-6');
+    expect(words).toContain('0123456789ab');
+  });
+});
+
+describe('disk budget', () => {
+  it.each([
+    ['10GB', 10 * 1024 ** 3],
+    ['500MB', 500 * 1024 ** 2],
+    ['2g', 2 * 1024 ** 3],
+    ['1.5 GiB', 1.5 * 1024 ** 3],
+    [4096, 4096],
+    ['lots', undefined],
+    ['0', undefined],
+  ])('parseSize(%j) = %j', (text, bytes) => expect(parseSize(text)).toBe(bytes));
+  it.each([
+    [0, 100, 100, true],
+    [1, 100, 150, false],
+    [2, 100, 300, true],
+  ])('%i live x %i bytes within %i: %s', (live, bytesPerWorktree, maxBytes, fits) => {
+    expect(fitsDiskBudget({ live, bytesPerWorktree, maxBytes })).toBe(fits);
+  });
+});

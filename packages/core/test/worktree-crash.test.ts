@@ -1,0 +1,163 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Task } from '../src/model/sprint.js';
+import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
+import { CHILD, waitFor } from './helpers.js';
+
+let project: string;
+let scratch: string;
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: project, encoding: 'utf8' }).trim();
+
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'sprint-wt-crash-'));
+  scratch = await mkdtemp(join(tmpdir(), 'sprint-wt-crash-scratch-'));
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test User');
+  git('config', 'user.email', 'user@example.com');
+  await writeFile(join(project, 'README.md'), 'project\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function sprint(tasks: Partial<Task>[], config: Record<string, unknown>) {
+  const root = join(project, '.claude', 'sprints');
+  const store = new SprintDirectoryStore({ root });
+  const id = await store.create({
+    name: 'crash',
+    config: { isolation: 'worktree', ...config },
+    tasks: tasks.map(
+      (t) => ({ type: 'shell', priority: 'medium', dependsOn: [], fields: {}, ...t }) as Task,
+    ),
+  });
+  return { store, id, dir: join(root, id) };
+}
+
+/** The runner in its own process group, so kill -9 takes it and every git it started, as a crash would. */
+function runner(dir: string, mode: 'run' | 'resume') {
+  const child = spawn(process.execPath, [CHILD, dir, mode, 'shell'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise<string>((resolve) => child.on('close', () => resolve(out)));
+  return { child, done };
+}
+
+async function expectConsistent(id: string) {
+  git('fsck', '--no-progress', '--no-dangling');
+  const gitDir = join(project, '.git');
+  for (const leftover of [
+    'index.lock',
+    'HEAD.lock',
+    'refs/heads/main.lock',
+    'rebase-merge',
+    'rebase-apply',
+    'MERGE_HEAD',
+  ]) {
+    await expect(stat(join(gitDir, leftover)), leftover).rejects.toThrow();
+  }
+  expect(
+    git('worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')),
+  ).toEqual([`worktree ${project}`]);
+  expect(git('branch', '--format=%(refname:short)')).toBe('main');
+  // Each task integrated exactly once.
+  const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'main')
+    .split('\n')
+    .filter(Boolean);
+  expect(trailers.sort()).toEqual([`${id}/a`, `${id}/b`]);
+  // The user's checkout shows the integrated result, nothing half-applied.
+  expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
+  expect(await readFile(join(project, 'a.txt'), 'utf8')).toBe('a\n');
+  expect(await readFile(join(project, 'b.txt'), 'utf8')).toBe('b\n');
+}
+
+describe('kill -9 under isolation', { timeout: 180_000 }, () => {
+  it('during merge-verify: resume integrates the committed work once, leaves nothing behind', async () => {
+    const started = join(scratch, 'verify-started');
+    const { id, dir } = await sprint(
+      [
+        { id: 'a', command: 'echo a > a.txt' },
+        { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
+      ],
+      {
+        // The first merge-verify hangs (the crash comes then); every later one passes.
+        'merge-verify': `if [ -f ${started} ]; then exit 0; fi; echo $$ > ${started}; sleep 120`,
+      },
+    );
+    const first = runner(dir, 'run');
+    const verifyPid = Number(
+      await waitFor(async () => (await readFile(started, 'utf8').catch(() => '')).trim(), 60_000),
+    );
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+    expect(git('log', '--format=%s', 'main').split('\n')).toHaveLength(1);
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    try {
+      process.kill(-verifyPid, 'SIGKILL');
+    } catch {}
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    const { state } = await new SprintDirectoryStore({
+      root: join(project, '.claude', 'sprints'),
+    }).load(id);
+    // The dead attempt's committed work was integrated, not redone by a new agent run.
+    expect(state.tasks.a?.attempts.map((x) => x.outcome)).toEqual(['interrupted', 'success']);
+    expect(state.tasks.a?.attempts[1]?.durationMs ?? 0).toBeGreaterThanOrEqual(0);
+    await expectConsistent(id);
+  });
+
+  it('while the branch moves (ref locked, checkout updated): resume finishes it, integrates nothing twice', async () => {
+    const seen = join(scratch, 'ref-hook-seen');
+    const hook = join(project, '.git', 'hooks', 'reference-transaction');
+    // A real git hook that stalls the first update of main after its lock is taken.
+    await writeFile(
+      hook,
+      `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' refs/heads/main$' && [ ! -f ${seen} ]; then touch ${seen}; sleep 120; fi\nexit 0\n`,
+    );
+    await chmod(hook, 0o755);
+    const { id, dir } = await sprint(
+      [
+        { id: 'a', command: 'echo a > a.txt' },
+        { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
+      ],
+      {},
+    );
+    const first = runner(dir, 'run');
+    await waitFor(
+      () =>
+        stat(seen).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
+    await waitFor(() =>
+      stat(join(project, '.git', 'refs', 'heads', 'main.lock')).then(
+        () => true,
+        () => false,
+      ),
+    );
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    await expectConsistent(id);
+  });
+});
