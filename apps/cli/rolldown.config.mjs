@@ -6,9 +6,15 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { bin: 'src/bin.ts' },
   platform: 'node',
-  // @sprint/web locates its built files from its own module URL: load it
-  // from node_modules at run time rather than inlining it into a chunk.
-  external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), '@sprint/web'],
+  // @sprint/web locates its built files from its own module URL, and the
+  // database store loads its drivers (and PGlite's WASM files) only when used:
+  // both load from node_modules at run time rather than being inlined.
+  external: [
+    ...builtinModules,
+    ...builtinModules.map((m) => `node:${m}`),
+    '@sprint/web',
+    /^@sprint\/store-postgres/,
+  ],
   treeshake: {
     // The workspace packages are plain libraries: importing one of their
     // modules does nothing by itself. Saying so lets each command's chunk keep

@@ -1,9 +1,11 @@
 import {
+  type Agent,
   type AgentRegistry,
   buildAgentRegistry,
   builtinAgentFactories,
   type SprintSnapshot,
 } from '@sprint/core';
+import { AGENT_NAMES } from './usage.js';
 
 /**
  * The agents the CLI can run, built from the sprint's configuration (or
@@ -14,6 +16,8 @@ import {
 export async function cliAgentRegistry(
   snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
   override?: string,
+  /** With `run --workers`: each agent name becomes this, which hands the task to a worker. */
+  dispatch?: (agent: string) => Agent,
 ): Promise<AgentRegistry> {
   // Loaded here only: nothing else in the CLI pays for the agent packages.
   const [{ ClaudeCodeAgent }, { CodexAgent }, { GeminiAgent }, { OpencodeAgent }] =
@@ -25,18 +29,32 @@ export async function cliAgentRegistry(
     ]);
   const registry = buildAgentRegistry({
     config: snapshot.definition.config,
-    factories: {
-      ...builtinAgentFactories,
-      // Each agent reads the sprint's `config.<name>` (kebab-case as written) on every run.
-      claude: () => new ClaudeCodeAgent(),
-      codex: () => new CodexAgent(),
-      gemini: () => new GeminiAgent(),
-      opencode: () => new OpencodeAgent(),
-    },
+    factories: dispatch
+      ? Object.fromEntries(AGENT_NAMES.map((name) => [name, () => dispatch(name)]))
+      : {
+          ...builtinAgentFactories,
+          // Each agent reads the sprint's `config.<name>` (kebab-case as written) on every run.
+          claude: () => new ClaudeCodeAgent(),
+          codex: () => new CodexAgent(),
+          gemini: () => new GeminiAgent(),
+          opencode: () => new OpencodeAgent(),
+        },
     override,
   });
   registry.assertCovers(
     snapshot.definition.tasks.filter((t) => snapshot.state.tasks[t.id]?.status !== 'done'),
   );
   return registry;
+}
+
+/** The agents a worker runs, by name (`sprint worker --agents`). */
+export async function workerAgents(names: readonly string[]): Promise<Record<string, Agent>> {
+  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
+  const make: Record<string, () => Agent> = {
+    ...Object.fromEntries(
+      Object.entries(builtinAgentFactories).map(([n, f]) => [n, () => f({ config: {} as never })]),
+    ),
+    claude: () => new ClaudeCodeAgent(),
+  };
+  return Object.fromEntries(names.map((n) => [n, make[n]!()]));
 }

@@ -10,6 +10,10 @@ import { version } from './version.js';
 /** What every command's action gets besides its own arguments. */
 export interface CommandContext {
   io: CliIo;
+  /** `--database-url`: sprints are in this database instead of files. */
+  databaseUrl?: string;
+  /** Run when the command ends, last registered first (closing database connections). */
+  cleanups: (() => Promise<void>)[];
 }
 
 function positiveInteger(value: string): number {
@@ -58,6 +62,7 @@ export interface RunCommandOptions {
   json?: boolean;
   detach?: boolean;
   answer?: string;
+  workers?: boolean;
   isolation?: 'auto' | 'worktree' | 'shared';
 }
 
@@ -100,7 +105,11 @@ function addRunOptions(cmd: Command): Command {
       ).choices(['auto', 'worktree', 'shared']),
     )
     .option('--json', 'print the run result as one JSON document on stdout')
-    .option('--detach', 'run in the background; print how to follow, pause and stop it');
+    .option('--detach', 'run in the background; print how to follow, pause and stop it')
+    .option(
+      '--workers',
+      'hand each task to a `sprint worker` (database sprints); this process decides the rest',
+    );
 }
 
 /** Builds the program. Actions load their command module only when they run. */
@@ -118,6 +127,14 @@ export function buildProgram(ctx: CommandContext, setExit: (code: number) => voi
     })
     .showSuggestionAfterError()
     .helpCommand(false)
+    .option(
+      '--database-url <url>',
+      'keep sprints in this database (postgres://... or pglite:./dir); default: $SPRINT_DATABASE_URL, else files',
+    )
+    .hook('preAction', (root) => {
+      const url = root.opts<{ databaseUrl?: string }>().databaseUrl;
+      if (url !== undefined) ctx.databaseUrl = url;
+    })
     .addHelpText(
       'after',
       `
@@ -359,6 +376,40 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       }),
     );
 
+  command('worker', 'run tasks of database sprints handed out by `sprint run --workers`')
+    .addOption(
+      new Option('--concurrency <n>', 'tasks run at once, per agent (default: 1)').argParser(
+        positiveInteger,
+      ),
+    )
+    .option('--agents <names>', `agents this worker runs (default: ${AGENT_NAMES.join(',')})`)
+    .option('--name <name>', 'name in the workers list (default: host-pid)')
+    .action(
+      act(async (options: { concurrency?: number; agents?: string; name?: string }) => {
+        const { workerCommand } = await import('./commands/worker.js');
+        return workerCommand(ctx, options);
+      }),
+    );
+
+  command('push', 'copy a file sprint (directory or Markdown document) into the database')
+    .argument('<sprint>', 'the sprint directory or document to copy')
+    .action(
+      act(async (sprint: string) => {
+        const { pushCommand } = await import('./commands/push.js');
+        return pushCommand(ctx, sprint);
+      }),
+    );
+
+  command('pull', 'write a database sprint back as a sprint directory')
+    .argument('<id>', "the sprint's id in the database")
+    .option('--dir <dir>', 'where to write it', DEFAULT_SPRINTS_DIR)
+    .action(
+      act(async (id: string, options: { dir: string }) => {
+        const { pullCommand } = await import('./commands/pull.js');
+        return pullCommand(ctx, id, options);
+      }),
+    );
+
   command('serve', 'serve the HTTP API for the sprints under a directory')
     .addOption(
       new Option('--port <n>', 'port to listen on; 0 picks a free one (default: 4317)').argParser(
@@ -387,7 +438,7 @@ convention (implement-issue-<n>, refactor-<name>, ...).
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const ctx: CommandContext = { io };
+  const ctx: CommandContext = { io, cleanups: [] };
   try {
     const program = buildProgram(ctx, (code) => {
       exitCode = code;
@@ -413,5 +464,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     return reportError(error, io, json);
+  } finally {
+    for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
   }
 }

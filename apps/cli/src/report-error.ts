@@ -53,6 +53,8 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.usage;
       case 'SPRINT_LOCKED':
         return EXIT.locked;
+      case 'DATABASE_UNAVAILABLE':
+        return EXIT.unavailable;
       case 'UNKNOWN_AGENT':
         // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.
         return EXIT.invalidData;

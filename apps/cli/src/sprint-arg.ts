@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { findLatestSprint, type OpenedSprint, openSprint, SprintNotFoundError } from '@sprint/core';
 import type { CommandContext } from './cli.js';
+import { databaseUrlOf, openDatabaseStore } from './database.js';
 import { DEFAULT_SPRINTS_DIR } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -48,6 +49,8 @@ export async function openSprintArg(
   command: string,
 ): Promise<OpenedSprint> {
   const { io } = ctx;
+  const url = databaseUrlOf(ctx);
+  if (url) return openDatabaseSprint(ctx, url, arg, command);
   let path: string;
   if (arg === undefined || arg === '') {
     const sprintsDir = findSprintsDir(io.cwd);
@@ -75,4 +78,44 @@ export async function openSprintArg(
     }
     throw error;
   }
+}
+
+/**
+ * A sprint in the database, by id; without one, the most recently created
+ * there (said on stderr). An unknown id is a usage error naming the ids there are.
+ */
+async function openDatabaseSprint(
+  ctx: CommandContext,
+  url: string,
+  arg: string | undefined,
+  command: string,
+): Promise<OpenedSprint> {
+  const store = await openDatabaseStore(ctx, url);
+  let sprintId = arg;
+  if (sprintId === undefined || sprintId === '') {
+    const all = await store.list();
+    const latest = all.sort((a, b) => (b.created ?? b.id).localeCompare(a.created ?? a.id))[0];
+    if (!latest) {
+      throw new UsageError(
+        'A sprint id is required: none was given and the database holds no sprint yet (sprint init <name> or sprint push <dir>).',
+        command,
+      );
+    }
+    sprintId = latest.id;
+    ctx.io.stderr.write(`Using sprint ${sprintId} (the most recently created in the database)\n`);
+  }
+  try {
+    await store.load(sprintId);
+  } catch (error) {
+    if (error instanceof SprintNotFoundError) {
+      const ids = (await store.list()).map((s) => s.id);
+      throw new UsageError(
+        `No sprint ${sprintId} in the database${ids.length ? ` (it holds: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})` : ' (it holds none)'}.`,
+        command,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return { store, sprintId, format: 'database', path: sprintId };
 }

@@ -46,6 +46,26 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     usage: 'sprint cancel [<sprint>] --reason TEXT',
     examples: ['sprint cancel --reason "Requirements changed"'],
   },
+  worker: {
+    usage:
+      'sprint worker [--concurrency N] [--agents claude,shell,noop] [--name W] --database-url URL',
+    examples: [
+      'sprint worker --database-url postgres://sprint@db:5432/sprints --concurrency 4 --agents claude',
+    ],
+  },
+  push: {
+    usage: 'sprint push <sprint> --database-url URL',
+    examples: [
+      'sprint push .claude/sprints/2026-01-15_my-sprint --database-url postgres://sprint@db:5432/sprints',
+      'SPRINT_DATABASE_URL=pglite:./.sprint-db sprint push docs/sprint-08_core-runner.md',
+    ],
+  },
+  pull: {
+    usage: 'sprint pull <id> [--dir DIR] --database-url URL',
+    examples: [
+      'sprint pull 2026-01-15_my-sprint --dir .claude/sprints --database-url pglite:./.sprint-db',
+    ],
+  },
   clean: {
     usage: 'sprint clean [<sprint>] [--json]',
     examples: ['sprint clean', 'sprint clean .claude/sprints/2026-01-15_my-sprint'],

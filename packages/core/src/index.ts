@@ -91,6 +91,7 @@ export {
   applyEventInPlace,
   countTasks,
   initialState,
+  isTaskReady,
   mergeUnique,
   readyTasks,
   type SprintState,

@@ -51,6 +51,8 @@ import {
   SprintDetailSchema,
   SprintListSchema,
   type TaskBody,
+  type WorkerList,
+  WorkerListSchema,
 } from './schemas.js';
 import { checkSprintId } from './sprint-id.js';
 import { type ActiveRun, SprintRuns } from './sprint-runs.js';
@@ -108,6 +110,8 @@ export interface ApiDeps {
   heartbeatMs?: number;
   /** Notification targets for every sprint's runs (beside each sprint's `config.notify`), and the public URL for links. */
   notify?: NotifyOptions;
+  /** The workers of a database store, for `GET /workers` (default: none). */
+  workers?: () => Promise<WorkerList['workers']>;
 }
 
 /** The app and the parts a server shuts down. */
@@ -327,6 +331,10 @@ export function createApi(deps: ApiDeps): Api {
     cache.invalidate(id);
     cache.invalidate(LIST);
   };
+
+  app.get('/workers', async (c) =>
+    json(c, WorkerListSchema, { workers: deps.workers ? await deps.workers() : [] }),
+  );
 
   app.get('/sprints', async (c) => {
     const body = await cache.get(LIST, listJson);

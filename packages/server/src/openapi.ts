@@ -19,6 +19,7 @@ import {
   SprintStatusReportSchema,
   SprintSummarySchema,
   TaskBodySchema,
+  WorkerListSchema,
 } from './schemas.js';
 
 interface Operation {
@@ -63,6 +64,13 @@ const OPERATIONS: Operation[] = [
     summary: 'Liveness check (no token needed)',
     auth: false,
     responses: { 200: ['The server is up', 'Health'] },
+  },
+  {
+    method: 'get',
+    path: '/workers',
+    operationId: 'listWorkers',
+    summary: 'The workers taking tasks from a database store (empty for file sprints)',
+    responses: { 200: ['The workers', 'WorkerList'], 401: ERRORS[401] },
   },
   {
     method: 'get',
@@ -254,6 +262,7 @@ const REQUESTS = {
 
 const RESPONSES = {
   Health: HealthSchema,
+  WorkerList: WorkerListSchema,
   SprintList: SprintListSchema,
   SprintSummary: SprintSummarySchema,
   SprintDetail: SprintDetailSchema,

@@ -150,6 +150,23 @@ export const EventsQuerySchema = z.object({
 
 export const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() });
 
+/** The workers of a database store (`sprint worker`): who, where, doing what, last seen when. */
+export const WorkerListSchema = z.object({
+  workers: z.array(
+    z.object({
+      name: z.string(),
+      host: z.string(),
+      pid: z.number().int(),
+      agents: z.array(z.string()),
+      tasks: z.array(z.string()),
+      startedAt: z.string(),
+      heartbeatAt: z.string(),
+      stoppedAt: z.string().nullable(),
+    }),
+  ),
+});
+export type WorkerList = z.infer<typeof WorkerListSchema>;
+
 /** `GET /health?deep=1`: the offered agent CLIs as `sprint doctor` sees them (no tokens spent). */
 export const HealthDeepSchema = HealthSchema.extend({
   agents: z.array(
@@ -182,7 +199,7 @@ export const SprintSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
   status: SprintStatusSchema,
-  format: z.enum(['directory', 'document', 'memory']),
+  format: z.enum(['directory', 'document', 'memory', 'database']),
   counts: TaskCountsSchema,
   /** Done (or skipped) tasks out of all, 0 to 1. */
   progress: z.number().min(0).max(1),

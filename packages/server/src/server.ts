@@ -42,6 +42,7 @@ export interface StartServerOptions
       | 'hooks'
       | 'describe'
       | 'notify'
+      | 'workers'
     >
   > {
   /** Default 4317; 0 picks a free port. */
@@ -128,6 +129,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     eventPollMs: options.eventPollMs,
     heartbeatMs: options.heartbeatMs,
     notify: serverNotify(options.notify, env),
+    workers: options.workers,
     secrets: [...secretsOf(env), ...agents.secrets],
     log,
   });

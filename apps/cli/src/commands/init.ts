@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { SprintDirectoryStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
+import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, findSprintsDir } from '../sprint-arg.js';
 import { DEFAULT_SPRINTS_DIR } from '../usage.js';
@@ -18,6 +19,22 @@ export async function initCommand(
       `The sprint name needs at least one letter or digit (got "${name}").`,
       'init',
     );
+  }
+  const url = databaseUrlOf(ctx);
+  if (url) {
+    const store = await openDatabaseStore(ctx, url);
+    const id = await store.create({ name, goals: options.goal });
+    io.stdout.write(
+      [
+        `Created sprint ${id} in the database`,
+        '',
+        'Next:',
+        `  sprint add ${id} custom --description "..." --done-when "..."`,
+        `  sprint run ${id} --dry-run`,
+        '',
+      ].join('\n'),
+    );
+    return EXIT.ok;
   }
   // Like every other command: the nearest existing .claude/sprints (here or above) unless --dir says.
   const root =

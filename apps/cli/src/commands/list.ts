@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { SprintRootStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
+import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { createStyle, statusColor } from '../output/style.js';
@@ -13,7 +14,10 @@ export async function listCommand(
 ): Promise<number> {
   const { io } = ctx;
   const root = resolve(io.cwd, options.dir);
-  const sprints = await new SprintRootStore({ root }).list();
+  const url = databaseUrlOf(ctx);
+  const sprints = url
+    ? await (await openDatabaseStore(ctx, url)).list()
+    : await new SprintRootStore({ root }).list();
   sprints.sort((a, b) => (b.created ?? b.id).localeCompare(a.created ?? a.id));
   if (options.json) {
     io.stdout.write(`${JSON.stringify(sprints, null, 2)}\n`);
@@ -21,7 +25,7 @@ export async function listCommand(
   }
   if (sprints.length === 0) {
     io.stdout.write(
-      `No sprints under ${displayPath(io.cwd, root)}. Start one: sprint init <name>\n`,
+      `No sprints ${url ? 'in the database' : `under ${displayPath(io.cwd, root)}`}. Start one: sprint init <name>\n`,
     );
     return EXIT.ok;
   }

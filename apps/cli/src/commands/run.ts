@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type Agent,
   countTasks,
   defaultHooks,
   parseDuration,
@@ -17,6 +18,7 @@ import {
 } from '@sprint/core';
 import { cliAgentRegistry } from '../agents.js';
 import type { CommandContext, RunCommandOptions } from '../cli.js';
+import { databaseUrlOf } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
@@ -81,7 +83,11 @@ export async function runCommand(
   }
   if (options.detach) return detach(ctx, opened, snapshot, shown, options, mode);
 
-  const agents = await cliAgentRegistry(snapshot, options.agent);
+  const agents = await cliAgentRegistry(
+    snapshot,
+    options.agent,
+    options.workers ? await workerDispatch(ctx, opened, mode) : undefined,
+  );
   const runner = new SprintRunner({
     store: opened.store,
     agents,
@@ -388,4 +394,29 @@ async function detach(
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+/**
+ * For `run --workers`: each task goes to a `sprint worker` through the
+ * database's task queue; this process still decides everything else.
+ */
+async function workerDispatch(
+  ctx: CommandContext,
+  opened: OpenedSprint,
+  mode: 'run' | 'resume',
+): Promise<(agent: string) => Agent> {
+  const url = databaseUrlOf(ctx);
+  if (opened.format !== 'database' || !url) {
+    throw new UsageError(
+      '--workers needs a database sprint: give --database-url (or set SPRINT_DATABASE_URL), and sprint push the sprint first.',
+      mode,
+    );
+  }
+  const { PostgresStore, WorkerDispatchAgent, startTaskQueue } = await import(
+    '@sprint/store-postgres'
+  );
+  const store = opened.store as InstanceType<typeof PostgresStore>;
+  const boss = await startTaskQueue(store, { connectionString: url });
+  ctx.cleanups.unshift(() => boss.stop({ graceful: false, close: true }));
+  return (agent) => new WorkerDispatchAgent(agent, boss, store);
 }

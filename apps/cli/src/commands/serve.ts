@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
 import type { CommandContext } from '../cli.js';
+import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
+
+/** The URL with any password replaced (the driver package loads only with a database). */
+function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
 
 /**
  * `sprint serve`: the HTTP API of @sprint/server over the sprints under a
@@ -13,12 +19,17 @@ export async function serveCommand(
 ): Promise<number> {
   const { io } = ctx;
   const { startServer, ServerConfigError } = await import('@sprint/server');
+  const url = databaseUrlOf(ctx);
+  const database = url ? await openDatabaseStore(ctx, url) : undefined;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
       port: options.port,
       host: options.host,
       root: options.root === undefined ? undefined : resolve(io.cwd, options.root),
+      // With --database-url the sprints are the database's, and its workers are listed.
+      store: database,
+      workers: database ? () => database.listWorkers() : undefined,
       env: io.env,
       log: (line) => io.stderr.write(`${line}\n`),
       // The entry file owns the signals: the first Ctrl-C aborts io.signal.
@@ -34,7 +45,9 @@ export async function serveCommand(
     }
     throw error;
   }
-  io.stdout.write(`Serving ${server.root} on ${server.url}\n`);
+  io.stdout.write(
+    `Serving ${database && url ? `the sprints in the database ${redactUrl(url)}` : server.root} on ${server.url}\n`,
+  );
   io.stdout.write(`Dashboard: ${server.url}/ (sign in with the API token)\n`);
   if (server.tokenGenerated) {
     io.stdout.write(`API token (shown once; set SPRINT_API_TOKEN to choose it): ${server.token}\n`);

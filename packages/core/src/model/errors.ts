@@ -16,7 +16,9 @@ export type SprintErrorCode =
   | 'INVALID_OPTIONS'
   | 'SPRINT_EXISTS'
   /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
-  | 'IMPORT_FAILED';
+  | 'IMPORT_FAILED'
+  /** The sprint database could not be reached or refused the operation. */
+  | 'DATABASE_UNAVAILABLE';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;

@@ -28,7 +28,7 @@ export interface SprintSummary {
   updatedAt?: string;
   /** Where the sprint lives, for file stores. */
   location?: string;
-  format: 'directory' | 'document' | 'memory';
+  format: 'directory' | 'document' | 'memory' | 'database';
   /** Why the sprint cannot be read, when it cannot (status and counts are then placeholders). */
   invalid?: string;
 }
@@ -79,7 +79,7 @@ export interface CreateSprintInput {
  * `runStoreContract` from `@sprint/core/testing` checks a new one.
  */
 export interface SprintStore {
-  readonly format: 'directory' | 'document' | 'memory';
+  readonly format: 'directory' | 'document' | 'memory' | 'database';
   list(): Promise<SprintSummary[]>;
   load(sprintId: string): Promise<SprintSnapshot>;
   create(input: CreateSprintInput): Promise<string>;

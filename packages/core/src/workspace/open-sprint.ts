@@ -11,7 +11,7 @@ export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
 export interface OpenedSprint {
   store: SprintStore;
   sprintId: string;
-  format: 'directory' | 'document';
+  format: 'directory' | 'document' | 'database';
   /** The absolute path that was opened. */
   path: string;
 }

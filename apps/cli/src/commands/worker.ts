@@ -1,0 +1,61 @@
+import { redactUrl } from '@sprint/store-postgres';
+import { workerAgents } from '../agents.js';
+import type { CommandContext } from '../cli.js';
+import { databaseUrlOf, openDatabaseStore } from '../database.js';
+import { EXIT } from '../exit-codes.js';
+import { AGENT_NAMES } from '../usage.js';
+import { UsageError } from '../usage-error.js';
+
+/**
+ * `sprint worker`: runs tasks that `sprint run --workers` hands out, until
+ * Ctrl-C or SIGTERM; then it drains: its running agents end and their tasks
+ * go back to the queue for another worker (not counted as attempts).
+ */
+export async function workerCommand(
+  ctx: CommandContext,
+  options: { concurrency?: number; agents?: string; name?: string },
+): Promise<number> {
+  const { io } = ctx;
+  const url = databaseUrlOf(ctx);
+  if (!url) {
+    throw new UsageError(
+      'worker needs a database: give --database-url postgres://... or set SPRINT_DATABASE_URL.',
+      'worker',
+    );
+  }
+  const names = (options.agents ?? AGENT_NAMES.join(','))
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(AGENT_NAMES as readonly string[]).includes(n));
+  if (unknown.length || names.length === 0) {
+    throw new UsageError(
+      `--agents takes a comma-separated list of ${AGENT_NAMES.join(', ')} (got "${options.agents}").`,
+      'worker',
+    );
+  }
+  const store = await openDatabaseStore(ctx, url);
+  const { TaskWorker, startTaskQueue } = await import('@sprint/store-postgres');
+  const boss = await startTaskQueue(store, { connectionString: url });
+  const worker = new TaskWorker({
+    store,
+    boss,
+    agents: await workerAgents(names),
+    concurrency: options.concurrency,
+    name: options.name,
+  });
+  await worker.start();
+  io.stderr.write(
+    `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}; Ctrl-C or SIGTERM drains it.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  io.stderr.write(
+    `Draining ${worker.name}: ${worker.running.length} running task(s) go back to the queue.\n`,
+  );
+  await worker.drain();
+  io.stderr.write(`Worker ${worker.name} stopped.\n`);
+  return EXIT.ok;
+}

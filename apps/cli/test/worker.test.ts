@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '@sprint/store-postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+import { processesWith, runCli, shellSprint, startCli, tempDir, waitUntil } from './helpers.js';
+
+const server = process.env.SPRINT_TEST_DATABASE_URL;
+
+function database(): NodeJS.ProcessEnv {
+  const schema = `cliw_${process.pid}_${randomBytes(4).toString('hex')}`;
+  afterEach(async () => {
+    const db = await openDatabase(server ?? '');
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}_boss" CASCADE`);
+    await db.close();
+  });
+  return { SPRINT_DATABASE_URL: server, SPRINT_DATABASE_SCHEMA: schema };
+}
+
+// Worker processes share a database, so these need a PostgreSQL server (PGlite is one process's).
+describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
+  it('3 workers run a sprint handed out by run --workers; kill -9 of one mid-task is retried elsewhere and counted', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const marker = `sleep ${(Math.random() * 1000 + 700).toFixed(3)}`;
+    const tasks = Array.from({ length: 9 }, (_, i) => ({
+      id: `t${i}`,
+      command: `echo "$$" >> ${join(cwd, `t${i}`)}`,
+      dependsOn: i >= 3 ? [`t${i - 3}`] : undefined,
+    }));
+    tasks.push({
+      id: 'slow',
+      // The first attempt hangs (and records its shell's pid); the retry finishes.
+      command: `if [ ! -f ${join(cwd, 'slow-tried')} ]; then echo $$ > ${join(cwd, 'slow-tried')}; ${marker}; fi; echo ok >> ${join(cwd, 'slow')}`,
+      dependsOn: undefined,
+    });
+    const dir = shellSprint(join(cwd, 'sprints'), 'workers', tasks);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const workers = [1, 2, 3].map((n) =>
+      startCli(['worker', '--name', `w${n}`, '--agents', 'shell', '--concurrency', '2'], {
+        cwd,
+        env,
+      }),
+    );
+    for (const w of workers) await w.waitForOutput(/runs shell tasks/, 60_000);
+    const run = startCli(['run', '2026-01-15_workers', '--workers', '--concurrency', '4'], {
+      cwd,
+      env,
+    });
+    // Kill -9 the worker whose agent runs the hanging attempt.
+    const shellPid = Number(
+      await waitUntil(
+        () =>
+          existsSync(join(cwd, 'slow-tried')) &&
+          readFileSync(join(cwd, 'slow-tried'), 'utf8').trim(),
+        120_000,
+        'the slow task to start',
+      ),
+    );
+    const workerPid = Number(
+      execFileSync('ps', ['-o', 'ppid=', '-p', String(shellPid)], { encoding: 'utf8' }).trim(),
+    );
+    const victim = workers.find((w) => w.child.pid === workerPid);
+    expect(victim, `worker pid ${workerPid}`).toBeDefined();
+    victim!.child.kill('SIGKILL');
+    const ended = await run.done(240_000);
+    expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+    for (const t of tasks) {
+      expect(readFileSync(join(cwd, t.id), 'utf8').trim().split('\n'), t.id).toHaveLength(1);
+    }
+    const status = JSON.parse(
+      (await runCli(['status', '2026-01-15_workers', '--json'], { cwd, env })).stdout,
+    );
+    expect(status.status).toBe('completed');
+    const slow = status.tasks.find((t: { id: string }) => t.id === 'slow');
+    expect(slow.attempts).toBe(2);
+    const logs = await runCli(['logs', '2026-01-15_workers'], { cwd, env });
+    expect(logs.stdout).toMatch(/worker running it was lost/);
+    // SIGTERM drains the others: they leave the list and exit 0.
+    for (const w of workers.filter((x) => x !== victim)) {
+      w.child.kill('SIGTERM');
+      const r = await w.done(60_000);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/stopped/);
+    }
+    for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+  }, 400_000);
+
+  it('serve --database-url serves the database sprints and lists the workers', async () => {
+    const cwd = tempDir();
+    const env = { ...database(), SPRINT_API_TOKEN: 'test-token-for-workers-list' };
+    const dir = shellSprint(join(cwd, 'sprints'), 'served', [{ id: 'a', command: 'true' }]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const worker = startCli(['worker', '--name', 'listed', '--agents', 'shell,noop'], { cwd, env });
+    await worker.waitForOutput(/runs shell, noop tasks/, 60_000);
+    const serve = startCli(['serve', '--port', '0'], { cwd, env });
+    await serve.waitForOutput(
+      /Serving the sprints in the database .* on http:\/\/127\.0\.0\.1:\d+/,
+      60_000,
+    );
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout)?.[1];
+    type Listing = {
+      sprints: { id: string; format: string }[];
+      workers: { name: string; stoppedAt: string | null }[];
+    };
+    const get = async (path: string) =>
+      (await (
+        await fetch(`${url}${path}`, {
+          headers: { authorization: `Bearer ${env.SPRINT_API_TOKEN}` },
+        })
+      ).json()) as Listing;
+    const listing = await get('/sprints');
+    const { sprints } = listing;
+    expect(sprints, JSON.stringify(listing)).toBeDefined();
+    expect(sprints.map((s: { id: string }) => s.id)).toEqual(['2026-01-15_served']);
+    expect(sprints[0]?.format).toBe('database');
+    const { workers } = await get('/workers');
+    expect(workers).toHaveLength(1);
+    expect(workers[0]).toMatchObject({
+      name: 'listed',
+      agents: ['shell', 'noop'],
+      tasks: [],
+      stoppedAt: null,
+    });
+    worker.child.kill('SIGTERM');
+    expect((await worker.done(60_000)).code).toBe(0);
+    await waitUntil(
+      async () => (await get('/workers')).workers.at(0)?.stoppedAt,
+      30_000,
+      'the worker to leave',
+    );
+    serve.child.kill('SIGTERM');
+    await serve.done(60_000);
+  }, 300_000);
+});

@@ -1,0 +1,22 @@
+export { openDatabase, redactUrl } from './connect.js';
+export type { Database, Queryable } from './db.js';
+export { DEFAULT_SCHEMA, MIGRATIONS, migrate } from './migrations.js';
+export { PgDatabase } from './pg-database.js';
+export { PgliteDatabase } from './pglite-database.js';
+export {
+  PostgresStore,
+  type PostgresStoreOptions,
+  type SprintContext,
+  type WorkerInfo,
+} from './postgres-store.js';
+export {
+  defaultWorkerName,
+  ensureQueue,
+  queueFor,
+  startTaskQueue,
+  type TaskJob,
+  type TaskJobOutput,
+  type TaskQueueOptions,
+} from './task-queue.js';
+export { TaskWorker, type TaskWorkerOptions } from './task-worker.js';
+export { WorkerDispatchAgent } from './worker-dispatch-agent.js';

@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import type { AgentContext, AgentResult } from '@sprint/core';
+import { PgBoss } from 'pg-boss';
+import { PgliteDatabase } from './pglite-database.js';
+import type { PostgresStore } from './postgres-store.js';
+
+/** The queue that carries tasks for one agent, by its name. */
+export function queueFor(agent: string): string {
+  return `sprint-task-${agent}`;
+}
+
+/** What a worker needs to run one attempt of a task: the agent's context without its callbacks. */
+export interface TaskJob {
+  sprintId: string;
+  taskId: string;
+  attempt: number;
+  agent: string;
+  context: Omit<AgentContext, 'signal' | 'emit' | 'setPid'>;
+}
+
+/** What the worker reports back: the agent's result, or that it gave the task back (drain). */
+export type TaskJobOutput =
+  | { kind: 'result'; result: AgentResult; worker: string }
+  | { kind: 'returned'; worker: string; reason: string };
+
+export interface TaskQueueOptions {
+  /**
+   * Seconds without a heartbeat after which a task's job counts as lost (its
+   * worker died) and the task is retried elsewhere. pg-boss accepts 10 and more; default 10.
+   */
+  heartbeatSeconds?: number;
+  /** How often lost jobs are looked for (seconds, default 5). */
+  monitorSeconds?: number;
+}
+
+/**
+ * pg-boss on the store's database (its own schema beside the store's):
+ * dispatch, heartbeats and expiry of task jobs. Sprint state stays in the
+ * store; a job only carries one attempt to a worker and its result back.
+ */
+export async function startTaskQueue(
+  store: PostgresStore,
+  options: TaskQueueOptions & { connectionString?: string } = {},
+): Promise<PgBoss> {
+  const schema = `${store.schema}_boss`;
+  const common = {
+    schema,
+    monitorIntervalSeconds: options.monitorSeconds ?? 5,
+    superviseIntervalSeconds: options.monitorSeconds ?? 5,
+  };
+  let boss: PgBoss;
+  if (store.db instanceof PgliteDatabase) {
+    const { fromPglite } = await import('pg-boss');
+    boss = new PgBoss({ ...common, backend: 'pglite', db: fromPglite(store.db.pglite) });
+  } else {
+    if (!options.connectionString)
+      throw new Error('startTaskQueue: a PostgreSQL server needs connectionString');
+    boss = new PgBoss({ ...common, connectionString: options.connectionString, max: 4 });
+  }
+  boss.on('error', () => undefined);
+  await boss.start();
+  return boss;
+}
+
+/** Creates the queue for `agent` if missing: no retries of its own (the runner decides retries), heartbeats on. */
+export async function ensureQueue(
+  boss: PgBoss,
+  agent: string,
+  options: TaskQueueOptions = {},
+): Promise<void> {
+  const name = queueFor(agent);
+  if (await boss.getQueue(name)) return;
+  await boss
+    .createQueue(name, {
+      retryLimit: 0,
+      heartbeatSeconds: options.heartbeatSeconds ?? 10,
+      expireInSeconds: 24 * 3600,
+    })
+    .catch(async (error) => {
+      // Another process created it first.
+      if (!(await boss.getQueue(name))) throw error;
+    });
+}
+
+/** This process, as a worker name default: host and pid. */
+export function defaultWorkerName(): string {
+  return `${hostname()}-${process.pid}`;
+}

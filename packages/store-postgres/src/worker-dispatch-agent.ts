@@ -1,0 +1,110 @@
+import { type Agent, type AgentContext, type AgentResult, failedResult } from '@sprint/core';
+import type { PgBoss } from 'pg-boss';
+import type { PostgresStore } from './postgres-store.js';
+import {
+  ensureQueue,
+  queueFor,
+  type TaskJob,
+  type TaskJobOutput,
+  type TaskQueueOptions,
+} from './task-queue.js';
+
+/**
+ * An `Agent` for the runner that runs nothing itself: it sends the attempt to
+ * the workers serving `name` (a pg-boss job) and waits for their result. The
+ * runner around it keeps deciding everything (claims, limits, retries,
+ * needs-human, the final status) once, under its lease. A worker that dies
+ * mid-task stops sending heartbeats; pg-boss fails its job and this agent
+ * reports a crash, which the runner retries and counts. A worker that drains
+ * (SIGTERM) gives the job back, and it is sent again for another worker.
+ */
+export class WorkerDispatchAgent implements Agent {
+  readonly name: string;
+  readonly #boss: PgBoss;
+  readonly #store: PostgresStore;
+  readonly #options: TaskQueueOptions & { pollMs?: number; abortGraceMs?: number };
+
+  constructor(
+    name: string,
+    boss: PgBoss,
+    store: PostgresStore,
+    options: TaskQueueOptions & { pollMs?: number; abortGraceMs?: number } = {},
+  ) {
+    this.name = name;
+    this.#boss = boss;
+    this.#store = store;
+    this.#options = options;
+  }
+
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    const queue = queueFor(this.name);
+    await ensureQueue(this.#boss, this.name, this.#options);
+    const { signal, emit: _e, setPid: _p, ...context } = ctx;
+    const data: TaskJob = {
+      sprintId: ctx.sprint.id,
+      taskId: ctx.task.id,
+      attempt: ctx.attempt,
+      agent: this.name,
+      context,
+    };
+    for (;;) {
+      const id = await this.#boss.send(queue, data as unknown as object);
+      if (!id) return failedResult('crash', 'the task queue refused the job');
+      const outcome = await this.#wait(queue, id, signal);
+      if (outcome.kind === 'returned') continue; // drained by its worker: send it again
+      return outcome.result;
+    }
+  }
+
+  async #wait(
+    queue: string,
+    id: string,
+    signal: AbortSignal,
+  ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult }> {
+    const pollMs = this.#options.pollMs ?? 200;
+    let abortedAt: number | undefined;
+    const onAbort = () => {
+      abortedAt = Date.now();
+      void this.#store.db
+        .query('SELECT pg_notify($1, $2)', [this.#store.abortChannel, id])
+        .catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    try {
+      for (;;) {
+        const [job] = await this.#boss.findJobs(queue, { id });
+        const output = job?.output as TaskJobOutput | { message?: string } | undefined;
+        if (job && job.state === 'completed' && output && 'kind' in output) {
+          if (output.kind === 'returned') return { kind: 'returned' };
+          return { kind: 'result', result: output.result };
+        }
+        if (!job || job.state === 'failed' || job.state === 'cancelled') {
+          const message =
+            output && 'message' in output && output.message
+              ? output.message
+              : 'its worker stopped sending heartbeats';
+          return {
+            kind: 'result',
+            result: failedResult(
+              abortedAt ? 'cancelled' : 'crash',
+              abortedAt
+                ? 'cancelled while on a worker'
+                : `the worker running it was lost: ${message}`,
+            ),
+          };
+        }
+        if (abortedAt && Date.now() - abortedAt > (this.#options.abortGraceMs ?? 10_000)) {
+          await this.#boss.cancel(queue, id).catch(() => undefined);
+          return {
+            kind: 'result',
+            result: failedResult('cancelled', 'cancelled; its worker did not answer in time'),
+          };
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import type { PgBoss } from 'pg-boss';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from './postgres-store.js';
+import { startTaskQueue } from './task-queue.js';
+import { TaskWorker } from './task-worker.js';
+import {
+  openTestDatabase,
+  startSharedPglite,
+  testDatabases,
+  uniqueSchema,
+} from './test-database.js';
+import { WorkerDispatchAgent } from './worker-dispatch-agent.js';
+
+beforeAll(() => startSharedPglite(), 180_000);
+
+function shellTask(id: string, command: string, dependsOn: string[] = []): Task {
+  return {
+    id,
+    type: 'shell-step',
+    priority: 'medium',
+    dependsOn,
+    fields: {},
+    title: id,
+    command,
+  } as Task;
+}
+
+for (const { name, url } of testDatabases()) {
+  describe(`workers on ${name}`, () => {
+    async function setup() {
+      const schema = uniqueSchema('workers');
+      const { db, cleanup } = await openTestDatabase(url, schema);
+      const store = await PostgresStore.open({ db, schema });
+      const bosses: PgBoss[] = [];
+      const boss = async () => {
+        const b = await startTaskQueue(store, { connectionString: url });
+        bosses.push(b);
+        return b;
+      };
+      const dir = await mkdtemp(join(tmpdir(), 'sprint-workers-'));
+      return {
+        store,
+        boss,
+        dir,
+        cleanup: async () => {
+          for (const b of bosses)
+            await b.stop({ graceful: false, close: true }).catch(() => undefined);
+          await store.close();
+          if (db.kind === 'postgres')
+            await db.query(`DROP SCHEMA IF EXISTS "${schema}_boss" CASCADE`);
+          else await db.query(`DROP SCHEMA IF EXISTS "${schema}_boss" CASCADE`);
+          await cleanup();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+
+    it('3 workers run 30 dependent shell tasks: each done exactly once, each side effect present', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const workers: TaskWorker[] = [];
+      try {
+        const tasks = Array.from({ length: 30 }, (_, i) =>
+          shellTask(
+            `t${i}`,
+            // Appends: a task run twice would leave two lines. Dependencies checked by the file of the task before.
+            `${i >= 3 ? `test -f ${dir}/t${i - 3} && ` : ''}echo "$SPRINT_WORKER_MARK" >> ${dir}/t${i}`,
+            i >= 3 ? [`t${i - 3}`] : [],
+          ),
+        );
+        const id = await store.create({ name: 'Many workers', tasks });
+        for (const n of [1, 2, 3]) {
+          const w = new TaskWorker({
+            store,
+            boss: await boss(),
+            name: `w${n}`,
+            agents: {
+              shell: new ShellAgent({ env: { ...process.env, SPRINT_WORKER_MARK: `w${n}` } }),
+            },
+            concurrency: 2,
+            pollMs: 500,
+          });
+          await w.start();
+          workers.push(w);
+        }
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id, { concurrency: 6, maxIterations: 100 });
+        expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+        const { state } = await store.load(id);
+        for (const t of tasks) {
+          expect(state.tasks[t.id]?.status).toBe('done');
+          expect(state.tasks[t.id]?.attempts).toHaveLength(1);
+          expect(readFileSync(join(dir, t.id), 'utf8').trim().split('\n')).toHaveLength(1);
+        }
+        expect(readdirSync(dir)).toHaveLength(30);
+        const by = new Set(tasks.map((t) => readFileSync(join(dir, t.id), 'utf8').trim()));
+        // Spread over more than one worker (three take from one queue).
+        expect(by.size).toBeGreaterThan(1);
+        const listed = await store.db.query<{ name: string }>(
+          `SELECT name FROM ${store.table('workers')} ORDER BY name`,
+        );
+        expect(listed.map((r) => r.name)).toEqual(['w1', 'w2', 'w3']);
+      } finally {
+        for (const w of workers) await w.drain();
+        await cleanup();
+      }
+    }, 300_000);
+
+    it('a draining worker gives its running task back, and another worker finishes it', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const workers: TaskWorker[] = [];
+      try {
+        const id = await store.create({
+          name: 'Drain',
+          tasks: [
+            shellTask(
+              'slow',
+              `echo "$SPRINT_WORKER_MARK" >> ${dir}/runs; if [ "$SPRINT_WORKER_MARK" = first ]; then sleep 600; fi; echo done > ${dir}/slow`,
+            ),
+          ],
+        });
+        const first = new TaskWorker({
+          store,
+          boss: await boss(),
+          name: 'first',
+          agents: {
+            shell: new ShellAgent({ env: { ...process.env, SPRINT_WORKER_MARK: 'first' } }),
+          },
+          pollMs: 500,
+        });
+        await first.start();
+        workers.push(first);
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
+        const run = new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id);
+        await expect.poll(() => first.running.length, { timeout: 60_000 }).toBe(1);
+        const second = new TaskWorker({
+          store,
+          boss: await boss(),
+          name: 'second',
+          agents: {
+            shell: new ShellAgent({ env: { ...process.env, SPRINT_WORKER_MARK: 'second' } }),
+          },
+          pollMs: 500,
+        });
+        await second.start();
+        workers.push(second);
+        await first.drain();
+        const result = await run;
+        expect(result.status).toBe('completed');
+        expect(readFileSync(join(dir, 'runs'), 'utf8').trim().split('\n')).toEqual([
+          'first',
+          'second',
+        ]);
+        const { state } = await store.load(id);
+        // Given back, not failed: one attempt as far as the sprint is concerned.
+        expect(state.tasks.slow?.attempts).toHaveLength(1);
+      } finally {
+        for (const w of workers) await w.drain();
+        await cleanup();
+      }
+    }, 300_000);
+  });
+}
