@@ -38,6 +38,8 @@ export async function pullCommand(
   const store = await openDatabaseStore(ctx, url);
   const { definition, state } = await store.load(sprintId);
   const context = await store.readAllContext(sprintId);
+  // `where` records the lines of the file the sprint was read from: not a setting to write back.
+  const { where: _where, ...config } = definition.config;
   const sprintYaml = renderSprintYaml({
     sprintId,
     name: definition.name,
@@ -45,7 +47,7 @@ export async function pullCommand(
     owner: definition.owner,
     goals: definition.goals,
     notes: definition.notes,
-    config: definition.config as Record<string, unknown>,
+    config: config as Record<string, unknown>,
   });
   const progressYaml = renderProgressYaml(definition, state, { sprintId, logSeq: 0, logOffset: 0 });
   const staging = join(root, `.${sprintId}.pull-${process.pid}`);
