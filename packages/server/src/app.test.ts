@@ -800,6 +800,7 @@ describe('openapi', () => {
         '/sprints/{id}/run',
         '/sprints/{id}/stop',
         '/sprints/{id}/tasks',
+        '/workers',
       ].sort(),
     );
     expect(doc.paths['/sprints/{id}/run']?.post?.responses).toHaveProperty('409');

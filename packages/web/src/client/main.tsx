@@ -465,7 +465,13 @@ function SprintPage(props: {
         </div>
       </dl>
       {sprint.reason && <p class="reason">{sprint.reason}</p>}
-      <Controls status={status!} running={Boolean(value?.run) || sprint.running} act={act} />
+      <Controls
+        status={status!}
+        // The live status wins over a run record fetched earlier: once the
+        // events say the sprint paused or ended, its run is over.
+        running={status === 'in-progress' && (Boolean(value?.run) || sprint.running)}
+        act={act}
+      />
       {message && (
         <p role="status" class="message">
           {message}
