@@ -404,7 +404,23 @@ function SprintPage(props: {
   const act = async (what: string, body: Json = {}) => {
     setMessage('');
     try {
-      const res = await call<Json>('POST', `${path}/${what}`, body);
+      let res: Json;
+      for (let tries = 0; ; tries++) {
+        try {
+          res = await call<Json>('POST', `${path}/${what}`, body);
+          break;
+        } catch (err) {
+          // A run that just paused or stopped may still be closing on the
+          // server for a moment: a Run/Resume then gets 409 briefly.
+          const closing =
+            (what === 'run' || what === 'resume') &&
+            err instanceof RequestError &&
+            err.status === 409 &&
+            tries < 40;
+          if (!closing) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
       setMessage(
         what === 'tasks'
           ? `Added ${res.added.join(', ') || 'nothing'}${res.skipped.length ? `; already there: ${res.skipped.join(', ')}` : ''}.`
