@@ -1,17 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  lstatSync,
-  openSync,
-  readSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
@@ -30,16 +18,8 @@ import { isFinalSprintStatus } from '../model/transitions.js';
 import { finishedTaskIds, validateTasks } from '../model/validate.js';
 import type { RunResult } from '../runner/run-result.js';
 import { atomicWriteFile } from './atomic-file.js';
-import {
-  chainAfterHeader,
-  chainAt,
-  chainAtStart,
-  EVENT_LOG,
-  type LogChain,
-  logHeader,
-  readLog,
-  sealEvent,
-} from './event-log.js';
+import { CHECKPOINT_RETRY_MS, checkpointDelay } from './checkpoint-pacing.js';
+import { chainAtStart, EVENT_LOG, sealEvent } from './event-log.js';
 import {
   forgetLockFile,
   heartbeatLock,
@@ -48,9 +28,21 @@ import {
   releaseLockFile,
   takeLockFile,
 } from './lock-file.js';
+import { adoptLog, guardLog, type HeldLog, logTouched, rewriteLogWithout } from './log-guard.js';
+import { replayLog, type SprintBase, type SprintLocation } from './log-replay.js';
+import { LogTail } from './log-tail.js';
+import {
+  CONTROL_FILE,
+  RESULT_FILE,
+  RUN_LOG,
+  readContextFiles,
+  readResultFile,
+  takeControlRequest,
+  writeControlRequest,
+  writeResultFile,
+} from './runner-files.js';
 import { createRunnerKey, type RunnerKey } from './runner-secret.js';
 import { APPEND_NOFOLLOW, explainOpenError, readTextNoFollow, refuseLink } from './safe-fs.js';
-import { logKeyId, openSignedJson, signJson, sprintKey } from './signed-json.js';
 import type {
   AddTasksResult,
   ControlRequest,
@@ -64,61 +56,26 @@ import type {
 import {
   changesState,
   claimableAttempt,
-  EventHub,
   KeyedMutex,
   needsPromptCheckpoint,
   stampEvent,
 } from './store-kit.js';
+import {
+  quarantineName,
+  runningTasks,
+  type TamperFinding,
+  tamperingEvent,
+} from './tamper-findings.js';
+import { duplicateIdIssues, splitNewTasks } from './task-batch.js';
 
-/** Where a file-backed sprint keeps its runner files. */
-export interface SprintLocation {
-  /** The event log, lock, control request, last result and run log live here. */
-  runtimeDir: string;
-  /** context/ and artifacts/ (the sprint directory, or the document's folder). */
-  sprintDir: string;
-  projectDir: string;
-  /** The user's files for this sprint (agents must not edit them). */
-  files: string[];
-}
+export type { SprintBase, SprintLocation } from './log-replay.js';
+export type { TamperFinding } from './tamper-findings.js';
+export { CONTROL_FILE, EVENT_LOG, LOCK_FILE, quarantineName, RESULT_FILE, RUN_LOG };
 
-/** The last durable form of a sprint, before the log's tail is replayed. */
-export interface SprintBase {
+/** A sprint this process holds the lock of. */
+interface OpenSprint extends HeldLog {
   definition: SprintDefinition;
   state: SprintState;
-  /** Events up to this seq and bytes of the log up to this offset are in `state`. */
-  logSeq: number;
-  logOffset: number;
-  /**
-   * The log's key id and the digest of the line that ends at `logOffset`, when
-   * the runner signed this checkpoint: the log is keyed, and replay starts there.
-   */
-  logKey?: string;
-  logMac?: string;
-  /** Foreign writes the format found in its checkpoint files. */
-  findings?: TamperFinding[];
-}
-
-/** A foreign write into one of the runner's files. */
-export interface TamperFinding {
-  /** The runner file's name (events.jsonl, state.json, PROGRESS.yaml). */
-  file: string;
-  detail: string;
-  /** A file whose current bytes are to be kept aside before the runner rewrites it. */
-  keep?: string;
-  /** Where the foreign bytes were already kept. */
-  quarantined?: string;
-}
-
-interface OpenSprint {
-  definition: SprintDefinition;
-  state: SprintState;
-  location: SprintLocation;
-  fd: number;
-  logOffset: number;
-  /** The chain the next appended line extends. */
-  chain: LogChain;
-  /** The log is exactly the runner's bytes up to here, where the chain stood at `prev`. */
-  verified: { offset: number; prev: string; ino: number };
   /** Set when the heartbeat finds the lock taken over: nothing more may be written. */
   lost: boolean;
   /** Tasks started since the last checkpoint: who may have written what it finds. */
@@ -130,18 +87,6 @@ interface OpenSprint {
   timer?: NodeJS.Timeout;
   stopHeartbeat?: () => void;
   extra: unknown;
-}
-
-export { EVENT_LOG, LOCK_FILE };
-export const CONTROL_FILE = 'control.json';
-export const RESULT_FILE = 'result.json';
-export const RUN_LOG = 'run.log';
-
-const CONTROL_RANK = { pause: 0, stop: 1, cancel: 2 } as const;
-
-/** Where foreign bytes of `file` are kept: beside it, named by the time they were found. */
-export function quarantineName(file: string, now = new Date()): string {
-  return `${file}.foreign-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 6)}`;
 }
 
 /**
@@ -158,9 +103,10 @@ export abstract class JournaledStore implements SprintStore {
   readonly #open = new Map<string, OpenSprint>();
   readonly #mutex = new KeyedMutex();
   readonly #adds = new KeyedMutex();
-  readonly #hub = new EventHub();
-  readonly #cursors = new Map<string, { offset: number; seq: number; chain: LogChain }>();
-  readonly #watchers = new Map<string, Watcher>();
+  readonly #tail = new LogTail(
+    (sprintId) => this.locate(sprintId),
+    (sprintId) => this.#open.has(sprintId),
+  );
   readonly #host = hostname();
 
   /** Finds the sprint's files; throws SprintNotFoundError. */
@@ -270,196 +216,20 @@ export abstract class JournaledStore implements SprintStore {
     }
   }
 
-  /**
-   * The sprint as its files say now: the checkpoint, then every event of the
-   * log past it that the runner wrote. Lines that do not chain are foreign:
-   * skipped, and reported with what the checkpoint files showed.
-   */
+  /** The sprint as its files say now (see `replayLog`). */
   async #readCurrent(sprintId: string, location: SprintLocation) {
-    const base = await this.readBase(sprintId, location);
-    const state = base.state;
-    const definition = base.definition;
-    const findings: TamperFinding[] = [...(base.findings ?? [])];
-    let offset = base.logOffset;
-    let chain: LogChain =
-      base.logKey && base.logMac !== undefined && offset > 0
-        ? chainAt(base.logKey, base.logMac)
-        : chainAtStart(base.logKey);
-    if (!(base.logKey && base.logMac !== undefined)) offset = 0;
-    const logPath = join(location.runtimeDir, EVENT_LOG);
-    let buf = Buffer.alloc(0);
-    let size = 0;
-    let ino = 0;
-    let fd: number | undefined;
-    try {
-      fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw explainOpenError(logPath, error);
-    }
-    if (fd !== undefined) {
-      try {
-        const st = fstatSync(fd);
-        if (!st.isFile()) throw explainOpenError(logPath, { code: 'EISDIR' });
-        size = st.size;
-        ino = st.ino;
-        if (size < offset) {
-          if (base.logKey)
-            findings.push({
-              file: EVENT_LOG,
-              detail: `the log is ${size} bytes, shorter than the ${offset} the runner had written`,
-            });
-          offset = 0;
-          chain = chainAtStart(base.logKey);
-        }
-        if (size > offset) {
-          buf = Buffer.alloc(size - offset);
-          let read = 0;
-          while (read < buf.length) {
-            const n = readFileChunk(fd, buf, read, offset + read);
-            if (n === 0) break;
-            read += n;
-          }
-          buf = buf.subarray(0, read);
-        }
-      } finally {
-        closeSync(fd);
-      }
-    } else if (base.logKey && base.logOffset > 0) {
-      findings.push({ file: EVENT_LOG, detail: 'the log the runner wrote is gone' });
-    }
-    let consumed = 0;
-    const foreign: { start: number; end: number; why: string }[] = [];
-    for (const item of readLog(buf, 0, chain)) {
-      consumed = item.end;
-      if (item.kind === 'foreign') {
-        foreign.push({ start: offset + item.start, end: offset + item.end, why: item.why });
-        continue;
-      }
-      if (item.kind !== 'event') continue;
-      const event = item.event;
-      delete (event as { mac?: string }).mac;
-      if (event.seq <= state.lastSeq) continue;
-      if (event.type === 'tasks-added') {
-        const known = new Set(definition.tasks.map((t) => t.id));
-        definition.tasks.push(...event.tasks.filter((t) => !known.has(t.id)));
-      }
-      try {
-        applyEventInPlace(state, event);
-      } catch {
-        // The checkpoint moved past this event in a way the log does not know (hand edit): skip it.
-        state.lastSeq = event.seq;
-      }
-    }
-    if (foreign.length) findings.push(describeForeign(foreign));
-    return {
-      definition,
-      state,
-      extra: base.extra,
-      logOffset: offset + consumed,
-      logSize: size,
-      logIno: ino,
-      chain,
-      foreign,
-      findings,
-      // Events past the checkpoint: the file form is behind and must be rewritten.
-      replayed: state.lastSeq !== base.logSeq || findings.length > 0,
-    };
+    return replayLog(await this.readBase(sprintId, location), location);
   }
 
-  async readEvents(
+  readEvents(
     sprintId: string,
     options: { afterSeq?: number; limit?: number } = {},
   ): Promise<RunEvent[]> {
-    const location = await this.locate(sprintId);
-    const logPath = join(location.runtimeDir, EVENT_LOG);
-    const after = options.afterSeq ?? 0;
-    const cursor = this.#cursors.get(logPath);
-    let buf: Buffer;
-    try {
-      buf = (await readFileNoFollowOrEmpty(logPath)) ?? Buffer.alloc(0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const usable = cursor && cursor.seq <= after && cursor.offset <= buf.length;
-    const chain: LogChain = usable ? { ...cursor.chain } : chainAtStart();
-    const out: RunEvent[] = [];
-    for (const item of readLog(buf, usable ? cursor.offset : 0, chain)) {
-      if (item.kind !== 'event') continue;
-      const event = item.event;
-      delete (event as { mac?: string }).mac;
-      if (event.seq <= after) {
-        this.#cursors.set(logPath, { offset: item.end, seq: event.seq, chain: { ...chain } });
-        continue;
-      }
-      out.push(event);
-      if (options.limit && out.length >= options.limit) break;
-    }
-    return out;
+    return this.#tail.readEvents(sprintId, options);
   }
 
   subscribe(sprintId: string, listener: (event: RunEvent) => void): () => void {
-    const unsubscribe = this.#hub.subscribe(sprintId, listener);
-    if (!this.#watchers.has(sprintId)) this.#watch(sprintId);
-    return () => {
-      unsubscribe();
-      if (this.#hub.count(sprintId) === 0) {
-        const w = this.#watchers.get(sprintId);
-        if (w) clearInterval(w.timer);
-        this.#watchers.delete(sprintId);
-      }
-    };
-  }
-
-  /** Follows a log written by another process, for subscribers in this one. */
-  #watch(sprintId: string): void {
-    const w: Watcher = {
-      timer: undefined as unknown as NodeJS.Timeout,
-      offset: -1,
-      seq: 0,
-      chain: chainAtStart(),
-    };
-    let busy = false;
-    const tick = async () => {
-      if (busy || this.#open.has(sprintId)) return;
-      busy = true;
-      try {
-        const location = await this.locate(sprintId);
-        const logPath = join(location.runtimeDir, EVENT_LOG);
-        const buf = (await readFileNoFollowOrEmpty(logPath)) ?? Buffer.alloc(0);
-        if (w.offset < 0 || buf.length < w.offset) {
-          // Start at the end: subscribers read history with readEvents.
-          w.chain = chainAtStart();
-          w.offset = 0;
-          for (const item of readLog(buf, 0, w.chain)) {
-            w.offset = item.end;
-            if (item.kind === 'event') w.seq = Math.max(w.seq, item.event.seq);
-          }
-          return;
-        }
-        if (buf.length <= w.offset) return;
-        const events: RunEvent[] = [];
-        for (const item of readLog(buf, w.offset, w.chain)) {
-          w.offset = item.end;
-          if (item.kind !== 'event') continue;
-          delete (item.event as { mac?: string }).mac;
-          if (item.event.seq > w.seq) events.push(item.event);
-        }
-        if (events.length) {
-          w.seq = events.at(-1)!.seq;
-          this.#hub.emit(sprintId, events);
-        }
-      } catch {
-        // The sprint may be gone or being created; try again on the next tick.
-      } finally {
-        busy = false;
-      }
-    };
-    w.timer = setInterval(() => void tick(), 200);
-    w.timer.unref?.();
-    this.#watchers.set(sprintId, w);
-    void tick();
+    return this.#tail.subscribe(sprintId, listener);
   }
 
   // ---- writing -------------------------------------------------------------
@@ -484,7 +254,7 @@ export abstract class JournaledStore implements SprintStore {
   async #appendNow(open: OpenSprint, sprintId: string, events: NewRunEvent[]): Promise<RunEvent[]> {
     if (open.lost) throw new SprintLockedError(sprintId);
     // Before every append: is the log still exactly what this runner wrote?
-    const found = this.#guardLog(open);
+    const found = guardLog(open);
     const all: NewRunEvent[] = found.map((f) => tamperingEvent(f, open.state, open.recent));
     all.push(...events);
     const now = new Date().toISOString();
@@ -535,13 +305,7 @@ export abstract class JournaledStore implements SprintStore {
       // Only when nothing slipped in between is the log still known to be all ours.
       if (fstatSync(open.fd).size === before + bytes.length)
         open.verified = { ...open.verified, offset: before + bytes.length, prev: open.chain.prev };
-      this.#hub.emit(sprintId, stored);
-      const w = this.#watchers.get(sprintId);
-      if (w) {
-        w.seq = stored.at(-1)!.seq;
-        w.offset = open.logOffset;
-        w.chain = { ...open.chain };
-      }
+      this.#tail.appended(sprintId, stored, open.logOffset, open.chain);
       if (open.dirty)
         await this.#maybeCheckpoint(sprintId, open, prompt).catch(() =>
           this.#retryCheckpoint(sprintId, open),
@@ -551,101 +315,9 @@ export abstract class JournaledStore implements SprintStore {
     return stored;
   }
 
-  /**
-   * Finds bytes in the log this runner did not write since it last checked (or
-   * a log replaced under it), keeps them aside in a quarantine file beside the
-   * log, and puts the log back to exactly the runner's lines. Synchronous, so
-   * nothing of this process interleaves; returns what it found.
-   */
-  #guardLog(open: OpenSprint): TamperFinding[] {
-    const logPath = join(open.location.runtimeDir, EVENT_LOG);
-    const st = fstatSync(open.fd);
-    let onDisk: ReturnType<typeof lstatSync> | undefined;
-    try {
-      onDisk = lstatSync(logPath);
-    } catch {
-      onDisk = undefined;
-    }
-    const replaced = !onDisk || onDisk.ino !== open.verified.ino || onDisk.isSymbolicLink();
-    if (!replaced && st.size === open.verified.offset) return [];
-    const runtime = open.location.runtimeDir;
-    const findings: TamperFinding[] = [];
-    if (replaced) {
-      // Someone put another file at the log's name: keep theirs aside, restore ours from our fd.
-      let quarantined: string | undefined;
-      if (onDisk) {
-        quarantined = quarantineName(EVENT_LOG);
-        renameSync(logPath, join(runtime, quarantined));
-      }
-      findings.push({
-        file: EVENT_LOG,
-        detail: onDisk ? 'the log was replaced by another file' : 'the log was deleted',
-        quarantined,
-      });
-    }
-    // Our fd's file: split what follows the verified prefix into our lines and foreign ones.
-    const size = st.size;
-    const tail = Buffer.alloc(Math.max(0, size - open.verified.offset));
-    let read = 0;
-    while (read < tail.length) {
-      const n = readFileChunk(open.fd, tail, read, open.verified.offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    const chain: LogChain = { ...open.chain, prev: open.verified.prev };
-    const ours: Buffer[] = [];
-    const theirs: Buffer[] = [];
-    let end = 0;
-    for (const item of readLog(tail, 0, chain)) {
-      (item.kind === 'event' ? ours : theirs).push(tail.subarray(item.start, item.end));
-      end = item.end;
-    }
-    if (end < read) theirs.push(tail.subarray(end, read)); // a foreign line without its newline
-    if (theirs.length) {
-      const name = quarantineName(EVENT_LOG);
-      writeFileSync(join(runtime, name), Buffer.concat(theirs), { flag: 'wx' });
-      findings.push({
-        file: EVENT_LOG,
-        detail: `${theirs.length} line${theirs.length === 1 ? '' : 's'} (${theirs.reduce((n, b) => n + b.length, 0)} bytes) the runner did not write were appended to the log`,
-        quarantined: name,
-      });
-    }
-    // Rebuild the log as a new file and rename it into place: a crash leaves old or new.
-    const tmp = join(runtime, `${EVENT_LOG}.tmp-${randomUUID().slice(0, 8)}`);
-    const fresh = openSync(tmp, 'wx+');
-    try {
-      const prefix = Buffer.alloc(64 * 1024);
-      for (let pos = 0; pos < open.verified.offset; ) {
-        const n = readSync(
-          open.fd,
-          prefix,
-          0,
-          Math.min(prefix.length, open.verified.offset - pos),
-          pos,
-        );
-        if (n === 0) break;
-        writeSync(fresh, prefix, 0, n);
-        pos += n;
-      }
-      for (const b of ours) writeSync(fresh, b);
-      fsyncSync(fresh);
-    } finally {
-      closeSync(fresh);
-    }
-    renameSync(tmp, logPath);
-    closeSync(open.fd);
-    open.fd = openSync(logPath, APPEND_NOFOLLOW);
-    const now = fstatSync(open.fd);
-    open.verified = { offset: now.size, prev: chain.prev, ino: now.ino };
-    open.logOffset = now.size;
-    open.chain.prev = chain.prev;
-    return findings;
-  }
-
   async #maybeCheckpoint(sprintId: string, open: OpenSprint, now: boolean): Promise<void> {
-    const since = Date.now() - open.lastCheckpointAt;
-    const budget = Math.max(open.lastCheckpointMs * 4, 0);
-    if (now || since >= budget) {
+    const delay = checkpointDelay(open, Date.now(), now);
+    if (delay === 0) {
       await this.#checkpoint(sprintId, open);
       return;
     }
@@ -657,7 +329,7 @@ export abstract class JournaledStore implements SprintStore {
             this.#open.get(sprintId) === open ? this.#checkpoint(sprintId, open) : undefined,
           )
           .catch(() => undefined);
-      }, budget - since);
+      }, delay);
       open.timer.unref?.();
     }
   }
@@ -675,7 +347,7 @@ export abstract class JournaledStore implements SprintStore {
           this.#open.get(sprintId) === open ? this.#checkpoint(sprintId, open) : undefined,
         )
         .catch(() => this.#retryCheckpoint(sprintId, open));
-    }, 1000);
+    }, CHECKPOINT_RETRY_MS);
     open.timer.unref?.();
   }
 
@@ -749,16 +421,8 @@ export abstract class JournaledStore implements SprintStore {
     const { definition, state } = await this.load(sprintId);
     if (isFinalSprintStatus(state.status)) throw new SprintFinishedError(sprintId, state.status);
     // The same id twice in one batch is a slip in what was written, not an id already present.
-    const twice = duplicateIds(tasks);
-    if (twice.length) {
-      throw new InvalidSprintError(
-        twice.map(({ id, first, again }) => ({
-          field: `tasks[${again}].id`,
-          message: `task id "${id}" appears twice in the tasks to add (entries ${first + 1} and ${again + 1})`,
-          fix: 'give each task its own id, or remove one of the two',
-        })),
-      );
-    }
+    const twice = duplicateIdIssues(tasks);
+    if (twice.length) throw new InvalidSprintError(twice);
     const present = new Set(definition.tasks.map((t) => t.id));
     const candidates = tasks.filter((t) => !present.has(t.id));
     // Nothing new: say so without taking the lock (which would create the log).
@@ -771,17 +435,7 @@ export abstract class JournaledStore implements SprintStore {
     try {
       return await this.#mutex.run(sprintId, async () => {
         const open = this.#requireOpen(sprintId);
-        const existing = new Set(open.definition.tasks.map((t) => t.id));
-        const seen = new Set<string>();
-        const fresh: Task[] = [];
-        const skipped: string[] = [];
-        for (const t of tasks) {
-          if (existing.has(t.id) || seen.has(t.id)) skipped.push(t.id);
-          else {
-            seen.add(t.id);
-            fresh.push(t);
-          }
-        }
+        const { fresh, skipped } = splitNewTasks(open.definition.tasks, tasks);
         const issues = validateTasks([...open.definition.tasks, ...fresh], {
           finished: finishedTaskIds(open.state),
         });
@@ -924,275 +578,38 @@ export abstract class JournaledStore implements SprintStore {
 
   async requestControl(sprintId: string, request: ControlRequest): Promise<void> {
     const location = await this.locate(sprintId);
-    await refuseLink(location.runtimeDir);
-    await mkdir(location.runtimeDir, { recursive: true });
-    const path = join(location.runtimeDir, CONTROL_FILE);
-    const expect = logKeyId(location.runtimeDir);
-    // A stronger request waiting to be taken is not weakened by a later one (cancel > stop > pause).
-    const waiting = parseSigned<ControlRequest>(
-      await readTextNoFollow(path).catch(() => null),
-      expect,
-    );
-    if (waiting && CONTROL_RANK[waiting.action] > CONTROL_RANK[request.action]) return;
-    await atomicWriteFile(
-      path,
-      `${signJson(JSON.stringify(request), sprintKey(location.runtimeDir))}\n`,
-    );
+    await writeControlRequest(location.runtimeDir, request);
   }
 
   async takeControl(sprintId: string): Promise<ControlRequest | null> {
     const location = await this.locate(sprintId);
-    const path = join(location.runtimeDir, CONTROL_FILE);
-    const taken = `${path}.taken-${randomUUID()}`;
-    try {
-      await rename(path, taken);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let text: string | null = null;
-    try {
-      text = await readTextNoFollow(taken).catch(() => null);
-      const read =
-        text === null ? null : openSignedJson(text.trim(), logKeyId(location.runtimeDir));
-      if (read?.kind === 'forged') {
-        // Not from `sprint pause|stop|cancel`: keep it aside, say so, do not obey it.
-        const name = quarantineName(CONTROL_FILE);
-        await rename(taken, join(location.runtimeDir, name)).catch(() => undefined);
-        const open = this.#open.get(sprintId);
-        if (open)
-          await this.#mutex.run(sprintId, () =>
-            this.#appendNow(open, sprintId, [
-              tamperingEvent(
-                { file: CONTROL_FILE, detail: `a control request ${read.why}`, quarantined: name },
-                open.state,
-              ),
-            ]),
-          );
-        return null;
-      }
-      return read ? validControl(JSON.parse(read.body)) : null;
-    } catch {
+    const taken = await takeControlRequest(location.runtimeDir);
+    if (taken && 'forged' in taken) {
+      // Not from `sprint pause|stop|cancel`: kept aside, said, not obeyed.
+      const open = this.#open.get(sprintId);
+      if (open)
+        await this.#mutex
+          .run(sprintId, () =>
+            this.#appendNow(open, sprintId, [tamperingEvent(taken.forged, open.state)]),
+          )
+          .catch(() => undefined);
       return null;
-    } finally {
-      await unlink(taken).catch(() => undefined);
     }
+    return taken;
   }
 
   async readContext(sprintId: string, taskId: string): Promise<{ shared?: string; task?: string }> {
     const location = await this.locate(sprintId);
-    const dir = join(location.sprintDir, 'context');
-    const read = (name: string) =>
-      readTextNoFollow(join(dir, name)).then(
-        (t) => t ?? undefined,
-        () => undefined,
-      );
-    const safe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(taskId) && !taskId.includes('..');
-    const [shared, task] = await Promise.all([
-      read('_shared.md'),
-      safe ? read(`${taskId}.md`) : undefined,
-    ]);
-    return { shared, task };
+    return readContextFiles(location.sprintDir, taskId);
   }
 
   async saveResult(sprintId: string, result: RunResult): Promise<void> {
     const location = await this.locate(sprintId);
-    await refuseLink(location.runtimeDir);
-    await atomicWriteFile(
-      join(location.runtimeDir, RESULT_FILE),
-      `${signJson(JSON.stringify(result, null, 2), sprintKey(location.runtimeDir))}\n`,
-    );
+    await writeResultFile(location.runtimeDir, result);
   }
 
   async loadResult(sprintId: string): Promise<RunResult | null> {
     const location = await this.locate(sprintId);
-    try {
-      const { RunResultSchema } = await import('../runner/run-result.js');
-      const raw = parseSigned<unknown>(
-        await readTextNoFollow(join(location.runtimeDir, RESULT_FILE)),
-        logKeyId(location.runtimeDir),
-      );
-      if (raw === null) return null;
-      const parsed = RunResultSchema.safeParse(raw);
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    return readResultFile(location.runtimeDir);
   }
-}
-
-/** The body of a signed JSON file, or null when absent, foreign or not JSON. */
-function parseSigned<T>(text: string | null, expect: string | null): T | null {
-  if (text === null) return null;
-  const read = openSignedJson(text.trim(), expect);
-  if (read.kind === 'forged') return null;
-  try {
-    return JSON.parse(read.body) as T;
-  } catch {
-    return null;
-  }
-}
-
-/** A control request as `requestControl` writes it, or null. */
-function validControl(value: unknown): ControlRequest | null {
-  const v = value as ControlRequest | null;
-  return v && typeof v === 'object' && v.action in CONTROL_RANK ? v : null;
-}
-
-/** Ids that appear more than once in `tasks`, with the positions of the first two. */
-function duplicateIds(tasks: readonly Task[]): { id: string; first: number; again: number }[] {
-  const firstAt = new Map<string, number>();
-  const out: { id: string; first: number; again: number }[] = [];
-  tasks.forEach((t, i) => {
-    const first = firstAt.get(t.id);
-    if (first === undefined) firstAt.set(t.id, i);
-    else out.push({ id: t.id, first, again: i });
-  });
-  return out;
-}
-
-interface Watcher {
-  timer: NodeJS.Timeout;
-  offset: number;
-  seq: number;
-  chain: LogChain;
-}
-
-/** Whether the log holds anything since the runner's last check (cheap: two stats). */
-function logTouched(open: OpenSprint): boolean {
-  try {
-    const disk = lstatSync(join(open.location.runtimeDir, EVENT_LOG));
-    return disk.ino !== open.verified.ino || disk.size !== open.verified.offset;
-  } catch {
-    return true;
-  }
-}
-
-/** The event that records a foreign write, naming the tasks that were running. */
-function tamperingEvent(
-  finding: TamperFinding,
-  state: SprintState,
-  recent: Iterable<string> = [],
-): NewRunEvent {
-  return {
-    type: 'tampering',
-    file: finding.file,
-    detail: finding.detail,
-    taskIds: [...new Set([...runningTasks(state), ...recent])],
-    quarantined: finding.quarantined,
-  };
-}
-
-/** The tasks running in `state`: the likely writers of anything foreign. */
-function runningTasks(state: SprintState): string[] {
-  return Object.entries(state.tasks)
-    .filter(([, t]) => t.status === 'running')
-    .map(([id]) => id);
-}
-
-/** One finding for the foreign lines of the log. */
-function describeForeign(lines: { start: number; end: number; why: string }[]): TamperFinding {
-  const bytes = lines.reduce((n, l) => n + l.end - l.start, 0);
-  const whys = [...new Set(lines.map((l) => l.why))].join('; ');
-  return {
-    file: EVENT_LOG,
-    detail: `${lines.length} line${lines.length === 1 ? '' : 's'} (${bytes} bytes) the runner did not write: ${whys}`,
-  };
-}
-
-async function readFileNoFollowOrEmpty(path: string): Promise<Buffer | null> {
-  const { readFileNoFollow } = await import('./safe-fs.js');
-  return readFileNoFollow(path);
-}
-
-/**
- * Gives a log its key: the header first, then every event already there
- * (written by an older runner, trusted as before) sealed into the chain. A new
- * file renamed into place.
- */
-function adoptLog(logPath: string, key: RunnerKey): LogChain {
-  let buf = Buffer.alloc(0);
-  try {
-    const fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const size = fstatSync(fd).size;
-      buf = Buffer.alloc(size);
-      let read = 0;
-      while (read < size) {
-        const n = readFileChunk(fd, buf, read, read);
-        if (n === 0) break;
-        read += n;
-      }
-      buf = buf.subarray(0, read);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw explainOpenError(logPath, error);
-  }
-  const chain = chainAfterHeader(key);
-  const parts = [logHeader(key)];
-  for (const item of readLog(buf, 0, chainAtStart())) {
-    if (item.kind === 'event') parts.push(sealEvent(chain, item.event));
-  }
-  const tmp = `${logPath}.tmp-${randomUUID().slice(0, 8)}`;
-  const out = openSync(tmp, 'wx', 0o644);
-  try {
-    writeSync(out, parts.join(''));
-    fsyncSync(out);
-  } finally {
-    closeSync(out);
-  }
-  renameSync(tmp, logPath);
-  return chain;
-}
-
-/**
- * Rewrites the log without the foreign byte ranges and without a torn tail
- * (past `end`), keeping the foreign bytes in `quarantine`. A new file renamed
- * into place: a crash leaves the old log or the new, never a mix.
- */
-function rewriteLogWithout(
-  logPath: string,
-  foreign: { start: number; end: number }[],
-  end: number,
-  quarantine: string | undefined,
-): void {
-  const fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let buf: Buffer;
-  try {
-    buf = Buffer.alloc(end);
-    let read = 0;
-    while (read < end) {
-      const n = readFileChunk(fd, buf, read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    buf = buf.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-  const keep: Buffer[] = [];
-  const away: Buffer[] = [];
-  let pos = 0;
-  for (const f of foreign) {
-    keep.push(buf.subarray(pos, f.start));
-    away.push(buf.subarray(f.start, f.end));
-    pos = f.end;
-  }
-  keep.push(buf.subarray(pos));
-  if (quarantine) writeFileSync(quarantine, Buffer.concat(away), { flag: 'wx' });
-  const tmp = `${logPath}.tmp-${randomUUID().slice(0, 8)}`;
-  const out = openSync(tmp, 'wx');
-  try {
-    for (const b of keep) writeSync(out, b);
-    fsyncSync(out);
-  } finally {
-    closeSync(out);
-  }
-  renameSync(tmp, logPath);
-}
-
-function readFileChunk(fd: number, buf: Buffer, offset: number, position: number): number {
-  return readSync(fd, buf, offset, buf.length - offset, position);
 }
