@@ -1,8 +1,5 @@
-/** Agents `--agent` accepts. */
-export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'noop', 'shell'] as const;
-
-/** Where `sprint` looks for sprints when none is named. */
-export const DEFAULT_SPRINTS_DIR = '.claude/sprints';
+// Agents `--agent` accepts, and where `sprint` looks for sprints when none is named: core's.
+export { AGENT_NAMES, DEFAULT_SPRINTS_DIR } from '@sprint/core';
 
 /** The one-line usage and examples of each command, shown after a usage error. */
 export const USAGE: Record<string, { usage: string; examples: string[] }> = {

@@ -1,4 +1,5 @@
 export type { Agent, AgentContext, PreviousResult, SprintInfo } from './agents/agent.js';
+export { AGENT_NAMES, type AgentName } from './agents/agent-names.js';
 export { AgentRegistry } from './agents/agent-registry.js';
 export { NoopAgent, ShellAgent } from './agents/builtin-agents.js';
 export { gitCommitHook } from './hooks/git-commit-hook.js';

@@ -3,7 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { NotifyOptions, NotifyTarget, SprintStore } from '@sprint/core';
+import {
+  DEFAULT_SPRINTS_DIR,
+  type NotifyOptions,
+  type NotifyTarget,
+  type SprintStore,
+} from '@sprint/core';
 import { type Api, type ApiDeps, createApi } from './app.js';
 import { generateToken, isLoopback } from './auth.js';
 import { secretsOf } from './redact.js';
@@ -18,7 +23,8 @@ import {
 /** Where `sprint serve` and `sprint-api` listen unless told otherwise. */
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4317;
-export const DEFAULT_ROOT = '.claude/sprints';
+/** Where the server looks for sprints: the same default as the CLI's (core's). */
+export const DEFAULT_ROOT = DEFAULT_SPRINTS_DIR;
 
 /** The server refused its configuration (for example a public address without a token). */
 export class ServerConfigError extends Error {
