@@ -14,7 +14,7 @@
 //   ./dev --filter @sprint/core bench        (BENCH_QUICK=1 for smaller sizes)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -118,13 +118,29 @@ try {
       git: true,
       env: { SPRINT_CLAUDE_BIN: writes },
     });
+    // Git processes per task: every git process (also the ones git starts itself) traced to a file.
+    const gitPerTask = async () => {
+      const counts = [];
+      for (const n of [n1, n2]) {
+        const trace = join(work, `git-trace-${n}.log`);
+        await cliRun(n, {
+          agent: 'claude',
+          git: true,
+          env: { SPRINT_CLAUDE_BIN: writes, GIT_TRACE: trace },
+        });
+        const text = await readFile(trace, 'utf8').catch(() => '');
+        counts.push(text.split('\n').filter((l) => / trace: (built-in|exec): git /.test(l)).length);
+      }
+      return (counts[1] - counts[0]) / (n2 - n1);
+    };
+    const spawns = await gitPerTask();
     console.log('engine: per task through `sprint run --agent claude` (stub claude)');
     console.log(`  floor: one spawn of the stub from bash      ${fmt(floorMs)}`);
     console.log(
       `  no auto-commit: ${fmt(off)} per task, overhead ${fmt(off - floorMs)} = ${((off - floorMs) / floorMs).toFixed(1)}x the floor (target <= 3x: ${verdict(off - floorMs <= 3 * floorMs)})`,
     );
     console.log(
-      `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)})`,
+      `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)}), ${spawns.toFixed(1)} git processes per task`,
     );
 
     const [l1, l2] = QUICK ? [500, 2000] : [1000, 10000];

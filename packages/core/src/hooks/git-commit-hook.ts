@@ -54,8 +54,11 @@ export function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): bo
   return tmp > 0 && runnerFiles.has(path.slice(0, tmp));
 }
 
-/** Paths git reports as changed or untracked (relative to the top), with a stamp of their content's state. */
-async function dirtyPaths(top: string): Promise<Map<string, string>> {
+/**
+ * Paths git reports as changed or untracked (relative to the top), with a
+ * stamp of their content's state; the untracked ones are also put in `untracked`.
+ */
+async function dirtyPaths(top: string, untracked?: Set<string>): Promise<Map<string, string>> {
   const out = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
   const entries = out.split('\0');
   const paths: string[] = [];
@@ -63,6 +66,7 @@ async function dirtyPaths(top: string): Promise<Map<string, string>> {
     const entry = entries[i]!;
     if (entry.length < 4) continue;
     paths.push(entry.slice(3));
+    if (entry.startsWith('??')) untracked?.add(entry.slice(3));
     // A rename or copy is followed by its source path.
     if (entry[0] === 'R' || entry[0] === 'C') paths.push(entries[++i] ?? '');
   }
@@ -131,7 +135,8 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
           .filter((f) => f && !f.startsWith('..') && !isAbsolute(f)),
       );
       try {
-        const now = await dirtyPaths(top);
+        const untracked = new Set<string>();
+        const now = await dirtyPaths(top, untracked);
         const changed = [...now]
           .filter(
             ([path, stamp]) => dirtyBefore.get(path) !== stamp && !isRunnerFile(path, keepOut),
@@ -139,7 +144,9 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
           .map(([path]) => path);
         // Files the task deleted that were clean before show as 'gone' now and are included above.
         if (changed.length === 0) return { passed: true, message: 'nothing to commit' };
-        const pathspecs = changed.map((p) => `:(literal)${p}`);
+        const literal = (p: string) => `:(literal)${p}`;
+        const pathspecs = changed.map(literal);
+        const newFiles = changed.filter((p) => untracked.has(p)).map(literal);
         const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);
         const message = [
           result.summary.trim(),
@@ -150,7 +157,7 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
           .join('\n')
           .trim();
         const committed = await serialised(top, () =>
-          whileIndexLocked(() => commit(top, pathspecs, subject, message)),
+          whileIndexLocked(() => commit(top, pathspecs, newFiles, subject, message)),
         );
         if (!committed) return { passed: true, message: 'nothing to commit' };
         const { sha, files } = committed;
@@ -172,10 +179,16 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
 /** Whether git has an identity for commits here, asked once per repository. */
 const identities = new Map<string, Promise<boolean>>();
 
-/** Stages and commits exactly these paths; undefined when none of them holds a change. */
+/**
+ * Commits exactly these paths (`newFiles`: those among them git does not track
+ * yet); undefined when none of them holds a change. Two spawns at most, one
+ * when no file is new: `git commit -- paths` takes tracked changes and
+ * deletions itself, only new files need `git add` first.
+ */
 async function commit(
   top: string,
   pathspecs: string[],
+  newFiles: string[],
   subject: string,
   body: string,
 ): Promise<{ sha: string; files: number } | undefined> {
@@ -191,12 +204,16 @@ async function commit(
   const identity = (await hasIdentity)
     ? []
     : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
-  await git(top, ['add', '-A', '--', ...pathspecs]);
+  if (newFiles.length) await git(top, ['add', '--', ...newFiles]);
   let out: string;
   try {
     // Only these paths: whatever else the person had staged stays staged, uncommitted.
     out = await git(top, [
       ...identity,
+      // Not a `git maintenance run --auto` process after every task's commit: the person's
+      // own next commit still runs it.
+      '-c',
+      'maintenance.auto=false',
       'commit',
       '--no-verify',
       '--no-status',

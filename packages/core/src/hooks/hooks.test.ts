@@ -166,6 +166,29 @@ describe('git-commit hook: commits that land', () => {
     expect(await readFile(live, 'utf8')).toBe('being written');
   });
 
+  it("commits a task's edit, deletion and new file together, and nothing a person staged", async () => {
+    initRepo();
+    execFileSync('sh', ['-c', 'echo old > gone.txt && git add -A && git commit -qm more'], {
+      cwd: project,
+    });
+    await writeFile(join(project, 'mine.txt'), 'staged by me\n');
+    git('add', 'mine.txt');
+    const { runner, id } = await sprintIn(
+      [{ id: 'a', command: 'echo edited > base.txt; rm gone.txt; echo new > new.txt' }],
+      {},
+      'mixed',
+    );
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(git('show', '--name-status', '--format=', 'HEAD').split('\n').sort()).toEqual([
+      'A\tnew.txt',
+      'D\tgone.txt',
+      'M\tbase.txt',
+    ]);
+    expect(git('show', 'HEAD:base.txt')).toBe('edited');
+    // Nothing of the task's left over; the person's staged file still staged, not committed.
+    expect(git('status', '--porcelain', '--', '.', ':!.claude')).toBe('A  mine.txt');
+  });
+
   it('waits for a .git/index.lock another process holds, and commits', async () => {
     initRepo();
     const { runner, id } = await sprintIn(
