@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import type { AgentErrorKind } from '../../model/agent-result.js';
@@ -267,16 +268,19 @@ describe('renderProgressYaml then parseSprintDirectory', () => {
   });
 
   it('round-trips many generated states', () => {
-    for (let seed = 1; seed <= 100; seed++) {
-      const { definition: d, state } = generate(seed);
-      const back = roundTrip(d, state);
-      expect(back.state, `seed ${seed}`).toEqual(state);
-      expect(new Set(back.definition.tasks.map((t) => t.id)), `seed ${seed}`).toEqual(
-        new Set(d.tasks.map((t) => t.id)),
-      );
-      const byId = new Map(back.definition.tasks.map((t) => [t.id, t]));
-      for (const t of d.tasks) expect(byId.get(t.id), `seed ${seed}`).toEqual(t);
-    }
+    fc.assert(
+      fc.property(fc.gen(), (g) => {
+        const { definition: d, state } = generate(g);
+        const back = roundTrip(d, state);
+        expect(back.state).toEqual(state);
+        expect(new Set(back.definition.tasks.map((t) => t.id))).toEqual(
+          new Set(d.tasks.map((t) => t.id)),
+        );
+        const byId = new Map(back.definition.tasks.map((t) => [t.id, t]));
+        for (const t of d.tasks) expect(byId.get(t.id)).toEqual(t);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -454,21 +458,17 @@ describe('renderProgressYaml', () => {
   });
 });
 
-/** A small seeded generator (mulberry32), so failures can be replayed by seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * Draws from fast-check's generator, so a failing state is shrunk and printed
+ * with a seed that replays it.
+ */
+function random(g: fc.GeneratorValue) {
+  const next = () => g(fc.double, { min: 0, max: 1, maxExcluded: true, noNaN: true });
   return {
     next,
-    int: (n: number) => Math.floor(next() * n),
+    int: (n: number) => g(fc.integer, { min: 0, max: n - 1 }),
     bool: (p = 0.5) => next() < p,
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+    pick: <T>(items: readonly T[]): T => items[g(fc.integer, { min: 0, max: items.length - 1 })]!,
   };
 }
 
@@ -487,8 +487,8 @@ const WORDS = [
 ];
 const KINDS: AgentErrorKind[] = ['crash', 'timeout', 'rate-limit', 'verify'];
 
-function generate(seed: number): { definition: SprintDefinition; state: SprintState } {
-  const r = random(seed);
+function generate(g: fc.GeneratorValue): { definition: SprintDefinition; state: SprintState } {
+  const r = random(g);
   const n = 1 + r.int(7);
   const tasks: Task[] = [];
   for (let i = 0; i < n; i++) {
