@@ -31,7 +31,15 @@ const isoTime = fc
   .map((d) => d.toISOString());
 const frontMatter = fc.record(
   {
-    status: fc.constantFrom('backlog', 'todo', 'planning', 'in_progress', 'review', 'done', 'blocked'),
+    status: fc.constantFrom(
+      'backlog',
+      'todo',
+      'planning',
+      'in_progress',
+      'review',
+      'done',
+      'blocked',
+    ),
     started: fc.option(isoTime, { nil: null }),
     completed: fc.option(isoTime, { nil: null }),
     hours: fc.option(
