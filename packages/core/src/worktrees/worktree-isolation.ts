@@ -278,8 +278,9 @@ class WorktreeSession implements TaskWorkspace {
         };
       }
     }
-    const head = await gitText(top, ['rev-parse', `refs/heads/${this.#meta.target}`]);
-    const wt = await this.#manager.create(task.id, attempt, head);
+    const ref = `refs/heads/${this.#meta.target}`;
+    const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
+    const wt = await this.#manager.create(task.id, attempt, head!, headTree);
     this.#live.set(task.id, wt);
     this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
     this.#emit([
