@@ -262,9 +262,41 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     const { state } = await store.load(id);
     expect(state.tasks.first?.status).toBe('done');
     expect(state.tasks.second?.reason).toMatch(
-      /worktrees\.max-disk \(0 x .* in use of 1(\.0)? KB; fix: sprint clean/,
+      /worktrees\.max-disk \(.* in use, measured, \+ .* for a fresh one > 1(\.0)? KB; fix: sprint clean/,
     );
     expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
+  it('measures what worktrees take on disk: a worktree an agent filled counts against max-disk', async () => {
+    const written = join(scratch, 'fat-written');
+    const release = join(scratch, 'release');
+    const { runner, id, store } = await sprintIn(
+      [
+        // Fills its worktree with 3 MB, then holds it until the test has seen thin blocked.
+        {
+          id: 'fat',
+          priority: 'high',
+          command: `head -c 3000000 /dev/zero > fat.bin && touch ${written} && ${barrier('release')} && rm fat.bin && echo fat > fat.txt`,
+        },
+        { id: 'gate', priority: 'high', command: barrier('fat-written') },
+        { id: 'thin', dependsOn: ['gate'], command: 'echo thin > thin.txt' },
+      ],
+      { isolation: 'worktree', concurrency: 2, worktrees: { 'max-disk': '2MB' } },
+    );
+    const run = runner.run(id);
+    await waitForValue(
+      async () => (await store.load(id)).state.tasks.thin?.status === 'blocked',
+      60_000,
+    );
+    await writeFile(release, '');
+    const result = await run;
+    expect(result.status).toBe('blocked');
+    const { state } = await store.load(id);
+    expect(state.tasks.fat?.status).toBe('done');
+    // A fresh worktree of this project takes a few KB: only the measured 3 MB passes 2 MB.
+    expect(state.tasks.thin?.reason).toMatch(
+      /worktrees\.max-disk \((2\.[89]|3\.\d) MB in use, measured, \+ .* > 2\.0 MB/,
+    );
   });
 
   it('refuses isolation: worktree outside git, changing nothing', async () => {

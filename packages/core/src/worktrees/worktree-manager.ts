@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, gitText } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
@@ -285,14 +285,41 @@ export class WorktreeManager {
     return removed;
   }
 
-  /** Disk use of one worktree folder in bytes (`du`), for the disk budget. */
-  async diskUse(path: string): Promise<number> {
+  /**
+   * What this sprint's worktrees take on disk, in bytes, measured (`du`): their
+   * folders (files the agents wrote included, `node_modules` and all) and git's
+   * record of each (its index), not the objects they share with the repository.
+   * One worktree's when `path` is given.
+   */
+  async diskUse(path?: string): Promise<number> {
+    const dirs = path ? [path] : await this.#ownDirs();
+    if (!dirs.length) return 0;
     return new Promise((resolvePromise) => {
-      execFile('du', ['-sk', path], (error, stdout) => {
-        const kb = Number.parseInt(stdout, 10);
-        resolvePromise(error || !Number.isFinite(kb) ? 0 : kb * 1024);
+      // -c: one total; hard links and shared folders counted once.
+      execFile('du', ['-skc', ...dirs], { maxBuffer: 64 * 1024 * 1024 }, (_error, stdout) => {
+        // du exits non-zero when a file vanishes mid-walk (an agent deleting); the total still counts.
+        const total = stdout.trim().split('\n').at(-1) ?? '';
+        const kb = Number.parseInt(total, 10);
+        resolvePromise(Number.isFinite(kb) ? kb * 1024 : 0);
       });
     });
+  }
+
+  /** The sprint's worktree home and the admin folders (in the common git dir) of the worktrees in it. */
+  async #ownDirs(): Promise<string[]> {
+    const names = await readdir(this.home).catch(() => [] as string[]);
+    const admin = await Promise.all(
+      names.map((n) => worktreeGitDir(join(this.home, n)).catch(() => undefined)),
+    );
+    const common = join(this.project.commonDir, 'worktrees');
+    const exists = await stat(this.home).then(
+      () => true,
+      () => false,
+    );
+    return [
+      ...(exists ? [this.home] : []),
+      ...admin.filter((d): d is string => d !== undefined && isInside(d, common)),
+    ];
   }
 }
 
