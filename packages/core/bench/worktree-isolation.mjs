@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentRegistry, ShellAgent, SprintDirectoryStore, SprintRunner } from '../dist/index.js';
+import { gitSpawns } from '../dist/worktrees/git.js';
 import { MergeQueue } from '../dist/worktrees/merge-queue.js';
 import { commitTaskWork } from '../dist/worktrees/task-commit.js';
 import { locateGitProject, WorktreeManager } from '../dist/worktrees/worktree-manager.js';
@@ -40,11 +41,14 @@ async function isolationCost(top, n) {
   const target = git(top, 'symbolic-ref', '--short', 'HEAD');
   const queue = new MergeQueue({ manager, sprintId: manager.sprintId, target });
   const phases = { create: [], commit: [], integrate: [], remove: [], total: [] };
+  const spawns = { create: 0, commit: 0, integrate: 0, remove: 0 };
   for (let i = 0; i < n; i++) {
+    const [head, headTree] = git(top, 'rev-parse', target, `${target}^{tree}`).split('\n');
+    const s0 = gitSpawns();
     const t0 = performance.now();
-    const head = git(top, 'rev-parse', target);
-    const wt = await manager.create(`t${i}`, 1, head);
+    const wt = await manager.create(`t${i}`, 1, head, headTree);
     const t1 = performance.now();
+    const s1 = gitSpawns();
     await writeFile(join(wt.path, `bench-${i}.txt`), `${i}\n`);
     const commit = await commitTaskWork(
       wt,
@@ -59,11 +63,18 @@ async function isolationCost(top, n) {
       [],
     );
     const t2 = performance.now();
+    const s2 = gitSpawns();
     const out = await queue.integrate({ wt, taskId: `t${i}`, commit });
     if (out.kind !== 'integrated') throw new Error(`not integrated: ${out.kind}`);
     const t3 = performance.now();
+    const s3 = gitSpawns();
     await manager.remove(wt);
     const t4 = performance.now();
+    const s4 = gitSpawns();
+    spawns.create = s1 - s0;
+    spawns.commit = s2 - s1;
+    spawns.integrate = s3 - s2;
+    spawns.remove = s4 - s3;
     phases.create.push(t1 - t0);
     phases.commit.push(t2 - t1);
     phases.integrate.push(t3 - t2);
@@ -71,13 +82,22 @@ async function isolationCost(top, n) {
     phases.total.push(t4 - t0);
   }
   await manager.clean();
-  return Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)]));
+  return {
+    ...Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+    spawns,
+  };
 }
 
 function describeCost(name, files, c) {
-  return `${name} (${files} files): ${ms(c.total)}/task = create ${ms(c.create)} + commit ${ms(c.commit)} + integrate ${ms(c.integrate)} + remove ${ms(c.remove)}`;
+  const s = c.spawns;
+  return [
+    `${name} (${files} files): ${ms(c.total)}/task = create ${ms(c.create)} + commit ${ms(c.commit)} + integrate ${ms(c.integrate)} + remove ${ms(c.remove)}`,
+    `  git spawns/task: ${s.create + s.commit + s.integrate + s.remove} = create ${s.create} + commit ${s.commit} + integrate ${s.integrate} + remove ${s.remove}`,
+  ].join('\n');
 }
 
+// WT_BENCH=small,big,parallel (the default: all three) picks the parts to run.
+const parts = new Set((process.env.WT_BENCH ?? 'small,big,parallel').split(','));
 const floor = spawnFloor();
 console.log(`node -e 0 (spawn floor): ${ms(floor)}`);
 
@@ -90,63 +110,73 @@ try {
   git(small, 'config', 'user.name', 'bench');
   git(small, 'config', 'user.email', 'bench@localhost');
   const smallFiles = git(small, 'ls-files').split('\n').length;
-  const smallCost = await isolationCost(small, 7);
-  console.log(describeCost('this repository', smallFiles, smallCost));
-  console.log(
-    `  target < 150 ms/task: ${smallCost.total < 150 ? 'met' : 'NOT met'} (${(smallCost.total / floor).toFixed(1)}x the spawn floor)`,
-  );
-
-  const big = join(scratch, 'big');
-  await mkdir(big);
-  await initRepo(big);
-  for (let d = 0; d < 200; d++) {
-    const dir = join(big, `d${d}`);
-    await mkdir(dir);
-    await Promise.all(
-      Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `f${f}.txt`), `file ${d}/${f}\n`)),
+  const smallCost = parts.has('small') ? await isolationCost(small, 7) : undefined;
+  if (smallCost) {
+    console.log(describeCost('this repository', smallFiles, smallCost));
+    console.log(
+      `  target < 150 ms/task: ${smallCost.total < 150 ? 'met' : 'NOT met'} (${(smallCost.total / floor).toFixed(1)}x the spawn floor)`,
     );
   }
-  git(big, 'add', '-A');
-  git(big, 'commit', '-q', '-m', 'generated');
-  const bigCost = await isolationCost(big, 3);
-  console.log(describeCost('generated repository', 20_000, bigCost));
-  console.log(
-    `  growth: ${(bigCost.total / smallCost.total).toFixed(1)}x the small repository's cost for ${(20_000 / smallFiles).toFixed(0)}x the files; creation (checkout) is ${((bigCost.create / bigCost.total) * 100).toFixed(0)}% of it`,
-  );
+
+  if (parts.has('big')) {
+    const big = join(scratch, 'big');
+    await mkdir(big);
+    await initRepo(big);
+    for (let d = 0; d < 200; d++) {
+      const dir = join(big, `d${d}`);
+      await mkdir(dir);
+      await Promise.all(
+        Array.from({ length: 100 }, (_, f) =>
+          writeFile(join(dir, `f${f}.txt`), `file ${d}/${f}\n`),
+        ),
+      );
+    }
+    git(big, 'add', '-A');
+    git(big, 'commit', '-q', '-m', 'generated');
+    const bigCost = await isolationCost(big, 3);
+    console.log(describeCost('generated repository', 20_000, bigCost));
+    if (smallCost) {
+      console.log(
+        `  growth: ${(bigCost.total / smallCost.total).toFixed(1)}x the small repository's cost for ${(20_000 / smallFiles).toFixed(0)}x the files; creation (checkout) is ${((bigCost.create / bigCost.total) * 100).toFixed(0)}% of it`,
+      );
+    }
+  }
 
   // 12 independent 1-s tasks at concurrency 4, in a small project under isolation.
-  const project = join(scratch, 'project');
-  await mkdir(project);
-  await initRepo(project);
-  await writeFile(join(project, 'README.md'), 'bench\n');
-  git(project, 'add', '-A');
-  git(project, 'commit', '-q', '-m', 'initial');
-  const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
-  const id = await store.create({
-    name: 'parallel',
-    config: { isolation: 'worktree', 'auto-commit': false },
-    tasks: Array.from({ length: 12 }, (_, i) => ({
-      id: `t${i}`,
-      type: 'shell',
-      priority: 'medium',
-      dependsOn: [],
-      command: `sleep 1; echo ${i} > out-${i}.txt`,
-      fields: {},
-    })),
-  });
-  const perTask = await isolationCost(project, 5);
-  const runner = new SprintRunner({
-    store,
-    agents: new AgentRegistry({ default: new ShellAgent() }),
-  });
-  const t = performance.now();
-  const result = await runner.run(id, { concurrency: 4 });
-  const wall = performance.now() - t;
-  const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
-  const expected = 3000 + 3 * perTask.total;
-  console.log(
-    `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
-  );
+  if (parts.has('parallel')) {
+    const project = join(scratch, 'project');
+    await mkdir(project);
+    await initRepo(project);
+    await writeFile(join(project, 'README.md'), 'bench\n');
+    git(project, 'add', '-A');
+    git(project, 'commit', '-q', '-m', 'initial');
+    const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
+    const id = await store.create({
+      name: 'parallel',
+      config: { isolation: 'worktree', 'auto-commit': false },
+      tasks: Array.from({ length: 12 }, (_, i) => ({
+        id: `t${i}`,
+        type: 'shell',
+        priority: 'medium',
+        dependsOn: [],
+        command: `sleep 1; echo ${i} > out-${i}.txt`,
+        fields: {},
+      })),
+    });
+    const perTask = await isolationCost(project, 5);
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new ShellAgent() }),
+    });
+    const t = performance.now();
+    const result = await runner.run(id, { concurrency: 4 });
+    const wall = performance.now() - t;
+    const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
+    const expected = 3000 + 3 * perTask.total;
+    console.log(
+      `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
+    );
+  }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

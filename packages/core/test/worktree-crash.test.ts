@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,5 +160,81 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.status, out).toBe('completed');
     await expectConsistent(id);
+  });
+
+  it('during the update of the user’s files (read-tree -m -u half done): resume leaves the checkout consistent and the user’s work intact', async () => {
+    const seen = join(scratch, 'smudge-seen');
+    const smudge = join(scratch, 'smudge.sh');
+    const top = realpathSync(project);
+    // A real smudge filter that stalls on m.txt, once, only while the user's checkout is being
+    // updated: a.txt is written by then, m.txt not yet, and the index is still locked.
+    await writeFile(
+      smudge,
+      `if [ "$1" = m.txt ] && [ "$(pwd -P)" = "${top}" ] && [ ! -f ${seen} ]; then touch ${seen}; sleep 120; fi\nexec cat\n`,
+    );
+    git('config', 'filter.slow.smudge', `sh ${smudge} %f`);
+    await writeFile(join(project, '.gitattributes'), '*.txt filter=slow\n');
+    git('add', '.gitattributes');
+    git('commit', '-q', '-m', 'attributes');
+    // The user's own work: a modified tracked file and an untracked one.
+    await writeFile(join(project, 'README.md'), 'project, edited by the user\n');
+    await writeFile(join(project, 'mine.md'), 'my notes\n');
+    const { id, dir } = await sprint(
+      [
+        { id: 'a', command: 'echo a > a.txt && echo m > m.txt' },
+        { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
+      ],
+      {},
+    );
+    const first = runner(dir, 'run');
+    await waitFor(
+      () =>
+        stat(seen).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
+    await waitFor(() =>
+      stat(join(project, '.git', 'index.lock')).then(
+        () => true,
+        () => false,
+      ),
+    );
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+    // Half done indeed: the first file of the update is there, the index still locked.
+    expect(await readFile(join(project, 'a.txt'), 'utf8')).toBe('a\n');
+    await expect(stat(join(project, 'm.txt'))).rejects.toThrow();
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    git('fsck', '--no-progress', '--no-dangling');
+    await expect(stat(join(project, '.git', 'index.lock'))).rejects.toThrow();
+    const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'main')
+      .split('\n')
+      .filter(Boolean);
+    expect(trailers.sort()).toEqual([`${id}/a`, `${id}/b`]);
+    for (const [file, text] of [
+      ['a.txt', 'a\n'],
+      ['m.txt', 'm\n'],
+      ['b.txt', 'b\n'],
+      ['README.md', 'project, edited by the user\n'],
+      ['mine.md', 'my notes\n'],
+    ]) {
+      expect(await readFile(join(project, file!), 'utf8'), file).toBe(text);
+    }
+    // Only the user's own changes show: the integrated files match the branch.
+    expect(git('status', '--porcelain', '--untracked-files=all', '--', '.', ':!.claude')).toBe(
+      'M README.md\n?? mine.md', // (trimmed: ' M', modified, not staged)
+    );
+    expect(
+      git('worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')),
+    ).toEqual([`worktree ${project}`]);
+    expect(git('branch', '--format=%(refname:short)')).toBe('main');
   });
 });

@@ -27,6 +27,15 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Resolve with the exit code instead of throwing on a non-zero exit. */
   allowFail?: boolean;
+  /** Written to the command's stdin. */
+  input?: string;
+}
+
+let spawned = 0;
+
+/** How many git processes this module has started (the benchmark counts them per phase). */
+export function gitSpawns(): number {
+  return spawned;
 }
 
 // Identity only where git has none: the user's own identity wins when configured.
@@ -42,8 +51,9 @@ const FALLBACK_IDENTITY = {
  * waits on a terminal, and aborting the signal ends it.
  */
 export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  spawned++;
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       args,
       {
@@ -74,6 +84,7 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
         else resolve(out);
       },
     );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 

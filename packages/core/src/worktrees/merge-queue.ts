@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitText, identityEnv } from './git.js';
@@ -141,11 +141,15 @@ export class MergeQueue {
     let waitingSaid = false;
     for (let round = 0; ; round++) {
       if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
-      const head = await gitText(top, ['rev-parse', '--verify', ref]);
-      const parent = await gitText(top, ['rev-parse', `${r.commit}^`]);
+      // One process for the newest head, the task commit's parent and its tree.
+      const [head, parent, commitTree] = (
+        await gitText(top, ['rev-parse', ref, `${r.commit}^`, `${r.commit}^{tree}`])
+      ).split('\n') as [string, string, string];
       let candidate: string;
+      let tree: string;
       if (parent === head) {
         candidate = r.commit;
+        tree = commitTree;
       } else {
         const merged = await git(
           top,
@@ -161,11 +165,12 @@ export class MergeQueue {
           return { kind: 'conflict', report, description };
         }
         const message = await gitText(top, ['log', '-1', '--format=%B', r.commit]);
-        candidate = await gitText(top, ['commit-tree', parsed.tree, '-p', head, '-m', message], {
+        tree = parsed.tree;
+        candidate = await gitText(top, ['commit-tree', tree, '-p', head, '-F', '-'], {
           env: await identityEnv(top),
+          input: `${message}\n`,
         });
       }
-      const tree = await gitText(top, ['rev-parse', `${candidate}^{tree}`]);
       const verifyCommand = this.#o.mergeVerify ?? (parent === head ? undefined : r.verify);
       if (verifyCommand && verifiedTree !== tree) {
         this.#emit(r, 'verifying', { commit: candidate });
@@ -181,7 +186,7 @@ export class MergeQueue {
         const changed = (await gitText(top, ['diff', '--name-only', '-z', head, candidate]))
           .split('\0')
           .filter(Boolean);
-        const blockers = checkoutBlockers(changed, await dirtyPaths(checkout));
+        const blockers = checkoutBlockers(changed, await dirtyPaths(checkout, changed));
         if (blockers.length) {
           if (!waitingSaid) {
             waitingSaid = true;
@@ -240,7 +245,8 @@ export class MergeQueue {
     candidate: string,
     command: string,
   ): Promise<string | undefined> {
-    await git(r.wt.path, ['reset', '-q', '--hard', candidate]);
+    // The sprint's files stay out (sparse checkout); hide() deletes whatever the agent left there.
+    await git(r.wt.path, [...this.#o.manager.sparseArgs, 'reset', '-q', '--hard', candidate]);
     await this.#o.manager.hide(r.wt.path);
     const result = await runCommand(command, {
       cwd: r.wt.projectDir,
@@ -288,14 +294,41 @@ export class MergeQueue {
     return { files: out, head };
   }
 
-  /** The worktree (outside the sprint's own) where a branch is checked out, if any. */
+  /**
+   * The worktree (outside the sprint's own) where a branch is checked out, if
+   * any. Read from the files `git worktree list` reads (each worktree's HEAD and
+   * where it lives), asked anew for every integration: the user may switch
+   * branches while the sprint runs.
+   */
   async #checkoutOf(branch: string): Promise<string | undefined> {
+    const common = this.#o.manager.project.commonDir;
+    const wanted = `ref: refs/heads/${branch}`;
+    const head = (dir: string) =>
+      readFile(join(dir, 'HEAD'), 'utf8').then(
+        (t) => t.trim(),
+        () => '',
+      );
+    // Anything but a plain `<top>/.git` (a separate git dir, a bare repository): ask git.
+    if (basename(common) !== '.git') return this.#checkoutOfByGit(branch);
+    if ((await head(common)) === wanted) return dirname(common);
+    const linked = await readdir(join(common, 'worktrees')).catch(() => [] as string[]);
+    for (const name of linked) {
+      const admin = join(common, 'worktrees', name);
+      if ((await head(admin)) !== wanted) continue;
+      const gitFile = await readFile(join(admin, 'gitdir'), 'utf8').catch(() => '');
+      const path = dirname(gitFile.trim());
+      if (gitFile.trim() && !isInside(path, this.#o.manager.home)) return path;
+    }
+    return undefined;
+  }
+
+  async #checkoutOfByGit(branch: string): Promise<string | undefined> {
     const out = await gitText(this.#top, ['worktree', 'list', '--porcelain']);
     for (const block of out.split('\n\n')) {
       const lines = block.split('\n');
       if (!lines.includes(`branch refs/heads/${branch}`)) continue;
       const path = lines.find((l) => l.startsWith('worktree '))?.slice(9);
-      if (path && !path.startsWith(this.#o.manager.home)) return path;
+      if (path && !isInside(path, this.#o.manager.home)) return path;
     }
     return undefined;
   }
@@ -386,9 +419,20 @@ function gitBlobId(content: Buffer): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
-/** Paths modified, staged, deleted or untracked in a checkout (relative to its top). */
-export async function dirtyPaths(checkout: string): Promise<string[]> {
-  const out = await git(checkout, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+/**
+ * Paths modified, staged, deleted or untracked in a checkout (relative to its
+ * top); only among `among` when given, so a large checkout is not walked whole.
+ */
+export async function dirtyPaths(checkout: string, among?: readonly string[]): Promise<string[]> {
+  const limit = among && among.length <= 1000 ? ['--', ...among.map((p) => `:(literal)${p}`)] : [];
+  if (among && !among.length) return [];
+  const out = await git(checkout, [
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    ...limit,
+  ]);
   const entries = out.stdout.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -398,6 +442,11 @@ export async function dirtyPaths(checkout: string): Promise<string[]> {
     if (entry[0] === 'R' || entry[0] === 'C') paths.push(entries[++i] ?? '');
   }
   return paths.filter(Boolean);
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -32,6 +32,9 @@ export function taskCommitMessage(info: TaskCommitInfo): string {
  * top of the worktree's base: commits the agent made itself are folded in,
  * and the sprint's hidden paths are left out. Returns the commit, or
  * undefined when the task changed nothing.
+ *
+ * Plumbing, not `git commit`: stage, write the tree, compare it with the
+ * base's, make the commit and move the branch: four git processes.
  */
 export async function commitTaskWork(
   wt: TaskWorktree,
@@ -40,21 +43,29 @@ export async function commitTaskWork(
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   const cwd = wt.path;
-  await git(cwd, ['add', '-A'], { signal });
-  await git(cwd, ['reset', '-q', '--soft', wt.base], { signal });
+  // Whatever the agent put where the sprint's files live is not the task's work.
+  const outside = hidden.map((p) => `:(exclude,literal)${p}`);
+  await git(cwd, ['add', '-A', '--', '.', ...outside], { signal });
   if (hidden.length) {
-    // Whatever the agent put where the sprint's files live is not the task's work.
+    // Nor is an index entry the agent changed there with git itself.
     await git(cwd, ['reset', '-q', wt.base, '--', ...hidden.map((p) => `:(literal)${p}`)], {
       signal,
       allowFail: true,
     });
   }
-  const same = await git(cwd, ['diff', '--cached', '--quiet', wt.base], {
-    signal,
-    allowFail: true,
-  });
-  if (same.code === 0) return undefined;
+  const tree = await gitText(cwd, ['write-tree'], { signal });
+  const baseTree =
+    wt.baseTree ?? (await gitText(cwd, ['rev-parse', `${wt.base}^{tree}`], { signal }));
+  if (tree === baseTree) return undefined;
   const env = await identityEnv(wt.top ?? cwd);
-  await git(cwd, ['commit', '-q', '--no-verify', '-m', taskCommitMessage(info)], { signal, env });
-  return gitText(cwd, ['rev-parse', 'HEAD'], { signal });
+  const commit = await gitText(cwd, ['commit-tree', tree, '-p', wt.base, '-F', '-'], {
+    signal,
+    env,
+    input: taskCommitMessage(info),
+  });
+  // The branch holds the commit, so a crash before integration leaves it to integrate, not redo.
+  await git(cwd, ['update-ref', '-m', 'sprint: task commit', `refs/heads/${wt.branch}`, commit], {
+    signal,
+  });
+  return commit;
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFileSync, existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { ShellAgent } from '../agents/builtin-agents.js';
 import type { Task } from '../model/sprint.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
+import { SprintDocumentStore } from '../stores/sprint-document-store.js';
+import { ScriptedAgent } from '../testing/scripted-agent.js';
 import { defaultHooks } from '../workspace/agent-setup.js';
 import { locateGitProject, WorktreeManager } from './worktree-manager.js';
 
@@ -262,9 +264,41 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     const { state } = await store.load(id);
     expect(state.tasks.first?.status).toBe('done');
     expect(state.tasks.second?.reason).toMatch(
-      /worktrees\.max-disk \(0 x .* in use of 1(\.0)? KB; fix: sprint clean/,
+      /worktrees\.max-disk \(.* in use, measured, \+ .* for a fresh one > 1(\.0)? KB; fix: sprint clean/,
     );
     expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
+  it('measures what worktrees take on disk: a worktree an agent filled counts against max-disk', async () => {
+    const written = join(scratch, 'fat-written');
+    const release = join(scratch, 'release');
+    const { runner, id, store } = await sprintIn(
+      [
+        // Fills its worktree with 3 MB, then holds it until the test has seen thin blocked.
+        {
+          id: 'fat',
+          priority: 'high',
+          command: `head -c 3000000 /dev/zero > fat.bin && touch ${written} && ${barrier('release')} && rm fat.bin && echo fat > fat.txt`,
+        },
+        { id: 'gate', priority: 'high', command: barrier('fat-written') },
+        { id: 'thin', dependsOn: ['gate'], command: 'echo thin > thin.txt' },
+      ],
+      { isolation: 'worktree', concurrency: 2, worktrees: { 'max-disk': '2MB' } },
+    );
+    const run = runner.run(id);
+    await waitForValue(
+      async () => (await store.load(id)).state.tasks.thin?.status === 'blocked',
+      60_000,
+    );
+    await writeFile(release, '');
+    const result = await run;
+    expect(result.status).toBe('blocked');
+    const { state } = await store.load(id);
+    expect(state.tasks.fat?.status).toBe('done');
+    // A fresh worktree of this project takes a few KB: only the measured 3 MB passes 2 MB.
+    expect(state.tasks.thin?.reason).toMatch(
+      /worktrees\.max-disk \((2\.[89]|3\.\d) MB in use, measured, \+ .* > 2\.0 MB/,
+    );
   });
 
   it('refuses isolation: worktree outside git, changing nothing', async () => {
@@ -274,6 +308,153 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     });
     await expect(runner.run(id)).rejects.toThrow(/needs a git repository/);
     expect((await store.load(id)).state.status).toBe('not-started');
+  });
+});
+
+describe('where the work lands, and the sprint formats under isolation', {
+  timeout: 120_000,
+}, () => {
+  it('target-branch: the work goes to a separate branch; main and the user’s checkout stay as they were', async () => {
+    const before = git('rev-parse', 'main');
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'a', command: 'echo a > a.txt' },
+        { id: 'b', command: 'echo b > b.txt' },
+      ],
+      { isolation: 'worktree', concurrency: 2, 'target-branch': 'sprint/pr' },
+    );
+    const result = await runner.run(id);
+    expect(result.status).toBe('completed');
+    expect(git('rev-parse', 'main')).toBe(before);
+    expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
+    await expect(stat(join(project, 'a.txt'))).rejects.toThrow();
+    const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'sprint/pr')
+      .split('\n')
+      .filter(Boolean);
+    expect(trailers.sort()).toEqual([`${id}/a`, `${id}/b`]);
+    expect(git('ls-tree', '--name-only', 'sprint/pr').split('\n')).toEqual(
+      expect.arrayContaining(['a.txt', 'b.txt', 'shared.txt']),
+    );
+    // The target branch is the deliverable: it stays; the task branches and worktrees go.
+    expect(git('branch', '--format=%(refname:short)').split('\n').sort()).toEqual([
+      'main',
+      'sprint/pr',
+    ]);
+    expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`]);
+  });
+
+  it('lands on the branch checked out at the start, also after the user switches branches mid-run', async () => {
+    git('checkout', '-q', '-b', 'feature');
+    const { runner, id } = await sprintIn(
+      [
+        {
+          id: 'a',
+          command: `touch ${join(scratch, 'a-started')}; ${barrier('switched')}; echo a > a.txt`,
+        },
+      ],
+      { isolation: 'worktree' },
+    );
+    await writeFile(join(project, 'mine.txt'), 'my untracked work\n');
+    const run = runner.run(id);
+    await waitForFile(join(scratch, 'a-started'));
+    // The user goes back to main while the task works.
+    git('checkout', '-q', 'main');
+    await writeFile(join(scratch, 'switched'), '');
+    const result = await run;
+    expect(result.status).toBe('completed');
+    // The work is on feature; main, now checked out, and the user's files are untouched.
+    expect(git('log', '-1', '--format=%(trailers:key=Sprint-Task,valueonly)', 'feature')).toBe(
+      `${id}/a`,
+    );
+    expect(git('log', '-1', '--format=%s', 'main')).toBe('initial');
+    expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
+    await expect(stat(join(project, 'a.txt'))).rejects.toThrow();
+    expect(await readFile(join(project, 'mine.txt'), 'utf8')).toBe('my untracked work\n');
+    expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
+  });
+
+  it('the plugin’s sprint directory: the agent’s edits to its copy, even committed with git, never land; PROGRESS.yaml is the runner’s', async () => {
+    const { runner, id, store } = await sprintIn(
+      [
+        {
+          id: 'sneaky',
+          // Brings the hidden sprint folder back, edits PROGRESS.yaml and commits it itself.
+          command: [
+            'git update-index --no-skip-worktree $(git ls-files .claude/sprints)',
+            'git checkout -- .claude/sprints',
+            `echo hacked >> .claude/sprints/${'$'}{SPRINT_ID}/PROGRESS.yaml`,
+            'git add -f .claude/sprints',
+            'git commit -qm sneaky',
+            'echo ok > sneaky.txt',
+          ].join(' && '),
+        },
+        { id: 'other', command: 'echo ok > other.txt' },
+      ],
+      { concurrency: 2 },
+    );
+    git('add', '-A');
+    git('commit', '-q', '-m', 'track the sprint');
+    const tracked = git('show', `HEAD:.claude/sprints/${id}/PROGRESS.yaml`);
+    process.env.SPRINT_ID = id;
+    const result = await runner.run(id).finally(() => {
+      delete process.env.SPRINT_ID;
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    const sha = git('log', '--format=%H', '-1', `--grep=Sprint-Task: ${id}/sneaky`, 'main');
+    expect(git('show', '--name-only', '--format=', sha)).toBe('sneaky.txt');
+    expect(git('show', `main:.claude/sprints/${id}/PROGRESS.yaml`)).toBe(tracked);
+    const progress = await readFile(
+      join(project, '.claude', 'sprints', id, 'PROGRESS.yaml'),
+      'utf8',
+    );
+    // (The command itself, quoted in PROGRESS.yaml, names the word: no line is only it.)
+    expect(progress.split('\n')).not.toContain('hacked');
+    expect((await store.load(id)).state.tasks.sneaky?.status).toBe('done');
+    expect(sprintLeftovers().branches).toEqual(['main']);
+  });
+
+  it('a Markdown sprint document: steps run in worktrees without the document, boxes ticked in the user’s copy only', async () => {
+    const folder = join(project, 'sprints', 'sprint-08');
+    await mkdir(folder, { recursive: true });
+    await cp(
+      join(
+        import.meta.dirname,
+        '..',
+        'stores',
+        'document',
+        'fixtures',
+        'sprint-08_core-sprint-runner.md',
+      ),
+      join(folder, 'sprint-08.md'),
+    );
+    git('add', '-A');
+    git('commit', '-q', '-m', 'the sprint document');
+    const sawDocument: string[] = [];
+    const agent = new ScriptedAgent('s', {}, async (ctx) => {
+      if (existsSync(join(ctx.projectDir, 'sprints'))) sawDocument.push(ctx.task.id);
+      await writeFile(join(ctx.projectDir, `${ctx.task.id}.txt`), `${ctx.task.id}\n`);
+      return { success: true, summary: `did ${ctx.task.id}` };
+    });
+    const store = new SprintDocumentStore({ root: join(project, 'sprints') });
+    const runner = new SprintRunner({ store, agents: new AgentRegistry({ default: agent }) });
+    const result = await runner.run('sprint-08', { isolation: 'worktree', concurrency: 2 });
+    expect(result.status).toBe('completed');
+    expect(agent.calls).toHaveLength(8);
+    expect(sawDocument).toEqual([]);
+    // One commit per step, each with only its own file; the document is never in one.
+    const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'main')
+      .split('\n')
+      .filter(Boolean);
+    expect(trailers).toHaveLength(8);
+    expect(
+      git('log', '--format=', '--name-only', 'HEAD~8..HEAD').split('\n').filter(Boolean),
+    ).toHaveLength(8);
+    expect(git('diff', '--name-only', 'HEAD~8', 'HEAD', '--', 'sprints')).toBe('');
+    // The user's copy has the boxes ticked (uncommitted, as without isolation).
+    const doc = await readFile(join(folder, 'sprint-08.md'), 'utf8');
+    expect(doc.match(/^- \[x\]/gm)).toHaveLength(8);
+    expect(sprintLeftovers().branches).toEqual(['main']);
+    expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`]);
   });
 });
 

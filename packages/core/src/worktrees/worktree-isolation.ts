@@ -105,8 +105,6 @@ class WorktreeSession implements TaskWorkspace {
   #bytesPerWorktree: number | undefined;
   readonly #live = new Map<string, TaskWorktree>();
   readonly #conflicts = new Map<string, number>();
-  /** Worktrees kept for a person (blocked tasks), which count against the disk budget. */
-  #kept = 0;
   /** Committed work of attempts that died before integration: task -> branch. */
   readonly #orphaned = new Map<string, string>();
 
@@ -155,7 +153,6 @@ class WorktreeSession implements TaskWorkspace {
       );
       if (t.status === 'blocked' && t.worktree?.branch && mine.includes(t.worktree.branch)) {
         keep.add(t.worktree.branch); // left for a person to inspect
-        this.#kept++;
         continue;
       }
       if (t.status === 'done' || !meta) continue;
@@ -268,18 +265,21 @@ class WorktreeSession implements TaskWorkspace {
     if (this.#bytesPerWorktree !== undefined) {
       const maxBytes =
         this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
-      const live = this.#live.size + this.#kept;
-      if (!fitsDiskBudget({ live, bytesPerWorktree: this.#bytesPerWorktree, maxBytes })) {
+      // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
+      const usedBytes = await this.#manager.diskUse();
+      const nextBytes = this.#bytesPerWorktree;
+      if (!fitsDiskBudget({ usedBytes, nextBytes, maxBytes })) {
         return {
           result: failedResult(
             'config',
-            `another worktree would take the sprint's worktrees past worktrees.max-disk (${live} x ${formatSize(this.#bytesPerWorktree)} in use of ${formatSize(maxBytes)}; fix: sprint clean, finish or clean blocked tasks, or raise worktrees.max-disk)`,
+            `another worktree would take the sprint's worktrees past worktrees.max-disk (${formatSize(usedBytes)} in use, measured, + ${formatSize(nextBytes)} for a fresh one > ${formatSize(maxBytes)}; fix: sprint clean, finish or clean blocked tasks, or raise worktrees.max-disk)`,
           ),
         };
       }
     }
-    const head = await gitText(top, ['rev-parse', `refs/heads/${this.#meta.target}`]);
-    const wt = await this.#manager.create(task.id, attempt, head);
+    const ref = `refs/heads/${this.#meta.target}`;
+    const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
+    const wt = await this.#manager.create(task.id, attempt, head!, headTree);
     this.#live.set(task.id, wt);
     this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
     this.#emit([
@@ -398,7 +398,6 @@ class WorktreeSession implements TaskWorkspace {
     if (!wt || wt.attempt !== input.attempt) return;
     this.#live.delete(input.task.id);
     if (input.next === 'blocked' || input.next === 'needs-human') {
-      this.#kept++;
       this.#emit([
         {
           type: 'worktree',
@@ -435,11 +434,7 @@ class WorktreeSession implements TaskWorkspace {
     const mine = (b: string | undefined) =>
       b !== undefined && b !== except && branchTask(b, prefix) === refComponent(taskId);
     for (const w of worktrees) {
-      if (mine(w.branch)) {
-        await this.#manager.remove(w);
-        if (this.#ctx.state.tasks[taskId]?.worktree?.stage === 'kept')
-          this.#kept = Math.max(0, this.#kept - 1);
-      }
+      if (mine(w.branch)) await this.#manager.remove(w);
     }
     for (const b of branches) if (mine(b)) await this.#manager.remove({ branch: b });
   }

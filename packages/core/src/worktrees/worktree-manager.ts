@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, gitText } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
@@ -55,6 +55,8 @@ export interface TaskWorktree {
   projectDir: string;
   /** The commit it was created from. */
   base: string;
+  /** That commit's tree, when the caller knew it (saves asking git when committing). */
+  baseTree?: string;
 }
 
 /** A worktree or branch of this sprint that git knows of. */
@@ -117,7 +119,12 @@ export class WorktreeManager {
    * of the same name (a crashed run) are removed first, so git never says
    * "branch already used by worktree".
    */
-  async create(taskId: string, attempt: number, base: string): Promise<TaskWorktree> {
+  async create(
+    taskId: string,
+    attempt: number,
+    base: string,
+    baseTree?: string,
+  ): Promise<TaskWorktree> {
     const branch = taskBranch(this.sprintId, taskId, attempt);
     const path = this.pathFor(taskId, attempt);
     if (await exists(path)) await this.remove({ path, branch });
@@ -126,10 +133,10 @@ export class WorktreeManager {
     const top = this.project.top;
     // -B: a branch of that name left by a crash is taken over, never "already exists".
     await git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]);
-    // Fill the index without touching files, hide the sprint's copy, then write the rest.
-    await git(path, ['read-tree', 'HEAD']);
-    await this.hide(path);
-    await git(path, ['checkout-index', '-a', '-q']);
+    // The sprint's own files stay out through this worktree's sparse-checkout file, so one
+    // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
+    if (this.#hidden.length) await this.#writeSparse(path);
+    await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
     return {
       taskId,
       attempt,
@@ -138,7 +145,21 @@ export class WorktreeManager {
       path,
       projectDir: this.project.subdir ? join(path, this.project.subdir) : path,
       base,
+      baseTree,
     };
+  }
+
+  /** `-c core.sparseCheckout=true` where paths are hidden: git commands that write files in a worktree keep them out. */
+  get sparseArgs(): string[] {
+    return this.#hidden.length ? ['-c', 'core.sparseCheckout=true'] : [];
+  }
+
+  /** Everything but the hidden paths, in the worktree's own (per-worktree) sparse-checkout file. */
+  async #writeSparse(path: string): Promise<void> {
+    const gitDir = await worktreeGitDir(path);
+    const lines = ['/*', ...this.#hidden.map((p) => `!/${escapePattern(p.split(sep).join('/'))}`)];
+    await mkdir(join(gitDir, 'info'), { recursive: true });
+    await writeFile(join(gitDir, 'info', 'sparse-checkout'), `${lines.join('\n')}\n`);
   }
 
   /**
@@ -156,18 +177,12 @@ export class WorktreeManager {
     await appendFile(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
   }
 
-  /** Marks the sprint's tracked files skip-worktree in a worktree and deletes their copies. */
+  /**
+   * Hides the sprint's files again in a worktree after something wrote them
+   * (they are skip-worktree through its sparse-checkout file), deleting whatever is there.
+   */
   async hide(path: string): Promise<void> {
     if (!this.#hidden.length) return;
-    const tracked = await git(path, ['ls-files', '-z', '--', ...this.#hidden.map(literal)]);
-    const files = tracked.stdout.split('\0').filter(Boolean);
-    if (files.length) {
-      await gitStdin(
-        path,
-        ['update-index', '--skip-worktree', '-z', '--stdin'],
-        `${files.join('\0')}\0`,
-      );
-    }
     await Promise.all(
       this.#hidden.map((rel) => rm(join(path, rel), { recursive: true, force: true })),
     );
@@ -178,13 +193,18 @@ export class WorktreeManager {
     const top = this.project.top;
     // Only ever a folder of ours: never anything outside this sprint's worktree home.
     if (target.path && isInside(target.path, this.home)) {
-      // Deleting the folder and pruning is what `git worktree remove --force` does, without
-      // first walking every file for changes (half the cost on a large repository).
+      // What `git worktree remove --force` does, without walking every file for changes
+      // first: the folder and git's record of it (.git/worktrees/<name>) go.
+      const gitDir = await worktreeGitDir(target.path).catch(() => undefined);
       await rm(target.path, { recursive: true, force: true });
-      await git(top, ['worktree', 'prune'], { allowFail: true });
+      if (gitDir && isInside(gitDir, join(this.project.commonDir, 'worktrees'))) {
+        await rm(gitDir, { recursive: true, force: true });
+      } else {
+        await git(top, ['worktree', 'prune'], { allowFail: true });
+      }
     }
     if (target.branch) {
-      await git(top, ['branch', '-q', '-D', target.branch], { allowFail: true });
+      await git(top, ['update-ref', '-d', `refs/heads/${target.branch}`], { allowFail: true });
     }
   }
 
@@ -265,19 +285,55 @@ export class WorktreeManager {
     return removed;
   }
 
-  /** Disk use of one worktree folder in bytes (`du`), for the disk budget. */
-  async diskUse(path: string): Promise<number> {
+  /**
+   * What this sprint's worktrees take on disk, in bytes, measured (`du`): their
+   * folders (files the agents wrote included, `node_modules` and all) and git's
+   * record of each (its index), not the objects they share with the repository.
+   * One worktree's when `path` is given.
+   */
+  async diskUse(path?: string): Promise<number> {
+    const dirs = path ? [path] : await this.#ownDirs();
+    if (!dirs.length) return 0;
     return new Promise((resolvePromise) => {
-      execFile('du', ['-sk', path], (error, stdout) => {
-        const kb = Number.parseInt(stdout, 10);
-        resolvePromise(error || !Number.isFinite(kb) ? 0 : kb * 1024);
+      // -c: one total; hard links and shared folders counted once.
+      execFile('du', ['-skc', ...dirs], { maxBuffer: 64 * 1024 * 1024 }, (_error, stdout) => {
+        // du exits non-zero when a file vanishes mid-walk (an agent deleting); the total still counts.
+        const total = stdout.trim().split('\n').at(-1) ?? '';
+        const kb = Number.parseInt(total, 10);
+        resolvePromise(Number.isFinite(kb) ? kb * 1024 : 0);
       });
     });
   }
+
+  /** The sprint's worktree home and the admin folders (in the common git dir) of the worktrees in it. */
+  async #ownDirs(): Promise<string[]> {
+    const names = await readdir(this.home).catch(() => [] as string[]);
+    const admin = await Promise.all(
+      names.map((n) => worktreeGitDir(join(this.home, n)).catch(() => undefined)),
+    );
+    const common = join(this.project.commonDir, 'worktrees');
+    const exists = await stat(this.home).then(
+      () => true,
+      () => false,
+    );
+    return [
+      ...(exists ? [this.home] : []),
+      ...admin.filter((d): d is string => d !== undefined && isInside(d, common)),
+    ];
+  }
 }
 
-function literal(path: string): string {
-  return `:(literal)${path}`;
+/** The git directory of a linked worktree, from its `.git` file. */
+async function worktreeGitDir(path: string): Promise<string> {
+  const text = await readFile(join(path, '.git'), 'utf8');
+  const dir = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
+  if (!dir) throw new Error(`${join(path, '.git')} names no git directory`);
+  return resolve(path, dir);
+}
+
+/** A path as a literal sparse-checkout (gitignore) pattern. */
+function escapePattern(path: string): string {
+  return path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`);
 }
 
 function isInside(path: string, dir: string): boolean {
@@ -290,14 +346,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** git with `input` on stdin (execFile's `input` is sync-only). */
-function gitStdin(cwd: string, args: string[], input: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile('git', args, { cwd }, (error) =>
-      error ? reject(error) : resolvePromise(),
-    );
-    child.stdin?.end(input);
-  });
 }

@@ -112,9 +112,10 @@ describe('disk budget', () => {
   ])('parseSize(%j) = %j', (text, bytes) => expect(parseSize(text)).toBe(bytes));
   it.each([
     [0, 100, 100, true],
-    [1, 100, 150, false],
-    [2, 100, 300, true],
-  ])('%i live x %i bytes within %i: %s', (live, bytesPerWorktree, maxBytes, fits) => {
-    expect(fitsDiskBudget({ live, bytesPerWorktree, maxBytes })).toBe(fits);
+    [100, 100, 150, false],
+    [200, 100, 300, true],
+    [5000, 100, 1000, false],
+  ])('%i bytes used + %i bytes more within %i: %s', (usedBytes, nextBytes, maxBytes, fits) => {
+    expect(fitsDiskBudget({ usedBytes, nextBytes, maxBytes })).toBe(fits);
   });
 });

@@ -205,11 +205,14 @@ export function formatSize(bytes: number): string {
 /** The default disk budget for a sprint's worktrees. */
 export const DEFAULT_MAX_DISK_BYTES = 10 * 1024 ** 3;
 
-/** Whether one more worktree fits the budget, given the live ones and the size of one. */
+/**
+ * Whether one more worktree fits the budget: what the sprint's worktrees
+ * use now (measured on disk) plus what a fresh one takes.
+ */
 export function fitsDiskBudget(input: {
-  live: number;
-  bytesPerWorktree: number;
+  usedBytes: number;
+  nextBytes: number;
   maxBytes: number;
 }): boolean {
-  return (input.live + 1) * input.bytesPerWorktree <= input.maxBytes;
+  return input.usedBytes + input.nextBytes <= input.maxBytes;
 }
