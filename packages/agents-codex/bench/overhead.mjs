@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTaskPrompt } from '@sprint/agents-claude';
 import { SprintConfigSchema, TaskSchema } from '@sprint/core';
+import { buildTaskPrompt } from '@sprint/core/agent-kit';
 import { codexTestEnv, findAgentBin, startFakeOpenAIResponses } from '@sprint/test-kit';
 import { CODEX_RESULT_JSON_SCHEMA, CodexAgent, codexArgs } from '../dist/index.js';
 
