@@ -90,6 +90,7 @@ export {
   applyEvent,
   applyEventInPlace,
   countTasks,
+  estimatedCostUsd,
   initialState,
   isTaskReady,
   mergeUnique,
