@@ -8,7 +8,7 @@ import {
   failedResult,
   InvalidOptionsError,
 } from '@sprint/core';
-import { runCliProcess } from './cli-process.js';
+import { buildTaskPrompt, runCliProcess, TASK_RESULT_JSON_SCHEMA } from '@sprint/core/agent-kit';
 import {
   type ClaudeCodeOptions,
   ClaudeCodeOptionsSchema,
@@ -16,10 +16,8 @@ import {
   permissionArgs,
   type ResolvedClaudeCodeOptions,
 } from './options.js';
-import { buildTaskPrompt } from './prompt.js';
 import { isAuthRefusal, runOutcome } from './run-outcome.js';
 import { INITIAL_STREAM_STATE, readStreamLine, type StreamState } from './stream-json.js';
-import { TASK_RESULT_JSON_SCHEMA } from './task-result.js';
 
 /**
  * The `claude` CLI (Claude Code) as an {@link Agent}: one headless CLI process

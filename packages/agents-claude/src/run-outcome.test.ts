@@ -1,6 +1,6 @@
 import { failureReaction } from '@sprint/core';
+import { findResetTime } from '@sprint/core/agent-kit';
 import { describe, expect, it } from 'vitest';
-import { findResetTime } from './reset-time.js';
 import { type ProcessEnd, runOutcome } from './run-outcome.js';
 import { INITIAL_STREAM_STATE, ResultMessageSchema, type StreamState } from './stream-json.js';
 

@@ -4,37 +4,20 @@ import {
   type AgentResult,
   AgentResultSchema,
 } from '@sprint/core';
-import { findResetTime } from './reset-time.js';
+import {
+  type EndedBy,
+  findResetTime,
+  type ProcessEnd,
+  TaskResultSchema,
+} from '@sprint/core/agent-kit';
 import {
   type ApiRetry,
   describeRetry,
   type ResultMessage,
   type StreamState,
 } from './stream-json.js';
-import { TaskResultSchema } from './task-result.js';
 
-/** What ended the CLI's process. */
-export type EndedBy =
-  | 'exit'
-  | 'signal'
-  | 'timeout'
-  | 'idle'
-  | 'cancel'
-  | 'spawn-error'
-  /** Stopped at the API's first 401/403: the CLI would retry for minutes in vain. */
-  | 'refused';
-
-/** How the CLI's process ended, as the process runner saw it. */
-export interface ProcessEnd {
-  endedBy: EndedBy;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  /** The last few KB of stderr. */
-  stderrTail: string;
-  /** Set when the process could not be started (`endedBy: 'spawn-error'`). */
-  spawnError?: { code?: string; message: string };
-}
+export type { EndedBy, ProcessEnd };
 
 /** Everything the verdict is made from. */
 export interface OutcomeInput {

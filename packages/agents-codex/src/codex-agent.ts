@@ -2,12 +2,6 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  buildTaskPrompt,
-  parseAgentOptions,
-  runCliProcess,
-  withSprintOptions,
-} from '@sprint/agents-claude';
-import {
   type Agent,
   type AgentContext,
   type AgentResult,
@@ -15,6 +9,12 @@ import {
   estimateCost,
   failedResult,
 } from '@sprint/core';
+import {
+  buildTaskPrompt,
+  parseAgentOptions,
+  runCliProcess,
+  withSprintOptions,
+} from '@sprint/core/agent-kit';
 import { codexArgs } from './codex-args.js';
 import { type CodexState, INITIAL_CODEX_STATE, readCodexLine } from './codex-events.js';
 import { codexOutcome } from './codex-outcome.js';

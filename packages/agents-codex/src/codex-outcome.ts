@@ -1,3 +1,4 @@
+import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
 import {
   clip,
   type EndContext,
@@ -9,8 +10,7 @@ import {
   readTaskReport,
   reportedResult,
   stderrNote,
-} from '@sprint/agents-claude';
-import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
+} from '@sprint/core/agent-kit';
 import type { CodexState } from './codex-events.js';
 
 export const INSTALL_HINT =

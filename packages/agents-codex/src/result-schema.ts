@@ -1,4 +1,4 @@
-import { TASK_RESULT_JSON_SCHEMA } from '@sprint/agents-claude';
+import { TASK_RESULT_JSON_SCHEMA } from '@sprint/core/agent-kit';
 
 /**
  * The task result schema in the form OpenAI's strict structured outputs take

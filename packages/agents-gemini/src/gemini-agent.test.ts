@@ -46,6 +46,9 @@ function scriptFor(scenario: AgentScenario): GeminiReply[] {
 runAgentContract('GeminiAgent (real gemini CLI, fake Gemini API)', {
   // The CLI takes 5-30 s to start on a busy 2-core machine.
   timeoutMs: 180_000,
+  // Independent cases (own fake, HOME and project each): the suite waits for
+  // its slowest case, not the sum of the CLI's start-ups and limits.
+  concurrent: true,
   make: async (scenario, { limits }) => {
     const fake = await startFakeGemini(scriptFor(scenario));
     const home = await mkdtemp(join(tmpdir(), 'agents-gemini-home-'));

@@ -1,11 +1,5 @@
 import { stat } from 'node:fs/promises';
 import {
-  buildTaskPrompt,
-  parseAgentOptions,
-  runCliProcess,
-  withSprintOptions,
-} from '@sprint/agents-claude';
-import {
   type Agent,
   type AgentContext,
   type AgentResult,
@@ -13,6 +7,12 @@ import {
   estimateCost,
   failedResult,
 } from '@sprint/core';
+import {
+  buildTaskPrompt,
+  parseAgentOptions,
+  runCliProcess,
+  withSprintOptions,
+} from '@sprint/core/agent-kit';
 import { type GeminiState, INITIAL_GEMINI_STATE, readGeminiLine } from './gemini-events.js';
 import { geminiOutcome } from './gemini-outcome.js';
 import {

@@ -51,6 +51,9 @@ function scriptFor(scenario: AgentScenario): ChatReply[] {
 runAgentContract('OpencodeAgent (real opencode CLI, fake OpenAI-compatible chat API)', {
   // The CLI takes 5-100 s to start on a busy 2-core machine.
   timeoutMs: 300_000,
+  // Independent cases (own fake, HOME and project each): the suite waits for
+  // its slowest case, not the sum of the CLI's start-ups and limits.
+  concurrent: true,
   make: async (scenario, { limits }) => {
     const fake = await startFakeOpenAIChat(scriptFor(scenario));
     const home = await mkdtemp(join(tmpdir(), 'agents-opencode-home-'));

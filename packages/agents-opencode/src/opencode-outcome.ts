@@ -1,15 +1,16 @@
+import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
 import {
   clip,
   type EndContext,
   failureResult,
+  findResetTime,
   limitFailure,
   type ProcessEnd,
   type ResultBase,
   readTaskReport,
   reportedResult,
   stderrNote,
-} from '@sprint/agents-claude';
-import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
+} from '@sprint/core/agent-kit';
 import type { OpencodeState } from './opencode-events.js';
 
 export const INSTALL_HINT =
@@ -24,6 +25,7 @@ export interface OpencodeOutcomeInput {
   end: ProcessEnd;
   cost: { costUsd: number; estimated: boolean };
   ctx: Omit<EndContext, 'label' | 'installHint'>;
+  now?: Date;
 }
 
 /**
@@ -47,8 +49,8 @@ export function opencodeOutcome(input: OpencodeOutcomeInput): AgentResult {
   const limit = limitFailure(end, ctx);
   if (limit) return fail(limit.kind, limit.message);
   if (state.error !== undefined) {
-    const c = classifyOpencodeError(state.error);
-    return fail(c.kind, c.message);
+    const c = classifyOpencodeError(state.error, input.now);
+    return fail(c.kind, c.message, c.extra);
   }
   if (state.finishReason === 'length') {
     return fail(
@@ -73,24 +75,44 @@ export function opencodeOutcome(input: OpencodeOutcomeInput): AgentResult {
 }
 
 /** Classifies an opencode `error` event (`APIError: ...`, `ProviderAuthError: ...`). Pure. */
-export function classifyOpencodeError(message: string): { kind: AgentErrorKind; message: string } {
+export function classifyOpencodeError(
+  message: string,
+  now: Date = new Date(),
+): { kind: AgentErrorKind; message: string; extra: Partial<AgentError> } {
   const text = clip(message, 400);
   if (/ProviderAuthError|\b(401|403)\b|unauthori[sz]ed|api key/i.test(message)) {
     return {
       kind: 'auth',
       message: `The provider refused the credentials: ${text}. ${LOGIN_HINT}`,
+      extra: {},
     };
   }
-  if (/quota|usage limit/i.test(message))
-    return { kind: 'usage-limit', message: `Usage limit reached: ${text}` };
+  if (/quota|usage limit/i.test(message)) {
+    const resetAt = findResetTime(message, now);
+    return {
+      kind: 'usage-limit',
+      message: `Usage limit reached: ${text}`,
+      extra: resetAt ? { resetAt } : {},
+    };
+  }
   if (/\b429\b|rate.?limit|too many requests/i.test(message)) {
-    return { kind: 'rate-limit', message: `Rate limited by the provider: ${text}` };
+    const after = /(?:try again|retry) in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
+    const ms = after ? Number(after[1]) * (after[2] === 'ms' ? 1 : 1000) : undefined;
+    return {
+      kind: 'rate-limit',
+      message: `Rate limited by the provider: ${text}`,
+      extra: ms !== undefined ? { retryAfterMs: Math.round(ms) } : {},
+    };
   }
   if (/\b(503|529)\b|overloaded/i.test(message)) {
-    return { kind: 'overloaded', message: `The provider is overloaded: ${text}` };
+    return { kind: 'overloaded', message: `The provider is overloaded: ${text}`, extra: {} };
   }
   if (/APIError|\b(400|404|500)\b/i.test(message)) {
-    return { kind: 'api-error', message: `The provider answered with an error: ${text}` };
+    return {
+      kind: 'api-error',
+      message: `The provider answered with an error: ${text}`,
+      extra: {},
+    };
   }
-  return { kind: 'crash', message: `The opencode CLI reported an error: ${text}` };
+  return { kind: 'crash', message: `The opencode CLI reported an error: ${text}`, extra: {} };
 }

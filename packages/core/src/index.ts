@@ -91,6 +91,7 @@ export {
   applyEvent,
   applyEventInPlace,
   countTasks,
+  estimatedCostUsd,
   initialState,
   isTaskReady,
   mergeUnique,

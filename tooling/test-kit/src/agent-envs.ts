@@ -115,7 +115,8 @@ export function geminiTestEnv(options: AgentTestEnvOptions): Record<string, stri
  * The environment for the real `opencode` CLI against `startFakeOpenAIChat`:
  * a fresh `HOME`, and `OPENCODE_CONFIG_CONTENT` naming an OpenAI-compatible
  * provider `fake` at `baseUrl` with the model `fake/fake-model` (for the
- * agent's `model` option), the models.dev download, updates and sharing off.
+ * agent's `model` option), the models.dev download, updates, sharing and
+ * npm's network off.
  */
 export function opencodeTestEnv(options: AgentTestEnvOptions): Record<string, string> {
   const config = {
@@ -137,6 +138,10 @@ export function opencodeTestEnv(options: AgentTestEnvOptions): Record<string, st
     OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
     OPENCODE_DISABLE_MODELS_FETCH: '1',
     OPENCODE_DISABLE_AUTOUPDATE: '1',
+    // In a fresh HOME the CLI installs @opencode-ai/plugin into its config
+    // directory in the background, from registry.npmjs.org: offline, npm gives
+    // up at once and nothing leaves 127.0.0.1.
+    npm_config_offline: 'true',
     ...options.extra,
   };
 }

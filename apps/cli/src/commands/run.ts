@@ -24,7 +24,7 @@ import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { plainReporter, type RunReporter } from '../output/run-reporter.js';
 import { createStyle, statusColor } from '../output/style.js';
-import { count, usd } from '../output/units.js';
+import { count, spend } from '../output/units.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 import { UsageError } from '../usage-error.js';
 
@@ -199,7 +199,7 @@ function summary(
   const lines = [
     '',
     `Sprint ${result.sprintId}: ${statusColor(style, result.status)} - ${describeStopReason(result.stopReason)}`,
-    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${result.iterations} iteration${result.iterations === 1 ? '' : 's'} this run, ${usd(result.costUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
+    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${result.iterations} iteration${result.iterations === 1 ? '' : 's'} this run, ${spend(result.costUsd, result.estimatedCostUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
   ];
   if (result.deferredItems.length) {
     lines.push('  Deferred items:', ...result.deferredItems.map((d) => `    - ${d}`));

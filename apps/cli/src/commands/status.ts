@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { createStyle, type Style, statusColor } from '../output/style.js';
-import { clock, count, progressBar, usd } from '../output/units.js';
+import { clock, count, progressBar, spend } from '../output/units.js';
 import { sleep } from '../sleep.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
@@ -92,7 +92,7 @@ function watchLine(report: SprintStatusReport): string {
   const current = report.current
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
-  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${usd(report.costUsd)}`;
+  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${spend(report.costUsd, report.estimatedCostUsd)}`;
 }
 
 /** The human form of `sprint status`. */
@@ -144,7 +144,7 @@ export function renderStatus(
   }
   const t = report.tokens;
   lines.push(
-    `${label('Spent')} ${report.iterations} iteration${report.iterations === 1 ? '' : 's'}, ${usd(report.costUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
+    `${label('Spent')} ${report.iterations} iteration${report.iterations === 1 ? '' : 's'}, ${spend(report.costUsd, report.estimatedCostUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
   );
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);

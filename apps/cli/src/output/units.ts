@@ -13,6 +13,17 @@ export function usd(amount: number): string {
   return amount > 0 && amount < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
 }
 
+/**
+ * A spend, saying how much of it is an estimate (priced from tokens with the
+ * price table for agents that report no cost): `$0.42`,
+ * `$0.42 (estimated from token prices)`, `$0.42 ($0.30 of it estimated from token prices)`.
+ */
+export function spend(costUsd: number, estimatedCostUsd = 0): string {
+  if (estimatedCostUsd <= 0) return usd(costUsd);
+  if (estimatedCostUsd >= costUsd) return `${usd(costUsd)} (estimated from token prices)`;
+  return `${usd(costUsd)} (${usd(estimatedCostUsd)} of it estimated from token prices)`;
+}
+
 /** `950`, `12.3k`, `4.5M`. */
 export function count(n: number): string {
   if (n < 1000) return String(Math.round(n));

@@ -196,6 +196,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     stopReason: StopReasonSchema,
     iterations: z.number().int().nonnegative(),
     costUsd: z.number().nonnegative(),
+    /** The part of `costUsd` priced from tokens with the price table. */
+    estimatedCostUsd: z.number().nonnegative().optional(),
   }),
   z.object({
     ...base,

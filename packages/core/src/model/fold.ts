@@ -130,6 +130,7 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           error: event.error ?? r?.error,
           sessionId: r?.sessionId,
           costUsd: r?.costUsd,
+          costEstimated: r?.costEstimated || undefined,
           durationMs: r?.durationMs,
           pid: undefined,
           pidStart: undefined,
@@ -265,6 +266,19 @@ export function countTasks(state: SprintState): TaskCounts {
     counts[t.status]++;
   }
   return counts;
+}
+
+/**
+ * The part of the sprint's spend that was priced from tokens with the price
+ * table (agents that report tokens but no cost), not reported by the
+ * provider: the sum of those attempts' costs. 0 when every cost was reported.
+ */
+export function estimatedCostUsd(state: SprintState): number {
+  let usd = 0;
+  for (const t of Object.values(state.tasks)) {
+    for (const a of t.attempts) if (a.costEstimated && a.costUsd) usd += a.costUsd;
+  }
+  return Math.round(usd * 1e6) / 1e6;
 }
 
 function isReady(task: Task, state: SprintState, now: number): boolean {

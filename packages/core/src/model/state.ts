@@ -21,6 +21,8 @@ export const AttemptSchema = z.object({
   /** Why the git-commit hook could not commit this attempt's work (the task is done without its commit). */
   commitError: z.string().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /** True when `costUsd` was priced from tokens with the price table, not reported by the provider. */
+  costEstimated: z.boolean().optional(),
   durationMs: z.number().nonnegative().optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
@@ -96,6 +98,7 @@ export {
   applyEvent,
   applyEventInPlace,
   countTasks,
+  estimatedCostUsd,
   initialState,
   initialTaskState,
   isTaskReady,

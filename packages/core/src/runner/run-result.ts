@@ -28,6 +28,8 @@ export const RunResultSchema = z.object({
   iterations: z.number().int().nonnegative(),
   /** The sprint's total spend so far, across runs. */
   costUsd: z.number().nonnegative(),
+  /** The part of `costUsd` priced from tokens with the price table, not reported by a provider. */
+  estimatedCostUsd: z.number().nonnegative().optional(),
   tokens: TokenUsageSchema,
   /** The human's question when status is needs-human. */
   humanNeeded: z

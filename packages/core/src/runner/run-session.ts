@@ -1,6 +1,7 @@
 import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
+import { estimatedCostUsd } from '../model/fold.js';
 import { type Task, taskLabel } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
@@ -567,6 +568,9 @@ export class RunSession {
       durationSeconds: (Date.now() - this.#startedAtMs) / 1000,
       iterations: this.#iterations,
       costUsd: this.#state.costUsd,
+      ...(estimatedCostUsd(this.#state) > 0
+        ? { estimatedCostUsd: estimatedCostUsd(this.#state) }
+        : {}),
       tokens: { ...this.#state.tokens },
       humanNeeded: end.humanNeeded,
       commitFailures: this.#commitFailures(),
@@ -581,6 +585,9 @@ export class RunSession {
         stopReason,
         iterations: this.#iterations,
         costUsd: this.#state.costUsd,
+        ...(estimatedCostUsd(this.#state) > 0
+          ? { estimatedCostUsd: estimatedCostUsd(this.#state) }
+          : {}),
       },
     ]);
     await this.#parts.store.saveResult(this.#sprintId, result);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, it } from 'vitest';
 import type { Agent, AgentContext } from '../agents/agent.js';
 import type { AgentResult } from '../model/agent-result.js';
 import type { AgentActivity } from '../model/events.js';
@@ -58,6 +58,14 @@ export interface AgentContractTarget {
   unsupported?: Partial<Record<AgentScenarioKind, string>>;
   /** Overall timeout per case, ms. Default 90 s (real CLIs on a busy machine). */
   timeoutMs?: number;
+  /**
+   * Run the cases at the same time. Every case has its own project directory
+   * and whatever `make` builds (a fake provider, a HOME), so they are
+   * independent; a CLI that takes seconds to start (or a case that waits out
+   * a time or idle limit) then costs the suite its longest case, not the sum.
+   * Default false.
+   */
+  concurrent?: boolean;
 }
 
 /** PIDs of live processes (not zombies) in process group `pgid`, from /proc; [] without /proc. */
@@ -157,17 +165,23 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
     }
   }
 
-  const contractCase = (kind: AgentScenarioKind, title: string, fn: () => Promise<void>) => {
+  // Each case asserts with its own test's `expect`, as concurrent tests must.
+  const contractCase = (
+    kind: AgentScenarioKind,
+    title: string,
+    fn: (expect: ExpectStatic) => Promise<void>,
+  ) => {
     const why = target.unsupported?.[kind];
-    if (why) it.skip(`${title} (not for this agent: ${why})`, fn);
-    else it(title, fn, timeout);
+    if (why) it.skip(`${title} (not for this agent: ${why})`, ({ expect }) => fn(expect));
+    else it(title, ({ expect }) => fn(expect), timeout);
   };
 
-  describe(`${name} (agent contract)`, () => {
+  const suite = target.concurrent ? describe.concurrent : describe;
+  suite(`${name} (agent contract)`, () => {
     contractCase(
       'write-file',
       'runs a real command that writes a file, and reports completed',
-      async () => {
+      async (expect) => {
         const content = `hello from ${name}`;
         const { result, files, activities } = await runCase(
           { kind: 'write-file', file: 'contract-out.txt', content },
@@ -179,14 +193,18 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
       },
     );
 
-    contractCase('fail', 'reports a failure the agent names as failed, never success', async () => {
-      const { result } = await runCase({ kind: 'fail', summary: 'could not find the module' });
-      expect(result.success).toBe(false);
-      expect(result.error?.kind).toBe('failed');
-      expect(result.summary).toContain('could not find the module');
-    });
+    contractCase(
+      'fail',
+      'reports a failure the agent names as failed, never success',
+      async (expect) => {
+        const { result } = await runCase({ kind: 'fail', summary: 'could not find the module' });
+        expect(result.success).toBe(false);
+        expect(result.error?.kind).toBe('failed');
+        expect(result.summary).toContain('could not find the module');
+      },
+    );
 
-    contractCase('needs-human', 'passes a question for a person on', async () => {
+    contractCase('needs-human', 'passes a question for a person on', async (expect) => {
       const { result } = await runCase({ kind: 'needs-human', question: 'Which database?' });
       expect(result.success).toBe(false);
       expect(result.needsHuman?.reason).toContain('Which database?');
@@ -195,7 +213,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
     contractCase(
       'invalid-output',
       'treats a missing or invalid result as invalid-output, never success',
-      async () => {
+      async (expect) => {
         const { result } = await runCase({ kind: 'invalid-output' });
         expect(result.success).toBe(false);
         expect(result.error?.kind).toBe('invalid-output');
@@ -205,7 +223,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
     contractCase(
       'hang',
       'cancel mid-task stops the agent and leaves no process behind',
-      async () => {
+      async (expect) => {
         const { result, pids } = await runCase(
           { kind: 'hang', file: 'started.txt' },
           {
@@ -227,7 +245,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
       },
     );
 
-    contractCase('hang', 'a task past its time limit is stopped as timeout', async () => {
+    contractCase('hang', 'a task past its time limit is stopped as timeout', async (expect) => {
       const { result, pids } = await runCase(
         { kind: 'hang', file: 'started.txt' },
         { taskTimeoutMs: 8_000 },
@@ -241,7 +259,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
     contractCase(
       'silent',
       'an agent that prints nothing past the idle limit is stopped as idle',
-      async () => {
+      async (expect) => {
         const { result } = await runCase({ kind: 'silent' }, { idleTimeoutMs: 8_000 });
         expect(result.success).toBe(false);
         expect(result.error?.kind).toBe('idle');
@@ -251,7 +269,7 @@ export function runAgentContract(name: string, target: AgentContractTarget): voi
     contractCase(
       'binary-missing',
       'a missing executable is binary-missing, with how to install it',
-      async () => {
+      async (expect) => {
         const { result } = await runCase({ kind: 'binary-missing' });
         expect(result.success).toBe(false);
         expect(result.error?.kind).toBe('binary-missing');

@@ -1,6 +1,6 @@
 import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
 import type { StopReason } from '../model/events.js';
-import { countTasks, readyTasks, type TaskCounts } from '../model/fold.js';
+import { countTasks, estimatedCostUsd, readyTasks, type TaskCounts } from '../model/fold.js';
 import type { Task } from '../model/sprint.js';
 import type { SprintState, Tampering, TaskState } from '../model/state.js';
 import type { SprintStatus, TaskStatus } from '../model/status.js';
@@ -50,6 +50,12 @@ export interface SprintStatusReport {
   stopReason?: StopReason;
   iterations: number;
   costUsd: number;
+  /**
+   * The part of `costUsd` that is an estimate: priced from the tokens with the
+   * price table (`config.prices`) for agents that report no cost. 0 when the
+   * providers reported every cost.
+   */
+  estimatedCostUsd: number;
   tokens: TokenUsage;
   deferredItems: string[];
   /**
@@ -127,6 +133,7 @@ export function describeSprint(
     stopReason: state.stopReason,
     iterations: state.iterations,
     costUsd: state.costUsd,
+    estimatedCostUsd: estimatedCostUsd(state),
     tokens: state.tokens,
     deferredItems: state.deferredItems,
     tampering: state.tampering?.length ? state.tampering : undefined,

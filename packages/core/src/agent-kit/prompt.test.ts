@@ -1,5 +1,5 @@
-import { SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { describe, expect, it } from 'vitest';
+import { SprintConfigSchema, TaskSchema } from '../model/sprint.js';
 import { buildTaskPrompt, type PromptInput } from './prompt.js';
 
 function input(extra: Partial<PromptInput> = {}): PromptInput {

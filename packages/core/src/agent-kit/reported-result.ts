@@ -4,8 +4,8 @@ import {
   type AgentResult,
   AgentResultSchema,
   type TokenUsage,
-} from '@sprint/core';
-import type { ProcessEnd } from './run-outcome.js';
+} from '../model/agent-result.js';
+import type { ProcessEnd } from './process-end.js';
 import { type TaskResult, TaskResultSchema } from './task-result.js';
 
 /** A task report read from an agent's final message, or why none could be read. */

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { endMarkedProcesses, processStartTime, RUN_MARKER_ENV } from '@sprint/core';
-import type { EndedBy, ProcessEnd } from './run-outcome.js';
+import { processStartTime } from '../process/process-group.js';
+import { endMarkedProcesses, RUN_MARKER_ENV } from '../process/process-tree.js';
+import type { EndedBy, ProcessEnd } from './process-end.js';
 
 /** How to run the CLI once. */
 export interface CliProcessOptions {

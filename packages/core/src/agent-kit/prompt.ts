@@ -1,4 +1,5 @@
-import { type AgentContext, taskLabel } from '@sprint/core';
+import type { AgentContext } from '../agents/agent.js';
+import { taskLabel } from '../model/task-info.js';
 
 /** What the prompt is built from: the parts of an agent's context that are data. */
 export type PromptInput = Pick<

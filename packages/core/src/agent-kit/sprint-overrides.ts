@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from '@sprint/core';
 import type { z } from 'zod';
+import { InvalidOptionsError } from '../model/errors.js';
 
 /**
  * Applies a sprint's `config.<agent>` (kebab-case or camelCase keys, as

@@ -1,0 +1,30 @@
+/**
+ * What every agent CLI adapter shares: running the CLI as one process per
+ * task, building the task prompt, reading the task report from its output and
+ * turning limits and failures into an AgentResult. Imported as
+ * `@sprint/core/agent-kit` by `@sprint/agents-claude`, `-codex`, `-gemini` and
+ * `-opencode`.
+ */
+export { type CliProcessOptions, runCliProcess } from './cli-process.js';
+export type { EndedBy, ProcessEnd } from './process-end.js';
+export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
+export {
+  clip,
+  type EndContext,
+  failureResult,
+  limitFailure,
+  type ReadReport,
+  type ResultBase,
+  readTaskReport,
+  reportedResult,
+  seconds,
+  stderrNote,
+} from './reported-result.js';
+export { findResetTime } from './reset-time.js';
+export { parseAgentOptions, withSprintOptions } from './sprint-overrides.js';
+export {
+  TASK_RESULT_JSON_SCHEMA,
+  TASK_RESULT_STATUSES,
+  type TaskResult,
+  TaskResultSchema,
+} from './task-result.js';
