@@ -71,7 +71,12 @@ export const MIGRATIONS: readonly string[] = [
     holder text NOT NULL,
     expires_at timestamptz NOT NULL
   );
-  ALTER TABLE {s}.workers ADD COLUMN markers jsonb NOT NULL DEFAULT '[]'
+  ALTER TABLE {s}.workers ADD COLUMN markers jsonb NOT NULL DEFAULT '[]';
+  CREATE TABLE {s}.job_results (
+    job_id text PRIMARY KEY,
+    output jsonb NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+  )
   `,
 ];
 

@@ -87,7 +87,21 @@ export class TaskWorker {
           localConcurrency: this.#o.concurrency ?? 1,
           pollingIntervalSeconds: Math.max(500, this.#o.pollMs ?? 500) / 1000,
         },
-        async (jobs: Job<object>[]) => this.#run(jobs[0] as Job<object>),
+        async (jobs: Job<object>[]) => {
+          const job = jobs[0] as Job<object>;
+          const output = await this.#run(job);
+          // Recorded in the store (which retries through a lost connection) before pg-boss
+          // completes the job: if completing fails, the runner still has the result and
+          // the task is not run again.
+          await store.db
+            .query(
+              `INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
+               ON CONFLICT (job_id) DO NOTHING`,
+              [job.id, JSON.stringify(output)],
+            )
+            .catch(() => undefined);
+          return output;
+        },
       );
       this.#workIds.push({ queue: queueFor(agent), id });
     }
