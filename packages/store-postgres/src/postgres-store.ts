@@ -132,6 +132,11 @@ export class PostgresStore implements SprintStore {
     return `${this.schema}_abort`.toLowerCase();
   }
 
+  /** The NOTIFY channel that wakes idle workers when a task job is sent (payload: the queue). */
+  get jobsChannel(): string {
+    return `${this.schema}_jobs`.toLowerCase();
+  }
+
   get eventsChannel(): string {
     return `${this.schema}${EVENTS_CHANNEL_SUFFIX}`.toLowerCase();
   }

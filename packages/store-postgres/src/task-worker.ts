@@ -46,6 +46,7 @@ export class TaskWorker {
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #unlistenJobs: (() => Promise<void>) | undefined;
   readonly #workIds: { queue: string; id: string }[] = [];
 
   constructor(options: TaskWorkerOptions) {
@@ -78,6 +79,11 @@ export class TaskWorker {
       this.#running
         .get(jobId)
         ?.controller.abort(new Error('the sprint stopped or cancelled this task'));
+    });
+    // A job was sent: its queue's work loop fetches now rather than at its next poll.
+    // ('' after a reconnect: whatever was sent meanwhile, wake them all.)
+    this.#unlistenJobs = await store.db.listen(store.jobsChannel, (queue) => {
+      for (const w of this.#workIds) if (!queue || w.queue === queue) boss.notifyWorker(w.id);
     });
     for (const agent of Object.keys(this.#o.agents)) {
       await ensureQueue(boss, agent, this.#o);
@@ -220,6 +226,7 @@ export class TaskWorker {
     await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => undefined);
     clearInterval(this.#heartbeat);
     await this.#unlisten?.();
+    await this.#unlistenJobs?.();
     await store.db
       .query(
         `UPDATE ${store.table('workers')} SET stopped_at = now(), tasks = '[]' WHERE name = $1`,
