@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { WorkerOptions } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { colorEnabled } from './io.js';
@@ -384,8 +385,23 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     )
     .option('--agents <names>', `agents this worker runs (default: ${AGENT_NAMES.join(',')})`)
     .option('--name <name>', 'name in the workers list (default: host-pid)')
+    .option(
+      '--repo <url-or-path>',
+      "shared git remote: tasks run in worktrees of this worker's own clone and are integrated on sprint/<id> (default: the project's origin, when it has one)",
+    )
+    .option('--clone-dir <dir>', "where the worker's clone lives (default: .sprint-worker/<name>)")
+    .option(
+      '--merge-verify <command>',
+      'run on the integrated tree before the integrated branch moves',
+    )
+    .addOption(
+      new Option(
+        '--integration-lease-ms <ms>',
+        'how long the integration lease lasts without renewal (default: 30000)',
+      ).argParser(positiveInteger),
+    )
     .action(
-      act(async (options: { concurrency?: number; agents?: string; name?: string }) => {
+      act(async (options: WorkerOptions) => {
         const { workerCommand } = await import('./commands/worker.js');
         return workerCommand(ctx, options);
       }),

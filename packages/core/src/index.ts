@@ -142,6 +142,7 @@ export { processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,
+  markedProcesses,
   RUN_MARKER_ENV,
 } from './process/process-tree.js';
 export {
@@ -259,7 +260,21 @@ export {
 export { SprintRootStore } from './workspace/sprint-root-store.js';
 export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
 export { type CleanResult, cleanSprintWorktrees } from './worktrees/clean-sprint.js';
+export { GitCommandError, git, gitText } from './worktrees/git.js';
+export {
+  type IntegrationOutcome,
+  MergeQueue,
+  type MergeQueueOptions,
+} from './worktrees/merge-queue.js';
+export { commitTaskWork, type TaskCommitInfo } from './worktrees/task-commit.js';
 export {
   type WorktreeIsolationOptions,
   worktreeIsolation,
 } from './worktrees/worktree-isolation.js';
+export {
+  type GitProject,
+  locateGitProject,
+  type TaskWorktree,
+  WorktreeManager,
+} from './worktrees/worktree-manager.js';
+export { refComponent, taskBranch } from './worktrees/worktree-policy.js';

@@ -20,3 +20,9 @@ export {
 } from './task-queue.js';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker.js';
 export { WorkerDispatchAgent } from './worker-dispatch-agent.js';
+export {
+  integratedBranch,
+  type TaskLanding,
+  WorkerRepo,
+  type WorkerRepoOptions,
+} from './worker-repo.js';

@@ -53,6 +53,31 @@ export const MIGRATIONS: readonly string[] = [
     stopped_at timestamptz
   );
   `,
+  `
+  CREATE TABLE {s}.integrations (
+    sprint_id text NOT NULL REFERENCES {s}.sprints (id) ON DELETE CASCADE,
+    task_id text NOT NULL,
+    seq bigserial NOT NULL,
+    branch text NOT NULL,
+    commit text NOT NULL,
+    worker text NOT NULL,
+    state text NOT NULL DEFAULT 'pending',
+    integrated_commit text,
+    detail text,
+    PRIMARY KEY (sprint_id, task_id)
+  );
+  CREATE TABLE {s}.leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  ALTER TABLE {s}.workers ADD COLUMN markers jsonb NOT NULL DEFAULT '[]';
+  CREATE TABLE {s}.job_results (
+    job_id text PRIMARY KEY,
+    output jsonb NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+  )
+  `,
 ];
 
 /** The PostgreSQL schema name a store uses unless told otherwise. */

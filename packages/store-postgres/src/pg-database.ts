@@ -14,21 +14,51 @@ export class PgDatabase implements Database {
   #closed = false;
   readonly #url: string;
 
-  constructor(url: string, options: { max?: number } = {}) {
+  readonly #reconnectMs: number;
+
+  constructor(url: string, options: { max?: number; reconnectMs?: number } = {}) {
     this.#url = url;
+    this.#reconnectMs = options.reconnectMs ?? 60_000;
     this.#pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
     // An idle client that loses its server must not crash the process: the next query reconnects.
     this.#pool.on('error', () => undefined);
   }
 
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    const result = await this.#pool.query(text, params as unknown[]);
-    return result.rows as T[];
+    return this.#retrying(async () => {
+      const result = await this.#pool.query(text, params as unknown[]);
+      return result.rows as T[];
+    });
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#retrying(() => this.#transaction(fn));
+  }
+
+  /**
+   * Runs `attempt` again, with backoff (100 ms doubling to 5 s), while it
+   * fails because the server is gone (restart, failover, connections
+   * terminated), for up to `reconnectMs`. Anything else fails at once.
+   */
+  async #retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#reconnectMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (this.#closed || !isConnectionLoss(error) || Date.now() + delay > deadline) throw error;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // A checked-out client whose server goes away emits 'error': the failing query reports it.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     let broken = false;
+    let committing = false;
     try {
       await client.query('BEGIN');
       const tx: Queryable = {
@@ -36,6 +66,7 @@ export class PgDatabase implements Database {
           (await client.query(text, params as unknown[])).rows as R[],
       };
       const out = await fn(tx);
+      committing = true;
       await client.query('COMMIT');
       return out;
     } catch (error) {
@@ -44,8 +75,11 @@ export class PgDatabase implements Database {
       } catch {
         broken = true;
       }
+      // Lost during COMMIT, it may have committed: never run it twice.
+      if (committing && isConnectionLoss(error)) throw new AmbiguousCommitError(error);
       throw error;
     } finally {
+      client.off('error', ignore);
       client.release(broken);
     }
   }
@@ -119,6 +153,43 @@ export class PgDatabase implements Database {
     await listener?.end().catch(() => undefined);
     await this.#pool.end();
   }
+}
+
+/** The connection went away mid-commit: whether the transaction committed is unknown. */
+export class AmbiguousCommitError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the database connection was lost while committing: ${String((cause as Error)?.message ?? cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+const CONNECTION_CODES = new Set([
+  '57P01', // admin_shutdown (pg_terminate_backend, server shutting down)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up)
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** Whether an error means the server or the connection went away (worth trying again). */
+export function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof AmbiguousCommitError) return false;
+  const e = error as { code?: string; message?: string } | undefined;
+  if (e?.code && CONNECTION_CODES.has(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
+    e?.message ?? '',
+  );
 }
 
 /** Double-quotes an identifier for SQL. */

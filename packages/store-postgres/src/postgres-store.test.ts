@@ -56,7 +56,7 @@ for (const { name, url } of testDatabases()) {
         const rows = await db.query<{ version: number }>(
           `SELECT version FROM "${schema}".migrations ORDER BY version`,
         );
-        expect(rows.map((r) => r.version)).toEqual([1]);
+        expect(rows.map((r) => r.version)).toEqual([1, 2]);
       } finally {
         await cleanup();
       }

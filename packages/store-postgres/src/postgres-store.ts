@@ -31,7 +31,7 @@ import {
 import { shouldCheckpoint } from './checkpoint-policy.js';
 import type { Database, Queryable } from './db.js';
 import { DEFAULT_SCHEMA, migrate } from './migrations.js';
-import { quoteIdent } from './pg-database.js';
+import { AmbiguousCommitError, quoteIdent } from './pg-database.js';
 
 export interface PostgresStoreOptions {
   db: Database;
@@ -130,6 +130,11 @@ export class PostgresStore implements SprintStore {
   /** The NOTIFY channel that tells workers to abort a task job (payload: the job id). */
   get abortChannel(): string {
     return `${this.schema}_abort`.toLowerCase();
+  }
+
+  /** The NOTIFY channel that wakes idle workers when a task job is sent (payload: the queue). */
+  get jobsChannel(): string {
+    return `${this.schema}_jobs`.toLowerCase();
   }
 
   get eventsChannel(): string {
@@ -332,6 +337,17 @@ export class PostgresStore implements SprintStore {
     return definition.id;
   }
 
+  /** After a commit whose answer was lost: whether these events are in the log. */
+  async #landed(sprintId: string, stored: RunEvent[]): Promise<boolean> {
+    const first = stored[0];
+    if (!first) return false;
+    const [row] = await this.db.query<{ type: string; at: Date | string }>(
+      `SELECT type, at FROM ${this.table('events')} WHERE sprint_id = $1 AND seq = $2`,
+      [sprintId, first.seq],
+    );
+    return !!row && row.type === first.type && new Date(row.at).toISOString() === first.at;
+  }
+
   async #insertEvents(q: Queryable, sprintId: string, events: RunEvent[]): Promise<void> {
     if (events.length === 0) return;
     await q.query(
@@ -405,8 +421,12 @@ export class PostgresStore implements SprintStore {
   ): Promise<{ result: R; stored: RunEvent[] }> {
     let stored: RunEvent[] = [];
     let out: R;
+    let tries = 0;
+    let decided: { result: R } | undefined;
     try {
       out = await this.db.transaction(async (tx) => {
+        // Tried again after a lost connection: the cached state may hold the uncommitted events.
+        if (tries++ > 0) this.#cache.delete(sprintId);
         const [row] = await tx.query<SprintRow>(
           `SELECT last_seq, state_seq, def_version, status FROM ${this.table('sprints')} WHERE id = $1 FOR UPDATE`,
           [sprintId],
@@ -414,6 +434,7 @@ export class PostgresStore implements SprintStore {
         if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
         const cur = await this.#current(tx, sprintId, row);
         const { result, events } = await decide(tx, cur);
+        decided = { result };
         stored = [];
         const now = new Date().toISOString();
         const statusBefore = cur.state.status;
@@ -459,7 +480,10 @@ export class PostgresStore implements SprintStore {
     } catch (error) {
       // The cached state may hold events that were never committed.
       this.#cache.delete(sprintId);
-      throw error;
+      if (!(error instanceof AmbiguousCommitError && (await this.#landed(sprintId, stored))))
+        throw error;
+      // It committed after all: the same outcome as if the answer had arrived.
+      out = (decided as { result: R }).result;
     }
     this.#emit(sprintId, stored);
     return { result: out, stored };

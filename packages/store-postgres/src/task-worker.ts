@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Agent, AgentResult } from '@sprint/core';
-import { failedResult } from '@sprint/core';
+import { endMarkedProcesses, failedResult, markedProcesses } from '@sprint/core';
 import type { Job, PgBoss } from 'pg-boss';
 import type { PostgresStore } from './postgres-store.js';
 import {
@@ -11,6 +11,7 @@ import {
   type TaskJobOutput,
   type TaskQueueOptions,
 } from './task-queue.js';
+import type { WorkerRepo } from './worker-repo.js';
 
 export interface TaskWorkerOptions extends TaskQueueOptions {
   store: PostgresStore;
@@ -23,6 +24,12 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
   name?: string;
   /** How often an idle worker looks for a task (ms, default and least 500: pg-boss's floor). */
   pollMs?: number;
+  /**
+   * The worker's own clone of the shared remote: each task runs in a
+   * worktree of it and its work is pushed and integrated (see `WorkerRepo`).
+   * Without one, agents work in the directory the runner named.
+   */
+  repo?: WorkerRepo;
 }
 
 /**
@@ -39,6 +46,7 @@ export class TaskWorker {
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #unlistenJobs: (() => Promise<void>) | undefined;
   readonly #workIds: { queue: string; id: string }[] = [];
 
   constructor(options: TaskWorkerOptions) {
@@ -51,12 +59,17 @@ export class TaskWorker {
     return [...this.#running.values()].map((r) => r.job);
   }
 
+  /** What `start` ended: the processes a previous life of this worker (same name, same host) left running. */
+  orphansEnded: number[] = [];
+
   async start(): Promise<void> {
     const { store, boss } = this.#o;
+    await this.#endOrphans();
+    await this.#o.repo?.open();
     await store.db.query(
       `INSERT INTO ${store.table('workers')} (name, host, pid, agents, tasks, started_at, heartbeat_at, stopped_at)
        VALUES ($1, $2, $3, $4, '[]', now(), now(), NULL)
-       ON CONFLICT (name) DO UPDATE SET host = $2, pid = $3, agents = $4, tasks = '[]',
+       ON CONFLICT (name) DO UPDATE SET host = $2, pid = $3, agents = $4, tasks = '[]', markers = '[]',
          started_at = now(), heartbeat_at = now(), stopped_at = NULL`,
       [this.name, hostname(), process.pid, JSON.stringify(Object.keys(this.#o.agents))],
     );
@@ -67,6 +80,11 @@ export class TaskWorker {
         .get(jobId)
         ?.controller.abort(new Error('the sprint stopped or cancelled this task'));
     });
+    // A job was sent: its queue's work loop fetches now rather than at its next poll.
+    // ('' after a reconnect: whatever was sent meanwhile, wake them all.)
+    this.#unlistenJobs = await store.db.listen(store.jobsChannel, (queue) => {
+      for (const w of this.#workIds) if (!queue || w.queue === queue) boss.notifyWorker(w.id);
+    });
     for (const agent of Object.keys(this.#o.agents)) {
       await ensureQueue(boss, agent, this.#o);
       const id = await boss.work(
@@ -75,18 +93,61 @@ export class TaskWorker {
           localConcurrency: this.#o.concurrency ?? 1,
           pollingIntervalSeconds: Math.max(500, this.#o.pollMs ?? 500) / 1000,
         },
-        async (jobs: Job<object>[]) => this.#run(jobs[0] as Job<object>),
+        async (jobs: Job<object>[]) => {
+          const job = jobs[0] as Job<object>;
+          const output = await this.#run(job);
+          // Recorded in the store (which retries through a lost connection) before pg-boss
+          // completes the job: if completing fails, the runner still has the result and
+          // the task is not run again.
+          await store.db
+            .query(
+              `INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
+               ON CONFLICT (job_id) DO NOTHING`,
+              [job.id, JSON.stringify(output)],
+            )
+            .catch(() => undefined);
+          return output;
+        },
       );
       this.#workIds.push({ queue: queueFor(agent), id });
     }
   }
 
+  /**
+   * A worker killed with -9 leaves its agents running. Their run markers
+   * were recorded in its row; the same worker coming back on the same host
+   * ends every process that carries one of them (the agent and all it started).
+   */
+  async #endOrphans(): Promise<void> {
+    const { store } = this.#o;
+    const [row] = await store.db.query<{ host: string; markers: string[] | string }>(
+      `SELECT host, markers FROM ${store.table('workers')} WHERE name = $1`,
+      [this.name],
+    );
+    if (!row || row.host !== hostname()) return;
+    const markers: string[] =
+      typeof row.markers === 'string' ? JSON.parse(row.markers) : (row.markers ?? []);
+    for (const marker of markers) {
+      const pids = markedProcesses(marker);
+      if (pids.length === 0) continue;
+      this.orphansEnded.push(...pids);
+      await endMarkedProcesses(marker, [], 2_000);
+    }
+  }
+
   async #beat(): Promise<void> {
     const { store } = this.#o;
+    const running = this.running;
     await store.db
       .query(
-        `UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $2 WHERE name = $1`,
-        [this.name, JSON.stringify(this.running.map((j) => `${j.sprintId}/${j.taskId}`))],
+        `UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $2, markers = $3 WHERE name = $1`,
+        [
+          this.name,
+          JSON.stringify(running.map((j) => `${j.sprintId}/${j.taskId}`)),
+          JSON.stringify(
+            running.flatMap((j) => (j.context.runMarker ? [j.context.runMarker] : [])),
+          ),
+        ],
       )
       .catch(() => undefined);
   }
@@ -104,11 +165,14 @@ export class TaskWorker {
     }
     const controller = new AbortController();
     this.#running.set(job.id, { controller, job: data });
-    void this.#beat();
-    const { store } = this.#o;
+    // Its marker is in the table before the agent starts: a kill -9 right after cannot hide it.
+    await this.#beat();
+    const { store, repo } = this.#o;
     try {
-      const result: AgentResult = await agent.run({
+      const wt = repo ? await repo.prepare(data.sprintId, data.taskId, data.attempt) : undefined;
+      let result: AgentResult = await agent.run({
         ...data.context,
+        ...(wt ? { projectDir: wt.projectDir } : {}),
         signal: controller.signal,
         emit: (activity) => {
           void store
@@ -120,6 +184,24 @@ export class TaskWorker {
       });
       if (this.#draining && controller.signal.aborted) {
         return { kind: 'returned', worker: this.name, reason: 'the worker was stopped (SIGTERM)' };
+      }
+      if (repo && wt && !result.success) await repo.discard(data.sprintId, wt);
+      if (repo && wt && result.success) {
+        const landing = await repo.land(wt, {
+          sprintId: data.sprintId,
+          sprintName: data.context.sprint.name,
+          taskId: data.taskId,
+          taskType: data.context.task.type,
+          label: data.context.task.title ?? data.taskId,
+          summary: result.summary,
+        });
+        if (landing.kind === 'conflict' || landing.kind === 'verify-failed') {
+          result = failedResult(
+            landing.kind === 'conflict' ? 'conflict' : 'verify',
+            `integrating ${data.taskId}: ${landing.detail}`,
+            { costUsd: result.costUsd, tokens: result.tokens, durationMs: result.durationMs },
+          );
+        }
       }
       return { kind: 'result', result, worker: this.name };
     } finally {
@@ -144,6 +226,7 @@ export class TaskWorker {
     await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => undefined);
     clearInterval(this.#heartbeat);
     await this.#unlisten?.();
+    await this.#unlistenJobs?.();
     await store.db
       .query(
         `UPDATE ${store.table('workers')} SET stopped_at = now(), tasks = '[]' WHERE name = $1`,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { type Agent, type AgentContext, type AgentResult, failedResult } from '@sprint/core';
 import type { PgBoss } from 'pg-boss';
+import { isConnectionLoss } from './pg-database.js';
 import type { PostgresStore } from './postgres-store.js';
 import {
   ensureQueue,
@@ -38,7 +40,7 @@ export class WorkerDispatchAgent implements Agent {
 
   async run(ctx: AgentContext): Promise<AgentResult> {
     const queue = queueFor(this.name);
-    await ensureQueue(this.#boss, this.name, this.#options);
+    await retryOnLoss(() => ensureQueue(this.#boss, this.name, this.#options));
     const { signal, emit: _e, setPid: _p, ...context } = ctx;
     const data: TaskJob = {
       sprintId: ctx.sprint.id,
@@ -48,8 +50,18 @@ export class WorkerDispatchAgent implements Agent {
       context,
     };
     for (;;) {
-      const id = await this.#boss.send(queue, data as unknown as object);
+      // The id is ours, so a send retried after a lost connection never makes a second job.
+      const jobId = randomUUID();
+      const sent = await retryOnLoss(() =>
+        this.#boss.send(queue, data as unknown as object, { id: jobId }),
+      );
+      const id =
+        sent ?? ((await retryOnLoss(() => this.#boss.getJobById(queue, jobId))) ? jobId : null);
       if (!id) return failedResult('crash', 'the task queue refused the job');
+      // Wakes idle workers at once instead of at their next poll (500 ms apart at best).
+      void this.#store.db
+        .query('SELECT pg_notify($1, $2)', [this.#store.jobsChannel, queue])
+        .catch(() => undefined);
       const outcome = await this.#wait(queue, id, signal);
       if (outcome.kind === 'returned') continue; // drained by its worker: send it again
       return outcome.result;
@@ -73,7 +85,20 @@ export class WorkerDispatchAgent implements Agent {
     if (signal.aborted) onAbort();
     try {
       for (;;) {
-        const [job] = await this.#boss.findJobs(queue, { id });
+        const [recorded] = await this.#store.db.query<{ output: TaskJobOutput | string }>(
+          `SELECT output FROM ${this.#store.table('job_results')} WHERE job_id = $1`,
+          [id],
+        );
+        if (recorded) {
+          const out: TaskJobOutput =
+            typeof recorded.output === 'string' ? JSON.parse(recorded.output) : recorded.output;
+          await this.#store.db
+            .query(`DELETE FROM ${this.#store.table('job_results')} WHERE job_id = $1`, [id])
+            .catch(() => undefined);
+          if (out.kind === 'returned') return { kind: 'returned' };
+          return { kind: 'result', result: out.result };
+        }
+        const [job] = await retryOnLoss(() => this.#boss.findJobs(queue, { id }));
         const output = job?.output as TaskJobOutput | { message?: string } | undefined;
         if (job && job.state === 'completed' && output && 'kind' in output) {
           if (output.kind === 'returned') return { kind: 'returned' };
@@ -105,6 +130,22 @@ export class WorkerDispatchAgent implements Agent {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/**
+ * Runs a pg-boss call again while the database is unreachable (restart,
+ * terminated connections), with backoff from 100 ms to 5 s, for up to a minute.
+ */
+async function retryOnLoss<T>(call: () => Promise<T>, forMs = 60_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isConnectionLoss(error) || Date.now() + delay > deadline) throw error;
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 }

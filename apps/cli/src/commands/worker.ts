@@ -1,3 +1,5 @@
+import { join, resolve } from 'node:path';
+import { git, refComponent } from '@sprint/core';
 import { redactUrl } from '@sprint/store-postgres';
 import { workerAgents } from '../agents.js';
 import type { CommandContext } from '../cli.js';
@@ -11,10 +13,26 @@ import { UsageError } from '../usage-error.js';
  * Ctrl-C or SIGTERM; then it drains: its running agents end and their tasks
  * go back to the queue for another worker (not counted as attempts).
  */
-export async function workerCommand(
-  ctx: CommandContext,
-  options: { concurrency?: number; agents?: string; name?: string },
-): Promise<number> {
+export interface WorkerOptions {
+  concurrency?: number;
+  agents?: string;
+  name?: string;
+  repo?: string;
+  cloneDir?: string;
+  mergeVerify?: string;
+  integrationLeaseMs?: number;
+}
+
+/** The shared remote: `--repo`, else the origin of the git project the worker starts in, else none. */
+async function sharedRemote(cwd: string, repo: string | undefined): Promise<string | undefined> {
+  if (repo) return /^[\w+-]+:\/\//.test(repo) || repo.includes('@') ? repo : resolve(cwd, repo);
+  const origin = await git(cwd, ['remote', 'get-url', 'origin'], { allowFail: true }).catch(
+    () => undefined,
+  );
+  return origin?.code === 0 ? origin.stdout.trim() || undefined : undefined;
+}
+
+export async function workerCommand(ctx: CommandContext, options: WorkerOptions): Promise<number> {
   const { io } = ctx;
   const url = databaseUrlOf(ctx);
   if (!url) {
@@ -35,18 +53,38 @@ export async function workerCommand(
     );
   }
   const store = await openDatabaseStore(ctx, url);
-  const { TaskWorker, startTaskQueue } = await import('@sprint/store-postgres');
+  const { TaskWorker, WorkerRepo, defaultWorkerName, startTaskQueue } = await import(
+    '@sprint/store-postgres'
+  );
+  const name = options.name ?? defaultWorkerName();
+  const remote = await sharedRemote(io.cwd, options.repo);
+  const repo = remote
+    ? new WorkerRepo({
+        store,
+        remote,
+        dir: resolve(io.cwd, options.cloneDir ?? join('.sprint-worker', refComponent(name))),
+        worker: name,
+        mergeVerify: options.mergeVerify,
+        leaseMs: options.integrationLeaseMs,
+      })
+    : undefined;
   const boss = await startTaskQueue(store, { connectionString: url });
   const worker = new TaskWorker({
     store,
     boss,
     agents: await workerAgents(names),
     concurrency: options.concurrency,
-    name: options.name,
+    name,
+    repo,
   });
   await worker.start();
+  if (worker.orphansEnded.length) {
+    io.stderr.write(
+      `Ended ${worker.orphansEnded.length} process(es) a previous ${name} left running (pids ${worker.orphansEnded.join(', ')}).\n`,
+    );
+  }
   io.stderr.write(
-    `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}; Ctrl-C or SIGTERM drains it.\n`,
+    `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}${repo ? ` in its clone ${repo.dir} of ${remote}` : ''}; Ctrl-C or SIGTERM drains it.\n`,
   );
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

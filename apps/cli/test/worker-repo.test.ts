@@ -1,0 +1,222 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '@sprint/store-postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  processAlive,
+  processesWith,
+  runCli,
+  shellSprint,
+  startCli,
+  tempDir,
+  waitUntil,
+} from './helpers.js';
+
+const server = process.env.SPRINT_TEST_DATABASE_URL;
+
+function database(): NodeJS.ProcessEnv {
+  const schema = `cliwr_${process.pid}_${randomBytes(4).toString('hex')}`;
+  afterEach(async () => {
+    const db = await openDatabase(server ?? '');
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}_boss" CASCADE`);
+    await db.close();
+  });
+  return { SPRINT_DATABASE_URL: server, SPRINT_DATABASE_SCHEMA: schema };
+}
+
+function gitIn(cwd: string, args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  });
+}
+
+/** A bare repository on disk with one commit on main: the shared remote. */
+function sharedRemote(cwd: string): string {
+  const seed = join(cwd, 'seed');
+  execFileSync('git', ['init', '-q', '-b', 'main', seed]);
+  writeFileSync(join(seed, 'README.md'), '# project\n');
+  gitIn(seed, ['add', '-A']);
+  gitIn(seed, ['commit', '-q', '-m', 'start']);
+  const bare = join(cwd, 'remote.git');
+  execFileSync('git', ['clone', '-q', '--bare', seed, bare]);
+  return bare;
+}
+
+/** The commits on the integrated branch, newest first, as `task-id` per commit (from the trailer). */
+function integratedTasks(bare: string, sprintId: string): string[] {
+  return gitIn(bare, [
+    'log',
+    '--format=%(trailers:key=Sprint-Task,valueonly)',
+    `sprint/${sprintId}`,
+    '--not',
+    'main',
+  ])
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((t) => t.split('/').pop() ?? t);
+}
+
+// Worker processes share a database, so these need a PostgreSQL server (PGlite is one process's).
+describe.runIf(server)('sprint worker --repo: clones, task branches, one integrator', () => {
+  it('3 workers, each in its own clone, integrate every task once onto sprint/<id> in the remote', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const tasks = Array.from({ length: 9 }, (_, i) => ({
+      id: `t${i}`,
+      // t3..t8 need the work of the task three before them: it is there only if it was integrated first.
+      command:
+        i >= 3
+          ? `test -f t${i - 3}.txt && echo "t${i} after $(cat t${i - 3}.txt)" > t${i}.txt`
+          : `echo t${i} > t${i}.txt`,
+      dependsOn: i >= 3 ? [`t${i - 3}`] : undefined,
+    }));
+    const dir = shellSprint(join(cwd, 'sprints'), 'repo', tasks);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const workers = [1, 2, 3].map((n) =>
+      startCli(['worker', '--name', `w${n}`, '--agents', 'shell', '--repo', bare], { cwd, env }),
+    );
+    for (const w of workers) await w.waitForOutput(/runs shell tasks .* in its clone/, 60_000);
+    const run = startCli(['run', '2026-01-15_repo', '--workers', '--concurrency', '3'], {
+      cwd,
+      env,
+    });
+    const ended = await run.done(300_000);
+    expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+    const landed = integratedTasks(bare, '2026-01-15_repo');
+    expect([...landed].sort()).toEqual(tasks.map((t) => t.id).sort());
+    for (let i = 0; i < 9; i++) {
+      const text = gitIn(bare, ['show', `sprint/2026-01-15_repo:t${i}.txt`]).trim();
+      expect(text).toBe(
+        i >= 3 ? `t${i} after ${i >= 6 ? `t${i - 3} after t${i - 6}` : `t${i - 3}`}` : `t${i}`,
+      );
+    }
+    // Every task branch was pushed; each worker worked in its own clone.
+    const branches = gitIn(bare, ['branch', '--list', 'sprint-task/*']);
+    for (const t of tasks) expect(branches).toContain(`/${t.id}-1`);
+    for (const n of [1, 2, 3])
+      expect(existsSync(join(cwd, '.sprint-worker', `w${n}`, '.git'))).toBe(true);
+    for (const w of workers) {
+      w.child.kill('SIGTERM');
+      expect((await w.done(60_000)).code).toBe(0);
+    }
+  }, 420_000);
+
+  it('kill -9 of the integrator mid-integration: another worker takes the lease and finishes, nothing twice', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const hang = `sleep ${(Math.random() * 1000 + 900).toFixed(3)}`;
+    const once = join(cwd, 'verify-started');
+    // The first integration's verify records its shell and hangs; every later one passes.
+    const verify = `if [ ! -f ${once} ]; then echo $$ > ${once}; ${hang}; fi; true`;
+    const tasks = Array.from({ length: 4 }, (_, i) => ({
+      id: `k${i}`,
+      command: `echo k${i} > k${i}.txt`,
+    }));
+    const dir = shellSprint(join(cwd, 'sprints'), 'integrator', tasks);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const start = (n: number) =>
+      startCli(
+        [
+          'worker',
+          '--name',
+          `i${n}`,
+          '--agents',
+          'shell',
+          '--repo',
+          bare,
+          '--merge-verify',
+          verify,
+          '--integration-lease-ms',
+          '3000',
+        ],
+        { cwd, env },
+      );
+    const workers = [start(1), start(2)];
+    for (const w of workers) await w.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', '2026-01-15_integrator', '--workers', '--concurrency', '2'], {
+      cwd,
+      env,
+    });
+    try {
+      const shell = Number(
+        await waitUntil(
+          () => existsSync(once) && readFileSync(once, 'utf8').trim(),
+          180_000,
+          'the first integration to verify',
+        ),
+      );
+      const integratorPid = Number(
+        execFileSync('ps', ['-o', 'ppid=', '-p', String(shell)], { encoding: 'utf8' }).trim(),
+      );
+      const victim = workers.find((w) => w.child.pid === integratorPid);
+      expect(victim, `integrator pid ${integratorPid}`).toBeDefined();
+      victim!.child.kill('SIGKILL');
+      const ended = await run.done(300_000);
+      expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+      const landed = integratedTasks(bare, '2026-01-15_integrator');
+      expect([...landed].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
+      for (const t of tasks) {
+        expect(gitIn(bare, ['show', `sprint/2026-01-15_integrator:${t.id}.txt`]).trim()).toBe(t.id);
+      }
+      const survivor = workers.find((w) => w !== victim)!;
+      survivor.child.kill('SIGTERM');
+      expect((await survivor.done(60_000)).code).toBe(0);
+    } finally {
+      for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
+    }
+  }, 480_000);
+
+  it('a worker killed with -9 comes back under its name and ends the agent it left running', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const hang = `sleep ${(Math.random() * 1000 + 1100).toFixed(3)}`;
+    const started = join(cwd, 'started');
+    const dir = shellSprint(join(cwd, 'sprints'), 'orphan', [
+      { id: 'slow', command: `echo $$ >> ${started}; ${hang}` },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const first = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
+    await first.waitForOutput(/runs shell tasks/, 60_000);
+    const run = startCli(['run', '2026-01-15_orphan', '--workers'], { cwd, env });
+    try {
+      const shell = Number(
+        await waitUntil(
+          () => existsSync(started) && readFileSync(started, 'utf8').trim().split('\n')[0],
+          120_000,
+          'the agent to start',
+        ),
+      );
+      const orphans = processesWith(hang);
+      expect(orphans.length).toBeGreaterThan(0);
+      first.child.kill('SIGKILL');
+      await first.done(30_000);
+      // Killed with -9, the worker could end nothing: its agent lives on.
+      expect(processAlive(shell)).toBe(true);
+      const again = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
+      await again.waitForOutput(/runs shell tasks/, 60_000);
+      expect(again.stderr).toMatch(/Ended \d+ process\(es\) a previous back left running/);
+      await waitUntil(() => !processAlive(shell), 30_000, 'the orphaned agent to end');
+      for (const pid of orphans) expect(processAlive(pid), `pid ${pid}`).toBe(false);
+      run.child.kill('SIGTERM');
+      await run.done(60_000);
+      again.child.kill('SIGTERM');
+      await again.done(60_000);
+    } finally {
+      for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
+    }
+  }, 300_000);
+});

@@ -1,0 +1,329 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  commitTaskWork,
+  git,
+  gitText,
+  locateGitProject,
+  MergeQueue,
+  refComponent,
+  type TaskWorktree,
+  WorktreeManager,
+} from '@sprint/core';
+import type { PostgresStore } from './postgres-store.js';
+
+export interface WorkerRepoOptions {
+  store: PostgresStore;
+  /** The shared remote: a URL or a path git can clone. */
+  remote: string;
+  /** This worker's own clone (made on first use). */
+  dir: string;
+  /** Who holds the integration lease (the worker's name). */
+  worker: string;
+  /** How long the integration lease lasts without renewal (ms, default 30 s). */
+  leaseMs?: number;
+  /** Run on the integrated tree before the integrated branch moves (the project's test suite, say). */
+  mergeVerify?: string;
+  /** How often a worker waiting for its task's integration looks again (ms, default 250). */
+  pollMs?: number;
+}
+
+/** The branch a sprint's tasks are integrated on, in the shared remote. */
+export function integratedBranch(sprintId: string): string {
+  return `sprint/${refComponent(sprintId)}`;
+}
+
+export type TaskLanding =
+  | { kind: 'unchanged' }
+  | { kind: 'integrated'; commit: string; branch: string }
+  | { kind: 'conflict' | 'verify-failed'; detail: string };
+
+/**
+ * A worker's own clone of the shared remote. Each task runs in a worktree
+ * of it on its own branch, made from the newest integrated branch; the
+ * task's work becomes one commit, pushed as the task's branch. Integration
+ * (core's `MergeQueue`, onto `sprint/<sprint>`) runs in one place at a time:
+ * under a lease in the database, whichever worker holds it integrates every
+ * pushed task in order and pushes the integrated branch with a
+ * compare-and-swap (`--force-with-lease`). A task already on the integrated
+ * branch (its trailer is there: the integrator died after pushing) is never
+ * integrated again; a dead integrator's lease runs out and another worker
+ * finishes its queue.
+ */
+export class WorkerRepo {
+  readonly #o: WorkerRepoOptions;
+  /** git operations on the clone itself (fetch, worktree add, push) run one at a time. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: WorkerRepoOptions) {
+    this.#o = options;
+  }
+
+  get dir(): string {
+    return this.#o.dir;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Clones the remote when the clone is missing. */
+  async open(): Promise<void> {
+    if (existsSync(this.#o.dir)) {
+      await git(this.#o.dir, ['remote', 'set-url', 'origin', this.#o.remote]);
+      return;
+    }
+    await mkdir(dirname(this.#o.dir), { recursive: true });
+    await git(dirname(this.#o.dir), ['clone', '-q', this.#o.remote, this.#o.dir]);
+  }
+
+  async #manager(sprintId: string): Promise<WorktreeManager> {
+    const project = await locateGitProject(this.#o.dir);
+    if (!project) throw new Error(`${this.#o.dir} is not a clone with a commit`);
+    return new WorktreeManager({ project, sprintId });
+  }
+
+  /** The remote's commit of a branch, or undefined when it has none. */
+  async #remoteHead(branch: string): Promise<string | undefined> {
+    const out = await git(
+      this.#o.dir,
+      ['ls-remote', '--exit-code', 'origin', `refs/heads/${branch}`],
+      {
+        allowFail: true,
+      },
+    );
+    return out.code === 0 ? out.stdout.split(/\s/)[0] : undefined;
+  }
+
+  /** Where a task starts: the integrated branch when it exists, else the remote's default branch. */
+  async #base(sprintId: string): Promise<string> {
+    const target = integratedBranch(sprintId);
+    const out = await git(this.#o.dir, [
+      'fetch',
+      '-q',
+      'origin',
+      '+HEAD:refs/sprint-worker/remote-head',
+      ...((await this.#remoteHead(target))
+        ? [`+refs/heads/${target}:refs/remotes/origin/${target}`]
+        : []),
+    ]);
+    void out;
+    const integrated = await git(
+      this.#o.dir,
+      ['rev-parse', '--verify', '-q', `refs/remotes/origin/${target}`],
+      { allowFail: true },
+    );
+    if (integrated.code === 0 && (await this.#remoteHead(target))) return integrated.stdout.trim();
+    return gitText(this.#o.dir, ['rev-parse', 'refs/sprint-worker/remote-head']);
+  }
+
+  /** A fresh worktree for one attempt, at the newest integrated work. */
+  prepare(sprintId: string, taskId: string, attempt: number): Promise<TaskWorktree> {
+    return this.#serial(async () => {
+      const base = await this.#base(sprintId);
+      return (await this.#manager(sprintId)).create(taskId, attempt, base);
+    });
+  }
+
+  /** Removes an attempt's worktree and local branch (a failed attempt: the runner decides what follows). */
+  async discard(sprintId: string, wt: TaskWorktree): Promise<void> {
+    await this.#serial(async () =>
+      (await this.#manager(sprintId)).remove({ path: wt.path, branch: wt.branch }),
+    ).catch(() => undefined);
+  }
+
+  /**
+   * Commits the attempt's work, pushes the task's branch, queues it for
+   * integration and waits until it is integrated (integrating the queue
+   * itself whenever it can take the lease).
+   */
+  async land(
+    wt: TaskWorktree,
+    info: {
+      sprintId: string;
+      sprintName: string;
+      taskId: string;
+      taskType: string;
+      label: string;
+      summary: string;
+    },
+  ): Promise<TaskLanding> {
+    const commit = await commitTaskWork(wt, info, []);
+    if (!commit) {
+      await this.#serial(async () =>
+        (await this.#manager(info.sprintId)).remove({ path: wt.path, branch: wt.branch }),
+      );
+      return { kind: 'unchanged' };
+    }
+    await this.#serial(() =>
+      git(this.#o.dir, ['push', '-q', '--force', 'origin', `${commit}:refs/heads/${wt.branch}`]),
+    );
+    const { store } = this.#o;
+    await store.db.query(
+      `INSERT INTO ${store.table('integrations')} (sprint_id, task_id, branch, commit, worker)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (sprint_id, task_id) DO UPDATE
+         SET branch = $3, commit = $4, worker = $5, state = 'pending', detail = NULL,
+             seq = nextval(pg_get_serial_sequence('${store.table('integrations')}', 'seq'))
+         WHERE ${store.table('integrations')}.state <> 'integrated'`,
+      [info.sprintId, info.taskId, wt.branch, commit, this.#o.worker],
+    );
+    for (;;) {
+      const [row] = await store.db.query<{
+        state: string;
+        integrated_commit: string | null;
+        detail: string | null;
+      }>(
+        `SELECT state, integrated_commit, detail FROM ${store.table('integrations')} WHERE sprint_id = $1 AND task_id = $2`,
+        [info.sprintId, info.taskId],
+      );
+      if (row && row.state !== 'pending') {
+        await this.#serial(async () =>
+          (await this.#manager(info.sprintId)).remove({ path: wt.path, branch: wt.branch }),
+        ).catch(() => undefined);
+        if (row.state === 'integrated')
+          return {
+            kind: 'integrated',
+            commit: row.integrated_commit ?? '',
+            branch: integratedBranch(info.sprintId),
+          };
+        return { kind: row.state as 'conflict' | 'verify-failed', detail: row.detail ?? row.state };
+      }
+      if (!(await this.integrateQueue(info.sprintId))) {
+        await new Promise((r) => setTimeout(r, this.#o.pollMs ?? 250));
+      }
+    }
+  }
+
+  /**
+   * Integrates every queued task of a sprint if this worker can take the
+   * integration lease; false when another holds it.
+   */
+  async integrateQueue(sprintId: string): Promise<boolean> {
+    const { store } = this.#o;
+    const name = `integrate:${sprintId}`;
+    const holder = `${this.#o.worker}:${randomBytes(4).toString('hex')}`;
+    const leaseMs = this.#o.leaseMs ?? 30_000;
+    const taken = await store.db.query(
+      `INSERT INTO ${store.table('leases')} (name, holder, expires_at)
+       VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = now() + make_interval(secs => $3)
+         WHERE ${store.table('leases')}.expires_at < now()
+       RETURNING holder`,
+      [name, holder, leaseMs / 1000],
+    );
+    if (taken.length === 0) return false;
+    const renew = setInterval(
+      () => {
+        void store.db
+          .query(
+            `UPDATE ${store.table('leases')} SET expires_at = now() + make_interval(secs => $3) WHERE name = $1 AND holder = $2`,
+            [name, holder, leaseMs / 1000],
+          )
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    try {
+      await this.#serial(() => this.#integrateAll(sprintId, name, holder));
+    } catch {
+      return false; // the lease ran out or git failed: the queue stays, the next holder goes on
+    } finally {
+      clearInterval(renew);
+      await store.db
+        .query(`DELETE FROM ${store.table('leases')} WHERE name = $1 AND holder = $2`, [
+          name,
+          holder,
+        ])
+        .catch(() => undefined);
+    }
+    return true;
+  }
+
+  async #integrateAll(sprintId: string, lease: string, holder: string): Promise<void> {
+    const { store } = this.#o;
+    const dir = this.#o.dir;
+    const target = integratedBranch(sprintId);
+    const manager = await this.#manager(sprintId);
+    const table = store.table('integrations');
+    for (;;) {
+      const [row] = await store.db.query<{ task_id: string; branch: string; commit: string }>(
+        `SELECT task_id, branch, commit FROM ${table} WHERE sprint_id = $1 AND state = 'pending' ORDER BY seq LIMIT 1`,
+        [sprintId],
+      );
+      if (!row) return;
+      const still = await store.db.query(
+        `SELECT 1 FROM ${store.table('leases')} WHERE name = $1 AND holder = $2 AND expires_at > now()`,
+        [lease, holder],
+      );
+      if (still.length === 0) throw new Error('the integration lease ran out');
+      // The newest integrated branch (or the default branch) as our local target, and the task's commit.
+      const remote = await this.#remoteHead(target);
+      await git(dir, [
+        'fetch',
+        '-q',
+        'origin',
+        '+HEAD:refs/sprint-worker/remote-head',
+        `+refs/heads/${row.branch}:refs/remotes/origin/${row.branch}`,
+      ]);
+      if (remote)
+        await git(dir, [
+          'fetch',
+          '-q',
+          'origin',
+          `+refs/heads/${target}:refs/remotes/origin/${target}`,
+        ]);
+      const head = remote ?? (await gitText(dir, ['rev-parse', 'refs/sprint-worker/remote-head']));
+      await git(dir, ['update-ref', `refs/heads/${target}`, head]);
+      const queue = new MergeQueue({ manager, sprintId, target, mergeVerify: this.#o.mergeVerify });
+      const done = await queue.integratedCommit(row.task_id);
+      if (done) {
+        // Its integrator died after pushing: it is there already, never twice.
+        await store.db.query(
+          `UPDATE ${table} SET state = 'integrated', integrated_commit = $3 WHERE sprint_id = $1 AND task_id = $2`,
+          [sprintId, row.task_id, done],
+        );
+        continue;
+      }
+      const wt = await manager.create(`integrate-${row.task_id}`, 1, head);
+      try {
+        const outcome = await queue.integrate({ wt, taskId: row.task_id, commit: row.commit });
+        if (outcome.kind === 'integrated') {
+          const pushed = await git(
+            dir,
+            [
+              'push',
+              '-q',
+              `--force-with-lease=refs/heads/${target}:${remote ?? ''}`,
+              'origin',
+              `${outcome.commit}:refs/heads/${target}`,
+            ],
+            { allowFail: true },
+          );
+          if (pushed.code !== 0) continue; // the branch moved under us: again from its new head
+          await store.db.query(
+            `UPDATE ${table} SET state = 'integrated', integrated_commit = $3 WHERE sprint_id = $1 AND task_id = $2`,
+            [sprintId, row.task_id, outcome.commit],
+          );
+        } else {
+          const detail = outcome.kind === 'conflict' ? outcome.description : outcome.message;
+          await store.db.query(
+            `UPDATE ${table} SET state = $3, detail = $4 WHERE sprint_id = $1 AND task_id = $2`,
+            [
+              sprintId,
+              row.task_id,
+              outcome.kind === 'conflict' ? 'conflict' : 'verify-failed',
+              detail,
+            ],
+          );
+        }
+      } finally {
+        await manager.remove({ path: wt.path, branch: wt.branch }).catch(() => undefined);
+      }
+    }
+  }
+}
