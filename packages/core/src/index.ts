@@ -50,6 +50,8 @@ export {
   SprintFinishedError,
   SprintLockedError,
   SprintNotFoundError,
+  TaskNotChangeableError,
+  TaskNotFoundError,
   UnknownAgentError,
 } from './model/errors.js';
 export {
@@ -173,6 +175,12 @@ export {
   SprintRunner,
   type SprintRunnerOptions,
 } from './runner/sprint-runner.js';
+export {
+  retryTask,
+  skipTask,
+  type TaskChange,
+  type TaskChangeRequest,
+} from './runner/task-control.js';
 export type {
   AttemptNext,
   PreparedWorkspace,
