@@ -190,6 +190,54 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     expect(body.sprint.tasks.find((t: { id: string }) => t.id === 'two').status).toBe('pending');
   });
 
+  it('skips a blocked task with a reason and retries it, each after a confirm', async () => {
+    const { dir, root: r } = await root();
+    const server = await serve({ root: r });
+    const gate = join(dir, 'fixed');
+    await createSprint(server, {
+      name: 'skippy',
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+      tasks: [
+        { id: 'broken', type: 'shell-task', command: `test -e ${gate}` },
+        { id: 'after', type: 'shell-task', command: 'true', dependsOn: ['broken'] },
+      ],
+    });
+    const p = await page();
+    // The first dialog is dismissed (nothing may change), later ones are answered.
+    const answers: (string | null)[] = [null, 'done by hand', ''];
+    p.on('dialog', (d) => {
+      const answer = answers.shift();
+      void (answer === null ? d.dismiss() : d.accept(answer));
+    });
+    await openSprint(p, server, 'skippy');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'blocked' }).waitFor(LONG);
+    const row = p.locator('tbody tr', { hasText: 'broken' });
+    await row.getByRole('button', { name: 'Skip broken' }).click();
+    expect(answers).toHaveLength(2);
+    await expect(row.locator('.badge').textContent()).resolves.toBe('blocked');
+    await row.getByRole('button', { name: 'Skip broken' }).click();
+    await row.locator('.badge', { hasText: 'skipped' }).waitFor(LONG);
+    await row.getByText('done by hand').waitFor(LONG);
+    const skipped = await api(server, 'GET', '/sprints');
+    const id = skipped.body.sprints[0].id as string;
+    const events = await (
+      await fetch(`${server.url}/sprints/${id}/events?after=0`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(1500),
+      }).then((r) => r.body!.getReader().read())
+    ).value;
+    expect(new TextDecoder().decode(events)).toContain('"requestedBy":"api (');
+    await row.getByRole('button', { name: 'Retry broken' }).click();
+    await row.locator('.badge', { hasText: 'pending' }).waitFor(LONG);
+    await writeFile(gate, '');
+    await p.getByRole('button', { name: 'Resume' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    const { body } = await api(server, 'GET', `/sprints/${id}`);
+    expect(body.sprint.tasks.map((t: { status: string }) => t.status)).toEqual(['done', 'done']);
+  });
+
   it('reconnects after the server restarts and misses nothing', async () => {
     const { root: r } = await root();
     let server = await startServer({

@@ -422,11 +422,13 @@ function SprintPage(props: {
         }
       }
       setMessage(
-        what === 'tasks'
-          ? `Added ${res.added.join(', ') || 'nothing'}${res.skipped.length ? `; already there: ${res.skipped.join(', ')}` : ''}.`
-          : res.outcome
-            ? `${what}: ${res.outcome}`
-            : `${what}: started`,
+        res.taskId && res.to
+          ? `Task ${res.taskId}: ${res.from} → ${res.to}.${res.to === 'pending' ? ' It runs on the next Resume.' : ''}`
+          : what === 'tasks'
+            ? `Added ${res.added.join(', ') || 'nothing'}${res.skipped.length ? `; already there: ${res.skipped.join(', ')}` : ''}.`
+            : res.outcome
+              ? `${what}: ${res.outcome}`
+              : `${what}: started`,
       );
       reload();
       return true;
@@ -445,9 +447,11 @@ function SprintPage(props: {
       </section>
     );
   if (!sprint) return <p>Loading…</p>;
-  const deps = new Map<string, string[]>(
-    (sprint.tasks as Json[]).map((t) => [t.id, t.dependsOn ?? []]),
-  );
+  const deps = depsOf(sprint.tasks as Json[]);
+  const running = status === 'in-progress' && (Boolean(value?.run) || sprint.running);
+  // Skip and retry change a task only while no run holds the sprint (the server answers 409 otherwise).
+  const taskActs = !running && status !== 'completed' && status !== 'cancelled';
+  const queue = ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
   return (
     <section>
       <p>
@@ -485,7 +489,7 @@ function SprintPage(props: {
         status={status!}
         // The live status wins over a run record fetched earlier: once the
         // events say the sprint paused or ended, its run is over.
-        running={status === 'in-progress' && (Boolean(value?.run) || sprint.running)}
+        running={running}
         act={act}
       />
       {message && (
@@ -517,6 +521,7 @@ function SprintPage(props: {
               <small class="muted">
                 attempt {c.attempt}, {c.agent}, {since(c.startedAt)}
               </small>
+              <WorktreeLine worktree={worktreeOf(sprint, c.id)} />
               <ul class="activity" aria-live="polite">
                 {(lives.get(c.id)?.activity ?? []).map((a, i) => (
                   <li key={i}>{a}</li>
@@ -524,6 +529,20 @@ function SprintPage(props: {
               </ul>
             </div>
           ))}
+        </>
+      )}
+      {queue.length > 0 && (
+        <>
+          <h2>Merge queue</h2>
+          <ul class="queue">
+            {queue.map((w) => (
+              <li key={w.taskId}>
+                <strong>{w.taskId}</strong> <span class={`badge wt-${w.stage}`}>{w.stage}</span>{' '}
+                {w.branch && <code>{w.branch}</code>}
+                {w.detail && <span class="muted"> {w.detail}</span>}
+              </li>
+            ))}
+          </ul>
         </>
       )}
       <h2>Tasks</h2>
@@ -537,6 +556,7 @@ function SprintPage(props: {
               <th>Agent</th>
               <th>Cost</th>
               <th>Duration</th>
+              {taskActs && <th>Actions</th>}
             </tr>
           </thead>
           <tbody>
@@ -546,13 +566,10 @@ function SprintPage(props: {
                 <tr key={t.id}>
                   <td>
                     <strong>{t.id}</strong> {t.title}
-                    {t.reason && <div class="error">{t.reason}</div>}
-                    {t.worktree && (
-                      <div class="muted">
-                        worktree {t.worktree}
-                        {t.branch ? `, branch ${t.branch}` : ''}
-                      </div>
+                    {t.reason && (
+                      <div class={t.status === 'skipped' ? 'muted' : 'error'}>{t.reason}</div>
                     )}
+                    <WorktreeLine worktree={t.worktree} />
                   </td>
                   <td>
                     <span class={`badge st-${t.status}`}>{t.status}</span>
@@ -567,6 +584,11 @@ function SprintPage(props: {
                         ? elapsed(t.durationMs)
                         : '-'}
                   </td>
+                  {taskActs && (
+                    <td>
+                      <TaskActions id={t.id} status={t.status} act={act} />
+                    </td>
+                  )}
                 </tr>
               );
             })}
@@ -594,6 +616,86 @@ function SprintPage(props: {
       <AddTask act={act} />
       <EventLog id={id} events={events} />
     </section>
+  );
+}
+
+const QUEUE_STAGES = new Set([
+  'queued',
+  'verifying',
+  'waiting-for-user',
+  'conflicted',
+  'verify-failed',
+]);
+
+/** The tasks' dependencies, kept while the task list is the same (so the list below is not rebuilt). */
+let depsCache: { tasks: Json[]; deps: Map<string, string[]> } | undefined;
+function depsOf(tasks: Json[]): Map<string, string[]> {
+  const same =
+    depsCache &&
+    depsCache.tasks.length === tasks.length &&
+    depsCache.tasks.every((t, i) => t.id === tasks[i]!.id);
+  if (!same) {
+    depsCache = { tasks, deps: new Map(tasks.map((t) => [t.id, t.dependsOn ?? []])) };
+  }
+  return depsCache!.deps;
+}
+
+const worktreeOf = (sprint: Json, taskId: string): Json | undefined =>
+  (sprint.tasks as Json[]).find((t) => t.id === taskId)?.worktree;
+
+/** Where an isolated task works: its branch, worktree and merge-queue stage. */
+function WorktreeLine({ worktree }: { worktree?: Json }) {
+  if (!worktree || typeof worktree !== 'object') return null;
+  return (
+    <div class="muted wt">
+      {worktree.branch && (
+        <>
+          branch <code>{worktree.branch}</code>
+        </>
+      )}
+      {worktree.path && (
+        <>
+          {' '}
+          in <code>{worktree.path}</code>
+        </>
+      )}{' '}
+      ({worktree.stage})
+    </div>
+  );
+}
+
+/** Skip (with a reason) and Retry of one task, each confirmed first. */
+function TaskActions({
+  id,
+  status,
+  act,
+}: {
+  id: string;
+  status: string;
+  act(what: string, body?: Json): Promise<boolean>;
+}) {
+  const path = `tasks/${encodeURIComponent(id)}`;
+  const skip = () => {
+    const reason = prompt(`Skip task ${id}? Its dependents may then run. Say why:`)?.trim();
+    if (reason) void act(`${path}/skip`, { reason });
+  };
+  const retry = () => {
+    if (confirm(`Retry task ${id}? It goes back to pending and runs on the next Resume.`))
+      void act(`${path}/retry`);
+  };
+  return (
+    <span class="task-acts">
+      {(status === 'pending' || status === 'failed' || status === 'blocked') && (
+        <button type="button" aria-label={`Skip ${id}`} onClick={skip}>
+          Skip
+        </button>
+      )}
+      {(status === 'blocked' || status === 'skipped') && (
+        <button type="button" aria-label={`Retry ${id}`} onClick={retry}>
+          Retry
+        </button>
+      )}
+    </span>
   );
 }
 
