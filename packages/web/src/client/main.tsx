@@ -365,6 +365,7 @@ function SprintPage(props: {
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [message, setMessage] = useState('');
   const [result, setResult] = useState<Json | null>(null);
+  const [showAll, setShowAll] = useState(false);
   useEffect(() => {
     const ctl = new AbortController();
     const queue: RunEvent[] = [];
@@ -451,6 +452,9 @@ function SprintPage(props: {
   const running = status === 'in-progress' && (Boolean(value?.run) || sprint.running);
   // Skip and retry change a task only while no run holds the sprint (the server answers 409 otherwise).
   const taskActs = !running && status !== 'completed' && status !== 'cancelled';
+  const allTasks = sprint.tasks as Json[];
+  // A long sprint shows its first rows at once; the rest on request (drawing 1,000 rows costs seconds on a slow phone).
+  const tasks = showAll ? allTasks : allTasks.slice(0, ROW_LIMIT);
   const queue = ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
   return (
     <section>
@@ -560,7 +564,7 @@ function SprintPage(props: {
             </tr>
           </thead>
           <tbody>
-            {(sprint.tasks as Json[]).map((t) => {
+            {tasks.map((t) => {
               const l = lives.get(t.id);
               return (
                 <tr key={t.id}>
@@ -595,8 +599,18 @@ function SprintPage(props: {
           </tbody>
         </table>
       </div>
+      {tasks.length < allTasks.length && (
+        <p>
+          <button type="button" onClick={() => setShowAll(true)}>
+            Show all {allTasks.length.toLocaleString()} tasks
+          </button>{' '}
+          <span class="muted">
+            {tasks.length} of {allTasks.length.toLocaleString()} shown
+          </span>
+        </p>
+      )}
       <h2>Dependencies</h2>
-      <DependencyList deps={deps} />
+      <DependencyList deps={deps} limit={showAll ? Number.POSITIVE_INFINITY : ROW_LIMIT} />
       {sprint.deferredItems.length > 0 && (
         <>
           <h2>Deferred</h2>
@@ -618,6 +632,9 @@ function SprintPage(props: {
     </section>
   );
 }
+
+/** Task and dependency rows drawn before "Show all". */
+const ROW_LIMIT = 200;
 
 const QUEUE_STAGES = new Set([
   'queued',
@@ -825,8 +842,9 @@ function HumanForm({
   );
 }
 
-function DependencyList({ deps }: { deps: Map<string, string[]> }) {
-  const rows = useMemo(() => dependencyRows(deps), [deps]);
+function DependencyList({ deps, limit }: { deps: Map<string, string[]>; limit: number }) {
+  const all = useMemo(() => dependencyRows(deps), [deps]);
+  const rows = all.length > limit ? all.slice(0, limit) : all;
   if (![...deps.values()].some((d) => d.length))
     return <p class="muted">No task depends on another.</p>;
   // A flat list indented by depth (capped so a long chain stays on a phone); the depth is also said in text past 8.
