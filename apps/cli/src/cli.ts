@@ -239,7 +239,7 @@ the sprint (try again when it ends); 130 interrupted.`,
     );
 
   command('skip', 'skip a pending, failed or blocked task, saying why (its dependents may run)')
-    .argument('<sprint>', SPRINT_ARG)
+    .argument('<sprint>', 'sprint directory or Markdown sprint document')
     .argument('<task>', 'the id of the task to skip')
     .requiredOption('--reason <text>', 'why the task is skipped')
     .option('--json', 'print the change as one JSON document on stdout')
@@ -251,7 +251,7 @@ the sprint (try again when it ends); 130 interrupted.`,
     );
 
   command('retry', 'give a blocked (or skipped) task another attempt on the next run')
-    .argument('<sprint>', SPRINT_ARG)
+    .argument('<sprint>', 'sprint directory or Markdown sprint document')
     .argument('<task>', 'the id of the task to retry')
     .option('--json', 'print the change as one JSON document on stdout')
     .action(

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -236,6 +237,49 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
     const { body } = await api(server, 'GET', `/sprints/${id}`);
     expect(body.sprint.tasks.map((t: { status: string }) => t.status)).toEqual(['done', 'done']);
+  });
+
+  it("shows a running isolated task's branch, worktree and stage", async () => {
+    const { dir, root: r } = await root();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'Test User');
+    git('config', 'user.email', 'user@example.com');
+    await writeFile(join(dir, 'README.md'), 'project\n');
+    git('add', 'README.md');
+    git('commit', '-q', '-m', 'initial');
+    const server = await serve({ root: r });
+    const gate = join(dir, '..', `${basename(dir)}-gate`);
+    cleanups.push(() => rm(gate, { force: true }));
+    const wait = `while [ ! -e ${gate} ]; do sleep 0.05; done`;
+    await createSprint(server, {
+      name: 'isolated',
+      tasks: [
+        { id: 'left', type: 'shell-task', command: wait },
+        { id: 'right', type: 'shell-task', command: wait },
+      ],
+    });
+    const p = await page();
+    await openSprint(p, server, 'isolated');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    const card = p.locator('.card', { hasText: 'left' });
+    await card.locator('.wt', { hasText: 'sprint-task/' }).waitFor(LONG);
+    const line = (await card.locator('.wt').textContent()) ?? '';
+    expect(line).toMatch(/^branch sprint-task\/[^/]+\/left-1 in \/\S+ \(created\)$/);
+    // The same in the task list.
+    await p
+      .locator('tbody tr', { hasText: 'right' })
+      .locator('.wt', { hasText: 'right-1' })
+      .waitFor(LONG);
+    await writeFile(gate, '');
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    await p
+      .locator('tbody tr', { hasText: 'left' })
+      .locator('.wt', { hasText: 'integrated' })
+      .or(p.locator('tbody tr', { hasText: 'left' }).locator('.wt', { hasText: 'removed' }))
+      .waitFor(LONG);
   });
 
   it('reconnects after the server restarts and misses nothing', async () => {
