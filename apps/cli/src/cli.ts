@@ -239,6 +239,29 @@ the sprint (try again when it ends); 130 interrupted.`,
       }),
     );
 
+  command('skip', 'skip a pending, failed or blocked task, saying why (its dependents may run)')
+    .argument('<sprint>', 'sprint directory or Markdown sprint document')
+    .argument('<task>', 'the id of the task to skip')
+    .requiredOption('--reason <text>', 'why the task is skipped')
+    .option('--json', 'print the change as one JSON document on stdout')
+    .action(
+      act(async (sprint: string, task: string, options: { reason: string; json?: boolean }) => {
+        const { taskControlCommand } = await import('./commands/task-control.js');
+        return taskControlCommand(ctx, sprint, task, 'skip', options);
+      }),
+    );
+
+  command('retry', 'give a blocked (or skipped) task another attempt on the next run')
+    .argument('<sprint>', 'sprint directory or Markdown sprint document')
+    .argument('<task>', 'the id of the task to retry')
+    .option('--json', 'print the change as one JSON document on stdout')
+    .action(
+      act(async (sprint: string, task: string, options: { json?: boolean }) => {
+        const { taskControlCommand } = await import('./commands/task-control.js');
+        return taskControlCommand(ctx, sprint, task, 'retry', options);
+      }),
+    );
+
   command('clean', "remove every git worktree and branch the sprint's tasks made")
     .argument('[sprint]', SPRINT_ARG)
     .option('--json', 'print what was removed as one JSON document on stdout')

@@ -50,6 +50,8 @@ export function exitCodeFor(error: unknown): number {
       case 'INVALID_OPTIONS':
       case 'SPRINT_FINISHED':
       case 'SPRINT_EXISTS':
+      case 'TASK_NOT_FOUND':
+      case 'TASK_NOT_CHANGEABLE':
         return EXIT.usage;
       case 'SPRINT_LOCKED':
         return EXIT.locked;

@@ -43,6 +43,16 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     usage: 'sprint cancel [<sprint>] --reason TEXT',
     examples: ['sprint cancel --reason "Requirements changed"'],
   },
+  skip: {
+    usage: 'sprint skip <sprint> <task> --reason TEXT [--json]',
+    examples: [
+      'sprint skip .claude/sprints/2026-01-15_my-sprint flaky-e2e --reason "covered by a manual check"',
+    ],
+  },
+  retry: {
+    usage: 'sprint retry <sprint> <task> [--json]',
+    examples: ['sprint retry .claude/sprints/2026-01-15_my-sprint flaky-e2e'],
+  },
   worker: {
     usage:
       'sprint worker [--concurrency N] [--agents claude,shell,noop] [--name W] --database-url URL',

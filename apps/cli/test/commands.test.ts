@@ -14,6 +14,8 @@ const COMMANDS = [
   'pause',
   'stop',
   'cancel',
+  'skip',
+  'retry',
   'init',
   'add',
   'import',

@@ -51,6 +51,8 @@ export {
   SprintFinishedError,
   SprintLockedError,
   SprintNotFoundError,
+  TaskNotChangeableError,
+  TaskNotFoundError,
   UnknownAgentError,
 } from './model/errors.js';
 export {
@@ -176,6 +178,12 @@ export {
   SprintRunner,
   type SprintRunnerOptions,
 } from './runner/sprint-runner.js';
+export {
+  retryTask,
+  skipTask,
+  type TaskChange,
+  type TaskChangeRequest,
+} from './runner/task-control.js';
 export type {
   AttemptNext,
   PreparedWorkspace,

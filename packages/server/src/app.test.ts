@@ -766,6 +766,93 @@ describe('secrets', () => {
   });
 });
 
+describe('skip and retry a task', () => {
+  it('skips with who and why, refuses what cannot be done, and lets the dependent run', async () => {
+    const gate = gateAgent();
+    t = await testApi({ factories: { gate: gate.factory } });
+    const id = await createSprint(t);
+    const skip = (task: string, body: unknown) =>
+      t!.req('POST', `/sprints/${id}/tasks/${task}/skip`, body);
+    await expectProblem(await skip('a', {}), 422, 'VALIDATION_FAILED');
+    await expectProblem(await skip('a', { reason: '   ' }), 422, 'VALIDATION_FAILED');
+    const unknown = await expectProblem(await skip('zz', { reason: 'x' }), 404, 'TASK_NOT_FOUND');
+    expect(unknown.detail).toContain('has no task "zz"');
+    const retryPending = await expectProblem(
+      await t.req('POST', `/sprints/${id}/tasks/a/retry`, {}),
+      409,
+      'TASK_NOT_CHANGEABLE',
+    );
+    expect(retryPending.detail).toContain('it is pending');
+    await expectProblem(
+      await t.req('POST', `/sprints/2026-01-01_missing/tasks/a/skip`, { reason: 'x' }),
+      404,
+      'SPRINT_NOT_FOUND',
+    );
+    expect(await t.store.readEvents(id)).toEqual([]);
+
+    const res = await skip('a', { reason: 'done by hand' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      sprintId: id,
+      taskId: 'a',
+      from: 'pending',
+      to: 'skipped',
+      reason: 'done by hand',
+      requestedBy: 'api',
+    });
+    const events = await t.store.readEvents(id);
+    expect(events.at(-1)).toMatchObject({
+      type: 'task-status',
+      taskId: 'a',
+      to: 'skipped',
+      reason: 'done by hand',
+      requestedBy: 'api',
+    });
+
+    // While a run holds the sprint: 409, nothing changes.
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'gate' })).status).toBe(202);
+    await gate.started;
+    await expectProblem(
+      await t.req('POST', `/sprints/${id}/tasks/a/retry`, {}),
+      409,
+      'SPRINT_LOCKED',
+    );
+    gate.release();
+    await settled(t, id, 'completed');
+    const { state } = await t.store.load(id);
+    expect(state.tasks.a?.status).toBe('skipped');
+    expect(state.tasks.b?.status).toBe('done');
+  });
+
+  it('retries a blocked task: pending again, and the next run runs it', async () => {
+    let calls = 0;
+    const flaky: AgentFactory = () => ({
+      name: 'flaky',
+      async run(): Promise<AgentResult> {
+        calls++;
+        return AgentResultSchema.parse(
+          calls === 1
+            ? { success: false, summary: 'no', error: { kind: 'failed', message: 'no' } }
+            : { success: true, summary: 'ok' },
+        );
+      },
+    });
+    t = await testApi({ factories: { flaky } });
+    const id = await createSprint(t, {
+      tasks: [customTask('a')],
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+    });
+    expect((await t.req('POST', `/sprints/${id}/run`, { agent: 'flaky' })).status).toBe(202);
+    await settled(t, id, 'blocked');
+    const res = await t.req('POST', `/sprints/${id}/tasks/a/retry`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ from: 'blocked', to: 'pending', reason: 'retried' });
+    expect((await t.req('POST', `/sprints/${id}/resume`, { agent: 'flaky' })).status).toBe(202);
+    await settled(t, id, 'completed');
+    expect(calls).toBe(2);
+  });
+});
+
 describe('openapi', () => {
   it('documents every route from the zod schemas', async () => {
     t = await testApi();
@@ -800,6 +887,8 @@ describe('openapi', () => {
         '/sprints/{id}/run',
         '/sprints/{id}/stop',
         '/sprints/{id}/tasks',
+        '/sprints/{id}/tasks/{taskId}/retry',
+        '/sprints/{id}/tasks/{taskId}/skip',
         '/workers',
       ].sort(),
     );

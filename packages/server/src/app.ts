@@ -11,12 +11,15 @@ import {
   type LockInfo,
   type NotifyOptions,
   type RunEvent,
+  retryTask,
   type SprintConfig,
   type SprintHook,
   SprintRunner,
   type SprintSnapshot,
   type SprintStore,
+  skipTask,
   type Task,
+  type TaskChange,
   taskFromFields,
   validateTasks,
 } from '@sprint/core';
@@ -47,10 +50,12 @@ import {
   RunAcceptedSchema,
   RunBodySchema,
   RunResultSchema,
+  SkipBodySchema,
   type SprintConfigBody,
   SprintDetailSchema,
   SprintListSchema,
   type TaskBody,
+  TaskChangeSchema,
   type WorkerList,
   WorkerListSchema,
 } from './schemas.js';
@@ -479,6 +484,41 @@ export function createApi(deps: ApiDeps): Api {
   app.post('/sprints/:id/pause', (c) => control(c, 'pause'));
   app.post('/sprints/:id/stop', (c) => control(c, 'stop'));
   app.post('/sprints/:id/cancel', (c) => control(c, 'cancel'));
+
+  /** Who asked, for a task's event: the API and the client's address (every client holds the one token). */
+  const requester = (c: Context) => {
+    const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
+    return address ? `api (${address})` : 'api';
+  };
+  // Skip and retry change one task while no run holds the sprint (core's skipTask / retryTask).
+  const taskChanged = (c: Context, id: string, change: TaskChange) => {
+    changed(id);
+    const event = change.event.type === 'task-status' ? change.event : undefined;
+    return json(c, TaskChangeSchema, {
+      sprintId: id,
+      taskId: change.taskId,
+      from: change.from,
+      to: change.to,
+      reason: event?.reason,
+      requestedBy: event?.requestedBy ?? 'api',
+    });
+  };
+  app.post('/sprints/:id/tasks/:taskId/skip', async (c) => {
+    const id = idOf(c);
+    const { reason } = await readJson(c, SkipBodySchema, limit);
+    const taskId = c.req.param('taskId');
+    return taskChanged(
+      c,
+      id,
+      await skipTask(store, id, taskId, { requestedBy: requester(c), reason }),
+    );
+  });
+  app.post('/sprints/:id/tasks/:taskId/retry', async (c) => {
+    const id = idOf(c);
+    await readJson(c, EmptyBodySchema, limit);
+    const taskId = c.req.param('taskId');
+    return taskChanged(c, id, await retryTask(store, id, taskId, { requestedBy: requester(c) }));
+  });
 
   app.get('/sprints/:id/result', async (c) => {
     const id = idOf(c);

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +189,97 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     );
     expect(body.sprint.tasks.find((t: { id: string }) => t.id === 'one').status).toBe('done');
     expect(body.sprint.tasks.find((t: { id: string }) => t.id === 'two').status).toBe('pending');
+  });
+
+  it('skips a blocked task with a reason and retries it, each after a confirm', async () => {
+    const { dir, root: r } = await root();
+    const server = await serve({ root: r });
+    const gate = join(dir, 'fixed');
+    await createSprint(server, {
+      name: 'skippy',
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+      tasks: [
+        { id: 'broken', type: 'shell-task', command: `test -e ${gate}` },
+        { id: 'after', type: 'shell-task', command: 'true', dependsOn: ['broken'] },
+      ],
+    });
+    const p = await page();
+    // The first dialog is dismissed (nothing may change), later ones are answered.
+    const answers: (string | null)[] = [null, 'done by hand', ''];
+    p.on('dialog', (d) => {
+      const answer = answers.shift();
+      void (answer === null ? d.dismiss() : d.accept(answer));
+    });
+    await openSprint(p, server, 'skippy');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'blocked' }).waitFor(LONG);
+    const row = p.locator('tbody tr', { hasText: 'broken' });
+    await row.getByRole('button', { name: 'Skip broken' }).click();
+    expect(answers).toHaveLength(2);
+    await expect(row.locator('.badge').textContent()).resolves.toBe('blocked');
+    await row.getByRole('button', { name: 'Skip broken' }).click();
+    await row.locator('.badge', { hasText: 'skipped' }).waitFor(LONG);
+    await row.getByText('done by hand').waitFor(LONG);
+    const skipped = await api(server, 'GET', '/sprints');
+    const id = skipped.body.sprints[0].id as string;
+    const events = await (
+      await fetch(`${server.url}/sprints/${id}/events?after=0`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(1500),
+      }).then((r) => r.body!.getReader().read())
+    ).value;
+    expect(new TextDecoder().decode(events)).toContain('"requestedBy":"api (');
+    await row.getByRole('button', { name: 'Retry broken' }).click();
+    await row.locator('.badge', { hasText: 'pending' }).waitFor(LONG);
+    await writeFile(gate, '');
+    await p.getByRole('button', { name: 'Resume' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    const { body } = await api(server, 'GET', `/sprints/${id}`);
+    expect(body.sprint.tasks.map((t: { status: string }) => t.status)).toEqual(['done', 'done']);
+  });
+
+  it("shows a running isolated task's branch, worktree and stage", async () => {
+    const { dir, root: r } = await root();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'Test User');
+    git('config', 'user.email', 'user@example.com');
+    await writeFile(join(dir, 'README.md'), 'project\n');
+    git('add', 'README.md');
+    git('commit', '-q', '-m', 'initial');
+    const server = await serve({ root: r });
+    const gate = join(dir, '..', `${basename(dir)}-gate`);
+    cleanups.push(() => rm(gate, { force: true }));
+    const wait = `while [ ! -e ${gate} ]; do sleep 0.05; done`;
+    await createSprint(server, {
+      name: 'isolated',
+      tasks: [
+        { id: 'left', type: 'shell-task', command: wait },
+        { id: 'right', type: 'shell-task', command: wait },
+      ],
+    });
+    const p = await page();
+    await openSprint(p, server, 'isolated');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    const card = p.locator('.card', { hasText: 'left' });
+    await card.locator('.wt', { hasText: 'sprint-task/' }).waitFor(LONG);
+    const line = (await card.locator('.wt').textContent()) ?? '';
+    expect(line).toMatch(/^branch sprint-task\/[^/]+\/left-1 in \/\S+ \(created\)$/);
+    // The same in the task list.
+    await p
+      .locator('tbody tr', { hasText: 'right' })
+      .locator('.wt', { hasText: 'right-1' })
+      .waitFor(LONG);
+    await writeFile(gate, '');
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    await p
+      .locator('tbody tr', { hasText: 'left' })
+      .locator('.wt', { hasText: 'integrated' })
+      .or(p.locator('tbody tr', { hasText: 'left' }).locator('.wt', { hasText: 'removed' }))
+      .waitFor(LONG);
   });
 
   it('reconnects after the server restarts and misses nothing', async () => {

@@ -13,12 +13,14 @@ import {
   RunBodySchema,
   RunEventSchema,
   RunResultSchema,
+  SkipBodySchema,
   SprintConfigBodySchema,
   SprintDetailSchema,
   SprintListSchema,
   SprintStatusReportSchema,
   SprintSummarySchema,
   TaskBodySchema,
+  TaskChangeSchema,
   WorkerListSchema,
 } from './schemas.js';
 
@@ -41,6 +43,14 @@ const idParam = {
   in: 'path',
   required: true,
   description: 'The sprint id: its directory or document name under the root.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+};
+
+const taskIdParam = {
+  name: 'taskId',
+  in: 'path',
+  required: true,
+  description: "The task's id in the sprint.",
   schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
 };
 
@@ -201,6 +211,44 @@ const OPERATIONS: Operation[] = [
     },
   },
   {
+    method: 'post',
+    path: '/sprints/{id}/tasks/{taskId}/skip',
+    operationId: 'skipTask',
+    summary: 'Skip a pending, failed or blocked task, with a reason (= `sprint skip`)',
+    description:
+      'The task becomes `skipped`; its `task-status` event records the reason and who asked (`requestedBy`). A skipped task counts as finished for its dependents. Refused while a run holds the sprint: pause or stop it first.',
+    parameters: [taskIdParam],
+    body: 'Skip',
+    bodyRequired: true,
+    responses: {
+      200: ['Skipped', 'TaskChange'],
+      401: ERRORS[401],
+      404: ['No such sprint or task (code TASK_NOT_FOUND)', 'Problem'],
+      409: [
+        'A run holds the sprint, the sprint is finished, or the task cannot be skipped (TASK_NOT_CHANGEABLE)',
+        'Problem',
+      ],
+      ...withBodyErrors,
+    },
+  },
+  {
+    method: 'post',
+    path: '/sprints/{id}/tasks/{taskId}/retry',
+    operationId: 'retryTask',
+    summary: 'Put a blocked or skipped task back to pending for the next run (= `sprint retry`)',
+    parameters: [taskIdParam],
+    responses: {
+      200: ['Pending again; resume the sprint to run it', 'TaskChange'],
+      401: ERRORS[401],
+      404: ['No such sprint or task (code TASK_NOT_FOUND)', 'Problem'],
+      409: [
+        'A run holds the sprint, the sprint is finished, or the task is not blocked or skipped (TASK_NOT_CHANGEABLE)',
+        'Problem',
+      ],
+      ...withBodyErrors,
+    },
+  },
+  {
     method: 'get',
     path: '/sprints/{id}/result',
     operationId: 'getResult',
@@ -257,6 +305,7 @@ const REQUESTS = {
   RunOptions: RunBodySchema,
   ResumeOptions: ResumeBodySchema,
   Cancel: CancelBodySchema,
+  Skip: SkipBodySchema,
   Answer: AnswerBodySchema,
 };
 
@@ -270,6 +319,7 @@ const RESPONSES = {
   AddTasksResult: AddTasksResultSchema,
   RunAccepted: RunAcceptedSchema,
   ControlOutcome: ControlOutcomeSchema,
+  TaskChange: TaskChangeSchema,
   RunResult: RunResultSchema,
   RunEvent: RunEventSchema,
   Problem: ProblemSchema,

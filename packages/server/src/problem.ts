@@ -86,6 +86,8 @@ const CORE_STATUS: Record<string, number> = {
   SPRINT_FINISHED: 409,
   SPRINT_EXISTS: 409,
   ILLEGAL_TRANSITION: 409,
+  TASK_NOT_FOUND: 404,
+  TASK_NOT_CHANGEABLE: 409,
 };
 
 /** Builds the problem body of an error; unknown errors give a bare 500. */

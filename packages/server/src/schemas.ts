@@ -5,6 +5,7 @@ import {
   RunResultSchema,
   SprintStatusSchema,
   TASK_ID_PATTERN,
+  TaskStatusSchema,
 } from '@sprint/core';
 import { z } from 'zod';
 
@@ -141,6 +142,9 @@ export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1
 
 export const EmptyBodySchema = z.strictObject({});
 
+/** `POST /sprints/{id}/tasks/{taskId}/skip`: why the task is skipped. */
+export const SkipBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+
 /** `?after=` of the event stream: a sequence number, or `now` for live events only. */
 export const EventsQuerySchema = z.object({
   after: z.union([z.literal('now'), z.coerce.number().int().nonnegative()]).optional(),
@@ -258,6 +262,16 @@ export const ControlOutcomeSchema = z.object({
   action: z.enum(['pause', 'stop', 'cancel']),
   outcome: z.enum(['requested', 'applied', 'not-running']),
   status: SprintStatusSchema,
+});
+
+/** What a skip or retry changed: recorded as the task's `task-status` event. */
+export const TaskChangeSchema = z.object({
+  sprintId: z.string(),
+  taskId: z.string(),
+  from: TaskStatusSchema,
+  to: TaskStatusSchema,
+  reason: z.string().optional(),
+  requestedBy: z.string(),
 });
 
 export { RunEventSchema, RunResultSchema };

@@ -15,6 +15,10 @@ export type SprintErrorCode =
   | 'UNKNOWN_AGENT'
   | 'INVALID_OPTIONS'
   | 'SPRINT_EXISTS'
+  /** A task id the sprint does not have (skip, retry). */
+  | 'TASK_NOT_FOUND'
+  /** The task's status does not allow what was asked (skip a done task, retry a pending one). */
+  | 'TASK_NOT_CHANGEABLE'
   /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
   | 'IMPORT_FAILED'
   /** The sprint database could not be reached or refused the operation. */
@@ -137,5 +141,28 @@ export class UnknownAgentError extends SprintError {
 export class InvalidOptionsError extends SprintError {
   constructor(message: string) {
     super('INVALID_OPTIONS', message);
+  }
+}
+
+/** A task a person named (skip, retry) that the sprint does not have. */
+export class TaskNotFoundError extends SprintError {
+  readonly taskId: string;
+  constructor(sprintId: string, taskId: string, known: readonly string[]) {
+    super(
+      'TASK_NOT_FOUND',
+      `Sprint ${sprintId} has no task ${JSON.stringify(taskId)}; its tasks: ${known.slice(0, 20).join(', ') || '(none)'}${known.length > 20 ? ', ...' : ''}.`,
+    );
+    this.taskId = taskId;
+  }
+}
+
+/** A skip or retry the task's status does not allow; the message says what is possible. */
+export class TaskNotChangeableError extends SprintError {
+  readonly taskId: string;
+  readonly status: string;
+  constructor(taskId: string, status: string, message: string) {
+    super('TASK_NOT_CHANGEABLE', message);
+    this.taskId = taskId;
+    this.status = status;
   }
 }

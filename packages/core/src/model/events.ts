@@ -149,6 +149,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     from: TaskStatusSchema,
     to: TaskStatusSchema,
     reason: z.string().optional(),
+    /** Who asked for the change, when a person did (`sprint skip`, `sprint retry`, the dashboard). */
+    requestedBy: z.string().optional(),
   }),
   z.object({
     ...base,

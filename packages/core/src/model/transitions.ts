@@ -41,7 +41,7 @@ export const SPRINT_TRANSITIONS: Readonly<Record<SprintStatus, readonly SprintSt
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   pending: ['running', 'skipped', 'cancelled', 'blocked'],
   running: ['done', 'failed', 'pending', 'blocked', 'cancelled'],
-  failed: ['pending', 'running', 'blocked', 'cancelled'],
+  failed: ['pending', 'running', 'blocked', 'skipped', 'cancelled'],
   blocked: ['pending', 'cancelled', 'skipped'],
   done: [],
   skipped: ['pending'],

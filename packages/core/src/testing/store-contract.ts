@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../agents/agent-registry.js';
-import { IllegalTransitionError, InvalidSprintError, SprintLockedError } from '../model/errors.js';
+import {
+  IllegalTransitionError,
+  InvalidSprintError,
+  SprintLockedError,
+  TaskNotChangeableError,
+} from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
+import { retryTask, skipTask } from '../runner/task-control.js';
 import type { SprintStore } from '../stores/sprint-store.js';
 import { ScriptedAgent } from './scripted-agent.js';
 
@@ -179,6 +185,46 @@ export function runStoreContract(name: string, target: StoreContractTarget): voi
         const taken = await Promise.all([store.takeControl(id), store.takeControl(id)]);
         expect(taken.filter(Boolean).map((t) => t?.action)).toEqual(['pause']);
         expect(await store.takeControl(id)).toBeNull();
+      } finally {
+        await cleanup?.();
+      }
+    });
+
+    it('skips a task with who and why, keeps it after reopening, and retries it', async () => {
+      const { store, id, reopen, cleanup } = await withSprint();
+      try {
+        const skipped = await skipTask(store, id, 'a', {
+          requestedBy: 'alice (cli)',
+          reason: 'done by hand',
+        });
+        expect(skipped).toMatchObject({ from: 'pending', to: 'skipped' });
+        const again = reopen ? reopen() : store;
+        const { state } = await again.load(id);
+        expect(state.tasks.a).toMatchObject({ status: 'skipped', reason: 'done by hand' });
+        const [event] = (await again.readEvents(id)).filter((e) => e.type === 'task-status');
+        expect(event).toMatchObject({
+          taskId: 'a',
+          from: 'pending',
+          to: 'skipped',
+          reason: 'done by hand',
+          requestedBy: 'alice (cli)',
+        });
+        // Skipped again, or done: refused with the reason, nothing stored.
+        await expect(
+          skipTask(store, id, 'a', { requestedBy: 'bob', reason: 'again' }),
+        ).rejects.toBeInstanceOf(TaskNotChangeableError);
+        // While a run holds the sprint: refused.
+        const lock = await store.acquireLock(id, holder('busy'));
+        await expect(retryTask(store, id, 'a', { requestedBy: 'bob' })).rejects.toBeInstanceOf(
+          SprintLockedError,
+        );
+        await lock.release();
+        const retried = await retryTask(store, id, 'a', { requestedBy: 'bob (dashboard)' });
+        expect(retried).toMatchObject({ from: 'skipped', to: 'pending' });
+        expect((await store.load(id)).state.tasks.a?.status).toBe('pending');
+        expect((await store.readEvents(id)).filter((e) => e.type === 'task-status')).toHaveLength(
+          2,
+        );
       } finally {
         await cleanup?.();
       }

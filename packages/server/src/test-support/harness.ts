@@ -68,6 +68,8 @@ export function chattyAgent(line = 'working'): AgentFactory {
 
 export interface TestApi {
   api: Api;
+  /** The store the API serves, to check what it wrote. */
+  store: SprintStore;
   root: string;
   dir: string;
   /** A request through `app.request()` with the token (unless `headers.authorization` is given). */
@@ -113,6 +115,7 @@ export async function testApi(
   });
   return {
     api,
+    store,
     root,
     dir,
     req(method, path, body, headers = {}) {

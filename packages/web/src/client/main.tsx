@@ -365,6 +365,7 @@ function SprintPage(props: {
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [message, setMessage] = useState('');
   const [result, setResult] = useState<Json | null>(null);
+  const [showAll, setShowAll] = useState(false);
   useEffect(() => {
     const ctl = new AbortController();
     const queue: RunEvent[] = [];
@@ -422,11 +423,13 @@ function SprintPage(props: {
         }
       }
       setMessage(
-        what === 'tasks'
-          ? `Added ${res.added.join(', ') || 'nothing'}${res.skipped.length ? `; already there: ${res.skipped.join(', ')}` : ''}.`
-          : res.outcome
-            ? `${what}: ${res.outcome}`
-            : `${what}: started`,
+        res.taskId && res.to
+          ? `Task ${res.taskId}: ${res.from} → ${res.to}.${res.to === 'pending' ? ' It runs on the next Resume.' : ''}`
+          : what === 'tasks'
+            ? `Added ${res.added.join(', ') || 'nothing'}${res.skipped.length ? `; already there: ${res.skipped.join(', ')}` : ''}.`
+            : res.outcome
+              ? `${what}: ${res.outcome}`
+              : `${what}: started`,
       );
       reload();
       return true;
@@ -445,9 +448,14 @@ function SprintPage(props: {
       </section>
     );
   if (!sprint) return <p>Loading…</p>;
-  const deps = new Map<string, string[]>(
-    (sprint.tasks as Json[]).map((t) => [t.id, t.dependsOn ?? []]),
-  );
+  const deps = depsOf(sprint.tasks as Json[]);
+  const running = status === 'in-progress' && (Boolean(value?.run) || sprint.running);
+  // Skip and retry change a task only while no run holds the sprint (the server answers 409 otherwise).
+  const taskActs = !running && status !== 'completed' && status !== 'cancelled';
+  const allTasks = sprint.tasks as Json[];
+  // A long sprint shows its first rows at once; the rest on request (drawing 1,000 rows costs seconds on a slow phone).
+  const tasks = showAll ? allTasks : allTasks.slice(0, ROW_LIMIT);
+  const queue = ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
   return (
     <section>
       <p>
@@ -485,7 +493,7 @@ function SprintPage(props: {
         status={status!}
         // The live status wins over a run record fetched earlier: once the
         // events say the sprint paused or ended, its run is over.
-        running={status === 'in-progress' && (Boolean(value?.run) || sprint.running)}
+        running={running}
         act={act}
       />
       {message && (
@@ -517,6 +525,7 @@ function SprintPage(props: {
               <small class="muted">
                 attempt {c.attempt}, {c.agent}, {since(c.startedAt)}
               </small>
+              <WorktreeLine worktree={worktreeOf(sprint, c.id)} />
               <ul class="activity" aria-live="polite">
                 {(lives.get(c.id)?.activity ?? []).map((a, i) => (
                   <li key={i}>{a}</li>
@@ -524,6 +533,20 @@ function SprintPage(props: {
               </ul>
             </div>
           ))}
+        </>
+      )}
+      {queue.length > 0 && (
+        <>
+          <h2>Merge queue</h2>
+          <ul class="queue">
+            {queue.map((w) => (
+              <li key={w.taskId}>
+                <strong>{w.taskId}</strong> <span class={`badge wt-${w.stage}`}>{w.stage}</span>{' '}
+                {w.branch && <code>{w.branch}</code>}
+                {w.detail && <span class="muted"> {w.detail}</span>}
+              </li>
+            ))}
+          </ul>
         </>
       )}
       <h2>Tasks</h2>
@@ -537,22 +560,20 @@ function SprintPage(props: {
               <th>Agent</th>
               <th>Cost</th>
               <th>Duration</th>
+              {taskActs && <th>Actions</th>}
             </tr>
           </thead>
           <tbody>
-            {(sprint.tasks as Json[]).map((t) => {
+            {tasks.map((t) => {
               const l = lives.get(t.id);
               return (
                 <tr key={t.id}>
                   <td>
                     <strong>{t.id}</strong> {t.title}
-                    {t.reason && <div class="error">{t.reason}</div>}
-                    {t.worktree && (
-                      <div class="muted">
-                        worktree {t.worktree}
-                        {t.branch ? `, branch ${t.branch}` : ''}
-                      </div>
+                    {t.reason && (
+                      <div class={t.status === 'skipped' ? 'muted' : 'error'}>{t.reason}</div>
                     )}
+                    <WorktreeLine worktree={t.worktree} />
                   </td>
                   <td>
                     <span class={`badge st-${t.status}`}>{t.status}</span>
@@ -567,14 +588,29 @@ function SprintPage(props: {
                         ? elapsed(t.durationMs)
                         : '-'}
                   </td>
+                  {taskActs && (
+                    <td>
+                      <TaskActions id={t.id} status={t.status} act={act} />
+                    </td>
+                  )}
                 </tr>
               );
             })}
           </tbody>
         </table>
       </div>
+      {tasks.length < allTasks.length && (
+        <p>
+          <button type="button" onClick={() => setShowAll(true)}>
+            Show all {allTasks.length.toLocaleString()} tasks
+          </button>{' '}
+          <span class="muted">
+            {tasks.length} of {allTasks.length.toLocaleString()} shown
+          </span>
+        </p>
+      )}
       <h2>Dependencies</h2>
-      <DependencyList deps={deps} />
+      <DependencyList deps={deps} limit={showAll ? Number.POSITIVE_INFINITY : ROW_LIMIT} />
       {sprint.deferredItems.length > 0 && (
         <>
           <h2>Deferred</h2>
@@ -594,6 +630,89 @@ function SprintPage(props: {
       <AddTask act={act} />
       <EventLog id={id} events={events} />
     </section>
+  );
+}
+
+/** Task and dependency rows drawn before "Show all". */
+const ROW_LIMIT = 200;
+
+const QUEUE_STAGES = new Set([
+  'queued',
+  'verifying',
+  'waiting-for-user',
+  'conflicted',
+  'verify-failed',
+]);
+
+/** The tasks' dependencies, kept while the task list is the same (so the list below is not rebuilt). */
+let depsCache: { tasks: Json[]; deps: Map<string, string[]> } | undefined;
+function depsOf(tasks: Json[]): Map<string, string[]> {
+  const same =
+    depsCache &&
+    depsCache.tasks.length === tasks.length &&
+    depsCache.tasks.every((t, i) => t.id === tasks[i]!.id);
+  if (!same) {
+    depsCache = { tasks, deps: new Map(tasks.map((t) => [t.id, t.dependsOn ?? []])) };
+  }
+  return depsCache!.deps;
+}
+
+const worktreeOf = (sprint: Json, taskId: string): Json | undefined =>
+  (sprint.tasks as Json[]).find((t) => t.id === taskId)?.worktree;
+
+/** Where an isolated task works: its branch, worktree and merge-queue stage. */
+function WorktreeLine({ worktree }: { worktree?: Json }) {
+  if (!worktree || typeof worktree !== 'object') return null;
+  return (
+    <div class="muted wt">
+      {worktree.branch && (
+        <>
+          branch <code>{worktree.branch}</code>
+        </>
+      )}
+      {worktree.path && (
+        <>
+          {' '}
+          in <code>{worktree.path}</code>
+        </>
+      )}{' '}
+      ({worktree.stage})
+    </div>
+  );
+}
+
+/** Skip (with a reason) and Retry of one task, each confirmed first. */
+function TaskActions({
+  id,
+  status,
+  act,
+}: {
+  id: string;
+  status: string;
+  act(what: string, body?: Json): Promise<boolean>;
+}) {
+  const path = `tasks/${encodeURIComponent(id)}`;
+  const skip = () => {
+    const reason = prompt(`Skip task ${id}? Its dependents may then run. Say why:`)?.trim();
+    if (reason) void act(`${path}/skip`, { reason });
+  };
+  const retry = () => {
+    if (confirm(`Retry task ${id}? It goes back to pending and runs on the next Resume.`))
+      void act(`${path}/retry`);
+  };
+  return (
+    <span class="task-acts">
+      {(status === 'pending' || status === 'failed' || status === 'blocked') && (
+        <button type="button" aria-label={`Skip ${id}`} onClick={skip}>
+          Skip
+        </button>
+      )}
+      {(status === 'blocked' || status === 'skipped') && (
+        <button type="button" aria-label={`Retry ${id}`} onClick={retry}>
+          Retry
+        </button>
+      )}
+    </span>
   );
 }
 
@@ -723,8 +842,9 @@ function HumanForm({
   );
 }
 
-function DependencyList({ deps }: { deps: Map<string, string[]> }) {
-  const rows = useMemo(() => dependencyRows(deps), [deps]);
+function DependencyList({ deps, limit }: { deps: Map<string, string[]>; limit: number }) {
+  const all = useMemo(() => dependencyRows(deps), [deps]);
+  const rows = all.length > limit ? all.slice(0, limit) : all;
   if (![...deps.values()].some((d) => d.length))
     return <p class="muted">No task depends on another.</p>;
   // A flat list indented by depth (capped so a long chain stays on a phone); the depth is also said in text past 8.
