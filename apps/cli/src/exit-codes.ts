@@ -14,9 +14,13 @@ export const EXIT = {
   noInput: 66,
   /** EX_UNAVAILABLE: an import source (GitHub) or the sprint database (--database-url) could not be reached. */
   unavailable: 69,
+  /** EX_CANTCREAT: the sprint's files are on a read-only file system. */
+  readOnly: 73,
+  /** EX_IOERR: the disk (or the quota) is full. */
+  diskFull: 74,
   /** EX_TEMPFAIL: another live run holds the sprint, or GitHub's rate limit is used up; try again later. */
   locked: 75,
-  /** EX_NOPERM: GitHub refused the token. */
+  /** EX_NOPERM: GitHub refused the token, or the system refused access to the sprint's files. */
   noPermission: 77,
   /** 128 + SIGHUP: the terminal was closed; a run stopped its agent and stays resumable. */
   hangup: 129,

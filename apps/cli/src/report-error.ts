@@ -1,3 +1,4 @@
+import { type StorageFailure, storageFailure } from '@sprint/core';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { m42Hint } from './m42-hint.js';
@@ -39,9 +40,24 @@ function importExitCode(kind: unknown): number {
   }
 }
 
+/** The exit code for a storage failure: 77 permissions, 73 read-only, 74 disk full. */
+function storageExitCode(failure: StorageFailure): number {
+  switch (failure.errno) {
+    case 'EACCES':
+    case 'EPERM':
+      return EXIT.noPermission;
+    case 'EROFS':
+      return EXIT.readOnly;
+    default:
+      return EXIT.diskFull;
+  }
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
+  const storage = storageFailure(error);
+  if (storage) return storageExitCode(storage);
   if (isCoded(error)) {
     switch (error.code) {
       case 'INVALID_SPRINT':
@@ -90,7 +106,12 @@ export function errorDocument(error: unknown, exitCode: number): string {
  */
 export function reportError(error: unknown, io: CliIo, json = false): number {
   const code = exitCodeFor(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const storage = storageFailure(error);
+  const message = storage
+    ? storage.message
+    : error instanceof Error
+      ? error.message
+      : String(error);
   if (json) io.stdout.write(errorDocument(error, code));
   io.stderr.write(`Error: ${message}\n`);
   if (error instanceof UsageError && error.command !== undefined) {
@@ -106,6 +127,7 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
   }
   const m42 = m42Hint(error, io.cwd);
   if (m42) io.stderr.write(`\n${m42}\n`);
+  if (storage) io.stderr.write(`Fix: ${storage.fix}.\n`);
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);
   }

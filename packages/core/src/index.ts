@@ -239,6 +239,7 @@ export type {
   SprintStore,
   SprintSummary,
 } from './stores/sprint-store.js';
+export { type StorageFailure, storageFailure } from './stores/storage-failure.js';
 export {
   AGENT_REQUIREMENTS,
   type AgentDiagnosis,

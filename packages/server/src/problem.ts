@@ -1,4 +1,4 @@
-import { SprintError } from '@sprint/core';
+import { SprintError, storageFailure } from '@sprint/core';
 import type { Context } from 'hono';
 import { z } from 'zod';
 
@@ -74,6 +74,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 /** The HTTP status for each error code of @sprint/core. */
@@ -94,6 +95,16 @@ const CORE_STATUS: Record<string, number> = {
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof ApiError) {
     return problem(error.status, error.code, error.message, instance, error.issues);
+  }
+  const storage = storageFailure(error);
+  if (storage) {
+    // The server's own disk refused: say why (not where: file names stay on the server).
+    const full = storage.errno === 'ENOSPC' || storage.errno === 'EDQUOT';
+    const detail = storage.message.replace(
+      /^cannot use .*?: /,
+      "cannot write the sprint's files: ",
+    );
+    return problem(full ? 507 : 503, 'STORAGE_FAILED', `${detail}; ${storage.fix}`, instance);
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (code in CORE_STATUS || error instanceof SprintError)) {

@@ -80,6 +80,24 @@ async function dirtyPaths(top: string, untracked?: Set<string>): Promise<Map<str
   return stamped;
 }
 
+/** An attempt the hook has seen start in a working tree, and not yet end. */
+interface OpenAttempt {
+  top: string;
+  /** When it started, in the hook's own order of starts and ends. */
+  startSeq: number;
+  /** Dirty paths and their stamps when it started. */
+  before: Map<string, string>;
+  /** It completed and is committing: its changes are no longer at risk of being left unfinished. */
+  completing?: boolean;
+}
+
+/** What an attempt that did not complete left changed: its paths and their stamps as it left them. */
+interface UnfinishedChanges {
+  top: string;
+  endSeq: number;
+  changes: Map<string, string>;
+}
+
 /**
  * Commits the work of each completed task, with a message naming the sprint
  * and the task, when the project is a git repository and the sprint's
@@ -87,16 +105,24 @@ async function dirtyPaths(top: string, untracked?: Set<string>): Promise<Map<str
  * that were already modified or untracked before it started, and that it
  * left alone, stay out (a person's work in progress is never swept into a
  * sprint commit), and so do the sprint's own files and the runner's files.
- * Temporary copies of those files are never candidates. Commits are
- * serialised per repository, and one that meets another process's
- * `.git/index.lock` waits and tries again. With concurrency above 1, tasks
- * share the working tree, so a commit can hold another running task's
- * changes too. A commit that still fails does not fail the task: it is a
- * failed `hook` event, and the attempt's `commitError` (see `status`, the
- * API, and the run's `commitFailures`).
+ * Temporary copies of those files are never candidates.
+ *
+ * Tasks that share one working tree (`isolation: shared` with concurrency
+ * above 1) cannot be told apart by git, so a commit leaves out, uncommitted
+ * and named in the hook's message, every file that may be another attempt's:
+ * one changed since another attempt that is still working started (that
+ * attempt's own commit takes it when it completes), and one still exactly as an attempt
+ * that did not complete (failed, timed out, cancelled) left it during this
+ * one. Commits are serialised per repository, and one that meets another
+ * process's `.git/index.lock` waits and tries again. A commit that still
+ * fails does not fail the task: it is a failed `hook` event, and the
+ * attempt's `commitError` (see `status`, the API, and the run's
+ * `commitFailures`).
  */
 export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
-  const before = new Map<string, Map<string, string>>();
+  const open = new Map<string, OpenAttempt>();
+  let unfinished: UnfinishedChanges[] = [];
+  let seq = 0;
   const key = (sprintId: string, taskId: string, attempt: number) =>
     `${sprintId}\0${taskId}\0${attempt}`;
   const enabled = (autoCommit: boolean) => options.enabled !== false && autoCommit !== false;
@@ -113,22 +139,49 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
     }
     return top;
   };
+  /** Changes left by unfinished attempts matter only while an attempt that saw them happen is open. */
+  const forgetOldUnfinished = () => {
+    const oldestOpen = Math.min(...[...open.values()].map((a) => a.startSeq));
+    unfinished = unfinished.filter((u) => u.endSeq > oldestOpen);
+  };
 
   return {
     name: 'git-commit',
     async beforeStep({ task, attempt, sprint, projectDir }) {
       if (!enabled(sprint.config.autoCommit)) return undefined;
       const top = await topOf(projectDir);
-      if (top) before.set(key(sprint.id, task.id, attempt), await dirtyPaths(top));
+      if (top) {
+        const before = await dirtyPaths(top);
+        open.set(key(sprint.id, task.id, attempt), { top, startSeq: ++seq, before });
+      }
       return undefined;
+    },
+    async endStep({ task, attempt, result, sprint }) {
+      const k = key(sprint.id, task.id, attempt);
+      const mine = open.get(k);
+      if (!mine) return;
+      try {
+        if (!result.success) {
+          // Whatever it changed stays out of other tasks' commits while it is as it was left.
+          const now = await dirtyPaths(mine.top).catch(() => new Map<string, string>());
+          const changes = new Map(
+            [...now].filter(([path, stamp]) => mine.before.get(path) !== stamp),
+          );
+          if (changes.size) unfinished.push({ top: mine.top, endSeq: ++seq, changes });
+        }
+      } finally {
+        open.delete(k);
+        forgetOldUnfinished();
+      }
     },
     async afterStep({ task, attempt, result, sprint, projectDir, runtimeDir, stateFiles }) {
       const k = key(sprint.id, task.id, attempt);
-      const dirtyBefore = before.get(k) ?? new Map<string, string>();
-      before.delete(k);
+      const mine = open.get(k);
       if (!result.success || !enabled(sprint.config.autoCommit)) return undefined;
+      if (mine) mine.completing = true;
       const top = await topOf(projectDir);
       if (!top) return undefined;
+      const dirtyBefore = mine?.before ?? new Map<string, string>();
       const keepOut = new Set(
         runnerFiles(stateFiles, runtimeDir)
           .map((f) => relative(top, f))
@@ -137,13 +190,28 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       try {
         const untracked = new Set<string>();
         const now = await dirtyPaths(top, untracked);
+        const others = [...open]
+          .filter(([o, a]) => o !== k && a.top === top && !a.completing)
+          .map(([, a]) => a);
+        const overlapping = unfinished.filter(
+          (u) => u.top === top && (!mine || u.endSeq > mine.startSeq),
+        );
+        const heldBack: string[] = [];
         const changed = [...now]
-          .filter(
-            ([path, stamp]) => dirtyBefore.get(path) !== stamp && !isRunnerFile(path, keepOut),
-          )
+          .filter(([path, stamp]) => {
+            if (dirtyBefore.get(path) === stamp || isRunnerFile(path, keepOut)) return false;
+            const anothers =
+              others.some((a) => a.before.get(path) !== stamp) ||
+              overlapping.some((u) => u.changes.get(path) === stamp);
+            if (anothers) heldBack.push(path);
+            return !anothers;
+          })
           .map(([path]) => path);
+        const left = heldBack.length
+          ? `; left uncommitted, as possibly another attempt's (running, or did not complete): ${heldBack.sort().join(', ')}`
+          : '';
         // Files the task deleted that were clean before show as 'gone' now and are included above.
-        if (changed.length === 0) return { passed: true, message: 'nothing to commit' };
+        if (changed.length === 0) return { passed: true, message: `nothing to commit${left}` };
         const literal = (p: string) => `:(literal)${p}`;
         const pathspecs = changed.map(literal);
         const newFiles = changed.filter((p) => untracked.has(p)).map(literal);
@@ -159,11 +227,11 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         const committed = await serialised(top, () =>
           whileIndexLocked(() => commit(top, pathspecs, newFiles, subject, message)),
         );
-        if (!committed) return { passed: true, message: 'nothing to commit' };
+        if (!committed) return { passed: true, message: `nothing to commit${left}` };
         const { sha, files } = committed;
         return {
           passed: true,
-          message: `committed ${sha}: ${files} file(s)`,
+          message: `committed ${sha}: ${files} file(s)${left}`,
         };
       } catch (error) {
         return {

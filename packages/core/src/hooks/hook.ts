@@ -51,6 +51,12 @@ export interface SprintHook {
   beforeSprint?(ctx: HookContext): Ret;
   beforeStep?(ctx: StepHookContext): Ret;
   afterStep?(ctx: AfterStepContext): Ret;
+  /**
+   * Told how every attempt whose before-step hooks ran ended, with its final
+   * result (also a failed, timed-out or cancelled one, which after-step hooks
+   * never see). Informational: no outcome, no event.
+   */
+  endStep?(ctx: AfterStepContext): void | Promise<void>;
   beforeCompletion?(ctx: HookContext): Ret;
   afterCompletion?(ctx: HookContext): Ret;
 }

@@ -226,6 +226,44 @@ describe('git-commit hook: commits that land', () => {
     expect(git('status', '--porcelain', '--', 'a.txt', 'b.txt', 'c.txt')).toBe('');
   });
 
+  it("keeps a failed parallel attempt's changes out of another task's commit, and names them", async () => {
+    initRepo();
+    // Both tasks share the working tree and overlap: bad writes its file while good runs, then fails.
+    // They meet through files in .git/, which git status never reports.
+    const { runner, id, store } = await sprintIn(
+      [
+        {
+          id: 'good',
+          command:
+            // Writes its own file once bad's attempt is over (logged as finished).
+            'touch .git/started-good; until grep -Eqs \'"task-finished".*"bad"|"bad".*"task-finished"\' $(find .claude -name events.jsonl); do sleep 0.01; done; echo good > good.txt',
+        },
+        {
+          id: 'bad',
+          command:
+            'while [ ! -f .git/started-good ]; do sleep 0.01; done; echo half-done > bad.txt; exit 1',
+        },
+      ],
+      { concurrency: 2, isolation: 'shared' },
+      'leak',
+    );
+    const result = await runner.run(id, { retry: { maxAttempts: 1 } });
+    const { state } = await store.load(id);
+    expect(state.tasks.good?.status).toBe('done');
+    expect(state.tasks.bad?.status).toBe('blocked');
+    expect(result.commitFailures).toBeUndefined();
+    const committed = git('log', '--name-only', '--format=').split('\n').filter(Boolean);
+    expect(committed).toContain('good.txt');
+    expect(committed).not.toContain('bad.txt');
+    expect(git('status', '--porcelain', '--', 'bad.txt')).toBe('?? bad.txt');
+    const events = await store.readEvents(id);
+    const commitEvent = events.find(
+      (e) => e.type === 'hook' && e.hook === 'git-commit' && e.taskId === 'good',
+    );
+    expect(commitEvent).toMatchObject({ passed: true });
+    expect((commitEvent as { message?: string }).message).toMatch(/left uncommitted.*bad\.txt/);
+  });
+
   it('shows a commit that still fails: a failed hook event, the attempt and the run result', async () => {
     initRepo();
     // A reference-transaction hook runs even with --no-verify: it refuses every ref update.

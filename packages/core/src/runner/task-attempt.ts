@@ -1,5 +1,5 @@
 import type { Agent, AgentContext } from '../agents/agent.js';
-import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
+import type { HookContext, HookPoint, SprintHook, StepHookContext } from '../hooks/hook.js';
 import { type AgentResult, failedResult } from '../model/agent-result.js';
 import type { AgentActivity, NewRunEvent } from '../model/events.js';
 import type { Task } from '../model/sprint.js';
@@ -75,13 +75,14 @@ export async function runAttempt(
   const signal = taskAbort.signal;
   const startedMs = Date.now();
   let result: AgentResult;
+  let step: StepHookContext | undefined;
   try {
     // Under isolation the attempt works in its own worktree: that is its project directory.
     const prepared = deps.workspace
       ? await deps.workspace.prepare({ task, attempt, signal })
       : undefined;
     const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
-    const step = {
+    const stepCtx: StepHookContext = {
       ...deps.hookContext(),
       ...(projectDir ? { projectDir } : {}),
       signal,
@@ -89,10 +90,11 @@ export async function runAttempt(
       attempt,
       runMarker: deps.runMarker,
     };
+    if (!(prepared && 'result' in prepared)) step = stepCtx;
     const before =
       prepared && 'result' in prepared
         ? { blockingFailure: undefined }
-        : await deps.runHooks('before-step', (h) => h.beforeStep?.(step));
+        : await deps.runHooks('before-step', (h) => h.beforeStep?.(stepCtx));
     if (prepared && 'result' in prepared) {
       result = prepared.result;
     } else if (before.blockingFailure) {
@@ -134,6 +136,11 @@ export async function runAttempt(
     deps.runSignal.removeEventListener('abort', onRunAbort);
   }
   if (!result.durationMs) result = { ...result, durationMs: Date.now() - startedMs };
+  if (step) {
+    const ended = { ...step, result };
+    // endStep returns nothing, so this records no event; it must not fail the attempt.
+    await deps.runHooks('after-step', (h) => h.endStep?.(ended)).catch(() => undefined);
+  }
   return { result, timedOut };
 }
 

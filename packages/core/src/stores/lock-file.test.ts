@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockHolder } from '../model/errors.js';
 import {
@@ -93,6 +96,22 @@ describe('the lock file', () => {
     expect((await readdir(dir)).filter((f) => f !== 'runner.lock')).toEqual([]);
   });
 
+  it('takes over a stale lock whose takeover claim was left by a taker that died', async () => {
+    const path = join(dir, 'runner.lock');
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('close', r));
+    const stale = JSON.stringify(holder({ pid: dead.pid!, runId: 'dead' }));
+    await writeFile(path, stale);
+    const hash = createHash('sha256').update(stale).digest('hex').slice(0, 24);
+    await writeFile(
+      `${path}.claim-${hash}`,
+      JSON.stringify(holder({ pid: dead.pid!, runId: 'x' })),
+    );
+    await takeLockFile('s', path, holder({ runId: 'fresh' }), hostname());
+    expect(JSON.parse(await readFile(path, 'utf8')).runId).toBe('fresh');
+    expect((await readdir(dir)).filter((f) => f !== 'runner.lock')).toEqual([]);
+  });
+
   it('refuses a lock that is a link or a folder as a lock, and moves it aside', async () => {
     const path = join(dir, 'runner.lock');
     await mkdir(path);
@@ -120,6 +139,74 @@ describe('the lock file', () => {
       expect(lost).toBe(true);
     } finally {
       stop();
+    }
+  });
+
+  it('lets exactly one of five racing processes win a stale lock, round after round', async () => {
+    // Real processes over the built module (the test script builds first), so the
+    // race crosses the same boundaries as runners started from five terminals.
+    const built = pathToFileURL(join(import.meta.dirname, '../../dist/stores/lock-file.js')).href;
+    const script = join(dir, 'taker.mjs');
+    await writeFile(
+      script,
+      `import { takeLockFile } from ${JSON.stringify(built)};
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+const [dir, id] = process.argv.slice(2);
+process.stdout.write('ready\\n');
+for await (const round of createInterface({ input: process.stdin })) {
+  const holder = { pid: process.pid, host: hostname(), runId: id + '-' + round, startedAt: new Date().toISOString() };
+  const result = await takeLockFile('s', join(dir, 'runner-' + round + '.lock'), holder, hostname()).then(
+    () => 'won',
+    (e) => (e.code === 'SPRINT_LOCKED' ? 'locked' : 'error ' + e.message),
+  );
+  process.stdout.write(round + ' ' + result + '\\n');
+}
+`,
+    );
+    const locks = join(dir, 'locks');
+    await mkdir(locks);
+    const takers = Array.from({ length: 5 }, (_, i) => {
+      const child = spawn(process.execPath, [script, locks, `t${i}`], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const lines: string[] = [];
+      createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+      return { child, lines };
+    });
+    const waitFor = async (ok: () => boolean, what: string) => {
+      const until = Date.now() + 60_000;
+      while (!ok()) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    try {
+      await waitFor(() => takers.every((t) => t.lines.includes('ready')), 'the takers to start');
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('close', r));
+      const rounds = 40;
+      for (let round = 0; round < rounds; round++) {
+        const stale = holder({ pid: dead.pid!, runId: `dead-${round}` });
+        await writeFile(join(locks, `runner-${round}.lock`), JSON.stringify(stale));
+        for (const t of takers) t.child.stdin.write(`${round}\n`);
+        const said = () => takers.map((t) => t.lines.find((l) => l.startsWith(`${round} `)));
+        await waitFor(() => said().every(Boolean), `round ${round}`);
+        const results = said().map((l) => l!.slice(`${round} `.length));
+        expect(results.filter((r) => r.startsWith('error'))).toEqual([]);
+        expect(
+          results.filter((r) => r === 'won'),
+          `round ${round}: ${results}`,
+        ).toHaveLength(1);
+        const winner = takers.findIndex((t) => t.lines.includes(`${round} won`));
+        const lock = JSON.parse(await readFile(join(locks, `runner-${round}.lock`), 'utf8'));
+        expect(lock.runId).toBe(`t${winner}-${round}`);
+      }
+      // No claim, temp or moved-aside file is left behind.
+      expect((await readdir(locks)).filter((f) => !/^runner-\d+\.lock$/.test(f))).toEqual([]);
+    } finally {
+      for (const t of takers) t.child.kill('SIGKILL');
     }
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { link, lstat, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { type LockHolder, SprintLockedError } from '../model/errors.js';
 import { isSameProcessAlive } from '../process/process-group.js';
@@ -19,6 +19,8 @@ const NOT_A_LOCK = '\u0000not a lock';
 
 /** Locks this process holds, by lock path: a same-PID lock not listed here is a leftover. */
 const heldLocks = new Map<string, string>();
+/** Run ids this process is taking a lock for right now: their claims are alive. */
+const takingRunIds = new Set<string>();
 
 /**
  * Whether the holder of a lock is alive, as far as this host can tell: on the
@@ -65,16 +67,18 @@ export async function readLockFile(lockPath: string, host: string): Promise<Lock
     pid: process.pid,
     mtimeMs,
     now: Date.now(),
-    heldRunIds: [...heldLocks.values()],
+    heldRunIds: [...heldLocks.values(), ...takingRunIds],
   });
   return holder ? { ...holder, alive } : { pid: 0, host: '?', runId: '?', startedAt: '?', alive };
 }
 
 /**
  * Takes the lock for `holder`, taking over a stale one. Created by hard link
- * from a fully written temp file, so no reader ever sees it half written; a
- * stale lock is moved aside under a name only this taker knows and checked to
- * be the very lock that was judged, so two takers never both win.
+ * from a fully written temp file, so no reader ever sees it half written. A
+ * stale lock is taken over only by the one taker that first creates its claim
+ * (a file named after the exact stale bytes, created exclusively), so any
+ * number of takers racing for one stale lock leave exactly one winner; nobody
+ * ever moves a lock aside that it has not judged.
  */
 export async function takeLockFile(
   sprintId: string,
@@ -85,8 +89,9 @@ export async function takeLockFile(
   const body = `${JSON.stringify(holder)}\n`;
   const tmp = `${lockPath}.new-${randomUUID()}`;
   await writeFile(tmp, body, { flag: 'wx' });
+  takingRunIds.add(holder.runId);
   try {
-    for (let tries = 0; tries < 4; tries++) {
+    for (let tries = 0; tries < 8; tries++) {
       try {
         await link(tmp, lockPath);
         heldLocks.set(lockPath, holder.runId);
@@ -94,34 +99,80 @@ export async function takeLockFile(
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const seen = await readTextNoFollow(lockPath).catch((error: unknown) => {
-        // A lock that is a link or a folder is nobody's lock: move it aside like a stale one.
-        if ((error as { code?: string }).code === 'INVALID_SPRINT') return NOT_A_LOCK;
-        throw error;
-      });
+      const seen = await readLockText(lockPath);
       if (seen === null) continue; // released meanwhile: try again
       const info = seen === NOT_A_LOCK ? null : await readLockFile(lockPath, host);
       if (info?.alive) throw new SprintLockedError(sprintId, info);
-      const aside = `${lockPath}.stale-${randomUUID()}`;
-      try {
-        await rename(lockPath, aside);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      const moved = await readTextNoFollow(aside).catch(() => NOT_A_LOCK);
-      if (moved !== seen) {
-        // We raced another taker and moved its fresh lock: put it back unless a third took the place.
-        await link(aside, lockPath).catch(() => undefined);
-        await unlink(aside).catch(() => undefined);
+      const claims = await claimTakeover(lockPath, seen, tmp, host);
+      if (!claims) {
+        // Another taker claimed this stale lock first: its fresh lock decides.
         throw new SprintLockedError(sprintId, (await readLockFile(lockPath, host)) ?? undefined);
       }
-      await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+      try {
+        // Only the claimant moves the stale lock, and only if it is still the one judged.
+        if ((await readLockText(lockPath)) !== seen) continue;
+        const aside = `${lockPath}.stale-${randomUUID()}`;
+        try {
+          await rename(lockPath, aside);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw error;
+        }
+        await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+      } finally {
+        for (const claim of claims) await unlink(claim).catch(() => undefined);
+      }
     }
     throw new SprintLockedError(sprintId);
   } finally {
+    takingRunIds.delete(holder.runId);
     await unlink(tmp).catch(() => undefined);
   }
+}
+
+/** The text of the lock file, NOT_A_LOCK for a link or folder, null when there is none. */
+async function readLockText(lockPath: string): Promise<string | null> {
+  return readTextNoFollow(lockPath).catch((error: unknown) => {
+    // A lock that is a link or a folder is nobody's lock: it is taken over like a stale one.
+    if ((error as { code?: string }).code === 'INVALID_SPRINT') return NOT_A_LOCK;
+    throw error;
+  });
+}
+
+/**
+ * Claims the right to take over the stale `target` whose text is `seen`: the
+ * claim is the file `<lock>.claim-<hash of seen>`, created exclusively from
+ * `tmp` (the claimant's holder). A claim left by a claimant that died is
+ * itself claimed the same way. Returns the claim files to remove once the
+ * takeover is done, or null when another live taker holds the claim.
+ */
+async function claimTakeover(
+  target: string,
+  seen: string,
+  tmp: string,
+  host: string,
+  depth = 0,
+): Promise<string[] | null> {
+  const base = target.replace(/\.claim-[0-9a-f]+$/, '');
+  const claim = `${base}.claim-${createHash('sha256').update(seen).digest('hex').slice(0, 24)}`;
+  for (let tries = 0; tries < 4 && depth < 4; tries++) {
+    try {
+      await link(tmp, claim);
+      return [claim];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const claimText = await readLockText(claim);
+    if (claimText === null) continue; // the claimant finished meanwhile
+    const info = claimText === NOT_A_LOCK ? null : await readLockFile(claim, host);
+    if (info?.alive) return null;
+    const deeper = await claimTakeover(claim, claimText, tmp, host, depth + 1);
+    if (!deeper) return null;
+    // The dead claimant's claim is ours now; it goes with the takeover.
+    if ((await readLockText(claim)) === claimText) return [claim, ...deeper];
+    for (const c of deeper) await unlink(c).catch(() => undefined);
+  }
+  return null;
 }
 
 /**

@@ -148,3 +148,12 @@ empty: {}
 `);
   });
 });
+
+describe('long text', () => {
+  it('writes a long one-line text as a block that reads back exactly, never double-quoted', () => {
+    const text = `${'word '.repeat(400)}ends with a space `;
+    const out = toBlockYaml({ description: text });
+    expect(out.startsWith('description: |-\n')).toBe(true);
+    expect(parse(out)).toEqual({ description: text });
+  });
+});

@@ -25,6 +25,9 @@ const NOT_TEXT =
   /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|<<)$/;
 const PLAIN_START = /^[A-Za-z0-9_./\u00a0-\uffff]/;
 
+/** Text longer than this is written as a `|` block even on one line. */
+const LONG_TEXT = 1000;
+
 function quoted(text: string): string {
   return JSON.stringify(text).replace(
     NEEDS_ESCAPE_IN_JSON,
@@ -80,7 +83,9 @@ function scalar(value: unknown, indent: string): string {
   if (typeof value === 'bigint') return String(value);
   const text = String(value);
   if (isPlain(text)) return text;
-  if (text.includes('\n')) {
+  // Long text goes in a block too: YAML readers take many times longer, and far more
+  // memory, over a long double-quoted scalar than over the same text as a block.
+  if (text.includes('\n') || text.length > LONG_TEXT) {
     const block = literal(text, indent);
     if (block !== undefined) return block;
   }

@@ -70,6 +70,28 @@ export function tooDeepLine(text: string): number | undefined {
  * no half-read data is used.
  */
 export function readYamlSource(text: string, file: string): YamlSource {
+  // One command reads the same file several times (resolve, validate, open, each
+  // checkpoint): parse each text once. A parse costs many times the text's size.
+  const cached = parsed.get(file);
+  if (cached?.text === text) {
+    const { source } = cached;
+    return { ...source, value: structuredClone(source.value), issues: [...source.issues] };
+  }
+  const source = parseYamlSource(text, file);
+  parsed.delete(file);
+  parsed.set(file, { text, source });
+  for (const key of parsed.keys()) {
+    if (parsed.size <= PARSED_KEPT) break;
+    parsed.delete(key);
+  }
+  return { ...source, value: structuredClone(source.value), issues: [...source.issues] };
+}
+
+/** The last text parsed per file, for the few files a command reads again and again. */
+const parsed = new Map<string, { text: string; source: YamlSource }>();
+const PARSED_KEPT = 8;
+
+function parseYamlSource(text: string, file: string): YamlSource {
   // The parser recurses per level: refuse absurd nesting before it overflows the stack.
   const deep = tooDeepLine(text);
   if (deep !== undefined) {
