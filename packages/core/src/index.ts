@@ -1,6 +1,11 @@
 export type { Agent, AgentContext, PreviousResult, SprintInfo } from './agents/agent.js';
 export { AgentRegistry } from './agents/agent-registry.js';
 export { NoopAgent, ShellAgent } from './agents/builtin-agents.js';
+export {
+  kebabKey,
+  OPERATOR_AGENT_KEYS,
+  SPRINT_AGENT_KEYS,
+} from './agents/sprint-agent-keys.js';
 export { gitCommitHook } from './hooks/git-commit-hook.js';
 export type {
   AfterStepContext,
@@ -231,16 +236,19 @@ export type {
 export {
   AGENT_REQUIREMENTS,
   type AgentDiagnosis,
+  AgentNotInstalledError,
   type AgentProbe,
   type AgentRequirement,
   diagnoseAgent,
   diagnoseAgents,
+  missingAgentBinaries,
 } from './workspace/agent-doctor.js';
 export {
   type AgentFactory,
   buildAgentRegistry,
   builtinAgentFactories,
   defaultHooks,
+  preflightAgents,
 } from './workspace/agent-setup.js';
 export {
   describeSprint,

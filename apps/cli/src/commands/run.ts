@@ -87,6 +87,7 @@ export async function runCommand(
     snapshot,
     options.agent,
     options.workers ? await workerDispatch(ctx, opened, mode) : undefined,
+    io.env as NodeJS.ProcessEnv,
   );
   const runner = new SprintRunner({
     store: opened.store,
