@@ -78,7 +78,7 @@ describe('run preflight', () => {
     );
   });
 
-  it('exits 64 naming the missing SPRINT.yaml or PROGRESS.yaml', async () => {
+  it('exits 64 naming a missing PROGRESS.yaml (SPRINT.yaml alone is not a sprint; PROGRESS.yaml alone is)', async () => {
     const cwd = tempDir();
     const dir = demo(cwd);
     const { rmSync } = await import('node:fs');
@@ -90,7 +90,7 @@ describe('run preflight', () => {
     rmSync(join(dir, 'SPRINT.yaml'));
     r = await runCli(['run', dir], { cwd });
     expect(r.code).toBe(64);
-    expect(r.stderr).toContain('has no SPRINT.yaml');
+    expect(r.stderr).toContain('has no PROGRESS.yaml');
   });
 
   it('exits 64 when no sprint is given and none exists', async () => {

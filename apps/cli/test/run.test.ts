@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -86,6 +86,43 @@ describe('sprint run', () => {
     expect(progress).toContain('Added .github/workflows/test.yml running npm test');
     const sprintYaml = readFileSync(join(dir, 'SPRINT.yaml'), 'utf8');
     expect(sprintYaml).toBe(readFileSync(join(FIXTURES, 'plugin-sprint/SPRINT.yaml'), 'utf8'));
+  });
+
+  it('loads a plugin sprint directory with PROGRESS.yaml alone (named by its sprint-id) in status, list and validate, and ends it completed when its queue is empty', async () => {
+    for (const command of ['run', 'resume'] as const) {
+      const cwd = tempDir();
+      const dir = copy(
+        join(FIXTURES, 'plugin-progress-only'),
+        join(cwd, '.claude/sprints/2026-01-20_only-progress'),
+      );
+      const status = await runCli(['status', dir, '--json'], { cwd });
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        name: '2026-01-20_plugin-only',
+        status: 'in-progress',
+      });
+      const list = await runCli(['list', '--json'], { cwd });
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([
+        expect.objectContaining({ id: '2026-01-20_only-progress', status: 'in-progress' }),
+      ]);
+      const v = await runCli(['validate', dir], { cwd });
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toContain('2 tasks (2 done)');
+
+      // No task is left, so no agent CLI is needed (the default agent is claude).
+      const r = await spawnCli([command, dir], { cwd, env: { PATH: process.env.PATH } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('in-progress -> completed');
+      const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+      expect(progress).toMatch(/^sprint-id: 2026-01-20_plugin-only$/m);
+      expect(progress).toMatch(/^status: completed$/m);
+      expect(progress).toContain('Added .github/workflows/test.yml running npm test');
+      // Nothing invents a SPRINT.yaml for it.
+      expect(existsSync(join(dir, 'SPRINT.yaml'))).toBe(false);
+      const after = await runCli(['status', dir, '--json'], { cwd });
+      expect(JSON.parse(after.stdout)).toMatchObject({ status: 'completed' });
+    }
   });
 
   it('runs a Markdown sprint document to completion and ticks its boxes', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { SprintRootStore } from '@sprint/core';
@@ -459,6 +459,39 @@ describe('listening server', () => {
       await lock.release();
     }
     expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+  });
+});
+
+describe('plugin sprints', () => {
+  it('GET /sprints and GET /sprints/{id} show a directory with PROGRESS.yaml alone, named by its sprint-id', async () => {
+    const { root: r } = await root();
+    const dir = join(r, '2026-01-20_only-progress');
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'PROGRESS.yaml'),
+      [
+        'sprint-id: 2026-01-20_plugin-only',
+        'status: in-progress',
+        'current-task: null',
+        'queue:',
+        '  - id: custom-notes',
+        '    type: custom',
+        '    description: "Write the notes"',
+        '    done-when: "NOTES.md exists"',
+        '    priority: medium',
+        'completed: []',
+        'blocked: []',
+        '',
+      ].join('\n'),
+    );
+    const server = await serve({ root: r });
+    const list = await call(server, 'GET', '/sprints');
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).toContain('2026-01-20_only-progress');
+    const one = await call(server, 'GET', '/sprints/2026-01-20_only-progress');
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(JSON.stringify(one.body)).toContain('2026-01-20_plugin-only');
+    expect(JSON.stringify(one.body)).toContain('custom-notes');
   });
 });
 

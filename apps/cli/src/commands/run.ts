@@ -66,7 +66,9 @@ export async function runCommand(
     );
   }
   const plan = planRun(snapshot);
-  if (plan.length === 0) {
+  // A started sprint with nothing left (the plugin's `in-progress` with an empty queue)
+  // is finished by the run, which ends it `completed`, as the plugin did.
+  if (plan.length === 0 && status === 'not-started') {
     throw new UsageError(
       `The queue of sprint ${snapshot.definition.name} is empty: add a task first (sprint add ${shown} <type> ...).`,
       mode,
