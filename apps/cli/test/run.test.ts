@@ -125,6 +125,47 @@ describe('sprint run', () => {
     }
   });
 
+  it("enforces init's config.max-tasks (tasks started per run) and time-box (no task starts after it), as limits: exit 1, paused, recorded, resumable", async () => {
+    const cwd = tempDir();
+    const tasks = ['a', 'b', 'c'].map((id) => ({ id, command: 'true' }));
+    const dir = shellSprint(cwd, 'capped', tasks, { agent: 'shell', 'max-tasks': 2 });
+    const r = await spawnCli(['run', dir, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'paused',
+      stopReason: { kind: 'limit', limit: 'max-tasks' },
+    });
+    expect(r.stderr).toContain('max tasks reached (2 tasks started in this run)');
+    const events = readFileSync(join(dir, 'events.jsonl'), 'utf8');
+    expect(events).toMatch(/"type":"limit-reached","limit":"max-tasks"/);
+    const status = await runCli(['status', dir, '--json'], { cwd });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'paused' });
+    // The next run may start two more: the last one runs and the sprint completes.
+    const again = await spawnCli(['resume', dir], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('3/3 tasks done');
+
+    const boxed = shellSprint(
+      cwd,
+      'boxed',
+      [
+        // Outlasts the one-second box: the task itself finishes, nothing starts after it.
+        { id: 'slow', command: 'sleep 2' },
+        { id: 'next', command: 'true', dependsOn: ['slow'] },
+      ],
+      { agent: 'shell', 'time-box': '1s' },
+    );
+    const t = await spawnCli(['run', boxed, '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(1);
+    expect(JSON.parse(t.stdout)).toMatchObject({
+      status: 'paused',
+      stopReason: { kind: 'limit', limit: 'time-box' },
+    });
+    expect(t.stderr).toContain('time box reached (1s since this run started)');
+    const after = await runCli(['status', boxed, '--json'], { cwd });
+    expect(JSON.stringify(JSON.parse(after.stdout))).toContain('time box reached');
+  });
+
   it('runs a Markdown sprint document to completion and ticks its boxes', async () => {
     const cwd = tempDir();
     const doc = copy(
