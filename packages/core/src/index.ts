@@ -133,6 +133,7 @@ export {
 export type { DeliveryPolicy } from './notify/retry-policy.js';
 export type { DeliveryReport, NotifyOptions } from './notify/run-notifier.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './notify/signature.js';
+export { notifyTamperingOnce, TAMPER_NOTIFIED_DIR } from './notify/tamper-notice.js';
 export {
   type CostEstimate,
   DEFAULT_MODEL_PRICES,

@@ -5,6 +5,7 @@ import {
   type Agent,
   countTasks,
   defaultHooks,
+  notifyTamperingOnce,
   parseDuration,
   planRun,
   RUN_LOG,
@@ -51,6 +52,8 @@ export async function runCommand(
 
   const opened = await openSprintArg(ctx, sprintArg, mode);
   const snapshot = await opened.store.load(opened.sprintId);
+  // Tampering found on opening the sprint is notified before anything else (once per finding).
+  if (snapshot.state.tampering?.length) await notifyTamperingOnce(snapshot, { env: io.env });
   const shown = displayPath(io.cwd, opened.path);
   const { status } = snapshot.state;
   if (status === 'completed' || status === 'cancelled') {

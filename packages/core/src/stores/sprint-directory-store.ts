@@ -501,5 +501,6 @@ export const RUNTIME_GITIGNORE = [
   'run.log',
   '*.tmp-*',
   '*.foreign-*',
+  'tamper-notified/',
   '',
 ].join('\n');
