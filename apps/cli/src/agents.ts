@@ -3,6 +3,7 @@ import {
   type AgentRegistry,
   buildAgentRegistry,
   builtinAgentFactories,
+  preflightAgents,
   type SprintSnapshot,
 } from '@sprint/core';
 import { AGENT_NAMES } from './usage.js';
@@ -11,13 +12,16 @@ import { AGENT_NAMES } from './usage.js';
  * The agents the CLI can run, built from the sprint's configuration (or
  * `override`, the `--agent` option) and checked against every task not yet
  * done: the same check a run makes before it starts, so `validate` and `run`
- * agree. Throws `UnknownAgentError` (exit 65) naming the agent and the choices.
+ * agree. Throws `UnknownAgentError` (exit 65) naming the agent and the choices,
+ * `AgentNotInstalledError` (exit 69) naming the install command.
  */
 export async function cliAgentRegistry(
   snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
   override?: string,
   /** With `run --workers`: each agent name becomes this, which hands the task to a worker. */
   dispatch?: (agent: string) => Agent,
+  /** Where the agent CLIs are looked for (PATH, SPRINT_<NAME>_BIN). */
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<AgentRegistry> {
   // Loaded here only: nothing else in the CLI pays for the agent packages.
   const [{ ClaudeCodeAgent }, { CodexAgent }, { GeminiAgent }, { OpencodeAgent }] =
@@ -41,8 +45,11 @@ export async function cliAgentRegistry(
         },
     override,
   });
-  registry.assertCovers(
+  await preflightAgents(
+    registry,
     snapshot.definition.tasks.filter((t) => snapshot.state.tasks[t.id]?.status !== 'done'),
+    // With workers the CLIs run on their machines, not here.
+    { env, checkBinaries: !dispatch },
   );
   return registry;
 }

@@ -12,7 +12,7 @@ export const EXIT = {
   invalidData: 65,
   /** EX_NOINPUT: an import source (a GitHub repository, a milestone) does not exist. */
   noInput: 66,
-  /** EX_UNAVAILABLE: an import source (GitHub) or the sprint database (--database-url) could not be reached. */
+  /** EX_UNAVAILABLE: an import source (GitHub) or the sprint database (--database-url) could not be reached, or an agent CLI the sprint would run is not installed. */
   unavailable: 69,
   /** EX_CANTCREAT: the sprint's files are on a read-only file system. */
   readOnly: 73,

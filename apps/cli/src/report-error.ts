@@ -72,6 +72,7 @@ export function exitCodeFor(error: unknown): number {
       case 'SPRINT_LOCKED':
         return EXIT.locked;
       case 'DATABASE_UNAVAILABLE':
+      case 'AGENT_NOT_INSTALLED':
         return EXIT.unavailable;
       case 'UNKNOWN_AGENT':
         // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.

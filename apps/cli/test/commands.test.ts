@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copy, EXAMPLES, snapshotFiles, runCli as spawnCli, tempDir } from './helpers.js';
 // Parsing, messages, exit codes and --json documents: through main(argv, io) in
@@ -80,7 +80,7 @@ describe('run preflight', () => {
     );
   });
 
-  it('exits 64 naming the missing SPRINT.yaml or PROGRESS.yaml', async () => {
+  it('exits 64 naming a missing PROGRESS.yaml (SPRINT.yaml alone is not a sprint; PROGRESS.yaml alone is)', async () => {
     const cwd = tempDir();
     const dir = demo(cwd);
     const { rmSync } = await import('node:fs');
@@ -92,7 +92,7 @@ describe('run preflight', () => {
     rmSync(join(dir, 'SPRINT.yaml'));
     r = await runCli(['run', dir], { cwd });
     expect(r.code).toBe(64);
-    expect(r.stderr).toContain('has no SPRINT.yaml');
+    expect(r.stderr).toContain('has no PROGRESS.yaml');
   });
 
   it('exits 64 when no sprint is given and none exists', async () => {
@@ -576,6 +576,99 @@ describe('validate checks the agents as a run does', () => {
     expect(run.code).toBe(validate.code);
     expect(run.stderr).toContain('Fix: in SPRINT.yaml, set config.agent');
     expect(snapshotFiles(cwd)).toEqual(before);
+  });
+});
+
+describe('validate and run share the agent checks (issue 8 item 11)', () => {
+  it('refuses unknown and operator-only keys under config.claude and config.codex with file, line, field and a did-you-mean (65), as run does', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const sprintYaml = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintYaml,
+      readFileSync(sprintYaml, 'utf8').replace(
+        '  agent: noop\n',
+        '  agent: noop\n  claude:\n    max-turn: 5\n    binary: /bin/sh\n  codex: { modle: gpt-5-codex }\n',
+      ),
+    );
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd });
+    expect(validate.code, validate.stderr).toBe(65);
+    expect(validate.stderr).toMatch(/SPRINT\.yaml:16/);
+    expect(validate.stderr).toContain('config.claude.max-turn');
+    expect(validate.stderr).toContain('did you mean "max-turns"');
+    expect(validate.stderr).toMatch(/SPRINT\.yaml:17/);
+    expect(validate.stderr).toContain('config.claude cannot set "binary"');
+    expect(validate.stderr).toContain('config.codex.modle');
+    expect(validate.stderr).toContain('did you mean "model"');
+    const json = await runCli(['validate', dir, '--json'], { cwd });
+    expect(json.code).toBe(65);
+    expect(JSON.parse(json.stdout).issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'config.claude.max-turn', line: 16 }),
+        expect.objectContaining({ field: 'config.claude.binary', line: 17 }),
+      ]),
+    );
+    const run = await runCli(['run', dir], { cwd });
+    expect(run.code).toBe(65);
+    expect(run.stderr).toContain('did you mean "max-turns"');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('names the install command when an agent CLI the sprint would use is missing (69), for config.agent and a task agent field; --agent decides for run', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const sprintYaml = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintYaml,
+      readFileSync(sprintYaml, 'utf8').replace('agent: noop', 'agent: claude'),
+    );
+    const env = { PATH: dirname(process.execPath), SPRINT_CLAUDE_BIN: join(cwd, 'no-claude') };
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd, env });
+    expect(validate.code, validate.stderr).toBe(69);
+    expect(validate.stderr).toContain('npm i -g @anthropic-ai/claude-code');
+    expect(validate.stderr).toContain('SPRINT_CLAUDE_BIN');
+    const json = await runCli(['validate', dir, '--json'], { cwd, env });
+    expect(json.code).toBe(69);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ field: 'agent claude', fix: expect.stringContaining('npm i -g') }],
+    });
+    const run = await runCli(['run', dir], { cwd, env });
+    expect(run.code).toBe(69);
+    expect(run.stderr).toContain('npm i -g @anthropic-ai/claude-code');
+    expect(snapshotFiles(cwd)).toEqual(before);
+
+    // An executable there: the check passes (nothing is started by validate).
+    const fake = join(cwd, 'fake-claude');
+    writeFileSync(fake, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const found = await runCli(['validate', dir], {
+      cwd,
+      env: { ...env, SPRINT_CLAUDE_BIN: fake },
+    });
+    expect(found.code, found.stderr).toBe(0);
+
+    // Back to noop, but one task names codex, which is not installed.
+    writeFileSync(
+      sprintYaml,
+      readFileSync(sprintYaml, 'utf8').replace('agent: claude', 'agent: noop'),
+    );
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8').replace(
+        '    estimate: 30m\n',
+        '    estimate: 30m\n    agent: codex\n',
+      ),
+    );
+    const codexEnv = { PATH: dirname(process.execPath) };
+    const byTask = await runCli(['validate', dir], { cwd, env: codexEnv });
+    expect(byTask.code, byTask.stderr).toBe(69);
+    expect(byTask.stderr).toContain('npm i -g @openai/codex');
+    // --agent runs every task with noop: nothing is missing.
+    const overridden = await runCli(['run', dir, '--agent', 'noop'], { cwd, env: codexEnv });
+    expect(overridden.code, overridden.stderr).toBe(0);
   });
 });
 

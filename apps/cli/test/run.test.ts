@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -86,6 +86,84 @@ describe('sprint run', () => {
     expect(progress).toContain('Added .github/workflows/test.yml running npm test');
     const sprintYaml = readFileSync(join(dir, 'SPRINT.yaml'), 'utf8');
     expect(sprintYaml).toBe(readFileSync(join(FIXTURES, 'plugin-sprint/SPRINT.yaml'), 'utf8'));
+  });
+
+  it('loads a plugin sprint directory with PROGRESS.yaml alone (named by its sprint-id) in status, list and validate, and ends it completed when its queue is empty', async () => {
+    for (const command of ['run', 'resume'] as const) {
+      const cwd = tempDir();
+      const dir = copy(
+        join(FIXTURES, 'plugin-progress-only'),
+        join(cwd, '.claude/sprints/2026-01-20_only-progress'),
+      );
+      const status = await runCli(['status', dir, '--json'], { cwd });
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        name: '2026-01-20_plugin-only',
+        status: 'in-progress',
+      });
+      const list = await runCli(['list', '--json'], { cwd });
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([
+        expect.objectContaining({ id: '2026-01-20_only-progress', status: 'in-progress' }),
+      ]);
+      const v = await runCli(['validate', dir], { cwd });
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toContain('2 tasks (2 done)');
+
+      // No task is left, so no agent CLI is needed (the default agent is claude).
+      const r = await spawnCli([command, dir], { cwd, env: { PATH: process.env.PATH } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('in-progress -> completed');
+      const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+      expect(progress).toMatch(/^sprint-id: 2026-01-20_plugin-only$/m);
+      expect(progress).toMatch(/^status: completed$/m);
+      expect(progress).toContain('Added .github/workflows/test.yml running npm test');
+      // Nothing invents a SPRINT.yaml for it.
+      expect(existsSync(join(dir, 'SPRINT.yaml'))).toBe(false);
+      const after = await runCli(['status', dir, '--json'], { cwd });
+      expect(JSON.parse(after.stdout)).toMatchObject({ status: 'completed' });
+    }
+  });
+
+  it("enforces init's config.max-tasks (tasks started per run) and time-box (no task starts after it), as limits: exit 1, paused, recorded, resumable", async () => {
+    const cwd = tempDir();
+    const tasks = ['a', 'b', 'c'].map((id) => ({ id, command: 'true' }));
+    const dir = shellSprint(cwd, 'capped', tasks, { agent: 'shell', 'max-tasks': 2 });
+    const r = await spawnCli(['run', dir, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'paused',
+      stopReason: { kind: 'limit', limit: 'max-tasks' },
+    });
+    expect(r.stderr).toContain('max tasks reached (2 tasks started in this run)');
+    const events = readFileSync(join(dir, 'events.jsonl'), 'utf8');
+    expect(events).toMatch(/"type":"limit-reached","limit":"max-tasks"/);
+    const status = await runCli(['status', dir, '--json'], { cwd });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'paused' });
+    // The next run may start two more: the last one runs and the sprint completes.
+    const again = await spawnCli(['resume', dir], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('3/3 tasks done');
+
+    const boxed = shellSprint(
+      cwd,
+      'boxed',
+      [
+        // Outlasts the one-second box: the task itself finishes, nothing starts after it.
+        { id: 'slow', command: 'sleep 2' },
+        { id: 'next', command: 'true', dependsOn: ['slow'] },
+      ],
+      { agent: 'shell', 'time-box': '1s' },
+    );
+    const t = await spawnCli(['run', boxed, '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(1);
+    expect(JSON.parse(t.stdout)).toMatchObject({
+      status: 'paused',
+      stopReason: { kind: 'limit', limit: 'time-box' },
+    });
+    expect(t.stderr).toContain('time box reached (1s since this run started)');
+    const after = await runCli(['status', boxed, '--json'], { cwd });
+    expect(JSON.stringify(JSON.parse(after.stdout))).toContain('time box reached');
   });
 
   it('runs a Markdown sprint document to completion and ticks its boxes', async () => {

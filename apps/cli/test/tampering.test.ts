@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { processesWith, runCli, shellSprint, startCli, tempDir, waitUntil } from './helpers.js';
 
 /**
@@ -82,5 +84,62 @@ describe('forged history', () => {
     const after = JSON.parse((await runCli(['status', dir, '--json'], { cwd })).stdout);
     expect(after.status).toBe('completed');
     expect(after.tampering).toHaveLength(2);
+  });
+});
+
+describe('tampering found outside a run', () => {
+  const closing: (() => void)[] = [];
+  afterEach(() => {
+    for (const close of closing.splice(0)) close();
+  });
+
+  it('sends the tamper notification of config.notify once per finding, not on every status or resume', async () => {
+    const received: { event: string; reason?: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    closing.push(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'watched', [
+      { id: 'a', command: 'true' },
+      { id: 'b', command: 'true', dependsOn: ['a'] },
+    ]);
+    writeFileSync(
+      join(dir, 'SPRINT.yaml'),
+      `${readFileSync(join(dir, 'SPRINT.yaml'), 'utf8')}  max-tasks: 1\n  notify:\n    - webhook: ${url}\n      events: tamper\n`,
+    );
+    const first = await runCli(['run', dir], { cwd });
+    expect(first.code, first.stderr).toBe(1); // max-tasks: one task, then paused
+    expect(received).toEqual([]);
+
+    // Someone appends a forged line while no run is under way.
+    const at = new Date().toISOString();
+    appendFileSync(
+      join(dir, 'events.jsonl'),
+      `${JSON.stringify({ type: 'sprint-status', from: 'paused', to: 'completed', seq: 900, at, sprintId: '2026-01-15_watched' })}\n`,
+    );
+    for (let i = 0; i < 3; i++) {
+      const status = await runCli(['status', dir, '--json'], { cwd });
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).tampering).toHaveLength(1);
+    }
+    await waitUntil(() => received.length >= 1, 30_000, 'the tamper notification');
+    const resumed = await runCli(['resume', dir], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = await runCli(['status', dir, '--json'], { cwd });
+    expect(JSON.parse(after.stdout).status).toBe('completed');
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ event: 'tamper' });
+    expect(received[0]?.reason).toContain('events.jsonl');
   });
 });

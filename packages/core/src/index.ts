@@ -2,6 +2,11 @@ export type { Agent, AgentContext, PreviousResult, SprintInfo } from './agents/a
 export { AGENT_NAMES, type AgentName } from './agents/agent-names.js';
 export { AgentRegistry } from './agents/agent-registry.js';
 export { NoopAgent, ShellAgent } from './agents/builtin-agents.js';
+export {
+  kebabKey,
+  OPERATOR_AGENT_KEYS,
+  SPRINT_AGENT_KEYS,
+} from './agents/sprint-agent-keys.js';
 export { gitCommitHook } from './hooks/git-commit-hook.js';
 export type {
   AfterStepContext,
@@ -132,6 +137,7 @@ export {
 export type { DeliveryPolicy } from './notify/retry-policy.js';
 export type { DeliveryReport, NotifyOptions } from './notify/run-notifier.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './notify/signature.js';
+export { notifyTamperingOnce, TAMPER_NOTIFIED_DIR } from './notify/tamper-notice.js';
 export {
   type CostEstimate,
   DEFAULT_MODEL_PRICES,
@@ -243,16 +249,19 @@ export { type StorageFailure, storageFailure } from './stores/storage-failure.js
 export {
   AGENT_REQUIREMENTS,
   type AgentDiagnosis,
+  AgentNotInstalledError,
   type AgentProbe,
   type AgentRequirement,
   diagnoseAgent,
   diagnoseAgents,
+  missingAgentBinaries,
 } from './workspace/agent-doctor.js';
 export {
   type AgentFactory,
   buildAgentRegistry,
   builtinAgentFactories,
   defaultHooks,
+  preflightAgents,
 } from './workspace/agent-setup.js';
 export {
   describeSprint,

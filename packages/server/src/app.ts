@@ -10,6 +10,7 @@ import {
   InvalidSprintError,
   type LockInfo,
   type NotifyOptions,
+  notifyTamperingOnce,
   type RunEvent,
   retryTask,
   type SprintConfig,
@@ -350,6 +351,10 @@ export function createApi(deps: ApiDeps): Api {
     const snapshot = await store.load(id);
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
+    // Tampering found on opening the sprint outside a run: notified once per finding, in the background.
+    if (snapshot.state.tampering?.length && !run && !lock?.alive) {
+      void notifyTamperingOnce(snapshot, { ...notifyOptions, finalWaitMs: 0 });
+    }
     const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
     const extras = taskExtras(snapshot);
     return redactor.json(

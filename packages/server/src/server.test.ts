@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { appendFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SprintRootStore } from '@sprint/core';
+import { AgentRegistry, NoopAgent, SprintRootStore, SprintRunner } from '@sprint/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback } from './auth.js';
 import { type RunningServer, ServerConfigError, startServer } from './server.js';
@@ -459,6 +460,91 @@ describe('listening server', () => {
       await lock.release();
     }
     expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
+  });
+});
+
+describe('plugin sprints', () => {
+  it('GET /sprints and GET /sprints/{id} show a directory with PROGRESS.yaml alone, named by its sprint-id', async () => {
+    const { root: r } = await root();
+    const dir = join(r, '2026-01-20_only-progress');
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'PROGRESS.yaml'),
+      [
+        'sprint-id: 2026-01-20_plugin-only',
+        'status: in-progress',
+        'current-task: null',
+        'queue:',
+        '  - id: custom-notes',
+        '    type: custom',
+        '    description: "Write the notes"',
+        '    done-when: "NOTES.md exists"',
+        '    priority: medium',
+        'completed: []',
+        'blocked: []',
+        '',
+      ].join('\n'),
+    );
+    const server = await serve({ root: r });
+    const list = await call(server, 'GET', '/sprints');
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).toContain('2026-01-20_only-progress');
+    const one = await call(server, 'GET', '/sprints/2026-01-20_only-progress');
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(JSON.stringify(one.body)).toContain('2026-01-20_plugin-only');
+    expect(JSON.stringify(one.body)).toContain('custom-notes');
+  });
+});
+
+describe('tampering found by the server', () => {
+  it('opening a sprint whose log someone else appended to sends its tamper notification once, not on every read', async () => {
+    const received: { event: string; reason?: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+    cleanups.push(() => new Promise((ok) => receiver.close(() => ok())));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+
+    const { root: r } = await root();
+    const store = new SprintRootStore({ root: r });
+    const id = await store.create({
+      name: 'watched',
+      config: { 'auto-commit': false, notify: [{ webhook: url, events: ['tamper'] }] },
+      tasks: [{ ...customTask('a'), priority: 'medium', dependsOn: [] }],
+    });
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: new NoopAgent() }),
+    });
+    await runner.run(id);
+    expect(received).toEqual([]);
+    await appendFile(
+      join(r, id, 'events.jsonl'),
+      `${JSON.stringify({ type: 'task-finished', taskId: 'a', attempt: 9, to: 'done', seq: 900, at: new Date().toISOString(), sprintId: id })}\n`,
+    );
+    const server = await serve({ root: r, readCacheMs: 0 });
+    for (let i = 0; i < 3; i++) {
+      const one = await call(server, 'GET', `/sprints/${id}`);
+      expect(one.status, JSON.stringify(one.body)).toBe(200);
+    }
+    await waitFor(
+      () => (received.length >= 1 ? true : undefined),
+      'the tamper notification',
+      30_000,
+    );
+    // Time for a second (wrong) delivery to arrive, measured by a later read that answers.
+    await call(server, 'GET', `/sprints/${id}`);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ event: 'tamper' });
+    expect(received[0]?.reason).toContain('events.jsonl');
   });
 });
 

@@ -5,6 +5,7 @@ import {
   type Agent,
   countTasks,
   defaultHooks,
+  notifyTamperingOnce,
   parseDuration,
   planRun,
   RUN_LOG,
@@ -51,6 +52,8 @@ export async function runCommand(
 
   const opened = await openSprintArg(ctx, sprintArg, mode);
   const snapshot = await opened.store.load(opened.sprintId);
+  // Tampering found on opening the sprint is notified before anything else (once per finding).
+  if (snapshot.state.tampering?.length) await notifyTamperingOnce(snapshot, { env: io.env });
   const shown = displayPath(io.cwd, opened.path);
   const { status } = snapshot.state;
   if (status === 'completed' || status === 'cancelled') {
@@ -66,7 +69,9 @@ export async function runCommand(
     );
   }
   const plan = planRun(snapshot);
-  if (plan.length === 0) {
+  // A started sprint with nothing left (the plugin's `in-progress` with an empty queue)
+  // is finished by the run, which ends it `completed`, as the plugin did.
+  if (plan.length === 0 && status === 'not-started') {
     throw new UsageError(
       `The queue of sprint ${snapshot.definition.name} is empty: add a task first (sprint add ${shown} <type> ...).`,
       mode,
@@ -87,6 +92,7 @@ export async function runCommand(
     snapshot,
     options.agent,
     options.workers ? await workerDispatch(ctx, opened, mode) : undefined,
+    io.env as NodeJS.ProcessEnv,
   );
   const runner = new SprintRunner({
     store: opened.store,

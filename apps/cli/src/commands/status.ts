@@ -1,4 +1,4 @@
-import { describeSprint, type SprintStatusReport } from '@sprint/core';
+import { describeSprint, notifyTamperingOnce, type SprintStatusReport } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
@@ -21,6 +21,10 @@ export async function statusCommand(
   const read = async () => {
     const snapshot = await opened.store.load(opened.sprintId);
     const lock = await opened.store.inspectLock(opened.sprintId);
+    // Tampering found outside a run is notified (once per finding); a live run notifies its own.
+    if (snapshot.state.tampering?.length && !lock?.alive) {
+      await notifyTamperingOnce(snapshot, { env: io.env });
+    }
     return describeSprint(snapshot, lock);
   };
   let report = await read();

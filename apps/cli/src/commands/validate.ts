@@ -1,12 +1,18 @@
 import { join } from 'node:path';
-import { countTasks, InvalidSprintError, type Issue, UnknownAgentError } from '@sprint/core';
+import {
+  AgentNotInstalledError,
+  countTasks,
+  InvalidSprintError,
+  type Issue,
+  UnknownAgentError,
+} from '@sprint/core';
 import { cliAgentRegistry } from '../agents.js';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { exitCodeFor, UNKNOWN_AGENT_FIX } from '../report-error.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
-/** `sprint validate`: every check a run makes before it starts, without changing anything. */
+/** `sprint validate`: every check a run makes before it starts (the same core checks), without changing anything. */
 export async function validateCommand(
   ctx: CommandContext,
   sprintArg: string | undefined,
@@ -18,7 +24,7 @@ export async function validateCommand(
     opened = await openSprintArg(ctx, sprintArg, 'validate');
     const snapshot = await opened.store.load(opened.sprintId);
     // The agents the sprint's config names must exist and cover every task not done.
-    await cliAgentRegistry(snapshot);
+    await cliAgentRegistry(snapshot, undefined, undefined, io.env as NodeJS.ProcessEnv);
     const counts = countTasks(snapshot.state);
     const shown = displayPath(io.cwd, opened.path);
     if (options.json) {
@@ -44,6 +50,12 @@ export async function validateCommand(
           fix: UNKNOWN_AGENT_FIX,
         },
       ];
+    } else if (error instanceof AgentNotInstalledError) {
+      issues = error.missing.map((m) => ({
+        field: `agent ${m.agent}`,
+        message: `the ${m.agent} CLI is not installed ("${m.binary}" is not an executable)`,
+        fix: `install it with \`${m.install}\` (or set ${m.binEnv} to its path), or pick another agent`,
+      }));
     }
     if (!issues) throw error;
     io.stdout.write(`${JSON.stringify({ valid: false, issues }, null, 2)}\n`);

@@ -22,7 +22,9 @@ export type SprintErrorCode =
   /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
   | 'IMPORT_FAILED'
   /** The sprint database could not be reached or refused the operation. */
-  | 'DATABASE_UNAVAILABLE';
+  | 'DATABASE_UNAVAILABLE'
+  /** An agent CLI the sprint would run is not installed. */
+  | 'AGENT_NOT_INSTALLED';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;

@@ -49,7 +49,7 @@ export const StopReasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('needs-human'), taskId: z.string() }),
   z.object({
     kind: z.literal('limit'),
-    limit: z.enum(['max-iterations', 'max-cost', 'task-timeout']),
+    limit: z.enum(['max-iterations', 'max-cost', 'task-timeout', 'max-tasks', 'time-box']),
     detail: z.string(),
   }),
   z.object({ kind: z.literal('interrupted'), detail: z.string() }),

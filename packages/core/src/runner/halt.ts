@@ -4,7 +4,11 @@ import type { HumanNeeded } from '../model/agent-result.js';
 export type Halt =
   | { kind: 'blocked'; taskId?: string; reason: string }
   | ({ kind: 'needs-human'; taskId: string } & HumanNeeded)
-  | { kind: 'limit'; limit: 'max-iterations' | 'max-cost' | 'task-timeout'; detail: string };
+  | {
+      kind: 'limit';
+      limit: 'max-iterations' | 'max-cost' | 'task-timeout' | 'max-tasks' | 'time-box';
+      detail: string;
+    };
 
 /** A request from outside to end the running agents now. */
 export type Interrupt = { kind: 'stop' } | { kind: 'cancel'; reason: string };

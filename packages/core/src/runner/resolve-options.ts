@@ -1,3 +1,4 @@
+import { parseDuration } from '../model/duration.js';
 import { InvalidOptionsError } from '../model/errors.js';
 import type { RetryPolicy, SprintDefinition } from '../model/sprint.js';
 import { DEFAULT_RETRY } from './retry.js';
@@ -15,6 +16,10 @@ export interface ResolvedOptions {
   maxCostUsd: number | undefined;
   taskTimeoutMs: number;
   retry: RetryPolicy;
+  /** Distinct tasks this run may start (`max-tasks`). */
+  maxTasks: number | undefined;
+  /** Wall-clock ms after which this run starts no task (`time-box`). */
+  timeBoxMs: number | undefined;
 }
 
 /** @throws InvalidOptionsError naming the limit and the value when one is out of range. */
@@ -41,5 +46,14 @@ export function resolveOptions(definition: SprintDefinition, options: RunOptions
     );
   }
   const retry = { ...DEFAULT_RETRY, ...config.retry, ...options.retry };
-  return { maxIterations, concurrency, maxCostUsd, taskTimeoutMs, retry };
+  const maxTasks = options.maxTasks ?? config.maxTasks;
+  if (maxTasks !== undefined && (!Number.isInteger(maxTasks) || maxTasks < 1)) {
+    throw new InvalidOptionsError(`maxTasks must be a positive integer (got ${maxTasks})`);
+  }
+  const timeBoxMs =
+    options.timeBoxMs ?? (config.timeBox !== undefined ? parseDuration(config.timeBox) : undefined);
+  if (timeBoxMs !== undefined && !(timeBoxMs > 0)) {
+    throw new InvalidOptionsError(`the time box must be a positive duration (got ${timeBoxMs} ms)`);
+  }
+  return { maxIterations, concurrency, maxCostUsd, taskTimeoutMs, retry, maxTasks, timeBoxMs };
 }

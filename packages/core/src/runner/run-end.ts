@@ -20,7 +20,10 @@ export interface RunEnd {
   reason?: string;
   humanNeeded?: { taskId: string } & HumanNeeded;
   /** A limit stopped the run: recorded as a `limit-reached` event too. */
-  limit?: { limit: 'max-iterations' | 'max-cost' | 'task-timeout'; detail: string };
+  limit?: {
+    limit: 'max-iterations' | 'max-cost' | 'task-timeout' | 'max-tasks' | 'time-box';
+    detail: string;
+  };
 }
 
 /**

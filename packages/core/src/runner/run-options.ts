@@ -34,6 +34,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Agent runs this call may start (default 30, or the sprint's `max-iterations`). */
   maxIterations?: number;
+  /** Distinct tasks this call may start (retries of one count once); default: the sprint's `max-tasks`, else no cap. */
+  maxTasks?: number;
+  /** Wall-clock limit of this call in ms, after which no further task starts; default: the sprint's `time-box`, else none. */
+  timeBoxMs?: number;
   /** Tasks run at once (default 1, or the sprint's `concurrency`). */
   concurrency?: number;
   /** The sprint's total spend at which no further task starts (or the sprint's `max-cost-usd`). */

@@ -1,5 +1,6 @@
 import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
+import { formatDuration } from '../model/duration.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { estimatedCostUsd } from '../model/fold.js';
 import { type Task, taskLabel } from '../model/sprint.js';
@@ -52,6 +53,8 @@ export class RunSession {
   readonly #inflight = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #iterations = 0;
+  /** Tasks this run started (a retry of one is the same task), for `max-tasks`. */
+  readonly #startedTasks = new Set<string>();
   #pauseRequested = false;
   #interrupt: Interrupt | undefined;
   #halt: Halt | undefined;
@@ -294,7 +297,7 @@ export class RunSession {
         while (this.#inflight.size + this.#waits.waiting() < this.#opts.concurrency) {
           const task = this.#picker.next(this.#state, this.#inflight);
           if (!task) break;
-          this.#halt ??= this.#limitBefore();
+          this.#halt ??= this.#limitBefore(task);
           if (this.#halt) break;
           const started = await this.#claim(task);
           if (!started) break;
@@ -319,7 +322,26 @@ export class RunSession {
   }
 
   /** The limit that forbids starting another task, if one does. */
-  #limitBefore(): Halt | undefined {
+  #limitBefore(task: Task): Halt | undefined {
+    const { maxTasks, timeBoxMs } = this.#opts;
+    if (timeBoxMs !== undefined && Date.now() - this.#startedAtMs >= timeBoxMs) {
+      return {
+        kind: 'limit',
+        limit: 'time-box',
+        detail: `time box reached (${formatDuration(timeBoxMs)} since this run started)`,
+      };
+    }
+    if (
+      maxTasks !== undefined &&
+      !this.#startedTasks.has(task.id) &&
+      this.#startedTasks.size >= maxTasks
+    ) {
+      return {
+        kind: 'limit',
+        limit: 'max-tasks',
+        detail: `max tasks reached (${maxTasks} task${maxTasks === 1 ? '' : 's'} started in this run)`,
+      };
+    }
     if (this.#iterations >= this.#opts.maxIterations) {
       return {
         kind: 'limit',
@@ -384,6 +406,7 @@ export class RunSession {
     this.#events.adopt(started);
     this.#waits.delete(task.id);
     this.#iterations++;
+    this.#startedTasks.add(task.id);
     const run = this.#runTask(task, started.attempt, agent.name)
       .catch(async (error) => {
         await this.#append([

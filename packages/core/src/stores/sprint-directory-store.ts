@@ -94,11 +94,13 @@ export class SprintDirectoryStore extends JournaledStore {
     }
     for (const file of [SPRINT_FILE, PROGRESS_FILE]) {
       const f = await lstat(join(dir, file)).catch(() => undefined);
+      // The plugin's sprints may hold PROGRESS.yaml alone: SPRINT.yaml is then read as empty (defaults).
+      if (!f && file === SPRINT_FILE) continue;
       if (!f) {
         throw new SprintNotFoundError(
           sprintId,
           this.root,
-          `${dir} has no ${file}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml`,
+          `${dir} has no ${file}: a sprint directory holds PROGRESS.yaml (and SPRINT.yaml for its name and config)`,
         );
       }
       if (f.isSymbolicLink()) throw linkRefused(join(dir, file));
@@ -125,6 +127,7 @@ export class SprintDirectoryStore extends JournaledStore {
       [sprintYamlPath, sprintStat],
       [progressYamlPath, progressStat],
     ] as const) {
+      if (!st && path === sprintYamlPath) continue; // PROGRESS.yaml alone: SPRINT.yaml reads as empty
       if (!st) throw new SprintNotFoundError(sprintId, this.root, `${path} is gone`);
       if (!st.isFile()) throw notAFile(path);
     }
@@ -215,9 +218,9 @@ export class SprintDirectoryStore extends JournaledStore {
 
   async #readYaml(location: SprintLocation): Promise<[string, string]> {
     const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
-    if (a == null || b == null)
-      throw new SprintNotFoundError(basename(location.sprintDir), this.root);
-    return [a, b];
+    if (b == null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
+    // No SPRINT.yaml (a plugin sprint with PROGRESS.yaml alone): a sprint with defaults.
+    return [a ?? '', b];
   }
 
   /** Whether a run was under way: a task running as of the snapshot, or another process's lock. */
@@ -322,7 +325,9 @@ export class SprintDirectoryStore extends JournaledStore {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     const out: SprintSummary[] = [];
     for (const e of entries) {
-      if (!e.isDirectory() || !existsSync(join(this.root, e.name, SPRINT_FILE))) continue;
+      if (!e.isDirectory()) continue;
+      const dir = join(this.root, e.name);
+      if (!existsSync(join(dir, SPRINT_FILE)) && !existsSync(join(dir, PROGRESS_FILE))) continue;
       try {
         const { definition, state } = await this.load(e.name);
         out.push({
@@ -496,5 +501,6 @@ export const RUNTIME_GITIGNORE = [
   'run.log',
   '*.tmp-*',
   '*.foreign-*',
+  'tamper-notified/',
   '',
 ].join('\n');

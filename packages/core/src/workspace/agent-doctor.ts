@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import which from 'which';
+import { SprintError } from '../model/errors.js';
 
 /** What one agent CLI needs, to check it without spending tokens. */
 export interface AgentRequirement {
@@ -194,4 +196,42 @@ function versionOf(
       done(code === 0 && line ? { version: line } : { error: `--version exited with ${code}` });
     });
   });
+}
+
+/** An agent CLI the sprint would run is not installed (or `SPRINT_<NAME>_BIN` names nothing runnable). */
+export class AgentNotInstalledError extends SprintError {
+  /** One entry per missing agent: its name, the binary looked for and the install command. */
+  readonly missing: readonly { agent: string; binary: string; install: string; binEnv: string }[];
+  constructor(missing: AgentNotInstalledError['missing']) {
+    super(
+      'AGENT_NOT_INSTALLED',
+      missing
+        .map(
+          (m) =>
+            `The ${m.agent} agent's CLI is not installed: "${m.binary}" is not an executable${m.binary.includes('/') ? '' : ' on PATH'}. Install it with \`${m.install}\` (or set ${m.binEnv} to its path), or pick another agent (--agent, config.agent).`,
+        )
+        .join('\n'),
+    );
+    this.missing = missing;
+  }
+}
+
+/**
+ * The CLIs among `agents` (agent names; others such as noop and shell need
+ * none) whose binary (`SPRINT_<NAME>_BIN`, else the command on PATH) cannot
+ * be run. Looks on disk only: nothing is started.
+ */
+export async function missingAgentBinaries(
+  agents: Iterable<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AgentNotInstalledError['missing']> {
+  const missing: { agent: string; binary: string; install: string; binEnv: string }[] = [];
+  for (const name of new Set(agents)) {
+    const req = AGENT_REQUIREMENTS.find((r) => r.name === name);
+    if (!req) continue;
+    const binary = env[req.binEnv] || req.command;
+    const found = await which(binary, { nothrow: true, path: env.PATH ?? '' });
+    if (!found) missing.push({ agent: name, binary, install: req.install, binEnv: req.binEnv });
+  }
+  return missing;
 }

@@ -5,7 +5,8 @@ import { gitCommitHook } from '../hooks/git-commit-hook.js';
 import type { SprintHook } from '../hooks/hook.js';
 import { verifyHook } from '../hooks/verify-hook.js';
 import { UnknownAgentError } from '../model/errors.js';
-import type { SprintConfig } from '../model/sprint.js';
+import type { SprintConfig, Task } from '../model/sprint.js';
+import { AgentNotInstalledError, missingAgentBinaries } from './agent-doctor.js';
 
 /** Makes an agent by name from the sprint's configuration. */
 export type AgentFactory = (options: { config: SprintConfig }) => Agent;
@@ -71,4 +72,22 @@ export function buildAgentRegistry(options: {
 /** The built-in hooks: `verify` then `git-commit` (when auto-commit is on). */
 export function defaultHooks(config?: Pick<SprintConfig, 'autoCommit'>): SprintHook[] {
   return [verifyHook(), gitCommitHook({ enabled: config?.autoCommit !== false })];
+}
+
+/**
+ * The check `validate` and `run` share before anything starts: every task
+ * not yet done has an agent (`UnknownAgentError`), and every agent CLI those
+ * tasks would run is installed (`AgentNotInstalledError`, naming the install
+ * command). The sprint's `config.<agent>` keys are checked when it is read.
+ */
+export async function preflightAgents(
+  registry: AgentRegistry,
+  tasks: readonly Task[],
+  options: { env?: NodeJS.ProcessEnv; checkBinaries?: boolean } = {},
+): Promise<void> {
+  registry.assertCovers(tasks);
+  if (options.checkBinaries === false) return;
+  const names = tasks.map((t) => registry.find(t)?.name).filter((n) => n !== undefined);
+  const missing = await missingAgentBinaries(names, options.env);
+  if (missing.length) throw new AgentNotInstalledError(missing);
 }

@@ -53,12 +53,12 @@ export async function openSprint(path: string): Promise<OpenedSprint> {
       path: join(abs, `${id}.md`),
     };
   }
-  if (!hasSprint || !hasProgress) {
-    const missing = !hasSprint ? 'SPRINT.yaml' : 'PROGRESS.yaml';
+  // PROGRESS.yaml alone is a sprint too (the original plugin's): SPRINT.yaml then reads as defaults.
+  if (!hasProgress) {
     throw new SprintNotFoundError(
       path,
       undefined,
-      `${path} has no ${missing}: a sprint directory holds SPRINT.yaml and PROGRESS.yaml (create one with \`sprint init <name>\`)`,
+      `${path} has no PROGRESS.yaml: a sprint directory holds PROGRESS.yaml and, for its name and config, SPRINT.yaml (create one with \`sprint init <name>\`)`,
     );
   }
   return {
@@ -80,7 +80,7 @@ export async function findLatestSprint(dir: string = DEFAULT_SPRINTS_DIR): Promi
     if (!e.isDirectory()) continue;
     const path = join(dir, e.name);
     const sprintYaml = join(path, 'SPRINT.yaml');
-    if (!existsSync(sprintYaml)) continue;
+    if (!existsSync(sprintYaml) && !existsSync(join(path, 'PROGRESS.yaml'))) continue;
     const text = await readFile(sprintYaml, 'utf8').catch(() => '');
     const created = /^created:\s*["']?([^"'\n#]+)/m.exec(text)?.[1]?.trim();
     let key = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : '';

@@ -39,7 +39,9 @@ export class SprintRootStore implements SprintStore {
   /** The store that holds `sprintId` (directories win when both could). */
   storeFor(sprintId: string): SprintDirectoryStore | SprintDocumentStore {
     assertSafeId(sprintId, this.root);
-    if (existsSync(join(this.root, sprintId, 'SPRINT.yaml'))) return this.directories;
+    const dir = join(this.root, sprintId);
+    if (existsSync(join(dir, 'SPRINT.yaml')) || existsSync(join(dir, 'PROGRESS.yaml')))
+      return this.directories;
     if (this.documents.documentPath(sprintId)) return this.documents;
     return this.directories;
   }

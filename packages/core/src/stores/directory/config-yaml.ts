@@ -1,3 +1,8 @@
+import {
+  kebabKey,
+  OPERATOR_AGENT_KEYS,
+  SPRINT_AGENT_KEYS,
+} from '../../agents/sprint-agent-keys.js';
 import { formatDuration, parseDuration } from '../../model/duration.js';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import type { RetryPolicy, SprintConfig } from '../../model/sprint.js';
@@ -6,6 +11,7 @@ import { parseSize } from '../../worktrees/worktree-policy.js';
 import {
   checkKeys,
   describe,
+  didYouMean,
   FieldCursor,
   isRecord,
   readBoolean,
@@ -15,6 +21,33 @@ import {
   readString,
 } from './field-cursor.js';
 import type { SourceRef } from './task-yaml.js';
+
+/**
+ * The keys under `config.claude` (and codex, gemini, opencode): the agent's
+ * options a sprint may set, else an issue with a did-you-mean, so `validate`
+ * finds what the agent would refuse only when its first task starts.
+ */
+function checkAgentKeys(agent: string, options: Record<string, unknown>, c: FieldCursor): void {
+  const known = SPRINT_AGENT_KEYS[agent] ?? [];
+  for (const key of Object.keys(options)) {
+    const kebab = kebabKey(key);
+    if (known.includes(kebab)) continue;
+    if (OPERATOR_AGENT_KEYS.includes(kebab)) {
+      c.at(key).issue(
+        `config.${agent} cannot set "${key}": the ${agent} binary, its arguments and environment are chosen by whoever runs the sprint, never by a sprint file`,
+        `remove it (set SPRINT_${agent.toUpperCase()}_BIN for another binary); config.${agent} may set ${known.join(', ')}`,
+      );
+      continue;
+    }
+    const guess = didYouMean(kebab, known);
+    c.at(key).issue(
+      `unknown config.${agent} key "${key}"`,
+      guess
+        ? `did you mean "${guess}"? rename it to ${guess}`
+        : `remove it; config.${agent} may set ${known.join(', ')}`,
+    );
+  }
+}
 
 /** What `git check-ref-format --branch` accepts, for the names people write. */
 function isBranchName(name: string): boolean {
@@ -158,11 +191,11 @@ export function readConfig(raw: unknown, c: FieldCursor): SprintConfig {
     }
   }
   if (Object.keys(where).length) config.where = where;
-  const claude = readMap(map.claude, c.at('claude'));
-  if (claude) config.claude = claude;
-  for (const name of ['codex', 'gemini', 'opencode'] as const) {
+  for (const name of ['claude', 'codex', 'gemini', 'opencode'] as const) {
     const options = readMap(map[name], c.at(name));
-    if (options) config[name] = options;
+    if (!options) continue;
+    checkAgentKeys(name, options, c.at(name));
+    config[name] = options;
   }
   const prices = readMap(map.prices, c.at('prices'));
   if (prices) {

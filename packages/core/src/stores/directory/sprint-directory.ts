@@ -58,7 +58,8 @@ export function parseSprintDirectory(input: SprintDirectoryInput): ParsedSprintD
 
   const definition: SprintDefinition = {
     id: input.dirName,
-    name: sprint.name ?? sprint.sprintId ?? input.dirName,
+    // Without SPRINT.yaml (the plugin's PROGRESS.yaml alone), PROGRESS.yaml's sprint-id names it.
+    name: sprint.name ?? sprint.sprintId ?? progress.sprintId ?? input.dirName,
     goals: sprint.goals,
     config: sprint.config,
     tasks: progress.tasks,
