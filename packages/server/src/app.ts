@@ -32,6 +32,12 @@ import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } f
 import { ReadCache } from './read-cache.js';
 import { Redactor, secretsOf } from './redact.js';
 import {
+  GithubRateLimited,
+  type GithubSource,
+  githubImportHandler,
+  githubSourceFromEnv,
+} from './routes/import-github.js';
+import {
   AddTasksBodySchema,
   AddTasksResultSchema,
   AnswerBodySchema,
@@ -110,6 +116,11 @@ export interface ApiDeps {
   heartbeatMs?: number;
   /** Notification targets for every sprint's runs (beside each sprint's `config.notify`), and the public URL for links. */
   notify?: NotifyOptions;
+  /**
+   * Where `POST /sprints/{id}/import/github` reads issues, with which token
+   * (default: `GITHUB_API_URL`, `GITHUB_TOKEN`/`GH_TOKEN`/`gh auth token` of this process's environment).
+   */
+  github?: GithubSource;
   /** The workers of a database store, for `GET /workers` (default: none). */
   workers?: () => Promise<WorkerList['workers']>;
 }
@@ -217,7 +228,11 @@ export function createApi(deps: ApiDeps): Api {
       body.status === 401
         ? { 'www-authenticate': 'Bearer realm="sprint"' }
         : body.status === 503
-          ? { 'retry-after': '5' }
+          ? {
+              'retry-after': String(
+                error instanceof GithubRateLimited ? error.retryAfterSeconds : 5,
+              ),
+            }
           : undefined,
     );
   });
@@ -395,6 +410,18 @@ export function createApi(deps: ApiDeps): Api {
     changed(id);
     return json(c, AddTasksResultSchema, result);
   });
+
+  app.post(
+    '/sprints/:id/import/github',
+    githubImportHandler({
+      store,
+      github: deps.github ?? githubSourceFromEnv(process.env),
+      limit,
+      idOf,
+      changed,
+      json: (c, schema, value, status) => json(c, schema as z.ZodType, value, status),
+    }),
+  );
 
   const startRun = async (c: Context, kind: 'run' | 'resume') => {
     const id = idOf(c);

@@ -7,6 +7,7 @@ import type { NotifyOptions, NotifyTarget, SprintStore } from '@sprint/core';
 import { type Api, type ApiDeps, createApi } from './app.js';
 import { generateToken, isLoopback } from './auth.js';
 import { secretsOf } from './redact.js';
+import { githubSourceFromEnv } from './routes/import-github.js';
 import {
   type AgentsConfig,
   defaultDescribe,
@@ -130,6 +131,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     heartbeatMs: options.heartbeatMs,
     notify: serverNotify(options.notify, env),
     workers: options.workers,
+    github: githubSourceFromEnv(env),
     secrets: [...secretsOf(env), ...agents.secrets],
     log,
   });
