@@ -102,7 +102,11 @@ export interface ApiDeps {
   allowTaskCommands?: boolean;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** How long `GET /sprints/{id}` answers are reused (ms, default 200; 0 turns caching off). */
+  /**
+   * Caching of `GET /sprints` and `GET /sprints/{id}` (ms, default 200; 0 turns caching off). A
+   * store with `version` has `GET /sprints/{id}` reused exactly while the sprint's version is
+   * unchanged; otherwise, and for the list, answers are reused this long.
+   */
   readCacheMs?: number;
   /** SSE subscribers across all sprints (default 10,000). */
   maxSubscribers?: number;
@@ -393,7 +397,14 @@ export function createApi(deps: ApiDeps): Api {
 
   app.get('/sprints/:id', async (c) => {
     const id = idOf(c);
-    const body = await cache.get(id, () => detailJson(id));
+    let body: string;
+    if (store.version) {
+      // The version is read before the load, so a cached body is never older than its version.
+      const key = `${await store.version(id)}|${runs.active(id)?.runId ?? ''}`;
+      body = await cache.get(id, () => detailJson(id), key);
+    } else {
+      body = await cache.get(id, () => detailJson(id));
+    }
     return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 

@@ -93,6 +93,8 @@ export async function testApi(
     store?: (store: SprintRootStore) => SprintStore;
     /** Where `POST /sprints/{id}/import/github` reads issues (default: nowhere reachable). */
     github?: GithubSource;
+    /** Default 0: every read goes to the store. */
+    readCacheMs?: number;
   } = {},
 ): Promise<TestApi> {
   const { dir, root, cleanup } = await tempRoot();
@@ -112,7 +114,7 @@ export async function testApi(
     maxBodyBytes: options.maxBodyBytes,
     allowTaskCommands: options.allowTaskCommands,
     secrets: options.secrets,
-    readCacheMs: 0,
+    readCacheMs: options.readCacheMs ?? 0,
     // Tests never reach beyond 127.0.0.1: without a fake GitHub, port 9 refuses at once.
     github: options.github ?? { apiUrl: 'http://127.0.0.1:9', token: async () => undefined },
   });
