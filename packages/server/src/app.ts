@@ -400,8 +400,10 @@ export function createApi(deps: ApiDeps): Api {
     let body: string;
     if (store.version) {
       // The version is read before the load, so a cached body is never older than its version.
-      const key = `${await store.version(id)}|${runs.active(id)?.runId ?? ''}`;
-      body = await cache.get(id, () => detailJson(id), key);
+      // Without one (a sprint that is gone, say), the load answers, and says why.
+      const version = await store.version(id).catch(() => undefined);
+      const key = version && `${version}|${runs.active(id)?.runId ?? ''}`;
+      body = key ? await cache.get(id, () => detailJson(id), key) : await detailJson(id);
     } else {
       body = await cache.get(id, () => detailJson(id));
     }
