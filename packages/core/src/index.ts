@@ -18,7 +18,8 @@ export type {
 } from './hooks/hook.js';
 export { verifyHook } from './hooks/verify-hook.js';
 export type { GithubIssueQuery } from './imports/github-issues.js';
-export { GITHUB_API_URL } from './imports/github-issues.js';
+export { GITHUB_API_URL, GITHUB_REPO_PATTERN } from './imports/github-issues.js';
+export { type GithubToken, githubToken } from './imports/github-token.js';
 export { type ImportFailureKind, ImportSourceError } from './imports/import-error.js';
 export { type GithubImportResult, importGithubIssues } from './imports/import-github.js';
 export { importM42Sprint, type M42ImportResult } from './imports/m42-import.js';

@@ -881,6 +881,7 @@ describe('openapi', () => {
         '/sprints/{id}/answer',
         '/sprints/{id}/cancel',
         '/sprints/{id}/events',
+        '/sprints/{id}/import/github',
         '/sprints/{id}/pause',
         '/sprints/{id}/result',
         '/sprints/{id}/resume',

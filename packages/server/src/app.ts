@@ -36,6 +36,12 @@ import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } f
 import { ReadCache } from './read-cache.js';
 import { Redactor, secretsOf } from './redact.js';
 import {
+  GithubRateLimited,
+  type GithubSource,
+  githubImportHandler,
+  githubSourceFromEnv,
+} from './routes/import-github.js';
+import {
   AddTasksBodySchema,
   AddTasksResultSchema,
   AnswerBodySchema,
@@ -102,7 +108,11 @@ export interface ApiDeps {
   allowTaskCommands?: boolean;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** How long `GET /sprints/{id}` answers are reused (ms, default 200; 0 turns caching off). */
+  /**
+   * Caching of `GET /sprints` and `GET /sprints/{id}` (ms, default 200; 0 turns caching off). A
+   * store with `version` has `GET /sprints/{id}` reused exactly while the sprint's version is
+   * unchanged; otherwise, and for the list, answers are reused this long.
+   */
   readCacheMs?: number;
   /** SSE subscribers across all sprints (default 10,000). */
   maxSubscribers?: number;
@@ -116,6 +126,11 @@ export interface ApiDeps {
   heartbeatMs?: number;
   /** Notification targets for every sprint's runs (beside each sprint's `config.notify`), and the public URL for links. */
   notify?: NotifyOptions;
+  /**
+   * Where `POST /sprints/{id}/import/github` reads issues, with which token
+   * (default: `GITHUB_API_URL`, `GITHUB_TOKEN`/`GH_TOKEN`/`gh auth token` of this process's environment).
+   */
+  github?: GithubSource;
   /** The workers of a database store, for `GET /workers` (default: none). */
   workers?: () => Promise<WorkerList['workers']>;
 }
@@ -223,7 +238,11 @@ export function createApi(deps: ApiDeps): Api {
       body.status === 401
         ? { 'www-authenticate': 'Bearer realm="sprint"' }
         : body.status === 503
-          ? { 'retry-after': '5' }
+          ? {
+              'retry-after': String(
+                error instanceof GithubRateLimited ? error.retryAfterSeconds : 5,
+              ),
+            }
           : undefined,
     );
   });
@@ -388,7 +407,16 @@ export function createApi(deps: ApiDeps): Api {
 
   app.get('/sprints/:id', async (c) => {
     const id = idOf(c);
-    const body = await cache.get(id, () => detailJson(id));
+    let body: string;
+    if (store.version) {
+      // The version is read before the load, so a cached body is never older than its version.
+      // Without one (a sprint that is gone, say), the load answers, and says why.
+      const version = await store.version(id).catch(() => undefined);
+      const key = version && `${version}|${runs.active(id)?.runId ?? ''}`;
+      body = key ? await cache.get(id, () => detailJson(id), key) : await detailJson(id);
+    } else {
+      body = await cache.get(id, () => detailJson(id));
+    }
     return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -405,6 +433,18 @@ export function createApi(deps: ApiDeps): Api {
     changed(id);
     return json(c, AddTasksResultSchema, result);
   });
+
+  app.post(
+    '/sprints/:id/import/github',
+    githubImportHandler({
+      store,
+      github: deps.github ?? githubSourceFromEnv(process.env),
+      limit,
+      idOf,
+      changed,
+      json: (c, schema, value, status) => json(c, schema as z.ZodType, value, status),
+    }),
+  );
 
   const startRun = async (c: Context, kind: 'run' | 'resume') => {
     const id = idOf(c);

@@ -7,6 +7,8 @@ import {
   CancelBodySchema,
   ControlOutcomeSchema,
   CreateSprintBodySchema,
+  GithubImportBodySchema,
+  GithubImportResultSchema,
   HealthSchema,
   ResumeBodySchema,
   RunAcceptedSchema,
@@ -123,6 +125,32 @@ const OPERATIONS: Operation[] = [
       404: ERRORS[404],
       409: ERRORS[409],
       ...withBodyErrors,
+    },
+  },
+  {
+    method: 'post',
+    path: '/sprints/{id}/import/github',
+    operationId: 'importGithubIssues',
+    summary: 'Add one implement-issue task per GitHub issue (= `sprint import --github`)',
+    description:
+      "Issues already in the sprint are reported in `skipped`. GitHub is read with the server's token (`GITHUB_TOKEN`, `GH_TOKEN` or `gh auth token` where the server runs) at the server's `GITHUB_API_URL`; a request never carries one. A failure at GitHub changes nothing.",
+    body: 'GithubImport',
+    bodyRequired: true,
+    responses: {
+      200: ['What was added and skipped', 'GithubImportResult'],
+      401: ERRORS[401],
+      404: ERRORS[404],
+      409: ERRORS[409],
+      ...withBodyErrors,
+      422: [
+        'A field is invalid, or GitHub has no such repository or milestone (code GITHUB_NOT_FOUND)',
+        'Problem',
+      ],
+      502: [
+        "GitHub refused the server's token (GITHUB_AUTH) or could not be reached (GITHUB_UNAVAILABLE)",
+        'Problem',
+      ],
+      503: ["GitHub's rate limit is used up; `Retry-After` says when it resets", 'Problem'],
     },
   },
   {
@@ -307,6 +335,7 @@ const REQUESTS = {
   Cancel: CancelBodySchema,
   Skip: SkipBodySchema,
   Answer: AnswerBodySchema,
+  GithubImport: GithubImportBodySchema,
 };
 
 const RESPONSES = {
@@ -317,6 +346,7 @@ const RESPONSES = {
   SprintDetail: SprintDetailSchema,
   SprintStatusReport: SprintStatusReportSchema,
   AddTasksResult: AddTasksResultSchema,
+  GithubImportResult: GithubImportResultSchema,
   RunAccepted: RunAcceptedSchema,
   ControlOutcome: ControlOutcomeSchema,
   TaskChange: TaskChangeSchema,

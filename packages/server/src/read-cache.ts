@@ -1,26 +1,36 @@
 /**
- * Serialized answers to cheap reads, per sprint, for a short time. Loads of
- * the same key at once share one load. Entries are dropped when this process
- * changes the sprint (`invalidate`) and expire after `ttlMs`, which bounds how
- * stale a change made by another process (the CLI) can look.
+ * Serialized answers to cheap reads, per sprint. Loads of the same key at
+ * once share one load. Entries are dropped when this process changes the
+ * sprint (`invalidate`). An answer given with a version (the store's token
+ * for the sprint's content) is reused exactly while the version is the same,
+ * so a change made by another process (the CLI) is never served stale; one
+ * without a version expires after `ttlMs`.
  */
 export class ReadCache {
   readonly #ttlMs: number;
-  readonly #entries = new Map<string, { at: number; value: Promise<string>; generation: number }>();
+  readonly #entries = new Map<
+    string,
+    { at: number; value: Promise<string>; generation: number; version: string | undefined }
+  >();
   readonly #generations = new Map<string, number>();
 
+  /** `ttlMs`: how long an answer without a version is reused; 0 turns caching off. */
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
   }
 
-  get(key: string, load: () => Promise<string>): Promise<string> {
+  get(key: string, load: () => Promise<string>, version?: string): Promise<string> {
     if (this.#ttlMs <= 0) return load();
     const generation = this.#generations.get(key) ?? 0;
     const hit = this.#entries.get(key);
     const now = performance.now();
-    if (hit && hit.generation === generation && now - hit.at < this.#ttlMs) return hit.value;
+    if (hit && hit.generation === generation) {
+      if (version !== undefined ? hit.version === version : now - hit.at < this.#ttlMs) {
+        return hit.value;
+      }
+    }
     const value = load();
-    const entry = { at: now, value, generation };
+    const entry = { at: now, value, generation, version };
     this.#entries.set(key, entry);
     value.catch(() => {
       if (this.#entries.get(key) === entry) this.#entries.delete(key);

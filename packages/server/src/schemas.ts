@@ -1,4 +1,5 @@
 import {
+  GITHUB_REPO_PATTERN,
   PrioritySchema,
   parseDuration,
   RunEventSchema,
@@ -113,6 +114,22 @@ export type CreateSprintBody = z.infer<typeof CreateSprintBodySchema>;
 export const AddTasksBodySchema = z.strictObject({
   tasks: z.array(TaskBodySchema).min(1).max(1000),
 });
+
+/** `POST /sprints/{id}/import/github`: which issues of which repository (= `sprint import --github`). */
+export const GithubImportBodySchema = z.strictObject({
+  repo: z
+    .string()
+    .max(200)
+    .regex(GITHUB_REPO_PATTERN, 'expected OWNER/REPO, like octocat/hello-world'),
+  /** Only issues with every one of these labels. */
+  label: z
+    .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)])
+    .optional(),
+  /** A milestone's title or number, `*` (any) or `none`. */
+  milestone: z.string().min(1).max(200).optional(),
+  state: z.enum(['open', 'closed', 'all']).optional(),
+});
+export type GithubImportBody = z.infer<typeof GithubImportBodySchema>;
 
 /** The CLI's run options. `agent` picks one of the server's configured agents, by name. */
 export const RunBodySchema = z.strictObject({
@@ -247,6 +264,16 @@ export const SprintDetailSchema = z.object({
 export const AddTasksResultSchema = z.object({
   added: z.array(z.string()),
   skipped: z.array(z.string()),
+});
+
+export const GithubImportResultSchema = z.object({
+  repo: z.string(),
+  /** Issues GitHub listed (pull requests left out). */
+  listed: z.number().int(),
+  /** Task ids added. */
+  added: z.array(z.string()),
+  /** Issues the sprint already had, with the task that holds each. */
+  skipped: z.array(z.object({ issue: z.number().int(), taskId: z.string() })),
 });
 
 export const RunAcceptedSchema = z.object({

@@ -12,6 +12,7 @@ import {
 import { type Api, type ApiDeps, createApi } from './app.js';
 import { generateToken, isLoopback } from './auth.js';
 import { secretsOf } from './redact.js';
+import { githubSourceFromEnv } from './routes/import-github.js';
 import {
   type AgentsConfig,
   defaultDescribe,
@@ -136,6 +137,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     heartbeatMs: options.heartbeatMs,
     notify: serverNotify(options.notify, env),
     workers: options.workers,
+    github: githubSourceFromEnv(env),
     secrets: [...secretsOf(env), ...agents.secrets],
     log,
   });

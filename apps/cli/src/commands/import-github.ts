@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { GITHUB_API_URL, importGithubIssues } from '@sprint/core';
+import { GITHUB_API_URL, githubToken, importGithubIssues } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -74,31 +73,4 @@ export async function importGithubCommand(
     );
   }
   return EXIT.ok;
-}
-
-/** The token to send: GITHUB_TOKEN, GH_TOKEN, else what `gh auth token` prints; none when gh is missing or logged out. */
-async function githubToken(
-  env: Record<string, string | undefined>,
-): Promise<{ value: string; from: string } | undefined> {
-  for (const name of ['GITHUB_TOKEN', 'GH_TOKEN']) {
-    const value = env[name]?.trim();
-    if (value) return { value, from: name };
-  }
-  const printed = await new Promise<string>((resolve) => {
-    execFile(
-      'gh',
-      ['auth', 'token', ...(env.GITHUB_API_URL ? ['--hostname', hostOf(env.GITHUB_API_URL)] : [])],
-      { env: env as NodeJS.ProcessEnv, timeout: 10_000, killSignal: 'SIGKILL' },
-      (error, stdout) => resolve(error ? '' : stdout.trim()),
-    );
-  });
-  return printed ? { value: printed, from: 'gh auth token' } : undefined;
-}
-
-function hostOf(apiUrl: string): string {
-  try {
-    return new URL(apiUrl).host;
-  } catch {
-    return apiUrl;
-  }
 }

@@ -108,6 +108,8 @@ export abstract class JournaledStore implements SprintStore {
     (sprintId) => this.#open.has(sprintId),
   );
   readonly #host = hostname();
+  /** Where each sprint's files are, for `version`. */
+  readonly #locations = new Map<string, SprintLocation>();
 
   /** Finds the sprint's files; throws SprintNotFoundError. */
   protected abstract locate(sprintId: string): Promise<SprintLocation>;
@@ -192,6 +194,42 @@ export abstract class JournaledStore implements SprintStore {
       runtimeDir: location.runtimeDir,
       files: location.files,
     };
+  }
+
+  /**
+   * The sprint's version: inode, size, mtime and ctime of its user files, the
+   * event log, the checkpoint, the lock and the control request, and whether
+   * the lock's holder is alive. Any write by any process changes one of them
+   * (the log only grows; the others are replaced by rename, a new inode), so a
+   * body cached for a version is never stale. Synchronous stats of a
+   * remembered location: a few microseconds, next to milliseconds for a load.
+   */
+  async version(sprintId: string): Promise<string> {
+    let location = this.#locations.get(sprintId);
+    if (!location) {
+      location = await this.locate(sprintId);
+      this.#locations.set(sprintId, location);
+    }
+    const lockPath = join(location.runtimeDir, LOCK_FILE);
+    const paths = [
+      ...location.files,
+      ...[EVENT_LOG, 'state.json', CONTROL_FILE].map((n) => join(location.runtimeDir, n)),
+      lockPath,
+    ];
+    const parts = paths.map((path) => {
+      const s = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+      return s ? `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : '-';
+    });
+    if (parts.every((p) => p === '-')) {
+      // Gone (or moved): the next version finds it again, or load says why not.
+      this.#locations.delete(sprintId);
+    }
+    if (parts.at(-1) !== '-') {
+      // A holder that died leaves its lock file as it was: ask whether it lives.
+      const lock = await readLockFile(lockPath, this.#host).catch(() => null);
+      parts.push(String(lock?.alive));
+    }
+    return parts.join('|');
   }
 
   /**

@@ -82,6 +82,12 @@ export interface SprintStore {
   readonly format: 'directory' | 'document' | 'memory' | 'database';
   list(): Promise<SprintSummary[]>;
   load(sprintId: string): Promise<SprintSnapshot>;
+  /**
+   * A token that differs whenever what `load` would answer may differ (any
+   * process's change), cheap next to `load`: for caches keyed by version. A
+   * store without one is re-read on every load.
+   */
+  version?(sprintId: string): Promise<string>;
   create(input: CreateSprintInput): Promise<string>;
   addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult>;
 

@@ -56,6 +56,9 @@ export class SprintRootStore implements SprintStore {
   load(id: string): Promise<SprintSnapshot> {
     return this.storeFor(id).load(id);
   }
+  version(id: string): Promise<string> {
+    return this.storeFor(id).version(id);
+  }
   create(input: CreateSprintInput): Promise<string> {
     return this.directories.create(input);
   }

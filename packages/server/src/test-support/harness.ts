@@ -12,6 +12,7 @@ import {
   type SprintStore,
 } from '@sprint/core';
 import { type Api, createApi } from '../app.js';
+import type { GithubSource } from '../routes/import-github.js';
 import { defaultDescribe, serverAgents } from '../wiring.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -92,6 +93,10 @@ export async function testApi(
     secrets?: string[];
     /** Changes the store before the API gets it (to make it fail, say). */
     store?: (store: SprintRootStore) => SprintStore;
+    /** Where `POST /sprints/{id}/import/github` reads issues (default: nowhere reachable). */
+    github?: GithubSource;
+    /** Default 0: every read goes to the store. */
+    readCacheMs?: number;
   } = {},
 ): Promise<TestApi> {
   const { dir, root, cleanup } = await tempRoot();
@@ -111,7 +116,9 @@ export async function testApi(
     maxBodyBytes: options.maxBodyBytes,
     allowTaskCommands: options.allowTaskCommands,
     secrets: options.secrets,
-    readCacheMs: 0,
+    readCacheMs: options.readCacheMs ?? 0,
+    // Tests never reach beyond 127.0.0.1: without a fake GitHub, port 9 refuses at once.
+    github: options.github ?? { apiUrl: 'http://127.0.0.1:9', token: async () => undefined },
   });
   return {
     api,
