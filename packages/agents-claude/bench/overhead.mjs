@@ -13,8 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SprintConfigSchema, TaskSchema } from '@sprint/core';
+import { buildTaskPrompt } from '@sprint/core/agent-kit';
 import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
-import { buildTaskPrompt, ClaudeCodeAgent, claudeArgs } from '../dist/index.js';
+import { ClaudeCodeAgent, claudeArgs } from '../dist/index.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const binary = findClaudeBin(import.meta.dirname);
