@@ -8,17 +8,14 @@
 //
 //   pnpm --filter @sprint/agents-gemini build && pnpm --filter @sprint/agents-gemini bench
 //   BENCH_RUNS=10 node bench/overhead.mjs
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { buildTaskPrompt } from '@sprint/core/agent-kit';
-import { findAgentBin, geminiTestEnv, startFakeGemini } from '@sprint/test-kit';
+import { benchAgentOverhead, findAgentBin, geminiTestEnv, startFakeGemini } from '@sprint/test-kit';
 import { GeminiAgent, geminiArgs } from '../dist/index.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const TARGET = 0.05;
 const binary = findAgentBin('gemini', import.meta.dirname, '@google/gemini-cli');
 const report = { status: 'completed', summary: 'ok', deferred_items: [], files_changed: [] };
 const fake = await startFakeGemini(() => ({ type: 'text', text: JSON.stringify(report) }));
@@ -40,73 +37,23 @@ const ctx = {
 };
 const promptFile = join(home, 'prompt.md');
 await writeFile(promptFile, buildTaskPrompt(ctx, 'final-json'));
-const quoted = [binary, ...geminiArgs(agent.options)]
-  .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
-  .join(' ');
-
-function direct() {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn('sh', ['-c', `exec ${quoted} < '${promptFile}'`], {
-      cwd: project,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (!out.includes('"type":"result"'))
-        reject(new Error(`direct run without a result (exit ${code})`));
-      else resolve(ms);
-    });
-  });
-}
-
-async function throughAgent() {
-  const started = performance.now();
-  const result = await agent.run(ctx);
-  const ms = performance.now() - started;
-  if (!result.success) throw new Error(`agent run failed: ${result.error?.message}`);
-  return ms;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 try {
-  await direct();
-  await throughAgent();
-  const viaAgent = [];
-  const viaShell = [];
-  for (let i = 0; i < RUNS; i++) {
-    if (i % 2) {
-      viaAgent.push(await throughAgent());
-      viaShell.push(await direct());
-    } else {
-      viaShell.push(await direct());
-      viaAgent.push(await throughAgent());
-    }
-  }
-  const a = median(viaAgent);
-  const d = median(viaShell);
-  const ratio = a / d;
-  const f = (ms) => `${ms.toFixed(1)} ms`;
-  console.log(
-    `gemini CLI, ${RUNS} runs each, fake Gemini API answering at once (load ${loadavg()[0].toFixed(2)})`,
-  );
-  console.log(`  through GeminiAgent      median ${f(a)}  min ${f(Math.min(...viaAgent))}`);
-  console.log(`  CLI spawned from a shell median ${f(d)}  min ${f(Math.min(...viaShell))}`);
-  console.log(
-    `  ratio ${ratio.toFixed(3)} (overhead ${f(a - d)}, ${((ratio - 1) * 100).toFixed(1)} %): ` +
-      `target within ${TARGET * 100} % ${ratio <= 1 + TARGET ? 'met' : 'NOT met'}`,
-  );
+  await benchAgentOverhead({
+    cli: 'gemini CLI',
+    api: 'fake Gemini API',
+    wrapper: 'GeminiAgent',
+    argv: [binary, ...geminiArgs(agent.options)],
+    env,
+    cwd: project,
+    promptFile,
+    resultMarker: '"type":"result"',
+    runAgent: async () => {
+      const result = await agent.run(ctx);
+      if (!result.success) throw new Error(`agent run failed: ${result.error?.message}`);
+    },
+    runs: Number(process.env.BENCH_RUNS ?? 5),
+  });
 } finally {
   await fake.close();
   await rm(home, { recursive: true, force: true });
