@@ -46,7 +46,10 @@ export class PgDatabase implements Database {
       try {
         return await attempt();
       } catch (error) {
-        if (this.#closed || !isConnectionLoss(error) || Date.now() + delay > deadline) throw error;
+        const again = error instanceof RetryableAbort || isConnectionLoss(error);
+        if (this.#closed || !again || Date.now() + delay > deadline) {
+          throw error instanceof RetryableAbort ? error.cause : error;
+        }
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -59,28 +62,62 @@ export class PgDatabase implements Database {
     client.on('error', ignore);
     let broken = false;
     let committing = false;
+    let xid: string | undefined;
+    let out: T | undefined;
     try {
-      await client.query('BEGIN');
+      // The transaction's id, so a commit whose answer is lost can be looked up afterwards.
+      const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as
+        | pg.QueryResult<{ xid: string }>[]
+        | pg.QueryResult<{ xid: string }>;
+      xid = (Array.isArray(begun) ? begun[1] : begun)?.rows[0]?.xid;
       const tx: Queryable = {
         query: async <R>(text: string, params?: unknown[]) =>
           (await client.query(text, params as unknown[])).rows as R[],
       };
-      const out = await fn(tx);
+      out = await fn(tx);
       committing = true;
       await client.query('COMMIT');
-      return out;
+      return out as T;
     } catch (error) {
       try {
         await client.query('ROLLBACK');
       } catch {
         broken = true;
       }
-      // Lost during COMMIT, it may have committed: never run it twice.
-      if (committing && isConnectionLoss(error)) throw new AmbiguousCommitError(error);
+      // Lost during COMMIT, it may have committed: never run it twice. Ask the server what became of it.
+      if (committing && isConnectionLoss(error)) {
+        const fate = xid ? await this.#fateOf(xid) : undefined;
+        if (fate === 'committed') return out as T;
+        if (fate === 'aborted') throw new RetryableAbort(error);
+        throw new AmbiguousCommitError(error);
+      }
       throw error;
     } finally {
       client.off('error', ignore);
       client.release(broken);
+    }
+  }
+
+  /**
+   * What became of transaction `xid` after its connection was lost during
+   * COMMIT: asked on a new connection (retrying while the server is away).
+   * A terminated backend's open transaction is aborted by the server, so
+   * "in progress" is only seen for a moment: asked again until it settles.
+   */
+  async #fateOf(xid: string): Promise<'committed' | 'aborted' | undefined> {
+    try {
+      for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+        const [row] = await this.query<{ status: string | null }>(
+          'SELECT txid_status($1::bigint) AS status',
+          [xid],
+        );
+        const status = row?.status;
+        if (status === 'committed' || status === 'aborted') return status;
+        if (status !== 'in progress' || this.#closed) return undefined;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    } catch {
+      return undefined; // the server stayed away: the outcome stays unknown
     }
   }
 
@@ -152,6 +189,13 @@ export class PgDatabase implements Database {
     this.#listener = undefined;
     await listener?.end().catch(() => undefined);
     await this.#pool.end();
+  }
+}
+
+/** The connection went away mid-commit and the server says the transaction did not commit: safe to run again. */
+class RetryableAbort extends Error {
+  constructor(cause: unknown) {
+    super('the transaction was aborted when its connection was lost', { cause });
   }
 }
 

@@ -1,0 +1,130 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PgDatabase, quoteIdent } from './pg-database.js';
+import { uniqueSchema } from './test-database.js';
+
+const server = process.env.SPRINT_TEST_DATABASE_URL;
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of the real server that can lose one
+ * COMMIT: either before it reaches the server (the transaction never
+ * commits) or after the server answered it (it committed, but the client
+ * never hears so). Either way the client sees its connection drop mid-COMMIT.
+ */
+async function commitLosingProxy(target: URL): Promise<{
+  url: string;
+  lose: (when: 'before' | 'after') => void;
+  lost: () => number;
+  close: () => Promise<void>;
+}> {
+  let armed: 'before' | 'after' | undefined;
+  let lostCount = 0;
+  const sockets = new Set<Socket>();
+  const proxy: Server = createServer((client) => {
+    const upstream = createConnection(Number(target.port || 5432), target.hostname);
+    sockets.add(client).add(upstream);
+    let commitSent = false;
+    const cut = () => {
+      lostCount += 1;
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (chunk: Buffer) => {
+      // A simple-protocol Query message: 'Q', length, the SQL, NUL.
+      const isCommit = chunk[0] === 0x51 && chunk.subarray(5).toString('utf8').startsWith('COMMIT');
+      if (isCommit && armed === 'before') {
+        armed = undefined;
+        cut();
+        return;
+      }
+      if (isCommit && armed === 'after') {
+        armed = undefined;
+        commitSent = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      // The server answered the COMMIT (it is durable by now): the answer never arrives.
+      if (commitSent) cut();
+      else client.write(chunk);
+    });
+    for (const s of [client, upstream]) {
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
+    }
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const address = proxy.address();
+  const url = new URL(target.toString());
+  url.hostname = '127.0.0.1';
+  url.port = String(typeof address === 'object' && address ? address.port : 0);
+  return {
+    url: url.toString(),
+    lose: (when) => {
+      armed = when;
+    },
+    lost: () => lostCount,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    },
+  };
+}
+
+describe.runIf(server)('PgDatabase: a connection lost during COMMIT', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  });
+
+  async function setup() {
+    const proxy = await commitLosingProxy(new URL(server ?? ''));
+    const db = new PgDatabase(proxy.url, { reconnectMs: 30_000 });
+    const admin = new PgDatabase(server ?? '');
+    const schema = uniqueSchema('commit');
+    cleanups.push(async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+      await admin.close();
+      await db.close();
+      await proxy.close();
+    });
+    const table = `${quoteIdent(schema)}.rows`;
+    await admin.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+    await admin.query(`CREATE TABLE ${table} (n int)`);
+    return { proxy, db, admin, table };
+  }
+
+  it('that never reached the server: the transaction runs again and lands once', async () => {
+    const { proxy, db, admin, table } = await setup();
+    let runs = 0;
+    proxy.lose('before');
+    const out = await db.transaction(async (tx) => {
+      runs += 1;
+      await tx.query(`INSERT INTO ${table} VALUES (1)`);
+      return 'ok';
+    });
+    expect(out).toBe('ok');
+    expect(proxy.lost()).toBe(1);
+    expect(runs).toBe(2);
+    expect(await admin.query(`SELECT n FROM ${table}`)).toEqual([{ n: 1 }]);
+  });
+
+  it('whose answer was lost after the server committed: it is not run again, and resolves', async () => {
+    const { proxy, db, admin, table } = await setup();
+    let runs = 0;
+    proxy.lose('after');
+    const out = await db.transaction(async (tx) => {
+      runs += 1;
+      await tx.query(`INSERT INTO ${table} VALUES (1)`);
+      return 'ok';
+    });
+    expect(out).toBe('ok');
+    expect(proxy.lost()).toBe(1);
+    expect(runs).toBe(1);
+    expect(await admin.query(`SELECT n FROM ${table}`)).toEqual([{ n: 1 }]);
+  });
+});
