@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
@@ -10,6 +10,7 @@ import type { SprintState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
+import { EVENT_LOG } from './event-log.js';
 import {
   JournaledStore,
   quarantineName,
@@ -19,6 +20,7 @@ import {
 } from './journaled-store.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
+import { readRange } from './log-replay.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
   linkRefused,
@@ -164,7 +166,7 @@ export class SprintDirectoryStore extends JournaledStore {
         this.#applyProjectDir(location, trusted.definition);
         return fromSnapshot;
       }
-      if (!progressSame && this.#runWasActive(location, trusted.state)) {
+      if (!progressSame && this.#runWasActive(location, trusted.state, trusted.meta.logOffset)) {
         // Changed while a run was under way (a task may have written it). Task fields a
         // person fixed are taken; what happened (statuses) is the runner's alone.
         const { parseSprintDirectory } = await import('./directory/index.js');
@@ -223,9 +225,15 @@ export class SprintDirectoryStore extends JournaledStore {
     return [a ?? '', b];
   }
 
-  /** Whether a run was under way: a task running as of the snapshot, or another process's lock. */
-  #runWasActive(location: SprintLocation, state: SprintState): boolean {
+  /**
+   * Whether a run was under way: a task running as of the snapshot, a task
+   * started in the log after it (the run died before its next checkpoint,
+   * and its lock, taken over by whoever repairs the sprint, no longer says
+   * so), or another process's lock.
+   */
+  #runWasActive(location: SprintLocation, state: SprintState, logOffset: number): boolean {
     if (Object.values(state.tasks).some((t) => t.status === 'running')) return true;
+    if (startedSince(join(location.runtimeDir, EVENT_LOG), logOffset)) return true;
     const lock = join(location.runtimeDir, LOCK_FILE);
     return existsSync(lock) && !holdsLockFile(lock);
   }
@@ -477,6 +485,26 @@ function claimsOf(state: SprintState): string {
     .map(([id, t]) => `${id}=${t.status}`)
     .sort();
   return `${state.status}|${finished.join(',')}`;
+}
+
+/**
+ * Whether the log holds a `task-started` line past `offset`. Any such line,
+ * chained or not: erring towards "a task ran" only keeps the runner's
+ * statuses, it never believes a forgery.
+ */
+function startedSince(logPath: string, offset: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const tail = readRange(fd, offset, Math.max(0, fstatSync(fd).size - offset));
+    return tail.includes('"type":"task-started"');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A digest of a file's text, to know it again after a copy. */

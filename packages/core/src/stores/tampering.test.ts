@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +8,7 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
 import { describeSprint } from '../workspace/describe-sprint.js';
+import { LOCK_FILE } from './lock-file.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
 
@@ -156,6 +159,48 @@ describe('forged history', () => {
     expect(aside).toHaveLength(1);
     expect(await readFile(join(dir, aside[0]!), 'utf8')).toContain('status: completed');
     expect(await readFile(join(dir, 'PROGRESS.yaml'), 'utf8')).toMatch(/^status: in-progress/m);
+  });
+
+  it('keeps its own state when the task that rewrote PROGRESS.yaml started after the last checkpoint and the runner died', async () => {
+    const { store, dir } = await sprint();
+    const lock = await store.acquireLock(ID, {
+      pid: process.pid,
+      host: hostname(),
+      runId: 'r1',
+      startedAt: new Date().toISOString(),
+    });
+    await store.append(ID, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
+    await store.flush(ID); // the checkpoint knows no running task...
+    await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
+    // ...a is started (in the log only) and the runner dies: its files as they are now, in
+    // another folder, with a lock whose holder is a process that has exited.
+    const root2 = await mkdtemp(join(tmpdir(), 'sprint-tamper-dead-'));
+    const dead = join(root2, ID);
+    cpSync(dir, dead, { recursive: true });
+    await lock.release();
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const lockPath = join(dead, LOCK_FILE);
+    await writeFile(
+      lockPath,
+      (await readFile(lockPath, 'utf8')).replace(/"pid":\d+/, `"pid":${gone}`),
+    );
+    const progress = await readFile(join(dead, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).not.toMatch(/status: running/); // the checkpoint is from before a started
+    // What a did before it died: PROGRESS.yaml says the sprint is over.
+    await writeFile(
+      join(dead, 'PROGRESS.yaml'),
+      progress.replace(/^status: in-progress/m, 'status: completed'),
+    );
+    try {
+      // The next reader takes the dead runner's lock to repair the checkpoint: it must not believe the file.
+      const seen = await new SprintDirectoryStore({ root: root2 }).load(ID);
+      expect(seen.state.status).toBe('in-progress');
+      expect(seen.state.tasks.a?.status).toBe('running');
+      expect(seen.state.tampering?.map((t) => t.file)).toEqual(['PROGRESS.yaml']);
+      expect(await readFile(join(dead, 'PROGRESS.yaml'), 'utf8')).toMatch(/^status: in-progress/m);
+    } finally {
+      await rm(root2, { recursive: true, force: true });
+    }
   });
 
   it("does not believe a state.json the runner did not sign, but takes a person's PROGRESS.yaml edit between runs", async () => {
