@@ -105,6 +105,19 @@ describe('m42 sprints without a compiled PROGRESS.yaml: compiled from their work
     );
   });
 
+  it('a workflow of one for-each phase: one task per step, the step workflow wrapping its prompt', () => {
+    const sprint = fixture('2026-02-01_sprint-creator-subagent/SPRINT.yaml');
+    const doc = { ...(sprint.value as object), workflow: 'flat-foreach' };
+    const c = convertM42Sprint(doc, undefined, options(sprint.locate, realWorkflows()));
+    expect(c.tasks.map((t) => t.task.id)).toEqual([
+      'creating-sprints-skill',
+      'sprint-creator-subagent',
+    ]);
+    expect(c.tasks[0]!.task.description).toMatch(
+      /^Execute the following task:\n\n\/m42-meta-toolkit:create-skill\n/,
+    );
+  });
+
   it('keeps models (item, phase, sprint, workflow), gates as verify, workflow references inlined', () => {
     // The expected values are what m42's compiler (plugins/m42-sprint/compiler at dfb772d) wrote for these files.
     const sprint = yaml(
