@@ -502,7 +502,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (json) io.stdout.write(errorDocument(error, EXIT.usage));
       return EXIT.usage;
     }
-    return reportError(error, io, json);
+    return reportError(error, io, json, !argv.includes('--from-m42'));
   } finally {
     for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
   }

@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 64,
   /** EX_DATAERR: the sprint's files cannot be used as written. */
   invalidData: 65,
-  /** EX_NOINPUT: an import source (a GitHub repository, a milestone) does not exist. */
+  /** EX_NOINPUT: an import source (a GitHub repository, a milestone, an m42 workflow file) does not exist. */
   noInput: 66,
   /** EX_UNAVAILABLE: an import source (GitHub) or the sprint database (--database-url) could not be reached, or an agent CLI the sprint would run is not installed. */
   unavailable: 69,

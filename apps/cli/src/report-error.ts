@@ -77,6 +77,8 @@ export function exitCodeFor(error: unknown): number {
       case 'UNKNOWN_AGENT':
         // `--agent` is checked by the parser, so an unknown agent comes from the sprint's config.
         return EXIT.invalidData;
+      case 'WORKFLOW_NOT_FOUND':
+        return EXIT.noInput;
       case 'IMPORT_FAILED':
         return importExitCode((error as { kind?: unknown }).kind);
       default:
@@ -103,9 +105,10 @@ export function errorDocument(error: unknown, exitCode: number): string {
 
 /**
  * Prints an error as a person can act on it (on stderr; with `json`, also as
- * one JSON document on stdout) and returns its exit code.
+ * one JSON document on stdout) and returns its exit code. `m42` says whether
+ * an m42 sprint may be pointed to `import --from-m42` (not when that failed).
  */
-export function reportError(error: unknown, io: CliIo, json = false): number {
+export function reportError(error: unknown, io: CliIo, json = false, m42 = true): number {
   const code = exitCodeFor(error);
   const storage = storageFailure(error);
   const message = storage
@@ -126,8 +129,8 @@ export function reportError(error: unknown, io: CliIo, json = false): number {
     const fix = IMPORT_FIX[String((error as { kind?: unknown }).kind)];
     if (fix) io.stderr.write(`Fix: ${fix}\n`);
   }
-  const m42 = m42Hint(error, io.cwd);
-  if (m42) io.stderr.write(`\n${m42}\n`);
+  const hint = m42 ? m42Hint(error, io.cwd) : undefined;
+  if (hint) io.stderr.write(`\n${hint}\n`);
   if (storage) io.stderr.write(`Fix: ${storage.fix}.\n`);
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);

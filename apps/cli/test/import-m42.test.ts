@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copy, runCli, snapshotFiles, tempDir } from './helpers.js';
@@ -7,9 +7,11 @@ import { runMain } from './in-process.js';
 /** Real m42 sprints, from the public Mission42-ai/m42-claude-plugins repository (see its README). */
 const M42 = resolve(import.meta.dirname, '../../../packages/core/src/imports/fixtures/m42');
 
+/** An m42 project: the sprint under `.claude/sprints/`, the real workflows under `.claude/workflows/`. */
 function m42Project(name: string) {
   const cwd = tempDir();
   const dir = copy(join(M42, name), join(cwd, '.claude/sprints', name));
+  copy(join(M42, 'workflows'), join(cwd, '.claude/workflows'));
   return { cwd, dir };
 }
 
@@ -44,13 +46,103 @@ describe('sprint import --from-m42', () => {
     expect(run.stdout).toContain('10/10 tasks done');
   });
 
-  it('an m42 sprint without PROGRESS.yaml: one task per step; the default place is beside it', async () => {
-    const { cwd, dir } = m42Project('2026-01-29_agent-monitor-panel');
+  it('an m42 sprint without PROGRESS.yaml: its steps expanded through the workflow, run to the end; the default place is beside it', async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    const before = snapshotFiles(cwd);
     const r = await runMain(['import', '--from-m42', dir], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('as .claude/sprints/2026-01-29_agent-monitor-panel-imported:');
-    expect(r.stdout).toContain('1 task, 0 already done');
-    expect(r.stdout).toContain('there was no compiled PROGRESS.yaml');
+    expect(r.stdout).toContain(`as .claude/sprints/${name}-imported:`);
+    expect(r.stdout).toContain(
+      '9 tasks, 0 already done, each after the one before it (no compiled PROGRESS.yaml: phases compiled from .claude/workflows as m42 does)',
+    );
+    const target = `${dir}-imported`;
+    // The original is as it was: nothing changed, nothing added beside it but the new sprint.
+    const after = snapshotFiles(cwd);
+    for (const [file, text] of before) expect(after.get(file)).toBe(text);
+    expect(
+      [...after.keys()].filter((f) => !before.has(f)).every((f) => f.includes('-imported/')),
+    ).toBe(true);
+
+    const preview = await runMain(['run', target, '--dry-run', '--json'], { cwd });
+    expect(JSON.parse(preview.stdout).tasks.map((t: { id: string }) => t.id)).toEqual([
+      'preflight',
+      'creating-sprints-skill',
+      'sprint-creator-subagent',
+      'documentation',
+      'tooling-update',
+      'version-bump',
+      'final-qa',
+      'summary',
+      'pr-create',
+    ]);
+    const run = await runCli(['run', target, '--agent', 'noop'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('9/9 tasks done');
+  });
+
+  it('a workflow that runs each step through phases gives one task per step and phase, with models and gates', async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    const sprintFile = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintFile,
+      readFileSync(sprintFile, 'utf8')
+        .replace('workflow: plugin-development', 'workflow: sprint-default\nmodel: sonnet')
+        .replace(
+          '    - id: sprint-creator-subagent\n',
+          '    - id: sprint-creator-subagent\n      model: opus\n',
+        ),
+    );
+    const standard = join(cwd, '.claude/workflows/feature-standard.yaml');
+    writeFileSync(
+      standard,
+      readFileSync(standard, 'utf8').replace(
+        '  - id: test\n',
+        '  - id: test\n    gate:\n      script: npm test\n      on-fail:\n        prompt: Fix the failing tests.\n',
+      ),
+    );
+    const r = await runMain(['import', '--from-m42', dir, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tasks: 11, done: 0, fromProgress: false });
+    const progress = readFileSync(join(`${dir}-imported`, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toMatch(
+      /- id: creating-sprints-skill-test\n(.*\n)*? {4}verify: npm test\n(.*\n)*? {4}model: sonnet\n/,
+    );
+    expect(progress).toMatch(/- id: sprint-creator-subagent-planning\n(.*\n)*? {4}model: opus\n/);
+    expect(progress).toContain('depends-on:\n      - creating-sprints-skill-document');
+    expect(progress).not.toContain('{{');
+  });
+
+  it('a missing workflow (66) or a malformed one (65): file, line, field and fix, nothing written', async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    rmSync(join(cwd, '.claude/workflows/plugin-development.yaml'));
+    let before = snapshotFiles(cwd);
+    const missing = await runMain(['import', '--from-m42', dir], { cwd });
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toContain(
+      `${join(dir, 'SPRINT.yaml')}:4 workflow: names the m42 workflow "plugin-development", but ${join(cwd, '.claude/workflows')} has no plugin-development.yaml (fix: copy plugin-development.yaml from the m42 project the sprint comes from into`,
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
+
+    writeFileSync(
+      join(cwd, '.claude/workflows/plugin-development.yaml'),
+      'name: Broken\nphases:\n  - id: dev\n    for-each: step\n    gate:\n      on-fail:\n        prompt: fix\n',
+    );
+    before = snapshotFiles(cwd);
+    const malformed = await runMain(['import', '--from-m42', dir, '--json'], { cwd });
+    expect(malformed.code).toBe(65);
+    expect(JSON.parse(malformed.stdout).error.issues).toEqual([
+      {
+        file: join(cwd, '.claude/workflows/plugin-development.yaml'),
+        line: 5,
+        field: 'phases[0].gate.script',
+        message: 'has no script',
+        fix: 'give the gate a script: <shell command>',
+      },
+    ]);
+    expect(snapshotFiles(cwd)).toEqual(before);
   });
 
   it('validate and run on an m42 sprint point to the import, and change nothing', async () => {
@@ -81,7 +173,9 @@ describe('sprint import --from-m42', () => {
     const before = snapshotFiles(empty.cwd);
     const r = await runMain(['import', '--from-m42', empty.dir], { cwd: empty.cwd });
     expect(r.code).toBe(65);
-    expect(r.stderr).toMatch(/SPRINT\.yaml collections: has no steps to convert \(fix: /);
+    expect(r.stderr).toMatch(/SPRINT\.yaml:6 collections: has no steps to convert \(fix: /);
+    // The import itself failed: no pointer to the command that was just run.
+    expect(r.stderr).not.toContain('sprint import --from-m42');
     expect(snapshotFiles(empty.cwd)).toEqual(before);
   });
 });

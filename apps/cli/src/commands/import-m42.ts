@@ -34,7 +34,7 @@ export async function importM42Command(
   io.stdout.write(
     [
       `Imported the m42 sprint ${displayPath(io.cwd, source)} (workflow ${result.workflow}) as ${shown}:`,
-      `  ${result.tasks} task${result.tasks === 1 ? '' : 's'}, ${result.done} already done, each after the one before it${result.fromProgress ? '' : ' (one per step: there was no compiled PROGRESS.yaml to take phases from)'}.`,
+      `  ${result.tasks} task${result.tasks === 1 ? '' : 's'}, ${result.done} already done, each after the one before it${result.workflowsDir ? ` (no compiled PROGRESS.yaml: phases compiled from ${displayPath(io.cwd, result.workflowsDir)} as m42 does)` : ''}.`,
       `  Preview: sprint run ${shown} --dry-run`,
       '',
     ].join('\n'),

@@ -1,4 +1,4 @@
-import { SprintError } from '../model/errors.js';
+import { formatIssue, type Issue, SprintError } from '../model/errors.js';
 
 /** Why a source of tasks could not be read. */
 export type ImportFailureKind =
@@ -24,5 +24,16 @@ export class ImportSourceError extends SprintError {
     super('IMPORT_FAILED', message, options);
     this.kind = kind;
     this.retryAt = options?.retryAt;
+  }
+}
+
+/** An m42 sprint names a workflow that its project's `.claude/workflows/` does not have. Nothing was written. */
+export class M42WorkflowNotFoundError extends SprintError {
+  /** Each place a missing workflow is named: file, line, field and fix. */
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    const lines = issues.map((i) => `  - ${formatIssue(i)}`).join('\n');
+    super('WORKFLOW_NOT_FOUND', `An m42 workflow the sprint needs is missing:\n${lines}`);
+    this.issues = issues;
   }
 }

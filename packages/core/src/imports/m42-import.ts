@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { cp, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { stringify } from 'yaml';
 import { InvalidSprintError, SprintError, SprintNotFoundError } from '../model/errors.js';
+import { readYamlSource, type YamlSource } from '../stores/directory/yaml-source.js';
 import { convertM42Sprint, type M42Task } from './m42-sprint.js';
+import { sprintWorkflowRefs, workflowRefs } from './m42-workflow.js';
+import { isDoc, type M42Workflow } from './m42-workflow-issues.js';
 
 /** What `importM42Sprint` wrote. */
 export interface M42ImportResult {
@@ -14,11 +17,14 @@ export interface M42ImportResult {
   workflow: string;
   tasks: number;
   done: number;
-  /** Whether the tasks came from the compiled PROGRESS.yaml's phases (else: one per collection item). */
+  /** Whether the tasks came from the compiled PROGRESS.yaml's phases (else: compiled from the workflows). */
   fromProgress: boolean;
+  /** The `.claude/workflows/` folder the phases were compiled from, when there was no PROGRESS.yaml. */
+  workflowsDir?: string;
 }
 
-async function readYaml(file: string, required: boolean): Promise<unknown> {
+/** A YAML file with its lines; undefined when it is optional and not there. */
+async function readSource(file: string, required: boolean): Promise<YamlSource | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -30,19 +36,45 @@ async function readYaml(file: string, required: boolean): Promise<unknown> {
       `Cannot read ${file}: ${(error as Error).message}`,
     );
   }
-  try {
-    return parse(text, { prettyErrors: true });
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new InvalidSprintError([
-      {
-        file,
-        line,
-        message: `not valid YAML: ${(error as Error).message.split('\n')[0]}`,
-        fix: 'fix the YAML syntax',
-      },
-    ]);
+  const source = readYamlSource(text, file);
+  if (source.issues.length) throw new InvalidSprintError(source.issues);
+  return source;
+}
+
+/** The nearest `.claude/workflows/` folder at or above `dir`, as m42 keeps it in the project root. */
+async function findWorkflowsDir(dir: string): Promise<string | undefined> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const candidate = join(at, '.claude', 'workflows');
+    if ((await stat(candidate).catch(() => undefined))?.isDirectory()) return candidate;
+    if (dirname(at) === at) return undefined;
   }
+}
+
+/** The file m42 reads for a workflow name (`<name>.yaml`, `<name>.yml`, `<name>`), inside `dir` only. */
+async function workflowFile(dir: string, name: string): Promise<string | undefined> {
+  for (const file of [`${name}.yaml`, `${name}.yml`, name].map((f) => resolve(dir, f))) {
+    if (relative(dir, file).startsWith(`..${sep}`) || file === dir) continue;
+    if ((await stat(file).catch(() => undefined))?.isFile()) return file;
+  }
+  return undefined;
+}
+
+/** Every workflow SPRINT.yaml reaches (its own, its items', and those their phases name), by name. */
+async function readWorkflows(dir: string, sprint: unknown): Promise<Map<string, M42Workflow>> {
+  const workflows = new Map<string, M42Workflow>();
+  const queue = sprintWorkflowRefs(sprint).map((ref) => ref.name);
+  const seen = new Set<string>();
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    // A missing one is left out: the conversion says where it is named.
+    const file = await workflowFile(dir, name);
+    if (!file) continue;
+    const source = (await readSource(file, true))!;
+    workflows.set(name, { file, doc: source.value, locate: source.locate });
+    queue.push(...workflowRefs(source.value).map((ref) => ref.name));
+  }
+  return workflows;
 }
 
 /** A task as the original plugin's PROGRESS.yaml writes it (kebab-case, fields inline). */
@@ -62,8 +94,9 @@ function entry({ task, completedAt }: M42Task, done: boolean): Record<string, un
 
 /**
  * Converts the m42 workflow-format sprint in `sourceDir` (SPRINT.yaml with
- * `workflow` + `collections`, and the compiled PROGRESS.yaml when present)
- * into a new sprint directory `targetDir` in the original plugin's format:
+ * `workflow` + `collections`, and the compiled PROGRESS.yaml when present;
+ * without one, the workflows in the nearest `.claude/workflows/` at or above
+ * `sourceDir`) into a new sprint directory `targetDir` in the original plugin's format:
  * SPRINT.yaml, PROGRESS.yaml, a copy of `context/` and an empty
  * `artifacts/`. Nothing in `sourceDir` is changed; the new directory appears
  * whole or not at all.
@@ -74,12 +107,22 @@ export async function importM42Sprint(
 ): Promise<M42ImportResult> {
   const sprintFile = join(sourceDir, 'SPRINT.yaml');
   const progressFile = join(sourceDir, 'PROGRESS.yaml');
-  const sprint = await readYaml(sprintFile, true);
-  const progress = await readYaml(progressFile, false);
-  const converted = convertM42Sprint(sprint, progress, {
+  const sprint = (await readSource(sprintFile, true))!;
+  const progress = (await readSource(progressFile, false))?.value;
+  // Without m42's compiled phases they are compiled here, from the workflows.
+  const compile = !(isDoc(progress) && Array.isArray(progress.phases));
+  const workflowsDir = compile ? await findWorkflowsDir(sourceDir) : undefined;
+  const converted = convertM42Sprint(sprint.value, progress, {
     dirName: basename(sourceDir),
     sprintFile,
     progressFile,
+    locateSprint: sprint.locate,
+    ...(compile
+      ? {
+          workflows: workflowsDir ? await readWorkflows(workflowsDir, sprint.value) : new Map(),
+          workflowsDir,
+        }
+      : {}),
   });
   if (await lstat(targetDir).catch(() => undefined)) {
     throw new SprintError(
@@ -137,5 +180,6 @@ export async function importM42Sprint(
     tasks: converted.tasks.length,
     done: completed.length,
     fromProgress: converted.fromProgress,
+    ...(!converted.fromProgress && workflowsDir ? { workflowsDir } : {}),
   };
 }

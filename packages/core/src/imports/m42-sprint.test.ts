@@ -47,17 +47,6 @@ describe('convertM42Sprint on real m42 sprints', () => {
     expect(c.tasks[0]!.completedAt).toBe('2026-02-05T22:40:57.360Z');
   });
 
-  it('without a PROGRESS.yaml, one task per collection item', () => {
-    const c = convertM42Sprint(
-      read('2026-01-29_agent-monitor-panel', 'SPRINT.yaml'),
-      undefined,
-      files,
-    );
-    expect(c.fromProgress).toBe(false);
-    expect(c.tasks.map((t) => t.task.id)).toEqual(['step-1']);
-    expect(c.tasks[0]!.task.description).toContain('agent monitoring panel');
-  });
-
   it('an empty collection: invalid, with file, field and fix', () => {
     expect(() =>
       convertM42Sprint(read('2026-02-02_step-learnings', 'SPRINT.yaml'), undefined, files),
@@ -123,34 +112,27 @@ describe('convertM42Sprint', () => {
 
   it('makes ids valid and unique', () => {
     const c = convertM42Sprint(
+      { workflow: 'w' },
       {
-        workflow: 'w',
-        collections: {
-          step: [
-            { id: 'a b/c', prompt: 'x' },
-            { id: 'a b/c', prompt: 'y' },
-          ],
-        },
+        phases: [
+          { id: 'a b/c', prompt: 'x' },
+          { id: 'a b/c', prompt: 'y' },
+        ],
       },
-      undefined,
       files,
     );
     expect(c.tasks.map((t) => t.task.id)).toEqual(['a-b-c', 'a-b-c-2']);
   });
 
-  it('a step without a prompt is named in the error', () => {
+  it('a compiled phase without a prompt is named in the error', () => {
     try {
-      convertM42Sprint(
-        { workflow: 'w', collections: { step: [{ id: 'empty' }] } },
-        undefined,
-        files,
-      );
+      convertM42Sprint({ workflow: 'w' }, { phases: [{ id: 'empty' }] }, files);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidSprintError);
       expect((error as InvalidSprintError).issues[0]).toMatchObject({
-        field: 'collections.step[0]',
-        file: 'SPRINT.yaml',
+        field: 'phases[0]',
+        file: 'PROGRESS.yaml',
       });
     }
   });

@@ -1,5 +1,9 @@
 import { InvalidSprintError, type Issue } from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
+import type { LineLocator } from '../stores/directory/yaml-source.js';
+import { M42WorkflowNotFoundError } from './import-error.js';
+import { compileM42Phases } from './m42-workflow.js';
+import { isDoc, type M42Workflow, str } from './m42-workflow-issues.js';
 
 /** One task of a converted m42 sprint, and whether m42 had finished it. */
 export interface M42Task {
@@ -18,13 +22,9 @@ export interface M42Conversion {
   config: Record<string, unknown>;
   /** In execution order; each depends on the one before it. */
   tasks: M42Task[];
-  /** Whether the phases came from the compiled PROGRESS.yaml (otherwise: one task per collection item). */
+  /** Whether the phases came from m42's compiled PROGRESS.yaml (otherwise: compiled here from the workflows). */
   fromProgress: boolean;
 }
-
-type Doc = Record<string, unknown>;
-const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
 
 /** Whether a parsed SPRINT.yaml (or PROGRESS.yaml) is in m42's workflow format. */
 export function isM42WorkflowSprint(sprint: unknown, progress?: unknown): boolean {
@@ -44,19 +44,47 @@ function taskId(raw: string, taken: Set<string>): string {
 
 const DONE = new Set(['completed', 'skipped']);
 
+/** Where the m42 sprint's files are, and the workflows read for it. */
+export interface M42ConvertOptions {
+  dirName: string;
+  sprintFile: string;
+  progressFile: string;
+  /** Lines of SPRINT.yaml's fields, for errors. */
+  locateSprint?: LineLocator;
+  /** The workflows SPRINT.yaml reaches, by name; needed when there is no compiled PROGRESS.yaml. */
+  workflows?: ReadonlyMap<string, M42Workflow>;
+  /** The `.claude/workflows/` folder they came from; undefined when none was found. */
+  workflowsDir?: string;
+}
+
+/** m42's sprint id when SPRINT.yaml has none: the folder's name, with today's date in front unless it has one. */
+function defaultSprintId(dirName: string): string {
+  return /^\d{4}-\d{2}-\d{2}_/.test(dirName)
+    ? dirName
+    : `${new Date().toISOString().slice(0, 10)}_${dirName}`;
+}
+
+/** A script for `verify` that passes when both pass. */
+const both = (a: string, b: string) => `(\n${a}\n) && (\n${b}\n)`;
+
 /**
- * Converts an m42 workflow-format sprint to `sprint` tasks (pure). With a
- * compiled PROGRESS.yaml, every leaf phase becomes a task in order: top-level
+ * Converts an m42 workflow-format sprint to `sprint` tasks (pure). The
+ * phases come from the compiled PROGRESS.yaml, or without one are compiled
+ * here from SPRINT.yaml and its workflows as m42 compiles them
+ * (`compileM42Phases`). Every leaf phase becomes a task in order: top-level
  * phases as they are, a for-each phase's steps with each step's own phases
- * flattened (`<step>-<phase>`, or `<step>` when the step has one phase).
- * Without one, each collection item becomes a task. Each task depends on the
- * one before it, keeps its `model`, and takes a gate's script as `verify`;
- * `completed` and `skipped` phases are finished.
+ * flattened (`<step>-<phase>`, or `<step>` when the step has one phase). Each
+ * task depends on the one before it, keeps its `model`, and takes a gate's
+ * script as `verify` (a for-each phase's gate, which m42 runs after all its
+ * steps, goes to its last task); `completed` and `skipped` phases are finished.
+ *
+ * @throws M42WorkflowNotFoundError when a workflow it needs is not there.
+ * @throws InvalidSprintError when the files cannot be used as written.
  */
 export function convertM42Sprint(
   sprint: unknown,
   progress: unknown,
-  options: { dirName: string; sprintFile: string; progressFile: string },
+  options: M42ConvertOptions,
 ): M42Conversion {
   const issues: Issue[] = [];
   if (!isDoc(sprint)) {
@@ -68,25 +96,55 @@ export function convertM42Sprint(
       },
     ]);
   }
+  const locate = options.locateSprint ?? (() => undefined);
+  const refuse = (field: string, message: string, fix: string) =>
+    new InvalidSprintError([
+      { file: options.sprintFile, line: locate([field]), field, message, fix },
+    ]);
   const workflow = str(sprint.workflow);
   if (!workflow) {
-    issues.push({
-      file: options.sprintFile,
-      field: 'workflow',
-      message: 'has no workflow: this is not an m42 workflow-format sprint',
-      fix: 'a sprint in the original plugin format (queue in PROGRESS.yaml) runs as it is: sprint run DIR',
-    });
+    throw refuse(
+      'workflow',
+      'has no workflow: this is not an m42 workflow-format sprint',
+      'a sprint in the original plugin format (queue in PROGRESS.yaml) runs as it is: sprint run DIR',
+    );
   }
   const sprintModel = str(sprint.model);
   const collections = isDoc(sprint.collections) ? sprint.collections : {};
   /** Each collection item's model by id, to keep a step's `model` where the compiled phase has none. */
   const itemModel = new Map<string, string>();
-  for (const items of Object.values(collections)) {
-    if (!Array.isArray(items)) continue;
-    for (const item of items) {
+  let items = 0;
+  for (const list of Object.values(collections)) {
+    if (!Array.isArray(list)) continue;
+    items += list.length;
+    for (const item of list) {
       if (isDoc(item) && str(item.id) && str(item.model))
         itemModel.set(String(item.id), String(item.model));
     }
+  }
+
+  let phases = isDoc(progress) && Array.isArray(progress.phases) ? progress.phases : undefined;
+  const fromProgress = phases !== undefined;
+  const phasesFile = fromProgress ? options.progressFile : options.sprintFile;
+  if (!phases) {
+    if (items === 0) {
+      throw refuse(
+        'collections',
+        'has no steps to convert',
+        'add items with a prompt under collections.step in SPRINT.yaml',
+      );
+    }
+    const compiled = compileM42Phases({
+      sprint,
+      sprintFile: options.sprintFile,
+      locateSprint: locate,
+      sprintId: str(sprint['sprint-id']) ?? defaultSprintId(options.dirName),
+      workflows: options.workflows ?? new Map(),
+      workflowsDir: options.workflowsDir,
+    });
+    if (compiled.missing.length) throw new M42WorkflowNotFoundError(compiled.missing);
+    if (compiled.issues.length) throw new InvalidSprintError(compiled.issues);
+    phases = compiled.phases;
   }
 
   const taken = new Set<string>();
@@ -100,11 +158,10 @@ export function convertM42Sprint(
     gate: unknown,
     completedAt: unknown,
     where: string,
-    file: string,
   ) => {
     if (!prompt) {
       issues.push({
-        file,
+        file: phasesFile,
         field: where,
         message: `"${rawId}" has no prompt`,
         fix: 'give it a prompt, or remove it',
@@ -112,7 +169,6 @@ export function convertM42Sprint(
       return;
     }
     const id = taskId(rawId, taken);
-    const script = isDoc(gate) ? str(gate.script) : undefined;
     const previous = tasks.at(-1)?.task.id;
     tasks.push({
       task: {
@@ -122,11 +178,8 @@ export function convertM42Sprint(
         description: prompt,
         priority: 'medium',
         dependsOn: previous ? [previous] : [],
-        ...(script ? { verify: script } : {}),
         fields: {
-          'done-when': script
-            ? `the prompt's work is done and \`${script.split('\n')[0]}\` passes`
-            : "the prompt's work is done",
+          'done-when': "the prompt's work is done",
           ...(model ? { model } : {}),
           'm42-id': rawId,
         },
@@ -134,90 +187,68 @@ export function convertM42Sprint(
       done: typeof status === 'string' && DONE.has(status),
       ...(typeof completedAt === 'string' ? { completedAt } : {}),
     });
+    gateTo(tasks.at(-1)!, gate);
   };
 
-  const phases = isDoc(progress) && Array.isArray(progress.phases) ? progress.phases : undefined;
-  if (phases) {
-    phases.forEach((phase, i) => {
-      const where = `phases[${i}]`;
-      if (!isDoc(phase)) {
-        issues.push({ file: options.progressFile, field: where, message: 'is not a map' });
-        return;
-      }
-      const phaseId = str(phase.id) ?? `phase-${i + 1}`;
-      if (Array.isArray(phase.steps)) {
-        phase.steps.forEach((step, j) => {
-          if (!isDoc(step)) return;
-          const stepId = str(step.id) ?? `${phaseId}-${j + 1}`;
-          const stepModel = str(step.model) ?? itemModel.get(stepId) ?? sprintModel;
-          const sub = Array.isArray(step.phases) ? step.phases.filter(isDoc) : [];
-          if (sub.length === 0) {
-            add(
-              stepId,
-              stepId,
-              str(step.prompt),
-              step.status,
-              stepModel,
-              step.gate,
-              step['completed-at'],
-              `${where}.steps[${j}]`,
-              options.progressFile,
-            );
-            return;
-          }
-          sub.forEach((sp, k) => {
-            const spId = str(sp.id) ?? `phase-${k + 1}`;
-            add(
-              sub.length === 1 ? stepId : `${stepId}-${spId}`,
-              sub.length === 1 ? stepId : `${stepId}: ${spId}`,
-              str(sp.prompt),
-              sp.status,
-              str(sp.model) ?? stepModel,
-              sp.gate,
-              sp['completed-at'],
-              `${where}.steps[${j}].phases[${k}]`,
-              options.progressFile,
-            );
-          });
-        });
-        return;
-      }
-      add(
-        phaseId,
-        phaseId,
-        str(phase.prompt),
-        phase.status,
-        str(phase.model) ?? sprintModel,
-        phase.gate,
-        phase['completed-at'],
-        where,
-        options.progressFile,
-      );
-    });
-  } else {
-    for (const [name, items] of Object.entries(collections)) {
-      if (!Array.isArray(items)) continue;
-      items.forEach((item, i) => {
-        if (!isDoc(item)) return;
-        const id = str(item.id) ?? `${name}-${i + 1}`;
-        add(
-          id,
-          id,
-          str(item.prompt),
-          item.status,
-          str(item.model) ?? sprintModel,
-          item.gate,
-          undefined,
-          `collections.${name}[${i}]`,
-          options.sprintFile,
-        );
-      });
+  phases.forEach((phase, i) => {
+    const where = `phases[${i}]`;
+    if (!isDoc(phase)) {
+      issues.push({ file: phasesFile, field: where, message: 'is not a map' });
+      return;
     }
-  }
+    const phaseId = str(phase.id) ?? `phase-${i + 1}`;
+    if (Array.isArray(phase.steps)) {
+      const before = tasks.length;
+      phase.steps.forEach((step, j) => {
+        if (!isDoc(step)) return;
+        const stepId = str(step.id) ?? `${phaseId}-${j + 1}`;
+        const stepModel = str(step.model) ?? itemModel.get(stepId) ?? sprintModel;
+        const sub = Array.isArray(step.phases) ? step.phases.filter(isDoc) : [];
+        if (sub.length === 0) {
+          add(
+            stepId,
+            stepId,
+            str(step.prompt),
+            step.status,
+            stepModel,
+            step.gate,
+            step['completed-at'],
+            `${where}.steps[${j}]`,
+          );
+          return;
+        }
+        sub.forEach((sp, k) => {
+          const spId = str(sp.id) ?? `phase-${k + 1}`;
+          add(
+            sub.length === 1 ? stepId : `${stepId}-${spId}`,
+            sub.length === 1 ? stepId : `${stepId}: ${spId}`,
+            str(sp.prompt),
+            sp.status,
+            str(sp.model) ?? stepModel,
+            sp.gate,
+            sp['completed-at'],
+            `${where}.steps[${j}].phases[${k}]`,
+          );
+        });
+      });
+      if (tasks.length > before) gateTo(tasks.at(-1)!, phase.gate);
+      return;
+    }
+    add(
+      phaseId,
+      phaseId,
+      str(phase.prompt),
+      phase.status,
+      str(phase.model) ?? sprintModel,
+      phase.gate,
+      phase['completed-at'],
+      where,
+    );
+  });
   if (issues.length === 0 && tasks.length === 0) {
     issues.push({
-      file: phases ? options.progressFile : options.sprintFile,
-      field: phases ? 'phases' : 'collections',
+      file: phasesFile,
+      field: fromProgress ? 'phases' : 'collections',
       message: 'has no steps to convert',
       fix: 'add items with a prompt under collections.step in SPRINT.yaml',
     });
@@ -234,9 +265,19 @@ export function convertM42Sprint(
     sprintId: str(sprint['sprint-id']) ?? options.dirName,
     name: str(sprint.name) ?? str(sprint['sprint-id']) ?? options.dirName,
     ...(str(sprint.created) ? { created: String(sprint.created) } : {}),
-    workflow: workflow!,
+    workflow,
     config,
     tasks,
-    fromProgress: phases !== undefined,
+    fromProgress,
   };
+}
+
+/** Makes an m42 gate's script (a shell command) the task's `verify`, or part of it. */
+function gateTo({ task }: M42Task, gate: unknown): void {
+  const script = isDoc(gate) ? str(gate.script) : undefined;
+  if (!script) return;
+  task.fields['done-when'] = task.verify
+    ? "the prompt's work is done and both gate scripts in verify pass"
+    : `the prompt's work is done and \`${script.split('\n')[0]}\` passes`;
+  task.verify = task.verify ? both(task.verify, script) : script;
 }

@@ -21,6 +21,8 @@ export type SprintErrorCode =
   | 'TASK_NOT_CHANGEABLE'
   /** Tasks could not be read from an outside source (GitHub); nothing was changed. */
   | 'IMPORT_FAILED'
+  /** An m42 sprint names a workflow its project's `.claude/workflows/` does not have; nothing was written. */
+  | 'WORKFLOW_NOT_FOUND'
   /** The sprint database could not be reached or refused the operation. */
   | 'DATABASE_UNAVAILABLE'
   /** An agent CLI the sprint would run is not installed. */
