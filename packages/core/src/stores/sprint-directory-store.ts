@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
-import type { SprintState } from '../model/state.js';
+import type { SprintState, TaskState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
@@ -47,7 +47,10 @@ interface DirectoryMeta {
 export const SNAPSHOT_FILE = 'state.json';
 
 interface Snapshot {
-  /** 3: task fields equal to their `fields` entry are stored once (2 stored them twice). */
+  /**
+   * 3: task fields equal to their `fields` entry are stored once, and tasks not
+   * yet started have no state entry (2 stored both in full).
+   */
   version: 2 | 3;
   /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
@@ -76,6 +79,36 @@ function restoredTask(stored: StoredTask): Task {
   const { fromFields, ...task } = stored;
   for (const k of fromFields ?? []) task[k] = task.fields[k] as string;
   return task;
+}
+
+/** Whether a task's state is the one it starts with (state.json version 3 leaves it out). */
+function isInitial(t: TaskState): boolean {
+  return (
+    t.status === 'pending' &&
+    t.attempts.length === 0 &&
+    t.costUsd === 0 &&
+    t.durationMs === 0 &&
+    !t.tokens.input &&
+    !t.tokens.output &&
+    !t.tokens.cacheRead &&
+    !t.tokens.cacheCreation &&
+    Object.keys(t).length === 5
+  );
+}
+
+/** The state without the entries of tasks not yet started: a large sprint's snapshot stays small. */
+function storedState(state: SprintState): SprintState {
+  const tasks: Record<string, TaskState> = {};
+  for (const [id, t] of Object.entries(state.tasks)) if (!isInitial(t)) tasks[id] = t;
+  return { ...state, tasks };
+}
+
+/** The state with an entry for every task, in the definition's order. */
+function restoredState(stored: SprintState, definition: SprintDefinition): SprintState {
+  const tasks: Record<string, TaskState> = {};
+  for (const t of definition.tasks) tasks[t.id] = stored.tasks[t.id] ?? initialTaskState();
+  for (const [id, t] of Object.entries(stored.tasks)) tasks[id] ??= t;
+  return { ...stored, tasks };
 }
 
 /**
@@ -293,7 +326,10 @@ export class SprintDirectoryStore extends JournaledStore {
       const snap = JSON.parse(read.body) as Snapshot;
       if ((snap.version !== 2 && snap.version !== 3) || !Array.isArray(snap.progress))
         return undefined;
-      if (snap.version === 3) snap.definition.tasks = snap.definition.tasks.map(restoredTask);
+      if (snap.version === 3) {
+        snap.definition.tasks = snap.definition.tasks.map(restoredTask);
+        snap.state = restoredState(snap.state, snap.definition);
+      }
       return { kind: 'ok', snapshot: snap };
     } catch {
       return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
@@ -501,7 +537,7 @@ async function writeSnapshot(
     progress: [hashes.progress],
     meta,
     definition: { ...definition, tasks: definition.tasks.map(storedTask) },
-    state,
+    state: storedState(state),
   };
   if (hashes.previous) snapshot.progress.push(hashes.previous);
   await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
