@@ -48,7 +48,7 @@ describe("core's messages", () => {
         { agent: 'codex', binary: 'codex', install: 'npm i -g @openai/codex', binEnv: 'X' },
       ]).message,
       decideIsolation({ setting: 'worktree', concurrency: 1, inGit: false }).why,
-      await messageOf(retryTask(store, id, 'a', {})),
+      await messageOf(retryTask(store, id, 'a', { requestedBy: 'test' })),
       await messageOf(new SprintDocumentStore({ root }).create({ name: 'x' })),
       await messageOf(importM42Sprint(m42, join(root, 'taken'))),
       await messageOf(openSprint(join(root, 'no-progress'))),
