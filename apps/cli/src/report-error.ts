@@ -17,6 +17,40 @@ function isCoded(error: unknown): error is CodedError {
 /** What to do about an agent the sprint's config names but the CLI does not have. */
 export const UNKNOWN_AGENT_FIX = `in SPRINT.yaml, set config.agent (and any config.agents.<type>) to one of ${AGENT_NAMES.join(', ')}; or pick one for a run with --agent NAME`;
 
+/**
+ * Core's messages speak of the sprint (a library or API user reads them too):
+ * what to do about them in this command's terms, by error code.
+ */
+function commandFix(error: CodedError): string | undefined {
+  switch (error.code) {
+    case 'SPRINT_FINISHED':
+      return 'start a new sprint for the next tasks: sprint init <name>';
+    case 'TASK_NOT_CHANGEABLE': {
+      const status = (error as { status?: unknown }).status;
+      if (status === 'running') return 'stop the run first (sprint stop <sprint>), then try again';
+      if (status === 'pending' || status === 'failed')
+        return 'nothing to retry: sprint resume <sprint> runs it';
+      return undefined;
+    }
+    case 'AGENT_NOT_INSTALLED':
+      return 'install it, or pick another agent for this run with --agent NAME';
+    default:
+      return undefined;
+  }
+}
+
+/** Fixes a command gave for an error it let through, in its own terms (its flags). */
+const givenFixes = new WeakMap<object, string>();
+
+/**
+ * Says what to do about `error` in the command's terms (such as a flag to use)
+ * when it is reported; returns the error, to rethrow.
+ */
+export function withFix(error: unknown, fix: string): unknown {
+  if (error instanceof Error) givenFixes.set(error, fix);
+  return error;
+}
+
 /** What to do when an import from GitHub failed, by the failure's kind. */
 const IMPORT_FIX: Record<string, string> = {
   auth: "set GITHUB_TOKEN (or log in with `gh auth login`) to a token that can read the repository's issues.",
@@ -135,6 +169,9 @@ export function reportError(error: unknown, io: CliIo, json = false, m42 = true)
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);
   }
+  const fix =
+    (error instanceof Error && givenFixes.get(error)) || (isCoded(error) && commandFix(error));
+  if (fix) io.stderr.write(`Fix: ${fix}.\n`);
   if (code === EXIT.failed && !isCoded(error) && io.env.SPRINT_DEBUG && error instanceof Error) {
     io.stderr.write(`${error.stack ?? ''}\n`);
   }

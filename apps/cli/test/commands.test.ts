@@ -149,6 +149,11 @@ describe('run preflight', () => {
     expect(again.code).toBe(64);
     expect(again.stderr).toContain('already completed');
     expect(again.stderr).toContain('Usage: sprint run');
+    // Core's message speaks of the sprint; the CLI adds its command.
+    const add = await runCli(['add', dir, 'implement-issue', '--issue-number', '7'], { cwd });
+    expect(add.code).toBe(64);
+    expect(add.stderr).toContain('already completed; it takes no more work');
+    expect(add.stderr).toContain('Fix: start a new sprint for the next tasks: sprint init <name>.');
   });
 });
 

@@ -168,6 +168,8 @@ describe('sprint import --from-m42', () => {
     });
     expect(taken.code).toBe(64);
     expect(taken.stderr).toContain('already exists');
+    // Core says what is wrong; the CLI says it with its own flag.
+    expect(taken.stderr).toContain('Fix: choose another place with --into DIR, or remove it.');
 
     const empty = m42Project('2026-02-02_step-learnings');
     const before = snapshotFiles(empty.cwd);

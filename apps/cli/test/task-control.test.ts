@@ -48,6 +48,7 @@ describe('sprint skip / sprint retry', () => {
     const pendingRetry = await runCli(['retry', dir, 'after'], { cwd });
     expect(pendingRetry.code).toBe(64);
     expect(pendingRetry.stderr).toContain('Cannot retry task after: it is pending');
+    expect(pendingRetry.stderr).toContain('Fix: nothing to retry: sprint resume <sprint> runs it.');
     expect(snapshotFiles(dir)).toEqual(before);
 
     const skip = await runCli(['skip', dir, 'broken', '--reason', 'fixed by hand'], { cwd });

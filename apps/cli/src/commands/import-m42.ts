@@ -2,6 +2,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { importM42Sprint } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
+import { withFix } from '../report-error.js';
 import { displayPath } from '../sprint-arg.js';
 import { UsageError } from '../usage-error.js';
 
@@ -25,7 +26,11 @@ export async function importM42Command(
   const target = options.into
     ? resolve(io.cwd, options.into)
     : resolve(dirname(source), `${basename(source)}-imported`);
-  const result = await importM42Sprint(source, target);
+  const result = await importM42Sprint(source, target).catch((error: unknown) => {
+    throw (error as { code?: unknown }).code === 'SPRINT_EXISTS'
+      ? withFix(error, 'choose another place with --into DIR, or remove it')
+      : error;
+  });
   const shown = displayPath(io.cwd, result.path);
   if (options.json) {
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

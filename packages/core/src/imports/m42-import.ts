@@ -127,7 +127,7 @@ export async function importM42Sprint(
   if (await lstat(targetDir).catch(() => undefined)) {
     throw new SprintError(
       'SPRINT_EXISTS',
-      `${targetDir} already exists: choose another place with --into DIR, or remove it.`,
+      `${targetDir} already exists: import into another directory, or remove it.`,
     );
   }
   const queue = converted.tasks.filter((t) => !t.done);

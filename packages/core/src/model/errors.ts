@@ -127,7 +127,7 @@ export class SprintFinishedError extends SprintError {
   constructor(id: string, status: string) {
     super(
       'SPRINT_FINISHED',
-      `Sprint ${id} is already ${status}; it takes no more work. Start a new sprint for the next tasks (sprint init <name>).`,
+      `Sprint ${id} is already ${status}; it takes no more work. Start a new sprint for the next tasks.`,
     );
     this.status = status;
   }

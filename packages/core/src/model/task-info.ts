@@ -57,7 +57,8 @@ export function taskLabel(task: Task): string {
     (f['issue-number'] !== undefined ? `Issue #${String(f['issue-number'])}` : undefined) ??
     task.command ??
     task.id;
-  const line = candidate.split('\n')[0] ?? candidate;
+  const nl = candidate.indexOf('\n');
+  const line = nl < 0 ? candidate : candidate.slice(0, nl);
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { RunEvent } from '../model/events.js';
 import { refuseLink } from '../stores/safe-fs.js';
 import type { SprintSnapshot } from '../stores/sprint-store.js';
-import { eventsOf } from './notify-target.js';
-import { type NotifyOptions, RunNotifier } from './run-notifier.js';
+import type { NotifyOptions } from './run-notifier.js';
 
 /** Beside the runner's files: one empty marker per tampering already notified. */
 export const TAMPER_NOTIFIED_DIR = 'tamper-notified';
@@ -28,6 +27,11 @@ export async function notifyTamperingOnce(
     const found = snapshot.state.tampering ?? [];
     const runtimeDir = snapshot.runtimeDir;
     if (!found.length || !runtimeDir) return 0;
+    // Loaded only when there is something to tell: `sprint status` reads without them.
+    const [{ eventsOf }, { RunNotifier }] = await Promise.all([
+      import('./notify-target.js'),
+      import('./run-notifier.js'),
+    ]);
     const targets = [...(snapshot.definition.config.notify ?? []), ...(options.targets ?? [])];
     if (!targets.some((t) => eventsOf(t).includes('tamper'))) return 0;
     const dir = join(runtimeDir, TAMPER_NOTIFIED_DIR);

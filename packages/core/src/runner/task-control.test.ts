@@ -72,7 +72,7 @@ describe('skipTask / retryTask', () => {
       TaskNotFoundError,
     );
     await expect(retryTask(store, 's', 'a', by)).rejects.toThrow(
-      /Cannot retry task a: it is pending: it runs again on the next run/,
+      /Cannot retry task a: it is pending: it runs again when the sprint next runs or resumes/,
     );
     expect(await store.readEvents('s')).toEqual([]);
     await runner.run('s');

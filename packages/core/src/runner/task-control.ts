@@ -50,8 +50,7 @@ export async function skipTask(
   }
   return change(store, sprintId, taskId, 'skipped', { ...request, reason }, (status) => {
     if (SKIPPABLE.has(status)) return null;
-    if (status === 'running')
-      return `it is running: stop the run first (sprint stop), then skip it.`;
+    if (status === 'running') return 'it is running: stop the run first, then skip it.';
     if (status === 'skipped') return 'it is already skipped.';
     return `it is ${status}; only a pending, failed or blocked task can be skipped.`;
   });
@@ -71,7 +70,7 @@ export async function retryTask(
   return change(store, sprintId, taskId, 'pending', request, (status) => {
     if (RETRYABLE.has(status)) return null;
     if (status === 'pending' || status === 'failed') {
-      return `it is ${status}: it runs again on the next run (sprint resume).`;
+      return `it is ${status}: it runs again when the sprint next runs or resumes.`;
     }
     if (status === 'running') return 'it is running.';
     return `it is ${status}; only a blocked or skipped task can be retried.`;

@@ -348,6 +348,42 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     expect(again.definition.tasks.map((t) => t.id)).toContain('custom-late');
   });
 
+  it('holds a task description once, and no state for tasks not started, in its JSON snapshot, and reads the same sprint back', async () => {
+    const store = new SprintDirectoryStore({ root });
+    const description = `Long description ${'x'.repeat(5000)}`;
+    const id = await store.create({
+      name: 'once',
+      tasks: [
+        {
+          id: 'from-file',
+          type: 'custom',
+          priority: 'medium',
+          dependsOn: [],
+          fields: { id: 'from-file', type: 'custom', description, 'done-when': 'x' },
+          description,
+        },
+        // Made in code: no fields, so the description is its own.
+        { id: 'in-code', type: 'x', priority: 'high', dependsOn: [], fields: {}, description },
+      ],
+    });
+    const snapText = await readFile(join(root, id, 'state.json'), 'utf8');
+    expect(snapText.split(description).length - 1).toBe(2);
+    expect(JSON.parse(snapText).state.tasks).toEqual({});
+    const { parseSprintDirectory } = await import('./directory/index.js');
+    const fromYaml = parseSprintDirectory({
+      dirName: id,
+      sprintYaml: await readFile(join(root, id, 'SPRINT.yaml'), 'utf8'),
+      sprintYamlPath: 'SPRINT.yaml',
+      progressYaml: await readFile(join(root, id, 'PROGRESS.yaml'), 'utf8'),
+      progressYamlPath: 'PROGRESS.yaml',
+    });
+    const loaded = await new SprintDirectoryStore({ root }).load(id);
+    expect(loaded.definition.tasks[0]).toEqual(fromYaml.definition.tasks[0]);
+    expect(loaded.definition.tasks[1]).toMatchObject({ id: 'in-code', description });
+    expect(loaded.state.tasks).toEqual(fromYaml.state.tasks);
+    expect(Object.keys(loaded.state.tasks)).toEqual(['from-file', 'in-code']);
+  });
+
   it('takes over a lock file left empty by a crash', async () => {
     const dir = await originalSprint();
     await writeFile(join(dir, 'runner.lock'), '');

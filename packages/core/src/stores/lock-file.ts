@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { link, lstat, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, lstat, open, rename, rm, unlink, utimes } from 'node:fs/promises';
 import { type LockHolder, SprintLockedError } from '../model/errors.js';
 import { isSameProcessAlive } from '../process/process-group.js';
 import { readTextNoFollow } from './safe-fs.js';
@@ -88,7 +88,15 @@ export async function takeLockFile(
 ): Promise<void> {
   const body = `${JSON.stringify(holder)}\n`;
   const tmp = `${lockPath}.new-${randomUUID()}`;
-  await writeFile(tmp, body, { flag: 'wx' });
+  // On disk before it counts: a lock that a crash of the system (or a file system
+  // turning read-only) left empty would read as a run starting, and hold off a resume.
+  const handle = await open(tmp, 'wx');
+  try {
+    await handle.writeFile(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   takingRunIds.add(holder.runId);
   try {
     for (let tries = 0; tries < 8; tries++) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -61,6 +62,39 @@ export async function readFileNoFollow(path: string): Promise<Buffer | null> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The SHA-256 (base64url) of a regular file's bytes, read in chunks so that a
+ * large file is never held whole; never through a link; null when absent. For
+ * UTF-8 text it equals `textHash` of the text.
+ */
+export async function hashFileNoFollow(path: string): Promise<string | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw explainOpenError(path, error);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw notAFile(path);
+    const hash = createHash('sha256');
+    const chunk = Buffer.allocUnsafe(256 * 1024);
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (!bytesRead) break;
+      hash.update(chunk.subarray(0, bytesRead));
+    }
+    return hash.digest('base64url');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The SHA-256 (base64url) of a text's UTF-8 bytes: a file's digest, to know it again after a copy. */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** `readFileNoFollow` as text. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
 import type { SprintDefinition, Task } from '../model/sprint.js';
-import type { SprintState } from '../model/state.js';
+import type { SprintState, TaskState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { atomicWriteFile } from './atomic-file.js';
@@ -23,11 +23,13 @@ import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import { readRange } from './log-replay.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
+  hashFileNoFollow,
   linkRefused,
   notAFile,
   readTextNoFollow,
   readUtf8NoFollow,
   refuseLink,
+  textHash,
 } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
@@ -47,13 +49,68 @@ interface DirectoryMeta {
 export const SNAPSHOT_FILE = 'state.json';
 
 interface Snapshot {
-  version: 2;
+  /**
+   * 3: task fields equal to their `fields` entry are stored once, and tasks not
+   * yet started have no state entry (2 stored both in full).
+   */
+  version: 2 | 3;
   /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
   progress: string[];
   meta: DirectoryMeta;
   definition: SprintDefinition;
   state: SprintState;
+}
+
+/** Task keys whose value usually repeats the task's `fields` entry of the same name. */
+const FIELD_COPIES = ['title', 'description', 'verify', 'command'] as const;
+
+/** A task as state.json (version 3) holds it: the keys in `fromFields` are read from `fields`. */
+type StoredTask = Task & { fromFields?: (typeof FIELD_COPIES)[number][] };
+
+/** The task without the values its `fields` already hold (a long description is stored once). */
+function storedTask(task: Task): StoredTask {
+  const same = FIELD_COPIES.filter((k) => task[k] !== undefined && task[k] === task.fields[k]);
+  if (!same.length) return task;
+  const out: StoredTask = { ...task, fromFields: same };
+  for (const k of same) delete out[k];
+  return out;
+}
+
+function restoredTask(stored: StoredTask): Task {
+  const { fromFields, ...task } = stored;
+  for (const k of fromFields ?? []) task[k] = task.fields[k] as string;
+  return task;
+}
+
+/** Whether a task's state is the one it starts with (state.json version 3 leaves it out). */
+function isInitial(t: TaskState): boolean {
+  return (
+    t.status === 'pending' &&
+    t.attempts.length === 0 &&
+    t.costUsd === 0 &&
+    t.durationMs === 0 &&
+    !t.tokens.input &&
+    !t.tokens.output &&
+    !t.tokens.cacheRead &&
+    !t.tokens.cacheCreation &&
+    Object.keys(t).length === 5
+  );
+}
+
+/** The state without the entries of tasks not yet started: a large sprint's snapshot stays small. */
+function storedState(state: SprintState): SprintState {
+  const tasks: Record<string, TaskState> = {};
+  for (const [id, t] of Object.entries(state.tasks)) if (!isInitial(t)) tasks[id] = t;
+  return { ...state, tasks };
+}
+
+/** The state with an entry for every task, in the definition's order. */
+function restoredState(stored: SprintState, definition: SprintDefinition): SprintState {
+  const tasks: Record<string, TaskState> = {};
+  for (const t of definition.tasks) tasks[t.id] = stored.tasks[t.id] ?? initialTaskState();
+  for (const [id, t] of Object.entries(stored.tasks)) tasks[id] ??= t;
+  return { ...stored, tasks };
 }
 
 /**
@@ -71,8 +128,11 @@ interface Snapshot {
 export class SprintDirectoryStore extends JournaledStore {
   readonly format = 'directory' as const;
   readonly root: string;
-  /** PROGRESS.yaml as this store last read or wrote it (mtime and size), to notice outside edits. */
-  readonly #written = new Map<string, string>();
+  /**
+   * PROGRESS.yaml as this store last read or wrote it: mtime, size and inode, to notice
+   * outside edits, and the digest of its text.
+   */
+  readonly #written = new Map<string, { stamp: string; hash: string }>();
 
   constructor(options: { root: string }) {
     super();
@@ -133,7 +193,7 @@ export class SprintDirectoryStore extends JournaledStore {
       if (!st) throw new SprintNotFoundError(sprintId, this.root, `${path} is gone`);
       if (!st.isFile()) throw notAFile(path);
     }
-    this.#written.set(progressYamlPath, stampOf(progressStat!));
+    const stamp = stampOf(progressStat!);
     const findings: TamperFinding[] = [];
     const expect = logKeyId(location.runtimeDir);
     const snap = await this.#readSnapshot(location, expect);
@@ -149,9 +209,15 @@ export class SprintDirectoryStore extends JournaledStore {
     let progressYaml: string | undefined;
     if (trusted) {
       // The same files as the snapshot's, by content: a copy or a clone keeps the fast path.
-      [sprintYaml, progressYaml] = await this.#readYaml(location);
-      const sprintSame = trusted.sprint === contentHash(sprintYaml);
-      const progressSame = trusted.progress.includes(contentHash(progressYaml));
+      // Digested in chunks, not read whole: a large description is then held once, in the snapshot.
+      const [sprintHash, progressHash] = await Promise.all([
+        hashFileNoFollow(sprintYamlPath),
+        hashFileNoFollow(progressYamlPath),
+      ]);
+      if (progressHash === null) throw new SprintNotFoundError(sprintId, this.root);
+      this.#written.set(progressYamlPath, { stamp, hash: progressHash });
+      const sprintSame = trusted.sprint === (sprintHash ?? textHash(''));
+      const progressSame = trusted.progress.includes(progressHash);
       const fromSnapshot = {
         definition: trusted.definition,
         state: trusted.state,
@@ -170,6 +236,7 @@ export class SprintDirectoryStore extends JournaledStore {
         // Changed while a run was under way (a task may have written it). Task fields a
         // person fixed are taken; what happened (statuses) is the runner's alone.
         const { parseSprintDirectory } = await import('./directory/index.js');
+        [sprintYaml, progressYaml] = await this.#readYaml(location);
         const parsed = parseSprintDirectory({
           dirName: sprintId,
           sprintYaml,
@@ -198,6 +265,7 @@ export class SprintDirectoryStore extends JournaledStore {
     const { parseSprintDirectory } = await import('./directory/index.js');
     if (sprintYaml === undefined || progressYaml === undefined)
       [sprintYaml, progressYaml] = await this.#readYaml(location);
+    this.#written.set(progressYamlPath, { stamp, hash: textHash(progressYaml) });
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -264,7 +332,12 @@ export class SprintDirectoryStore extends JournaledStore {
     if (read.kind === 'forged') return read;
     try {
       const snap = JSON.parse(read.body) as Snapshot;
-      if (snap.version !== 2 || !Array.isArray(snap.progress)) return undefined;
+      if ((snap.version !== 2 && snap.version !== 3) || !Array.isArray(snap.progress))
+        return undefined;
+      if (snap.version === 3) {
+        snap.definition.tasks = snap.definition.tasks.map(restoredTask);
+        snap.state = restoredState(snap.state, snap.definition);
+      }
       return { kind: 'ok', snapshot: snap };
     } catch {
       return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
@@ -286,13 +359,14 @@ export class SprintDirectoryStore extends JournaledStore {
       logSeq: log.seq,
       logOffset: log.offset,
     });
+    const hash = textHash(text);
     const path = join(location.sprintDir, PROGRESS_FILE);
     const findings: TamperFinding[] = [];
     // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
     // (for a person to look at) and overwritten with the runner's state.
     const known = this.#written.get(path);
     const now = await refuseLink(path);
-    if (known && now && stampOf(now) !== known) {
+    if (known && now && stampOf(now) !== known.stamp) {
       const name = quarantineName(PROGRESS_FILE);
       await copyFile(path, join(location.runtimeDir, name));
       findings.push({
@@ -301,9 +375,9 @@ export class SprintDirectoryStore extends JournaledStore {
         quarantined: name,
       });
     }
-    const previous = known && now ? await readTextNoFollow(path).catch(() => null) : null;
     // state.json first: a crash between the two leaves a snapshot that knows both forms.
-    const sprintText = (await readTextNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? '';
+    const sprintHash =
+      (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? textHash('');
     await writeSnapshot(
       location.sprintDir,
       {
@@ -315,11 +389,15 @@ export class SprintDirectoryStore extends JournaledStore {
       },
       definition,
       state,
-      { sprint: sprintText, progress: text, previous: findings.length ? null : previous },
+      {
+        sprint: sprintHash,
+        progress: hash,
+        previous: findings.length || !now ? null : (known?.hash ?? null),
+      },
       log.key,
     );
     await atomicWriteFile(path, text);
-    this.#written.set(path, stampOf(await stat(path)));
+    this.#written.set(path, { stamp: stampOf(await stat(path)), hash });
     return findings;
   }
 
@@ -426,7 +504,7 @@ export class SprintDirectoryStore extends JournaledStore {
         { sprintId: id, logSeq: 0, logOffset: 0 },
         definition,
         initialState(definition),
-        { sprint: sprintText, progress: progressText },
+        { sprint: textHash(sprintText), progress: textHash(progressText) },
         undefined,
       );
       await rename(tmp, dir);
@@ -449,26 +527,27 @@ export class SprintDirectoryStore extends JournaledStore {
 
 /**
  * Writes `state.json`: the checkpoint as JSON with the content hashes of the
- * YAML files it was made from (PROGRESS.yaml's new text and, while it is being
- * replaced, its previous one), signed with the sprint's key when there is one.
+ * YAML files it was made from (SPRINT.yaml's text; the hashes of PROGRESS.yaml's
+ * new text and, while it is being replaced, of its previous one), signed with
+ * the sprint's key when there is one.
  */
 async function writeSnapshot(
   dir: string,
   meta: DirectoryMeta,
   definition: SprintDefinition,
   state: SprintState,
-  files: { sprint: string; progress: string; previous?: string | null },
+  hashes: { sprint: string; progress: string; previous?: string | null },
   key: RunnerKey | undefined,
 ): Promise<void> {
   const snapshot: Snapshot = {
-    version: 2,
-    sprint: contentHash(files.sprint),
-    progress: [contentHash(files.progress)],
+    version: 3,
+    sprint: hashes.sprint,
+    progress: [hashes.progress],
     meta,
-    definition,
-    state,
+    definition: { ...definition, tasks: definition.tasks.map(storedTask) },
+    state: storedState(state),
   };
-  if (files.previous) snapshot.progress.push(contentHash(files.previous));
+  if (hashes.previous) snapshot.progress.push(hashes.previous);
   await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
 }
 
@@ -505,11 +584,6 @@ function startedSince(logPath: string, offset: number): boolean {
   } finally {
     closeSync(fd);
   }
-}
-
-/** A digest of a file's text, to know it again after a copy. */
-function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
 }
 
 function stampOf(st: Stats): string {

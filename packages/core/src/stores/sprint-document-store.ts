@@ -279,7 +279,7 @@ export class SprintDocumentStore extends JournaledStore {
   async create(_input: CreateSprintInput): Promise<string> {
     throw new SprintError(
       'INVALID_OPTIONS',
-      'Sprint documents are written by people; `sprint init` creates a sprint directory instead.',
+      'Sprint documents are written by people, not created by a store; create a sprint directory instead.',
     );
   }
 }

@@ -208,7 +208,7 @@ export class AgentNotInstalledError extends SprintError {
       missing
         .map(
           (m) =>
-            `The ${m.agent} agent's CLI is not installed: "${m.binary}" is not an executable${m.binary.includes('/') ? '' : ' on PATH'}. Install it with \`${m.install}\` (or set ${m.binEnv} to its path), or pick another agent (--agent, config.agent).`,
+            `The ${m.agent} agent's CLI is not installed: "${m.binary}" is not an executable${m.binary.includes('/') ? '' : ' on PATH'}. Install it with \`${m.install}\` (or set ${m.binEnv} to its path), or pick another agent for the sprint (config.agent) or for the run.`,
         )
         .join('\n'),
     );

@@ -55,7 +55,8 @@ export function buildAgentRegistry(options: {
     made.set(name, agent);
     return agent;
   };
-  if (options.override) return new AgentRegistry({ default: make(options.override, '--agent') });
+  if (options.override)
+    return new AgentRegistry({ default: make(options.override, 'the agent option') });
   const defaultName =
     config.agent ?? options.defaultAgent ?? (factories.claude ? 'claude' : undefined);
   const registry = new AgentRegistry({

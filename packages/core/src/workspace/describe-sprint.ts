@@ -77,15 +77,18 @@ export function describeSprint(
   now: number = Date.now(),
 ): SprintStatusReport {
   const { definition, state } = snapshot;
-  const byId = new Map(definition.tasks.map((t) => [t.id, t]));
   const running = Boolean(lock?.alive);
-  const current = Object.entries(state.tasks)
-    .filter(([, t]) => t.status === 'running')
-    .map(([id, t]) => {
+  // One pass over the tasks: a 10,000-task sprint is described in a few milliseconds.
+  const current: SprintStatusReport['current'] = [];
+  const tasks: SprintStatusReport['tasks'] = [];
+  const worktrees: SprintStatusReport['worktrees'] = [];
+  const blocked: SprintStatusReport['blocked'] = [];
+  let withState = 0;
+  const note = (id: string, t: TaskState, task: Task | undefined) => {
+    if (t.status === 'running') {
       const a = t.attempts.at(-1);
-      const task = byId.get(id);
       const startedAt = a?.startedAt ?? t.startedAt ?? new Date(now).toISOString();
-      return {
+      current.push({
         id,
         title: task ? taskLabel(task) : id,
         type: task?.type ?? '?',
@@ -93,8 +96,34 @@ export function describeSprint(
         agent: a?.agent ?? '?',
         startedAt,
         elapsedMs: Math.max(0, now - Date.parse(startedAt)),
-      };
+      });
+    } else if (t.status === 'blocked') blocked.push({ taskId: id, reason: t.reason ?? 'blocked' });
+    if (t.worktree && t.worktree.stage !== 'removed' && t.worktree.path)
+      worktrees.push({ taskId: id, ...t.worktree });
+  };
+  for (const task of definition.tasks) {
+    const ts = state.tasks[task.id];
+    tasks.push({
+      id: task.id,
+      type: task.type,
+      title: taskLabel(task),
+      priority: task.priority,
+      status: ts?.status ?? 'pending',
+      attempts: ts?.attempts.length ?? 0,
+      summary: ts?.summary,
+      reason: ts?.reason,
+      worktree: ts?.worktree,
     });
+    if (ts) {
+      withState++;
+      note(task.id, ts, task);
+    }
+  }
+  // A state without a task in the definition still shows where it stands.
+  if (withState < Object.keys(state.tasks).length) {
+    const defined = new Set(definition.tasks.map((t) => t.id));
+    for (const [id, t] of Object.entries(state.tasks)) if (!defined.has(id)) note(id, t, undefined);
+  }
   return {
     id: definition.id,
     name: definition.name,
@@ -106,28 +135,9 @@ export function describeSprint(
     interrupted: !running && state.status === 'in-progress',
     current,
     counts: countTasks(state),
-    tasks: definition.tasks.map((t) => {
-      const ts = state.tasks[t.id];
-      return {
-        id: t.id,
-        type: t.type,
-        title: taskLabel(t),
-        priority: t.priority,
-        status: ts?.status ?? 'pending',
-        attempts: ts?.attempts.length ?? 0,
-        summary: ts?.summary,
-        reason: ts?.reason,
-        worktree: ts?.worktree,
-      };
-    }),
-    worktrees: Object.entries(state.tasks).flatMap(([taskId, t]) =>
-      t.worktree && t.worktree.stage !== 'removed' && t.worktree.path
-        ? [{ taskId, ...t.worktree }]
-        : [],
-    ),
-    blocked: Object.entries(state.tasks)
-      .filter(([, t]) => t.status === 'blocked')
-      .map(([taskId, t]) => ({ taskId, reason: t.reason ?? 'blocked' })),
+    tasks,
+    worktrees,
+    blocked,
     humanNeeded: state.humanNeeded,
     reason: state.reason,
     stopReason: state.stopReason,

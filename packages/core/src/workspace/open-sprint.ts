@@ -58,7 +58,7 @@ export async function openSprint(path: string): Promise<OpenedSprint> {
     throw new SprintNotFoundError(
       path,
       undefined,
-      `${path} has no PROGRESS.yaml: a sprint directory holds PROGRESS.yaml and, for its name and config, SPRINT.yaml (create one with \`sprint init <name>\`)`,
+      `${path} has no PROGRESS.yaml: a sprint directory holds PROGRESS.yaml and, for its name and config, SPRINT.yaml`,
     );
   }
   return {

@@ -32,7 +32,7 @@ describe('decideIsolation', () => {
   );
   it('says how to fix worktree outside git', () => {
     expect(decideIsolation({ setting: 'worktree', concurrency: 1, inGit: false }).why).toMatch(
-      /git init.*--isolation shared/,
+      /git init.*set isolation to shared/,
     );
   });
 });

@@ -28,7 +28,7 @@ export function decideIsolation(input: {
       ? { mode: 'worktree', why: 'isolation: worktree' }
       : {
           mode: 'error',
-          why: 'isolation: worktree needs a git repository, and the project is not in one (fix: run `git init` and commit, or use --isolation shared)',
+          why: 'isolation: worktree needs a git repository, and the project is not in one (fix: run `git init` and commit, or set isolation to shared)',
         };
   }
   if (!inGit) return { mode: 'shared', why: 'the project is not a git repository' };

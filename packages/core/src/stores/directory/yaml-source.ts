@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import type { Issue } from '../../model/errors.js';
+import { parseYamlDocument } from './yaml-document.js';
 
 /** A path into a YAML document: map keys and sequence indexes. */
 export type YamlPath = readonly (string | number)[];
@@ -111,9 +112,9 @@ function parseYamlSource(text: string, file: string): YamlSource {
     };
   }
   const lineCounter = new LineCounter();
-  let doc: ReturnType<typeof parseDocument>;
+  let doc: ReturnType<typeof parseYamlDocument>;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: true });
+    doc = parseYamlDocument(text, lineCounter);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     return {
