@@ -30,6 +30,7 @@ import { bearerAuth } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, readJson, validate } from './body.js';
 import { isDashboardPath, mountDashboard } from './dashboard.js';
 import { summaryExtras, taskExtras } from './dashboard-fields.js';
+import { EncodedBody, sendEncoded } from './encoded-body.js';
 import { EventHub, type FrameSink } from './event-hub.js';
 import { buildOpenApiDocument, documentedRoutes } from './openapi.js';
 import { ApiError, type FieldIssue, type Problem, problemResponse, toProblem } from './problem.js';
@@ -171,7 +172,7 @@ export function createApi(deps: ApiDeps): Api {
   ].filter(Boolean);
   const redactor = new Redactor(secrets);
   const log = (line: string) => deps.log?.(redactor.text(line));
-  const cache = new ReadCache(deps.readCacheMs ?? 200);
+  const cache = new ReadCache<EncodedBody>(deps.readCacheMs ?? 200);
   const hooksFor = deps.hooks ?? (() => []);
   const events = new EventHub({ store, redactor, pollIntervalMs: deps.eventPollMs ?? 5000 });
   // A notification that could not be delivered is said in the server's log, never silently lost.
@@ -321,7 +322,7 @@ export function createApi(deps: ApiDeps): Api {
 
   /** The key of the list in the read cache (not a valid sprint id, so it never collides). */
   const LIST = '/sprints';
-  const listJson = async () => {
+  const listBody = async () => {
     const list = await store.list();
     const states = await Promise.all(
       list.map((s) =>
@@ -333,22 +334,24 @@ export function createApi(deps: ApiDeps): Api {
           : undefined,
       ),
     );
-    return redactor.json(
-      SprintListSchema.parse({
-        sprints: list.map((s, i) => ({
-          ...(states[i] ? summaryExtras(states[i]) : {}),
-          id: s.id,
-          name: s.name,
-          status: s.status,
-          format: s.format,
-          counts: s.counts,
-          progress: s.counts.total ? (s.counts.done + s.counts.skipped) / s.counts.total : 0,
-          created: s.created,
-          updatedAt: s.updatedAt,
-          running: runs.active(s.id) !== undefined,
-          ...(s.invalid === undefined ? {} : { invalid: clean(s.invalid) }),
-        })),
-      }),
+    return new EncodedBody(
+      redactor.json(
+        SprintListSchema.parse({
+          sprints: list.map((s, i) => ({
+            ...(states[i] ? summaryExtras(states[i]) : {}),
+            id: s.id,
+            name: s.name,
+            status: s.status,
+            format: s.format,
+            counts: s.counts,
+            progress: s.counts.total ? (s.counts.done + s.counts.skipped) / s.counts.total : 0,
+            created: s.created,
+            updatedAt: s.updatedAt,
+            running: runs.active(s.id) !== undefined,
+            ...(s.invalid === undefined ? {} : { invalid: clean(s.invalid) }),
+          })),
+        }),
+      ),
     );
   };
   /** Forgets cached answers about a sprint (and the list, which shows it). */
@@ -361,12 +364,11 @@ export function createApi(deps: ApiDeps): Api {
     json(c, WorkerListSchema, { workers: deps.workers ? await deps.workers() : [] }),
   );
 
-  app.get('/sprints', async (c) => {
-    const body = await cache.get(LIST, listJson);
-    return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
-  });
+  app.get('/sprints', async (c) =>
+    sendEncoded(c, await cache.get(LIST, listBody), 200, CACHED_JSON),
+  );
 
-  const detailJson = async (id: string) => {
+  const detailBody = async (id: string) => {
     const snapshot = await store.load(id);
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
@@ -376,15 +378,17 @@ export function createApi(deps: ApiDeps): Api {
     }
     const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
     const extras = taskExtras(snapshot);
-    return redactor.json(
-      SprintDetailSchema.parse({
-        sprint: {
-          ...report,
-          tasks: report.tasks?.map((t) => ({ ...extras.get(t.id), ...t })),
-        },
-        run: run ? publicRun(run) : null,
-        links: links(id),
-      }),
+    return new EncodedBody(
+      redactor.json(
+        SprintDetailSchema.parse({
+          sprint: {
+            ...report,
+            tasks: report.tasks?.map((t) => ({ ...extras.get(t.id), ...t })),
+          },
+          run: run ? publicRun(run) : null,
+          links: links(id),
+        }),
+      ),
     );
   };
 
@@ -402,22 +406,22 @@ export function createApi(deps: ApiDeps): Api {
     });
     changed(id);
     c.header('location', links(id).self);
-    return c.body(await detailJson(id), 201, { 'content-type': 'application/json; charset=utf-8' });
+    return sendEncoded(c, await detailBody(id), 201, CACHED_JSON);
   });
 
   app.get('/sprints/:id', async (c) => {
     const id = idOf(c);
-    let body: string;
+    let body: EncodedBody;
     if (store.version) {
       // The version is read before the load, so a cached body is never older than its version.
       // Without one (a sprint that is gone, say), the load answers, and says why.
       const version = await store.version(id).catch(() => undefined);
       const key = version && `${version}|${runs.active(id)?.runId ?? ''}`;
-      body = key ? await cache.get(id, () => detailJson(id), key) : await detailJson(id);
+      body = key ? await cache.get(id, () => detailBody(id), key) : await detailBody(id);
     } else {
-      body = await cache.get(id, () => detailJson(id));
+      body = await cache.get(id, () => detailBody(id));
     }
-    return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
+    return sendEncoded(c, body, 200, CACHED_JSON);
   });
 
   app.post('/sprints/:id/tasks', async (c) => {
@@ -633,6 +637,15 @@ export function createApi(deps: ApiDeps): Api {
     },
   };
 }
+
+/**
+ * The headers of an answer from the read cache: a client (the dashboard's browser) keeps it
+ * and asks again with its ETag, for a 304 while the sprint is unchanged.
+ */
+const CACHED_JSON = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'private, no-cache',
+};
 
 /** Each documented path as a pattern (`{id}` is one segment), with the methods it answers. */
 const ROUTE_METHODS: { pattern: RegExp; methods: string[] }[] = (() => {
