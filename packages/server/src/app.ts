@@ -322,17 +322,29 @@ export function createApi(deps: ApiDeps): Api {
 
   /** The key of the list in the read cache (not a valid sprint id, so it never collides). */
   const LIST = '/sprints';
+  /**
+   * Tampering found on opening a sprint outside a run (the list or its page): notified once per
+   * finding, in the background. A run's own runner notifies what it finds.
+   */
+  const noticeTampering = (id: string, snapshot: SprintSnapshot, lock: LockInfo | null) => {
+    if (snapshot.state.tampering?.length && !runs.active(id) && !lock?.alive) {
+      void notifyTamperingOnce(snapshot, { ...notifyOptions, finalWaitMs: 0 });
+    }
+  };
   const listBody = async () => {
     const list = await store.list();
     const states = await Promise.all(
-      list.map((s) =>
-        s.invalid === undefined
-          ? store.load(s.id).then(
-              (snap) => snap.state,
-              () => undefined,
-            )
-          : undefined,
-      ),
+      list.map(async (s) => {
+        if (s.invalid !== undefined) return undefined;
+        try {
+          const snapshot = await store.load(s.id);
+          if (snapshot.state.tampering?.length)
+            noticeTampering(s.id, snapshot, await store.inspectLock(s.id));
+          return snapshot.state;
+        } catch {
+          return undefined;
+        }
+      }),
     );
     return new EncodedBody(
       redactor.json(
@@ -372,10 +384,7 @@ export function createApi(deps: ApiDeps): Api {
     const snapshot = await store.load(id);
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
-    // Tampering found on opening the sprint outside a run: notified once per finding, in the background.
-    if (snapshot.state.tampering?.length && !run && !lock?.alive) {
-      void notifyTamperingOnce(snapshot, { ...notifyOptions, finalWaitMs: 0 });
-    }
+    noticeTampering(id, snapshot, lock);
     const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
     const extras = taskExtras(snapshot);
     return new EncodedBody(
