@@ -452,8 +452,3 @@ export function buildOpenApiDocument(
     },
   };
 }
-
-/** The operations, for tests that check every documented route answers. */
-export function documentedRoutes(): { method: string; path: string }[] {
-  return OPERATIONS.map((o) => ({ method: o.method.toUpperCase(), path: o.path }));
-}
