@@ -61,6 +61,8 @@ export class EncodedBody {
             })
           : compressors.gzip(this.bytes);
       this.#compressed.set(coding, bytes);
+      // A failure is not kept: the next request tries again.
+      bytes.catch(() => this.#compressed.delete(coding));
     }
     return bytes;
   }
