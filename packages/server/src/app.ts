@@ -18,6 +18,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { isDashboardPath, mountDashboard } from './dashboard.js';
 import type { EncodedBody } from './encoded-body.js';
 import { EventHub } from './event-hub.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { ApiError, type Problem, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
 import { Redactor, secretsOf } from './redact.js';
@@ -276,6 +277,7 @@ export function createApi(deps: ApiDeps): Api {
     cache.invalidate(id);
     cache.invalidate(LIST_KEY);
   };
+  let openapi: string | undefined;
   const ctx: RouteContext = {
     store,
     agents,
@@ -294,6 +296,7 @@ export function createApi(deps: ApiDeps): Api {
     clean,
     changed,
     idOf: (c) => checkSprintId(root, c.req.param('id') ?? ''),
+    openApiJson: () => (openapi ??= JSON.stringify(buildOpenApiDocument(VERSION, agents.names))),
     json,
   };
   systemRoutes(app, ctx);

@@ -1,12 +1,45 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Hono } from 'hono';
+import type { Handler, Hono } from 'hono';
 import { validate } from '../body.js';
 import type { FrameSink } from '../event-hub.js';
 import { ApiError } from '../problem.js';
 import { EventsQuerySchema } from '../schemas.js';
 import { openSseStream, SSE_HEADERS, writeSseToNode } from '../sse.js';
+import { ERRORS, handle, type Operations } from './operation.js';
 import { type RouteContext, shuttingDown } from './route-context.js';
+
+/** The operations of this module, by operationId. */
+export const eventOperations = {
+  streamEvents: {
+    method: 'get',
+    path: '/sprints/{id}/events',
+    summary: 'Server-Sent Events of every run event, agent tool calls included',
+    description:
+      'Each event is one `data:` line of JSON (a RunEvent) with `id:` its `seq`. Reconnect with `Last-Event-ID` (EventSource does) to replay what was missed from the event log; an id past the last event counts as the last event. Without it, `?after=<seq>` starts after that event and `?after=now` sends live events only; the default replays from the start.',
+    parameters: [
+      {
+        name: 'Last-Event-ID',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', pattern: '^[0-9]+$' },
+      },
+      {
+        name: 'after',
+        in: 'query',
+        required: false,
+        schema: { oneOf: [{ type: 'integer', minimum: 0 }, { const: 'now' }] },
+      },
+    ],
+    responses: {
+      200: ['A text/event-stream of RunEvent', 'events'],
+      401: ERRORS[401],
+      404: ERRORS[404],
+      422: ['Bad Last-Event-ID or `after`', 'Problem'],
+      503: ['Too many subscribers, or shutting down', 'Problem'],
+    },
+  },
+} satisfies Operations;
 
 /**
  * `GET /sprints/{id}/events`: the sprint's events as a stream (SSE), replayed
@@ -15,7 +48,7 @@ import { type RouteContext, shuttingDown } from './route-context.js';
 export function eventRoutes(app: Hono, ctx: RouteContext): void {
   const { store, events, maxSubscribers, heartbeatMs, idOf } = ctx;
 
-  app.get('/sprints/:id/events', async (c) => {
+  const streamEvents: Handler = async (c) => {
     const id = idOf(c);
     if (ctx.isClosing()) throw shuttingDown();
     const lastEventId = c.req.header('last-event-id');
@@ -58,5 +91,7 @@ export function eventRoutes(app: Hono, ctx: RouteContext): void {
       return RESPONSE_ALREADY_SENT;
     }
     return new Response(await openSseStream(options), { status: 200, headers: SSE_HEADERS });
-  });
+  };
+
+  handle(app, eventOperations, { streamEvents });
 }

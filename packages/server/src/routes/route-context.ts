@@ -35,6 +35,8 @@ export interface RouteContext {
   changed(id: string): void;
   /** The request's sprint id, checked to stay under the root. */
   idOf(c: Context): string;
+  /** The OpenAPI document of this server (its agents named), as JSON. */
+  openApiJson(): string;
   /** A JSON answer, checked against its schema and redacted. */
   json<S extends z.ZodType>(c: Context, schema: S, value: z.input<S>, status?: number): Response;
 }

@@ -5,7 +5,7 @@ import {
   notifyTamperingOnce,
   type SprintSnapshot,
 } from '@sprint/core';
-import type { Hono } from 'hono';
+import type { Handler, Hono } from 'hono';
 import type { z } from 'zod';
 import { readJson } from '../body.js';
 import { summaryExtras, taskExtras } from '../dashboard-fields.js';
@@ -21,6 +21,7 @@ import {
   SprintListSchema,
 } from '../schemas.js';
 import { type GithubSource, githubImportHandler } from './import-github.js';
+import { ERRORS, handle, type Operations, withBodyErrors } from './operation.js';
 import { LIST_KEY, links, publicRun, type RouteContext } from './route-context.js';
 
 /**
@@ -31,6 +32,84 @@ const CACHED_JSON = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'private, no-cache',
 };
+
+/** The operations of this module, by operationId. */
+export const sprintOperations = {
+  listSprints: {
+    method: 'get',
+    path: '/sprints',
+    summary: 'Every sprint under the root, with status and progress',
+    responses: { 200: ['The sprints', 'SprintList'], 401: ERRORS[401] },
+  },
+  createSprint: {
+    method: 'post',
+    path: '/sprints',
+    summary: 'Create a sprint from a name, goals and tasks',
+    body: 'CreateSprint',
+    bodyRequired: true,
+    responses: {
+      201: ['Created; `Location` names it', 'SprintDetail'],
+      401: ERRORS[401],
+      409: ERRORS[409],
+      ...withBodyErrors,
+    },
+  },
+  getSprint: {
+    method: 'get',
+    path: '/sprints/{id}',
+    summary: "A sprint's status report",
+    responses: { 200: ['The sprint', 'SprintDetail'], 401: ERRORS[401], 404: ERRORS[404] },
+  },
+  addTasks: {
+    method: 'post',
+    path: '/sprints/{id}/tasks',
+    summary: 'Add tasks; ids already present are reported in `skipped`, never duplicated',
+    body: 'AddTasks',
+    bodyRequired: true,
+    responses: {
+      200: ['What was added and skipped', 'AddTasksResult'],
+      401: ERRORS[401],
+      404: ERRORS[404],
+      409: ERRORS[409],
+      ...withBodyErrors,
+    },
+  },
+  importGithubIssues: {
+    method: 'post',
+    path: '/sprints/{id}/import/github',
+    summary: 'Add one implement-issue task per GitHub issue (= `sprint import --github`)',
+    description:
+      "Issues already in the sprint are reported in `skipped`. GitHub is read with the server's token (`GITHUB_TOKEN`, `GH_TOKEN` or `gh auth token` where the server runs) at the server's `GITHUB_API_URL`; a request never carries one. A failure at GitHub changes nothing.",
+    body: 'GithubImport',
+    bodyRequired: true,
+    responses: {
+      200: ['What was added and skipped', 'GithubImportResult'],
+      401: ERRORS[401],
+      404: ERRORS[404],
+      409: ERRORS[409],
+      ...withBodyErrors,
+      422: [
+        'A field is invalid, or GitHub has no such repository or milestone (code GITHUB_NOT_FOUND)',
+        'Problem',
+      ],
+      502: [
+        "GitHub refused the server's token (GITHUB_AUTH) or could not be reached (GITHUB_UNAVAILABLE)",
+        'Problem',
+      ],
+      503: ["GitHub's rate limit is used up; `Retry-After` says when it resets", 'Problem'],
+    },
+  },
+  getResult: {
+    method: 'get',
+    path: '/sprints/{id}/result',
+    summary: 'The result of the last run that ended',
+    responses: {
+      200: ['The last RunResult', 'RunResult'],
+      401: ERRORS[401],
+      404: ['No such sprint, or no run has ended yet (code NO_RESULT)', 'Problem'],
+    },
+  },
+} satisfies Operations;
 
 /**
  * The sprints and their tasks: `GET /sprints` (the list), `POST /sprints`,
@@ -86,9 +165,8 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
       ),
     );
   };
-  app.get('/sprints', async (c) =>
-    sendEncoded(c, await cache.get(LIST_KEY, listBody), 200, CACHED_JSON),
-  );
+  const listSprints: Handler = async (c) =>
+    sendEncoded(c, await cache.get(LIST_KEY, listBody), 200, CACHED_JSON);
 
   const detailBody = async (id: string) => {
     const snapshot = await store.load(id);
@@ -111,7 +189,7 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     );
   };
 
-  app.post('/sprints', async (c) => {
+  const createSprint: Handler = async (c) => {
     const body = await readJson(c, CreateSprintBodySchema, limit);
     const tasks = toTasks(body.tasks ?? [], allowTaskCommands, true);
     checkAgentNames(body.config, agents.names);
@@ -126,9 +204,9 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     changed(id);
     c.header('location', links(id).self);
     return sendEncoded(c, await detailBody(id), 201, CACHED_JSON);
-  });
+  };
 
-  app.get('/sprints/:id', async (c) => {
+  const getSprint: Handler = async (c) => {
     const id = idOf(c);
     let body: EncodedBody;
     if (store.version) {
@@ -141,9 +219,9 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
       body = await cache.get(id, () => detailBody(id));
     }
     return sendEncoded(c, body, 200, CACHED_JSON);
-  });
+  };
 
-  app.post('/sprints/:id/tasks', async (c) => {
+  const addTasks: Handler = async (c) => {
     const id = idOf(c);
     const body = await readJson(c, AddTasksBodySchema, limit);
     const tasks = toTasks(body.tasks, allowTaskCommands, false);
@@ -155,25 +233,31 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     }
     changed(id);
     return json(c, AddTasksResultSchema, result);
+  };
+
+  const importGithubIssues: Handler = githubImportHandler({
+    store,
+    github,
+    limit,
+    idOf,
+    changed,
+    json: (c, schema, value, status) => json(c, schema as z.ZodType, value, status),
   });
 
-  app.post(
-    '/sprints/:id/import/github',
-    githubImportHandler({
-      store,
-      github,
-      limit,
-      idOf,
-      changed,
-      json: (c, schema, value, status) => json(c, schema as z.ZodType, value, status),
-    }),
-  );
-
-  app.get('/sprints/:id/result', async (c) => {
+  const getResult: Handler = async (c) => {
     const id = idOf(c);
     await store.load(id);
     const result = await store.loadResult(id);
     if (!result) throw new ApiError(404, 'NO_RESULT', `Sprint ${id} has no finished run yet.`);
     return json(c, RunResultSchema, result);
+  };
+
+  handle(app, sprintOperations, {
+    listSprints,
+    createSprint,
+    getSprint,
+    addTasks,
+    importGithubIssues,
+    getResult,
   });
 }
