@@ -1,6 +1,14 @@
 // The server side of the benchmark, in its own process so clients and server
 // do not share an event loop. Prints `{"url": ...}` once listening; SIGTERM stops it.
-import { startServer } from '../dist/index.js';
+// BENCH_SERVER_MODULE: another build's index.js to measure (a before/after comparison).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const { startServer } = await import(
+  process.env.BENCH_SERVER_MODULE
+    ? pathToFileURL(resolve(process.env.BENCH_SERVER_MODULE)).href
+    : '../dist/index.js'
+);
 
 const server = await startServer({
   port: 0,

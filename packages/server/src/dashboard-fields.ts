@@ -6,31 +6,25 @@ export interface TaskExtras {
   costUsd: number;
   durationMs: number;
   dependsOn: string[];
-  worktree?: string;
-  branch?: string;
 }
 
 /**
- * Per task: the last attempt's agent, its cost and time so far, what it
- * depends on, and its worktree/branch when the state records one (isolated
- * runs). Pure: a snapshot in, plain values out.
+ * Per task: the last attempt's agent, its cost and time so far and what it
+ * depends on (core's report carries the worktree of an isolated task). Pure:
+ * a snapshot in, plain values out.
  */
 export function taskExtras(
   snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
 ): Map<string, TaskExtras> {
   const out = new Map<string, TaskExtras>();
   for (const task of snapshot.definition.tasks) {
-    const state = snapshot.state.tasks[task.id] as
-      | (SprintState['tasks'][string] & { worktree?: unknown; branch?: unknown })
-      | undefined;
+    const state = snapshot.state.tasks[task.id];
     const last = state?.attempts.at(-1);
     out.set(task.id, {
       ...(last ? { agent: last.agent } : {}),
       costUsd: state?.costUsd ?? 0,
       durationMs: state?.durationMs ?? 0,
       dependsOn: [...(task.dependsOn ?? [])],
-      ...(typeof state?.worktree === 'string' ? { worktree: state.worktree } : {}),
-      ...(typeof state?.branch === 'string' ? { branch: state.branch } : {}),
     });
   }
   return out;

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { webAssetsDir } from '@sprint/web';
 import type { Context, Hono } from 'hono';
+import { EncodedBody, sendEncoded } from './encoded-body.js';
 
 /**
  * The dashboard's Content-Security-Policy: only this origin's own script,
@@ -24,9 +23,7 @@ export const DASHBOARD_CSP = [
 
 interface Asset {
   type: string;
-  body: Buffer;
-  gzip: Buffer;
-  etag: string;
+  body: EncodedBody;
   /** Content-hashed files never change under their name. */
   immutable: boolean;
 }
@@ -46,12 +43,9 @@ function assetsOf(dir: string): Map<string, Asset> {
   if (assets) return assets;
   assets = new Map();
   const add = (urlPath: string, file: string, immutable: boolean) => {
-    const body = readFileSync(file);
     assets!.set(urlPath, {
       type: TYPES[extname(file)] ?? 'application/octet-stream',
-      body,
-      gzip: gzipSync(body, { level: 9 }),
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      body: new EncodedBody(readFileSync(file)),
       immutable,
     });
   };
@@ -72,7 +66,7 @@ export function isDashboardPath(path: string): boolean {
  * Serves the dashboard at `/` and its hashed files at `/assets/*`, without
  * the bearer token (they hold no data; every API call from the page sends
  * it). HTML is revalidated on each load; hashed assets are cached for a year.
- * Gzipped when the client accepts it.
+ * Compressed when the client accepts it.
  */
 export function mountDashboard(app: Hono, dir: string = webAssetsDir): void {
   const assets = assetsOf(dir);
@@ -82,8 +76,6 @@ export function mountDashboard(app: Hono, dir: string = webAssetsDir): void {
     const headers: Record<string, string> = {
       'content-type': asset.type,
       'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      etag: asset.etag,
-      vary: 'accept-encoding',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cross-origin-resource-policy': 'same-origin',
@@ -91,10 +83,7 @@ export function mountDashboard(app: Hono, dir: string = webAssetsDir): void {
         ? {}
         : { 'content-security-policy': DASHBOARD_CSP, 'x-frame-options': 'DENY' }),
     };
-    if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304, headers);
-    const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-    if (gzip) headers['content-encoding'] = 'gzip';
-    return c.body(new Uint8Array(gzip ? asset.gzip : asset.body), 200, headers);
+    return sendEncoded(c, asset.body, 200, headers);
   };
   app.get('/', (c) => serve(c, '/'));
   app.get('/assets/:name', (c) => serve(c, `/assets/${c.req.param('name')}`));

@@ -6,11 +6,11 @@
  * so a change made by another process (the CLI) is never served stale; one
  * without a version expires after `ttlMs`.
  */
-export class ReadCache {
+export class ReadCache<T> {
   readonly #ttlMs: number;
   readonly #entries = new Map<
     string,
-    { at: number; value: Promise<string>; generation: number; version: string | undefined }
+    { at: number; value: Promise<T>; generation: number; version: string | undefined }
   >();
   readonly #generations = new Map<string, number>();
 
@@ -19,7 +19,7 @@ export class ReadCache {
     this.#ttlMs = ttlMs;
   }
 
-  get(key: string, load: () => Promise<string>, version?: string): Promise<string> {
+  get(key: string, load: () => Promise<T>, version?: string): Promise<T> {
     if (this.#ttlMs <= 0) return load();
     const generation = this.#generations.get(key) ?? 0;
     const hit = this.#entries.get(key);

@@ -497,7 +497,8 @@ describe('plugin sprints', () => {
 });
 
 describe('tampering found by the server', () => {
-  it('opening a sprint whose log someone else appended to sends its tamper notification once, not on every read', async () => {
+  /** A finished sprint whose log someone else appended to, notifying `tamper` to a receiver on 127.0.0.1. */
+  async function tamperedSprint() {
     const received: { event: string; reason?: string }[] = [];
     const receiver = createServer((req, res) => {
       let body = '';
@@ -530,22 +531,33 @@ describe('tampering found by the server', () => {
       join(r, id, 'events.jsonl'),
       `${JSON.stringify({ type: 'task-finished', taskId: 'a', attempt: 9, to: 'done', seq: 900, at: new Date().toISOString(), sprintId: id })}\n`,
     );
-    const server = await serve({ root: r, readCacheMs: 0 });
-    for (let i = 0; i < 3; i++) {
-      const one = await call(server, 'GET', `/sprints/${id}`);
-      expect(one.status, JSON.stringify(one.body)).toBe(200);
-    }
-    await waitFor(
-      () => (received.length >= 1 ? true : undefined),
-      'the tamper notification',
-      30_000,
-    );
-    // Time for a second (wrong) delivery to arrive, measured by a later read that answers.
-    await call(server, 'GET', `/sprints/${id}`);
-    expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ event: 'tamper' });
-    expect(received[0]?.reason).toContain('events.jsonl');
-  });
+    return { received, root: r, id };
+  }
+
+  it.each([
+    ['opening a sprint', (id: string) => `/sprints/${id}`],
+    ['listing the sprints', () => '/sprints'],
+  ])(
+    '%s whose log someone else appended to sends its tamper notification once, not on every read',
+    async (_, pathOf) => {
+      const { received, root: r, id } = await tamperedSprint();
+      const server = await serve({ root: r, readCacheMs: 0 });
+      for (let i = 0; i < 3; i++) {
+        const res = await call(server, 'GET', pathOf(id));
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      }
+      await waitFor(
+        () => (received.length >= 1 ? true : undefined),
+        'the tamper notification',
+        30_000,
+      );
+      // Time for a second (wrong) delivery to arrive, measured by a later read that answers.
+      await call(server, 'GET', pathOf(id));
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ event: 'tamper' });
+      expect(received[0]?.reason).toContain('events.jsonl');
+    },
+  );
 });
 
 describe('event stream ids and shutdown', () => {

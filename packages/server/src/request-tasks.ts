@@ -1,0 +1,174 @@
+import { InvalidSprintError, type Task, taskFromFields, validateTasks } from '@sprint/core';
+import { ApiError, type FieldIssue } from './problem.js';
+import type { SprintConfigBody, TaskBody } from './schemas.js';
+
+/**
+ * The store's verdict on the sprint with the new tasks (a dependency on a
+ * task it does not have, a cycle) in terms of the request: `tasks.1.dependsOn`.
+ */
+export function inRequestTerms(error: InvalidSprintError, tasks: Task[]): ApiError {
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  const issues: FieldIssue[] = error.issues.map((issue) => {
+    const taskId = (issue as { taskId?: string }).taskId;
+    const i = taskId === undefined ? undefined : index.get(taskId);
+    return {
+      field: i === undefined ? (issue.field ?? 'tasks') : requestField(i, issue.field),
+      message: issue.message,
+    };
+  });
+  return new ApiError(
+    422,
+    'VALIDATION_FAILED',
+    `Invalid tasks: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
+}
+
+export function unknownAgent(field: string, name: string, names: readonly string[]) {
+  return new ApiError(
+    422,
+    'UNKNOWN_AGENT',
+    `No agent "${name}" is configured on this server (configured: ${names.join(', ') || 'none'}).`,
+    { issues: [{ field, message: `expected one of ${names.join(', ')}` }] },
+  );
+}
+
+export function checkAgentNames(
+  config: SprintConfigBody | undefined,
+  names: readonly string[],
+): void {
+  if (!config) return;
+  if (config.agent !== undefined && !names.includes(config.agent)) {
+    throw unknownAgent('config.agent', config.agent, names);
+  }
+  for (const [type, name] of Object.entries(config.agents ?? {})) {
+    if (!names.includes(name)) throw unknownAgent(`config.agents.${type}`, name, names);
+  }
+}
+
+/** The request's config as SPRINT.yaml writes it (kebab-case keys). */
+export function configInput(config: SprintConfigBody): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (config.maxTasks !== undefined) out['max-tasks'] = config.maxTasks;
+  if (config.timeBox !== undefined) out['time-box'] = config.timeBox;
+  if (config.autoCommit !== undefined) out['auto-commit'] = config.autoCommit;
+  if (config.maxIterations !== undefined) out['max-iterations'] = config.maxIterations;
+  if (config.maxCostUsd !== undefined) out['max-cost-usd'] = config.maxCostUsd;
+  if (config.taskTimeout !== undefined) out['task-timeout'] = durationText(config.taskTimeout);
+  if (config.concurrency !== undefined) out.concurrency = config.concurrency;
+  if (config.retry) {
+    const retry: Record<string, unknown> = {};
+    if (config.retry.maxAttempts !== undefined) retry['max-attempts'] = config.retry.maxAttempts;
+    if (config.retry.delay !== undefined) retry.delay = durationText(config.retry.delay);
+    if (config.retry.backoff !== undefined) retry.backoff = config.retry.backoff;
+    out.retry = retry;
+  }
+  if (config.agent !== undefined) out.agent = config.agent;
+  if (config.agents !== undefined) out.agents = config.agents;
+  return out;
+}
+
+/** Whole milliseconds (1 to 2^31-1, checked by the schema) as SPRINT.yaml writes a duration: `90s`, `250ms`. */
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const MODEL_FIELDS: Record<string, string> = {
+  id: 'id',
+  type: 'type',
+  title: 'title',
+  description: 'description',
+  priority: 'priority',
+  'depends-on': 'dependsOn',
+  verify: 'verify',
+  command: 'command',
+};
+
+/** Where a core issue's field is in the request: `tasks.2.dependsOn`, `tasks.0.fields.issue-number`. */
+function requestField(index: number, field: string | undefined): string {
+  const name = (field ?? '').replace(/^(task|tasks\[\d+\]|queue\[\d+\])\.?/, '');
+  if (!name) return `tasks.${index}`;
+  return `tasks.${index}.${MODEL_FIELDS[name] ?? `fields.${name}`}`;
+}
+
+/**
+ * Whether a task field key names a shell command under any spelling a reader
+ * may map to `verify` or `command` (case, `-`, `_`, camelCase).
+ */
+function isCommandKey(key: string): boolean {
+  const bare = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return bare === 'verify' || bare === 'command';
+}
+
+/**
+ * Request tasks as model tasks (core's `taskFromFields`: required fields of
+ * the original types, ids by their convention); 422 naming each refused
+ * field. `whole`: the tasks are the whole sprint, so dependencies must be among them.
+ */
+export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Task[] {
+  const issues: FieldIssue[] = [];
+  const tasks: Task[] = [];
+  bodies.forEach((b, i) => {
+    if (!allowCommands) {
+      for (const key of ['command', 'verify'] as const) {
+        if (b[key] !== undefined) {
+          issues.push({
+            field: `tasks.${i}.${key}`,
+            message:
+              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+          });
+        }
+      }
+      // `fields` is written into the task as is, and a store reads `verify`/`command` (in any
+      // spelling: `Verify`, `VERIFY`, `verify_`) back as the task's commands: refuse them there too.
+      for (const key of Object.keys(b.fields ?? {})) {
+        if (isCommandKey(key)) {
+          issues.push({
+            field: `tasks.${i}.fields.${key}`,
+            message:
+              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+          });
+        }
+      }
+    }
+    // Top-level keys win over the same keys in `fields` (type-specific fields as written).
+    const fields: Record<string, unknown> = { ...b.fields };
+    const model = {
+      id: b.id,
+      title: b.title,
+      description: b.description,
+      priority: b.priority,
+      'depends-on': b.dependsOn,
+      verify: b.verify,
+      command: b.command,
+    };
+    for (const [key, value] of Object.entries(model)) if (value !== undefined) fields[key] = value;
+    try {
+      tasks.push(taskFromFields(b.type, fields, `tasks[${i}]`));
+    } catch (error) {
+      if (!(error instanceof InvalidSprintError)) throw error;
+      for (const issue of error.issues) {
+        const field = requestField(i, issue.field);
+        // A field already refused above (a smuggled command) is reported once.
+        if (!issues.some((seen) => seen.field === field)) {
+          issues.push({ field, message: issue.message });
+        }
+      }
+    }
+  });
+  if (!issues.length) {
+    for (const issue of validateTasks(tasks)) {
+      if (!whole && issue.field === 'depends-on' && !issue.message.includes('itself')) continue;
+      issues.push({ field: requestField(issue.index, issue.field), message: issue.message });
+    }
+  }
+  if (issues.length) {
+    throw new ApiError(
+      422,
+      'VALIDATION_FAILED',
+      `Invalid tasks: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      { issues },
+    );
+  }
+  return tasks;
+}
