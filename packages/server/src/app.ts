@@ -194,7 +194,7 @@ export function createApi(deps: ApiDeps): Api {
       // The store's message names directories; the client needs only the id.
       body.detail = `Sprint not found: ${printable(sprintId)}`;
     } else if (body.code === 'SPRINT_FINISHED' && !(error instanceof ApiError)) {
-      // Core's message points at the CLI (`sprint init`); say what to do here.
+      // Core says what is wrong; the fix an API client needs is a route.
       const status = (error as { status?: unknown }).status;
       const id = c.req.param('id');
       body.detail = `Sprint${id ? ` ${printable(id)}` : ''} is already ${typeof status === 'string' ? status : 'finished'}; it takes no more tasks or runs. Create a new sprint (POST /sprints) for the next work.`;
