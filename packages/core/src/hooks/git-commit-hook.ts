@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { taskLabel } from '../model/task-info.js';
 import { runnerFiles } from '../runner/runner-files.js';
+import { git as runGit } from '../worktrees/git.js';
 import type { SprintHook } from './hook.js';
 
-const exec = promisify(execFile);
-
 async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await exec('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
+  return (await runGit(cwd, args)).stdout;
 }
 
 /** One commit at a time per repository in this process: git's index has one lock. */
