@@ -73,7 +73,15 @@ export class SpawnServer {
         finish(abortError(signal!));
         // The command may not have started yet (no pid): then it runs its few milliseconds to the end.
         void readFile(`${base}.pid`, 'utf8').then(
-          (pid) => process.kill(Number(pid), 'SIGTERM'),
+          (text) => {
+            // A file still being written reads empty: never kill(0), which is our own group.
+            const pid = Number.parseInt(text, 10);
+            try {
+              if (pid > 1) process.kill(pid, 'SIGTERM');
+            } catch {
+              // It ended meanwhile.
+            }
+          },
           () => undefined,
         );
       };
