@@ -22,7 +22,10 @@ import { stringify } from 'yaml';
 import { SprintDirectoryStore } from '../dist/index.js';
 import { toBlockYaml } from '../dist/stores/directory/block-yaml.js';
 
-const CLI = join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
+// ENGINE_BENCH_CLI: another build of the CLI's bin.js (to compare two builds in one run).
+const CLI =
+  process.env.ENGINE_BENCH_CLI ??
+  join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
 const QUICK = process.env.BENCH_QUICK === '1';
 const parts = new Set((process.env.ENGINE_BENCH ?? 'overhead,linear,concurrency,yaml').split(','));
 const work = await mkdtemp(join(tmpdir(), 'sprint-engine-bench-'));
