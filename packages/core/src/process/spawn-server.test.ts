@@ -103,6 +103,14 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     ).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('keeps its helper through a Ctrl-C (SIGINT), which is Node’s to handle', async () => {
+    const server = new SpawnServer();
+    const first = await helperPid(server);
+    process.kill(first, 'SIGINT');
+    expect((await sh(server, 'echo after')).stdout).toBe('after\n');
+    expect(await helperPid(server)).toBe(first);
+  });
+
   it('fails the commands of a helper that died, and starts a new helper for the next one', async () => {
     const server = new SpawnServer();
     const first = await helperPid(server);

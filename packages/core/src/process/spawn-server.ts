@@ -25,9 +25,12 @@ export interface ServedCommand {
  * The helper's loop: each line names a script written next to it, run in the
  * background, so commands overlap as they would as children of Node. The
  * helper ends when Node closes its stdin (also when Node dies), and removes
- * its folder after its last command.
+ * its folder after its last command. A Ctrl-C (SIGINT to the terminal's
+ * process group) is Node's to handle: the helper stays, so the git commands
+ * of a graceful stop still run.
  */
-const LOOP = `dir=$1
+const LOOP = `trap '' INT
+dir=$1
 while IFS= read -r id; do . "$dir/$id.sh" & done
 wait
 rm -rf "$dir"`;
