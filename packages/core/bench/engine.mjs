@@ -12,6 +12,7 @@
 //      PROGRESS.yaml must stay several times slower than ours.
 // Prints figures and whether each target is met; asserts nothing.
 //   ./dev --filter @sprint/core bench        (BENCH_QUICK=1 for smaller sizes)
+//   ENGINE_BENCH=overhead,linear,concurrency,yaml (the default: all) picks the parts to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,8 +22,12 @@ import { stringify } from 'yaml';
 import { SprintDirectoryStore } from '../dist/index.js';
 import { toBlockYaml } from '../dist/stores/directory/block-yaml.js';
 
-const CLI = join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
+// ENGINE_BENCH_CLI: another build of the CLI's bin.js (to compare two builds in one run).
+const CLI =
+  process.env.ENGINE_BENCH_CLI ??
+  join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
 const QUICK = process.env.BENCH_QUICK === '1';
+const parts = new Set((process.env.ENGINE_BENCH ?? 'overhead,linear,concurrency,yaml').split(','));
 const work = await mkdtemp(join(tmpdir(), 'sprint-engine-bench-'));
 
 const result = JSON.stringify({
@@ -108,88 +113,101 @@ try {
       const b = await cliRun(n2, opts);
       return (b - a) / (n2 - n1);
     };
-    const off = await perTask({
-      agent: 'claude',
-      config: { 'auto-commit': false },
-      env: { SPRINT_CLAUDE_BIN: instant },
-    });
-    const commit = await perTask({
-      agent: 'claude',
-      git: true,
-      env: { SPRINT_CLAUDE_BIN: writes },
-    });
-    // Git processes per task: every git process (also the ones git starts itself) traced to a file.
-    const gitPerTask = async () => {
-      const counts = [];
-      for (const n of [n1, n2]) {
-        const trace = join(work, `git-trace-${n}.log`);
-        await cliRun(n, {
-          agent: 'claude',
-          git: true,
-          env: { SPRINT_CLAUDE_BIN: writes, GIT_TRACE: trace },
-        });
-        const text = await readFile(trace, 'utf8').catch(() => '');
-        counts.push(text.split('\n').filter((l) => / trace: (built-in|exec): git /.test(l)).length);
-      }
-      return (counts[1] - counts[0]) / (n2 - n1);
-    };
-    const spawns = await gitPerTask();
-    console.log('engine: per task through `sprint run --agent claude` (stub claude)');
-    console.log(`  floor: one spawn of the stub from bash      ${fmt(floorMs)}`);
-    console.log(
-      `  no auto-commit: ${fmt(off)} per task, overhead ${fmt(off - floorMs)} = ${((off - floorMs) / floorMs).toFixed(1)}x the floor (target <= 3x: ${verdict(off - floorMs <= 3 * floorMs)})`,
-    );
-    console.log(
-      `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)}), ${spawns.toFixed(1)} git processes per task`,
-    );
+    const off =
+      parts.has('overhead') || parts.has('concurrency')
+        ? await perTask({
+            agent: 'claude',
+            config: { 'auto-commit': false },
+            env: { SPRINT_CLAUDE_BIN: instant },
+          })
+        : 0;
+    if (parts.has('overhead')) {
+      const commit = await perTask({
+        agent: 'claude',
+        git: true,
+        env: { SPRINT_CLAUDE_BIN: writes },
+      });
+      // Git processes per task: every git process (also the ones git starts itself) traced to a file.
+      const gitPerTask = async () => {
+        const counts = [];
+        for (const n of [n1, n2]) {
+          const trace = join(work, `git-trace-${n}.log`);
+          await cliRun(n, {
+            agent: 'claude',
+            git: true,
+            env: { SPRINT_CLAUDE_BIN: writes, GIT_TRACE: trace },
+          });
+          const text = await readFile(trace, 'utf8').catch(() => '');
+          counts.push(
+            text.split('\n').filter((l) => / trace: (built-in|exec): git /.test(l)).length,
+          );
+        }
+        return (counts[1] - counts[0]) / (n2 - n1);
+      };
+      const spawns = await gitPerTask();
+      console.log('engine: per task through `sprint run --agent claude` (stub claude)');
+      console.log(`  floor: one spawn of the stub from bash      ${fmt(floorMs)}`);
+      console.log(
+        `  no auto-commit: ${fmt(off)} per task, overhead ${fmt(off - floorMs)} = ${((off - floorMs) / floorMs).toFixed(1)}x the floor (target <= 3x: ${verdict(off - floorMs <= 3 * floorMs)})`,
+      );
+      console.log(
+        `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)}), ${spawns.toFixed(1)} git processes per task`,
+      );
+    }
 
-    const [l1, l2] = QUICK ? [500, 2000] : [1000, 10000];
-    // The CLI's start-up and the sprint's first load are paid once: measured on one task.
-    const startup = await cliRun(1, { agent: 'noop' });
-    const small = ((await cliRun(l1, { agent: 'noop' })) - startup) / l1;
-    const large = ((await cliRun(l2, { agent: 'noop' })) - startup) / l2;
-    console.log(
-      `engine: noop through the CLI, ${l1} tasks ${fmt(small)}/task, ${l2} tasks ${fmt(large)}/task: ratio ${(large / small).toFixed(2)} (target <= 1.3: ${verdict(large / small <= 1.3)})`,
-    );
+    if (parts.has('linear')) {
+      const [l1, l2] = QUICK ? [500, 2000] : [1000, 10000];
+      // The CLI's start-up and the sprint's first load are paid once: measured on one task.
+      const startup = await cliRun(1, { agent: 'noop' });
+      const small = ((await cliRun(l1, { agent: 'noop' })) - startup) / l1;
+      const large = ((await cliRun(l2, { agent: 'noop' })) - startup) / l2;
+      console.log(
+        `engine: noop through the CLI, ${l1} tasks ${fmt(small)}/task, ${l2} tasks ${fmt(large)}/task: ratio ${(large / small).toFixed(2)} (target <= 1.3: ${verdict(large / small <= 1.3)})`,
+      );
+    }
 
-    const conc = await cliRun(12, {
-      agent: 'claude',
-      config: { 'auto-commit': false },
-      env: { SPRINT_CLAUDE_BIN: sleeps },
-      extra: ['--concurrency', '4'],
-    });
-    const ideal = 3000 + 12 * Math.max(0, off - floorMs);
-    console.log(
-      `engine: 12 independent 1-s tasks, --concurrency 4: ${fmt(conc)} (startup included) vs 3 s + overhead ${fmt(ideal)}: ${(conc / ideal).toFixed(2)}x (target <= 1.10: ${verdict(conc / ideal <= 1.1)})`,
-    );
+    if (parts.has('concurrency')) {
+      const conc = await cliRun(12, {
+        agent: 'claude',
+        config: { 'auto-commit': false },
+        env: { SPRINT_CLAUDE_BIN: sleeps },
+        extra: ['--concurrency', '4'],
+      });
+      const ideal = 3000 + 12 * Math.max(0, off - floorMs);
+      console.log(
+        `engine: 12 independent 1-s tasks, --concurrency 4: ${fmt(conc)} (startup included) vs 3 s + overhead ${fmt(ideal)}: ${(conc / ideal).toFixed(2)}x (target <= 1.10: ${verdict(conc / ideal <= 1.1)})`,
+      );
+    }
   }
 
   // The block-YAML writer against yaml.stringify on the same 1,000-task progress document.
-  const doc = {
-    'sprint-id': 'bench',
-    status: 'in-progress',
-    queue: tasks(1000).map((t) => ({
-      id: t.id,
-      type: 'custom',
-      priority: 'medium',
-      description: `Task ${t.id}: do the thing, then "quote" it: yes`,
-      attempts: [{ n: 1, agent: 'claude', 'started-at': '2026-12-01T10:00:00Z' }],
-    })),
-  };
-  const best = (fn) => {
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      fn();
-      min = Math.min(min, performance.now() - t0);
-    }
-    return min;
-  };
-  const ours = best(() => toBlockYaml(doc));
-  const theirs = best(() => stringify(doc));
-  console.log(
-    `yaml guard: block writer ${fmt(ours)}, yaml.stringify ${fmt(theirs)}: ${(theirs / ours).toFixed(1)}x faster (guard >= 3x: ${verdict(theirs / ours >= 3)})`,
-  );
+  if (parts.has('yaml')) {
+    const doc = {
+      'sprint-id': 'bench',
+      status: 'in-progress',
+      queue: tasks(1000).map((t) => ({
+        id: t.id,
+        type: 'custom',
+        priority: 'medium',
+        description: `Task ${t.id}: do the thing, then "quote" it: yes`,
+        attempts: [{ n: 1, agent: 'claude', 'started-at': '2026-12-01T10:00:00Z' }],
+      })),
+    };
+    const best = (fn) => {
+      let min = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        fn();
+        min = Math.min(min, performance.now() - t0);
+      }
+      return min;
+    };
+    const ours = best(() => toBlockYaml(doc));
+    const theirs = best(() => stringify(doc));
+    console.log(
+      `yaml guard: block writer ${fmt(ours)}, yaml.stringify ${fmt(theirs)}: ${(theirs / ours).toFixed(1)}x faster (guard >= 3x: ${verdict(theirs / ours >= 3)})`,
+    );
+  }
 } finally {
   await rm(work, { recursive: true, force: true });
 }

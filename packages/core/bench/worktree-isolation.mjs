@@ -2,7 +2,7 @@
 // 1. 12 independent 1-s tasks at --concurrency 4 under isolation: wall time against
 //    3 s + the per-task isolation overhead measured in the same run (target: within 15%).
 // 2. Isolation per task (worktree create + commit + integrate + remove), median of
-//    several, on a clone of this repository and on a generated 20,000-file repository
+//    several (after the first task, create resets the worktree the previous task left), on a clone of this repository and on a generated 20,000-file repository
 //    (target: < 150 ms/task on the small one), with `node -e 0` as the spawn floor.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ async function initRepo(dir) {
   git(dir, 'config', 'user.email', 'bench@localhost');
 }
 
-/** create + commit + integrate + remove, one task at a time, in `top`. */
+/** create + commit + integrate + remove (recycle, as the runner does), one task at a time, in `top`. */
 async function isolationCost(top, n) {
   const project = await locateGitProject(top);
   const manager = new WorktreeManager({ project, sprintId: `bench-${Date.now()}` });
@@ -68,7 +68,7 @@ async function isolationCost(top, n) {
     if (out.kind !== 'integrated') throw new Error(`not integrated: ${out.kind}`);
     const t3 = performance.now();
     const s3 = gitSpawns();
-    await manager.remove(wt);
+    await manager.recycle(wt);
     const t4 = performance.now();
     const s4 = gitSpawns();
     spawns.create = s1 - s0;
@@ -84,6 +84,7 @@ async function isolationCost(top, n) {
   await manager.clean();
   return {
     ...Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+    first: phases.total[0],
     spawns,
   };
 }
@@ -93,6 +94,7 @@ function describeCost(name, files, c) {
   return [
     `${name} (${files} files): ${ms(c.total)}/task = create ${ms(c.create)} + commit ${ms(c.commit)} + integrate ${ms(c.integrate)} + remove ${ms(c.remove)}`,
     `  git spawns/task: ${s.create + s.commit + s.integrate + s.remove} = create ${s.create} + commit ${s.commit} + integrate ${s.integrate} + remove ${s.remove}`,
+    `  the first task, in a worktree created from nothing: ${ms(c.first)}`,
   ].join('\n');
 }
 

@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { taskLabel } from '../model/task-info.js';
 import { runnerFiles } from '../runner/runner-files.js';
+import { git as runGit } from '../worktrees/git.js';
 import type { SprintHook } from './hook.js';
 
-const exec = promisify(execFile);
-
 async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await exec('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
+  return (await runGit(cwd, args)).stdout;
 }
 
 /** One commit at a time per repository in this process: git's index has one lock. */
@@ -139,6 +135,18 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
     }
     return top;
   };
+  /**
+   * What the working tree held right after the last commit, when no other
+   * attempt was open there: the next attempt, starting at once, takes it as its
+   * starting point instead of asking git again (one git process fewer per task).
+   */
+  let settled: { top: string; at: number; dirty: Map<string, string> } | undefined;
+  const settle = (top: string, k: string, now: Map<string, string>, committed: string[]) => {
+    if ([...open].some(([o, a]) => o !== k && a.top === top)) return;
+    const dirty = new Map(now);
+    for (const path of committed) dirty.delete(path);
+    settled = { top, at: performance.now(), dirty };
+  };
   /** Changes left by unfinished attempts matter only while an attempt that saw them happen is open. */
   const forgetOldUnfinished = () => {
     const oldestOpen = Math.min(...[...open.values()].map((a) => a.startSeq));
@@ -147,11 +155,20 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
 
   return {
     name: 'git-commit',
+    beforeSprint() {
+      // A run starts after a pause a person may have used: its first task asks git.
+      settled = undefined;
+      return undefined;
+    },
     async beforeStep({ task, attempt, sprint, projectDir }) {
       if (!enabled(sprint.config.autoCommit)) return undefined;
       const top = await topOf(projectDir);
       if (top) {
-        const before = await dirtyPaths(top);
+        const alone = ![...open.values()].some((a) => a.top === top);
+        const fresh =
+          alone && settled?.top === top && performance.now() - settled.at < SETTLED_REUSE_MS;
+        const before = fresh ? settled!.dirty : await dirtyPaths(top);
+        settled = undefined;
         open.set(key(sprint.id, task.id, attempt), { top, startSeq: ++seq, before });
       }
       return undefined;
@@ -211,7 +228,10 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
           ? `; left uncommitted, as possibly another attempt's (running, or did not complete): ${heldBack.sort().join(', ')}`
           : '';
         // Files the task deleted that were clean before show as 'gone' now and are included above.
-        if (changed.length === 0) return { passed: true, message: `nothing to commit${left}` };
+        if (changed.length === 0) {
+          settle(top, k, now, []);
+          return { passed: true, message: `nothing to commit${left}` };
+        }
         const literal = (p: string) => `:(literal)${p}`;
         const pathspecs = changed.map(literal);
         const newFiles = changed.filter((p) => untracked.has(p)).map(literal);
@@ -227,6 +247,7 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         const committed = await serialised(top, () =>
           whileIndexLocked(() => commit(top, pathspecs, newFiles, subject, message)),
         );
+        settle(top, k, now, committed ? changed : []);
         if (!committed) return { passed: true, message: `nothing to commit${left}` };
         const { sha, files } = committed;
         return {
@@ -243,6 +264,13 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
     },
   };
 }
+
+/**
+ * How soon after a commit the next attempt may start from what that commit
+ * left instead of asking git: the runner starts the next task within
+ * milliseconds; a later start (a retry wait, another run) asks git.
+ */
+const SETTLED_REUSE_MS = 3000;
 
 /** Whether git has an identity for commits here, asked once per repository. */
 const identities = new Map<string, Promise<boolean>>();

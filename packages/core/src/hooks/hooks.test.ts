@@ -90,6 +90,35 @@ describe('git-commit hook', () => {
     expect(git('log', '-1', '--format=%an <%ae>')).toBe('Dev <dev@example.com>');
   });
 
+  it('asks git for the tree once per task when tasks run back to back, and afresh when a run starts', async () => {
+    initRepo();
+    const { runner, id } = await sprintIn([
+      { id: 'one', command: 'echo 1 > one.txt' },
+      { id: 'two', command: 'echo 2 > two.txt', dependsOn: ['one'] },
+      { id: 'three', command: 'echo 3 > three.txt', dependsOn: ['two'] },
+      { id: 'four', command: 'echo 4 > four.txt', dependsOn: ['three'] },
+    ]);
+    const trace = join(project, '..', `${project.split('/').pop()}-git-trace.log`);
+    process.env.GIT_TRACE = trace;
+    try {
+      await runner.run(id, { maxIterations: 3 });
+    } finally {
+      delete process.env.GIT_TRACE;
+    }
+    const statuses = (await readFile(trace, 'utf8'))
+      .split('\n')
+      .filter((l) => / trace: built-in: git status /.test(l));
+    await rm(trace, { force: true });
+    // Before the first task, then after each: the next task starts from what the commit left.
+    expect(statuses).toHaveLength(4);
+    expect(git('log', '--format=%s', '-n', '1')).toContain('three');
+    // The next run starts later: a person's edit meanwhile is theirs, not the task's.
+    await writeFile(join(project, 'base.txt'), 'my edit between runs\n');
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('four.txt');
+    expect(git('status', '--porcelain', '--', 'base.txt')).toBe('M base.txt');
+  });
+
   it('does not commit when auto-commit is off or the project is not a git repository', async () => {
     const plain = await sprintIn([{ id: 'a', command: 'echo a > a.txt' }]);
     expect((await plain.runner.run(plain.id)).status).toBe('completed');

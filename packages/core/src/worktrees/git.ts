@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { SpawnServer } from '../process/spawn-server.js';
 
 /** What one git command printed and how it ended. */
 export interface GitOutput {
@@ -46,46 +46,33 @@ const FALLBACK_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'sprint@localhost',
 };
 
+/** Git commands go through one small helper process: a spawn from a large Node process costs more. */
+const server = new SpawnServer();
+
 /**
  * Runs one git command in `cwd`. Prompts and pagers are off, so git never
  * waits on a terminal, and aborting the signal ends it.
  */
-export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+export async function git(
+  cwd: string,
+  args: string[],
+  options: GitOptions = {},
+): Promise<GitOutput> {
   spawned++;
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      {
-        cwd,
-        signal: options.signal,
-        maxBuffer: 256 * 1024 * 1024,
-        env: {
-          ...process.env,
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_PAGER: 'cat',
-          LC_ALL: 'C',
-          ...options.env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code =
-          error && typeof (error as { code?: unknown }).code === 'number'
-            ? ((error as { code: number }).code ?? 1)
-            : error
-              ? -1
-              : 0;
-        if (error && code === -1) {
-          reject(error);
-          return;
-        }
-        const out = { code, stdout, stderr };
-        if (code !== 0 && !options.allowFail) reject(new GitCommandError(args, out));
-        else resolve(out);
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+  const out = await server.run('git', args, {
+    cwd,
+    signal: options.signal,
+    input: options.input,
+    env: {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_PAGER: 'cat',
+      LC_ALL: 'C',
+      ...options.env,
+    },
   });
+  if (out.code !== 0 && !options.allowFail) throw new GitCommandError(args, out);
+  return out;
 }
 
 /** `git ...` and its trimmed stdout; throws on failure. */

@@ -120,6 +120,34 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     git('fsck', '--no-progress');
   });
 
+  it('resets a finished attempt’s worktree for the next one: nothing the last agent left, ignored files included', async () => {
+    await writeFile(join(project, '.gitignore'), 'build/\n');
+    git('add', '.gitignore');
+    git('commit', '-q', '-m', 'ignore build');
+    const { runner, id } = await sprintIn(
+      [
+        {
+          id: 'a',
+          command:
+            'mkdir -p out build && echo a > out/a.txt && echo junk > build/cache && echo stray >> shared.txt',
+        },
+        {
+          id: 'b',
+          dependsOn: ['a'],
+          // Where b works: its .git file names the worktree git made for a.
+          command: `cat .git > ${join(scratch, 'b-gitfile')}; [ ! -e build ] && [ -f out/a.txt ] && [ -z "$(git status --porcelain --ignored --untracked-files=all)" ] && echo b > out/b.txt`,
+        },
+      ],
+      { isolation: 'worktree' },
+    );
+    const result = await runner.run(id);
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    expect(await readFile(join(scratch, 'b-gitfile'), 'utf8')).toMatch(/worktrees\/a-1\n$/);
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('out/b.txt');
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    git('fsck', '--no-progress');
+  });
+
   it('keeps a tracked sprint folder out of the worktree and out of commits', async () => {
     const { runner, id } = await sprintIn(
       [

@@ -267,7 +267,8 @@ class WorktreeSession implements TaskWorkspace {
         this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
       // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
       const usedBytes = await this.#manager.diskUse();
-      const nextBytes = this.#bytesPerWorktree;
+      // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
+      const nextBytes = this.#manager.hasSpare ? 0 : this.#bytesPerWorktree;
       if (!fitsDiskBudget({ usedBytes, nextBytes, maxBytes })) {
         return {
           result: failedResult(
@@ -411,7 +412,8 @@ class WorktreeSession implements TaskWorkspace {
       ]);
       return;
     }
-    await this.#manager.remove(wt);
+    // Its folder is reset for the next attempt instead of written anew (the branch goes now).
+    await this.#manager.recycle(wt);
     this.#emit([
       {
         type: 'worktree',
@@ -425,6 +427,7 @@ class WorktreeSession implements TaskWorkspace {
 
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
     if (input.status === 'completed') await this.#manager.clean();
+    else await this.#manager.dropSpares();
   }
 
   /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */

@@ -1,6 +1,17 @@
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitText } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
@@ -90,6 +101,10 @@ export class WorktreeManager {
   readonly sprintId: string;
   readonly home: string;
   readonly #hidden: string[];
+  /** Folders of finished attempts' worktrees, their branches gone, waiting for the next attempt. */
+  readonly #spares: string[] = [];
+  #sparesMade = 0;
+  #adminChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorktreeManagerOptions) {
     this.project = options.project;
@@ -128,15 +143,19 @@ export class WorktreeManager {
     const branch = taskBranch(this.sprintId, taskId, attempt);
     const path = this.pathFor(taskId, attempt);
     if (await exists(path)) await this.remove({ path, branch });
-    await mkdir(this.home, { recursive: true });
-    await this.#excludeHome();
     const top = this.project.top;
-    // -B: a branch of that name left by a crash is taken over, never "already exists".
-    await git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]);
-    // The sprint's own files stay out through this worktree's sparse-checkout file, so one
-    // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
-    if (this.#hidden.length) await this.#writeSparse(path);
-    await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
+    if (!(await this.#reuseSpare(path, branch, base))) {
+      await mkdir(this.home, { recursive: true });
+      await this.#excludeHome();
+      // -B: a branch of that name left by a crash is taken over, never "already exists".
+      await this.#exclusive(() =>
+        git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]),
+      );
+      // The sprint's own files stay out through this worktree's sparse-checkout file, so one
+      // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
+      if (this.#hidden.length) await this.#writeSparse(path);
+      await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
+    }
     return {
       taskId,
       attempt,
@@ -147,6 +166,81 @@ export class WorktreeManager {
       base,
       baseTree,
     };
+  }
+
+  /**
+   * Runs `fn` alone among this sprint's git commands that read or change the
+   * list of worktrees: git reads every worktree's admin folder (to see where
+   * a branch is checked out) and fails on one another command is writing or
+   * deleting at that moment ("failed to read .git/worktrees/<name>/commondir").
+   */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#adminChain.then(fn, fn);
+    this.#adminChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether a finished attempt's worktree waits to be reused (the next attempt takes no more disk). */
+  get hasSpare(): boolean {
+    return this.#spares.length > 0;
+  }
+
+  /**
+   * A finished attempt's worktree, instead of being removed: its branch goes
+   * (as with remove), its folder waits for the next attempt, which resets it
+   * rather than writing every file of the project again. One whose git state
+   * is unfinished (a lock, a rebase or merge under way) is removed instead.
+   */
+  async recycle(wt: { path: string; branch: string; base: string }): Promise<void> {
+    const gitDir = await worktreeGitDir(wt.path).catch(() => undefined);
+    if (!gitDir || !isInside(wt.path, this.home) || (await unfinishedGitState(gitDir))) {
+      return this.remove(wt);
+    }
+    // HEAD detached (at any commit: the next attempt resets it; git will not do this and
+    // delete the branch in one transaction), then the branch deleted.
+    await atomicWriteFile(join(gitDir, 'HEAD'), `${wt.base}\n`);
+    await git(this.project.top, ['update-ref', '-d', `refs/heads/${wt.branch}`]);
+    const spare = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
+    try {
+      await this.#move(wt.path, spare, gitDir);
+      this.#spares.push(spare);
+    } catch {
+      await this.remove({ path: (await exists(spare)) ? spare : wt.path });
+    }
+  }
+
+  /** Removes the worktrees waiting to be reused (at the end of a run). */
+  async dropSpares(): Promise<void> {
+    for (const path of this.#spares.splice(0)) await this.remove({ path });
+  }
+
+  /**
+   * Turns a spare worktree into a fresh one for an attempt: moved to the
+   * attempt's folder, on its new branch at `base`, with exactly the files of
+   * `base` (only those that differ are written) and nothing else: what the
+   * last agent left, ignored files too, is deleted. False when there is none.
+   */
+  async #reuseSpare(path: string, branch: string, base: string): Promise<boolean> {
+    const spare = this.#spares.pop();
+    if (!spare) return false;
+    try {
+      await this.#move(spare, path, await worktreeGitDir(spare));
+      await this.#exclusive(() =>
+        git(path, [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base]),
+      );
+      await git(path, ['clean', '-q', '-ffdx']);
+      await this.hide(path);
+      return true;
+    } catch {
+      await this.remove({ path: (await exists(path)) ? path : spare });
+      return false;
+    }
+  }
+
+  /** Moves a worktree's folder and tells git where it went (what `git worktree move` writes). */
+  async #move(from: string, to: string, gitDir: string): Promise<void> {
+    await rename(from, to);
+    await atomicWriteFile(join(gitDir, 'gitdir'), `${join(to, '.git')}\n`);
   }
 
   /** `-c core.sparseCheckout=true` where paths are hidden: git commands that write files in a worktree keep them out. */
@@ -198,9 +292,9 @@ export class WorktreeManager {
       const gitDir = await worktreeGitDir(target.path).catch(() => undefined);
       await rm(target.path, { recursive: true, force: true });
       if (gitDir && isInside(gitDir, join(this.project.commonDir, 'worktrees'))) {
-        await rm(gitDir, { recursive: true, force: true });
+        await this.#exclusive(() => rm(gitDir, { recursive: true, force: true }));
       } else {
-        await git(top, ['worktree', 'prune'], { allowFail: true });
+        await this.#exclusive(() => git(top, ['worktree', 'prune'], { allowFail: true }));
       }
     }
     if (target.branch) {
@@ -211,7 +305,7 @@ export class WorktreeManager {
   /** This sprint's worktrees (as git lists them) and branches. */
   async list(): Promise<{ worktrees: ListedWorktree[]; branches: string[] }> {
     const top = this.project.top;
-    const out = await gitText(top, ['worktree', 'list', '--porcelain']);
+    const out = await this.#exclusive(() => gitText(top, ['worktree', 'list', '--porcelain']));
     const worktrees: ListedWorktree[] = [];
     for (const block of out.split('\n\n')) {
       const lines = block.split('\n');
@@ -240,7 +334,7 @@ export class WorktreeManager {
    */
   async prune(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
     const top = this.project.top;
-    await git(top, ['worktree', 'prune'], { allowFail: true });
+    await this.#exclusive(() => git(top, ['worktree', 'prune'], { allowFail: true }));
     const { worktrees, branches } = await this.list();
     const removed: string[] = [];
     for (const w of worktrees) {
@@ -253,7 +347,7 @@ export class WorktreeManager {
     }
     for (const b of branches) {
       if (keep.has(b) || removed.includes(b)) continue;
-      await git(top, ['branch', '-q', '-D', b], { allowFail: true });
+      await this.#exclusive(() => git(top, ['branch', '-q', '-D', b], { allowFail: true }));
       removed.push(b);
     }
     return removed;
@@ -329,6 +423,22 @@ async function worktreeGitDir(path: string): Promise<string> {
   const dir = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
   if (!dir) throw new Error(`${join(path, '.git')} names no git directory`);
   return resolve(path, dir);
+}
+
+/** Whether a worktree's git directory shows an operation left unfinished (a lock, a rebase, a merge...). */
+async function unfinishedGitState(gitDir: string): Promise<boolean> {
+  const markers = [
+    'index.lock',
+    'HEAD.lock',
+    'rebase-merge',
+    'rebase-apply',
+    'MERGE_HEAD',
+    'CHERRY_PICK_HEAD',
+    'REVERT_HEAD',
+    'BISECT_LOG',
+  ];
+  const found = await Promise.all(markers.map((m) => exists(join(gitDir, m))));
+  return found.some(Boolean);
 }
 
 /** A path as a literal sparse-checkout (gitignore) pattern. */

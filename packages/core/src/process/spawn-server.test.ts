@@ -1,0 +1,124 @@
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { SpawnServer } from './spawn-server.js';
+
+const sh = (server: SpawnServer, script: string, options: { env?: NodeJS.ProcessEnv } = {}) =>
+  server.run('/bin/sh', ['-c', script], {
+    cwd: tmpdir(),
+    env: { ...process.env, ...options.env },
+  });
+
+/** The helper's own pid: the parent of the subshell that starts each command. */
+async function helperPid(server: SpawnServer): Promise<number> {
+  const out = await sh(server, 'ps -o ppid= -p $PPID');
+  return Number(out.stdout.trim());
+}
+
+describe('SpawnServer', { timeout: 60_000 }, () => {
+  it('runs commands from one long-lived helper, with their arguments, output, exit code and folder', async () => {
+    const server = new SpawnServer();
+    const quoted = `it's "quoted" $HOME \`x\` \\ and\nmultiline`;
+    const out = await server.run(
+      '/bin/sh',
+      ['-c', 'printf "%s|" "$1" "$(pwd)"; echo oops >&2; exit 3', 'sh', quoted],
+      { cwd: '/', env: process.env },
+    );
+    expect(out).toEqual({ code: 3, stdout: `${quoted}|/|`, stderr: 'oops\n' });
+    const first = await helperPid(server);
+    expect(first).not.toBe(process.pid);
+    expect(await helperPid(server)).toBe(first);
+  });
+
+  it('gives each command its own environment and stdin', async () => {
+    const server = new SpawnServer();
+    process.env.SPRINT_SPAWN_TEST_GONE = 'present at the start';
+    try {
+      await sh(server, 'true'); // the helper starts with that variable
+      const { SPRINT_SPAWN_TEST_GONE: _gone, ...env } = process.env;
+      const out = await server.run(
+        '/bin/sh',
+        ['-c', 'printf "%s/" "$EXTRA"; printenv SPRINT_SPAWN_TEST_GONE || printf unset/; cat'],
+        { cwd: tmpdir(), env: { ...env, EXTRA: "a 'b'" }, input: 'from stdin' },
+      );
+      expect(out.stdout).toBe("a 'b'/unset/from stdin");
+      // Without input, stdin is empty (a command reading it does not wait).
+      expect((await sh(server, 'cat; echo end')).stdout).toBe('end\n');
+    } finally {
+      delete process.env.SPRINT_SPAWN_TEST_GONE;
+    }
+  });
+
+  it('runs commands side by side, each answered with its own output', async () => {
+    const server = new SpawnServer();
+    const marker = `${tmpdir()}/sprint-spawn-test-${process.pid}-${Date.now()}`;
+    // The first waits until the second has run: only overlapping commands finish.
+    const waiting = sh(
+      server,
+      `i=0; until [ -e ${marker} ]; do i=$((i+1)); [ $i -gt 2000 ] && exit 9; sleep 0.01; done; rm ${marker}; echo first`,
+    );
+    const second = await sh(server, `touch ${marker}; echo second`);
+    expect(second.stdout).toBe('second\n');
+    expect(await waiting).toMatchObject({ code: 0, stdout: 'first\n' });
+    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => sh(server, `echo ${i}`)));
+    expect(many.map((o) => o.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  });
+
+  it('rejects a missing folder like a spawn does, and an aborted command at once, ending it', async () => {
+    const server = new SpawnServer();
+    await expect(
+      server.run('/bin/sh', ['-c', 'true'], { cwd: '/no/such/folder', env: process.env }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+    const controller = new AbortController();
+    const pidFile = `${tmpdir()}/sprint-spawn-abort-${process.pid}-${Date.now()}`;
+    const slow = server.run('/bin/sh', ['-c', `echo $$ > ${pidFile}; exec sleep 30`], {
+      cwd: tmpdir(),
+      env: process.env,
+      signal: controller.signal,
+    });
+    const { readFile, rm } = await import('node:fs/promises');
+    let pid = 0;
+    for (let i = 0; i < 2000 && !pid; i++) {
+      pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+      if (!pid) await new Promise((r) => setTimeout(r, 10));
+    }
+    controller.abort();
+    await expect(slow).rejects.toMatchObject({ name: 'AbortError' });
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 2000 && alive(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(alive()).toBe(false);
+    await rm(pidFile, { force: true });
+    await expect(
+      server.run('/bin/sh', ['-c', 'true'], {
+        cwd: tmpdir(),
+        env: process.env,
+        signal: AbortSignal.abort(),
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('keeps its helper through a Ctrl-C (SIGINT), which is Node’s to handle', async () => {
+    const server = new SpawnServer();
+    const first = await helperPid(server);
+    process.kill(first, 'SIGINT');
+    expect((await sh(server, 'echo after')).stdout).toBe('after\n');
+    expect(await helperPid(server)).toBe(first);
+  });
+
+  it('fails the commands of a helper that died, and starts a new helper for the next one', async () => {
+    const server = new SpawnServer();
+    const first = await helperPid(server);
+    await expect(sh(server, `kill -9 ${first}; sleep 0.2`)).rejects.toThrow(
+      /helper that runs git commands ended/,
+    );
+    const second = await helperPid(server);
+    expect(second).not.toBe(first);
+    expect((await sh(server, 'echo again')).stdout).toBe('again\n');
+  });
+});
