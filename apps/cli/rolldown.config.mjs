@@ -20,7 +20,7 @@ export default defineConfig({
     // modules does nothing by itself. Saying so lets each command's chunk keep
     // only the core modules it uses (status never loads the runner or agents).
     moduleSideEffects: (id) =>
-      !/[\\/](packages|apps)[\\/](core|agents-claude|agents-codex|agents-gemini|agents-opencode|server)[\\/]dist[\\/]/.test(
+      !/[\\/](packages|apps)[\\/](core|agents|agents-claude|agents-codex|agents-gemini|agents-opencode|server)[\\/]dist[\\/]/.test(
         id,
       ),
   },

@@ -1,12 +1,16 @@
 import {
+  AGENT_NAMES,
   type Agent,
+  type AgentName,
   type AgentRegistry,
   buildAgentRegistry,
-  builtinAgentFactories,
   preflightAgents,
   type SprintSnapshot,
 } from '@sprint/core';
-import { AGENT_NAMES } from './usage.js';
+
+// Loaded on use only: nothing else in the CLI pays for the agent packages.
+const shippedAgents = async (env: NodeJS.ProcessEnv) =>
+  (await import('@sprint/agents')).agentFactories({}, env);
 
 /**
  * The agents the CLI can run, built from the sprint's configuration (or
@@ -23,26 +27,11 @@ export async function cliAgentRegistry(
   /** Where the agent CLIs are looked for (PATH, SPRINT_<NAME>_BIN). */
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<AgentRegistry> {
-  // Loaded here only: nothing else in the CLI pays for the agent packages.
-  const [{ ClaudeCodeAgent }, { CodexAgent }, { GeminiAgent }, { OpencodeAgent }] =
-    await Promise.all([
-      import('@sprint/agents-claude'),
-      import('@sprint/agents-codex'),
-      import('@sprint/agents-gemini'),
-      import('@sprint/agents-opencode'),
-    ]);
   const registry = buildAgentRegistry({
     config: snapshot.definition.config,
     factories: dispatch
       ? Object.fromEntries(AGENT_NAMES.map((name) => [name, () => dispatch(name)]))
-      : {
-          ...builtinAgentFactories,
-          // Each agent reads the sprint's `config.<name>` (kebab-case as written) on every run.
-          claude: () => new ClaudeCodeAgent(),
-          codex: () => new CodexAgent(),
-          gemini: () => new GeminiAgent(),
-          opencode: () => new OpencodeAgent(),
-        },
+      : await shippedAgents(env),
     override,
   });
   await preflightAgents(
@@ -54,14 +43,11 @@ export async function cliAgentRegistry(
   return registry;
 }
 
-/** The agents a worker runs, by name (`sprint worker --agents`). */
-export async function workerAgents(names: readonly string[]): Promise<Record<string, Agent>> {
-  const { ClaudeCodeAgent } = await import('@sprint/agents-claude');
-  const make: Record<string, () => Agent> = {
-    ...Object.fromEntries(
-      Object.entries(builtinAgentFactories).map(([n, f]) => [n, () => f({ config: {} as never })]),
-    ),
-    claude: () => new ClaudeCodeAgent(),
-  };
-  return Object.fromEntries(names.map((n) => [n, make[n]!()]));
+/** The agents a worker runs, by name (`sprint worker --agents`): the same ones `sprint run` knows. */
+export async function workerAgents(
+  names: readonly AgentName[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, Agent>> {
+  const make = await shippedAgents(env);
+  return Object.fromEntries(names.map((n) => [n, make[n]()]));
 }

@@ -55,7 +55,7 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   },
   worker: {
     usage:
-      'sprint worker [--concurrency N] [--agents claude,shell,noop] [--name W] --database-url URL',
+      'sprint worker [--concurrency N] [--agents claude,codex,shell] [--name W] --database-url URL',
     examples: [
       'sprint worker --database-url postgres://sprint@db:5432/sprints --concurrency 4 --agents claude',
     ],

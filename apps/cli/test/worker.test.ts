@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '@sprint/store-postgres';
+import { codexTestEnv, findAgentBin, startFakeOpenAIResponses } from '@sprint/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processesWith, runCli, shellSprint, startCli, tempDir, waitUntil } from './helpers.js';
 
@@ -18,6 +19,19 @@ function database(): NodeJS.ProcessEnv {
   });
   return { SPRINT_DATABASE_URL: server, SPRINT_DATABASE_SCHEMA: schema };
 }
+
+describe('sprint worker --agents', () => {
+  it('refuses an agent it does not know with exit 64, naming it and every known agent, before it connects', async () => {
+    const r = await runCli(
+      ['worker', '--agents', 'codex,cursor', '--database-url', 'postgres://127.0.0.1:1/none'],
+      { cwd: tempDir() },
+    );
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain('cursor unknown');
+    expect(r.stderr).toContain('claude, codex, gemini, opencode, noop, shell');
+    expect(r.stderr).not.toMatch(/ECONNREFUSED|could not be reached/i);
+  });
+});
 
 // Worker processes share a database, so these need a PostgreSQL server (PGlite is one process's).
 describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
@@ -87,6 +101,61 @@ describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
     }
     for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
   }, 400_000);
+
+  it('a worker runs a codex task with the real codex CLI against the fake Responses API', async () => {
+    const cwd = tempDir();
+    const fake = await startFakeOpenAIResponses([
+      { type: 'shell', command: 'echo from-codex > codex.txt' },
+      {
+        type: 'message',
+        text: JSON.stringify({
+          status: 'completed',
+          summary: 'Wrote codex.txt.',
+          deferred_items: [],
+          files_changed: ['codex.txt'],
+          human_needed: null,
+        }),
+      },
+    ]);
+    afterEach(() => fake.close());
+    const env = database();
+    const dir = shellSprint(join(cwd, 'sprints'), 'codex', [{ id: 'write', command: 'true' }], {
+      agent: 'codex',
+    });
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const packages = join(import.meta.dirname, '..', '..', '..', 'packages');
+    const worker = startCli(['worker', '--name', 'cx', '--agents', 'codex,gemini,opencode'], {
+      cwd,
+      env: {
+        ...env,
+        ...codexTestEnv({ baseUrl: fake.baseUrl, home: join(cwd, 'home') }),
+        SPRINT_CODEX_BIN: findAgentBin('codex', join(packages, 'agents-codex'), '@openai/codex'),
+      },
+    });
+    await worker.waitForOutput(/runs codex, gemini, opencode tasks/, 60_000);
+    const run = await runCli(['run', '2026-01-15_codex', '--workers'], {
+      cwd,
+      env,
+      timeoutMs: 240_000,
+    });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    // Outside a git project the agent works in the sprint's folder.
+    expect(readFileSync(join(dir, 'codex.txt'), 'utf8')).toBe('from-codex\n');
+    expect(JSON.stringify(fake.responseRequests()[0]?.body)).toContain('# Task write');
+    const status = JSON.parse(
+      (await runCli(['status', '2026-01-15_codex', '--json'], { cwd, env })).stdout,
+    );
+    expect(status.status).toBe('completed');
+    expect(status.tasks[0]).toMatchObject({
+      id: 'write',
+      status: 'done',
+      summary: 'Wrote codex.txt.',
+    });
+    // codex reports tokens, not money: the cost is priced from the table.
+    expect(status.estimatedCostUsd).toBeGreaterThan(0);
+    worker.child.kill('SIGTERM');
+    expect((await worker.done(60_000)).code).toBe(0);
+  }, 300_000);
 
   it('serve --database-url serves the database sprints and lists the workers', async () => {
     const cwd = tempDir();

@@ -1,9 +1,11 @@
-import type { SprintSnapshot, SprintState } from '@sprint/core';
+import { estimatedCostUsd, type SprintSnapshot, type SprintState } from '@sprint/core';
 
 /** What the dashboard shows of one task beyond core's status report. */
 export interface TaskExtras {
   agent?: string;
   costUsd: number;
+  /** The part of `costUsd` priced from tokens (agents that report no cost); 0 when all was reported. */
+  estimatedCostUsd: number;
   durationMs: number;
   dependsOn: string[];
 }
@@ -23,6 +25,9 @@ export function taskExtras(
     out.set(task.id, {
       ...(last ? { agent: last.agent } : {}),
       costUsd: state?.costUsd ?? 0,
+      estimatedCostUsd: (state?.attempts ?? [])
+        .filter((a) => a.costEstimated)
+        .reduce((usd, a) => usd + (a.costUsd ?? 0), 0),
       durationMs: state?.durationMs ?? 0,
       dependsOn: [...(task.dependsOn ?? [])],
     });
@@ -30,10 +35,11 @@ export function taskExtras(
   return out;
 }
 
-/** What the sprints list shows beyond core's summary: cost, tokens, times and the running tasks. */
+/** What the sprints list shows beyond core's summary: cost (and its estimated part), tokens, times and the running tasks. */
 export function summaryExtras(state: SprintState) {
   return {
     costUsd: state.costUsd,
+    estimatedCostUsd: estimatedCostUsd(state),
     tokens: state.tokens,
     ...(state.startedAt ? { startedAt: state.startedAt } : {}),
     ...(state.completedAt ? { completedAt: state.completedAt } : {}),

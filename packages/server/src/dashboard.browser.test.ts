@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { AgentResultSchema } from '@sprint/core';
 import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +156,42 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     await p.locator('.log li', { hasText: 'run-ended' }).waitFor(LONG);
     // Dependencies as an indented list: b one level under a.
     await p.locator('.deps li[data-depth="1"]', { hasText: 'b' }).waitFor(LONG);
+  });
+
+  it('marks the estimated part of a cost in the list, the sprint and its tasks', async () => {
+    const { root: r } = await root();
+    // Like codex and gemini: task "priced" reports tokens only, so its cost is priced from the table.
+    const priced = {
+      name: 'priced',
+      run: async (ctx: { task: { id: string } }) =>
+        AgentResultSchema.parse({
+          success: true,
+          summary: 'done',
+          costUsd: ctx.task.id === 'priced' ? 0.5 : 0.25,
+          costEstimated: ctx.task.id === 'priced',
+        }),
+    };
+    const server = await serve({
+      root: r,
+      agents: { enabled: ['priced'], factories: { priced: () => priced } },
+    });
+    await createSprint(server, {
+      name: 'prices',
+      tasks: [customTask('priced'), customTask('reported')],
+    });
+    const p = await page();
+    await openSprint(p, server, 'prices');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    const cost = p.locator('.facts div', { hasText: 'Cost' }).locator('dd');
+    await cost.filter({ hasText: '$0.7500 $0.5000 of it estimated' }).waitFor(LONG);
+    const row = (task: string) => p.getByRole('row', { name: new RegExp(`^${task} `) });
+    await expect(row('priced').textContent()).resolves.toContain('$0.5000 estimated');
+    await expect(row('reported').textContent()).resolves.toContain('$0.2500');
+    await expect(row('reported').textContent()).resolves.not.toContain('estimated');
+    await p.getByRole('link', { name: 'All sprints' }).click();
+    const listed = p.getByRole('row', { name: /prices/ });
+    await expect(listed.textContent(LONG)).resolves.toContain('$0.7500 $0.5000 of it estimated');
   });
 
   it('pauses, resumes and stops a shell-agent run', async () => {

@@ -229,6 +229,8 @@ export const SprintSummarySchema = z.object({
   /** Whether this server drives a run of it now. */
   running: z.boolean(),
   costUsd: z.number().optional(),
+  /** The part of `costUsd` priced from tokens with the price table (agents that report no cost). */
+  estimatedCostUsd: z.number().optional(),
   tokens: z.record(z.string(), z.number()).optional(),
   startedAt: z.string().optional(),
   completedAt: z.string().optional(),

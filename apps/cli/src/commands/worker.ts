@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { git, refComponent } from '@sprint/core';
+import { type AgentName, git, refComponent } from '@sprint/core';
 import { redactUrl } from '@sprint/store-postgres';
 import { workerAgents } from '../agents.js';
 import type { CommandContext } from '../cli.js';
@@ -45,10 +45,13 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(AGENT_NAMES as readonly string[]).includes(n));
+  const agents = names.filter((n): n is AgentName =>
+    (AGENT_NAMES as readonly string[]).includes(n),
+  );
+  const unknown = names.filter((n) => !agents.includes(n as AgentName));
   if (unknown.length || names.length === 0) {
     throw new UsageError(
-      `--agents takes a comma-separated list of ${AGENT_NAMES.join(', ')} (got "${options.agents}").`,
+      `--agents takes a comma-separated list of ${AGENT_NAMES.join(', ')} (got "${options.agents}"${unknown.length ? `: ${unknown.join(', ')} unknown` : ''}).`,
       'worker',
     );
   }
@@ -72,7 +75,7 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
   const worker = new TaskWorker({
     store,
     boss,
-    agents: await workerAgents(names),
+    agents: await workerAgents(agents, io.env as NodeJS.ProcessEnv),
     concurrency: options.concurrency,
     name,
     repo,

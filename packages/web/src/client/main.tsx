@@ -16,6 +16,24 @@ const routeOf = () => {
 };
 
 const money = (usd: number | undefined) => `$${(usd ?? 0).toFixed(usd && usd < 1 ? 4 : 2)}`;
+/**
+ * A cost, marked where part or all of it is an estimate: priced from tokens
+ * with the price table, for agents that report no cost (as `sprint status` says).
+ */
+function Spend({ usd, estimated }: { usd: number | undefined; estimated?: number }) {
+  if (!estimated || estimated <= 0) return <>{money(usd)}</>;
+  return (
+    <>
+      {money(usd)}{' '}
+      <small
+        class="muted"
+        title="priced from token counts with the price table: the agent reported no cost"
+      >
+        {estimated >= (usd ?? 0) ? 'estimated' : `${money(estimated)} of it estimated`}
+      </small>
+    </>
+  );
+}
 const tokensOf = (t: Json | undefined) =>
   t
     ? (
@@ -264,7 +282,9 @@ function SprintsPage({
                       <progress max={1} value={s.progress} aria-label={`${s.name} progress`} />{' '}
                       {s.counts.done + s.counts.skipped}/{s.counts.total}
                     </td>
-                    <td>{money(s.costUsd)}</td>
+                    <td>
+                      <Spend usd={s.costUsd} estimated={s.estimatedCostUsd} />
+                    </td>
                     <td>{tokensOf(s.tokens)}</td>
                     <td>
                       {since(
@@ -473,7 +493,9 @@ function SprintPage(props: {
         </div>
         <div>
           <dt>Cost</dt>
-          <dd>{money(sprint.costUsd)}</dd>
+          <dd>
+            <Spend usd={sprint.costUsd} estimated={sprint.estimatedCostUsd} />
+          </dd>
         </div>
         <div>
           <dt>Tokens</dt>
@@ -580,7 +602,15 @@ function SprintPage(props: {
                   </td>
                   <td>{t.attempts}</td>
                   <td>{t.agent ?? l?.agent ?? '-'}</td>
-                  <td>{t.costUsd !== undefined ? money(t.costUsd) : l ? money(l.costUsd) : '-'}</td>
+                  <td>
+                    {t.costUsd !== undefined ? (
+                      <Spend usd={t.costUsd} estimated={t.estimatedCostUsd} />
+                    ) : l ? (
+                      money(l.costUsd)
+                    ) : (
+                      '-'
+                    )}
+                  </td>
                   <td>
                     {t.status === 'running' && l?.startedAt
                       ? since(l.startedAt)

@@ -1,0 +1,1 @@
+export { type AgentOptions, agentFactories } from './agent-factories.js';

@@ -1,0 +1,3 @@
+import { sprintVitestConfig } from '@sprint/vitest-config';
+
+export default sprintVitestConfig();
