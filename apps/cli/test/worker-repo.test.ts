@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '@sprint/store-postgres';
+import { openDatabase, PostgresStore } from '@sprint/store-postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   processAlive,
@@ -41,11 +41,12 @@ function gitIn(cwd: string, args: string[]): string {
   });
 }
 
-/** A bare repository on disk with one commit on main: the shared remote. */
-function sharedRemote(cwd: string): string {
+/** A bare repository on disk with one commit on main (a README and `files`): the shared remote. */
+function sharedRemote(cwd: string, files: Record<string, string> = {}): string {
   const seed = join(cwd, 'seed');
   execFileSync('git', ['init', '-q', '-b', 'main', seed]);
   writeFileSync(join(seed, 'README.md'), '# project\n');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(seed, name), text);
   gitIn(seed, ['add', '-A']);
   gitIn(seed, ['commit', '-q', '-m', 'start']);
   const bare = join(cwd, 'remote.git');
@@ -113,6 +114,86 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
       expect((await w.done(60_000)).code).toBe(0);
     }
   }, 420_000);
+
+  it('a task whose work conflicts twice with integrated work asks a person, as a local worktree run does', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd, { 'shared.txt': 'one\ntwo\nthree\n' });
+    const id = '2026-01-15_clash';
+    const scratch = join(cwd, 'scratch');
+    mkdirSync(scratch);
+    const dir = shellSprint(join(cwd, 'sprints'), 'clash', [
+      {
+        id: 'first',
+        // Starts once second started, so both begin on the same head.
+        command: `until [ -e ${scratch}/started-1 ]; do sleep 0.05; done; sed -i 's/^two$/two by first/' shared.txt`,
+      },
+      {
+        id: 'second',
+        // Attempt n waits for go-n (the test sends it once a clashing change is on the integrated branch).
+        command: `n=$(($(cat ${scratch}/n 2>/dev/null || echo 0)+1)); echo $n > ${scratch}/n; touch ${scratch}/started-$n; until [ -e ${scratch}/go-$n ]; do sleep 0.05; done; sed -i 's/^two.*$/two by second/' shared.txt`,
+      },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const workers = [1, 2].map((n) =>
+      startCli(['worker', '--name', `c${n}`, '--agents', 'shell', '--repo', bare], { cwd, env }),
+    );
+    for (const w of workers) await w.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', id, '--workers', '--concurrency', '2'], { cwd, env });
+    const onBranch = () =>
+      execFileSync('git', ['--git-dir', bare, 'show', `sprint/${id}:shared.txt`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    // Attempt 1 of second: first's edit of the same line is integrated meanwhile.
+    await waitUntil(
+      () => {
+        try {
+          return onBranch().includes('two by first');
+        } catch {
+          return false; // no integrated branch yet
+        }
+      },
+      180_000,
+      'first to be integrated',
+    );
+    writeFileSync(join(scratch, 'go-1'), '');
+    // Attempt 2 (on the new head, uncounted): a person pushes another edit of that line meanwhile.
+    await waitUntil(() => existsSync(join(scratch, 'started-2')), 180_000, 'the second attempt');
+    const user = join(cwd, 'user');
+    gitIn(cwd, ['clone', '-q', '-b', `sprint/${id}`, bare, user]);
+    writeFileSync(join(user, 'shared.txt'), 'one\ntwo by user\nthree\n');
+    gitIn(user, ['commit', '-q', '-am', 'user edit']);
+    gitIn(user, ['push', '-q', 'origin', `sprint/${id}`]);
+    writeFileSync(join(scratch, 'go-2'), '');
+    const ended = await run.done(300_000);
+    expect(ended.code, ended.stderr + ended.stdout).toBe(2); // needs-human
+    const status = JSON.parse((await runCli(['status', id, '--json'], { cwd, env })).stdout);
+    expect(status.status).toBe('needs-human');
+    expect(status.humanNeeded.reason).toContain('second conflicted with integrated work twice');
+    expect(status.humanNeeded.reason).toContain(`branch sprint-task/${id}/second-2 of ${bare}`);
+    expect(status.humanNeeded.details).toContain('shared.txt');
+    const db = await openDatabase(server ?? '');
+    const store = await PostgresStore.open({ db, schema: env.SPRINT_DATABASE_SCHEMA });
+    const attempts = (await store.load(id)).state.tasks.second?.attempts ?? [];
+    await store.close();
+    await db.close();
+    // The first conflict reran on the new head, uncounted; the second asked a person.
+    expect(attempts.map((a) => [a.outcome, a.error?.kind, a.counted])).toEqual([
+      ['failed', 'conflict', false],
+      ['needs-human', 'blocked', true],
+    ]);
+    // The integrated branch holds first's and the user's work, nothing of second; its work waits on its branch.
+    expect(onBranch()).toBe('one\ntwo by user\nthree\n');
+    expect(integratedTasks(bare, id)).toEqual(['first']);
+    expect(gitIn(bare, ['show', `sprint-task/${id}/second-2:shared.txt`])).toBe(
+      'one\ntwo by second\nthree\n',
+    );
+    for (const w of workers) {
+      w.child.kill('SIGTERM');
+      expect((await w.done(60_000)).code).toBe(0);
+    }
+  }, 480_000);
 
   it('kill -9 of the integrator mid-integration: another worker takes the lease and finishes, nothing twice', async () => {
     const cwd = tempDir();

@@ -296,4 +296,4 @@ export {
   type TaskWorktree,
   WorktreeManager,
 } from './worktrees/worktree-manager.js';
-export { refComponent, taskBranch } from './worktrees/worktree-policy.js';
+export { conflictResult, refComponent, taskBranch } from './worktrees/worktree-policy.js';

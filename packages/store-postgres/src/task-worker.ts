@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Agent, AgentResult } from '@sprint/core';
-import { endMarkedProcesses, failedResult, markedProcesses } from '@sprint/core';
+import { conflictResult, endMarkedProcesses, failedResult, markedProcesses } from '@sprint/core';
 import type { Job, PgBoss } from 'pg-boss';
 import type { PostgresStore } from './postgres-store.js';
 import {
@@ -195,12 +195,24 @@ export class TaskWorker {
           label: data.context.task.title ?? data.taskId,
           summary: result.summary,
         });
-        if (landing.kind === 'conflict' || landing.kind === 'verify-failed') {
-          result = failedResult(
-            landing.kind === 'conflict' ? 'conflict' : 'verify',
-            `integrating ${data.taskId}: ${landing.detail}`,
-            { costUsd: result.costUsd, tokens: result.tokens, durationMs: result.durationMs },
-          );
+        if (landing.kind === 'conflict') {
+          // As a local worktree run decides it: the first conflict reruns on the new head, the second asks a person.
+          const { state } = await store.load(data.sprintId);
+          result = conflictResult({
+            taskId: data.taskId,
+            conflictsBefore: (state.tasks[data.taskId]?.attempts ?? []).filter(
+              (a) => a.error?.kind === 'conflict',
+            ).length,
+            result,
+            description: landing.detail,
+            kept: `its work is on branch ${wt.branch} of ${repo.remote}`,
+          });
+        } else if (landing.kind === 'verify-failed') {
+          result = failedResult('verify', `integrating ${data.taskId}: ${landing.detail}`, {
+            costUsd: result.costUsd,
+            tokens: result.tokens,
+            durationMs: result.durationMs,
+          });
         }
       }
       return { kind: 'result', result, worker: this.name };
