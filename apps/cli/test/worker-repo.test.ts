@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, PostgresStore } from '@sprint/store-postgres';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -261,18 +262,20 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
     }
   }, 480_000);
 
-  it('a worker killed with -9 comes back under its name and ends the agent it left running', async () => {
+  it('a worker is named after its machine: a second beside it gets -2; killed with -9, it comes back under that name and ends the agent it left running', async () => {
     const cwd = tempDir();
     const env = database();
+    const host = hostname();
     const hang = `sleep ${(Math.random() * 1000 + 1100).toFixed(3)}`;
     const started = join(cwd, 'started');
     const dir = shellSprint(join(cwd, 'sprints'), 'orphan', [
       { id: 'slow', command: `echo $$ >> ${started}; ${hang}` },
     ]);
     expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
-    const first = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
-    await first.waitForOutput(/runs shell tasks/, 60_000);
+    const first = startCli(['worker', '--agents', 'shell'], { cwd, env });
+    await first.waitForOutput(`Worker ${host} runs shell tasks`, 60_000);
     const run = startCli(['run', '2026-01-15_orphan', '--workers'], { cwd, env });
+    const others: ReturnType<typeof startCli>[] = [];
     try {
       const shell = Number(
         await waitUntil(
@@ -283,19 +286,28 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
       );
       const orphans = processesWith(hang);
       expect(orphans.length).toBeGreaterThan(0);
+      // The machine's name is held by a live worker: the next one beside it is -2.
+      const beside = startCli(['worker', '--agents', 'shell'], { cwd, env });
+      others.push(beside);
+      await beside.waitForOutput(`Worker ${host}-2 runs shell tasks`, 60_000);
       first.child.kill('SIGKILL');
       await first.done(30_000);
       // Killed with -9, the worker could end nothing: its agent lives on.
       expect(processAlive(shell)).toBe(true);
-      const again = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
-      await again.waitForOutput(/runs shell tasks/, 60_000);
-      expect(again.stderr).toMatch(/Ended \d+ process\(es\) a previous back left running/);
+      const again = startCli(['worker', '--agents', 'shell'], { cwd, env });
+      others.push(again);
+      await again.waitForOutput(`Worker ${host} runs shell tasks`, 60_000);
+      expect(again.stderr).toMatch(
+        new RegExp(`Ended \\d+ process\\(es\\) a previous ${host} left running`),
+      );
       await waitUntil(() => !processAlive(shell), 30_000, 'the orphaned agent to end');
       for (const pid of orphans) expect(processAlive(pid), `pid ${pid}`).toBe(false);
       run.child.kill('SIGTERM');
       await run.done(60_000);
-      again.child.kill('SIGTERM');
-      await again.done(60_000);
+      for (const w of others) {
+        w.child.kill('SIGTERM');
+        await w.done(60_000);
+      }
     } finally {
       for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
     }

@@ -147,7 +147,7 @@ export {
   type ModelPrice,
 } from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
-export { processStartTime } from './process/process-group.js';
+export { isProcessAlive, processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,

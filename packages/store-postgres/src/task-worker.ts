@@ -4,7 +4,6 @@ import { conflictResult, endMarkedProcesses, failedResult, markedProcesses } fro
 import type { Job, PgBoss } from 'pg-boss';
 import type { PostgresStore } from './postgres-store.js';
 import {
-  defaultWorkerName,
   ensureQueue,
   queueFor,
   type TaskJob,
@@ -20,8 +19,12 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
   agents: Record<string, Agent>;
   /** Tasks run at once, per agent (default 1). */
   concurrency?: number;
-  /** Shown in the workers list (default host-pid). */
-  name?: string;
+  /**
+   * Shown in the workers list; a worker started again under the same name on
+   * the same host ends the agents its previous life left running.
+   * `claimWorkerName` gives a machine's stable default.
+   */
+  name: string;
   /** How often an idle worker looks for a task (ms, default and least 500: pg-boss's floor). */
   pollMs?: number;
   /**
@@ -51,7 +54,7 @@ export class TaskWorker {
 
   constructor(options: TaskWorkerOptions) {
     this.#o = options;
-    this.name = options.name ?? defaultWorkerName();
+    this.name = options.name;
   }
 
   /** Tasks this worker runs now. */

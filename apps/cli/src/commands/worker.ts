@@ -53,10 +53,11 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
     );
   }
   const store = await openDatabaseStore(ctx, url);
-  const { TaskWorker, WorkerRepo, defaultWorkerName, startTaskQueue } = await import(
+  const { TaskWorker, WorkerRepo, claimWorkerName, startTaskQueue } = await import(
     '@sprint/store-postgres'
   );
-  const name = options.name ?? defaultWorkerName();
+  // By default the machine's name, so a worker started again is the same one (and finds its orphans).
+  const name = options.name ?? (await claimWorkerName(store));
   const remote = await sharedRemote(io.cwd, options.repo);
   const repo = remote
     ? new WorkerRepo({
