@@ -196,6 +196,47 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
     }
   }, 480_000);
 
+  it("a task's step hooks (verify) run on its worker, in the task's worktree of the worker's clone", async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const id = '2026-01-15_hooks';
+    const ran = join(cwd, 'verify-ran-in');
+    const tasks = ['h0', 'h1', 'h2'].map((t) => ({
+      id: t,
+      command: `echo ${t} > ${t}.txt`,
+      // Passes only where the agent worked: the file is in the task's worktree, nowhere else.
+      verify: `test -f ${t}.txt && pwd >> ${ran}`,
+    }));
+    const dir = shellSprint(join(cwd, 'sprints'), 'hooks', tasks);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const worker = startCli(['worker', '--name', 'hk', '--agents', 'shell', '--repo', bare], {
+      cwd,
+      env,
+    });
+    await worker.waitForOutput(/in its clone/, 60_000);
+    const ended = await runCli(['run', id, '--workers'], { cwd, env, timeoutMs: 300_000 });
+    expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+    const dirs = readFileSync(ran, 'utf8').trim().split('\n');
+    expect(dirs).toHaveLength(3);
+    for (const d of dirs) expect(d.startsWith(join(cwd, '.sprint-worker', 'hk'))).toBe(true);
+    expect(new Set(dirs).size).toBe(3); // a worktree per task
+    const logs = await runCli(['logs', id, '--json'], { cwd, env });
+    const verified = logs.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'hook' && e.hook === 'verify');
+    expect(verified.map((e) => [e.taskId, e.passed]).sort()).toEqual([
+      ['h0', true],
+      ['h1', true],
+      ['h2', true],
+    ]);
+    expect([...integratedTasks(bare, id)].sort()).toEqual(['h0', 'h1', 'h2']);
+    worker.child.kill('SIGTERM');
+    expect((await worker.done(60_000)).code).toBe(0);
+  }, 420_000);
+
   it('kill -9 of the integrator mid-integration: another worker takes the lease and finishes, nothing twice', async () => {
     const cwd = tempDir();
     const env = database();

@@ -160,6 +160,7 @@ export {
   type RunCommandOptions,
   runCommand,
 } from './process/run-command.js';
+export { afterStepResult, type HooksOutcome, runHooks } from './runner/hook-runner.js';
 export {
   DEFAULT_RETRY,
   RATE_LIMIT_BACKOFF,

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { git, refComponent } from '@sprint/core';
+import { defaultHooks, git, refComponent } from '@sprint/core';
 import { redactUrl } from '@sprint/store-postgres';
 import { workerAgents } from '../agents.js';
 import type { CommandContext } from '../cli.js';
@@ -77,6 +77,8 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
     concurrency: options.concurrency,
     name,
     repo,
+    // Each sprint's auto-commit setting is read at every step.
+    hooks: defaultHooks(),
   });
   await worker.start();
   if (worker.orphansEnded.length) {
