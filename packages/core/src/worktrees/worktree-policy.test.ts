@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failedResult } from '../model/agent-result.js';
 import {
   checkoutBlockers,
   conflictHunks,
@@ -75,7 +76,7 @@ describe('conflictOutcome', () => {
 describe('conflictResult', () => {
   const input = {
     taskId: 't1',
-    result: { success: true, summary: 'done', costUsd: 0.5 },
+    result: { ...failedResult('failed', ''), success: true, summary: 'done', costUsd: 0.5 },
     description: 'shared.txt changed meanwhile',
     kept: 'its work is on branch b',
   };
