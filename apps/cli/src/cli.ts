@@ -407,7 +407,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       ),
     )
     .option('--agents <names>', `agents this worker runs (default: ${AGENT_NAMES.join(',')})`)
-    .option('--name <name>', 'name in the workers list (default: host-pid)')
+    .option(
+      '--name <name>',
+      "name in the workers list (default: the host's name, -2, -3... while a live worker here holds it)",
+    )
     .option(
       '--repo <url-or-path>',
       "shared git remote: tasks run in worktrees of this worker's own clone and are integrated on sprint/<id> (default: the project's origin, when it has one)",

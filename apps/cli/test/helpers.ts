@@ -223,7 +223,13 @@ export function processesWith(marker: string): number[] {
 export function shellSprint(
   root: string,
   name: string,
-  tasks: { id: string; command: string; dependsOn?: string[]; priority?: string }[],
+  tasks: {
+    id: string;
+    command: string;
+    dependsOn?: string[];
+    priority?: string;
+    verify?: string;
+  }[],
   config: Record<string, string | number> = { agent: 'shell' },
 ): string {
   const dir = join(root, `2026-01-15_${name}`);
@@ -255,6 +261,7 @@ export function shellSprint(
         '    done-when: the command exits 0',
         `    command: ${JSON.stringify(t.command)}`,
         ...(t.dependsOn ? [`    depends-on: [${t.dependsOn.join(', ')}]`] : []),
+        ...(t.verify ? [`    verify: ${JSON.stringify(t.verify)}`] : []),
       ]),
       'completed: []',
       'blocked: []',

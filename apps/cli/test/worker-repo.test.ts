@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '@sprint/store-postgres';
+import { openDatabase, PostgresStore } from '@sprint/store-postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   processAlive,
@@ -41,11 +42,12 @@ function gitIn(cwd: string, args: string[]): string {
   });
 }
 
-/** A bare repository on disk with one commit on main: the shared remote. */
-function sharedRemote(cwd: string): string {
+/** A bare repository on disk with one commit on main (a README and `files`): the shared remote. */
+function sharedRemote(cwd: string, files: Record<string, string> = {}): string {
   const seed = join(cwd, 'seed');
   execFileSync('git', ['init', '-q', '-b', 'main', seed]);
   writeFileSync(join(seed, 'README.md'), '# project\n');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(seed, name), text);
   gitIn(seed, ['add', '-A']);
   gitIn(seed, ['commit', '-q', '-m', 'start']);
   const bare = join(cwd, 'remote.git');
@@ -114,6 +116,127 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
     }
   }, 420_000);
 
+  it('a task whose work conflicts twice with integrated work asks a person, as a local worktree run does', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd, { 'shared.txt': 'one\ntwo\nthree\n' });
+    const id = '2026-01-15_clash';
+    const scratch = join(cwd, 'scratch');
+    mkdirSync(scratch);
+    const dir = shellSprint(join(cwd, 'sprints'), 'clash', [
+      {
+        id: 'first',
+        // Starts once second started, so both begin on the same head.
+        command: `until [ -e ${scratch}/started-1 ]; do sleep 0.05; done; sed -i 's/^two$/two by first/' shared.txt`,
+      },
+      {
+        id: 'second',
+        // Attempt n waits for go-n (the test sends it once a clashing change is on the integrated branch).
+        command: `n=$(($(cat ${scratch}/n 2>/dev/null || echo 0)+1)); echo $n > ${scratch}/n; touch ${scratch}/started-$n; until [ -e ${scratch}/go-$n ]; do sleep 0.05; done; sed -i 's/^two.*$/two by second/' shared.txt`,
+      },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const workers = [1, 2].map((n) =>
+      startCli(['worker', '--name', `c${n}`, '--agents', 'shell', '--repo', bare], { cwd, env }),
+    );
+    for (const w of workers) await w.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', id, '--workers', '--concurrency', '2'], { cwd, env });
+    const onBranch = () =>
+      execFileSync('git', ['--git-dir', bare, 'show', `sprint/${id}:shared.txt`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    // Attempt 1 of second: first's edit of the same line is integrated meanwhile.
+    await waitUntil(
+      () => {
+        try {
+          return onBranch().includes('two by first');
+        } catch {
+          return false; // no integrated branch yet
+        }
+      },
+      180_000,
+      'first to be integrated',
+    );
+    writeFileSync(join(scratch, 'go-1'), '');
+    // Attempt 2 (on the new head, uncounted): a person pushes another edit of that line meanwhile.
+    await waitUntil(() => existsSync(join(scratch, 'started-2')), 180_000, 'the second attempt');
+    const user = join(cwd, 'user');
+    gitIn(cwd, ['clone', '-q', '-b', `sprint/${id}`, bare, user]);
+    writeFileSync(join(user, 'shared.txt'), 'one\ntwo by user\nthree\n');
+    gitIn(user, ['commit', '-q', '-am', 'user edit']);
+    gitIn(user, ['push', '-q', 'origin', `sprint/${id}`]);
+    writeFileSync(join(scratch, 'go-2'), '');
+    const ended = await run.done(300_000);
+    expect(ended.code, ended.stderr + ended.stdout).toBe(2); // needs-human
+    const status = JSON.parse((await runCli(['status', id, '--json'], { cwd, env })).stdout);
+    expect(status.status).toBe('needs-human');
+    expect(status.humanNeeded.reason).toContain('second conflicted with integrated work twice');
+    expect(status.humanNeeded.reason).toContain(`branch sprint-task/${id}/second-2 of ${bare}`);
+    expect(status.humanNeeded.details).toContain('shared.txt');
+    const db = await openDatabase(server ?? '');
+    const store = await PostgresStore.open({ db, schema: env.SPRINT_DATABASE_SCHEMA });
+    const attempts = (await store.load(id)).state.tasks.second?.attempts ?? [];
+    await store.close();
+    await db.close();
+    // The first conflict reran on the new head, uncounted; the second asked a person.
+    expect(attempts.map((a) => [a.outcome, a.error?.kind, a.counted])).toEqual([
+      ['failed', 'conflict', false],
+      ['needs-human', 'blocked', true],
+    ]);
+    // The integrated branch holds first's and the user's work, nothing of second; its work waits on its branch.
+    expect(onBranch()).toBe('one\ntwo by user\nthree\n');
+    expect(integratedTasks(bare, id)).toEqual(['first']);
+    expect(gitIn(bare, ['show', `sprint-task/${id}/second-2:shared.txt`])).toBe(
+      'one\ntwo by second\nthree\n',
+    );
+    for (const w of workers) {
+      w.child.kill('SIGTERM');
+      expect((await w.done(60_000)).code).toBe(0);
+    }
+  }, 480_000);
+
+  it("a task's step hooks (verify) run on its worker, in the task's worktree of the worker's clone", async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const id = '2026-01-15_hooks';
+    const ran = join(cwd, 'verify-ran-in');
+    const tasks = ['h0', 'h1', 'h2'].map((t) => ({
+      id: t,
+      command: `echo ${t} > ${t}.txt`,
+      // Passes only where the agent worked: the file is in the task's worktree, nowhere else.
+      verify: `test -f ${t}.txt && pwd >> ${ran}`,
+    }));
+    const dir = shellSprint(join(cwd, 'sprints'), 'hooks', tasks);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const worker = startCli(['worker', '--name', 'hk', '--agents', 'shell', '--repo', bare], {
+      cwd,
+      env,
+    });
+    await worker.waitForOutput(/in its clone/, 60_000);
+    const ended = await runCli(['run', id, '--workers'], { cwd, env, timeoutMs: 300_000 });
+    expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+    const dirs = readFileSync(ran, 'utf8').trim().split('\n');
+    expect(dirs).toHaveLength(3);
+    for (const d of dirs) expect(d.startsWith(join(cwd, '.sprint-worker', 'hk'))).toBe(true);
+    expect(new Set(dirs).size).toBe(3); // a worktree per task
+    const logs = await runCli(['logs', id, '--json'], { cwd, env });
+    const verified = logs.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'hook' && e.hook === 'verify');
+    expect(verified.map((e) => [e.taskId, e.passed]).sort()).toEqual([
+      ['h0', true],
+      ['h1', true],
+      ['h2', true],
+    ]);
+    expect([...integratedTasks(bare, id)].sort()).toEqual(['h0', 'h1', 'h2']);
+    worker.child.kill('SIGTERM');
+    expect((await worker.done(60_000)).code).toBe(0);
+  }, 420_000);
+
   it('kill -9 of the integrator mid-integration: another worker takes the lease and finishes, nothing twice', async () => {
     const cwd = tempDir();
     const env = database();
@@ -180,18 +303,20 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
     }
   }, 480_000);
 
-  it('a worker killed with -9 comes back under its name and ends the agent it left running', async () => {
+  it('a worker is named after its machine: a second beside it gets -2; killed with -9, it comes back under that name and ends the agent it left running', async () => {
     const cwd = tempDir();
     const env = database();
+    const host = hostname();
     const hang = `sleep ${(Math.random() * 1000 + 1100).toFixed(3)}`;
     const started = join(cwd, 'started');
     const dir = shellSprint(join(cwd, 'sprints'), 'orphan', [
       { id: 'slow', command: `echo $$ >> ${started}; ${hang}` },
     ]);
     expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
-    const first = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
-    await first.waitForOutput(/runs shell tasks/, 60_000);
+    const first = startCli(['worker', '--agents', 'shell'], { cwd, env });
+    await first.waitForOutput(`Worker ${host} runs shell tasks`, 60_000);
     const run = startCli(['run', '2026-01-15_orphan', '--workers'], { cwd, env });
+    const others: ReturnType<typeof startCli>[] = [];
     try {
       const shell = Number(
         await waitUntil(
@@ -202,19 +327,28 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
       );
       const orphans = processesWith(hang);
       expect(orphans.length).toBeGreaterThan(0);
+      // The machine's name is held by a live worker: the next one beside it is -2.
+      const beside = startCli(['worker', '--agents', 'shell'], { cwd, env });
+      others.push(beside);
+      await beside.waitForOutput(`Worker ${host}-2 runs shell tasks`, 60_000);
       first.child.kill('SIGKILL');
       await first.done(30_000);
       // Killed with -9, the worker could end nothing: its agent lives on.
       expect(processAlive(shell)).toBe(true);
-      const again = startCli(['worker', '--name', 'back', '--agents', 'shell'], { cwd, env });
-      await again.waitForOutput(/runs shell tasks/, 60_000);
-      expect(again.stderr).toMatch(/Ended \d+ process\(es\) a previous back left running/);
+      const again = startCli(['worker', '--agents', 'shell'], { cwd, env });
+      others.push(again);
+      await again.waitForOutput(`Worker ${host} runs shell tasks`, 60_000);
+      expect(again.stderr).toMatch(
+        new RegExp(`Ended \\d+ process\\(es\\) a previous ${host} left running`),
+      );
       await waitUntil(() => !processAlive(shell), 30_000, 'the orphaned agent to end');
       for (const pid of orphans) expect(processAlive(pid), `pid ${pid}`).toBe(false);
       run.child.kill('SIGTERM');
       await run.done(60_000);
-      again.child.kill('SIGTERM');
-      await again.done(60_000);
+      for (const w of others) {
+        w.child.kill('SIGTERM');
+        await w.done(60_000);
+      }
     } finally {
       for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
     }

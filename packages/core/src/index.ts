@@ -147,7 +147,7 @@ export {
   type ModelPrice,
 } from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
-export { processStartTime } from './process/process-group.js';
+export { isProcessAlive, processStartTime } from './process/process-group.js';
 export {
   endMarkedProcesses,
   endProcessTree,
@@ -160,6 +160,7 @@ export {
   type RunCommandOptions,
   runCommand,
 } from './process/run-command.js';
+export { afterStepResult, type HooksOutcome, runHooks } from './runner/hook-runner.js';
 export {
   DEFAULT_RETRY,
   RATE_LIMIT_BACKOFF,
@@ -296,4 +297,4 @@ export {
   type TaskWorktree,
   WorktreeManager,
 } from './worktrees/worktree-manager.js';
-export { refComponent, taskBranch } from './worktrees/worktree-policy.js';
+export { conflictResult, refComponent, taskBranch } from './worktrees/worktree-policy.js';

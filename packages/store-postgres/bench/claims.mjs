@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { AgentRegistry, NoopAgent, SprintRunner } from '@sprint/core';
 import { openDatabase, PostgresStore } from '../dist/index.js';
+import { benchTasks } from './bench-tasks.mjs';
 
 const sizes = (process.env.SPRINT_BENCH_TASKS ?? '1000,10000').split(',').map(Number);
 const server = process.env.SPRINT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -18,16 +19,6 @@ function spawnFloorMs() {
   return (performance.now() - t) / 3;
 }
 
-const tasks = (n) =>
-  Array.from({ length: n }, (_, i) => ({
-    id: `t${i}`,
-    type: 'bench-step',
-    priority: 'medium',
-    dependsOn: [],
-    fields: {},
-    title: `t${i}`,
-  }));
-
 async function fresh(db) {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = await PostgresStore.open({ db, schema });
@@ -37,7 +28,7 @@ async function fresh(db) {
 /** W loops claiming the next pending task and finishing it, straight on the store. */
 async function claims(db, n, w) {
   const { store, drop } = await fresh(db);
-  const id = await store.create({ name: 'claims', tasks: tasks(n) });
+  const id = await store.create({ name: 'claims', tasks: benchTasks(n) });
   await store.append(id, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
   let next = 0;
   const t = performance.now();
@@ -74,7 +65,7 @@ async function claims(db, n, w) {
 /** The unchanged SprintRunner with the noop agent at concurrency w. */
 async function runner(db, n, w) {
   const { store, drop } = await fresh(db);
-  const id = await store.create({ name: 'runner', tasks: tasks(n) });
+  const id = await store.create({ name: 'runner', tasks: benchTasks(n) });
   const t = performance.now();
   const result = await new SprintRunner({
     store,

@@ -10,7 +10,6 @@ export {
   type WorkerInfo,
 } from './postgres-store.js';
 export {
-  defaultWorkerName,
   ensureQueue,
   queueFor,
   startTaskQueue,
@@ -20,6 +19,7 @@ export {
 } from './task-queue.js';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker.js';
 export { WorkerDispatchAgent } from './worker-dispatch-agent.js';
+export { claimWorkerName } from './worker-name.js';
 export {
   integratedBranch,
   type TaskLanding,

@@ -125,6 +125,34 @@ for (const { name, url } of testDatabases()) {
         await cleanup();
       }
     });
+
+    it("folds another instance's events once when loads of this instance overlap", async () => {
+      const { db, schema, store, cleanup } = await open();
+      try {
+        const id = await store.create({ name: 'Overlap', tasks: [task('a'), task('b')] });
+        const other = new PostgresStore({ db, schema });
+        await store.load(id); // cached
+        await other.append(id, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
+        await other.claimTask(id, { taskId: 'a', agent: 'x', runId: 'r', host: 'h' });
+        // A worker's tasks load the same sprint at once: each sees a, started once.
+        const loads = await Promise.all([store.load(id), store.load(id), store.load(id)]);
+        for (const { state } of loads) {
+          expect(state.tasks.a?.status).toBe('running');
+          expect(state.tasks.a?.attempts).toHaveLength(1);
+        }
+        await other.claimTask(id, { taskId: 'b', agent: 'x', runId: 'r', host: 'h' });
+        const [, { state }] = await Promise.all([
+          store.append(id, [
+            { type: 'agent-activity', taskId: 'a', activity: { kind: 'text', text: 'hi' } },
+          ]),
+          store.load(id),
+        ]);
+        expect(state.tasks.b?.attempts).toHaveLength(1);
+        await store.close();
+      } finally {
+        await cleanup();
+      }
+    });
   });
 }
 

@@ -219,15 +219,19 @@ export class PostgresStore implements SprintStore {
     const cached = this.#cache.get(sprintId);
     if (cached && cached.defVersion === head.def_version && cached.lastSeq <= lastSeq) {
       if (cached.lastSeq < lastSeq) {
-        // Another process appended: fold only what is new.
+        // Another process appended: fold only what is new. Calls of this process that
+        // overlap share the cache, so an event another of them folded meanwhile is skipped.
         const events = await this.#eventsAfter(q, sprintId, cached.lastSeq);
         try {
-          for (const e of events) applyEventInPlace(cached.state, e);
+          for (const e of events) {
+            if (e.seq <= cached.lastSeq) continue;
+            applyEventInPlace(cached.state, e);
+            cached.lastSeq = e.seq;
+          }
         } catch (error) {
           this.#cache.delete(sprintId);
           throw error;
         }
-        cached.lastSeq = lastSeq;
       }
       return cached;
     }

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { AgentContext, AgentResult } from '@sprint/core';
 import { PgBoss } from 'pg-boss';
 import { PgliteDatabase } from './pglite-database.js';
@@ -80,9 +79,4 @@ export async function ensureQueue(
       // Another process created it first.
       if (!(await boss.getQueue(name))) throw error;
     });
-}
-
-/** This process, as a worker name default: host and pid. */
-export function defaultWorkerName(): string {
-  return `${hostname()}-${process.pid}`;
 }

@@ -1,10 +1,16 @@
 import { hostname } from 'node:os';
-import type { Agent, AgentResult } from '@sprint/core';
-import { endMarkedProcesses, failedResult, markedProcesses } from '@sprint/core';
+import type { Agent, AgentResult, NewRunEvent, SprintHook, StepHookContext } from '@sprint/core';
+import {
+  afterStepResult,
+  conflictResult,
+  endMarkedProcesses,
+  failedResult,
+  markedProcesses,
+  runHooks,
+} from '@sprint/core';
 import type { Job, PgBoss } from 'pg-boss';
 import type { PostgresStore } from './postgres-store.js';
 import {
-  defaultWorkerName,
   ensureQueue,
   queueFor,
   type TaskJob,
@@ -18,10 +24,22 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
   boss: PgBoss;
   /** The agents this worker runs, by name: it takes only those agents' tasks. */
   agents: Record<string, Agent>;
+  /**
+   * The step hooks (before-step, after-step: `defaultHooks()` for verify and
+   * git-commit), run here around each task's agent, in the directory it
+   * works in, as a local run runs them; their outcomes go into the sprint's
+   * log. The runner that hands out the tasks runs none of them. One set for
+   * the worker's life: a hook may keep state between its calls.
+   */
+  hooks?: readonly SprintHook[];
   /** Tasks run at once, per agent (default 1). */
   concurrency?: number;
-  /** Shown in the workers list (default host-pid). */
-  name?: string;
+  /**
+   * Shown in the workers list; a worker started again under the same name on
+   * the same host ends the agents its previous life left running.
+   * `claimWorkerName` gives a machine's stable default.
+   */
+  name: string;
   /** How often an idle worker looks for a task (ms, default and least 500: pg-boss's floor). */
   pollMs?: number;
   /**
@@ -51,7 +69,7 @@ export class TaskWorker {
 
   constructor(options: TaskWorkerOptions) {
     this.#o = options;
-    this.name = options.name ?? defaultWorkerName();
+    this.name = options.name;
   }
 
   /** Tasks this worker runs now. */
@@ -170,18 +188,45 @@ export class TaskWorker {
     const { store, repo } = this.#o;
     try {
       const wt = repo ? await repo.prepare(data.sprintId, data.taskId, data.attempt) : undefined;
-      let result: AgentResult = await agent.run({
-        ...data.context,
-        ...(wt ? { projectDir: wt.projectDir } : {}),
-        signal: controller.signal,
-        emit: (activity) => {
-          void store
-            .append(data.sprintId, [{ type: 'agent-activity', taskId: data.taskId, activity }])
-            .catch(() => undefined);
-        },
-        // The pid is this host's: the runner on another host must never signal it.
-        setPid: () => undefined,
-      });
+      const projectDir = wt?.projectDir ?? data.context.projectDir;
+      const step = await this.#stepContext(data, projectDir, controller.signal);
+      const hooks = this.#o.hooks ?? [];
+      const append = (events: NewRunEvent[]) => store.append(data.sprintId, events);
+      const hooked = { taskId: data.taskId };
+      const before = step
+        ? await runHooks(hooks, 'before-step', (h) => h.beforeStep?.(step), append, hooked)
+        : undefined;
+      let result: AgentResult = before?.blockingFailure
+        ? failedResult('hook', before.blockingFailure)
+        : await agent.run({
+            ...data.context,
+            projectDir,
+            signal: controller.signal,
+            emit: (activity) => {
+              void store
+                .append(data.sprintId, [{ type: 'agent-activity', taskId: data.taskId, activity }])
+                .catch(() => undefined);
+            },
+            // The pid is this host's: the runner on another host must never signal it.
+            setPid: () => undefined,
+          });
+      if (step && !before?.blockingFailure && result.success) {
+        const done = result;
+        const after = await runHooks(
+          hooks,
+          'after-step',
+          (h) => h.afterStep?.({ ...step, result: done }),
+          append,
+          { ...hooked, keepDeferred: true },
+        );
+        result = afterStepResult(result, after);
+      }
+      if (step) {
+        const ended = { ...step, result };
+        await runHooks(hooks, 'after-step', (h) => h.endStep?.(ended), append, hooked).catch(
+          () => undefined,
+        );
+      }
       if (this.#draining && controller.signal.aborted) {
         return { kind: 'returned', worker: this.name, reason: 'the worker was stopped (SIGTERM)' };
       }
@@ -195,12 +240,24 @@ export class TaskWorker {
           label: data.context.task.title ?? data.taskId,
           summary: result.summary,
         });
-        if (landing.kind === 'conflict' || landing.kind === 'verify-failed') {
-          result = failedResult(
-            landing.kind === 'conflict' ? 'conflict' : 'verify',
-            `integrating ${data.taskId}: ${landing.detail}`,
-            { costUsd: result.costUsd, tokens: result.tokens, durationMs: result.durationMs },
-          );
+        if (landing.kind === 'conflict') {
+          // As a local worktree run decides it: the first conflict reruns on the new head, the second asks a person.
+          const { state } = await store.load(data.sprintId);
+          result = conflictResult({
+            taskId: data.taskId,
+            conflictsBefore: (state.tasks[data.taskId]?.attempts ?? []).filter(
+              (a) => a.error?.kind === 'conflict',
+            ).length,
+            result,
+            description: landing.detail,
+            kept: `its work is on branch ${wt.branch} of ${repo.remote}`,
+          });
+        } else if (landing.kind === 'verify-failed') {
+          result = failedResult('verify', `integrating ${data.taskId}: ${landing.detail}`, {
+            costUsd: result.costUsd,
+            tokens: result.tokens,
+            durationMs: result.durationMs,
+          });
         }
       }
       return { kind: 'result', result, worker: this.name };
@@ -208,6 +265,27 @@ export class TaskWorker {
       this.#running.delete(job.id);
       void this.#beat();
     }
+  }
+
+  /** What the step hooks see of an attempt; undefined when the worker has none. */
+  async #stepContext(
+    data: TaskJob,
+    projectDir: string,
+    signal: AbortSignal,
+  ): Promise<StepHookContext | undefined> {
+    if (!this.#o.hooks?.length) return undefined;
+    const { definition, state } = await this.#o.store.load(data.sprintId);
+    return {
+      sprint: definition,
+      state,
+      projectDir,
+      sprintDir: data.context.sprintDir,
+      stateFiles: data.context.stateFiles,
+      signal,
+      task: data.context.task,
+      attempt: data.attempt,
+      runMarker: data.context.runMarker,
+    };
   }
 
   /**

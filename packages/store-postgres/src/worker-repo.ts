@@ -65,6 +65,11 @@ export class WorkerRepo {
     return this.#o.dir;
   }
 
+  /** The shared remote this clone pushes to. */
+  get remote(): string {
+    return this.#o.remote;
+  }
+
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(fn);
     this.#chain = run.catch(() => undefined);

@@ -53,3 +53,9 @@ export {
   type ResponsesUsage,
   startFakeOpenAIResponses,
 } from './fake-openai-responses.js';
+export {
+  findPostgresBin,
+  type PostgresServer,
+  type PostgresServerOptions,
+  startPostgresServer,
+} from './postgres-server.js';

@@ -97,7 +97,8 @@ export async function runCommand(
   const runner = new SprintRunner({
     store: opened.store,
     agents,
-    hooks: defaultHooks(snapshot.definition.config),
+    // With --workers the step hooks (verify, git-commit) run on the worker, where the task's work is.
+    hooks: options.workers ? [] : defaultHooks(snapshot.definition.config),
   });
 
   // With --json, stdout holds only the result: everything else goes to stderr.

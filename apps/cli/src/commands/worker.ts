@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { type AgentName, git, refComponent } from '@sprint/core';
+import { type AgentName, defaultHooks, git, refComponent } from '@sprint/core';
 import { redactUrl } from '@sprint/store-postgres';
 import { workerAgents } from '../agents.js';
 import type { CommandContext } from '../cli.js';
@@ -56,10 +56,11 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
     );
   }
   const store = await openDatabaseStore(ctx, url);
-  const { TaskWorker, WorkerRepo, defaultWorkerName, startTaskQueue } = await import(
+  const { TaskWorker, WorkerRepo, claimWorkerName, startTaskQueue } = await import(
     '@sprint/store-postgres'
   );
-  const name = options.name ?? defaultWorkerName();
+  // By default the machine's name, so a worker started again is the same one (and finds its orphans).
+  const name = options.name ?? (await claimWorkerName(store));
   const remote = await sharedRemote(io.cwd, options.repo);
   const repo = remote
     ? new WorkerRepo({
@@ -79,6 +80,8 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
     concurrency: options.concurrency,
     name,
     repo,
+    // Each sprint's auto-commit setting is read at every step.
+    hooks: defaultHooks(),
   });
   await worker.start();
   if (worker.orphansEnded.length) {

@@ -1,4 +1,5 @@
 import type { HookOutcome, HookPoint, SprintHook } from '../hooks/hook.js';
+import type { AgentResult } from '../model/agent-result.js';
 import type { NewRunEvent } from '../model/events.js';
 import { errorMessage } from './error-message.js';
 
@@ -65,4 +66,27 @@ export async function runHooks(
       await append([{ type: 'deferred-items', items: deferred, source: `hooks:${point}` }]);
     }
   }
+}
+
+/**
+ * An attempt's result once its after-step hooks had their say: a blocking
+ * failure fails it (as `verify` when the verify hook failed), deferred items
+ * join its own.
+ */
+export function afterStepResult(result: AgentResult, outcome: HooksOutcome): AgentResult {
+  let current = result;
+  if (outcome.failedHook) {
+    const name = outcome.failedHook;
+    const message = `${name} failed: ${outcome.failure}`;
+    current = {
+      ...current,
+      success: false,
+      summary: current.summary ? `${current.summary}\n\n${message}` : message,
+      error: { kind: name === 'verify' ? 'verify' : 'hook', message },
+    };
+  }
+  if (outcome.deferred.length) {
+    current = { ...current, deferredItems: [...current.deferredItems, ...outcome.deferred] };
+  }
+  return current;
 }

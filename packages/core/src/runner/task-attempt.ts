@@ -7,7 +7,7 @@ import { processStartTime } from '../process/process-group.js';
 import { endMarkedProcesses } from '../process/process-tree.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { callAgent } from './agent-call.js';
-import type { HooksOutcome } from './hook-runner.js';
+import { afterStepResult, type HooksOutcome } from './hook-runner.js';
 import type { TaskWorkspace } from './task-workspace.js';
 
 /** What one attempt needs from its run. */
@@ -163,19 +163,5 @@ async function afterStep(
   const outcome = await deps.runHooks('after-step', (h) => h.afterStep?.({ ...step, result }), {
     keepDeferred: true,
   });
-  let current = result;
-  if (outcome.failedHook) {
-    const name = outcome.failedHook;
-    const message = `${name} failed: ${outcome.failure}`;
-    current = {
-      ...current,
-      success: false,
-      summary: current.summary ? `${current.summary}\n\n${message}` : message,
-      error: { kind: name === 'verify' ? 'verify' : 'hook', message },
-    };
-  }
-  if (outcome.deferred.length) {
-    current = { ...current, deferredItems: [...current.deferredItems, ...outcome.deferred] };
-  }
-  return current;
+  return afterStepResult(result, outcome);
 }

@@ -18,7 +18,7 @@ import { MergeQueue, type QueueEvent } from './merge-queue.js';
 import { commitTaskWork } from './task-commit.js';
 import { locateGitProject, type TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
-  conflictOutcome,
+  conflictResult,
   DEFAULT_MAX_DISK_BYTES,
   decideIsolation,
   fitsDiskBudget,
@@ -370,26 +370,15 @@ class WorktreeSession implements TaskWorkspace {
           error: { kind: 'verify' as const, message: outcome.message },
         };
       case 'conflict': {
-        const before = this.#conflicts.get(task.id) ?? 0;
-        this.#conflicts.set(task.id, before + 1);
-        const error = { kind: 'conflict' as const, message: outcome.description };
-        if (conflictOutcome(before) === 'retry') {
-          return { ...result, success: false, summary: outcome.description, error };
-        }
-        return {
-          ...result,
-          success: false,
-          summary: outcome.description,
-          error,
-          needsHuman: {
-            reason: `${task.id} conflicted with integrated work twice; its worktree ${wt.path} (branch ${wt.branch}) is kept for you`,
-            details: outcome.description,
-            options: [
-              'resolve it by hand and resume',
-              'resume to try once more on the newest head',
-            ],
-          },
-        };
+        const conflictsBefore = this.#conflicts.get(task.id) ?? 0;
+        this.#conflicts.set(task.id, conflictsBefore + 1);
+        return conflictResult({
+          taskId: task.id,
+          conflictsBefore,
+          result,
+          description: outcome.description,
+          kept: `its worktree ${wt.path} (branch ${wt.branch}) is kept for you`,
+        });
       }
     }
   }

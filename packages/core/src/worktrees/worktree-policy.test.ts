@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { failedResult } from '../model/agent-result.js';
 import {
   checkoutBlockers,
   conflictHunks,
   conflictOutcome,
+  conflictResult,
   decideIsolation,
   describeConflict,
   fitsDiskBudget,
@@ -69,6 +71,27 @@ describe('conflictOutcome', () => {
     [1, 'needs-human'],
     [3, 'needs-human'],
   ])('after %i conflicts -> %s', (before, next) => expect(conflictOutcome(before)).toBe(next));
+});
+
+describe('conflictResult', () => {
+  const input = {
+    taskId: 't1',
+    result: { ...failedResult('failed', ''), success: true, summary: 'done', costUsd: 0.5 },
+    description: 'shared.txt changed meanwhile',
+    kept: 'its work is on branch b',
+  };
+  it('fails the first conflict as a conflict, keeping the cost, with no question', () => {
+    const r = conflictResult({ ...input, conflictsBefore: 0 });
+    expect(r).toMatchObject({ success: false, costUsd: 0.5, error: { kind: 'conflict' } });
+    expect(r.needsHuman).toBeUndefined();
+  });
+  it('asks a person at the second, saying where the work waits', () => {
+    const r = conflictResult({ ...input, conflictsBefore: 1 });
+    expect(r.needsHuman?.reason).toBe(
+      't1 conflicted with integrated work twice; its work is on branch b',
+    );
+    expect(r.needsHuman?.details).toBe('shared.txt changed meanwhile');
+  });
 });
 
 describe('merge-tree output and conflicts', () => {

@@ -5,6 +5,8 @@
  * (`WorktreeManager`, `MergeQueue`) only carry them out.
  */
 
+import type { AgentResult } from '../model/agent-result.js';
+
 /** `auto` isolates when more than one task may run at once in a git project. */
 export type IsolationSetting = 'auto' | 'worktree' | 'shared';
 export const ISOLATION_SETTINGS: readonly IsolationSetting[] = ['auto', 'worktree', 'shared'];
@@ -76,6 +78,33 @@ export function checkoutBlockers(changed: readonly string[], dirty: readonly str
 /** What a conflict leads to: the first gets a fresh attempt on the new head, the second a person. */
 export function conflictOutcome(conflictsBefore: number): 'retry' | 'needs-human' {
   return conflictsBefore === 0 ? 'retry' : 'needs-human';
+}
+
+/**
+ * The result of an attempt whose work conflicted with work integrated
+ * meanwhile: a failure of kind `conflict` (retried on the new head,
+ * uncounted) the first time, a question for a person the second. `kept`
+ * says where the task's work waits for them. Local worktree runs and
+ * workers (`sprint worker --repo`) decide it the same way.
+ */
+export function conflictResult(input: {
+  taskId: string;
+  conflictsBefore: number;
+  result: AgentResult;
+  description: string;
+  kept: string;
+}): AgentResult {
+  const error = { kind: 'conflict' as const, message: input.description };
+  const failed = { ...input.result, success: false, summary: input.description, error };
+  if (conflictOutcome(input.conflictsBefore) === 'retry') return failed;
+  return {
+    ...failed,
+    needsHuman: {
+      reason: `${input.taskId} conflicted with integrated work twice; ${input.kept}`,
+      details: input.description,
+      options: ['resolve it by hand and resume', 'resume to try once more on the newest head'],
+    },
+  };
 }
 
 /** What `git merge-tree --write-tree --name-only` printed. */
