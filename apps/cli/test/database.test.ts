@@ -121,9 +121,11 @@ describe('sprints in a database (--database-url)', () => {
 
   it('says which database it could not reach, with exit 69, and changes nothing', async () => {
     const cwd = tempDir();
+    // A refused first connection is a wrong URL, not an outage to wait out: it must not take the
+    // minute the store retries a lost connection for (45 s is only a bound for a busy machine).
     const r = await runCli(
       ['--database-url', 'postgres://nobody:secret@127.0.0.1:1/none', 'status', 'x'],
-      { cwd },
+      { cwd, timeoutMs: 45_000 },
     );
     expect(r.code).toBe(69);
     expect(r.stderr).toMatch(

@@ -33,7 +33,8 @@ export async function openDatabase(url: string): Promise<Database> {
   }
   const db = new PgDatabase(url);
   try {
-    await db.query('SELECT 1');
+    // Not retried: at the first contact a refused connection is a wrong URL or a stopped server.
+    await db.ping();
   } catch (error) {
     await db.close().catch(() => undefined);
     throw new SprintError(

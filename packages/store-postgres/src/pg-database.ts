@@ -31,6 +31,15 @@ export class PgDatabase implements Database {
     });
   }
 
+  /**
+   * One round trip, not retried: whether the server answers now. For the
+   * first contact, where a refused connection means a wrong URL or a server
+   * that is not running, not an outage to wait out.
+   */
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#retrying(() => this.#transaction(fn));
   }
