@@ -102,7 +102,6 @@ export {
   initialState,
   initialTaskState,
   isTaskReady,
-  mergeUnique,
   readyTasks,
   type TaskCounts,
 } from './fold.js';

@@ -74,7 +74,7 @@ export function slugify(text: string, max = 48, fallback = 'task'): string {
 }
 
 /** `YYYY-MM-DD` in the machine's local time zone: the date people see on their calendar. */
-export function localDay(date: Date): string {
+function localDay(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
