@@ -30,8 +30,6 @@ export const EXIT = {
   readerGone: 141,
 } as const;
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
 /** Called on the second Ctrl-C, just before the process leaves. Must be synchronous. */
 export type ForceHandler = () => void;
 

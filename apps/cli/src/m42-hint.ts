@@ -11,7 +11,7 @@ function head(file: string): string {
 }
 
 /** The workflow named by an m42 workflow-format sprint in `dir`, or undefined when it is not one. */
-export function m42Workflow(dir: string): string | undefined {
+function m42Workflow(dir: string): string | undefined {
   const sprint = head(join(dir, 'SPRINT.yaml'));
   const workflow = sprint.match(/^workflow:\s*["']?([\w./-]+)/m)?.[1];
   if (workflow) return workflow;

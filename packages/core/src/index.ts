@@ -102,7 +102,6 @@ export {
   estimatedCostUsd,
   initialState,
   isTaskReady,
-  mergeUnique,
   readyTasks,
   type SprintState,
   SprintStateSchema,
@@ -125,7 +124,7 @@ export {
   transitionSprint,
   transitionTask,
 } from './model/status.js';
-export { localDay, sprintFolderName } from './model/task-info.js';
+export { sprintFolderName } from './model/task-info.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { NOTIFICATION_VERSION, type Notification } from './notify/notification.js';
 export {
@@ -138,7 +137,7 @@ export {
 export type { DeliveryPolicy } from './notify/retry-policy.js';
 export type { DeliveryReport, NotifyOptions } from './notify/run-notifier.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './notify/signature.js';
-export { notifyTamperingOnce, TAMPER_NOTIFIED_DIR } from './notify/tamper-notice.js';
+export { notifyTamperingOnce } from './notify/tamper-notice.js';
 export {
   type CostEstimate,
   DEFAULT_MODEL_PRICES,
@@ -147,26 +146,14 @@ export {
   type ModelPrice,
 } from './pricing/model-prices.js';
 export { agentEnvironment } from './process/agent-env.js';
-export { isProcessAlive, processStartTime } from './process/process-group.js';
+export { isProcessAlive } from './process/process-group.js';
 export {
   endMarkedProcesses,
-  endProcessTree,
   markedProcesses,
   RUN_MARKER_ENV,
 } from './process/process-tree.js';
-export {
-  type CommandResult,
-  describeEnd,
-  type RunCommandOptions,
-  runCommand,
-} from './process/run-command.js';
 export { afterStepResult, type HooksOutcome, runHooks } from './runner/hook-runner.js';
-export {
-  DEFAULT_RETRY,
-  RATE_LIMIT_BACKOFF,
-  rateLimitDelay,
-  retryDelay,
-} from './runner/retry.js';
+export { DEFAULT_RETRY } from './runner/retry.js';
 export type {
   ControlOutcome,
   Progress,
@@ -200,7 +187,6 @@ export type {
   WorkspaceOpenContext,
 } from './runner/task-workspace.js';
 export { REDACTED, Redactor, secretsOf } from './secrets/redactor.js';
-export { atomicWriteFile } from './stores/atomic-file.js';
 export {
   CONFIG_KEYS,
   parseConfig,
@@ -211,21 +197,15 @@ export {
   taskToYaml,
 } from './stores/directory/index.js';
 export {
-  appendDeferredItems,
   documentStatus,
   documentTasks,
   type ParsedSprintDocument,
   parseSprintDocument,
-  setFrontMatter,
   sprintStatusFromDocument,
-  tickSteps,
 } from './stores/document/index.js';
 export {
-  CONTROL_FILE,
   EVENT_LOG,
   JournaledStore,
-  LOCK_FILE,
-  RESULT_FILE,
   RUN_LOG,
   type SprintBase,
   type SprintLocation,
@@ -236,7 +216,7 @@ export {
   SPRINT_FILE,
   SprintDirectoryStore,
 } from './stores/sprint-directory-store.js';
-export { DOCUMENT_STATE_FILE, SprintDocumentStore } from './stores/sprint-document-store.js';
+export { SprintDocumentStore } from './stores/sprint-document-store.js';
 export type {
   AddTasksResult,
   ControlRequest,

@@ -6,7 +6,7 @@ import { ApiError, type FieldIssue } from './problem.js';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Deepest JSON nesting a body may have; deeper data would only strain the stores. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Reads a JSON body of at most `limit` bytes and validates it with `schema`.

@@ -30,7 +30,7 @@ export interface EventHubOptions {
 const encoder = new TextEncoder();
 
 /** Encodes one run event as an SSE frame: `id: <seq>` and one `data:` line of JSON. */
-export function encodeEventFrame(event: RunEvent, redactor: Redactor): EventFrame {
+function encodeEventFrame(event: RunEvent, redactor: Redactor): EventFrame {
   return {
     seq: event.seq,
     bytes: encoder.encode(`id: ${event.seq}\ndata: ${redactor.json(event)}\n\n`),

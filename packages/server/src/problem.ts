@@ -6,7 +6,7 @@ import { z } from 'zod';
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** One field that failed validation, named by its path (`tasks.0.id`). */
-export const FieldIssueSchema = z.object({
+const FieldIssueSchema = z.object({
   field: z.string(),
   message: z.string(),
 });

@@ -1,2 +1,2 @@
 // The server redacts with the same Redactor the runner uses for the event log.
-export { REDACTED, Redactor, secretsOf } from '@sprint/core';
+export { Redactor, secretsOf } from '@sprint/core';

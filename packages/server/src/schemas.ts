@@ -20,7 +20,7 @@ const TaskId = z
 const Text = (max: number) => z.string().max(max);
 
 /** The longest duration a Node timer can wait: 2^31-1 ms, about 24.8 days. */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 const DURATION_MESSAGE = `expected a duration such as 90s, 15m or 1h30m, from 1ms to ${MAX_DURATION_MS}ms (about 24 days)`;
 
@@ -109,7 +109,6 @@ export const CreateSprintBodySchema = z.strictObject({
   config: SprintConfigBodySchema.optional(),
   tasks: z.array(TaskBodySchema).max(1000).optional(),
 });
-export type CreateSprintBody = z.infer<typeof CreateSprintBodySchema>;
 
 export const AddTasksBodySchema = z.strictObject({
   tasks: z.array(TaskBodySchema).min(1).max(1000),
@@ -129,7 +128,6 @@ export const GithubImportBodySchema = z.strictObject({
   milestone: z.string().min(1).max(200).optional(),
   state: z.enum(['open', 'closed', 'all']).optional(),
 });
-export type GithubImportBody = z.infer<typeof GithubImportBodySchema>;
 
 /** The CLI's run options. `agent` picks one of the server's configured agents, by name. */
 export const RunBodySchema = z.strictObject({
@@ -139,7 +137,6 @@ export const RunBodySchema = z.strictObject({
   taskTimeout: Duration.optional(),
   agent: z.string().min(1).max(64).optional(),
 });
-export type RunBody = z.infer<typeof RunBodySchema>;
 
 export const ResumeBodySchema = RunBodySchema.extend({
   /** The human's answer when the sprint needs one. */
@@ -153,7 +150,6 @@ export const AnswerBodySchema = z.strictObject({
   /** The task whose question this answers: refused (409) when the open question is another's. */
   taskId: z.string().min(1).max(200).optional(),
 });
-export type AnswerBody = z.infer<typeof AnswerBodySchema>;
 
 export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 

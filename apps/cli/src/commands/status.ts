@@ -100,7 +100,7 @@ function watchLine(report: SprintStatusReport): string {
 }
 
 /** The human form of `sprint status`. */
-export function renderStatus(
+function renderStatus(
   report: SprintStatusReport,
   opened: OpenedSprint,
   shown: string,

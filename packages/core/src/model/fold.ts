@@ -30,7 +30,7 @@ function taskOf(state: SprintState, taskId: string): TaskState {
 }
 
 /** Appends items not already present, keeping first-seen order. */
-export function mergeUnique(into: readonly string[], items: readonly string[]): string[] {
+function mergeUnique(into: readonly string[], items: readonly string[]): string[] {
   const seen = new Set(into.map((s) => s.trim()));
   const out = [...into];
   for (const raw of items) {

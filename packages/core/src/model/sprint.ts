@@ -6,7 +6,6 @@ export {
   COMMON_TASK_FIELDS,
   PRIORITIES,
   type Priority,
-  priorityRank,
   slugify,
   TASK_ID_PATTERN,
   TASK_TYPE_FIELDS,

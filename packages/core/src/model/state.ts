@@ -56,7 +56,7 @@ export const TaskStateSchema = z.object({
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
 /** A foreign write found in one of the runner's files, and what became of it. */
-export const TamperingSchema = z.object({
+const TamperingSchema = z.object({
   at: z.string(),
   /** The runner file that was written (events.jsonl, state.json, PROGRESS.yaml...). */
   file: z.string(),
@@ -102,7 +102,6 @@ export {
   initialState,
   initialTaskState,
   isTaskReady,
-  mergeUnique,
   readyTasks,
   type TaskCounts,
 } from './fold.js';

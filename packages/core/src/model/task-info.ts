@@ -62,12 +62,6 @@ export function taskLabel(task: Task): string {
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-const PRIORITY_RANK: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-
-export function priorityRank(priority: Priority): number {
-  return PRIORITY_RANK[priority];
-}
-
 export function slugify(text: string, max = 48, fallback = 'task'): string {
   const slug = text
     // Accents go, letters stay: "Café été" -> "cafe-ete".
@@ -80,7 +74,7 @@ export function slugify(text: string, max = 48, fallback = 'task'): string {
 }
 
 /** `YYYY-MM-DD` in the machine's local time zone: the date people see on their calendar. */
-export function localDay(date: Date): string {
+function localDay(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }

@@ -97,7 +97,7 @@ export function validateTasks(
 }
 
 /** The built-in task type `type` is one edit away from (a slip, not a type of its own), if any. */
-export function nearBuiltinType(type: string): string | undefined {
+function nearBuiltinType(type: string): string | undefined {
   return Object.keys(TASK_TYPE_FIELDS).find(
     (known) => known !== type && withinOneEdit(type, known),
   );

@@ -4,7 +4,7 @@ import { APPEND_NOFOLLOW } from '../stores/safe-fs.js';
 import type { DeliveryReport } from './run-notifier.js';
 
 /** The file beside a sprint's event log that records every notification's outcome. */
-export const DELIVERY_LOG = 'notify.log';
+const DELIVERY_LOG = 'notify.log';
 
 /**
  * Appends one JSON line per delivery outcome to `<runtimeDir>/notify.log`,

@@ -10,7 +10,7 @@ export const NOTIFY_EVENTS = [
   'task-failed',
   'tamper',
 ] as const;
-export const NotifyEventSchema = z.enum(NOTIFY_EVENTS);
+const NotifyEventSchema = z.enum(NOTIFY_EVENTS);
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
 
 /**

@@ -215,7 +215,7 @@ export class RunNotifier {
 }
 
 /** A target named without its secrets (Slack's URL is itself one). */
-export function describeTarget(target: NotifyTarget): string {
+function describeTarget(target: NotifyTarget): string {
   if (target.kind === 'command') return 'command';
   if (target.kind === 'slack') return 'slack';
   try {

@@ -7,7 +7,7 @@ import type { SprintSnapshot } from '../stores/sprint-store.js';
 import type { NotifyOptions } from './run-notifier.js';
 
 /** Beside the runner's files: one empty marker per tampering already notified. */
-export const TAMPER_NOTIFIED_DIR = 'tamper-notified';
+const TAMPER_NOTIFIED_DIR = 'tamper-notified';
 
 /**
  * Sends the `tamper` notification (config.notify, and `options.targets`) for

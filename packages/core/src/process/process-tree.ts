@@ -64,7 +64,7 @@ export function runMarker(runId: string, taskId: string, attempt: number): strin
  * agent started, including tools it put in their own session and processes
  * that lost their parent. Linux only; empty elsewhere.
  */
-export function processesWithEnv(name: string, value: string): number[] {
+function processesWithEnv(name: string, value: string): number[] {
   if (!HAS_PROC) return [];
   const needle = Buffer.from(`${name}=${value}\0`);
   const found: number[] = [];

@@ -114,7 +114,7 @@ export function completionEnd(blockingFailure: string | undefined): RunEnd {
 }
 
 /** Every task is done or skipped. */
-export function allFinishedWell(state: Pick<SprintState, 'tasks'>): boolean {
+function allFinishedWell(state: Pick<SprintState, 'tasks'>): boolean {
   for (const id in state.tasks) {
     const status = state.tasks[id]?.status;
     if (status !== 'done' && status !== 'skipped') return false;

@@ -28,7 +28,7 @@ import { TaskPicker } from './task-picker.js';
 import type { TaskWorkspace } from './task-workspace.js';
 
 /** Agents get the summaries of this many most recently finished tasks. */
-export const MAX_PREVIOUS_RESULTS = 50;
+const MAX_PREVIOUS_RESULTS = 50;
 
 /**
  * One call of run/resume: starts the sprint (recovering from a crash),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /** The files a runner keeps in a sprint's runtime directory (file stores). */
-export const RUNTIME_FILES = [
+const RUNTIME_FILES = [
   'events.jsonl',
   'runner.lock',
   'control.json',

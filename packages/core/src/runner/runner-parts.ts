@@ -5,7 +5,7 @@ import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
 import type { TaskWorkspaces } from './task-workspace.js';
 
 /** A run in this process that control requests can reach directly. */
-export interface ActiveRun {
+interface ActiveRun {
   deliver(request: ControlRequest): void;
 }
 

@@ -7,7 +7,7 @@ import { RATE_LIMIT_BACKOFF, rateLimitDelay, retryDelay } from './retry.js';
 import type { Progress } from './run-options.js';
 
 /** What happens to a task next, as progress listeners see it. */
-export type TaskNext = Extract<Progress, { kind: 'task-finished' }>['next'];
+type TaskNext = Extract<Progress, { kind: 'task-finished' }>['next'];
 
 export interface TaskOutcomeInput {
   taskId: string;

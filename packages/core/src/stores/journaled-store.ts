@@ -41,7 +41,6 @@ import { replayLog, type SprintBase, type SprintLocation } from './log-replay.js
 import { LogTail } from './log-tail.js';
 import {
   CONTROL_FILE,
-  RESULT_FILE,
   RUN_LOG,
   readContextFiles,
   readResultFile,
@@ -78,7 +77,7 @@ import { duplicateIdIssues, splitNewTasks } from './task-batch.js';
 
 export type { SprintBase, SprintLocation } from './log-replay.js';
 export type { TamperFinding } from './tamper-findings.js';
-export { CONTROL_FILE, EVENT_LOG, LOCK_FILE, quarantineName, RESULT_FILE, RUN_LOG };
+export { EVENT_LOG, quarantineName, RUN_LOG };
 
 /** A sprint this process holds the lock of. */
 interface OpenSprint extends HeldLog {

@@ -9,7 +9,7 @@ import type { LockInfo } from './sprint-store.js';
 export const LOCK_FILE = 'runner.lock';
 
 /** How often a holder touches its lock, and when a lock from another host counts as stale. */
-export const LOCK_HEARTBEAT_MS = 10_000;
+const LOCK_HEARTBEAT_MS = 10_000;
 export const LOCK_STALE_MS = 60_000;
 /** A lock file that does not parse is being created for this long, then it is torn (stale). */
 export const TORN_LOCK_MS = 5_000;

@@ -10,7 +10,7 @@ import { quarantineName, type TamperFinding } from './tamper-findings.js';
 
 /** The small signed files beside the log: a control request and the last run's result. */
 export const CONTROL_FILE = 'control.json';
-export const RESULT_FILE = 'result.json';
+const RESULT_FILE = 'result.json';
 export const RUN_LOG = 'run.log';
 
 const CONTROL_RANK = { pause: 0, stop: 1, cancel: 2 } as const;

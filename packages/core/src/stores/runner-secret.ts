@@ -24,7 +24,7 @@ export interface RunnerKey {
 const cache = new Map<string, RunnerKey | null>();
 
 /** Where keys live: outside every project. */
-export function runnerKeyDir(env: NodeJS.ProcessEnv = process.env): string {
+function runnerKeyDir(env: NodeJS.ProcessEnv = process.env): string {
   const base =
     env.SPRINT_STATE_HOME ??
     (env.XDG_STATE_HOME ? join(env.XDG_STATE_HOME, 'sprint') : undefined) ??

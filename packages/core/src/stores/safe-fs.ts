@@ -141,7 +141,7 @@ export async function readUtf8NoFollow(path: string): Promise<string | null> {
 }
 
 /** lstat, or undefined when nothing is there. */
-export async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (error) {

@@ -46,7 +46,7 @@ interface DirectoryMeta {
 }
 
 /** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
-export const SNAPSHOT_FILE = 'state.json';
+const SNAPSHOT_FILE = 'state.json';
 
 interface Snapshot {
   /**
@@ -591,7 +591,7 @@ function stampOf(st: Stats): string {
 }
 
 /** Keeps the runner's own files out of the project's commits. */
-export const RUNTIME_GITIGNORE = [
+const RUNTIME_GITIGNORE = [
   '# written by the sprint runner',
   'events.jsonl',
   'runner.lock',

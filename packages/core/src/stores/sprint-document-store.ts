@@ -24,7 +24,7 @@ import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 /** The sidecar file with the runner's full state for a document. */
-export const DOCUMENT_STATE_FILE = 'state.json';
+const DOCUMENT_STATE_FILE = 'state.json';
 
 /**
  * Sprints as Markdown documents (YAML front matter, `### Phase N:` checkbox

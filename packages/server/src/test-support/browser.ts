@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Flags for a quiet, offline, sandbox-free headless Chromium (tests run as root on CI). */
-export const CHROMIUM_FLAGS = [
+const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -21,7 +21,7 @@ export const CHROMIUM_FLAGS = [
  * clear error when neither exists: browser tests fail, never skip.
  * (`./dev test` installs Debian's chromium when it is missing.)
  */
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   const found = candidates.find((p): p is string => Boolean(p) && existsSync(p!));
   if (!found) {

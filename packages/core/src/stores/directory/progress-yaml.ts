@@ -78,7 +78,7 @@ const ATTEMPT_KEYS = Object.keys(AttemptSchema.shape).map(kebabCase);
  * task: the original's `completed-at`, `elapsed`, `summary` (and the
  * template's `duration`, `output`), `blocked-at`, `reason`, and this project's.
  */
-export const TASK_STATE_KEYS: ReadonlySet<string> = new Set([
+const TASK_STATE_KEYS: ReadonlySet<string> = new Set([
   'status',
   'attempts',
   'started-at',

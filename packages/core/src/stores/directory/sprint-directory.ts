@@ -6,7 +6,7 @@ import { readSprintYaml } from './sprint-yaml.js';
 import { readYamlSource } from './yaml-source.js';
 
 /** Where the directory store resumes its journal: the last event folded into PROGRESS.yaml. */
-export interface ProgressMeta {
+interface ProgressMeta {
   /** PROGRESS.yaml's `sprint-id` as written (else SPRINT.yaml's, else the directory name). */
   sprintId: string;
   logSeq: number;

@@ -25,7 +25,7 @@ const MAX_DEPTH = 200;
  * The first line where the text nests deeper than MAX_DEPTH (flow brackets
  * outside quotes, or block indentation), or undefined.
  */
-export function tooDeepLine(text: string): number | undefined {
+function tooDeepLine(text: string): number | undefined {
   let depth = 0;
   let line = 1;
   let quote: string | undefined;

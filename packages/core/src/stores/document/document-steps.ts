@@ -23,7 +23,7 @@ export interface DocumentStep {
 }
 
 /** A step as found, with the offset of the character between its brackets. */
-export interface LocatedStep extends DocumentStep {
+interface LocatedStep extends DocumentStep {
   boxOffset: number;
 }
 
