@@ -573,7 +573,7 @@ function SprintPage(props: {
                     {t.reason && (
                       <div class={t.status === 'skipped' ? 'muted' : 'error'}>{t.reason}</div>
                     )}
-                    <WorktreeLine worktree={t.worktree} />
+                    <WorktreeLine worktree={t.worktree} done={t.status === 'done'} />
                   </td>
                   <td>
                     <span class={`badge st-${t.status}`}>{t.status}</span>
@@ -660,8 +660,11 @@ function depsOf(tasks: Json[]): Map<string, string[]> {
 const worktreeOf = (sprint: Json, taskId: string): Json | undefined =>
   (sprint.tasks as Json[]).find((t) => t.id === taskId)?.worktree;
 
-/** Where an isolated task works: its branch, worktree and merge-queue stage. */
-function WorktreeLine({ worktree }: { worktree?: Json }) {
+/**
+ * Where an isolated task works: its branch, worktree and merge-queue stage;
+ * once it is done, the commit it was integrated as (its worktree is removed by then).
+ */
+function WorktreeLine({ worktree, done }: { worktree?: Json; done?: boolean }) {
   if (!worktree || typeof worktree !== 'object') return null;
   return (
     <div class="muted wt">
@@ -677,6 +680,11 @@ function WorktreeLine({ worktree }: { worktree?: Json }) {
         </>
       )}{' '}
       ({worktree.stage})
+      {done && worktree.commit && (
+        <>
+          , integrated as <code>{String(worktree.commit).slice(0, 12)}</code>
+        </>
+      )}
     </div>
   );
 }
