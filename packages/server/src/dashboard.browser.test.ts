@@ -351,9 +351,15 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     const human = p.locator('.human');
     await human.getByText('clash conflicted with integrated work twice').waitFor(LONG);
     await human.getByText('- shared.txt').waitFor(LONG);
-    // Its worktree stays for that person.
+    // Its worktree stays, in the task list and in the merge queue, for that person.
     await row('clash')
       .filter({ hasText: /clash-2 in \/\S+ \(kept\)$/ })
+      .waitFor(LONG);
+    await p
+      .locator('.queue li', { hasText: 'clash' })
+      .filter({
+        hasText: /^clash kept sprint-task\/[^/]+\/clash-2 kept .* while clash is needs-human$/,
+      })
       .waitFor(LONG);
     expect(await p.evaluate('window.stayed')).toBe(true);
   });

@@ -636,12 +636,14 @@ function SprintPage(props: {
 /** Task and dependency rows drawn before "Show all". */
 const ROW_LIMIT = 200;
 
+/** Stages shown under "Merge queue": on the way in, or stuck (`kept` waits for a person). */
 const QUEUE_STAGES = new Set([
   'queued',
   'verifying',
   'waiting-for-user',
   'conflicted',
   'verify-failed',
+  'kept',
 ]);
 
 /** The tasks' dependencies, kept while the task list is the same (so the list below is not rebuilt). */
