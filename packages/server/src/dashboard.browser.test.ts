@@ -332,10 +332,21 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
         .filter({ hasText: branch(id, 1) })
         .waitFor(LONG);
     }
-    // `lands` finishes first and is integrated onto main.
+    // `lands` finishes first; its integration waits while a person has shared.txt changed in the checkout.
+    await writeFile(join(dir, 'shared.txt'), 'one\ntwo (unsaved)\nthree\n');
     await writeFile(join(gates, 'lands'), '');
+    const queued = (id: string) => p.locator('.queue li', { hasText: id });
+    await queued('lands')
+      .filter({
+        hasText:
+          /^lands waiting-for-user sprint-task\/[^/]+\/lands-1 waiting: integrating would change shared\.txt/,
+      })
+      .waitFor(LONG);
+    git('checkout', '--', 'shared.txt');
+    // Then it is integrated onto main and leaves the queue.
     const landed = row('lands').filter({ hasText: /lands-1 .*, integrated as [0-9a-f]{12}$/ });
     await landed.waitFor(LONG);
+    expect(await queued('lands').count()).toBe(0);
     expect(await landed.textContent()).toContain(git('rev-parse', 'main').slice(0, 12));
     // `clash` changed the same line: it conflicts, and its second attempt starts on the new head.
     await writeFile(join(gates, 'clash'), '');
@@ -355,8 +366,7 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     await row('clash')
       .filter({ hasText: /clash-2 in \/\S+ \(kept\)$/ })
       .waitFor(LONG);
-    await p
-      .locator('.queue li', { hasText: 'clash' })
+    await queued('clash')
       .filter({
         hasText: /^clash kept sprint-task\/[^/]+\/clash-2 kept .* while clash is needs-human$/,
       })
