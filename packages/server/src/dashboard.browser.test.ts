@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -372,6 +373,42 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
       })
       .waitFor(LONG);
     expect(await p.evaluate('window.stayed')).toBe(true);
+  });
+
+  it('drops a kept worktree from the merge queue once the completed sprint has removed it', async () => {
+    const { dir, root: r } = await root();
+    await gitProject(dir);
+    const server = await serve({ root: r });
+    await createSprint(server, {
+      name: 'leftover',
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+      tasks: [
+        { id: 'broken', type: 'shell-task', command: 'echo half > half.txt; exit 3' },
+        { id: 'fine', type: 'shell-task', command: 'true' },
+      ],
+    });
+    const p = await page();
+    p.on('dialog', (d) => void d.accept('not needed after all'));
+    await openSprint(p, server, 'leftover');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'blocked' }).waitFor(LONG);
+    const kept = p.locator('.queue li', { hasText: 'broken' }).filter({ hasText: /broken kept/ });
+    await kept.waitFor(LONG);
+    const path = /in (\/\S+) \(kept\)/.exec(
+      (await p.locator('tbody tr', { hasText: 'broken' }).locator('.wt').textContent()) ?? '',
+    )?.[1];
+    expect(path && existsSync(path)).toBe(true);
+    await p.getByRole('button', { name: 'Skip broken' }).click();
+    await p
+      .locator('tbody tr', { hasText: 'broken' })
+      .locator('.badge', { hasText: 'skipped' })
+      .waitFor(LONG);
+    await p.getByRole('button', { name: 'Resume' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    expect(existsSync(path!)).toBe(false);
+    expect(await p.locator('.queue li').count()).toBe(0);
   });
 
   it('reconnects after the server restarts and misses nothing', async () => {

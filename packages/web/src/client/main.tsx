@@ -455,7 +455,11 @@ function SprintPage(props: {
   const allTasks = sprint.tasks as Json[];
   // A long sprint shows its first rows at once; the rest on request (drawing 1,000 rows costs seconds on a slow phone).
   const tasks = showAll ? allTasks : allTasks.slice(0, ROW_LIMIT);
-  const queue = ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
+  // A completed sprint has removed all its worktrees (the state keeps each one's last stage).
+  const queue =
+    status === 'completed'
+      ? []
+      : ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
   return (
     <section>
       <p>
