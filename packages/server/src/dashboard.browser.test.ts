@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -85,6 +86,26 @@ async function openSprint(p: Page, server: RunningServer, name: string) {
 }
 
 const statusBadge = (p: Page) => p.locator('h1 .badge');
+
+/** Makes `dir` a git repository with one commit on `main` (README.md and `files`). */
+async function gitProject(dir: string, files: Record<string, string> = {}) {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test User');
+  git('config', 'user.email', 'user@example.com');
+  for (const [name, text] of Object.entries({ 'README.md': 'project\n', ...files }))
+    await writeFile(join(dir, name), text);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+  return git;
+}
+
+/** A path beside the project (not in its git tree), removed after the test. */
+function outside(dir: string, name: string): string {
+  const path = join(dir, '..', `${basename(dir)}-${name}`);
+  cleanups.push(() => rm(path, { recursive: true, force: true }));
+  return path;
+}
 
 describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
   it('serves the page with a strict CSP and caches its hashed assets', async () => {
@@ -278,16 +299,9 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
 
   it("shows a running isolated task's branch, worktree and stage", async () => {
     const { dir, root: r } = await root();
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'Test User');
-    git('config', 'user.email', 'user@example.com');
-    await writeFile(join(dir, 'README.md'), 'project\n');
-    git('add', 'README.md');
-    git('commit', '-q', '-m', 'initial');
+    await gitProject(dir);
     const server = await serve({ root: r });
-    const gate = join(dir, '..', `${basename(dir)}-gate`);
-    cleanups.push(() => rm(gate, { force: true }));
+    const gate = outside(dir, 'gate');
     const wait = `while [ ! -e ${gate} ]; do sleep 0.05; done`;
     await createSprint(server, {
       name: 'isolated',
@@ -317,6 +331,123 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
       .locator('.wt', { hasText: 'integrated' })
       .or(p.locator('tbody tr', { hasText: 'left' }).locator('.wt', { hasText: 'removed' }))
       .waitFor(LONG);
+  });
+
+  it('follows isolated tasks through the merge queue live, and names the file of a conflict left for a human', async () => {
+    const { dir, root: r } = await root();
+    const git = await gitProject(dir, { 'shared.txt': 'one\ntwo\nthree\n' });
+    const server = await serve({ root: r });
+    const gates = outside(dir, 'gates');
+    await mkdir(gates);
+    // Each task waits for its gate; `clash` takes its gate away, so each attempt waits anew.
+    // Two at once in git: isolation `auto` gives each task its own worktree.
+    const edit = (id: string, consume: string) =>
+      `until [ -e ${gates}/${id} ]; do sleep 0.05; done; ${consume}sed -i 's/^two.*$/two by ${id}/' shared.txt`;
+    await createSprint(server, {
+      name: 'queue',
+      tasks: [
+        { id: 'lands', type: 'shell-task', command: edit('lands', '') },
+        { id: 'clash', type: 'shell-task', command: edit('clash', `rm ${gates}/clash; `) },
+      ],
+    });
+    const p = await page();
+    await openSprint(p, server, 'queue');
+    // Set in the page: gone if anything reloads it.
+    await p.evaluate('window.stayed = true');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    const row = (id: string) => p.locator('tbody tr', { hasText: id }).locator('.wt');
+    const branch = (id: string, attempt: number) =>
+      new RegExp(`^branch sprint-task/[^/]+/${id}-${attempt} in /\\S+ \\(created\\)$`);
+    // While both run: each in its own worktree on its own branch.
+    for (const id of ['lands', 'clash']) {
+      await p
+        .locator('.card', { hasText: id })
+        .locator('.wt', { hasText: branch(id, 1) })
+        .waitFor(LONG);
+      await row(id)
+        .filter({ hasText: branch(id, 1) })
+        .waitFor(LONG);
+    }
+    // `lands` finishes first; its integration waits while a person has shared.txt changed in the checkout.
+    await writeFile(join(dir, 'shared.txt'), 'one\ntwo (unsaved)\nthree\n');
+    await writeFile(join(gates, 'lands'), '');
+    const queued = (id: string) => p.locator('.queue li', { hasText: id });
+    await queued('lands')
+      .filter({
+        hasText:
+          /^lands waiting-for-user sprint-task\/[^/]+\/lands-1 waiting: integrating would change shared\.txt/,
+      })
+      .waitFor(LONG);
+    git('checkout', '--', 'shared.txt');
+    // Then it is integrated onto main and leaves the queue.
+    const landed = row('lands').filter({ hasText: /lands-1 .*, integrated as [0-9a-f]{12}$/ });
+    await landed.waitFor(LONG);
+    expect(await queued('lands').count()).toBe(0);
+    expect(await landed.textContent()).toContain(git('rev-parse', 'main').slice(0, 12));
+    // `clash` changed the same line: it conflicts, and its second attempt starts on the new head.
+    await writeFile(join(gates, 'clash'), '');
+    await p
+      .locator('.card', { hasText: 'clash' })
+      .locator('.wt', { hasText: branch('clash', 2) })
+      .waitFor(LONG);
+    // Someone changes that line on main meanwhile: the second conflict is left for a human.
+    await writeFile(join(dir, 'shared.txt'), 'one\ntwo by a person\nthree\n');
+    git('commit', '-q', '-am', 'a person edits line two');
+    await writeFile(join(gates, 'clash'), '');
+    await p.locator('h1 .badge', { hasText: 'needs-human' }).waitFor(LONG);
+    const human = p.locator('.human');
+    await human.getByText('clash conflicted with integrated work twice').waitFor(LONG);
+    await human.getByText('- shared.txt').waitFor(LONG);
+    // Its worktree stays, in the task list and in the merge queue, for that person.
+    await row('clash')
+      .filter({ hasText: /clash-2 in \/\S+ \(kept\)$/ })
+      .waitFor(LONG);
+    await queued('clash')
+      .filter({
+        hasText: /^clash kept sprint-task\/[^/]+\/clash-2 kept .* while clash is needs-human$/,
+      })
+      .waitFor(LONG);
+    expect(await p.evaluate('window.stayed')).toBe(true);
+  });
+
+  it('drops a kept worktree from the merge queue once the completed sprint has removed it', async () => {
+    const { dir, root: r } = await root();
+    await gitProject(dir);
+    const server = await serve({ root: r });
+    const id = await createSprint(server, {
+      name: 'leftover',
+      config: { autoCommit: false, retry: { maxAttempts: 1 } },
+      tasks: [
+        { id: 'broken', type: 'shell-task', command: 'echo half > half.txt; exit 3' },
+        { id: 'fine', type: 'shell-task', command: 'true' },
+      ],
+    });
+    const p = await page();
+    await openSprint(p, server, 'leftover');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p.locator('h1 .badge', { hasText: 'blocked' }).waitFor(LONG);
+    const kept = p.locator('.queue li', { hasText: 'broken' }).filter({ hasText: /broken kept/ });
+    await kept.waitFor(LONG);
+    const path = /in (\/\S+) \(kept\)/.exec(
+      (await p.locator('tbody tr', { hasText: 'broken' }).locator('.wt').textContent()) ?? '',
+    )?.[1];
+    expect(path && existsSync(path)).toBe(true);
+    // Skipped through the API as soon as the closing run lets go of the sprint (409 until then).
+    const skip = () =>
+      api(server, 'POST', `/sprints/${id}/tasks/broken/skip`, { reason: 'not needed' });
+    await expect.poll(async () => (await skip()).status, LONG).toBe(200);
+    await p
+      .locator('tbody tr', { hasText: 'broken' })
+      .locator('.badge', { hasText: 'skipped' })
+      .waitFor(LONG);
+    await p.getByRole('button', { name: 'Resume' }).click();
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    expect(await p.locator('.queue li').count()).toBe(0);
+    await expect.poll(() => existsSync(path!), LONG).toBe(false);
   });
 
   it('reconnects after the server restarts and misses nothing', async () => {

@@ -475,7 +475,11 @@ function SprintPage(props: {
   const allTasks = sprint.tasks as Json[];
   // A long sprint shows its first rows at once; the rest on request (drawing 1,000 rows costs seconds on a slow phone).
   const tasks = showAll ? allTasks : allTasks.slice(0, ROW_LIMIT);
-  const queue = ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
+  // A completed sprint has removed all its worktrees (the state keeps each one's last stage).
+  const queue =
+    status === 'completed'
+      ? []
+      : ((sprint.worktrees ?? []) as Json[]).filter((w) => QUEUE_STAGES.has(w.stage));
   return (
     <section>
       <p>
@@ -595,7 +599,7 @@ function SprintPage(props: {
                     {t.reason && (
                       <div class={t.status === 'skipped' ? 'muted' : 'error'}>{t.reason}</div>
                     )}
-                    <WorktreeLine worktree={t.worktree} />
+                    <WorktreeLine worktree={t.worktree} done={t.status === 'done'} />
                   </td>
                   <td>
                     <span class={`badge st-${t.status}`}>{t.status}</span>
@@ -666,12 +670,14 @@ function SprintPage(props: {
 /** Task and dependency rows drawn before "Show all". */
 const ROW_LIMIT = 200;
 
+/** Stages shown under "Merge queue": on the way in, or stuck (`kept` waits for a person). */
 const QUEUE_STAGES = new Set([
   'queued',
   'verifying',
   'waiting-for-user',
   'conflicted',
   'verify-failed',
+  'kept',
 ]);
 
 /** The tasks' dependencies, kept while the task list is the same (so the list below is not rebuilt). */
@@ -690,8 +696,11 @@ function depsOf(tasks: Json[]): Map<string, string[]> {
 const worktreeOf = (sprint: Json, taskId: string): Json | undefined =>
   (sprint.tasks as Json[]).find((t) => t.id === taskId)?.worktree;
 
-/** Where an isolated task works: its branch, worktree and merge-queue stage. */
-function WorktreeLine({ worktree }: { worktree?: Json }) {
+/**
+ * Where an isolated task works: its branch, worktree and merge-queue stage;
+ * once it is done, the commit it was integrated as (its worktree is removed by then).
+ */
+function WorktreeLine({ worktree, done }: { worktree?: Json; done?: boolean }) {
   if (!worktree || typeof worktree !== 'object') return null;
   return (
     <div class="muted wt">
@@ -707,6 +716,11 @@ function WorktreeLine({ worktree }: { worktree?: Json }) {
         </>
       )}{' '}
       ({worktree.stage})
+      {done && worktree.commit && (
+        <>
+          , integrated as <code>{String(worktree.commit).slice(0, 12)}</code>
+        </>
+      )}
     </div>
   );
 }
