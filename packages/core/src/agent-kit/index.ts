@@ -5,6 +5,14 @@
  * `@sprint/core/agent-kit` by `@sprint/agents-claude`, `-codex`, `-gemini` and
  * `-opencode`.
  */
+export {
+  CliAgent,
+  type CliAgentOptions,
+  type CliAgentSpec,
+  type CliArgs,
+  type CliOutcomeInput,
+  type CliRunState,
+} from './cli-agent.js';
 export { type CliProcessOptions, runCliProcess } from './cli-process.js';
 export type { EndedBy, ProcessEnd } from './process-end.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
