@@ -13,6 +13,13 @@ export {
   type CliOutcomeInput,
   type CliRunState,
 } from './cli-agent.js';
+export {
+  type ApiErrorPatterns,
+  type ClassifiedError,
+  type CliVerdicts,
+  classifyApiMessage,
+  cliVerdicts,
+} from './cli-outcome.js';
 export { type CliProcessOptions, runCliProcess } from './cli-process.js';
 export type { EndedBy, ProcessEnd } from './process-end.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
