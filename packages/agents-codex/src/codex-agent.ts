@@ -8,7 +8,6 @@ import { codexOutcome } from './codex-outcome.js';
 import {
   type CodexOptions,
   CodexOptionsSchema,
-  DEFAULT_TIMEOUT_MS,
   type ResolvedCodexOptions,
   SPRINT_CODEX_KEYS,
 } from './options.js';
@@ -36,7 +35,6 @@ export class CodexAgent extends CliAgent<typeof CodexOptionsSchema, CodexState> 
         optionsLabel: 'CodexAgent options',
         schema: CodexOptionsSchema,
         sprintKeys: SPRINT_CODEX_KEYS,
-        defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
         reporting: 'schema-message',
         args: argsWithSchemaFile,
         initialState: INITIAL_CODEX_STATE,

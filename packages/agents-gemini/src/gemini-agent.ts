@@ -2,7 +2,6 @@ import { CliAgent } from '@sprint/core/agent-kit';
 import { type GeminiState, INITIAL_GEMINI_STATE, readGeminiLine } from './gemini-events.js';
 import { geminiOutcome } from './gemini-outcome.js';
 import {
-  DEFAULT_TIMEOUT_MS,
   type GeminiOptions,
   GeminiOptionsSchema,
   geminiArgs,
@@ -33,7 +32,6 @@ export class GeminiAgent extends CliAgent<typeof GeminiOptionsSchema, GeminiStat
         optionsLabel: 'GeminiAgent options',
         schema: GeminiOptionsSchema,
         sprintKeys: SPRINT_GEMINI_KEYS,
-        defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
         reporting: 'final-json',
         args: (o) => ({ args: geminiArgs(o) }),
         initialState: INITIAL_GEMINI_STATE,

@@ -2,7 +2,6 @@ import { CliAgent } from '@sprint/core/agent-kit';
 import { INITIAL_OPENCODE_STATE, type OpencodeState, readOpencodeLine } from './opencode-events.js';
 import { opencodeOutcome } from './opencode-outcome.js';
 import {
-  DEFAULT_TIMEOUT_MS,
   type OpencodeOptions,
   OpencodeOptionsSchema,
   opencodeArgs,
@@ -33,7 +32,6 @@ export class OpencodeAgent extends CliAgent<typeof OpencodeOptionsSchema, Openco
         optionsLabel: 'OpencodeAgent options',
         schema: OpencodeOptionsSchema,
         sprintKeys: SPRINT_OPENCODE_KEYS,
-        defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
         reporting: 'final-json',
         args: (o) => ({ args: opencodeArgs(o) }),
         initialState: INITIAL_OPENCODE_STATE,

@@ -5,6 +5,7 @@ import { type AgentResult, failedResult, type TokenUsage } from '../model/agent-
 import type { AgentActivity } from '../model/events.js';
 import { estimateCost } from '../pricing/model-prices.js';
 import { agentEnvironment } from '../process/agent-env.js';
+import { DEFAULT_TIMEOUT_MS } from './cli-options.js';
 import { runCliProcess } from './cli-process.js';
 import type { ProcessEnd } from './process-end.js';
 import { buildTaskPrompt, type ResultReporting } from './prompt.js';
@@ -58,7 +59,6 @@ export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extend
   schema: S;
   /** Keys a sprint file's `config.<cli>` may set. */
   sprintKeys: readonly string[];
-  defaultTimeoutMs: number;
   reporting: ResultReporting;
   args: (options: z.output<S>) => CliArgs | Promise<CliArgs>;
   initialState: State;
@@ -105,7 +105,7 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
     const binary =
       options.binary ?? process.env[`SPRINT_${spec.cli.toUpperCase()}_BIN`] ?? spec.cli;
     const limits = {
-      timeoutMs: options.timeoutMs ?? ctx.sprint.config.taskTimeoutMs ?? spec.defaultTimeoutMs,
+      timeoutMs: options.timeoutMs ?? ctx.sprint.config.taskTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       idleTimeoutMs: options.idleTimeoutMs,
     };
     const cwd = options.cwd ?? ctx.projectDir;

@@ -13,6 +13,14 @@ export {
   type CliOutcomeInput,
   type CliRunState,
 } from './cli-agent.js';
+export { briefInput, parseJsonLine, truncate } from './cli-events.js';
+export {
+  CLI_PROCESS_OPTIONS,
+  cliIdentityOptions,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_TIMEOUT_MS,
+} from './cli-options.js';
 export {
   type ApiErrorPatterns,
   type ClassifiedError,
