@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type AgentScenario, runAgentContract } from '@sprint/core/testing';
+import { type AgentScenario, cliContractCase, runAgentContract } from '@sprint/core/testing';
 import { claudeTestEnv, type FakeReply, findClaudeBin, startFakeAnthropic } from '@sprint/test-kit';
 import { ClaudeCodeAgent } from './claude-code-agent.js';
 
@@ -50,22 +47,17 @@ function scriptFor(scenario: AgentScenario): FakeReply[] {
 }
 
 runAgentContract('ClaudeCodeAgent (real claude CLI, fake Messages API)', {
-  make: async (scenario, { limits }) => {
-    const fake = await startFakeAnthropic(scriptFor(scenario));
-    const home = await mkdtemp(join(tmpdir(), 'agents-claude-contract-'));
-    const agent = new ClaudeCodeAgent({
-      binary: scenario.kind === 'binary-missing' ? join(home, 'no-such-claude') : CLAUDE,
-      inheritEnv: false,
-      env: claudeTestEnv({ baseUrl: fake.url, home }),
-      idleTimeoutMs: limits.idleTimeoutMs,
-      killGraceMs: 1000,
-    });
-    return {
-      agent,
-      cleanup: async () => {
-        await fake.close();
-        await rm(home, { recursive: true, force: true });
-      },
-    };
-  },
+  make: cliContractCase({
+    cli: 'claude',
+    binary: CLAUDE,
+    startFake: (scenario) => startFakeAnthropic(scriptFor(scenario)),
+    agent: ({ binary, home, fake, idleTimeoutMs }) =>
+      new ClaudeCodeAgent({
+        binary,
+        inheritEnv: false,
+        env: claudeTestEnv({ baseUrl: fake.url, home }),
+        idleTimeoutMs,
+        killGraceMs: 1000,
+      }),
+  }),
 });

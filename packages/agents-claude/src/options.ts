@@ -1,3 +1,4 @@
+import { CLI_PROCESS_OPTIONS, cliIdentityOptions } from '@sprint/core/agent-kit';
 import { z } from 'zod';
 
 /** The CLI's `--permission-mode` values. */
@@ -24,19 +25,18 @@ export const DEFAULT_ALLOWED_TOOLS: readonly string[] = Object.freeze([
   'TodoWrite',
 ]);
 
-export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
-export const DEFAULT_KILL_GRACE_MS = 5_000;
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_TIMEOUT_MS,
+} from '@sprint/core/agent-kit';
 
 /**
  * Options of {@link ClaudeCodeAgent}. Every field is optional; the defaults
  * let a task edit files and run commands in the project without a prompt.
  */
 export const ClaudeCodeOptionsSchema = z.object({
-  /** Agent name in the registry. Default `claude`. */
-  name: z.string().min(1).default('claude'),
-  /** The `claude` executable. Default: env `SPRINT_CLAUDE_BIN`, else `claude` on PATH. */
-  binary: z.string().min(1).optional(),
+  ...cliIdentityOptions('claude'),
   /** `--model`, e.g. `sonnet` or a full model id. Default: the CLI's. */
   model: z.string().min(1).optional(),
   /**
@@ -55,23 +55,7 @@ export const ClaudeCodeOptionsSchema = z.object({
   maxBudgetUsd: z.number().positive().optional(),
   /** `--append-system-prompt`: added to the CLI's system prompt. */
   appendSystemPrompt: z.string().optional(),
-  /** Arguments added after the others, e.g. `['--bare']` or `['--add-dir', '../lib']`. */
-  extraArgs: z.array(z.string()).default([]),
-  /** Variables for the CLI, over this process's environment (see `inheritEnv`). */
-  env: z.record(z.string(), z.string()).default({}),
-  /** Start from this process's environment. Default true; false gives the CLI `env` alone. */
-  inheritEnv: z.boolean().default(true),
-  /** Where the CLI runs. Default: the sprint's project directory. */
-  cwd: z.string().min(1).optional(),
-  /** Time limit per task in ms. Default: the sprint's `taskTimeoutMs`, else 30 minutes. */
-  timeoutMs: z.number().int().positive().optional(),
-  /**
-   * Idle limit in ms: the CLI printed no event for this long (it retries 401
-   * and 429 silently for minutes, and a hung API never answers). Default 15 minutes.
-   */
-  idleTimeoutMs: z.number().int().positive().default(DEFAULT_IDLE_TIMEOUT_MS),
-  /** Wait between SIGTERM and SIGKILL to the CLI's process group. Default 5 s. */
-  killGraceMs: z.number().int().nonnegative().default(DEFAULT_KILL_GRACE_MS),
+  ...CLI_PROCESS_OPTIONS,
 });
 export type ClaudeCodeOptions = z.input<typeof ClaudeCodeOptionsSchema>;
 export type ResolvedClaudeCodeOptions = z.output<typeof ClaudeCodeOptionsSchema>;

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type AgentScenario, runAgentContract } from '@sprint/core/testing';
+import { type AgentScenario, cliContractCase, runAgentContract } from '@sprint/core/testing';
 import {
   codexTestEnv,
   findAgentBin,
@@ -59,22 +56,17 @@ function scriptFor(scenario: AgentScenario): ResponsesReply[] {
 }
 
 runAgentContract('CodexAgent (real codex CLI, fake Responses API)', {
-  make: async (scenario, { limits }) => {
-    const fake = await startFakeOpenAIResponses(scriptFor(scenario));
-    const home = await mkdtemp(join(tmpdir(), 'agents-codex-home-'));
-    const agent = new CodexAgent({
-      binary: scenario.kind === 'binary-missing' ? join(home, 'no-such-codex') : CODEX,
-      inheritEnv: false,
-      env: codexTestEnv({ baseUrl: fake.baseUrl, home }),
-      idleTimeoutMs: limits.idleTimeoutMs,
-      killGraceMs: 1000,
-    });
-    return {
-      agent,
-      cleanup: async () => {
-        await fake.close();
-        await rm(home, { recursive: true, force: true });
-      },
-    };
-  },
+  make: cliContractCase({
+    cli: 'codex',
+    binary: CODEX,
+    startFake: (scenario) => startFakeOpenAIResponses(scriptFor(scenario)),
+    agent: ({ binary, home, fake, idleTimeoutMs }) =>
+      new CodexAgent({
+        binary,
+        inheritEnv: false,
+        env: codexTestEnv({ baseUrl: fake.baseUrl, home }),
+        idleTimeoutMs,
+        killGraceMs: 1000,
+      }),
+  }),
 });

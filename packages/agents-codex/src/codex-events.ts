@@ -1,4 +1,5 @@
 import { type AgentActivity, addTokens, type TokenUsage, ZERO_TOKENS } from '@sprint/core';
+import { clip, parseJsonLine, truncate } from '@sprint/core/agent-kit';
 import { z } from 'zod';
 
 /**
@@ -69,17 +70,8 @@ export interface CodexStep {
  * events (the CLI prints none, but a wrapper might) are ignored.
  */
 export function readCodexLine(state: CodexState, line: string): CodexStep {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{')) return { state, activities: [] };
-  let json: unknown;
-  try {
-    json = JSON.parse(trimmed);
-  } catch {
-    return { state, activities: [] };
-  }
-  const parsed = EventSchema.safeParse(json);
-  if (!parsed.success) return { state, activities: [] };
-  const event = parsed.data;
+  const event = parseJsonLine(EventSchema, line);
+  if (!event) return { state, activities: [] };
   switch (event.type) {
     case 'thread.started':
       return {
@@ -135,7 +127,7 @@ function readItem(
       if (phase === 'item.started') {
         return {
           state,
-          activities: [{ kind: 'tool-use', tool: 'shell', input: brief(item.command ?? '') }],
+          activities: [{ kind: 'tool-use', tool: 'shell', input: clip(item.command ?? '', 200) }],
         };
       }
       if (!done) return { state, activities: [] };
@@ -146,7 +138,7 @@ function readItem(
             kind: 'tool-result',
             tool: 'shell',
             isError: item.status !== 'completed' || (item.exit_code ?? 0) !== 0,
-            output: clip(item.aggregated_output ?? '', 2000),
+            output: truncate(item.aggregated_output ?? '', 2000),
           },
         ],
       };
@@ -158,8 +150,9 @@ function readItem(
           {
             kind: 'tool-use',
             tool: 'edit',
-            input: brief(
+            input: clip(
               (item.changes ?? []).map((c) => `${c.kind ?? 'update'} ${c.path}`).join(', '),
+              200,
             ),
           },
           {
@@ -178,7 +171,7 @@ function readItem(
             {
               kind: 'tool-use',
               tool: `${item.server ?? 'mcp'}.${item.tool ?? '?'}`,
-              input: brief(JSON.stringify(item.arguments ?? {})),
+              input: clip(JSON.stringify(item.arguments ?? {}), 200),
             },
           ],
         };
@@ -207,13 +200,4 @@ function readItem(
     default:
       return { state, activities: [] };
   }
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** A tool input as one short line, as the claude agent shows it. */
-function brief(text: string): string {
-  return clip(text.replace(/\s+/g, ' ').trim(), 200);
 }

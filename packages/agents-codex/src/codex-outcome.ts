@@ -1,14 +1,11 @@
-import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
+import type { AgentResult } from '@sprint/core';
 import {
+  type ApiErrorPatterns,
+  type ClassifiedError,
+  type CliOutcomeInput,
+  classifyApiMessage,
   clip,
-  type EndContext,
-  failureResult,
-  findResetTime,
-  limitFailure,
-  type ProcessEnd,
-  type ResultBase,
-  readTaskReport,
-  reportedResult,
+  cliVerdicts,
   stderrNote,
 } from '@sprint/core/agent-kit';
 import type { CodexState } from './codex-events.js';
@@ -22,14 +19,7 @@ export const LOGIN_HINT =
   '(`codex login --with-api-key` on headless machines).';
 
 /** Everything the verdict is made from. */
-export interface CodexOutcomeInput {
-  state: CodexState;
-  end: ProcessEnd;
-  /** Cost and whether it was estimated, priced by the caller from `state.tokens`. */
-  cost: { costUsd: number; estimated: boolean };
-  ctx: Omit<EndContext, 'label' | 'installHint'>;
-  now?: Date;
-}
+export type CodexOutcomeInput = CliOutcomeInput<CodexState>;
 
 /**
  * Turns a codex run into an AgentResult. Pure. Success only from the final
@@ -39,19 +29,12 @@ export interface CodexOutcomeInput {
  */
 export function codexOutcome(input: CodexOutcomeInput): AgentResult {
   const { state, end } = input;
-  const base: ResultBase = {
-    costUsd: input.cost.costUsd,
-    ...(input.cost.estimated ? { costEstimated: true } : {}),
-    tokens: state.tokens,
-    durationMs: end.durationMs,
-    ...(state.threadId ? { sessionId: state.threadId } : {}),
-  };
-  const fail = (kind: AgentErrorKind, message: string, extra: Partial<AgentError> = {}) =>
-    failureResult(base, end, kind, message, extra);
-  const ctx: EndContext = { ...input.ctx, label: 'the codex CLI', installHint: INSTALL_HINT };
-  const now = input.now ?? new Date();
+  const { fail, limit, now, finalMessage, crash } = cliVerdicts(input, {
+    name: 'codex',
+    installHint: INSTALL_HINT,
+    sessionId: state.threadId,
+  });
 
-  const limit = limitFailure(end, ctx);
   if (limit) {
     // A run stopped while the CLI retried names why it was stuck.
     const stuck = state.lastError ? classifyApiError(state.lastError, now) : undefined;
@@ -68,14 +51,7 @@ export function codexOutcome(input: CodexOutcomeInput): AgentResult {
     const c = classifyApiError(state.turnFailed, now);
     return fail(c.kind, c.message, c.extra);
   }
-  if (state.lastMessage !== undefined) {
-    const read = readTaskReport(state.lastMessage);
-    if (read.ok) return reportedResult(read.report, base, end);
-    return fail(
-      'invalid-output',
-      `The codex CLI finished but ${read.why}. Final message: ${clip(state.lastMessage, 500) || '(none)'}`,
-    );
-  }
+  if (state.lastMessage !== undefined) return finalMessage(state.lastMessage);
   const stderr = end.stderrTail;
   if (/not logged in|api key|OPENAI_API_KEY|CODEX_API_KEY|401|unauthorized/i.test(stderr)) {
     return fail('auth', `The codex CLI could not authenticate.${stderrNote(end)} ${LOGIN_HINT}`);
@@ -83,9 +59,7 @@ export function codexOutcome(input: CodexOutcomeInput): AgentResult {
   if (end.exitCode === 0 && state.turnCompleted) {
     return fail('invalid-output', 'The codex CLI finished its turn without a final message.');
   }
-  const how =
-    end.endedBy === 'signal' ? `was killed by ${end.signal}` : `exited with code ${end.exitCode}`;
-  return fail('crash', `The codex CLI ${how} without a result.${stderrNote(end)}`);
+  return crash();
 }
 
 /**
@@ -94,50 +68,20 @@ export function codexOutcome(input: CodexOutcomeInput): AgentResult {
  * status: 429 ...`, `rate limit exceeded: ... try again in 2.5s`, `Quota
  * exceeded. ...`, `Selected model is at capacity. ...`). Pure.
  */
-export function classifyApiError(
-  message: string,
-  now: Date = new Date(),
-): { kind: AgentErrorKind; message: string; extra: Partial<AgentError> } {
-  const text = clip(message, 400);
-  if (
-    /\b(401|403)\b|unauthori[sz]ed|forbidden|incorrect api key|invalid_api_key|not logged in/i.test(
-      message,
-    )
-  ) {
-    return {
-      kind: 'auth',
-      message: `The OpenAI API refused the credentials: ${text}. ${LOGIN_HINT}`,
-      extra: {},
-    };
-  }
-  if (
-    /quota exceeded|insufficient_quota|usage limit|usage_limit_reached|hit your usage limit/i.test(
-      message,
-    )
-  ) {
-    const resetAt = findResetTime(message, now);
-    return {
-      kind: 'usage-limit',
-      message: `Usage limit reached: ${text}`,
-      extra: resetAt ? { resetAt } : {},
-    };
-  }
-  if (/\b429\b|rate.?limit|too many requests/i.test(message)) {
-    const after = /try again in (\d+(?:\.\d+)?)\s*(ms|s|m)\b/i.exec(message);
-    const ms = after
-      ? Number(after[1]) * (after[2] === 'ms' ? 1 : after[2] === 'm' ? 60_000 : 1000)
-      : undefined;
-    return {
-      kind: 'rate-limit',
-      message: `Rate limited by the API: ${text}`,
-      extra: ms !== undefined ? { retryAfterMs: Math.round(ms) } : {},
-    };
-  }
-  if (/\b(502|503|529)\b|overloaded|at capacity|high demand|server_is_overloaded/i.test(message)) {
-    return { kind: 'overloaded', message: `The API is overloaded: ${text}`, extra: {} };
-  }
-  if (/unexpected status \d+|\b(400|404|500)\b/i.test(message)) {
-    return { kind: 'api-error', message: `The API answered with an error: ${text}`, extra: {} };
-  }
-  return { kind: 'crash', message: `The codex CLI's turn failed: ${text}`, extra: {} };
+export function classifyApiError(message: string, now: Date = new Date()): ClassifiedError {
+  return classifyApiMessage(CODEX_ERRORS, message, now);
 }
+
+const CODEX_ERRORS: ApiErrorPatterns = {
+  auth: /\b(401|403)\b|unauthori[sz]ed|forbidden|incorrect api key|invalid_api_key|not logged in/i,
+  usageLimit:
+    /quota exceeded|insufficient_quota|usage limit|usage_limit_reached|hit your usage limit/i,
+  rateLimit: /\b429\b|rate.?limit|too many requests/i,
+  retryAfter: /try again in (\d+(?:\.\d+)?)\s*(ms|s|m)\b/i,
+  overloaded: /\b(502|503|529)\b|overloaded|at capacity|high demand|server_is_overloaded/i,
+  apiError: /unexpected status \d+|\b(400|404|500)\b/i,
+  authBy: 'The OpenAI API',
+  by: 'the API',
+  loginHint: LOGIN_HINT,
+  other: "The codex CLI's turn failed",
+};

@@ -1,4 +1,5 @@
 import { type AgentActivity, addTokens, type TokenUsage, ZERO_TOKENS } from '@sprint/core';
+import { briefInput, parseJsonLine, truncate } from '@sprint/core/agent-kit';
 import { z } from 'zod';
 
 /**
@@ -76,17 +77,8 @@ export interface GeminiStep {
 
 /** Reads one stdout line of `gemini --output-format stream-json`. Pure. */
 export function readGeminiLine(state: GeminiState, line: string): GeminiStep {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{')) return { state, activities: [] };
-  let json: unknown;
-  try {
-    json = JSON.parse(trimmed);
-  } catch {
-    return { state, activities: [] };
-  }
-  const parsed = EventSchema.safeParse(json);
-  if (!parsed.success) return { state, activities: [] };
-  const e = parsed.data;
+  const e = parseJsonLine(EventSchema, line);
+  if (!e) return { state, activities: [] };
   switch (e.type) {
     case 'init':
       return {
@@ -110,7 +102,9 @@ export function readGeminiLine(state: GeminiState, line: string): GeminiStep {
           message: '',
           tools: e.tool_id ? { ...state.tools, [e.tool_id]: e.tool_name } : state.tools,
         },
-        activities: [{ kind: 'tool-use', tool: e.tool_name, input: brief(e.parameters) }],
+        activities: [
+          { kind: 'tool-use', tool: e.tool_name, input: briefInput(e.parameters, BRIEF_KEYS) },
+        ],
       };
     case 'tool_result': {
       const tool = e.tool_id ? state.tools[e.tool_id] : undefined;
@@ -121,7 +115,7 @@ export function readGeminiLine(state: GeminiState, line: string): GeminiStep {
             kind: 'tool-result',
             ...(tool ? { tool } : {}),
             isError: e.status !== 'success',
-            output: clip(e.error?.message ?? e.output ?? '', 2000),
+            output: truncate(e.error?.message ?? e.output ?? '', 2000),
           },
         ],
       };
@@ -160,15 +154,5 @@ export function readGeminiLine(state: GeminiState, line: string): GeminiStep {
   }
 }
 
-function brief(input: unknown): string {
-  const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-  const key = ['command', 'file_path', 'absolute_path', 'path', 'pattern', 'url', 'query'].find(
-    (k) => typeof o[k] === 'string',
-  );
-  const text = key ? String(o[key]) : (JSON.stringify(input) ?? '');
-  return clip(text.replace(/\s+/g, ' ').trim(), 200);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** The tool input fields shown as its one-line summary, first found first. */
+const BRIEF_KEYS = ['command', 'file_path', 'absolute_path', 'path', 'pattern', 'url', 'query'];

@@ -1,14 +1,11 @@
-import type { AgentError, AgentErrorKind, AgentResult } from '@sprint/core';
+import type { AgentResult } from '@sprint/core';
 import {
+  type ApiErrorPatterns,
+  type ClassifiedError,
+  type CliOutcomeInput,
+  classifyApiMessage,
   clip,
-  type EndContext,
-  failureResult,
-  findResetTime,
-  limitFailure,
-  type ProcessEnd,
-  type ResultBase,
-  readTaskReport,
-  reportedResult,
+  cliVerdicts,
   stderrNote,
 } from '@sprint/core/agent-kit';
 import type { GeminiState } from './gemini-events.js';
@@ -24,13 +21,7 @@ export const LOGIN_HINT =
 /** The CLI's exit codes (gemini-cli `FatalError`s). */
 const EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnLimit: 53 } as const;
 
-export interface GeminiOutcomeInput {
-  state: GeminiState;
-  end: ProcessEnd;
-  cost: { costUsd: number; estimated: boolean };
-  ctx: Omit<EndContext, 'label' | 'installHint'>;
-  now?: Date;
-}
+export type GeminiOutcomeInput = CliOutcomeInput<GeminiState>;
 
 /**
  * Turns a gemini run into an AgentResult. Pure. The CLI has no schema option:
@@ -39,19 +30,12 @@ export interface GeminiOutcomeInput {
  */
 export function geminiOutcome(input: GeminiOutcomeInput): AgentResult {
   const { state, end } = input;
-  const base: ResultBase = {
-    costUsd: input.cost.costUsd,
-    ...(input.cost.estimated ? { costEstimated: true } : {}),
-    tokens: state.tokens,
-    durationMs: end.durationMs,
-    ...(state.sessionId ? { sessionId: state.sessionId } : {}),
-  };
-  const fail = (kind: AgentErrorKind, message: string, extra: Partial<AgentError> = {}) =>
-    failureResult(base, end, kind, message, extra);
-  const ctx: EndContext = { ...input.ctx, label: 'the gemini CLI', installHint: INSTALL_HINT };
-  const now = input.now ?? new Date();
+  const { fail, limit, now, finalMessage, crash } = cliVerdicts(input, {
+    name: 'gemini',
+    installHint: INSTALL_HINT,
+    sessionId: state.sessionId,
+  });
 
-  const limit = limitFailure(end, ctx);
   if (limit) {
     const stuck = state.lastError ? classifyGeminiError(state.lastError, now) : undefined;
     if (stuck && stuck.kind !== 'crash' && (end.endedBy === 'timeout' || end.endedBy === 'idle')) {
@@ -63,14 +47,7 @@ export function geminiOutcome(input: GeminiOutcomeInput): AgentResult {
     }
     return fail(limit.kind, limit.message);
   }
-  if (state.result?.status === 'success') {
-    const read = readTaskReport(state.message);
-    if (read.ok) return reportedResult(read.report, base, end);
-    return fail(
-      'invalid-output',
-      `The gemini CLI finished but ${read.why}. Final message: ${clip(state.message, 500) || '(none)'}`,
-    );
-  }
+  if (state.result?.status === 'success') return finalMessage(state.message);
   if (end.exitCode === EXIT.turnLimit) {
     return fail(
       'max-turns',
@@ -101,53 +78,25 @@ export function geminiOutcome(input: GeminiOutcomeInput): AgentResult {
     const c = classifyGeminiError(message, now);
     return fail(c.kind, c.message, c.extra);
   }
-  const how =
-    end.endedBy === 'signal' ? `was killed by ${end.signal}` : `exited with code ${end.exitCode}`;
-  return fail('crash', `The gemini CLI ${how} without a result.${stderrNote(end)}`);
+  return crash();
 }
 
 /** Classifies a Gemini API error message (`[API Error: ...]`, status names such as RESOURCE_EXHAUSTED). Pure. */
-export function classifyGeminiError(
-  message: string,
-  now: Date = new Date(),
-): { kind: AgentErrorKind; message: string; extra: Partial<AgentError> } {
-  const text = clip(message, 400);
-  if (
-    /\b(401|403)\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not valid|invalid api key/i.test(
-      message,
-    )
-  ) {
-    return {
-      kind: 'auth',
-      message: `The Gemini API refused the credentials: ${text}. ${LOGIN_HINT}`,
-      extra: {},
-    };
-  }
-  if (
-    /quota|usage limit|per day|daily limit/i.test(message) &&
-    /exceeded|reached|exhausted/i.test(message)
-  ) {
-    const resetAt = findResetTime(message, now);
-    return {
-      kind: 'usage-limit',
-      message: `Usage limit reached: ${text}`,
-      extra: resetAt ? { resetAt } : {},
-    };
-  }
-  if (/\b429\b|RESOURCE_EXHAUSTED|rate.?limit|too many requests/i.test(message)) {
-    const after = /retry in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message);
-    const ms = after ? Number(after[1]) * (after[2] === 'ms' ? 1 : 1000) : undefined;
-    return {
-      kind: 'rate-limit',
-      message: `Rate limited by the API: ${text}`,
-      extra: ms !== undefined ? { retryAfterMs: Math.round(ms) } : {},
-    };
-  }
-  if (/\b(503|529)\b|UNAVAILABLE|overloaded/i.test(message)) {
-    return { kind: 'overloaded', message: `The API is overloaded: ${text}`, extra: {} };
-  }
-  if (/API Error|\b(400|404|500)\b|INVALID_ARGUMENT|INTERNAL/i.test(message)) {
-    return { kind: 'api-error', message: `The API answered with an error: ${text}`, extra: {} };
-  }
-  return { kind: 'crash', message: `The gemini CLI reported an error: ${text}`, extra: {} };
+export function classifyGeminiError(message: string, now: Date = new Date()): ClassifiedError {
+  return classifyApiMessage(GEMINI_ERRORS, message, now);
 }
+
+const GEMINI_ERRORS: ApiErrorPatterns = {
+  auth: /\b(401|403)\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not valid|invalid api key/i,
+  // A quota word and an end word, anywhere in the message.
+  usageLimit:
+    /^(?=[\s\S]*(?:quota|usage limit|per day|daily limit))(?=[\s\S]*(?:exceeded|reached|exhausted))/i,
+  rateLimit: /\b429\b|RESOURCE_EXHAUSTED|rate.?limit|too many requests/i,
+  retryAfter: /retry in (\d+(?:\.\d+)?)\s*(ms|s)\b/i,
+  overloaded: /\b(503|529)\b|UNAVAILABLE|overloaded/i,
+  apiError: /API Error|\b(400|404|500)\b|INVALID_ARGUMENT|INTERNAL/i,
+  authBy: 'The Gemini API',
+  by: 'the API',
+  loginHint: LOGIN_HINT,
+  other: 'The gemini CLI reported an error',
+};

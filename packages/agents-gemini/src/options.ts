@@ -1,15 +1,9 @@
+import { CLI_PROCESS_OPTIONS, cliIdentityOptions } from '@sprint/core/agent-kit';
 import { z } from 'zod';
-
-export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
-export const DEFAULT_KILL_GRACE_MS = 5_000;
 
 /** Options of {@link GeminiAgent}. Every field is optional. */
 export const GeminiOptionsSchema = z.object({
-  /** Agent name in the registry. Default `gemini`. */
-  name: z.string().min(1).default('gemini'),
-  /** The `gemini` executable. Default: env `SPRINT_GEMINI_BIN`, else `gemini` on PATH. */
-  binary: z.string().min(1).optional(),
+  ...cliIdentityOptions('gemini'),
   /** `--model`. Default: the CLI's (`auto` routing). */
   model: z.string().min(1).optional(),
   /**
@@ -22,20 +16,7 @@ export const GeminiOptionsSchema = z.object({
    * otherwise forces the approval mode back to `default` in folders nobody trusted.
    */
   skipTrust: z.boolean().default(true),
-  /** Arguments added after the others, e.g. `['--sandbox']`. */
-  extraArgs: z.array(z.string()).default([]),
-  /** Variables for the CLI, over this process's environment (see `inheritEnv`). */
-  env: z.record(z.string(), z.string()).default({}),
-  /** Start from this process's environment. Default true. */
-  inheritEnv: z.boolean().default(true),
-  /** Where the CLI runs. Default: the sprint's project directory. */
-  cwd: z.string().min(1).optional(),
-  /** Time limit per task in ms. Default: the sprint's `taskTimeoutMs`, else 30 minutes. */
-  timeoutMs: z.number().int().positive().optional(),
-  /** Idle limit in ms: no event for this long. Default 15 minutes. */
-  idleTimeoutMs: z.number().int().positive().default(DEFAULT_IDLE_TIMEOUT_MS),
-  /** Wait between SIGTERM and SIGKILL. Default 5 s. */
-  killGraceMs: z.number().int().nonnegative().default(DEFAULT_KILL_GRACE_MS),
+  ...CLI_PROCESS_OPTIONS,
 });
 export type GeminiOptions = z.input<typeof GeminiOptionsSchema>;
 export type ResolvedGeminiOptions = z.output<typeof GeminiOptionsSchema>;

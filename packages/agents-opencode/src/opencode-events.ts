@@ -1,4 +1,5 @@
 import { type AgentActivity, addTokens, type TokenUsage, ZERO_TOKENS } from '@sprint/core';
+import { briefInput, parseJsonLine, truncate } from '@sprint/core/agent-kit';
 import { z } from 'zod';
 
 /**
@@ -64,17 +65,8 @@ export interface OpencodeStep {
 
 /** Reads one stdout line of `opencode run --format json`. Pure. */
 export function readOpencodeLine(state: OpencodeState, line: string): OpencodeStep {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{')) return { state, activities: [] };
-  let json: unknown;
-  try {
-    json = JSON.parse(trimmed);
-  } catch {
-    return { state, activities: [] };
-  }
-  const parsed = EventSchema.safeParse(json);
-  if (!parsed.success) return { state, activities: [] };
-  const e = parsed.data;
+  const e = parseJsonLine(EventSchema, line);
+  if (!e) return { state, activities: [] };
   const part = e.part;
   const first = !state.sessionId && e.sessionID;
   const next: OpencodeState = first ? { ...state, sessionId: e.sessionID } : state;
@@ -94,12 +86,12 @@ export function readOpencodeLine(state: OpencodeState, line: string): OpencodeSt
         state: next,
         activities: [
           ...init,
-          { kind: 'tool-use', tool, input: brief(s?.input) },
+          { kind: 'tool-use', tool, input: briefInput(s?.input, BRIEF_KEYS) },
           {
             kind: 'tool-result',
             tool,
             isError: s?.status === 'error',
-            output: clip(s?.error ?? s?.output ?? '', 2000),
+            output: truncate(s?.error ?? s?.output ?? '', 2000),
           },
         ],
       };
@@ -140,15 +132,5 @@ function errorMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-function brief(input: unknown): string {
-  const o = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-  const key = ['command', 'filePath', 'path', 'pattern', 'url'].find(
-    (k) => typeof o[k] === 'string',
-  );
-  const text = key ? String(o[key]) : (JSON.stringify(input) ?? '');
-  return clip(text.replace(/\s+/g, ' ').trim(), 200);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** The tool input fields shown as its one-line summary, first found first. */
+const BRIEF_KEYS = ['command', 'filePath', 'path', 'pattern', 'url'];

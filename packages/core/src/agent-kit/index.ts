@@ -5,6 +5,29 @@
  * `@sprint/core/agent-kit` by `@sprint/agents-claude`, `-codex`, `-gemini` and
  * `-opencode`.
  */
+export {
+  CliAgent,
+  type CliAgentOptions,
+  type CliAgentSpec,
+  type CliArgs,
+  type CliOutcomeInput,
+  type CliRunState,
+} from './cli-agent.js';
+export { briefInput, parseJsonLine, truncate } from './cli-events.js';
+export {
+  CLI_PROCESS_OPTIONS,
+  cliIdentityOptions,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_TIMEOUT_MS,
+} from './cli-options.js';
+export {
+  type ApiErrorPatterns,
+  type ClassifiedError,
+  type CliVerdicts,
+  classifyApiMessage,
+  cliVerdicts,
+} from './cli-outcome.js';
 export { type CliProcessOptions, runCliProcess } from './cli-process.js';
 export type { EndedBy, ProcessEnd } from './process-end.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';

@@ -6,5 +6,11 @@ export {
   readWritten,
   runAgentContract,
 } from './agent-contract.js';
+export {
+  type CliCase,
+  cliContractCase,
+  type FinalJsonReply,
+  finalJsonScript,
+} from './cli-contract.js';
 export { type Script, ScriptedAgent, untilAborted } from './scripted-agent.js';
 export { runStoreContract, type StoreContractTarget } from './store-contract.js';

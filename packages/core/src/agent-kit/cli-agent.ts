@@ -1,0 +1,170 @@
+import { stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import type { Agent, AgentContext } from '../agents/agent.js';
+import { type AgentResult, failedResult, type TokenUsage } from '../model/agent-result.js';
+import type { AgentActivity } from '../model/events.js';
+import { estimateCost } from '../pricing/model-prices.js';
+import { agentEnvironment } from '../process/agent-env.js';
+import { DEFAULT_TIMEOUT_MS } from './cli-options.js';
+import { runCliProcess } from './cli-process.js';
+import type { ProcessEnd } from './process-end.js';
+import { buildTaskPrompt, type ResultReporting } from './prompt.js';
+import type { EndContext } from './reported-result.js';
+import { parseAgentOptions, withSprintOptions } from './sprint-overrides.js';
+
+/** The options every CLI agent has (after parsing, defaults applied). */
+export interface CliAgentOptions {
+  name: string;
+  binary?: string;
+  model?: string;
+  env: Record<string, string>;
+  inheritEnv: boolean;
+  cwd?: string;
+  timeoutMs?: number;
+  idleTimeoutMs: number;
+  killGraceMs: number;
+}
+
+/** What a CLI's stream reader keeps: tokens, and the model and cost when the CLI reports them. */
+export interface CliRunState {
+  tokens: TokenUsage;
+  /** The model the CLI used, when it says; prices the run over the configured one. */
+  model?: string;
+  /** The cost the CLI priced itself; when above 0 it is the run's cost, not estimated. */
+  costUsd?: number;
+}
+
+/** Everything a CLI's outcome table makes its verdict from. */
+export interface CliOutcomeInput<S> {
+  state: S;
+  end: ProcessEnd;
+  /** Cost and whether it was estimated, priced from `state.tokens` unless the CLI priced it. */
+  cost: { costUsd: number; estimated: boolean };
+  ctx: Omit<EndContext, 'label' | 'installHint'>;
+  now?: Date;
+}
+
+/** The CLI's arguments for one run; `cleanup` runs once the process has ended. */
+export interface CliArgs {
+  args: string[];
+  cleanup?: () => Promise<void>;
+}
+
+/** What differs between the CLI agents: everything else is {@link CliAgent}'s. */
+export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extends CliRunState> {
+  /** The CLI's name: the default binary, `SPRINT_<CLI>_BIN`, the sprint's `config.<cli>`. */
+  cli: 'codex' | 'gemini' | 'opencode';
+  /** Names the options in errors, e.g. `GeminiAgent options`. */
+  optionsLabel: string;
+  schema: S;
+  /** Keys a sprint file's `config.<cli>` may set. */
+  sprintKeys: readonly string[];
+  reporting: ResultReporting;
+  args: (options: z.output<S>) => CliArgs | Promise<CliArgs>;
+  initialState: State;
+  /** Reads one stdout line. Pure. */
+  readLine: (state: State, line: string) => { state: State; activities: AgentActivity[] };
+  outcome: (input: CliOutcomeInput<State>) => AgentResult;
+}
+
+/**
+ * An agent CLI as an {@link Agent}: one process per attempt, the prompt on
+ * stdin, the sprint's `config.<cli>` over the options, the task's `model`
+ * over both, its stdout read line by line into activities (usage priced from
+ * the price table unless the CLI priced it) and the end turned into a result
+ * by the spec's outcome table.
+ */
+export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRunState>
+  implements Agent
+{
+  readonly name: string;
+  readonly options: z.output<S>;
+  readonly #spec: CliAgentSpec<S, State>;
+
+  /** @throws InvalidOptionsError when an option has the wrong type or range. */
+  constructor(spec: CliAgentSpec<S, State>, options: z.input<S>) {
+    this.#spec = spec;
+    this.options = parseAgentOptions(spec.schema, options, spec.optionsLabel);
+    this.name = this.options.name;
+  }
+
+  /** Runs one attempt at `ctx.task`. Never throws: every failure is a result with an error kind. */
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    const spec = this.#spec;
+    let options: z.output<S>;
+    try {
+      options = withSprintOptions(spec.schema, this.options, ctx.sprint.config[spec.cli], {
+        agent: spec.cli,
+        allowed: spec.sprintKeys,
+      });
+    } catch (error) {
+      return failedResult('config', (error as Error).message);
+    }
+    const taskModel = ctx.task.fields.model;
+    if (typeof taskModel === 'string' && taskModel) options = { ...options, model: taskModel };
+    const binary =
+      options.binary ?? process.env[`SPRINT_${spec.cli.toUpperCase()}_BIN`] ?? spec.cli;
+    const limits = {
+      timeoutMs: options.timeoutMs ?? ctx.sprint.config.taskTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      idleTimeoutMs: options.idleTimeoutMs,
+    };
+    const cwd = options.cwd ?? ctx.projectDir;
+    if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+      return failedResult(
+        'config',
+        `The working directory for the ${spec.cli} CLI does not exist: ${cwd}`,
+      );
+    }
+    const price = (tokens: TokenUsage) =>
+      estimateCost(state.model ?? options.model, tokens, ctx.sprint.config.prices);
+    const { args, cleanup } = await spec.args(options);
+    let state = spec.initialState;
+    let pidSet = false;
+    try {
+      const end = await runCliProcess({
+        binary,
+        args,
+        cwd,
+        env: options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env },
+        stdin: buildTaskPrompt(ctx, spec.reporting),
+        ...limits,
+        killGraceMs: options.killGraceMs,
+        signal: ctx.signal,
+        marker: ctx.runMarker,
+        onStart: (pid) => {
+          pidSet = true;
+          ctx.setPid(pid);
+        },
+        onLine: (line) => {
+          const step = spec.readLine(state, line);
+          state = step.state;
+          for (const activity of step.activities) {
+            try {
+              ctx.emit(
+                activity.kind === 'usage' && !activity.costUsd
+                  ? { ...activity, costUsd: price(activity.tokens).costUsd }
+                  : activity,
+              );
+            } catch {
+              // A failing progress listener must not end the task.
+            }
+          }
+          return undefined;
+        },
+      });
+      const reported = state.costUsd ?? 0;
+      return spec.outcome({
+        state,
+        end,
+        cost:
+          reported > 0
+            ? { costUsd: reported, estimated: false }
+            : { costUsd: price(state.tokens).costUsd, estimated: true },
+        ctx: { binary, limits },
+      });
+    } finally {
+      if (pidSet) ctx.setPid(null);
+      await cleanup?.();
+    }
+  }
+}
