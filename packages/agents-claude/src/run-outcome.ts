@@ -28,11 +28,11 @@ export interface OutcomeInput {
   now?: Date;
 }
 
-export const INSTALL_HINT =
+const INSTALL_HINT =
   'Install it with `pnpm add -D @anthropic-ai/claude-code` (or `npm i -g @anthropic-ai/claude-code`), ' +
   'or set SPRINT_CLAUDE_BIN to the path of a claude executable.';
 
-export const LOGIN_HINT =
+const LOGIN_HINT =
   'Set ANTHROPIC_API_KEY to a valid key, or log in once with `claude` and its /login command ' +
   '(or `claude setup-token` for headless machines).';
 

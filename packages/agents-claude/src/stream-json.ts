@@ -293,7 +293,7 @@ function junk(state: StreamState, line: string): StreamStep {
 }
 
 /** Maps the API's usage object to core's token counts. */
-export function tokensOf(usage: z.infer<typeof UsageSchema>): TokenUsage {
+function tokensOf(usage: z.infer<typeof UsageSchema>): TokenUsage {
   return {
     input: usage.input_tokens ?? 0,
     output: usage.output_tokens ?? 0,

@@ -1,5 +1,5 @@
 /** One statement's rows. */
-export type Rows<T> = T[];
+type Rows<T> = T[];
 
 /** What the store needs of a connection: queries, one transaction at a time, and notifications. */
 export interface Queryable {

@@ -44,7 +44,7 @@ async function whileIndexLocked<T>(fn: () => Promise<T>): Promise<T> {
  * write's temporary copy of one (`PROGRESS.yaml.tmp-<pid>-<hex>`), which may
  * vanish between `git status` and `git add`.
  */
-export function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): boolean {
+function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): boolean {
   if (runnerFiles.has(path)) return true;
   const tmp = path.lastIndexOf('.tmp-');
   return tmp > 0 && runnerFiles.has(path.slice(0, tmp));

@@ -423,7 +423,7 @@ function gitBlobId(content: Buffer): string {
  * Paths modified, staged, deleted or untracked in a checkout (relative to its
  * top); only among `among` when given, so a large checkout is not walked whole.
  */
-export async function dirtyPaths(checkout: string, among?: readonly string[]): Promise<string[]> {
+async function dirtyPaths(checkout: string, among?: readonly string[]): Promise<string[]> {
   const limit = among && among.length <= 1000 ? ['--', ...among.map((p) => `:(literal)${p}`)] : [];
   if (among && !among.length) return [];
   const out = await git(checkout, [

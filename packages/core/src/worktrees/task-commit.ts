@@ -13,7 +13,7 @@ export interface TaskCommitInfo {
 }
 
 /** The subject and body of a task's commit: sprint and task named, with a trailer to find it by. */
-export function taskCommitMessage(info: TaskCommitInfo): string {
+function taskCommitMessage(info: TaskCommitInfo): string {
   const subject = `sprint(${info.sprintId}): ${info.taskId}: ${info.label}`.slice(0, 100);
   const body = info.summary.trim();
   return [

@@ -20,7 +20,7 @@ import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.
  * Claude Code refuses to write anywhere under `.git/`, and a folder outside
  * the project would leave the project's settings and CLAUDE.md behind.
  */
-export const WORKTREES_DIR = join('.claude', 'worktrees');
+const WORKTREES_DIR = join('.claude', 'worktrees');
 
 /** Where a git project lives: its top, the repository's common directory, and where the project sits inside. */
 export interface GitProject {

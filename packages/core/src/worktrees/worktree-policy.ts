@@ -9,7 +9,6 @@ import type { AgentResult } from '../model/agent-result.js';
 
 /** `auto` isolates when more than one task may run at once in a git project. */
 export type IsolationSetting = 'auto' | 'worktree' | 'shared';
-export const ISOLATION_SETTINGS: readonly IsolationSetting[] = ['auto', 'worktree', 'shared'];
 
 export type IsolationDecision =
   | { mode: 'worktree' | 'shared'; why: string }
