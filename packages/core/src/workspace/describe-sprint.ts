@@ -82,6 +82,7 @@ export function describeSprint(
   const current: SprintStatusReport['current'] = [];
   const tasks: SprintStatusReport['tasks'] = [];
   const worktrees: SprintStatusReport['worktrees'] = [];
+  const over = state.status === 'completed';
   const blocked: SprintStatusReport['blocked'] = [];
   let withState = 0;
   const note = (id: string, t: TaskState, task: Task | undefined) => {
@@ -98,7 +99,8 @@ export function describeSprint(
         elapsedMs: Math.max(0, now - Date.parse(startedAt)),
       });
     } else if (t.status === 'blocked') blocked.push({ taskId: id, reason: t.reason ?? 'blocked' });
-    if (t.worktree && t.worktree.stage !== 'removed' && t.worktree.path)
+    // A completed sprint's run removes every worktree it made, kept ones too (no event says so).
+    if (t.worktree && t.worktree.stage !== 'removed' && t.worktree.path && !over)
       worktrees.push({ taskId: id, ...t.worktree });
   };
   for (const task of definition.tasks) {
