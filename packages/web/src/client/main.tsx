@@ -431,12 +431,15 @@ function SprintPage(props: {
           res = await call<Json>('POST', `${path}/${what}`, body);
           break;
         } catch (err) {
-          // A run that just paused or stopped may still be closing on the
-          // server for a moment: a Run/Resume then gets 409 briefly.
+          // A run that just paused, stopped or blocked may still be closing on the
+          // server for a moment: a Run/Resume, Skip or Retry then gets 409 briefly
+          // (for Skip and Retry, only the "sprint is locked" 409: the others are final).
           const closing =
-            (what === 'run' || what === 'resume') &&
             err instanceof RequestError &&
             err.status === 409 &&
+            (what === 'run' ||
+              what === 'resume' ||
+              (/\/(skip|retry)$/.test(what) && err.code === 'SPRINT_LOCKED')) &&
             tries < 40;
           if (!closing) throw err;
           await new Promise((r) => setTimeout(r, 250));
