@@ -319,10 +319,14 @@ describe('sprint run', () => {
 
   it('writes a run with a time limit per task (--task-timeout) and stops at it', async () => {
     const cwd = tempDir();
-    const dir = shellSprint(cwd, 'slow', [{ id: 'slow', command: 'sleep 20' }]);
+    const late = join(cwd, 'after-slow.txt');
+    const dir = shellSprint(cwd, 'slow', [
+      { id: 'slow', command: `sleep 20; echo late > '${late}'` },
+    ]);
     const r = await runCli(['run', dir, '--task-timeout', '1s', '--json'], { cwd });
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).stopReason).toMatchObject({ kind: 'limit', limit: 'task-timeout' });
+    expect(existsSync(late)).toBe(false); // the shell did not go on past its ended sleep
   });
 });
 
