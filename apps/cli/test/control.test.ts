@@ -16,14 +16,24 @@ import { runMain as runCli } from './in-process.js';
 /** A task command that runs until the test creates the file `release` in `dir`. */
 const waitForRelease = (dir: string) => `while [ ! -f '${dir}/release' ]; do sleep 0.05; done`;
 
-/** A slow first task whose command line is unique to this test, so we can look for leftovers. */
+/**
+ * A slow first task whose command line is unique to this test, so we can look
+ * for leftovers. After its sleep it appends a line to `late`: a stopped task
+ * must not get that far. It ignores SIGPIPE, as agents do, so a runner killed
+ * with -9 (its output pipes closed) does not end it when it reports the sleep's end.
+ */
 function slowSprint(cwd: string, name: string) {
   const marker = `${(Math.random() * 1000 + 100).toFixed(3)}`;
+  const late = join(cwd, 'after-slow.txt');
   const dir = shellSprint(cwd, name, [
-    { id: 'slow', command: `echo started-slow; sleep ${marker}`, priority: 'high' },
+    {
+      id: 'slow',
+      command: `trap '' PIPE; echo started-slow; sleep ${marker}; echo after-slow >> '${late}'`,
+      priority: 'high',
+    },
     { id: 'quick', command: 'echo quick-done', dependsOn: ['slow'] },
   ]);
-  return { dir, marker: `sleep ${marker}` };
+  return { dir, marker: `sleep ${marker}`, late };
 }
 
 async function statusJson(cwd: string, dir: string) {
@@ -39,7 +49,7 @@ function taskStatus(report: { tasks: { id: string; status: string }[] }, id: str
 describe('control from a second process', () => {
   it('stop ends the running agent within a second; resume runs the sprint to completion', async () => {
     const cwd = tempDir();
-    const { dir, marker } = slowSprint(cwd, 'stoppable');
+    const { dir, marker, late } = slowSprint(cwd, 'stoppable');
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-slow');
     expect(processesWith(marker).length).toBeGreaterThan(0);
@@ -70,6 +80,7 @@ describe('control from a second process', () => {
     expect(at(/ run ended: /) - at(/ stop requested by /)).toBeLessThan(1000);
     expect(stop.stdout).toContain('stopped: now paused');
     expect(processesWith(marker)).toEqual([]);
+    expect(existsSync(late)).toBe(false); // the task's shell did not go on past its sleep
     const after = await statusJson(cwd, dir);
     expect(after.status).toBe('paused');
     expect(taskStatus(after, 'slow')).toBe('pending');
@@ -113,7 +124,7 @@ describe('control from a second process', () => {
 
   it('cancel ends the run for good with the reason (exit 1 for the run)', async () => {
     const cwd = tempDir();
-    const { dir, marker } = slowSprint(cwd, 'cancellable');
+    const { dir, marker, late } = slowSprint(cwd, 'cancellable');
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-slow');
     const cancel = await runCli(['cancel', dir, '--reason', 'scope changed'], { cwd });
@@ -121,6 +132,7 @@ describe('control from a second process', () => {
     const ran = await run.done();
     expect(ran.code).toBe(1);
     expect(processesWith(marker)).toEqual([]);
+    expect(existsSync(late)).toBe(false);
     const after = await statusJson(cwd, dir);
     expect(after.status).toBe('cancelled');
     expect(after.stopReason).toMatchObject({ kind: 'cancelled', reason: 'scope changed' });
@@ -263,7 +275,7 @@ describe('control from a second process', () => {
 describe('Ctrl-C', () => {
   it('the first SIGINT stops the agent, leaves the task pending and exits 130', async () => {
     const cwd = tempDir();
-    const { dir, marker } = slowSprint(cwd, 'interrupted');
+    const { dir, marker, late } = slowSprint(cwd, 'interrupted');
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-slow');
     const [agentPid] = processesWith(marker);
@@ -275,6 +287,7 @@ describe('Ctrl-C', () => {
     expect(r.stdout).toContain(`Continue: sprint resume ${basename(dir)}`);
     expect(processesWith(marker)).toEqual([]);
     expect(processAlive(agentPid!)).toBe(false);
+    expect(existsSync(late)).toBe(false);
     const after = await statusJson(cwd, dir);
     expect(after.status).toBe('paused');
     expect(after.running).toBe(false);
@@ -363,7 +376,7 @@ describe('Ctrl-C', () => {
 describe('crash recovery', () => {
   it('after kill -9 of the runner, status says interrupted and resume reruns the task', async () => {
     const cwd = tempDir();
-    const { dir, marker } = slowSprint(cwd, 'crashed');
+    const { dir, marker, late } = slowSprint(cwd, 'crashed');
     const run = startCli(['run', dir], { cwd });
     await run.waitForOutput('started-slow');
     run.child.kill('SIGKILL');
@@ -381,5 +394,7 @@ describe('crash recovery', () => {
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('2/2 tasks done');
     await waitUntil(() => processesWith(marker).length === 0, 5000, 'the orphan to be ended');
+    // Only the rerun got past the sleep: the orphan's shell was ended with its sleep.
+    expect(readFileSync(late, 'utf8')).toBe('after-slow\n');
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -166,6 +166,25 @@ describe('sprint run', () => {
     expect(JSON.stringify(JSON.parse(after.stdout))).toContain('time box reached');
   });
 
+  it('enforces the max-tasks that init wrote in a sprint whose SPRINT.yaml was never edited: 12 tasks, paused after 10, exit 1', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['init', 'limits'], { cwd })).code).toBe(0);
+    for (let i = 1; i <= 12; i++) {
+      const add = await runCli(['add', 'lint', '--id', `t${i}`, '--command', 'true'], { cwd });
+      expect(add.code, add.stderr).toBe(0);
+    }
+    const r = await spawnCli(['run', '--agent', 'noop', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'paused',
+      stopReason: { kind: 'limit', limit: 'max-tasks' },
+    });
+    expect(r.stderr).toContain('max tasks reached (10 tasks started in this run)');
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    const events = readFileSync(join(cwd, '.claude/sprints', id!, 'events.jsonl'), 'utf8');
+    expect(events).toMatch(/"type":"limit-reached","limit":"max-tasks"/);
+  });
+
   it('runs a Markdown sprint document to completion and ticks its boxes', async () => {
     const cwd = tempDir();
     const doc = copy(
@@ -319,10 +338,14 @@ describe('sprint run', () => {
 
   it('writes a run with a time limit per task (--task-timeout) and stops at it', async () => {
     const cwd = tempDir();
-    const dir = shellSprint(cwd, 'slow', [{ id: 'slow', command: 'sleep 20' }]);
+    const late = join(cwd, 'after-slow.txt');
+    const dir = shellSprint(cwd, 'slow', [
+      { id: 'slow', command: `sleep 20; echo late > '${late}'` },
+    ]);
     const r = await runCli(['run', dir, '--task-timeout', '1s', '--json'], { cwd });
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).stopReason).toMatchObject({ kind: 'limit', limit: 'task-timeout' });
+    expect(existsSync(late)).toBe(false); // the shell did not go on past its ended sleep
   });
 });
 

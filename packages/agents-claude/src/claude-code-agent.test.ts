@@ -94,8 +94,8 @@ const completed = {
   files_changed: ['out.txt'],
 };
 
-/** Processes whose process group is `pgid`, from /proc (zombies included). */
-function groupMembers(pgid: number): string[] {
+/** Processes whose process group is `pgid`, from /proc (zombies included, init's too unless `notInits`). */
+function groupMembers(pgid: number, notInits = false): string[] {
   const found: string[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -103,7 +103,8 @@ function groupMembers(pgid: number): string[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // fields[0] is the state, fields[2] the process group
-      if (Number(fields[2]) === pgid) found.push(`${entry} ${fields[0]} ${stat.slice(0, 60)}`);
+      if (Number(fields[2]) !== pgid || (notInits && initsZombie(stat))) continue;
+      found.push(`${entry} ${fields[0]} ${stat.slice(0, 60)}`);
     } catch {
       // the process ended while we looked
     }
@@ -144,14 +145,26 @@ function procStats(): string[] {
   return out;
 }
 
+/**
+ * Whether a /proc stat line is a zombie whose parent is init. A stop signals
+ * all of a task's processes together (so none goes on to its next step), and
+ * a parent may die before it reaps its child: the child is then init's to
+ * reap, and stays where PID 1 does not reap orphans (as in some containers).
+ */
+function initsZombie(stat: string): boolean {
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return state === 'Z' && ppid === '1';
+}
+
 function expectGroupGone(pgid: number): void {
+  expect(groupMembers(pgid, true)).toEqual([]);
+  if (groupMembers(pgid).length > 0) return; // init's zombies only: signalling the group still succeeds
   let code: string | undefined;
   try {
     process.kill(-pgid, 0);
   } catch (error) {
     code = (error as NodeJS.ErrnoException).code;
   }
-  expect(groupMembers(pgid)).toEqual([]);
   expect(code).toBe('ESRCH');
 }
 
@@ -336,7 +349,7 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expectGroupGone(h.pids[0]!);
   });
 
-  it('cancels mid-task: the CLI and the tool it runs are gone, no zombie left', async () => {
+  it("cancels mid-task: the CLI and the tool it runs are gone, no zombie left but init's", async () => {
     // A copy of `sleep` under a name of its own, to find its process (zombie or not) in /proc.
     const sleeper = `slp${process.pid}`.slice(0, 15);
     const h = await harness([
@@ -371,7 +384,8 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(result.durationMs).toBeLessThan(60_000);
     expect(h.pids).toEqual([pgid, null]);
     expectGroupGone(pgid);
-    expect(processesNamed(sleeper)).toEqual([]); // gone, and not a zombie either
+    // Gone, and not a zombie either but one left to init (see initsZombie).
+    expect(processesNamed(sleeper).filter((stat) => !initsZombie(stat))).toEqual([]);
     expect(processesWithHome(h.home)).toEqual([]);
     expect(h.fake.messageRequests().length).toBeLessThanOrEqual(2);
   }, 120_000); // the CLI's start-up alone takes seconds beside another suite

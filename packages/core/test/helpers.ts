@@ -8,7 +8,11 @@ import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
 
 export const CHILD = join(import.meta.dirname, 'fixtures', 'run-sprint.mjs');
 
-export async function tempSprint(tasks: Partial<Task>[]): Promise<{
+export async function tempSprint(
+  tasks: Partial<Task>[],
+  /** SPRINT.yaml's config over the defaults (max-tasks 10, time-box 4h, ...). */
+  config?: Record<string, unknown>,
+): Promise<{
   root: string;
   dir: string;
   id: string;
@@ -19,6 +23,7 @@ export async function tempSprint(tasks: Partial<Task>[]): Promise<{
   const store = new SprintDirectoryStore({ root });
   const id = await store.create({
     name: 'proc',
+    ...(config ? { config } : {}),
     tasks: tasks.map(
       (t) => ({ type: 'shell', priority: 'medium', dependsOn: [], fields: {}, ...t }) as Task,
     ),

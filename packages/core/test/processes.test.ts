@@ -144,7 +144,8 @@ describe('runners in other processes', () => {
       type: 'x',
       command: 'true',
     }));
-    const s = await tempSprint(tasks);
+    // All 25 in one run, past the default max-tasks of 10.
+    const s = await tempSprint(tasks, { 'max-tasks': tasks.length });
     try {
       for (const delay of [40, 90, 150]) {
         const child = startChild(s.dir, 'resume', 'noop');

@@ -156,11 +156,13 @@ function send(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Ends a tree of processes: the processes in `roots`, their process groups
- * and all their descendants. Deepest processes go first, so each dead process
- * is reaped by its still-living parent and none is left a zombie (where PID 1
- * does not reap orphans, as in some containers). SIGTERM first, SIGKILL to
- * whatever is left after `graceMs`. Resolves when nothing of the tree is left,
- * or after a hard cap of two grace periods plus a second.
+ * and all their descendants. All of them get each signal together (see
+ * {@link signalTogether}), so none goes on to its next step when another ends:
+ * `sh -c 'sleep 20; date > after'` must not write `after` because its `sleep`
+ * died first. SIGTERM first, SIGKILL to whatever is left after `graceMs`.
+ * Resolves when nothing of the tree is left but zombies whose parent is init
+ * (where PID 1 does not reap orphans, as in some containers, they stay), or
+ * after a hard cap of two grace periods plus a second.
  *
  * Without /proc (not Linux) it signals the roots' process groups instead.
  */
@@ -184,21 +186,28 @@ export async function endProcessTree(
     if (elapsed > graceMs * 2 + 1000) return; // what is left no signal can end
     if (live.length > 0) {
       const signal: NodeJS.Signals = elapsed >= graceMs ? 'SIGKILL' : 'SIGTERM';
-      // A parent waits until its children are gone, zombies included: a zombie
-      // child is reaped by its parent's wait() only if the parent still lives.
-      // (Past 1.5 grace periods a parent that does not reap is not waited for.)
-      const waiting = elapsed < graceMs * 1.5 ? tree : live;
-      const parents = new Set(waiting.map((p) => p.ppid));
-      for (const p of live) {
-        if (parents.has(p.pid)) continue;
-        if (signalled.get(p.pid) === signal) continue;
-        signalled.set(p.pid, signal);
-        send(p.pid, signal);
-      }
-    } else if (tree.every((p) => !tree.some((q) => q.pid === p.ppid) && p.ppid === 1)) {
+      const due = live.filter((p) => signalled.get(p.pid) !== signal);
+      for (const p of due) signalled.set(p.pid, signal);
+      if (due.length > 0) signalTogether(roots, due, signal);
+    } else if (tree.every((p) => p.ppid === 1)) {
       return; // only zombies whose parent is init are left: they are not ours to reap
     }
     await sleep(15);
+  }
+}
+
+/**
+ * Sends `signal` to the roots' process groups and to `procs` so that no
+ * process sees another end before it has its own signal: all are stopped
+ * first (a stopped process runs nothing, and a stop wakes no waiting parent),
+ * then signalled, then continued. A group's signal reaches even a member
+ * forked after /proc was read.
+ */
+function signalTogether(roots: readonly number[], procs: readonly Proc[], signal: NodeJS.Signals) {
+  const groups = roots.filter((pid) => procs.some((p) => p.pgid === pid));
+  for (const step of ['SIGSTOP', signal, 'SIGCONT'] as const) {
+    for (const pgid of groups) send(-pgid, step);
+    for (const p of procs) send(p.pid, step);
   }
 }
 

@@ -384,6 +384,37 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     expect(Object.keys(loaded.state.tasks)).toEqual(['from-file', 'in-code']);
   });
 
+  it("holds in a new sprint's snapshot what its files parse to: a load through it equals one without it", async () => {
+    const store = new SprintDirectoryStore({ root });
+    const id = await store.create({
+      name: 'fresh',
+      goals: ['Ship it'],
+      notes: 'By the book',
+      owner: 'ana',
+      config: { 'time-box': '2h' },
+      tasks: [
+        { id: 'in-code', type: 'x', priority: 'high', dependsOn: [], fields: {}, description: 'd' },
+      ],
+    });
+    const snapshot = join(root, id, 'state.json');
+    const snapText = await readFile(snapshot, 'utf8');
+    const fast = await new SprintDirectoryStore({ root }).load(id);
+    await rm(snapshot);
+    const parsed = await new SprintDirectoryStore({ root }).load(id);
+    expect(fast.definition).toEqual(parsed.definition);
+    expect(fast.state).toEqual(parsed.state);
+    // SPRINT.yaml's defaults, which the runner enforces (max-tasks: a run of 12 tasks stops at 10).
+    expect(fast.definition.config).toMatchObject({ maxTasks: 10, timeBox: '2h' });
+
+    // A snapshot an earlier version wrote at creation, without those defaults, is not believed.
+    const old = JSON.parse(snapText);
+    old.version = 3;
+    old.definition.config = { autoCommit: true, agents: {} };
+    await writeFile(snapshot, JSON.stringify(old));
+    const upgraded = await new SprintDirectoryStore({ root }).load(id);
+    expect(upgraded.definition).toEqual(parsed.definition);
+  });
+
   it('takes over a lock file left empty by a crash', async () => {
     const dir = await originalSprint();
     await writeFile(join(dir, 'runner.lock'), '');

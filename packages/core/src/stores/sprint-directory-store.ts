@@ -50,10 +50,12 @@ const SNAPSHOT_FILE = 'state.json';
 
 interface Snapshot {
   /**
-   * 3: task fields equal to their `fields` entry are stored once, and tasks not
-   * yet started have no state entry (2 stored both in full).
+   * 4: task fields equal to their `fields` entry are stored once, and tasks not
+   * yet started have no state entry. Versions 2 and 3 are not believed: a new
+   * sprint's snapshot then lacked SPRINT.yaml's config defaults (max-tasks,
+   * time-box), so a run of a sprint never edited did not enforce them.
    */
-  version: 2 | 3;
+  version: 4;
   /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
   progress: string[];
@@ -65,7 +67,7 @@ interface Snapshot {
 /** Task keys whose value usually repeats the task's `fields` entry of the same name. */
 const FIELD_COPIES = ['title', 'description', 'verify', 'command'] as const;
 
-/** A task as state.json (version 3) holds it: the keys in `fromFields` are read from `fields`. */
+/** A task as state.json holds it: the keys in `fromFields` are read from `fields`. */
 type StoredTask = Task & { fromFields?: (typeof FIELD_COPIES)[number][] };
 
 /** The task without the values its `fields` already hold (a long description is stored once). */
@@ -83,7 +85,7 @@ function restoredTask(stored: StoredTask): Task {
   return task;
 }
 
-/** Whether a task's state is the one it starts with (state.json version 3 leaves it out). */
+/** Whether a task's state is the one it starts with (state.json leaves it out). */
 function isInitial(t: TaskState): boolean {
   return (
     t.status === 'pending' &&
@@ -332,12 +334,9 @@ export class SprintDirectoryStore extends JournaledStore {
     if (read.kind === 'forged') return read;
     try {
       const snap = JSON.parse(read.body) as Snapshot;
-      if ((snap.version !== 2 && snap.version !== 3) || !Array.isArray(snap.progress))
-        return undefined;
-      if (snap.version === 3) {
-        snap.definition.tasks = snap.definition.tasks.map(restoredTask);
-        snap.state = restoredState(snap.state, snap.definition);
-      }
+      if (snap.version !== 4 || !Array.isArray(snap.progress)) return undefined;
+      snap.definition.tasks = snap.definition.tasks.map(restoredTask);
+      snap.state = restoredState(snap.state, snap.definition);
       return { kind: 'ok', snapshot: snap };
     } catch {
       return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
@@ -470,9 +469,8 @@ export class SprintDirectoryStore extends JournaledStore {
       tasks,
     };
     await mkdir(this.root, { recursive: true });
-    const { parseConfig, renderProgressYaml, renderSprintYaml } = await import(
-      './directory/index.js'
-    );
+    const { parseConfig, parseSprintDirectory, renderProgressYaml, renderSprintYaml } =
+      await import('./directory/index.js');
     if (input.config) {
       definition.config = parseConfig(input.config, { file: SPRINT_FILE, field: 'config' });
     }
@@ -499,11 +497,20 @@ export class SprintDirectoryStore extends JournaledStore {
       );
       await writeFile(join(tmp, PROGRESS_FILE), progressText);
       await writeFile(join(tmp, '.gitignore'), RUNTIME_GITIGNORE);
+      // The snapshot holds what a load parses from these files (SPRINT.yaml's
+      // defaults included, such as max-tasks): it stands in for them until they change.
+      const parsed = parseSprintDirectory({
+        dirName: id,
+        sprintYaml: sprintText,
+        sprintYamlPath: join(dir, SPRINT_FILE),
+        progressYaml: progressText,
+        progressYamlPath: join(dir, PROGRESS_FILE),
+      });
       await writeSnapshot(
         tmp,
-        { sprintId: id, logSeq: 0, logOffset: 0 },
-        definition,
-        initialState(definition),
+        parsed.meta,
+        parsed.definition,
+        parsed.state,
         { sprint: textHash(sprintText), progress: textHash(progressText) },
         undefined,
       );
@@ -540,7 +547,7 @@ async function writeSnapshot(
   key: RunnerKey | undefined,
 ): Promise<void> {
   const snapshot: Snapshot = {
-    version: 3,
+    version: 4,
     sprint: hashes.sprint,
     progress: [hashes.progress],
     meta,
