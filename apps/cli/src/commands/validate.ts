@@ -4,6 +4,7 @@ import {
   countTasks,
   InvalidSprintError,
   type Issue,
+  plural,
   UnknownAgentError,
 } from '@sprint/core';
 import { cliAgentRegistry } from '../agents.js';
@@ -33,7 +34,7 @@ export async function validateCommand(
       );
     } else {
       io.stdout.write(
-        `${shown} is valid: ${opened.format === 'document' ? 'Markdown sprint document' : opened.format === 'database' ? 'database sprint' : 'sprint directory'}, ${counts.total} task${counts.total === 1 ? '' : 's'} (${counts.done} done), status ${snapshot.state.status}.\n`,
+        `${shown} is valid: ${opened.format === 'document' ? 'Markdown sprint document' : opened.format === 'database' ? 'database sprint' : 'sprint directory'}, ${plural(counts.total, 'task')} (${counts.done} done), status ${snapshot.state.status}.\n`,
       );
     }
     return EXIT.ok;
