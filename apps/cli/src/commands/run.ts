@@ -354,7 +354,8 @@ async function detach(
       cwd: io.cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...io.env, NO_COLOR: '1' },
+      // No colour in the log file: no FORCE_COLOR either, which would override NO_COLOR.
+      env: { ...io.env, NO_COLOR: '1', FORCE_COLOR: undefined },
     });
   } finally {
     closeSync(fd);
