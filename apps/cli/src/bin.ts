@@ -12,6 +12,10 @@ import { EXIT, exitCodeOnEnd, type ForceHandler } from './exit-codes.js';
 import { guardStream } from './stream-guard.js';
 
 const argv = process.argv.slice(2);
+// FORCE_COLOR decides first (see colorEnabled), as in Node, which says so with a warning on
+// stderr in every Node process that sees NO_COLOR beside it: this one and its children (agents,
+// a background run). NO_COLOR is ignored then anyway: drop it.
+if (process.env.FORCE_COLOR !== undefined) delete process.env.NO_COLOR;
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // The fast path: no argument parser, no core.

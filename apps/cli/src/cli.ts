@@ -67,6 +67,14 @@ export interface RunCommandOptions {
   isolation?: 'auto' | 'worktree' | 'shared';
 }
 
+/** `--agent`, for `run`/`resume` and for `validate`, which checks what that run would check. */
+function agentOption(): Option {
+  return new Option(
+    '--agent <name>',
+    "agent for every task (otherwise the sprint's configuration decides)",
+  ).choices(AGENT_NAMES);
+}
+
 function addRunOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -76,12 +84,7 @@ function addRunOptions(cmd: Command): Command {
       ).argParser(positiveInteger),
     )
     .option('--dry-run', 'show the tasks in execution order and change nothing')
-    .addOption(
-      new Option(
-        '--agent <name>',
-        "agent for every task (otherwise the sprint's configuration decides)",
-      ).choices(AGENT_NAMES),
-    )
+    .addOption(agentOption())
     .addOption(
       new Option(
         '--concurrency <n>',
@@ -371,8 +374,9 @@ convention (implement-issue-<n>, refactor-<name>, ...).
   command('validate', "check the sprint's files without changing them")
     .argument('[sprint]', SPRINT_ARG)
     .option('--json', 'print the problems as JSON')
+    .addOption(agentOption())
     .action(
-      act(async (sprint: string | undefined, options: { json?: boolean }) => {
+      act(async (sprint: string | undefined, options: { json?: boolean; agent?: string }) => {
         const { validateCommand } = await import('./commands/validate.js');
         return validateCommand(ctx, sprint, options);
       }),

@@ -675,6 +675,32 @@ describe('validate and run share the agent checks (issue 8 item 11)', () => {
     const overridden = await runCli(['run', dir, '--agent', 'noop'], { cwd, env: codexEnv });
     expect(overridden.code, overridden.stderr).toBe(0);
   });
+
+  it('validate --agent checks what run --agent would run: the same agent for every task, the same choices', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const sprintYaml = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintYaml,
+      readFileSync(sprintYaml, 'utf8').replace('agent: noop', 'agent: claude'),
+    );
+    const env = { PATH: dirname(process.execPath), SPRINT_CLAUDE_BIN: join(cwd, 'no-claude') };
+    const before = snapshotFiles(cwd);
+    // Without claude, the sprint still checks out for a run with another agent.
+    const other = await runCli(['validate', dir, '--agent', 'noop'], { cwd, env });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toContain('is valid');
+    // And --agent names an agent that must be installed, as for run.
+    const missing = await runCli(['validate', dir, '--agent', 'codex'], { cwd, env });
+    expect(missing.code).toBe(69);
+    expect(missing.stderr).toContain('npm i -g @openai/codex');
+    const unknown = await runCli(['validate', dir, '--agent', 'nope'], { cwd, env });
+    const unknownRun = await runCli(['run', dir, '--agent', 'nope'], { cwd, env });
+    expect(unknown.code).toBe(64);
+    expect(unknownRun.code).toBe(64);
+    expect(unknown.stderr).toContain("argument 'nope' is invalid");
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
 });
 
 describe('resume --answer', () => {

@@ -194,8 +194,15 @@ describe('control from a second process', () => {
   it('--detach runs in the background; status --json sees it; stop ends it', async () => {
     const cwd = tempDir();
     const { dir, marker } = slowSprint(cwd, 'detached');
-    const detach = await runCli(['run', dir, '--detach'], { cwd, timeoutMs: 15_000 });
+    // The user's FORCE_COLOR (beside the tests' NO_COLOR) colours neither the log file nor
+    // provokes Node's warning that NO_COLOR is ignored, here or in the background run.
+    const detach = await runCli(['run', dir, '--detach'], {
+      cwd,
+      timeoutMs: 15_000,
+      env: { FORCE_COLOR: '1' },
+    });
     expect(detach.code, detach.stderr).toBe(0);
+    expect(detach.stderr).not.toContain('NO_COLOR');
     const pid = Number(/pid (\d+)/.exec(detach.stdout)?.[1]);
     expect(pid).toBeGreaterThan(0);
     const shown = basename(dir);
@@ -224,6 +231,8 @@ describe('control from a second process', () => {
     const log = readFileSync(join(dir, 'run.log'), 'utf8');
     expect(log).toContain('slow started (attempt 1, agent shell)');
     expect(log).toContain('paused - stopped');
+    expect(log).not.toContain('\x1b[');
+    expect(log).not.toContain('NO_COLOR');
     expect((await statusJson(cwd, dir)).status).toBe('paused');
   });
 

@@ -92,6 +92,26 @@ describe('sprints in a database (--database-url)', () => {
     SLOW,
   );
 
+  it(
+    'push and pull of a one-task sprint say "1 task", not "1 tasks"',
+    async () => {
+      const cwd = tempDir();
+      const env = database(cwd);
+      const dir = shellSprint(join(cwd, 'sprints'), 'one', [{ id: 'only', command: 'true' }]);
+      const pushed = await runCli(['push', dir], { cwd, env, timeoutMs: 240_000 });
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toMatch(/: 1 task, \d+ events?, status not-started\.$/m);
+      const pulled = await runCli(['pull', '2026-01-15_one', '--dir', 'back'], {
+        cwd,
+        env,
+        timeoutMs: 120_000,
+      });
+      expect(pulled.code, pulled.stderr).toBe(0);
+      expect(pulled.stdout).toMatch(/: 1 task, status not-started\.$/m);
+    },
+    SLOW,
+  );
+
   // PGlite is opened by one process at a time, so a second process's `stop` needs a server.
   it.runIf(process.env.SPRINT_TEST_DATABASE_URL)(
     'stop from another process reaches a run of a database sprint and ends its agent (PostgreSQL server)',

@@ -240,4 +240,13 @@ describe('on a terminal', () => {
     const forced = startCli(['status', dir], { cwd, env: { FORCE_COLOR: '1' } });
     expect((await forced.done()).stdout).toContain(`${ESC}[1m`);
   });
+
+  it('FORCE_COLOR beside NO_COLOR: FORCE_COLOR decides, without Node warning that NO_COLOR is ignored', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'both-colour-vars', [{ id: 'one', command: 'true' }]);
+    const both = startCli(['validate', dir], { cwd, env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const { code, stderr } = await both.done();
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toContain('NO_COLOR');
+  });
 });

@@ -73,6 +73,7 @@ export {
   StopReasonSchema,
   type WorktreeStage,
 } from './model/events.js';
+export { plural } from './model/plural.js';
 export {
   COMMON_TASK_FIELDS,
   PRIORITIES,

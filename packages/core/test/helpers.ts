@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '../src/model/sprint.js';
@@ -23,7 +23,10 @@ export async function tempSprint(
   const store = new SprintDirectoryStore({ root });
   const id = await store.create({
     name: 'proc',
-    ...(config ? { config } : {}),
+    // The sprint's own folder is its project, whatever holds the temp dir: unpinned, a .git in
+    // an ancestor (a TMPDIR inside a checkout, a /tmp/.git another test left for a moment) made
+    // that ancestor the project, and the agents wrote their files there (see processes.test.ts).
+    config: { 'project-dir': '.', ...config },
     tasks: tasks.map(
       (t) => ({ type: 'shell', priority: 'medium', dependsOn: [], fields: {}, ...t }) as Task,
     ),
@@ -72,6 +75,32 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * The content of `path` once the runner process `child` wrote it (through its
+ * agent). Fails at once, with the child's output, when the child ends first:
+ * a runner that died or finished early never writes it, and waiting out the
+ * deadline would hide why.
+ */
+export async function childWrote(
+  child: ReturnType<typeof startChild>,
+  path: string,
+  // Under the process tests' 120 s limit: a runner's start alone took seconds at a load of 20.
+  timeoutMs = 100_000,
+): Promise<string> {
+  let ended: { code: number | null; signal: NodeJS.Signals | null; stdout: string } | undefined;
+  void child.output.then((o) => (ended = o));
+  return waitFor(async () => {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text?.trim()) return text;
+    if (ended) {
+      throw new Error(
+        `the runner ended (code ${ended.code}, signal ${ended.signal}) before ${path} was written:\n${ended.stdout}`,
+      );
+    }
+    return undefined;
+  }, timeoutMs);
 }
 
 /** Alive and not a zombie waiting for init to reap it. */

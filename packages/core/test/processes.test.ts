@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -7,9 +8,31 @@ import { AgentRegistry } from '../src/agents/agent-registry.js';
 import { ShellAgent } from '../src/agents/builtin-agents.js';
 import { SprintRunner } from '../src/runner/sprint-runner.js';
 import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
-import { alive, startChild, tempSprint, waitFor } from './helpers.js';
+import { alive, childWrote, startChild, tempSprint, waitFor } from './helpers.js';
 
 describe('runners in other processes', () => {
+  it('runs the agents of these tests in the sprint folder even when a git checkout holds the temp dir', async () => {
+    const outer = await mkdtemp(join(tmpdir(), 'sprint-proc-checkout-'));
+    await mkdir(join(outer, '.git'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = outer;
+    try {
+      const s = await tempSprint([{ id: 'a', command: 'pwd > where.txt' }]);
+      try {
+        expect((await s.store.load(s.id)).projectDir).toBe(s.dir);
+        const out = await startChild(s.dir).output;
+        expect(JSON.parse(out.stdout.trim().split('\n').at(-1)!).status).toBe('completed');
+        expect((await readFile(join(s.dir, 'where.txt'), 'utf8')).trim()).toBe(s.dir);
+      } finally {
+        await s.cleanup();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(outer, { recursive: true, force: true });
+    }
+  });
+
   it('resumes after kill -9 mid-task: ends the orphaned agent, counts the attempt, reruns it, loses nothing', async () => {
     const s = await tempSprint([
       { id: 'first', command: 'echo one > first.txt' },
@@ -26,9 +49,7 @@ describe('runners in other processes', () => {
       // The sprint's project dir is the sprint's own folder here (no .claude, no git).
       const child = startChild(s.dir);
       const pidFile = join(s.dir, 'agent.pid');
-      const agentPid = Number(
-        await waitFor(() => readFile(pidFile, 'utf8').catch(() => undefined)),
-      );
+      const agentPid = Number(await childWrote(child, pidFile));
       expect(alive(agentPid)).toBe(true);
       child.kill('SIGKILL');
       const { signal } = await child.output;
@@ -65,9 +86,7 @@ describe('runners in other processes', () => {
     const s = await tempSprint([{ id: 'a' }]);
     try {
       const child = startChild(s.dir, 'run', 'unlogged-spawn');
-      const spawned = Number(
-        await waitFor(() => readFile(join(s.dir, 'spawned.pid'), 'utf8').catch(() => undefined)),
-      );
+      const spawned = Number(await childWrote(child, join(s.dir, 'spawned.pid')));
       child.kill('SIGKILL');
       await child.output;
       expect(alive(spawned)).toBe(true);
@@ -93,9 +112,7 @@ describe('runners in other processes', () => {
     ]);
     try {
       const child = startChild(s.dir);
-      const verifyPid = Number(
-        await waitFor(() => readFile(join(s.dir, 'verify.pid'), 'utf8').catch(() => undefined)),
-      );
+      const verifyPid = Number(await childWrote(child, join(s.dir, 'verify.pid')));
       child.kill('SIGKILL');
       await child.output;
       expect(alive(verifyPid)).toBe(true);

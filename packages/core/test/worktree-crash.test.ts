@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../src/model/sprint.js';
+import { isSameProcessAlive, processStartTime } from '../src/process/process-group.js';
 import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
 import { CHILD, waitFor } from './helpers.js';
 
@@ -101,15 +102,17 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
     const verifyPid = Number(
       await waitFor(async () => (await readFile(started, 'utf8').catch(() => '')).trim(), 60_000),
     );
+    // Its start time tells a later kill whether the PID still names it, not a process that got
+    // the PID after it ended (PIDs wrap within minutes on a busy machine, pid_max 32768).
+    const verifyStart = processStartTime(verifyPid);
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
     expect(git('log', '--format=%s', 'main').split('\n')).toHaveLength(1);
 
     const second = runner(dir, 'resume');
     const out = await second.done;
-    try {
-      process.kill(-verifyPid, 'SIGKILL');
-    } catch {}
+    // The resume should have ended it: kill what is left, never another test's process group.
+    if (isSameProcessAlive(verifyPid, verifyStart)) process.kill(-verifyPid, 'SIGKILL');
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.status, out).toBe('completed');
     const { state } = await new SprintDirectoryStore({

@@ -1,4 +1,4 @@
-import { GITHUB_API_URL, githubToken, importGithubIssues } from '@sprint/core';
+import { GITHUB_API_URL, githubToken, importGithubIssues, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -60,7 +60,7 @@ export async function importGithubCommand(
   }
   const n = result.added.length;
   io.stdout.write(
-    `Imported ${n} issue${n === 1 ? '' : 's'} from ${options.github} into ${shown}${n ? `: ${result.added.join(', ')}` : ''}\n`,
+    `Imported ${plural(n, 'issue')} from ${options.github} into ${shown}${n ? `: ${result.added.join(', ')}` : ''}\n`,
   );
   if (result.skipped.length) {
     io.stdout.write(

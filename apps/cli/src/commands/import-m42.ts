@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import { importM42Sprint } from '@sprint/core';
+import { importM42Sprint, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { withFix } from '../report-error.js';
@@ -39,7 +39,7 @@ export async function importM42Command(
   io.stdout.write(
     [
       `Imported the m42 sprint ${displayPath(io.cwd, source)} (workflow ${result.workflow}) as ${shown}:`,
-      `  ${result.tasks} task${result.tasks === 1 ? '' : 's'}, ${result.done} already done, each after the one before it${result.workflowsDir ? ` (no compiled PROGRESS.yaml: phases compiled from ${displayPath(io.cwd, result.workflowsDir)} as m42 does)` : ''}.`,
+      `  ${plural(result.tasks, 'task')}, ${result.done} already done, each after the one before it${result.workflowsDir ? ` (no compiled PROGRESS.yaml: phases compiled from ${displayPath(io.cwd, result.workflowsDir)} as m42 does)` : ''}.`,
       `  Preview: sprint run ${shown} --dry-run`,
       '',
     ].join('\n'),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseTasksFile } from '@sprint/core';
+import { parseTasksFile, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -26,7 +26,7 @@ export async function importCommand(ctx: CommandContext, args: string[]): Promis
   const { added, skipped } = await opened.store.addTasks(opened.sprintId, tasks);
   const shown = displayPath(io.cwd, opened.path);
   io.stdout.write(
-    `Imported ${added.length} task${added.length === 1 ? '' : 's'} into ${shown}${added.length ? `: ${added.join(', ')}` : ''}\n`,
+    `Imported ${plural(added.length, 'task')} into ${shown}${added.length ? `: ${added.join(', ')}` : ''}\n`,
   );
   if (skipped.length) {
     io.stdout.write(`Skipped ${skipped.length} already present: ${skipped.join(', ')}\n`);

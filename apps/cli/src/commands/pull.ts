@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderProgressYaml, renderSprintYaml } from '@sprint/core';
+import { plural, renderProgressYaml, renderSprintYaml } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
@@ -68,7 +68,7 @@ export async function pullCommand(
     throw error;
   }
   io.stdout.write(
-    `Pulled ${sprintId} into ${displayPath(io.cwd, target)}: ${definition.tasks.length} tasks, status ${state.status}.\n`,
+    `Pulled ${sprintId} into ${displayPath(io.cwd, target)}: ${plural(definition.tasks.length, 'task')}, status ${state.status}.\n`,
   );
   return EXIT.ok;
 }

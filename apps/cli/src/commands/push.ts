@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { openSprint, SprintLockedError, SprintNotFoundError } from '@sprint/core';
+import { openSprint, plural, SprintLockedError, SprintNotFoundError } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
@@ -50,7 +50,7 @@ export async function pushCommand(ctx: CommandContext, sprintArg: string): Promi
     projectDir: snapshot.projectDir,
   });
   io.stdout.write(
-    `Pushed ${displayPath(io.cwd, path)} to the database as ${sprintId}: ${snapshot.definition.tasks.length} tasks, ${events.length} events, status ${snapshot.state.status}.\n`,
+    `Pushed ${displayPath(io.cwd, path)} to the database as ${sprintId}: ${plural(snapshot.definition.tasks.length, 'task')}, ${plural(events.length, 'event')}, status ${snapshot.state.status}.\n`,
   );
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import {
   notifyTamperingOnce,
   parseDuration,
   planRun,
+  plural,
   RUN_LOG,
   type RunEvent,
   type RunOptions,
@@ -206,7 +207,7 @@ function summary(
   const lines = [
     '',
     `Sprint ${result.sprintId}: ${statusColor(style, result.status)} - ${describeStopReason(result.stopReason)}`,
-    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${result.iterations} iteration${result.iterations === 1 ? '' : 's'} this run, ${spend(result.costUsd, result.estimatedCostUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
+    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${plural(result.iterations, 'iteration')} this run, ${spend(result.costUsd, result.estimatedCostUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
   ];
   if (result.deferredItems.length) {
     lines.push('  Deferred items:', ...result.deferredItems.map((d) => `    - ${d}`));
@@ -353,7 +354,8 @@ async function detach(
       cwd: io.cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...io.env, NO_COLOR: '1' },
+      // No colour in the log file: no FORCE_COLOR either, which would override NO_COLOR.
+      env: { ...io.env, NO_COLOR: '1', FORCE_COLOR: undefined },
     });
   } finally {
     closeSync(fd);

@@ -1,4 +1,4 @@
-import { describeSprint, notifyTamperingOnce, type SprintStatusReport } from '@sprint/core';
+import { describeSprint, notifyTamperingOnce, plural, type SprintStatusReport } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
@@ -148,7 +148,7 @@ function renderStatus(
   }
   const t = report.tokens;
   lines.push(
-    `${label('Spent')} ${report.iterations} iteration${report.iterations === 1 ? '' : 's'}, ${spend(report.costUsd, report.estimatedCostUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
+    `${label('Spent')} ${plural(report.iterations, 'iteration')}, ${spend(report.costUsd, report.estimatedCostUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
   );
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);

@@ -4,6 +4,7 @@ import {
   countTasks,
   InvalidSprintError,
   type Issue,
+  plural,
   UnknownAgentError,
 } from '@sprint/core';
 import { cliAgentRegistry } from '../agents.js';
@@ -16,15 +17,17 @@ import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js'
 export async function validateCommand(
   ctx: CommandContext,
   sprintArg: string | undefined,
-  options: { json?: boolean },
+  /** `agent`: the `--agent` of the run to check for, as `run` takes it. */
+  options: { json?: boolean; agent?: string },
 ): Promise<number> {
   const { io } = ctx;
   let opened: OpenedSprint | undefined;
   try {
     opened = await openSprintArg(ctx, sprintArg, 'validate');
     const snapshot = await opened.store.load(opened.sprintId);
-    // The agents the sprint's config names must exist and cover every task not done.
-    await cliAgentRegistry(snapshot, undefined, undefined, io.env as NodeJS.ProcessEnv);
+    // The agents the run would use (--agent, else the sprint's config) must exist, cover every
+    // task not done, and be installed.
+    await cliAgentRegistry(snapshot, options.agent, undefined, io.env as NodeJS.ProcessEnv);
     const counts = countTasks(snapshot.state);
     const shown = displayPath(io.cwd, opened.path);
     if (options.json) {
@@ -33,7 +36,7 @@ export async function validateCommand(
       );
     } else {
       io.stdout.write(
-        `${shown} is valid: ${opened.format === 'document' ? 'Markdown sprint document' : opened.format === 'database' ? 'database sprint' : 'sprint directory'}, ${counts.total} task${counts.total === 1 ? '' : 's'} (${counts.done} done), status ${snapshot.state.status}.\n`,
+        `${shown} is valid: ${opened.format === 'document' ? 'Markdown sprint document' : opened.format === 'database' ? 'database sprint' : 'sprint directory'}, ${plural(counts.total, 'task')} (${counts.done} done), status ${snapshot.state.status}.\n`,
       );
     }
     return EXIT.ok;

@@ -1,4 +1,4 @@
-import type { AgentActivity, RunEvent, StopReason } from '@sprint/core';
+import { type AgentActivity, plural, type RunEvent, type StopReason } from '@sprint/core';
 import { createStyle, type Style, statusColor } from './style.js';
 import { count, spend, truncate, usd } from './units.js';
 
@@ -92,7 +92,7 @@ export function describeEvent(event: RunEvent, style: Style = plain): string {
     case 'tasks-added':
       return `tasks added: ${event.tasks.map((t) => t.id).join(', ')}`;
     case 'run-ended':
-      return `run ended: ${statusColor(style, event.status)} - ${describeStopReason(event.stopReason)} (${event.iterations} iteration${event.iterations === 1 ? '' : 's'}, ${spend(event.costUsd, event.estimatedCostUsd)})`;
+      return `run ended: ${statusColor(style, event.status)} - ${describeStopReason(event.stopReason)} (${plural(event.iterations, 'iteration')}, ${spend(event.costUsd, event.estimatedCostUsd)})`;
     case 'tampering':
       return style.red(
         `tampering: ${event.file} written by someone else${event.taskIds.length ? ` while ${event.taskIds.join(', ')} ran` : ''}: ${event.detail}${event.quarantined ? ` (kept in ${event.quarantined})` : ''}`,

@@ -1,3 +1,4 @@
+import { plural } from '@sprint/core';
 import cliTruncate from 'cli-truncate';
 import { createLogUpdate } from 'log-update';
 import stringWidth from 'string-width';
@@ -48,7 +49,7 @@ export function clipToHeight(lines: string[], height: number): string[] {
   if (height <= 1) return lines.slice(-1);
   const kept = lines.slice(0, height - 2);
   const hidden = lines.length - 1 - kept.length;
-  return [...kept, `… ${hidden} more line${hidden === 1 ? '' : 's'}`, lines.at(-1)!];
+  return [...kept, `… ${plural(hidden, 'more line')}`, lines.at(-1)!];
 }
 
 /** A live region on `out`, which must be a terminal. */

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
+import { plural } from '../model/plural.js';
 import { taskLabel } from '../model/task-info.js';
 import { runnerFiles } from '../runner/runner-files.js';
 import { git as runGit } from '../worktrees/git.js';
@@ -252,7 +253,7 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         const { sha, files } = committed;
         return {
           passed: true,
-          message: `committed ${sha}: ${files} file(s)${left}`,
+          message: `committed ${sha}: ${plural(files, 'file')}${left}`,
         };
       } catch (error) {
         return {

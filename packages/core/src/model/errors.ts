@@ -1,3 +1,4 @@
+import { plural } from './plural.js';
 /**
  * Every error @sprint/core throws on purpose has a stable `code`, a message a
  * person can act on, and (where it concerns a file) the file and field.
@@ -66,7 +67,7 @@ export class InvalidSprintError extends SprintError {
     const lines = issues.map((i) => `  - ${formatIssue(i)}`).join('\n');
     super(
       'INVALID_SPRINT',
-      `Invalid sprint data (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`,
+      `Invalid sprint data (${plural(issues.length, 'problem')}):\n${lines}`,
       options,
     );
     this.issues = issues;

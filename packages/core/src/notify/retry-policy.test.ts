@@ -54,6 +54,12 @@ describe('retryDecision', () => {
   it.each(table)('%s', (_name, attempt, end, expected) => {
     expect(retryDecision(attempt, end, policy)).toEqual(expected);
   });
+
+  it('says "after 1 attempt" when one is all the policy allows', () => {
+    expect(
+      retryDecision(1, { kind: 'status', status: 500 }, { ...policy, maxAttempts: 1 }),
+    ).toEqual({ action: 'give-up', why: 'HTTP 500 after 1 attempt' });
+  });
 });
 
 describe('parseRetryAfter', () => {

@@ -1,3 +1,4 @@
+import { plural } from '../model/plural.js';
 /** How a delivery is retried. */
 export interface DeliveryPolicy {
   /** Attempts in all, the first included (default 5). */
@@ -46,7 +47,7 @@ export function retryDecision(
   const what = end.kind === 'error' ? end.message : `HTTP ${end.status}`;
   if (!retryable) return { action: 'give-up', why: `${what} (not retried)` };
   if (attempt >= policy.maxAttempts) {
-    return { action: 'give-up', why: `${what} after ${attempt} attempts` };
+    return { action: 'give-up', why: `${what} after ${plural(attempt, 'attempt')}` };
   }
   const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
   const asked = end.kind === 'status' ? (end.retryAfterMs ?? 0) : 0;

@@ -3,6 +3,7 @@ import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import { formatDuration } from '../model/duration.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
 import { estimatedCostUsd } from '../model/fold.js';
+import { plural } from '../model/plural.js';
 import { type Task, taskLabel } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
@@ -339,7 +340,7 @@ export class RunSession {
       return {
         kind: 'limit',
         limit: 'max-tasks',
-        detail: `max tasks reached (${maxTasks} task${maxTasks === 1 ? '' : 's'} started in this run)`,
+        detail: `max tasks reached (${plural(maxTasks, 'task')} started in this run)`,
       };
     }
     if (this.#iterations >= this.#opts.maxIterations) {

@@ -1,5 +1,6 @@
 import { type AgentError, type AgentResult, failureReaction } from '../model/agent-result.js';
 import type { NewRunEvent } from '../model/events.js';
+import { plural } from '../model/plural.js';
 import type { RetryPolicy } from '../model/sprint.js';
 import type { Attempt } from '../model/state.js';
 import type { Halt, Interrupt } from './halt.js';
@@ -153,7 +154,7 @@ export function taskOutcome(input: TaskOutcomeInput): TaskOutcome {
   const reason =
     reaction === 'block'
       ? `${taskId}: ${error.message}`
-      : `${taskId} failed ${failures} time${failures === 1 ? '' : 's'}: ${error.message}`;
+      : `${taskId} failed ${plural(failures, 'time')}: ${error.message}`;
   return {
     event: { ...base, to: 'blocked', outcome: 'failed', counted: true, error },
     next: 'blocked',

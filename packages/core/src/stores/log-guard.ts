@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { plural } from '../model/plural.js';
 import {
   chainAfterHeader,
   chainAtStart,
@@ -98,7 +99,7 @@ export function guardLog(log: HeldLog): TamperFinding[] {
     writeFileSync(join(runtime, name), Buffer.concat(theirs), { flag: 'wx' });
     findings.push({
       file: EVENT_LOG,
-      detail: `${theirs.length} line${theirs.length === 1 ? '' : 's'} (${theirs.reduce((n, b) => n + b.length, 0)} bytes) the runner did not write were appended to the log`,
+      detail: `${plural(theirs.length, 'line')} (${theirs.reduce((n, b) => n + b.length, 0)} bytes) the runner did not write were appended to the log`,
       quarantined: name,
     });
   }

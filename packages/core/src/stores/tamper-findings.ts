@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NewRunEvent } from '../model/events.js';
+import { plural } from '../model/plural.js';
 import type { SprintState } from '../model/state.js';
 import { EVENT_LOG } from './event-log.js';
 
@@ -49,6 +50,6 @@ export function describeForeign(
   const whys = [...new Set(lines.map((l) => l.why))].join('; ');
   return {
     file: EVENT_LOG,
-    detail: `${lines.length} line${lines.length === 1 ? '' : 's'} (${bytes} bytes) the runner did not write: ${whys}`,
+    detail: `${plural(lines.length, 'line')} (${bytes} bytes) the runner did not write: ${whys}`,
   };
 }
