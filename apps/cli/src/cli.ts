@@ -467,11 +467,22 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       'address to listen on; other than loopback needs SPRINT_API_TOKEN (default: 127.0.0.1)',
     )
     .option('--root <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
+    .option(
+      '--allow-task-commands',
+      "accept tasks' shell `command` and `verify` in requests (they run with the server's rights)",
+    )
     .action(
-      act(async (options: { port?: number; host?: string; root?: string }) => {
-        const { serveCommand } = await import('./commands/serve.js');
-        return serveCommand(ctx, options);
-      }),
+      act(
+        async (options: {
+          port?: number;
+          host?: string;
+          root?: string;
+          allowTaskCommands?: boolean;
+        }) => {
+          const { serveCommand } = await import('./commands/serve.js');
+          return serveCommand(ctx, options);
+        },
+      ),
     );
 
   return program;

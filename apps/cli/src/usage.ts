@@ -114,7 +114,7 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
     examples: ['sprint list', 'sprint list --dir sprints --json'],
   },
   serve: {
-    usage: 'sprint serve [--port N] [--host HOST] [--root DIR]',
+    usage: 'sprint serve [--port N] [--host HOST] [--root DIR] [--allow-task-commands]',
     examples: [
       'sprint serve',
       'sprint serve --port 8787 --root .claude/sprints',

@@ -2,6 +2,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copy, EXAMPLES, runCli, startCli, tempDir } from './helpers.js';
 
+function addTask(url: string, token: string, task: Record<string, unknown>): Promise<Response> {
+  return fetch(`${url}/sprints/2026-01-15_demo-sprint/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tasks: [task] }),
+  });
+}
+
 describe('sprint serve', () => {
   it('serves the sprints under --root on 127.0.0.1 and stops on Ctrl-C', async () => {
     const cwd = tempDir();
@@ -26,11 +34,34 @@ describe('sprint serve', () => {
     expect(list.status).toBe(200);
     const body = (await list.json()) as { sprints: { id: string }[] };
     expect(body.sprints.map((s) => s.id)).toEqual(['2026-01-15_demo-sprint']);
+    // One line says where it listens (the server's own would repeat it on stderr).
+    expect(server.stderr).not.toContain('listening on');
+    // Shell commands in requests are off, and the refusal names the flag that turns them on.
+    const refused = await addTask(url, token, { id: 'x', type: 'chore', command: 'true' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('sprint serve --allow-task-commands');
 
     server.child.kill('SIGINT');
     const ended = await server.done(20_000);
     expect(ended.code).toBe(130);
     expect(ended.stderr).toContain('stopped');
+  });
+
+  it('takes tasks with a shell command with --allow-task-commands', async () => {
+    const cwd = tempDir();
+    copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'sprints/2026-01-15_demo-sprint'));
+    const server = startCli(
+      ['serve', '--port', '0', '--root', 'sprints', '--allow-task-commands'],
+      { cwd },
+    );
+    await server.waitForOutput(/API token .*: \S+/);
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+    const token = /API token [^:]*: (\S+)/.exec(server.stdout)![1]!;
+    const added = await addTask(url, token, { id: 'x', type: 'chore', command: 'true' });
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ added: ['x'] });
+    server.child.kill('SIGINT');
+    expect((await server.done(20_000)).code).toBe(130);
   });
 
   it('refuses a public address without a token (exit 64)', async () => {

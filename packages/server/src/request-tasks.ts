@@ -105,6 +105,9 @@ function isCommandKey(key: string): boolean {
  * the original types, ids by their convention); 422 naming each refused
  * field. `whole`: the tasks are the whole sprint, so dependencies must be among them.
  */
+const COMMANDS_OFF =
+  'shell commands in requests are off on this server (start it with `sprint serve --allow-task-commands` or `sprint-api --allow-task-commands`)';
+
 export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boolean): Task[] {
   const issues: FieldIssue[] = [];
   const tasks: Task[] = [];
@@ -114,8 +117,7 @@ export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boole
         if (b[key] !== undefined) {
           issues.push({
             field: `tasks.${i}.${key}`,
-            message:
-              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+            message: COMMANDS_OFF,
           });
         }
       }
@@ -125,8 +127,7 @@ export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boole
         if (isCommandKey(key)) {
           issues.push({
             field: `tasks.${i}.fields.${key}`,
-            message:
-              'shell commands in requests are off on this server (start it with allowTaskCommands)',
+            message: COMMANDS_OFF,
           });
         }
       }

@@ -416,6 +416,10 @@ describe('listening server', () => {
     expect(run.status).toBe(409);
     expect(run.body.code).toBe('SPRINT_LOCKED');
     expect(run.body.detail).toContain(`pid ${child.pid}`);
+    // Locked comes first, whatever the body: an agent this server does not offer too.
+    const other = await call(server, 'POST', `/sprints/${id}/resume`, { agent: 'shell' });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('SPRINT_LOCKED');
     const detail = await call(server, 'GET', `/sprints/${id}`);
     expect(detail.body.sprint).toMatchObject({ running: true, runner: { pid: child.pid } });
     expect(detail.body.run).toBeNull();

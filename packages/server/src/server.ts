@@ -68,6 +68,8 @@ export interface StartServerOptions
   env?: Record<string, string | undefined>;
   /** Log lines (redacted). Default: nowhere; the bins print them to stderr. */
   log?: (line: string) => void;
+  /** Log the "listening on" line (default true; `sprint serve` prints its own). */
+  announce?: boolean;
   /** Stop gracefully on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
   /** How long runs get to stop at shutdown before their signal is aborted (ms, default 15,000). */
@@ -192,7 +194,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  log(`sprint API listening on ${url} (sprints in ${root})`);
+  if (options.announce !== false) log(`sprint API listening on ${url} (sprints in ${root})`);
   return {
     url,
     host: address.address,

@@ -15,7 +15,7 @@ function redactUrl(url: string): string {
  */
 export async function serveCommand(
   ctx: CommandContext,
-  options: { port?: number; host?: string; root?: string },
+  options: { port?: number; host?: string; root?: string; allowTaskCommands?: boolean },
 ): Promise<number> {
   const { io } = ctx;
   const { startServer, ServerConfigError } = await import('@sprint/server');
@@ -30,7 +30,10 @@ export async function serveCommand(
       // With --database-url the sprints are the database's, and its workers are listed.
       store: database,
       workers: database ? () => database.listWorkers() : undefined,
+      allowTaskCommands: options.allowTaskCommands === true,
       env: io.env,
+      // The line below says where it listens: the server's own line would repeat it.
+      announce: false,
       log: (line) => io.stderr.write(`${line}\n`),
       // The entry file owns the signals: the first Ctrl-C aborts io.signal.
       handleSignals: false,

@@ -1,3 +1,4 @@
+import { SprintLockedError } from '@sprint/core';
 import type { Context, Handler, Hono } from 'hono';
 import { readJson } from '../body.js';
 import { ApiError } from '../problem.js';
@@ -113,6 +114,10 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
   const startRun = async (c: Context, kind: 'run' | 'resume') => {
     const id = idOf(c);
     if (ctx.isClosing()) throw shuttingDown();
+    await store.load(id); // 404 before anything starts
+    // A sprint another run holds is 409 whatever the body asks (its agent included).
+    const lock = await store.inspectLock(id);
+    if (lock?.alive) throw new SprintLockedError(id, lock);
     const body: ResumeBody = await readJson(
       c,
       kind === 'run' ? RunBodySchema : ResumeBodySchema,
@@ -121,7 +126,6 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
     if (body.agent !== undefined && !agents.names.includes(body.agent)) {
       throw unknownAgent('agent', body.agent, agents.names);
     }
-    await store.load(id); // 404 before anything starts
     const run = await runs.start(id, kind, body.agent, {
       maxIterations: body.maxIterations,
       concurrency: body.concurrency,
