@@ -244,12 +244,16 @@ export class PostgresStore implements SprintStore {
     ]);
     if (!full) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
     const state = full.state;
-    for (const e of await this.#eventsAfter(q, sprintId, Number(full.state_seq))) {
+    // The state is as of the last event folded here, which may be newer than `head` (read
+    // before, outside a transaction): later folds start after it, never fold one twice.
+    let folded = Number(full.state_seq);
+    for (const e of await this.#eventsAfter(q, sprintId, folded)) {
       applyEventInPlace(state, e);
+      folded = e.seq;
     }
     const fresh: Cached = {
       defVersion: head.def_version,
-      lastSeq,
+      lastSeq: folded,
       definition: full.definition,
       state,
       byId: new Map(full.definition.tasks.map((t) => [t.id, t])),
