@@ -468,6 +468,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     )
     .option('--root <dir>', 'where sprints live', DEFAULT_SPRINTS_DIR)
     .option(
+      '--agents <names>',
+      "the agents requests may use, comma-separated (default: claude,noop; shell runs commands with the server's rights)",
+    )
+    .option(
       '--allow-task-commands',
       "accept tasks' shell `command` and `verify` in requests (they run with the server's rights)",
     )
@@ -477,6 +481,7 @@ convention (implement-issue-<n>, refactor-<name>, ...).
           port?: number;
           host?: string;
           root?: string;
+          agents?: string;
           allowTaskCommands?: boolean;
         }) => {
           const { serveCommand } = await import('./commands/serve.js');

@@ -64,6 +64,33 @@ describe('sprint serve', () => {
     expect((await server.done(20_000)).code).toBe(130);
   });
 
+  it('offers the agents --agents names (shell too), and refuses a name nobody provides (exit 64)', async () => {
+    const cwd = tempDir();
+    copy(join(EXAMPLES, 'demo-sprint'), join(cwd, 'sprints/2026-01-15_demo-sprint'));
+    const server = startCli(
+      ['serve', '--port', '0', '--root', 'sprints', '--agents', 'shell,noop'],
+      {
+        cwd,
+      },
+    );
+    await server.waitForOutput(/API token .*: \S+/);
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+    const token = /API token [^:]*: (\S+)/.exec(server.stdout)![1]!;
+    // The run body's agent is one of the offered ones (the OpenAPI document lists them).
+    const doc = await fetch(`${url}/openapi.json`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(JSON.stringify(await doc.json())).toMatch(/\["shell","noop"\]|\["noop","shell"\]/);
+    server.child.kill('SIGINT');
+    expect((await server.done(20_000)).code).toBe(130);
+
+    const bad = await runCli(['serve', '--port', '0', '--root', 'sprints', '--agents', 'cursor'], {
+      cwd,
+    });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/cursor/);
+  });
+
   it('refuses a public address without a token (exit 64)', async () => {
     const cwd = tempDir();
     const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {

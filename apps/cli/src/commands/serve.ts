@@ -15,7 +15,13 @@ function redactUrl(url: string): string {
  */
 export async function serveCommand(
   ctx: CommandContext,
-  options: { port?: number; host?: string; root?: string; allowTaskCommands?: boolean },
+  options: {
+    port?: number;
+    host?: string;
+    root?: string;
+    agents?: string;
+    allowTaskCommands?: boolean;
+  },
 ): Promise<number> {
   const { io } = ctx;
   const { startServer, ServerConfigError } = await import('@sprint/server');
@@ -30,6 +36,15 @@ export async function serveCommand(
       // With --database-url the sprints are the database's, and its workers are listed.
       store: database,
       workers: database ? () => database.listWorkers() : undefined,
+      agents:
+        options.agents === undefined
+          ? undefined
+          : {
+              enabled: options.agents
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            },
       allowTaskCommands: options.allowTaskCommands === true,
       env: io.env,
       // The line below says where it listens: the server's own line would repeat it.
@@ -39,7 +54,9 @@ export async function serveCommand(
       handleSignals: false,
     });
   } catch (error) {
-    if (error instanceof ServerConfigError) throw new UsageError(error.message, 'serve');
+    // A bad flag: --agents naming an agent nobody provides is a usage error like the others.
+    if (error instanceof ServerConfigError || (error as { code?: string }).code === 'UNKNOWN_AGENT')
+      throw new UsageError((error as Error).message, 'serve');
     if ((error as { code?: string }).code === 'EADDRINUSE') {
       throw new UsageError(
         `Port ${options.port ?? 'the default port'} is in use: pick another with --port.`,
