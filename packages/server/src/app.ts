@@ -4,6 +4,7 @@ import {
   describeSprint,
   type LockInfo,
   type NotifyOptions,
+  preflightAgents,
   type RunEvent,
   type SprintConfig,
   type SprintHook,
@@ -49,6 +50,8 @@ export interface AgentSetup {
    * from the server's configuration only.
    */
   registry(config: SprintConfig, override?: string): AgentRegistry;
+  /** Where the agents' programs are looked for before a run (PATH, `SPRINT_<NAME>_BIN`). */
+  readonly programEnv?: NodeJS.ProcessEnv;
 }
 
 /** Describes a sprint for `GET /sprints/{id}` (core's `describeSprint`). */
@@ -158,10 +161,17 @@ export function createApi(deps: ApiDeps): Api {
     // Pause, stop and cancel of runs this server does not drive run no agent.
     controlRunner: new SprintRunner({ store, agents: new AgentRegistry(), secrets }),
     async createRunner(sprintId, agent) {
-      const { definition } = await store.load(sprintId);
+      const { definition, state } = await store.load(sprintId);
+      const registry = agents.registry(definition.config, agent);
+      // The check `sprint run` makes before it starts (exit 69 there): nothing is written when it fails.
+      await preflightAgents(
+        registry,
+        definition.tasks.filter((t) => state.tasks[t.id]?.status !== 'done'),
+        { env: agents.programEnv },
+      );
       return new SprintRunner({
         store,
-        agents: agents.registry(definition.config, agent),
+        agents: registry,
         hooks: hooksFor(definition.config),
         secrets,
         notify: notifyOptions,
@@ -204,7 +214,7 @@ export function createApi(deps: ApiDeps): Api {
       scrub(body),
       body.status === 401
         ? { 'www-authenticate': 'Bearer realm="sprint"' }
-        : body.status === 503
+        : body.status === 503 && body.code !== 'AGENT_NOT_INSTALLED'
           ? {
               'retry-after': String(
                 error instanceof GithubRateLimited ? error.retryAfterSeconds : 5,

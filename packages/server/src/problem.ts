@@ -83,6 +83,8 @@ const CORE_STATUS: Record<string, number> = {
   INVALID_SPRINT: 422,
   INVALID_OPTIONS: 422,
   UNKNOWN_AGENT: 422,
+  // The server lacks the agent's program: nothing a client can fix by asking again.
+  AGENT_NOT_INSTALLED: 503,
   SPRINT_NOT_FOUND: 404,
   SPRINT_LOCKED: 409,
   SPRINT_FINISHED: 409,

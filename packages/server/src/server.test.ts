@@ -523,7 +523,8 @@ describe('tampering found by the server', () => {
     const id = await store.create({
       name: 'watched',
       config: { 'auto-commit': false, notify: [{ webhook: url, events: ['tamper'] }] },
-      tasks: [{ ...customTask('a'), priority: 'medium', dependsOn: [] }],
+      // The model's description as well as the field's: create writes what the model says.
+      tasks: [{ ...customTask('a'), description: 'do a', priority: 'medium', dependsOn: [] }],
     });
     const runner = new SprintRunner({
       store,
@@ -677,5 +678,28 @@ describe('agent environment', () => {
       expect(text, file).not.toContain('SPRINT_API_TOKEN');
       expect(text, file).not.toContain(TOKEN);
     }
+  });
+});
+
+describe('agent programs', () => {
+  it('refuses a run whose agent program is not installed (503 AGENT_NOT_INSTALLED), as sprint run does (69), and writes nothing', async () => {
+    const { root: r } = await root();
+    const server = await serve({
+      root: r,
+      agents: { claude: { binary: join(r, 'no-such-claude') } },
+    });
+    const id = await createSprint(server, { name: 'noclaude', tasks: [customTask('a')] });
+    const before = await call(server, 'GET', `/sprints/${id}`);
+    const res = await call(server, 'POST', `/sprints/${id}/run`, {});
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('AGENT_NOT_INSTALLED');
+    expect(res.body.detail).toMatch(/claude/);
+    const after = await call(server, 'GET', `/sprints/${id}`);
+    expect(after.body.sprint.status).toBe('not-started');
+    expect(after.body.sprint.iterations).toBe(before.body.sprint.iterations);
+    expect(after.body.sprint.tasks[0].attempts).toBe(0);
+    expect(after.body.run).toBeNull();
+    // The noop agent needs no program: the same sprint runs with it.
+    expect((await call(server, 'POST', `/sprints/${id}/run`, { agent: 'noop' })).status).toBe(202);
   });
 });

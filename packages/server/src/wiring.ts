@@ -56,11 +56,18 @@ export function serverAgents(
   const defaultAgent =
     config.defaultAgent ??
     (names.includes('claude') ? 'claude' : names.length === 1 ? names[0] : undefined);
+  // The programs the agents run: configured ones as if named by SPRINT_<NAME>_BIN.
+  const programEnv: NodeJS.ProcessEnv = { ...env };
+  for (const name of ['claude', 'codex', 'gemini', 'opencode'] as const) {
+    const binary = config[name]?.binary;
+    if (binary) programEnv[`SPRINT_${name.toUpperCase()}_BIN`] = binary;
+  }
   return {
     setup: {
       names,
       registry: (sprintConfig: SprintConfig, override?: string) =>
         buildAgentRegistry({ config: sprintConfig, factories, override, defaultAgent }),
+      programEnv,
     },
     secrets: [config.claude, config.codex, config.gemini, config.opencode].flatMap((c) =>
       secretsOf(c?.env ?? {}),
