@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
 import { markedProcesses } from './process-tree.js';
 import { runCommand } from './run-command.js';
 
@@ -9,14 +10,6 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('ending a command', { timeout: 60_000 }, () => {
   it.skipIf(process.platform !== 'linux')(
@@ -34,11 +27,11 @@ describe('ending a command', { timeout: 60_000 }, () => {
         { cwd: dir, signal: abort.signal, marker, graceMs: 500 },
       );
       // Both shells and both sleeps carry the marker.
-      await until(() => markedProcesses(marker).length === 4, 'four marked processes');
+      await waitFor(() => markedProcesses(marker).length === 4, 30_000);
       abort.abort();
       const result = await running;
       expect(result.endedBy).toBe('cancel');
-      await until(() => markedProcesses(marker).length === 0, 'end of the marked processes');
+      await waitFor(() => markedProcesses(marker).length === 0, 30_000);
       expect(existsSync(join(dir, 'group.txt'))).toBe(false);
       expect(existsSync(join(dir, 'marked.txt'))).toBe(false);
     },

@@ -46,15 +46,20 @@ export function explainOpenError(path: string, error: unknown): unknown {
   return error;
 }
 
-/** The bytes of a regular file, never read through a link; null when it does not exist. */
-export async function readFileNoFollow(path: string): Promise<Buffer | null> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/** A file opened for reading, never through a link; null when it does not exist. */
+async function openNoFollow(path: string): Promise<Awaited<ReturnType<typeof open>> | null> {
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw explainOpenError(path, error);
   }
+}
+
+/** The bytes of a regular file, never read through a link; null when it does not exist. */
+export async function readFileNoFollow(path: string): Promise<Buffer | null> {
+  const handle = await openNoFollow(path);
+  if (!handle) return null;
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw notAFile(path);
@@ -70,13 +75,8 @@ export async function readFileNoFollow(path: string): Promise<Buffer | null> {
  * UTF-8 text it equals `textHash` of the text.
  */
 export async function hashFileNoFollow(path: string): Promise<string | null> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw explainOpenError(path, error);
-  }
+  const handle = await openNoFollow(path);
+  if (!handle) return null;
   try {
     if (!(await handle.stat()).isFile()) throw notAFile(path);
     const hash = createHash('sha256');
