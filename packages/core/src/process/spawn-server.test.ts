@@ -1,5 +1,7 @@
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
 import { SpawnServer } from './spawn-server.js';
 
 const sh = (server: SpawnServer, script: string, options: { env?: NodeJS.ProcessEnv } = {}) =>
@@ -75,12 +77,7 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
       env: process.env,
       signal: controller.signal,
     });
-    const { readFile, rm } = await import('node:fs/promises');
-    let pid = 0;
-    for (let i = 0; i < 2000 && !pid; i++) {
-      pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
-      if (!pid) await new Promise((r) => setTimeout(r, 10));
-    }
+    const pid = await waitFor(async () => Number(await readFile(pidFile, 'utf8').catch(() => '0')));
     controller.abort();
     await expect(slow).rejects.toMatchObject({ name: 'AbortError' });
     const alive = () => {
@@ -91,8 +88,7 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
         return false;
       }
     };
-    for (let i = 0; i < 2000 && alive(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(alive()).toBe(false);
+    await waitFor(() => !alive());
     await rm(pidFile, { force: true });
     await expect(
       server.run('/bin/sh', ['-c', 'true'], {
