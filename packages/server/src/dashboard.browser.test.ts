@@ -412,6 +412,52 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     expect(await p.evaluate('window.stayed')).toBe(true);
   });
 
+  it('shows a task in the merge queue as verifying while its verify runs on the integrated tree', async () => {
+    const { dir, root: r } = await root();
+    const git = await gitProject(dir);
+    const server = await serve({ root: r });
+    const gates = outside(dir, 'verify-gates');
+    await mkdir(gates);
+    // `beta` lands first, so `alpha` is integrated onto a newer head and its
+    // verify runs twice: in its worktree (passes at once, leaving a mark), then
+    // on the integrated tree, where it waits for the test's gate.
+    const verify = `if [ -e ${gates}/checked ]; then until [ -e ${gates}/release ]; do sleep 0.05; done; else : > ${gates}/checked; fi`;
+    await createSprint(server, {
+      name: 'verifying',
+      tasks: [
+        {
+          id: 'alpha',
+          type: 'shell-task',
+          command: `until [ -e ${gates}/go ]; do sleep 0.05; done; echo alpha > alpha.txt`,
+          verify,
+        },
+        { id: 'beta', type: 'shell-task', command: 'echo beta > beta.txt' },
+      ],
+    });
+    const p = await page();
+    await openSprint(p, server, 'verifying');
+    await p.getByLabel('Agent').fill('shell');
+    await p.getByLabel('Concurrency').fill('2');
+    await p.getByRole('button', { name: 'Run' }).click();
+    await p
+      .locator('tbody tr', { hasText: 'beta' })
+      .locator('.wt', { hasText: /beta-1 .*, integrated as [0-9a-f]{12}$/ })
+      .waitFor(LONG);
+    await writeFile(join(gates, 'go'), '');
+    const queued = p.locator('.queue li', { hasText: 'alpha' });
+    await queued.filter({ hasText: /^alpha verifying sprint-task\/[^/]+\/alpha-1/ }).waitFor(LONG);
+    // Nothing has landed on main while the integrated tree is being verified.
+    expect(git('log', '--format=%s', 'main')).not.toMatch(/alpha/);
+    await writeFile(join(gates, 'release'), '');
+    await p.locator('h1 .badge', { hasText: 'completed' }).waitFor(LONG);
+    await p
+      .locator('tbody tr', { hasText: 'alpha' })
+      .locator('.wt', { hasText: /alpha-1 .*, integrated as [0-9a-f]{12}$/ })
+      .waitFor(LONG);
+    expect(await p.locator('.queue li').count()).toBe(0);
+    expect(git('show', 'main:alpha.txt')).toBe('alpha\n');
+  });
+
   it('drops a kept worktree from the merge queue once the completed sprint has removed it', async () => {
     const { dir, root: r } = await root();
     await gitProject(dir);
