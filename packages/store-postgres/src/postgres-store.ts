@@ -137,6 +137,11 @@ export class PostgresStore implements SprintStore {
     return `${this.schema}_jobs`.toLowerCase();
   }
 
+  /** The NOTIFY channel that tells runners a worker recorded a job's result (payload: the job id). */
+  get resultsChannel(): string {
+    return `${this.schema}_results`.toLowerCase();
+  }
+
   get eventsChannel(): string {
     return `${this.schema}${EVENTS_CHANNEL_SUFFIX}`.toLowerCase();
   }

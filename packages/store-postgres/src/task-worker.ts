@@ -117,11 +117,15 @@ export class TaskWorker {
           // Recorded in the store (which retries through a lost connection) before pg-boss
           // completes the job: if completing fails, the runner still has the result and
           // the task is not run again.
+          // The runner waiting for it hears at once (it polls only as a fallback).
           await store.db
             .query(
-              `INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
-               ON CONFLICT (job_id) DO NOTHING`,
-              [job.id, JSON.stringify(output)],
+              `WITH recorded AS (
+                 INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
+                 ON CONFLICT (job_id) DO NOTHING
+               )
+               SELECT pg_notify($3, $1)`,
+              [job.id, JSON.stringify(output), store.resultsChannel],
             )
             .catch(() => undefined);
           return output;

@@ -25,6 +25,9 @@ export class WorkerDispatchAgent implements Agent {
   readonly #boss: PgBoss;
   readonly #store: PostgresStore;
   readonly #options: TaskQueueOptions & { pollMs?: number; abortGraceMs?: number };
+  /** Job id -> wakes its wait when a worker announces the job's result. */
+  readonly #wakers = new Map<string, () => void>();
+  #listening: Promise<unknown> | undefined;
 
   constructor(
     name: string,
@@ -38,8 +41,26 @@ export class WorkerDispatchAgent implements Agent {
     this.#options = options;
   }
 
+  /**
+   * Hears the workers' "result recorded" notifications (for the life of the
+   * connection). An empty payload (the listener reconnected) wakes every wait.
+   * Without it, each wait still polls.
+   */
+  #listen(): Promise<unknown> {
+    this.#listening ??= this.#store.db
+      .listen(this.#store.resultsChannel, (jobId) => {
+        if (jobId) this.#wakers.get(jobId)?.();
+        else for (const wake of this.#wakers.values()) wake();
+      })
+      .catch(() => {
+        this.#listening = undefined;
+      });
+    return this.#listening;
+  }
+
   async run(ctx: AgentContext): Promise<AgentResult> {
     const queue = queueFor(this.name);
+    await this.#listen();
     await retryOnLoss(() => ensureQueue(this.#boss, this.name, this.#options));
     const { signal, emit: _e, setPid: _p, ...context } = ctx;
     const data: TaskJob = {
@@ -73,7 +94,8 @@ export class WorkerDispatchAgent implements Agent {
     id: string,
     signal: AbortSignal,
   ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult }> {
-    const pollMs = this.#options.pollMs ?? 200;
+    // A fallback: the worker's notification normally ends the wait first.
+    const pollMs = this.#options.pollMs ?? 1_000;
     let abortedAt: number | undefined;
     const onAbort = () => {
       abortedAt = Date.now();
@@ -81,10 +103,18 @@ export class WorkerDispatchAgent implements Agent {
         .query('SELECT pg_notify($1, $2)', [this.#store.abortChannel, id])
         .catch(() => undefined);
     };
+    // Set before each look, so a result announced during the look is not missed.
+    let woken = false;
+    let wake: (() => void) | undefined;
+    this.#wakers.set(id, () => {
+      woken = true;
+      wake?.();
+    });
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {
       for (;;) {
+        woken = false;
         const [recorded] = await this.#store.db.query<{ output: TaskJobOutput | string }>(
           `SELECT output FROM ${this.#store.table('job_results')} WHERE job_id = $1`,
           [id],
@@ -126,9 +156,18 @@ export class WorkerDispatchAgent implements Agent {
             result: failedResult('cancelled', 'cancelled; its worker did not answer in time'),
           };
         }
-        await new Promise((r) => setTimeout(r, pollMs));
+        if (woken) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
       }
     } finally {
+      this.#wakers.delete(id);
       signal.removeEventListener('abort', onAbort);
     }
   }

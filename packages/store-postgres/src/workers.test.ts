@@ -113,6 +113,38 @@ for (const { name, url } of testDatabases()) {
       }
     }, 300_000);
 
+    it("the runner hears each worker's result when it is recorded, not at its next poll", async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'prompt',
+        agents: { shell: new ShellAgent() },
+        pollMs: 500,
+      });
+      try {
+        await worker.start();
+        const id = await store.create({
+          name: 'Prompt results',
+          tasks: [
+            shellTask('first', `echo 1 > ${dir}/first`),
+            shellTask('second', `echo 2 > ${dir}/second`, ['first']),
+          ],
+        });
+        // A poll ten minutes apart: only the worker's notification can end each wait in time.
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store, { pollMs: 600_000 });
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id);
+        expect(result.status).toBe('completed');
+        expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
     it('a draining worker gives its running task back, and another worker finishes it', async () => {
       const { store, boss, dir, cleanup } = await setup();
       const workers: TaskWorker[] = [];
