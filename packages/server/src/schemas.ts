@@ -81,7 +81,7 @@ export const TaskBodySchema = z.strictObject({
 });
 export type TaskBody = z.infer<typeof TaskBodySchema>;
 
-/** `notify-events` -> `notifyEvents`: a path segment of SPRINT.yaml in the request's spelling. */
+/** `max-disk` -> `maxDisk`: a path segment of SPRINT.yaml in the request's spelling. */
 const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
