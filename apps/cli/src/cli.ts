@@ -46,6 +46,7 @@ interface ImportCommandOptions {
   github?: string;
   fromM42?: string;
   into?: string;
+  workflows?: string;
   label?: string[];
   milestone?: string;
   state?: 'open' | 'closed' | 'all';
@@ -318,7 +319,7 @@ convention (implement-issue-<n>, refactor-<name>, ...).
     'import tasks from a YAML file or GitHub issues (tasks already present are skipped)',
   )
     .usage(
-      '[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M] | --from-m42 <dir> [--into <dir>]',
+      '[<sprint>] <tasks.yaml> | [<sprint>] --github OWNER/REPO [--label L] [--milestone M] | --from-m42 <dir> [--into <dir>] [--workflows <dir>]',
     )
     .argument('[args...]', '[<sprint>] <tasks.yaml>')
     .option('--github <owner/repo>', 'one implement-issue task per GitHub issue of the repository')
@@ -340,6 +341,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       "a new sprint from one in m42's workflow format (the original stays unchanged)",
     )
     .option('--into <dir>', 'with --from-m42: where the new sprint goes (default: <dir>-imported)')
+    .option(
+      '--workflows <dir>',
+      'with --from-m42: the m42 workflow files to compile a sprint without PROGRESS.yaml with (default: the nearest .claude/workflows at or above <dir>)',
+    )
     .option('--json', 'with --github or --from-m42: print the result as one JSON document')
     .action(
       act(async (args: string[], options: ImportCommandOptions) => {
@@ -350,8 +355,11 @@ convention (implement-issue-<n>, refactor-<name>, ...).
           const { importM42Command } = await import('./commands/import-m42.js');
           return importM42Command(ctx, args, { ...options, fromM42: options.fromM42 });
         }
-        if (options.into !== undefined) {
-          throw new UsageError('--into goes with --from-m42.', 'import');
+        if (options.into !== undefined || options.workflows !== undefined) {
+          throw new UsageError(
+            `${options.into !== undefined ? '--into' : '--workflows'} goes with --from-m42.`,
+            'import',
+          );
         }
         if (options.github !== undefined) {
           const { importGithubCommand } = await import('./commands/import-github.js');

@@ -96,13 +96,14 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   },
   import: {
     usage:
-      'sprint import [<sprint>] <tasks.yaml>\n       sprint import [<sprint>] --github OWNER/REPO [--label L] [--milestone M] [--state open|closed|all] [--json]\n       sprint import --from-m42 <dir> [--into <dir>] [--json]',
+      'sprint import [<sprint>] <tasks.yaml>\n       sprint import [<sprint>] --github OWNER/REPO [--label L] [--milestone M] [--state open|closed|all] [--json]\n       sprint import --from-m42 <dir> [--into <dir>] [--workflows <dir>] [--json]',
     examples: [
       'sprint import tasks.yaml',
       'sprint import .claude/sprints/2026-01-15_my-sprint tasks.yaml',
       'sprint import --github acme/web --label sprint',
       'GITHUB_API_URL=https://ghe.example.com/api/v3 sprint import --github team/app --milestone v2',
       'sprint import --from-m42 .claude/sprints/2026-02-05_claudemd-commands',
+      'sprint import --from-m42 ~/m42/.claude/sprints/2026-02-01_x --workflows ~/m42/.claude/workflows',
     ],
   },
   validate: {

@@ -145,6 +145,121 @@ describe('sprint import --from-m42', () => {
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 
+  it('--workflows DIR names the workflows of a sprint kept outside its m42 project (66 without, or with a folder that is not there)', async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const cwd = tempDir();
+    const dir = copy(join(M42, name), join(cwd, 'elsewhere', name));
+    const workflows = copy(join(M42, 'workflows'), join(cwd, 'm42-project/.claude/workflows'));
+    const before = snapshotFiles(cwd);
+
+    const lost = await runMain(['import', '--from-m42', dir], { cwd });
+    expect(lost.code).toBe(66);
+    expect(lost.stderr).toContain('there is no .claude/workflows/ folder');
+    expect(lost.stderr).toContain('Fix: name the m42 project');
+    expect(lost.stderr).toContain('--workflows DIR');
+    const nowhere = await runMain(
+      ['import', '--from-m42', dir, '--workflows', 'm42-project/workflows'],
+      { cwd },
+    );
+    expect(nowhere.code).toBe(66);
+    expect(nowhere.stderr).toContain(`${join(cwd, 'm42-project/workflows')}: does not exist`);
+    const alone = await runMain(['import', 'tasks.yaml', '--workflows', workflows], { cwd });
+    expect(alone.code).toBe(64);
+    expect(alone.stderr).toContain('--workflows goes with --from-m42.');
+    expect(snapshotFiles(cwd)).toEqual(before);
+
+    const r = await runMain(
+      ['import', '--from-m42', dir, '--workflows', 'm42-project/.claude/workflows', '--json'],
+      { cwd },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      tasks: 9,
+      fromProgress: false,
+      workflowsDir: workflows,
+      parallel: [],
+      breaks: [],
+    });
+  });
+
+  it("an m42 break: pauses the run after its phase for review, and resume goes on (m42's workflow template)", async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    const sprintFile = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintFile,
+      readFileSync(sprintFile, 'utf8').replace(
+        'workflow: plugin-development',
+        'workflow: workflow-template',
+      ),
+    );
+    // The template's gate runs the project's npm scripts; this project has none.
+    const template = join(cwd, '.claude/workflows/workflow-template.yaml');
+    writeFileSync(
+      template,
+      readFileSync(template, 'utf8').replace(
+        'script: "npm test && npm run lint"',
+        'script: "true"',
+      ),
+    );
+    const r = await runMain(['import', '--from-m42', dir], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `The run pauses after review-checkpoint (m42 break:) for a review; sprint resume .claude/sprints/${name}-imported goes on.`,
+    );
+    const target = `${dir}-imported`;
+    expect(readFileSync(join(target, 'PROGRESS.yaml'), 'utf8')).toMatch(
+      /- id: review-checkpoint\n(.*\n)*? {4}pause-after: true\n/,
+    );
+    const first = await runCli(['run', target, '--agent', 'noop', '--json'], { cwd });
+    expect(first.code, first.stderr).toBe(0);
+    const paused = JSON.parse(first.stdout);
+    expect(paused).toMatchObject({ status: 'paused', stopReason: { kind: 'paused' } });
+    expect(paused.agentResults.at(-1).taskId).toBe('review-checkpoint');
+    const events = readFileSync(join(target, 'events.jsonl'), 'utf8');
+    expect(events).toContain('"requestedBy":"task review-checkpoint (pause-after)"');
+
+    const resumed = await runCli(['resume', target, '--agent', 'noop', '--json'], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'completed' });
+    expect(
+      JSON.parse(resumed.stdout).agentResults.map((a: { taskId: string }) => a.taskId),
+    ).toEqual(['finalize']);
+  });
+
+  it("m42 parallel: phases become tasks nothing waits for until wait-for-parallel:, run beside the others (m42's test workflows)", async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    const sprintFile = join(dir, 'SPRINT.yaml');
+    writeFileSync(
+      sprintFile,
+      readFileSync(sprintFile, 'utf8').replace(
+        'workflow: plugin-development',
+        'workflow: test-parallel-main',
+      ),
+    );
+    const r = await runMain(['import', '--from-m42', dir], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      '5 tasks, 0 already done, each after the one before it, except that nothing waits for the parallel: 2 tasks creating-sprints-skill-parallel-task, sprint-creator-subagent-parallel-task until a wait-for-parallel: phase',
+    );
+    const target = `${dir}-imported`;
+    const progress = readFileSync(join(target, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toMatch(
+      /- id: sprint-creator-subagent-execute\n(.*\n)*? {4}depends-on:\n {6}- creating-sprints-skill-execute\n/,
+    );
+    const run = await runCli(
+      ['run', target, '--agent', 'noop', '--concurrency', '2', '--isolation', 'shared', '--json'],
+      { cwd },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.status).toBe('completed');
+    const order = result.agentResults.map((a: { taskId: string }) => a.taskId);
+    expect(order.at(-1)).toBe('sync');
+    expect(order).toHaveLength(5);
+  });
+
   it('validate and run on an m42 sprint point to the import, and change nothing', async () => {
     for (const name of ['2026-02-05_claudemd-commands', '2026-01-29_agent-monitor-panel']) {
       const { cwd, dir } = m42Project(name);

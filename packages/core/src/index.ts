@@ -22,7 +22,11 @@ export { GITHUB_API_URL, GITHUB_REPO_PATTERN } from './imports/github-issues.js'
 export { type GithubToken, githubToken } from './imports/github-token.js';
 export { type ImportFailureKind, ImportSourceError } from './imports/import-error.js';
 export { type GithubImportResult, importGithubIssues } from './imports/import-github.js';
-export { importM42Sprint, type M42ImportResult } from './imports/m42-import.js';
+export {
+  importM42Sprint,
+  type M42ImportOptions,
+  type M42ImportResult,
+} from './imports/m42-import.js';
 export { isM42WorkflowSprint } from './imports/m42-sprint.js';
 export {
   AGENT_ERROR_KINDS,

@@ -896,7 +896,7 @@ describe('openapi', () => {
     expect(doc.paths['/sprints/{id}/run']?.post?.responses).toHaveProperty('409');
     expect(doc.components.schemas.CreateSprint?.required).toEqual(['name']);
     expect(Object.keys(doc.components.schemas.RunOptions?.properties ?? {}).sort()).toEqual(
-      ['agent', 'concurrency', 'maxCostUsd', 'maxIterations', 'taskTimeout'].sort(),
+      ['agent', 'concurrency', 'isolation', 'maxCostUsd', 'maxIterations', 'taskTimeout'].sort(),
     );
     expect(doc.components.schemas.RunResult?.required).toContain('stopReason');
     expect(doc.components.schemas.RunOptions?.properties?.agent).toMatchObject({ enum: ['noop'] });

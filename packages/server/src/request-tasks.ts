@@ -1,6 +1,6 @@
 import { InvalidSprintError, type Task, taskFromFields, validateTasks } from '@sprint/core';
 import { ApiError, type FieldIssue } from './problem.js';
-import type { SprintConfigBody, TaskBody } from './schemas.js';
+import { notifyYaml, type SprintConfigBody, type TaskBody } from './schemas.js';
 
 /**
  * The store's verdict on the sprint with the new tasks (a dependency on a
@@ -65,7 +65,58 @@ export function configInput(config: SprintConfigBody): Record<string, unknown> {
   }
   if (config.agent !== undefined) out.agent = config.agent;
   if (config.agents !== undefined) out.agents = config.agents;
+  if (config.contextCache !== undefined) out['context-cache'] = config.contextCache;
+  if (config.parallel !== undefined) out.parallel = config.parallel;
+  if (config.prices !== undefined) {
+    out.prices = Object.fromEntries(
+      Object.entries(config.prices).map(([model, p]) => [
+        model,
+        {
+          input: p.input,
+          output: p.output,
+          ...(p.cacheRead !== undefined ? { 'cache-read': p.cacheRead } : {}),
+          ...(p.cacheCreation !== undefined ? { 'cache-creation': p.cacheCreation } : {}),
+        },
+      ]),
+    );
+  }
+  if (config.notify !== undefined) out.notify = notifyYaml(config.notify);
+  if (config.isolation !== undefined) out.isolation = config.isolation;
+  if (config.mergeVerify !== undefined) out['merge-verify'] = config.mergeVerify;
+  if (config.targetBranch !== undefined) out['target-branch'] = config.targetBranch;
+  if (config.worktrees !== undefined) {
+    out.worktrees =
+      config.worktrees.maxDisk === undefined ? {} : { 'max-disk': config.worktrees.maxDisk };
+  }
   return out;
+}
+
+/**
+ * The shell commands a request's config carries (`mergeVerify`, notify `command` targets),
+ * refused (422 naming each) unless the server allows task commands, as a task's `verify` is.
+ */
+export function checkConfigCommands(
+  config: SprintConfigBody | undefined,
+  allowCommands: boolean,
+): void {
+  if (!config || allowCommands) return;
+  const issues: FieldIssue[] = [];
+  if (config.mergeVerify !== undefined) {
+    issues.push({ field: 'config.mergeVerify', message: COMMANDS_OFF });
+  }
+  config.notify?.forEach((target, i) => {
+    if (target.command !== undefined) {
+      issues.push({ field: `config.notify.${i}.command`, message: COMMANDS_OFF });
+    }
+  });
+  if (issues.length) {
+    throw new ApiError(
+      422,
+      'VALIDATION_FAILED',
+      `Invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      { issues },
+    );
+  }
 }
 
 /** Whole milliseconds (1 to 2^31-1, checked by the schema) as SPRINT.yaml writes a duration: `90s`, `250ms`. */

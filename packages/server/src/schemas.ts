@@ -1,6 +1,9 @@
 import {
   GITHUB_REPO_PATTERN,
+  InvalidSprintError,
+  NOTIFY_EVENTS,
   PrioritySchema,
+  parseConfig,
   parseDuration,
   RunEventSchema,
   RunResultSchema,
@@ -78,11 +81,86 @@ export const TaskBodySchema = z.strictObject({
 });
 export type TaskBody = z.infer<typeof TaskBodySchema>;
 
-/** The configuration a request may set; agent programs, `claude` options and `projectDir` are the server's alone. */
+/** `max-disk` -> `maxDisk`: a path segment of SPRINT.yaml in the request's spelling. */
+const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Checks a value with core's reading of the SPRINT.yaml config key at `at` (`worktrees.max-disk`;
+ * the value as the file would hold it), so a request is refused for exactly what a sprint file
+ * is refused for (a branch name git rejects, a size that is not one, a webhook that is not
+ * http(s)), each issue at its field in the request: `config.notify.0.webhook`.
+ */
+function asInSprintYaml<T>(at: string, toYaml: (value: T) => unknown = (v) => v) {
+  const keys = at.split('.');
+  return (value: T, ctx: z.RefinementCtx) => {
+    const raw = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), toYaml(value));
+    try {
+      parseConfig(raw, { file: 'request', field: '' });
+    } catch (error) {
+      if (!(error instanceof InvalidSprintError)) throw error;
+      for (const issue of error.issues) {
+        // `notify[0].secret-env` -> [0, 'secretEnv'] below the key itself.
+        const path = (issue.field ?? at)
+          .replace(/\[(\d+)\]/g, '.$1')
+          .split('.')
+          .slice(keys.length)
+          .map((s) => (/^\d+$/.test(s) ? Number(s) : camel(s)));
+        ctx.addIssue({
+          code: 'custom',
+          message: issue.fix ? `${issue.message}; ${issue.fix}` : issue.message,
+          path,
+        });
+      }
+    }
+  };
+}
+
+/**
+ * A notification target as SPRINT.yaml writes it, in camelCase: one of `webhook`, `slack`
+ * (an http(s) URL) or `command` (a shell command: only on a server started with
+ * `allowTaskCommands`), with `events` and, for a webhook, the HMAC key in `secret`. A
+ * webhook's `secret-env` is not taken: a request never chooses what of the server's
+ * environment is used.
+ */
+const NotifyTargetBody = z.strictObject({
+  webhook: z.string().max(2000).optional(),
+  slack: z.string().max(2000).optional(),
+  command: Text(4000).optional(),
+  events: z.array(z.enum(NOTIFY_EVENTS)).max(NOTIFY_EVENTS.length).optional(),
+  secret: z.string().min(1).max(1000).optional(),
+  secretEnv: z
+    .unknown()
+    .refine((v) => v === undefined, {
+      message:
+        "a request cannot name a variable of the server's environment; send the key in secret, or set the target in the server's notify configuration",
+    })
+    .optional(),
+});
+type NotifyTargetBody = z.infer<typeof NotifyTargetBody>;
+
+/** The request's notify targets as SPRINT.yaml holds them. */
+export function notifyYaml(targets: NotifyTargetBody[]): Record<string, unknown>[] {
+  return targets.map(({ secretEnv: _, ...t }) => t);
+}
+
+/** The isolation modes of `config.isolation` and `--isolation`. */
+const Isolation = z.enum(['auto', 'worktree', 'shared']);
+
+/**
+ * The configuration a request may set: every key of SPRINT.yaml's `config` in camelCase,
+ * checked as a sprint file's is, but the agent programs' options (`claude`, `codex`,
+ * `gemini`, `opencode`: permission modes and tools widen what an agent may do on this
+ * machine) and `projectDir`, which are the server's alone. `mergeVerify` and notify
+ * `command` targets are shell commands, taken only when the server allows task commands.
+ */
 export const SprintConfigBodySchema = z.strictObject({
   maxTasks: z.number().int().positive().max(100_000).optional(),
   timeBox: DurationText.optional(),
   autoCommit: z.boolean().optional(),
+  /** The original plugin's key, kept as written. */
+  contextCache: z.boolean().optional(),
+  /** The original plugin's key, kept as written (`concurrency` is what runs tasks at once). */
+  parallel: z.boolean().optional(),
   maxIterations: z.number().int().positive().max(100_000).optional(),
   maxCostUsd: z.number().positive().max(1_000_000).optional(),
   taskTimeout: Duration.optional(),
@@ -98,6 +176,40 @@ export const SprintConfigBodySchema = z.strictObject({
   agent: z.string().max(64).optional(),
   /** Task type -> one of the server's agent names. */
   agents: z.record(z.string().max(64), z.string().max(64)).optional(),
+  /** Model -> US dollars per million tokens, over the shipped price table. */
+  prices: z
+    .record(
+      z.string().min(1).max(200),
+      z.strictObject({
+        input: z.number().nonnegative().max(1_000_000),
+        output: z.number().nonnegative().max(1_000_000),
+        cacheRead: z.number().nonnegative().max(1_000_000).optional(),
+        cacheCreation: z.number().nonnegative().max(1_000_000).optional(),
+      }),
+    )
+    .refine((table) => Object.keys(table).length <= 200, { message: 'at most 200 models' })
+    .optional(),
+  /** Where notifications of this sprint go. */
+  notify: z
+    .array(NotifyTargetBody)
+    .max(20)
+    .superRefine(asInSprintYaml('notify', notifyYaml))
+    .optional(),
+  /** `auto` (worktrees when tasks may run at once in git, the default), `worktree` or `shared`. */
+  isolation: Isolation.optional(),
+  /** Runs on each integrated tree instead of the task's `verify` (a shell command). */
+  mergeVerify: Text(4000).min(1).optional(),
+  /** The branch the work lands on (default: the branch checked out when the sprint started). */
+  targetBranch: z.string().max(255).superRefine(asInSprintYaml('target-branch')).optional(),
+  worktrees: z
+    .strictObject({
+      /** The disk budget of all of the sprint's worktrees: `10GB`, `500MB`, or bytes. */
+      maxDisk: z
+        .union([z.string().max(32), z.number()])
+        .superRefine(asInSprintYaml('worktrees.max-disk'))
+        .optional(),
+    })
+    .optional(),
 });
 export type SprintConfigBody = z.infer<typeof SprintConfigBodySchema>;
 
@@ -136,6 +248,8 @@ export const RunBodySchema = z.strictObject({
   maxCostUsd: z.number().positive().max(1_000_000).optional(),
   taskTimeout: Duration.optional(),
   agent: z.string().min(1).max(64).optional(),
+  /** Overrides the sprint's `isolation` for this run (= `--isolation`). */
+  isolation: Isolation.optional(),
 });
 
 export const ResumeBodySchema = RunBodySchema.extend({

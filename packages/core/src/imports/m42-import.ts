@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { InvalidSprintError, SprintError, SprintNotFoundError } from '../model/errors.js';
 import { readYamlSource, type YamlSource } from '../stores/directory/yaml-source.js';
+import { M42WorkflowNotFoundError } from './import-error.js';
 import { convertM42Sprint, type M42Task } from './m42-sprint.js';
 import { sprintWorkflowRefs, workflowRefs } from './m42-workflow.js';
 import { isDoc, type M42Workflow } from './m42-workflow-issues.js';
@@ -20,6 +21,18 @@ export interface M42ImportResult {
   /** Whether the tasks came from the compiled PROGRESS.yaml's phases (else: compiled from the workflows). */
   fromProgress: boolean;
   /** The `.claude/workflows/` folder the phases were compiled from, when there was no PROGRESS.yaml. */
+  workflowsDir?: string;
+  /** Tasks of m42 `parallel:` phases: nothing after them waits for them until a `wait-for-parallel:` phase. */
+  parallel: string[];
+  /** Tasks after which the run pauses for review (`pause-after`, from m42 `break:` phases). */
+  breaks: string[];
+}
+
+export interface M42ImportOptions {
+  /**
+   * The folder of the m42 workflow files (`<name>.yaml`) to compile the sprint with when it
+   * has no compiled PROGRESS.yaml; default the nearest `.claude/workflows/` at or above it.
+   */
   workflowsDir?: string;
 }
 
@@ -48,6 +61,22 @@ async function findWorkflowsDir(dir: string): Promise<string | undefined> {
     if ((await stat(candidate).catch(() => undefined))?.isDirectory()) return candidate;
     if (dirname(at) === at) return undefined;
   }
+}
+
+/** A workflows folder the caller named: it must be one, whether or not the sprint needs it. */
+async function givenWorkflowsDir(dir: string): Promise<string> {
+  const at = resolve(dir);
+  const found = await stat(at).catch(() => undefined);
+  if (!found?.isDirectory()) {
+    throw new M42WorkflowNotFoundError([
+      {
+        file: at,
+        message: found ? 'is not a folder' : 'does not exist',
+        fix: "name the folder holding the m42 workflow files (<name>.yaml), usually the m42 project's .claude/workflows",
+      },
+    ]);
+  }
+  return at;
 }
 
 /** The file m42 reads for a workflow name (`<name>.yaml`, `<name>.yml`, `<name>`), inside `dir` only. */
@@ -95,8 +124,9 @@ function entry({ task, completedAt }: M42Task, done: boolean): Record<string, un
 /**
  * Converts the m42 workflow-format sprint in `sourceDir` (SPRINT.yaml with
  * `workflow` + `collections`, and the compiled PROGRESS.yaml when present;
- * without one, the workflows in the nearest `.claude/workflows/` at or above
- * `sourceDir`) into a new sprint directory `targetDir` in the original plugin's format:
+ * without one, the workflows in `options.workflowsDir`, else in the nearest
+ * `.claude/workflows/` at or above `sourceDir`) into a new sprint directory
+ * `targetDir` in the original plugin's format:
  * SPRINT.yaml, PROGRESS.yaml, a copy of `context/` and an empty
  * `artifacts/`. Nothing in `sourceDir` is changed; the new directory appears
  * whole or not at all.
@@ -104,14 +134,17 @@ function entry({ task, completedAt }: M42Task, done: boolean): Record<string, un
 export async function importM42Sprint(
   sourceDir: string,
   targetDir: string,
+  options: M42ImportOptions = {},
 ): Promise<M42ImportResult> {
+  const given =
+    options.workflowsDir === undefined ? undefined : await givenWorkflowsDir(options.workflowsDir);
   const sprintFile = join(sourceDir, 'SPRINT.yaml');
   const progressFile = join(sourceDir, 'PROGRESS.yaml');
   const sprint = (await readSource(sprintFile, true))!;
   const progress = (await readSource(progressFile, false))?.value;
   // Without m42's compiled phases they are compiled here, from the workflows.
   const compile = !(isDoc(progress) && Array.isArray(progress.phases));
-  const workflowsDir = compile ? await findWorkflowsDir(sourceDir) : undefined;
+  const workflowsDir = compile ? (given ?? (await findWorkflowsDir(sourceDir))) : undefined;
   const converted = convertM42Sprint(sprint.value, progress, {
     dirName: basename(sourceDir),
     sprintFile,
@@ -181,5 +214,7 @@ export async function importM42Sprint(
     done: completed.length,
     fromProgress: converted.fromProgress,
     ...(!converted.fromProgress && workflowsDir ? { workflowsDir } : {}),
+    parallel: converted.parallel,
+    breaks: converted.breaks,
   };
 }

@@ -20,8 +20,15 @@ export interface M42Conversion {
   workflow: string;
   /** Copied from the m42 SPRINT.yaml's `config` (max-tasks, time-box, auto-commit). */
   config: Record<string, unknown>;
-  /** In execution order; each depends on the one before it. */
+  /**
+   * In execution order; each depends on the one before it, but a `parallel:` phase, which
+   * nothing after it waits for until a `wait-for-parallel:` phase.
+   */
   tasks: M42Task[];
+  /** Ids of the tasks of `parallel:` phases (they may run beside the tasks after them). */
+  parallel: string[];
+  /** Ids of the tasks after which the run pauses (`pause-after`), one per `break:` phase. */
+  breaks: string[];
   /** Whether the phases came from m42's compiled PROGRESS.yaml (otherwise: compiled here from the workflows). */
   fromProgress: boolean;
 }
@@ -77,6 +84,12 @@ const both = (a: string, b: string) => `(\n${a}\n) && (\n${b}\n)`;
  * task depends on the one before it, keeps its `model`, and takes a gate's
  * script as `verify` (a for-each phase's gate, which m42 runs after all its
  * steps, goes to its last task); `completed` and `skipped` phases are finished.
+ * As m42 runs them: a `parallel: true` phase of a step depends on the task
+ * before it, but nothing after it waits for it (m42 runs it in the background)
+ * until a `wait-for-parallel: true` phase, whose first task depends on every
+ * such task not yet waited for; a `break: true` phase's last task gets
+ * `pause-after: true`, so the run pauses there for review (m42's
+ * paused-at-breakpoint) until `sprint resume`.
  *
  * @throws M42WorkflowNotFoundError when a workflow it needs is not there.
  * @throws InvalidSprintError when the files cannot be used as written.
@@ -149,6 +162,13 @@ export function convertM42Sprint(
 
   const taken = new Set<string>();
   const tasks: M42Task[] = [];
+  /** The task the next one depends on: the last that is not a `parallel:` phase. */
+  let head: M42Task | undefined;
+  /** `parallel:` tasks nothing has waited for yet. */
+  let background: string[] = [];
+  /** A `wait-for-parallel:` phase: its first task also waits for the background. */
+  let join = false;
+  const parallel: string[] = [];
   const add = (
     rawId: string,
     title: string,
@@ -158,6 +178,7 @@ export function convertM42Sprint(
     gate: unknown,
     completedAt: unknown,
     where: string,
+    inBackground = false,
   ) => {
     if (!prompt) {
       issues.push({
@@ -169,7 +190,12 @@ export function convertM42Sprint(
       return;
     }
     const id = taskId(rawId, taken);
-    const previous = tasks.at(-1)?.task.id;
+    const dependsOn = head ? [head.task.id] : [];
+    if (join) {
+      dependsOn.push(...background);
+      background = [];
+      join = false;
+    }
     tasks.push({
       task: {
         id,
@@ -177,7 +203,7 @@ export function convertM42Sprint(
         title,
         description: prompt,
         priority: 'medium',
-        dependsOn: previous ? [previous] : [],
+        dependsOn,
         fields: {
           'done-when': "the prompt's work is done",
           ...(model ? { model } : {}),
@@ -187,7 +213,21 @@ export function convertM42Sprint(
       done: typeof status === 'string' && DONE.has(status),
       ...(typeof completedAt === 'string' ? { completedAt } : {}),
     });
-    gateTo(tasks.at(-1)!, gate);
+    const added = tasks.at(-1)!;
+    gateTo(added, gate);
+    if (inBackground) {
+      background.push(id);
+      parallel.push(id);
+    } else {
+      head = added;
+    }
+  };
+  const breaks: string[] = [];
+  /** m42 pauses after a `break:` phase is done: the run pauses after its last task (`pause-after`). */
+  const breakAfter = (task: M42Task | undefined) => {
+    if (!task || task.task.fields['pause-after'] === true) return;
+    task.task.fields['pause-after'] = true;
+    breaks.push(task.task.id);
   };
 
   phases.forEach((phase, i) => {
@@ -197,8 +237,10 @@ export function convertM42Sprint(
       return;
     }
     const phaseId = str(phase.id) ?? `phase-${i + 1}`;
+    if (phase['wait-for-parallel'] === true && background.length) join = true;
     if (Array.isArray(phase.steps)) {
       const before = tasks.length;
+      const headBefore = head;
       phase.steps.forEach((step, j) => {
         if (!isDoc(step)) return;
         const stepId = str(step.id) ?? `${phaseId}-${j + 1}`;
@@ -228,10 +270,14 @@ export function convertM42Sprint(
             sp.gate,
             sp['completed-at'],
             `${where}.steps[${j}].phases[${k}]`,
+            sp.parallel === true,
           );
         });
       });
-      if (tasks.length > before) gateTo(tasks.at(-1)!, phase.gate);
+      // Its gate and break come after its steps: on the last task the ones after it wait for.
+      const last = head !== headBefore ? head : tasks.length > before ? tasks.at(-1) : undefined;
+      if (last) gateTo(last, phase.gate);
+      if (phase.break === true) breakAfter(last);
       return;
     }
     add(
@@ -244,6 +290,7 @@ export function convertM42Sprint(
       phase['completed-at'],
       where,
     );
+    if (phase.break === true && str(phase.prompt)) breakAfter(tasks.at(-1));
   });
   if (issues.length === 0 && tasks.length === 0) {
     issues.push({
@@ -268,6 +315,8 @@ export function convertM42Sprint(
     workflow,
     config,
     tasks,
+    parallel,
+    breaks,
     fromProgress,
   };
 }

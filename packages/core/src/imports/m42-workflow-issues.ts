@@ -103,6 +103,10 @@ export function workflowIssues(wf: M42Workflow, strict: boolean): Issue[] {
       if (phase[key] !== undefined && !str(phase[key]))
         at(p(key), `must be a non-empty string`, `write ${key}: <name>, or remove it`);
     }
+    for (const key of ['parallel', 'wait-for-parallel', 'break'] as const) {
+      if (phase[key] !== undefined && typeof phase[key] !== 'boolean')
+        at(p(key), 'must be true or false', `write ${key}: true, or remove it`);
+    }
     if (phase.gate !== undefined) {
       const gate = phase.gate;
       if (!isDoc(gate) || !str(gate.script)) {

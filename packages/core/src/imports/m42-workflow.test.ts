@@ -236,6 +236,103 @@ phases:
   });
 });
 
+describe("m42's parallel: and break: phases", () => {
+  const sprint = fixture('2026-02-01_sprint-creator-subagent/SPRINT.yaml');
+  /** The fixture sprint with another workflow: compiled here, and as m42's compiler wrote it. */
+  const both = (workflow: string) => {
+    const doc = { ...(sprint.value as object), workflow };
+    const m42 = fixture(
+      `compiled-by-m42/2026-02-01_sprint-creator-subagent.${workflow}.PROGRESS.yaml`,
+    ).value;
+    return {
+      here: convertM42Sprint(doc, undefined, options(sprint.locate, realWorkflows())),
+      m42: convertM42Sprint(doc, m42, options(sprint.locate, new Map())),
+    };
+  };
+  const deps = (c: ReturnType<typeof convertM42Sprint>) =>
+    Object.fromEntries(c.tasks.map((t) => [t.task.id, t.task.dependsOn]));
+
+  it('a parallel: phase waits for the task before it, and nothing waits for it until wait-for-parallel: (real m42 test workflows)', () => {
+    const { here, m42 } = both('test-parallel-main');
+    expect(pending(here)).toEqual(pending(m42));
+    expect(deps(here)).toEqual({
+      'creating-sprints-skill-execute': [],
+      'creating-sprints-skill-parallel-task': ['creating-sprints-skill-execute'],
+      // The next step goes on while the parallel task runs, as m42 runs it in the background.
+      'sprint-creator-subagent-execute': ['creating-sprints-skill-execute'],
+      'sprint-creator-subagent-parallel-task': ['sprint-creator-subagent-execute'],
+      sync: [
+        'sprint-creator-subagent-execute',
+        'creating-sprints-skill-parallel-task',
+        'sprint-creator-subagent-parallel-task',
+      ],
+    });
+    expect(here.parallel).toEqual([
+      'creating-sprints-skill-parallel-task',
+      'sprint-creator-subagent-parallel-task',
+    ]);
+    expect(here.breaks).toEqual([]);
+  });
+
+  it("a break: phase's task gets pause-after, so the run pauses there for review (m42's workflow template)", () => {
+    const { here, m42 } = both('workflow-template');
+    expect(pending(here)).toEqual(pending(m42));
+    expect(here.breaks).toEqual(['review-checkpoint']);
+    const paused = here.tasks.filter((t) => t.task.fields['pause-after'] === true);
+    expect(paused.map((t) => t.task.id)).toEqual(['review-checkpoint']);
+    // Everything stays in order: the break changes no dependency.
+    expect(deps(here).finalize).toEqual(['review-checkpoint']);
+    expect(here.tasks.find((t) => t.task.id === 'validate')?.task.verify).toBe(
+      'npm test && npm run lint',
+    );
+  });
+
+  it("a for-each phase's break and wait-for-parallel apply to its steps as a whole", () => {
+    const doc = yaml(
+      'name: s\nworkflow: main\ncollections:\n  step:\n    - id: a\n      prompt: A\n    - id: b\n      prompt: B\n',
+      'SPRINT.yaml',
+    );
+    const c = convertM42Sprint(
+      doc.value,
+      undefined,
+      options(
+        doc.locate,
+        workflowsOf({
+          main: [
+            'name: M',
+            'phases:',
+            '  - id: dev',
+            '    for-each: step',
+            '    workflow: step',
+            '    break: true',
+            '  - id: again',
+            '    for-each: step',
+            '    workflow: step',
+            '    wait-for-parallel: true',
+          ].join('\n'),
+          step: [
+            'name: S',
+            'phases:',
+            '  - id: do',
+            '    prompt: "{{item.prompt}}"',
+            '  - id: docs',
+            '    prompt: docs',
+            '    parallel: true',
+          ].join('\n'),
+        }),
+      ),
+    );
+    // The pause comes after the last step's last task the others wait for, not a background one.
+    expect(c.breaks).toEqual(['b-do']);
+    expect(deps(c)).toMatchObject({
+      'b-do': ['a-do'],
+      'a-do-2': ['b-do', 'a-docs', 'b-docs'],
+      'b-do-2': ['a-do-2'],
+    });
+    expect(c.parallel).toEqual(['a-docs', 'b-docs', 'a-docs-2', 'b-docs-2']);
+  });
+});
+
 describe('m42 workflows missing or malformed: where, and how to fix it', () => {
   const sprint = yaml(
     'name: s\nworkflow: main\ncollections:\n  step:\n    - id: a\n      prompt: A\n      workflow: own\n',
@@ -309,6 +406,11 @@ describe('m42 workflows missing or malformed: where, and how to fix it', () => {
       'a for-each over a collection the sprint lacks',
       'name: M\nphases:\n  - id: a\n    for-each: feature\n',
       { line: 4, field: 'phases[0].for-each', message: expect.stringContaining('"feature"') },
+    ],
+    [
+      'a break that is not true or false',
+      'name: M\nphases:\n  - id: a\n    prompt: A\n    break: yes please\n',
+      { line: 5, field: 'phases[0].break', message: 'must be true or false' },
     ],
     [
       'workflows in a circle',

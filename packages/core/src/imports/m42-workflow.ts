@@ -177,6 +177,10 @@ export function compileM42Phases(input: M42CompileInput): M42Compiled {
     [...models, sprint.model, main.model].map(str).find((m) => m !== undefined);
   const gateOf = (phase: Doc) =>
     isDoc(phase.gate) && str(phase.gate.script) ? { gate: { script: phase.gate.script } } : {};
+  /** The flags m42 carries into PROGRESS.yaml, each only where its compiler keeps it. */
+  const flags = (phase: Doc, keys: readonly string[]) =>
+    Object.fromEntries(keys.filter((k) => phase[k] !== undefined).map((k) => [k, phase[k]]));
+  const TOP = ['wait-for-parallel', 'break'] as const;
   const collectionOf = (phase: Doc) => String(phase.collection ?? phase['for-each']);
 
   const workflowIssue = (name: string, path: YamlPath, message: string, fix: string) => {
@@ -241,7 +245,13 @@ export function compileM42Phases(input: M42CompileInput): M42Compiled {
           ...context,
           phase: { id, index: out.length },
         });
-        out.push({ id, status: 'pending', prompt, model: model(ref.model) });
+        out.push({
+          id,
+          status: 'pending',
+          prompt,
+          ...flags(ref, ['wait-for-parallel']),
+          model: model(ref.model),
+        });
       }
     }
     return out;
@@ -279,19 +289,27 @@ export function compileM42Phases(input: M42CompileInput): M42Compiled {
                   phase: { id: String(sub.id), index: subIndex },
                 })
               : `Execute phase: ${String(sub.id)}`,
+            ...flags(sub, ['parallel']),
             model: model(item.model, sub.model),
             ...gateOf(sub),
           })),
         };
       });
-      phases.push({ id, status: 'pending', steps, ...gateOf(phase) });
+      phases.push({ id, status: 'pending', steps, ...flags(phase, TOP), ...gateOf(phase) });
     } else if (str(phase.workflow)) {
       phases.push(...expandReference(String(phase.workflow), id));
     } else {
       const prompt = str(phase.prompt)
         ? substitute(String(phase.prompt), { ...context, phase: { id, index: 0 } })
         : `Execute phase: ${id}`;
-      phases.push({ id, status: 'pending', prompt, model: model(phase.model), ...gateOf(phase) });
+      phases.push({
+        id,
+        status: 'pending',
+        prompt,
+        model: model(phase.model),
+        ...flags(phase, TOP),
+        ...gateOf(phase),
+      });
     }
   });
   return { phases, missing, issues };

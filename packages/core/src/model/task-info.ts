@@ -18,6 +18,8 @@ export const COMMON_TASK_FIELDS = [
   'estimate',
   'labels',
   'blocked-by',
+  /** `true`: once this task is done, the run pauses (as `sprint pause` does) until `resume`. */
+  'pause-after',
 ] as const;
 
 /** Required fields of the four original task types. */

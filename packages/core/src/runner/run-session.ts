@@ -515,6 +515,9 @@ export class RunSession {
     }
     await this.#append([decided.event]);
     await this.#workspace?.settle({ task, attempt, next: decided.next });
+    if (task.fields['pause-after'] === true && this.#state.tasks[task.id]?.status === 'done') {
+      await this.#pauseAfter(task);
+    }
     if (decided.event.notBefore) this.#waits.set(task.id, Date.parse(decided.event.notBefore));
     if (result.success) {
       this.#previous.push({
@@ -532,6 +535,25 @@ export class RunSession {
       result,
       next: decided.next,
     }));
+  }
+
+  /**
+   * A planned break (`pause-after: true`, m42's `break:`): once the task is done, the run
+   * pauses as `sprint pause` would (running tasks finish, none starts), recorded as a
+   * control event, so a person reviews before `sprint resume` goes on.
+   */
+  async #pauseAfter(task: Task): Promise<void> {
+    if (this.#pauseRequested) return;
+    this.#pauseRequested = true;
+    await this.#append([
+      {
+        type: 'control',
+        action: 'pause',
+        reason: `task ${task.id} is done and has pause-after: review, then sprint resume`,
+        requestedBy: `task ${task.id} (pause-after)`,
+      },
+    ]);
+    this.#notify();
   }
 
   /** This run's attempts whose commit failed, or undefined when every commit landed. */

@@ -465,6 +465,47 @@ describe('SprintRunner', () => {
     expect(state.tasks.b?.status).toBe('pending');
   });
 
+  it('pauses once a task with pause-after is done, and goes on from the next task on resume', async () => {
+    const { runner, agent, store } = setup([
+      { id: 'a', type: 'x' },
+      { id: 'review', type: 'x', dependsOn: ['a'], fields: { 'pause-after': true } },
+      { id: 'b', type: 'x', dependsOn: ['review'] },
+    ]);
+    const first = await runner.run('s');
+    expect(first.status).toBe('paused');
+    expect(first.stopReason).toEqual({ kind: 'paused' });
+    expect(agent.calls.map((c) => c.task.id)).toEqual(['a', 'review']);
+    const pauses = (await store.readEvents('s')).filter((e) => e.type === 'control');
+    expect(pauses).toMatchObject([{ action: 'pause', requestedBy: 'task review (pause-after)' }]);
+    expect(pauses[0]).toHaveProperty('reason', expect.stringContaining('sprint resume'));
+    expect((await store.load('s')).state.tasks.b?.status).toBe('pending');
+
+    // The break is behind it: resume runs the rest without pausing again.
+    const second = await runner.resume('s');
+    expect(second.status).toBe('completed');
+    expect(agent.calls.map((c) => c.task.id)).toEqual(['a', 'review', 'b']);
+  });
+
+  it('does not pause after a pause-after task that failed, nor after the last task', async () => {
+    const failing = setup(
+      [
+        { id: 'a', type: 'x', fields: { 'pause-after': true } },
+        { id: 'b', type: 'x' },
+      ],
+      new AgentRegistry({
+        default: new ScriptedAgent('x', {
+          a: { success: false, error: { kind: 'auth', message: 'refused' } },
+        }),
+      }),
+    );
+    const blocked = await failing.runner.run('s', fast);
+    expect(blocked.status).toBe('blocked');
+    expect((await failing.store.readEvents('s')).some((e) => e.type === 'control')).toBe(false);
+
+    const last = setup([{ id: 'a', type: 'x', fields: { 'pause-after': true } }]);
+    expect((await last.runner.run('s')).status).toBe('completed');
+  });
+
   it('stop interrupts the running agent now; its task goes back to pending and reruns on resume', async () => {
     const store = new MemoryStore({
       sprints: [{ id: 's', name: 'S', tasks: [{ id: 'a', type: 'x' }] }],

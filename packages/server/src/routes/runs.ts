@@ -140,6 +140,7 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
       concurrency: body.concurrency,
       maxCostUsd: body.maxCostUsd,
       taskTimeoutMs: body.taskTimeout,
+      isolation: body.isolation,
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
     });
     changed(id);

@@ -11,7 +11,13 @@ import { readJson } from '../body.js';
 import { summaryExtras, taskExtras } from '../dashboard-fields.js';
 import { EncodedBody, sendEncoded } from '../encoded-body.js';
 import { ApiError } from '../problem.js';
-import { checkAgentNames, configInput, inRequestTerms, toTasks } from '../request-tasks.js';
+import {
+  checkAgentNames,
+  checkConfigCommands,
+  configInput,
+  inRequestTerms,
+  toTasks,
+} from '../request-tasks.js';
 import {
   AddTasksBodySchema,
   AddTasksResultSchema,
@@ -192,6 +198,7 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
   const createSprint: Handler = async (c) => {
     const body = await readJson(c, CreateSprintBodySchema, limit);
     const tasks = toTasks(body.tasks ?? [], allowTaskCommands, true);
+    checkConfigCommands(body.config, allowTaskCommands);
     checkAgentNames(body.config, agents.names);
     const id = await store.create({
       name: body.name,

@@ -66,6 +66,13 @@ describe('taskFromYaml', () => {
     for (const issue of issues) expect(issue).toMatchObject({ file: 'tasks.yaml', line: 4 });
   });
 
+  it('takes pause-after as true or false only', () => {
+    expect(taskFromYaml({ id: 'a', 'pause-after': true }, where).fields['pause-after']).toBe(true);
+    expect(issuesOf({ id: 'a', 'pause-after': 'yes' }).map((i) => [i.field, i.fix])).toEqual([
+      ['tasks[0].pause-after', 'write pause-after: true or false'],
+    ]);
+  });
+
   it('rejects what is not a task', () => {
     expect(issuesOf('just text')[0]!.message).toMatch(/expected a task/);
     expect(issuesOf({ title: 'x' })[0]!.message).toBe(

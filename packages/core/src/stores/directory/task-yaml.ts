@@ -12,6 +12,7 @@ import {
   FieldCursor,
   isRecord,
   oneOf,
+  readBoolean,
   readString,
   readStringList,
 } from './field-cursor.js';
@@ -160,6 +161,7 @@ export function readTask(
   const command = readString(raw.command, c.at('command'), '"make lint"');
   readStringList(raw.labels, c.at('labels'), { single: true });
   readStringList(raw['blocked-by'], c.at('blocked-by'), { single: true });
+  readBoolean(raw['pause-after'], c.at('pause-after'));
   const estimate = raw.estimate;
   if (
     estimate !== undefined &&
