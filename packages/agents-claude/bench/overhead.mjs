@@ -1,6 +1,5 @@
 // How much time ClaudeCodeAgent adds to a run of the claude CLI, against a fake Anthropic
 // API answering at once with a structured result (see @sprint/test-kit's benchAgentOverhead).
-// The agent also passes a fresh `--session-id` to each run; the direct run has none.
 // Target: the agent within 5 % of the CLI spawned from a shell.
 //
 //   pnpm --filter @sprint/agents-claude build && pnpm --filter @sprint/agents-claude bench
@@ -31,5 +30,6 @@ await benchAgentOverhead({
     return { agent, argv: [binary, ...args], env };
   },
   resultMarker: '"structured_output"',
+  note: 'ClaudeCodeAgent also passes a fresh --session-id to each run; the shell run has none.',
   runs: 15,
 });

@@ -1,6 +1,5 @@
 // How much time CodexAgent adds to a run of the codex CLI, against a fake Responses API
-// answering at once (see @sprint/test-kit's benchAgentOverhead). The agent writes the
-// result schema to a temporary file for each run; the direct run reads one written once.
+// answering at once (see @sprint/test-kit's benchAgentOverhead).
 // Target: the agent within 5 % of the CLI spawned from a shell.
 //
 //   pnpm --filter @sprint/agents-codex build && pnpm --filter @sprint/agents-codex bench
@@ -42,4 +41,5 @@ await benchAgentOverhead({
   },
   reporting: 'schema-message',
   resultMarker: '"agent_message"',
+  note: 'CodexAgent also writes the result schema to a fresh temporary directory per run; the shell run reuses one file.',
 });

@@ -31,6 +31,8 @@ export interface AgentOverheadBench {
   reporting?: ResultReporting;
   /** A string the CLI's stdout holds when the run produced its result. */
   resultMarker: string;
+  /** What else the wrapper does that the shell run does not, printed under the figures. */
+  note?: string;
   /** Runs of each kind; `BENCH_RUNS` wins. Default 5. */
   runs?: number;
   /** Allowed overhead as a fraction (default 0.05). */
@@ -191,6 +193,7 @@ export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio
       '  The two sides differ only in what the wrapper must do: its own process group, ' +
         'the run marker in the environment, reading the events, ending what the CLI left.',
     );
+    if (b.note) console.log(`  ${b.note}`);
     return { ratio };
   } finally {
     await b.fake.close();
