@@ -89,14 +89,19 @@ function cliVersion(argv: readonly string[], env: Record<string, string>): Promi
  * shell, from the spawn to the end of its output. The prompt goes to stdin
  * through a pipe, as every wrapper sends it: with stdin redirected from a file
  * instead, a run of opencode took 48 % longer (18.7 s against 12.6 s, load 12),
- * which measured the stdin mode, not the wrapper. After one warm-up of each,
- * runs alternate; it prints medians, p90, minimums, the ratio of the medians
- * and the median of the per-pair ratios (a pair is two adjacent runs, so a
- * load change between pairs cancels), with the load average before and after,
- * and this process's CPU time per run: what the wrapper itself costs (parsing
- * options and events, the sweep for processes left behind) without the noise
- * of the load.
- * Cleans up the fake and its temporary directories.
+ * which measured the stdin mode, not the wrapper. Recorded with a logging
+ * shim in front of opencode, both sides exec the same argv, cwd and
+ * environment but for the run marker, and the CLI used the same CPU time
+ * (about 5 s) on both; the wrapper's own work was 5 to 10 ms per run, so a
+ * gap in the medians or minimums of a few runs is the load, not the wrapper.
+ *
+ * After one warm-up of each, runs alternate; it prints medians, p90, minimums,
+ * the ratio of the medians and the median of the per-pair ratios (a pair is
+ * two adjacent runs, so a load change between pairs cancels), with the load
+ * average before and after, and this process's CPU time per run: what the
+ * wrapper itself costs (parsing options and events, the sweep for processes
+ * left behind) without the noise of the load. Cleans up the fake and its
+ * temporary directories.
  */
 export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio: number }> {
   const runs = Number(process.env.BENCH_RUNS ?? b.runs ?? 5);
