@@ -1,6 +1,19 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Agent, type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
+import { buildTaskPrompt, type ResultReporting } from '@sprint/core/agent-kit';
+
+/** What {@link benchAgentOverhead} runs, made once the bench has a fresh `HOME` for it. */
+export interface AgentOverheadSetup {
+  /** The wrapper, pointed at the fake. */
+  agent: Agent;
+  /** The CLI and its arguments exactly as the wrapper starts it. */
+  argv: readonly string[];
+  /** The environment the wrapper gives the CLI (the agent runs with `inheritEnv: false`). */
+  env: Record<string, string>;
+}
 
 /** One agent wrapper's overhead bench: the same CLI through the wrapper and from a shell. */
 export interface AgentOverheadBench {
@@ -10,21 +23,17 @@ export interface AgentOverheadBench {
   api: string;
   /** The wrapper's name, e.g. `GeminiAgent`. */
   wrapper: string;
-  /** The CLI and its arguments exactly as the wrapper starts it. */
-  argv: readonly string[];
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /**
-   * The prompt the wrapper would send, written to a file. The shell run gets it on stdin
-   * through a pipe, as every wrapper sends it: with stdin redirected from the file instead,
-   * a run of opencode took 48 % longer (18.7 s against 12.6 s, load 12, one interleaved run), which
-   * measured the stdin mode, not the wrapper.
-   */
-  promptFile: string;
+  /** The fake provider the bench started, answering at once; closed when the bench ends. */
+  fake: { close(): Promise<void> };
+  /** Makes the agent and the direct run's command; `home` is a fresh directory for `HOME`. */
+  setup(home: string): AgentOverheadSetup | Promise<AgentOverheadSetup>;
+  /** How the wrapper's prompt asks for the result (see `buildTaskPrompt`). */
+  reporting?: ResultReporting;
   /** A string the CLI's stdout holds when the run produced its result. */
   resultMarker: string;
-  /** One run through the wrapper; throws when it did not succeed. */
-  runAgent: () => Promise<void>;
+  /** What else the wrapper does that the shell run does not, printed under the figures. */
+  note?: string;
+  /** Runs of each kind; `BENCH_RUNS` wins. Default 5. */
   runs?: number;
   /** Allowed overhead as a fraction (default 0.05). */
   target?: number;
@@ -32,73 +41,168 @@ export interface AgentOverheadBench {
 
 const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
 
-function median(xs: number[]): number {
+function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  if (p === 0.5 && s.length % 2 === 0) {
+    return ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  }
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] as number;
+}
+
+const load = () => loadavg()[0]?.toFixed(2) ?? '?';
+
+function benchContext(project: string): AgentContext {
+  return {
+    task: TaskSchema.parse({ id: 'bench', type: 'custom', description: 'Answer at once.' }),
+    sprint: { id: 'bench', name: 'Bench', goals: [], config: SprintConfigSchema.parse({}) },
+    projectDir: project,
+    stateFiles: [],
+    attempt: 1,
+    context: {},
+    previousResults: [],
+    signal: new AbortController().signal,
+    emit: () => {},
+    setPid: () => {},
+  };
+}
+
+function cliVersion(argv: readonly string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] as string, ['--version'], {
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', () => resolve('?'));
+    child.on('close', () => resolve(out.trim().split('\n')[0] || '?'));
+  });
 }
 
 /**
- * Runs the CLI directly from a shell and through the wrapper, interleaved (after one warm-up
- * of each), and prints the medians, the ratio and whether the target is met.
+ * How much time an agent wrapper adds to a run of its CLI. Both sides run the
+ * real CLI against a fake provider that answers at once: (a) through
+ * `agent.run()`, from the call to the result; (b) the same binary with the
+ * same arguments, environment, working directory and prompt, spawned from a
+ * shell, from the spawn to the end of its output. The prompt goes to stdin
+ * through a pipe, as every wrapper sends it: with stdin redirected from a file
+ * instead, a run of opencode took 48 % longer (18.7 s against 12.6 s, load 12),
+ * which measured the stdin mode, not the wrapper. Recorded with a logging
+ * shim in front of opencode, both sides exec the same argv, cwd and
+ * environment but for the run marker, and the CLI used the same CPU time
+ * (about 5 s) on both; the wrapper's own work was 5 to 10 ms per run, so a
+ * gap in the medians or minimums of a few runs is the load, not the wrapper.
+ *
+ * After one warm-up of each, runs alternate; it prints medians, p90, minimums,
+ * the ratio of the medians and the median of the per-pair ratios (a pair is
+ * two adjacent runs, so a load change between pairs cancels), with the load
+ * average before and after, and this process's CPU time per run: what the
+ * wrapper itself costs (parsing options and events, the sweep for processes
+ * left behind) without the noise of the load. Cleans up the fake and its
+ * temporary directories.
  */
 export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio: number }> {
-  const runs = b.runs ?? 5;
+  const runs = Number(process.env.BENCH_RUNS ?? b.runs ?? 5);
   const target = b.target ?? 0.05;
-  const command = `exec ${b.argv.map(quote).join(' ')}`;
-  const prompt = await readFile(b.promptFile);
-  const direct = () =>
-    new Promise<number>((resolve, reject) => {
+  const slug = b.cli.split(' ')[0];
+  const home = await mkdtemp(join(tmpdir(), `bench-${slug}-home-`));
+  const project = await mkdtemp(join(tmpdir(), `bench-${slug}-project-`));
+  try {
+    const { agent, argv, env } = await b.setup(home);
+    const ctx = benchContext(project);
+    const prompt = buildTaskPrompt(ctx, b.reporting);
+    const command = `exec ${argv.map(quote).join(' ')}`;
+    const direct = () =>
+      new Promise<number>((resolve, reject) => {
+        const started = performance.now();
+        const child = spawn('sh', ['-c', command], {
+          cwd: project,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        child.stdin.on('error', () => {});
+        child.stdin.end(prompt);
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.resume();
+        child.on('error', reject);
+        child.on('close', (code) => {
+          const ms = performance.now() - started;
+          if (!out.includes(b.resultMarker))
+            reject(new Error(`direct run without a result (exit ${code})`));
+          else resolve(ms);
+        });
+      });
+    const throughAgent = async () => {
       const started = performance.now();
-      const child = spawn('sh', ['-c', command], {
-        cwd: b.cwd,
-        env: b.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(prompt);
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => {
-        const ms = performance.now() - started;
-        if (!out.includes(b.resultMarker))
-          reject(new Error(`direct run without a result (exit ${code})`));
-        else resolve(ms);
-      });
-    });
-  const throughAgent = async () => {
-    const started = performance.now();
-    await b.runAgent();
-    return performance.now() - started;
-  };
-  await direct();
-  await throughAgent();
-  const viaAgent: number[] = [];
-  const viaShell: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    if (i % 2) {
-      viaAgent.push(await throughAgent());
-      viaShell.push(await direct());
-    } else {
-      viaShell.push(await direct());
-      viaAgent.push(await throughAgent());
+      const result = await agent.run(ctx);
+      const ms = performance.now() - started;
+      if (!result.success) throw new Error(`agent run failed: ${result.error?.message}`);
+      return ms;
+    };
+    // This process's CPU time in a run: the wrapper's own work, which the load barely changes.
+    const cpu = { agent: [] as number[], shell: [] as number[] };
+    const timed = async (into: number[], run: () => Promise<number>) => {
+      const before = process.cpuUsage();
+      const ms = await run();
+      const used = process.cpuUsage(before);
+      into.push((used.user + used.system) / 1000);
+      return ms;
+    };
+
+    const version = await cliVersion(argv, env);
+    const loadBefore = load();
+    await direct();
+    await throughAgent();
+    const viaAgent: number[] = [];
+    const viaShell: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      if (i % 2) {
+        viaAgent.push(await timed(cpu.agent, throughAgent));
+        viaShell.push(await timed(cpu.shell, direct));
+      } else {
+        viaShell.push(await timed(cpu.shell, direct));
+        viaAgent.push(await timed(cpu.agent, throughAgent));
+      }
     }
+    const a = percentile(viaAgent, 0.5);
+    const d = percentile(viaShell, 0.5);
+    const ratio = a / d;
+    const paired = percentile(
+      viaAgent.map((ms, i) => ms / (viaShell[i] as number)),
+      0.5,
+    );
+    const f = (ms: number) => `${ms.toFixed(1)} ms`;
+    const row = (label: string, xs: number[]) =>
+      `  ${label.padEnd(25)} median ${f(percentile(xs, 0.5))}  p90 ${f(percentile(xs, 0.9))}  min ${f(Math.min(...xs))}`;
+    console.log(
+      `${b.cli} ${version}, ${runs} runs each, ${b.api} answering at once ` +
+        `(load ${loadBefore} before, ${load()} after)`,
+    );
+    console.log(row(`through ${b.wrapper}`, viaAgent));
+    console.log(row('CLI spawned from a shell', viaShell));
+    console.log(
+      `  ratio ${ratio.toFixed(3)} (overhead ${f(a - d)}, ${((ratio - 1) * 100).toFixed(1)} %), ` +
+        `per pair ${paired.toFixed(3)}: target within ${target * 100} % ` +
+        `${ratio <= 1 + target ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `  CPU time of this process per run, median: ${f(percentile(cpu.agent, 0.5))} through ` +
+        `${b.wrapper}, ${f(percentile(cpu.shell, 0.5))} for the shell run`,
+    );
+    console.log(
+      '  The two sides differ only in what the wrapper must do: its own process group, ' +
+        'the run marker in the environment, reading the events, ending what the CLI left.',
+    );
+    if (b.note) console.log(`  ${b.note}`);
+    return { ratio };
+  } finally {
+    await b.fake.close();
+    await rm(home, { recursive: true, force: true });
+    await rm(project, { recursive: true, force: true });
   }
-  const a = median(viaAgent);
-  const d = median(viaShell);
-  const ratio = a / d;
-  const f = (ms: number) => `${ms.toFixed(1)} ms`;
-  console.log(
-    `${b.cli}, ${runs} runs each, ${b.api} answering at once (load ${loadavg()[0]?.toFixed(2)})`,
-  );
-  console.log(`  through ${b.wrapper.padEnd(16)} median ${f(a)}  min ${f(Math.min(...viaAgent))}`);
-  console.log(`  CLI spawned from a shell median ${f(d)}  min ${f(Math.min(...viaShell))}`);
-  console.log(
-    `  ratio ${ratio.toFixed(3)} (overhead ${f(a - d)}, ${((ratio - 1) * 100).toFixed(1)} %): ` +
-      `target within ${target * 100} % ${ratio <= 1 + target ? 'met' : 'NOT met'}`,
-  );
-  return { ratio };
 }

@@ -1,5 +1,4 @@
-import { accessSync, constants } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { findAgentBin } from './agent-envs.js';
 
 /** Where {@link claudeTestEnv} points the CLI. */
 export interface ClaudeTestEnvOptions {
@@ -50,21 +49,5 @@ export function claudeTestEnv(options: ClaudeTestEnvOptions): Record<string, str
  *   (`import.meta.dirname`).
  */
 export function findClaudeBin(fromDir: string = process.cwd()): string {
-  let dir = resolve(fromDir);
-  for (;;) {
-    const candidate = join(dir, 'node_modules', '.bin', 'claude');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; look in the parent
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(
-    `No claude executable in node_modules/.bin from ${fromDir} upwards. ` +
-      'Add it as a devDependency (pnpm add -D @anthropic-ai/claude-code) and run pnpm install.',
-  );
+  return findAgentBin('claude', fromDir, '@anthropic-ai/claude-code');
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import {
+  delay,
+  type FakeHttpRequest,
+  scriptedReplies,
+  sendJson,
+  sse,
+  startFakeHttp,
+} from './fake-http.js';
 
 /** Token counts the fake reports for one reply (`message_start` and `message_delta`). */
 export interface FakeUsage {
@@ -49,14 +56,7 @@ export type FakeReply =
   | { type: 'hang' };
 
 /** A request the fake received, in arrival order (every path, not only `/v1/messages`). */
-export interface FakeRequest {
-  method: string;
-  /** The path with its query, e.g. `/v1/messages?beta=true`. */
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body, or `undefined` when there was none or it was not JSON. */
-  body: unknown;
-}
+export type FakeRequest = FakeHttpRequest;
 
 /**
  * What the fake answers. A list answers the n-th `POST /v1/messages` with its n-th
@@ -116,35 +116,8 @@ const ERROR_MESSAGES: Record<number, string> = {
  * ```
  */
 export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
-  const requests: FakeRequest[] = [];
-  let messageIndex = 0;
-
-  const replyFor = async (request: FakeRequest): Promise<FakeReply> => {
-    const index = messageIndex++;
-    if (typeof script === 'function') return script(request, index);
-    if (script.length === 0) throw new Error('startFakeAnthropic: the script is empty');
-    return script[Math.min(index, script.length - 1)] as FakeReply;
-  };
-
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) {
-        sendError(res, { type: 'error', status: 500, message: String(error) });
-      } else {
-        res.destroy();
-      }
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const request: FakeRequest = {
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      headers: { ...req.headers },
-      body: parseJson(raw),
-    };
-    requests.push(request);
+  const next = scriptedReplies(script, 'startFakeAnthropic');
+  const server = await startFakeHttp(async (request, res) => {
     const pathname = request.path.split('?')[0];
     if (request.method === 'HEAD' && pathname === '/') {
       res.writeHead(200).end();
@@ -154,51 +127,20 @@ export async function startFakeAnthropic(script: FakeScript): Promise<FakeAnthro
       sendError(res, { type: 'error', status: 404, message: `Not found: ${request.path}` });
       return;
     }
-    const reply = await replyFor(request);
+    const reply = await next(request);
     if (reply.type === 'hang') return; // hold the connection until someone ends it
     if (reply.type === 'error') {
       sendError(res, reply);
       return;
     }
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    await delay(reply.delayMs);
     streamMessage(res, reply, modelOf(request.body));
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    ...server,
     messageRequests: () =>
-      requests.filter((r) => r.method === 'POST' && r.path.split('?')[0] === '/v1/messages'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      server.requests.filter((r) => r.method === 'POST' && r.path.split('?')[0] === '/v1/messages'),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function modelOf(body: unknown): string {
@@ -208,21 +150,18 @@ function modelOf(body: unknown): string {
   return 'claude-fake';
 }
 
+const fakeId = (prefix: string) => `${prefix}_fake_${randomUUID().replaceAll('-', '')}`;
+
 function sendError(res: ServerResponse, reply: Extract<FakeReply, { type: 'error' }>): void {
-  const body = JSON.stringify({
+  const body = {
     type: 'error',
     error: {
       type: reply.errorType ?? ERROR_TYPES[reply.status] ?? 'api_error',
       message: reply.message ?? ERROR_MESSAGES[reply.status] ?? `Error ${reply.status} (fake)`,
     },
-    request_id: `req_fake_${randomUUID().replaceAll('-', '')}`,
-  });
-  res.writeHead(reply.status, {
-    'content-type': 'application/json',
-    'request-id': `req_fake_${randomUUID().replaceAll('-', '')}`,
-    ...reply.headers,
-  });
-  res.end(body);
+    request_id: fakeId('req'),
+  };
+  sendJson(res, reply.status, body, { 'request-id': fakeId('req'), ...reply.headers });
 }
 
 type ContentReply = Extract<FakeReply, { type: 'text' | 'tool-use' | 'structured-output' }>;
@@ -234,18 +173,12 @@ function streamMessage(res: ServerResponse, reply: ContentReply, model: string):
     cache_read_input_tokens: reply.usage?.cache_read_input_tokens ?? 0,
     cache_creation_input_tokens: reply.usage?.cache_creation_input_tokens ?? 0,
   };
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    'request-id': `req_fake_${randomUUID().replaceAll('-', '')}`,
-  });
-  const send = (event: string, data: unknown) =>
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = sse(res, { 'request-id': fakeId('req') });
 
   send('message_start', {
     type: 'message_start',
     message: {
-      id: `msg_fake_${randomUUID().replaceAll('-', '')}`,
+      id: fakeId('msg'),
       type: 'message',
       role: 'assistant',
       model,

@@ -5,7 +5,11 @@ export {
   geminiTestEnv,
   opencodeTestEnv,
 } from './agent-envs.js';
-export { type AgentOverheadBench, benchAgentOverhead } from './agent-overhead.js';
+export {
+  type AgentOverheadBench,
+  type AgentOverheadSetup,
+  benchAgentOverhead,
+} from './agent-overhead.js';
 export { type ClaudeTestEnvOptions, claudeTestEnv, findClaudeBin } from './claude-env.js';
 export {
   type FakeAnthropic,
