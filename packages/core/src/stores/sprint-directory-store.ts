@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
@@ -33,6 +33,7 @@ import {
 } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJson } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
+import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 
 export const SPRINT_FILE = 'SPRINT.yaml';
 export const PROGRESS_FILE = 'PROGRESS.yaml';
@@ -48,18 +49,30 @@ interface DirectoryMeta {
 /** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
 const SNAPSHOT_FILE = 'state.json';
 
-interface Snapshot {
+/**
+ * The first line of state.json: what the file was made from, and the sprint's
+ * overview, so that `sprint status` reads a few hundred bytes of JSON rather
+ * than every task.
+ */
+interface SnapshotHead {
   /**
-   * 4: task fields equal to their `fields` entry are stored once, and tasks not
-   * yet started have no state entry. Versions 2 and 3 are not believed: a new
-   * sprint's snapshot then lacked SPRINT.yaml's config defaults (max-tasks,
-   * time-box), so a run of a sprint never edited did not enforce them.
+   * 5: the head (with `overview`) on the first line, the definition and state
+   * after it; the whole is one JSON document. 4: no overview; read in full only.
+   * In both, task fields equal to their `fields` entry are stored once, and
+   * tasks not yet started have no state entry. Versions 2 and 3 are not
+   * believed: a new sprint's snapshot then lacked SPRINT.yaml's config
+   * defaults (max-tasks, time-box), so a run of a sprint never edited did not
+   * enforce them.
    */
-  version: 4;
+  version: 4 | 5;
   /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
   progress: string[];
   meta: DirectoryMeta;
+  overview?: SprintOverview;
+}
+
+interface Snapshot extends SnapshotHead {
   definition: SprintDefinition;
   state: SprintState;
 }
@@ -288,6 +301,32 @@ export class SprintDirectoryStore extends JournaledStore {
     };
   }
 
+  /**
+   * The overview state.json keeps beside the checkpoint, when it is the
+   * runner's and current: the YAML files are the ones it was made from (by
+   * content) and the log holds nothing past it. Otherwise undefined, and
+   * `load` says what is true (or what is wrong).
+   */
+  async loadOverview(sprintId: string): Promise<SprintOverview | undefined> {
+    try {
+      const location = await this.locate(sprintId);
+      const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir), true);
+      if (snap?.kind !== 'ok' || !snap.snapshot.overview) return undefined;
+      const head = snap.snapshot;
+      const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
+      const [sprintHash, progressHash] = await Promise.all([
+        hashFileNoFollow(sprintYamlPath),
+        hashFileNoFollow(progressYamlPath),
+      ]);
+      if (progressHash === null || !head.progress.includes(progressHash)) return undefined;
+      if (head.sprint !== (sprintHash ?? textHash(''))) return undefined;
+      if (!logEndsAt(join(location.runtimeDir, EVENT_LOG), head.meta)) return undefined;
+      return head.overview;
+    } catch {
+      return undefined;
+    }
+  }
+
   async #readYaml(location: SprintLocation): Promise<[string, string]> {
     const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
     if (b == null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
@@ -322,7 +361,19 @@ export class SprintDirectoryStore extends JournaledStore {
   async #readSnapshot(
     location: SprintLocation,
     expect: string | null,
-  ): Promise<{ kind: 'ok'; snapshot: Snapshot } | { kind: 'forged'; why: string } | undefined> {
+  ): Promise<{ kind: 'ok'; snapshot: Snapshot } | { kind: 'forged'; why: string } | undefined>;
+  async #readSnapshot(
+    location: SprintLocation,
+    expect: string | null,
+    headOnly: true,
+  ): Promise<{ kind: 'ok'; snapshot: SnapshotHead } | { kind: 'forged'; why: string } | undefined>;
+  async #readSnapshot(
+    location: SprintLocation,
+    expect: string | null,
+    headOnly = false,
+  ): Promise<
+    { kind: 'ok'; snapshot: Snapshot | SnapshotHead } | { kind: 'forged'; why: string } | undefined
+  > {
     let text: string | null;
     try {
       text = await readTextNoFollow(join(location.runtimeDir, SNAPSHOT_FILE));
@@ -333,8 +384,17 @@ export class SprintDirectoryStore extends JournaledStore {
     const read = openSignedJson(text, expect);
     if (read.kind === 'forged') return read;
     try {
+      if (headOnly) {
+        // JSON.stringify writes no line breaks: the first one ends the head.
+        const nl = read.body.indexOf('\n');
+        if (nl < 0) return undefined;
+        const head = JSON.parse(`${read.body.slice(0, nl)}}`) as SnapshotHead;
+        if (head.version !== 5 || !Array.isArray(head.progress) || !head.overview) return undefined;
+        return { kind: 'ok', snapshot: head };
+      }
       const snap = JSON.parse(read.body) as Snapshot;
-      if (snap.version !== 4 || !Array.isArray(snap.progress)) return undefined;
+      if ((snap.version !== 4 && snap.version !== 5) || !Array.isArray(snap.progress))
+        return undefined;
       snap.definition.tasks = snap.definition.tasks.map(restoredTask);
       snap.state = restoredState(snap.state, snap.definition);
       return { kind: 'ok', snapshot: snap };
@@ -546,16 +606,35 @@ async function writeSnapshot(
   hashes: { sprint: string; progress: string; previous?: string | null },
   key: RunnerKey | undefined,
 ): Promise<void> {
-  const snapshot: Snapshot = {
-    version: 4,
+  const head: SnapshotHead = {
+    version: 5,
     sprint: hashes.sprint,
     progress: [hashes.progress],
     meta,
+    overview: sprintOverview({ definition, state }),
+  };
+  if (hashes.previous) head.progress.push(hashes.previous);
+  const rest = JSON.stringify({
     definition: { ...definition, tasks: definition.tasks.map(storedTask) },
     state: storedState(state),
-  };
-  if (hashes.previous) snapshot.progress.push(hashes.previous);
-  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
+  });
+  // One JSON document whose first line is the head: `loadOverview` parses that line alone.
+  const body = `${JSON.stringify(head).slice(0, -1)}\n,${rest.slice(1)}`;
+  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(body, key));
+}
+
+/**
+ * Whether the event log ends where the checkpoint does, so replaying it would
+ * change nothing: a keyed log exactly `logOffset` bytes long, or no log at all
+ * for a sprint that never ran. Anything else (an unkeyed log, which replays
+ * from its start) is left to a full load.
+ */
+function logEndsAt(logPath: string, meta: DirectoryMeta): boolean {
+  const st = lstatSync(logPath, { throwIfNoEntry: false });
+  if (!st) return !(meta.logKey && meta.logOffset > 0);
+  if (!st.isFile()) return false;
+  if (!(meta.logKey && meta.logMac !== undefined)) return st.size === 0;
+  return st.size === meta.logOffset;
 }
 
 /** What a state says happened: the sprint's status and each finished task's. */
