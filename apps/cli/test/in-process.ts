@@ -1,4 +1,4 @@
-import { main } from '../src/cli.js';
+import { main } from '../src/main.js';
 import type { CliIo } from '../src/io.js';
 import { CLI } from './helpers.js';
 
