@@ -93,7 +93,7 @@ export async function hashFileNoFollow(path: string): Promise<string | null> {
 }
 
 /** The SHA-256 (base64url) of a text's UTF-8 bytes: a file's digest, to know it again after a copy. */
-export function textHash(text: string): string {
+export function textHash(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 

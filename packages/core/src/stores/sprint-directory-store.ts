@@ -31,7 +31,7 @@ import {
   refuseLink,
   textHash,
 } from './safe-fs.js';
-import { logKeyId, openSignedJson, signJson } from './signed-json.js';
+import { logKeyId, openSignedJson, signJsonParts } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 
@@ -219,10 +219,12 @@ export class SprintDirectoryStore extends JournaledStore {
         keep: join(location.runtimeDir, SNAPSHOT_FILE),
       });
     }
-    const trusted = snap?.kind === 'ok' ? snap.snapshot : undefined;
+    const head = snap?.kind === 'ok' ? snap.head : undefined;
     let sprintYaml: string | undefined;
     let progressYaml: string | undefined;
-    if (trusted) {
+    // The definition and state are parsed only once the files are known to be the snapshot's.
+    const trusted = head && snap?.kind === 'ok' ? () => snap.full() : undefined;
+    if (head && trusted) {
       // The same files as the snapshot's, by content: a copy or a clone keeps the fast path.
       // Digested in chunks, not read whole: a large description is then held once, in the snapshot.
       const [sprintHash, progressHash] = await Promise.all([
@@ -231,23 +233,23 @@ export class SprintDirectoryStore extends JournaledStore {
       ]);
       if (progressHash === null) throw new SprintNotFoundError(sprintId, this.root);
       this.#written.set(progressYamlPath, { stamp, hash: progressHash });
-      const sprintSame = trusted.sprint === (sprintHash ?? textHash(''));
-      const progressSame = trusted.progress.includes(progressHash);
-      const fromSnapshot = {
-        definition: trusted.definition,
-        state: trusted.state,
-        logSeq: trusted.meta.logSeq,
-        logOffset: trusted.meta.logOffset,
-        logKey: trusted.meta.logKey,
-        logMac: trusted.meta.logMac,
-        extra: trusted.meta,
-        findings,
-      };
-      if (sprintSame && progressSame) {
-        this.#applyProjectDir(location, trusted.definition);
-        return fromSnapshot;
+      const sprintSame = head.sprint === (sprintHash ?? textHash(''));
+      const progressSame = head.progress.includes(progressHash);
+      const full = sprintSame && progressSame ? trusted() : undefined;
+      if (full) {
+        this.#applyProjectDir(location, full.definition);
+        return fromSnapshot(full, findings);
       }
-      if (!progressSame && this.#runWasActive(location, trusted.state, trusted.meta.logOffset)) {
+      // A task running as of the snapshot: its overview says so without parsing every task.
+      const runningThen = () =>
+        head.overview
+          ? head.overview.counts.running > 0
+          : Object.values(trusted()?.state.tasks ?? {}).some((t) => t.status === 'running');
+      const stale =
+        !progressSame && this.#runWasActive(location, runningThen, head.meta.logOffset)
+          ? trusted()
+          : undefined;
+      if (stale) {
         // Changed while a run was under way (a task may have written it). Task fields a
         // person fixed are taken; what happened (statuses) is the runner's alone.
         const { parseSprintDirectory } = await import('./directory/index.js');
@@ -261,10 +263,10 @@ export class SprintDirectoryStore extends JournaledStore {
         });
         const definition = parsed.definition;
         const ids = new Set(definition.tasks.map((t) => t.id));
-        for (const t of trusted.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
-        const state = trusted.state;
+        for (const t of stale.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
+        const state = stale.state;
         for (const t of definition.tasks) state.tasks[t.id] ??= initialTaskState();
-        if (claimsOf(parsed.state) !== claimsOf(trusted.state)) {
+        if (claimsOf(parsed.state) !== claimsOf(stale.state)) {
           findings.push({
             file: PROGRESS_FILE,
             detail:
@@ -273,7 +275,7 @@ export class SprintDirectoryStore extends JournaledStore {
           });
         }
         this.#applyProjectDir(location, definition);
-        return { ...fromSnapshot, definition, state };
+        return { ...fromSnapshot(stale, findings), definition, state };
       }
     }
     // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
@@ -295,7 +297,7 @@ export class SprintDirectoryStore extends JournaledStore {
       logSeq: parsed.meta.logSeq,
       logOffset: parsed.meta.logOffset,
       // A keyed log stays keyed: the YAML cannot say where its chain stands, so replay checks it all.
-      logKey: trusted?.meta.logKey ?? expect ?? undefined,
+      logKey: head?.meta.logKey ?? expect ?? undefined,
       extra: parsed.meta,
       findings,
     };
@@ -310,9 +312,9 @@ export class SprintDirectoryStore extends JournaledStore {
   async loadOverview(sprintId: string): Promise<SprintOverview | undefined> {
     try {
       const location = await this.locate(sprintId);
-      const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir), true);
-      if (snap?.kind !== 'ok' || !snap.snapshot.overview) return undefined;
-      const head = snap.snapshot;
+      const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir));
+      if (snap?.kind !== 'ok' || !snap.head.overview) return undefined;
+      const head = snap.head;
       const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
       const [sprintHash, progressHash] = await Promise.all([
         hashFileNoFollow(sprintYamlPath),
@@ -340,8 +342,8 @@ export class SprintDirectoryStore extends JournaledStore {
    * and its lock, taken over by whoever repairs the sprint, no longer says
    * so), or another process's lock.
    */
-  #runWasActive(location: SprintLocation, state: SprintState, logOffset: number): boolean {
-    if (Object.values(state.tasks).some((t) => t.status === 'running')) return true;
+  #runWasActive(location: SprintLocation, runningThen: () => boolean, logOffset: number): boolean {
+    if (runningThen()) return true;
     if (startedSince(join(location.runtimeDir, EVENT_LOG), logOffset)) return true;
     const lock = join(location.runtimeDir, LOCK_FILE);
     return existsSync(lock) && !holdsLockFile(lock);
@@ -356,23 +358,17 @@ export class SprintDirectoryStore extends JournaledStore {
   /**
    * The sprint as of the last checkpoint, from `state.json`, when it is the
    * runner's (signed with the key the log names, or unsigned for a log not
-   * yet keyed); `forged` when someone else wrote it.
+   * yet keyed); `forged` when someone else wrote it. The head is parsed at
+   * once; the definition and state (`full`, undefined when they do not parse)
+   * only when asked for, so a stale snapshot of a large sprint is not parsed.
    */
   async #readSnapshot(
     location: SprintLocation,
     expect: string | null,
-  ): Promise<{ kind: 'ok'; snapshot: Snapshot } | { kind: 'forged'; why: string } | undefined>;
-  async #readSnapshot(
-    location: SprintLocation,
-    expect: string | null,
-    headOnly: true,
-  ): Promise<{ kind: 'ok'; snapshot: SnapshotHead } | { kind: 'forged'; why: string } | undefined>;
-  async #readSnapshot(
-    location: SprintLocation,
-    expect: string | null,
-    headOnly = false,
   ): Promise<
-    { kind: 'ok'; snapshot: Snapshot | SnapshotHead } | { kind: 'forged'; why: string } | undefined
+    | { kind: 'ok'; head: SnapshotHead; full: () => Snapshot | undefined }
+    | { kind: 'forged'; why: string }
+    | undefined
   > {
     let text: string | null;
     try {
@@ -383,21 +379,31 @@ export class SprintDirectoryStore extends JournaledStore {
     if (text === null) return undefined;
     const read = openSignedJson(text, expect);
     if (read.kind === 'forged') return read;
-    try {
-      if (headOnly) {
-        // JSON.stringify writes no line breaks: the first one ends the head.
-        const nl = read.body.indexOf('\n');
-        if (nl < 0) return undefined;
-        const head = JSON.parse(`${read.body.slice(0, nl)}}`) as SnapshotHead;
-        if (head.version !== 5 || !Array.isArray(head.progress) || !head.overview) return undefined;
-        return { kind: 'ok', snapshot: head };
-      }
-      const snap = JSON.parse(read.body) as Snapshot;
-      if ((snap.version !== 4 && snap.version !== 5) || !Array.isArray(snap.progress))
-        return undefined;
+    const body = read.body;
+    const restore = (snap: Snapshot) => {
       snap.definition.tasks = snap.definition.tasks.map(restoredTask);
       snap.state = restoredState(snap.state, snap.definition);
-      return { kind: 'ok', snapshot: snap };
+      return snap;
+    };
+    try {
+      // Version 5: JSON.stringify writes no line breaks, so the first one ends the head.
+      const nl = body.indexOf('\n');
+      if (nl >= 0) {
+        const head = JSON.parse(`${body.slice(0, nl)}}`) as SnapshotHead;
+        if (head.version !== 5 || !Array.isArray(head.progress)) return undefined;
+        const full = () => {
+          try {
+            return restore(JSON.parse(body) as Snapshot);
+          } catch {
+            return undefined;
+          }
+        };
+        return { kind: 'ok', head, full };
+      }
+      const snap = JSON.parse(body) as Snapshot;
+      if (snap.version !== 4 || !Array.isArray(snap.progress)) return undefined;
+      const restored = restore(snap);
+      return { kind: 'ok', head: restored, full: () => restored };
     } catch {
       return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
     }
@@ -413,11 +419,14 @@ export class SprintDirectoryStore extends JournaledStore {
   ): Promise<TamperFinding[] | undefined> {
     const meta = extra as DirectoryMeta;
     const { renderProgressYaml } = await import('./directory/index.js');
-    const text = renderProgressYaml(definition, state, {
-      sprintId: meta.sprintId,
-      logSeq: log.seq,
-      logOffset: log.offset,
-    });
+    // Encoded once, then hashed and written: a large description is not converted twice.
+    const text = Buffer.from(
+      renderProgressYaml(definition, state, {
+        sprintId: meta.sprintId,
+        logSeq: log.seq,
+        logOffset: log.offset,
+      }),
+    );
     const hash = textHash(text);
     const path = join(location.sprintDir, PROGRESS_FILE);
     const findings: TamperFinding[] = [];
@@ -619,8 +628,9 @@ async function writeSnapshot(
     state: storedState(state),
   });
   // One JSON document whose first line is the head: `loadOverview` parses that line alone.
-  const body = `${JSON.stringify(head).slice(0, -1)}\n,${rest.slice(1)}`;
-  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(body, key));
+  // Signed and written in pieces: the definition's text (a long description) is not copied again.
+  const body = [`${JSON.stringify(head).slice(0, -1)}\n,`, rest.slice(1)];
+  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJsonParts(body, key));
 }
 
 /**
@@ -635,6 +645,20 @@ function logEndsAt(logPath: string, meta: DirectoryMeta): boolean {
   if (!st.isFile()) return false;
   if (!(meta.logKey && meta.logMac !== undefined)) return st.size === 0;
   return st.size === meta.logOffset;
+}
+
+/** What `readBase` answers from a snapshot the files agree with. */
+function fromSnapshot(snap: Snapshot, findings: TamperFinding[]) {
+  return {
+    definition: snap.definition,
+    state: snap.state,
+    logSeq: snap.meta.logSeq,
+    logOffset: snap.meta.logOffset,
+    logKey: snap.meta.logKey,
+    logMac: snap.meta.logMac,
+    extra: snap.meta,
+    findings,
+  };
 }
 
 /** What a state says happened: the sprint's status and each finished task's. */
