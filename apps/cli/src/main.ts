@@ -7,7 +7,7 @@ import type { CliIo } from './io.js';
  * `--watch`, `--database-url`, an unknown flag) returns undefined and goes
  * through it, so its messages and checks stay the parser's.
  */
-export function plainStatus(argv: string[]): { sprint?: string; json: boolean } | undefined {
+function plainStatus(argv: string[]): { sprint?: string; json: boolean } | undefined {
   if (argv[0] !== 'status' || argv.length > 3) return undefined;
   let sprint: string | undefined;
   let json = false;

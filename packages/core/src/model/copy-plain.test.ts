@@ -4,7 +4,10 @@ import { copyPlain } from './copy-plain.js';
 describe('copyPlain', () => {
   it('copies objects and arrays deeply, keeps own __proto__ keys as keys, and shares what is not plain', () => {
     const when = new Date(0);
-    const value = JSON.parse('{"a":[{"b":"text"}],"__proto__":{"x":1},"n":null}') as Record<string, unknown>;
+    const value = JSON.parse('{"a":[{"b":"text"}],"__proto__":{"x":1},"n":null}') as Record<
+      string,
+      unknown
+    >;
     value.when = when;
     const copy = copyPlain(value);
     expect(copy).toEqual(value);

@@ -15,7 +15,12 @@ export function copyPlain<T>(value: T): T {
     const copy = copyPlain((value as Record<string, unknown>)[key]);
     // An own `__proto__` key (YAML can hold one) stays a key, as structuredClone keeps it.
     if (key === '__proto__') {
-      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: copy,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else out[key] = copy;
   }
   return out as T;

@@ -24,7 +24,11 @@ export function signJson(body: string, key: RunnerKey | null | undefined): strin
  */
 export function signJsonParts(parts: string[], key: RunnerKey | null | undefined): string[] {
   if (!key) return parts;
-  return [`${PREFIX}${key.id}","mac":"${chainDigest(key, 'signed-json', parts)}","body":`, ...parts, '}'];
+  return [
+    `${PREFIX}${key.id}","mac":"${chainDigest(key, 'signed-json', parts)}","body":`,
+    ...parts,
+    '}',
+  ];
 }
 
 /** What a JSON file of the runner holds, judged against the key the sprint's log names. */

@@ -9,6 +9,7 @@ import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState, TaskState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
+import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { EVENT_LOG } from './event-log.js';
 import {
@@ -33,7 +34,6 @@ import {
 } from './safe-fs.js';
 import { logKeyId, openSignedJson, signJsonParts } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
-import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 
 export const SPRINT_FILE = 'SPRINT.yaml';
 export const PROGRESS_FILE = 'PROGRESS.yaml';

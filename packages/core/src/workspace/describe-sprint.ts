@@ -106,7 +106,9 @@ export interface SprintOverview {
 export type SprintStatusBrief = Omit<SprintStatusReport, 'tasks'>;
 
 /** The overview of a sprint: one pass over its tasks (a few milliseconds at 10,000). */
-export function sprintOverview(snapshot: Pick<SprintSnapshot, 'definition' | 'state'>): SprintOverview {
+export function sprintOverview(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+): SprintOverview {
   return overviewAndTasks(snapshot, false).overview;
 }
 
