@@ -418,7 +418,9 @@ export class SprintDirectoryStore extends JournaledStore {
     extra: unknown,
   ): Promise<TamperFinding[] | undefined> {
     const meta = extra as DirectoryMeta;
-    const { renderProgressYaml } = await import('./directory/index.js');
+    const { forgetYamlSource, renderProgressYaml } = await import('./directory/index.js');
+    const path = join(location.sprintDir, PROGRESS_FILE);
+    forgetYamlSource(path);
     // Encoded once, then hashed and written: a large description is not converted twice.
     const text = Buffer.from(
       renderProgressYaml(definition, state, {
@@ -428,7 +430,6 @@ export class SprintDirectoryStore extends JournaledStore {
       }),
     );
     const hash = textHash(text);
-    const path = join(location.sprintDir, PROGRESS_FILE);
     const findings: TamperFinding[] = [];
     // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
     // (for a person to look at) and overwritten with the runner's state.

@@ -89,6 +89,15 @@ export function readYamlSource(text: string, file: string): YamlSource {
   return { ...source, value: copyPlain(source.value), issues: [...source.issues] };
 }
 
+/**
+ * Drops the parse kept for `file`: called when the file is replaced, so that
+ * its old text and value (a long description twice over) are not held for the
+ * rest of a run.
+ */
+export function forgetYamlSource(file: string): void {
+  parsed.delete(file);
+}
+
 /** The last text parsed per file, for the few files a command reads again and again. */
 const parsed = new Map<string, { text: string; source: YamlSource }>();
 const PARSED_KEPT = 8;
