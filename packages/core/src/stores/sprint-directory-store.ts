@@ -28,6 +28,7 @@ import {
   linkRefused,
   notAFile,
   readTextNoFollow,
+  readUtf8HashedNoFollow,
   readUtf8NoFollow,
   refuseLink,
   textHash,
@@ -280,9 +281,13 @@ export class SprintDirectoryStore extends JournaledStore {
     }
     // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
     const { parseSprintDirectory } = await import('./directory/index.js');
+    let progressYamlHash: string | undefined;
     if (sprintYaml === undefined || progressYaml === undefined)
-      [sprintYaml, progressYaml] = await this.#readYaml(location);
-    this.#written.set(progressYamlPath, { stamp, hash: textHash(progressYaml) });
+      [sprintYaml, progressYaml, progressYamlHash] = await this.#readYaml(location);
+    this.#written.set(progressYamlPath, {
+      stamp,
+      hash: progressYamlHash ?? textHash(progressYaml),
+    });
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -329,11 +334,16 @@ export class SprintDirectoryStore extends JournaledStore {
     }
   }
 
-  async #readYaml(location: SprintLocation): Promise<[string, string]> {
-    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
+  /** SPRINT.yaml's and PROGRESS.yaml's text, and the digest of PROGRESS.yaml's bytes. */
+  async #readYaml(location: SprintLocation): Promise<[string, string, string]> {
+    const [sprintPath, progressPath] = location.files as [string, string];
+    const [a, b] = await Promise.all([
+      readUtf8NoFollow(sprintPath),
+      readUtf8HashedNoFollow(progressPath),
+    ]);
     if (b == null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
     // No SPRINT.yaml (a plugin sprint with PROGRESS.yaml alone): a sprint with defaults.
-    return [a ?? '', b];
+    return [a ?? '', b.text, b.hash];
   }
 
   /**
