@@ -2,10 +2,11 @@
 // Run: pnpm bench (root) or pnpm --filter @sprint/cli bench.
 // Targets (issue 9): status of the demo sprint at most 2.5x `node -e 0`; status of a
 // 10,000-task sprint at most 2x, on the first read, the second, and right after `cp -a`
-// (a content check, not an inode check). BENCH_TASKS changes the 10,000.
+// (a content check, not an inode check), and right after `git clone` (no state.json: it is
+// gitignored, so the YAML is parsed). BENCH_TASKS changes the 10,000.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,6 +96,30 @@ try {
     bases.push(time(['-e', '0']));
     copied.push(time([cli, 'status', join(copy, id)]));
   }
+  // A git clone has no state.json (the runner's files are gitignored): the YAML is parsed.
+  const git = (cwd, ...args) => {
+    const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  };
+  git(root, 'init', '-q');
+  git(root, 'add', '.');
+  git(
+    root,
+    '-c',
+    'user.name=bench',
+    '-c',
+    'user.email=bench@example.com',
+    'commit',
+    '-qm',
+    'sprint',
+  );
+  const cloned = [];
+  for (let i = 0; i < 3; i++) {
+    const clone = join(work, `big-clone-${i}`);
+    git(work, 'clone', '-q', root, clone);
+    bases.push(time(['-e', '0']));
+    cloned.push(time([cli, 'status', join(clone, id)]));
+  }
   const bb = median(bases);
   console.log(`${bigTasks} tasks (node -e 0 ${bb.toFixed(1)} ms here):`);
   console.log(`  first status              ${first.toFixed(1)} ms  (${verdict(first / bb, 2)})`);
@@ -104,6 +129,15 @@ try {
   const c2 = median(copied);
   console.log(
     `  first status after cp -a  ${c2.toFixed(1)} ms  (${verdict(c2 / bb, 2)}; median of 5 copies)`,
+  );
+  const c3 = median(cloned);
+  console.log(
+    `  first status after git clone ${c3.toFixed(1)} ms  (${verdict(c3 / bb, 2)}; no state.json: YAML, median of 3)`,
+  );
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

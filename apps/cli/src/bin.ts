@@ -66,7 +66,7 @@ process.on('SIGTERM', onInterrupt);
 // Closing the terminal of a foreground run must not leave its agent unsupervised.
 process.on('SIGHUP', onInterrupt);
 
-const { main } = await import('./cli.js');
+const { main } = await import('./main.js');
 const code = await main(argv, {
   stdout,
   stderr,

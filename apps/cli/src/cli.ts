@@ -3,7 +3,7 @@ import type { WorkerOptions } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { colorEnabled } from './io.js';
-import { errorDocument, reportError } from './report-error.js';
+import { errorDocument } from './report-error.js';
 import { AGENT_NAMES, DEFAULT_SPRINTS_DIR, USAGE, usageText } from './usage.js';
 import { UsageError } from './usage-error.js';
 import { version } from './version.js';
@@ -502,13 +502,12 @@ convention (implement-issue-<n>, refactor-<name>, ...).
 }
 
 /**
- * Runs the CLI on the given arguments (without `node` and the script) and
- * returns the exit code. Never throws: the one catch at the boundary maps
- * every error to an exit code and a message.
+ * Runs `argv` through the argument parser and the command it names. Errors
+ * other than the parser's own reach the caller (`main` reports them).
  */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function runProgram(argv: string[], ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
   let exitCode: number = EXIT.ok;
-  const ctx: CommandContext = { io, cleanups: [] };
   try {
     const program = buildProgram(ctx, (code) => {
       exitCode = code;
@@ -520,21 +519,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    const json = argv.includes('--json');
-    if (error instanceof CommanderError) {
-      // Commander has already printed its message (and our usage block).
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      ) {
-        return EXIT.ok;
-      }
-      if (json) io.stdout.write(errorDocument(error, EXIT.usage));
-      return EXIT.usage;
+    if (!(error instanceof CommanderError)) throw error;
+    // Commander has already printed its message (and our usage block).
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
+      return EXIT.ok;
     }
-    return reportError(error, io, json, !argv.includes('--from-m42'));
-  } finally {
-    for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
+    if (argv.includes('--json')) io.stdout.write(errorDocument(error, EXIT.usage));
+    return EXIT.usage;
   }
 }

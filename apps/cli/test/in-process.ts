@@ -1,5 +1,5 @@
-import { main } from '../src/cli.js';
 import type { CliIo } from '../src/io.js';
+import { main } from '../src/main.js';
 import { CLI } from './helpers.js';
 
 export interface MainResult {

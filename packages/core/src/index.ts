@@ -251,9 +251,12 @@ export {
   preflightAgents,
 } from './workspace/agent-setup.js';
 export {
+  describeOverview,
   describeSprint,
   type PlannedTask,
   planRun,
+  type SprintOverview,
+  type SprintStatusBrief,
   type SprintStatusReport,
 } from './workspace/describe-sprint.js';
 export {

@@ -1,4 +1,11 @@
-import { describeSprint, notifyTamperingOnce, plural, type SprintStatusReport } from '@sprint/core';
+import {
+  describeOverview,
+  describeSprint,
+  notifyTamperingOnce,
+  plural,
+  type SprintStatusBrief,
+  type SprintStatusReport,
+} from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
@@ -18,7 +25,14 @@ export async function statusCommand(
 ): Promise<number> {
   const { io } = ctx;
   const opened = await openSprintArg(ctx, sprintArg, 'status');
-  const read = async () => {
+  // The printed status needs no task list: the store's overview answers when it is current.
+  const brief = !options.json;
+  const read = async (): Promise<SprintStatusBrief | SprintStatusReport> => {
+    const overview = brief ? await opened.store.loadOverview?.(opened.sprintId) : undefined;
+    // Tampering is notified from a full load (once per finding).
+    if (overview && !overview.tampering) {
+      return describeOverview(overview, await opened.store.inspectLock(opened.sprintId));
+    }
     const snapshot = await opened.store.load(opened.sprintId);
     const lock = await opened.store.inspectLock(opened.sprintId);
     // Tampering found outside a run is notified (once per finding); a live run notifies its own.
@@ -74,12 +88,12 @@ export async function statusCommand(
 }
 
 /** The whole report but the running tasks' elapsed time, for `--watch --json`. */
-function withoutClock(report: SprintStatusReport): string {
+function withoutClock(report: SprintStatusBrief): string {
   return JSON.stringify({ ...report, current: report.current.map(({ elapsedMs: _, ...c }) => c) });
 }
 
 /** What a `--watch` line reports a change of: status, running tasks, counts, spend; never the clock. */
-function watchKey(report: SprintStatusReport): string {
+function watchKey(report: SprintStatusBrief): string {
   return JSON.stringify({
     status: report.status,
     running: report.running,
@@ -92,7 +106,7 @@ function watchKey(report: SprintStatusReport): string {
   });
 }
 
-function watchLine(report: SprintStatusReport): string {
+function watchLine(report: SprintStatusBrief): string {
   const current = report.current
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
@@ -101,7 +115,7 @@ function watchLine(report: SprintStatusReport): string {
 
 /** The human form of `sprint status`. */
 function renderStatus(
-  report: SprintStatusReport,
+  report: SprintStatusBrief,
   opened: OpenedSprint,
   shown: string,
   style: Style,

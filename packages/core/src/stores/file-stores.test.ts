@@ -19,6 +19,7 @@ import { NoopAgent } from '../agents/builtin-agents.js';
 import { InvalidSprintError, SprintFinishedError, SprintLockedError } from '../model/errors.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
+import { describeOverview, describeSprint } from '../workspace/describe-sprint.js';
 import { openSprint } from '../workspace/open-sprint.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
@@ -413,6 +414,57 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     await writeFile(snapshot, JSON.stringify(old));
     const upgraded = await new SprintDirectoryStore({ root }).load(id);
     expect(upgraded.definition).toEqual(parsed.definition);
+  });
+
+  it("answers status from state.json's overview exactly as a full load would, and only while it is current", async () => {
+    const store = new SprintDirectoryStore({ root });
+    const task = (id: string) => ({
+      id,
+      type: 'custom',
+      priority: 'medium' as const,
+      dependsOn: [],
+      fields: { description: `do ${id}`, 'done-when': 'x' },
+      description: `do ${id}`,
+    });
+    const id = await store.create({ name: 'overview', tasks: [task('a'), task('b'), task('c')] });
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const brief = async (s: SprintDirectoryStore) => {
+      const overview = await s.loadOverview(id);
+      return overview && describeOverview(overview, null, now);
+    };
+    const full = async (s: SprintDirectoryStore) => {
+      const { tasks: _, ...rest } = describeSprint(await s.load(id), null, now);
+      return rest;
+    };
+    expect(await brief(store)).toEqual(await full(store));
+
+    const agent = new ScriptedAgent('s', { b: { success: false, summary: 'cannot' } }, (ctx) => ({
+      success: true,
+      summary: `did ${ctx.task.id}`,
+      deferredItems: [`follow up ${ctx.task.id}`],
+    }));
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: agent }) }).run(id);
+    const after = await full(new SprintDirectoryStore({ root }));
+    expect(after.counts.done).toBeGreaterThan(0);
+    expect(await brief(new SprintDirectoryStore({ root }))).toEqual(after);
+
+    // A copy (new inodes, same bytes) keeps the fast path: the check is by content.
+    const copyRoot = join(root, 'copy');
+    await cp(join(root, id), join(copyRoot, id), { recursive: true });
+    const copied = new SprintDirectoryStore({ root: copyRoot });
+    expect(await brief(copied)).toEqual(await full(copied));
+    expect(await copied.loadOverview(id)).toBeDefined();
+
+    // Anything past the checkpoint in the log, or a person's edit, sends status to a full load.
+    const log = join(root, id, 'events.jsonl');
+    const logText = await readFile(log, 'utf8');
+    await writeFile(log, `${logText}{"junk":1}\n`);
+    expect(await new SprintDirectoryStore({ root }).loadOverview(id)).toBeUndefined();
+    await writeFile(log, logText);
+    expect(await new SprintDirectoryStore({ root }).loadOverview(id)).toBeDefined();
+    const progress = join(root, id, 'PROGRESS.yaml');
+    await writeFile(progress, `${await readFile(progress, 'utf8')}# a note\n`);
+    expect(await new SprintDirectoryStore({ root }).loadOverview(id)).toBeUndefined();
   });
 
   it('takes over a lock file left empty by a crash', async () => {

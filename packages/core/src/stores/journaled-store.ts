@@ -11,6 +11,7 @@ import {
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
+import { copyPlain } from '../model/copy-plain.js';
 import {
   InvalidSprintError,
   type LockHolder,
@@ -170,8 +171,8 @@ export abstract class JournaledStore implements SprintStore {
     const open = this.#open.get(sprintId);
     if (open) {
       return {
-        definition: structuredClone(open.definition),
-        state: structuredClone(open.state),
+        definition: copyPlain(open.definition),
+        state: copyPlain(open.state),
         projectDir: open.location.projectDir,
         sprintDir: open.location.sprintDir,
         runtimeDir: open.location.runtimeDir,

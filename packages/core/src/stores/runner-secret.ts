@@ -79,11 +79,8 @@ export function loadRunnerKey(id: string): RunnerKey | null {
 }
 
 /** The keyed digest of `text` chained after `prev` (hex, 128 bits). */
-export function chainDigest(key: RunnerKey, prev: string, text: string): string {
-  return createHmac('sha256', key.secret)
-    .update(prev)
-    .update('\n')
-    .update(text)
-    .digest('hex')
-    .slice(0, 32);
+export function chainDigest(key: RunnerKey, prev: string, text: string | string[]): string {
+  const hmac = createHmac('sha256', key.secret).update(prev).update('\n');
+  for (const part of typeof text === 'string' ? [text] : text) hmac.update(part);
+  return hmac.digest('hex').slice(0, 32);
 }

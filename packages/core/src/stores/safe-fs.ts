@@ -93,7 +93,7 @@ export async function hashFileNoFollow(path: string): Promise<string | null> {
 }
 
 /** The SHA-256 (base64url) of a text's UTF-8 bytes: a file's digest, to know it again after a copy. */
-export function textHash(text: string): string {
+export function textHash(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
@@ -111,7 +111,21 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function readUtf8NoFollow(path: string): Promise<string | null> {
   const buf = await readFileNoFollow(path);
-  if (buf === null) return null;
+  return buf === null ? null : decodeUtf8(buf, path);
+}
+
+/**
+ * `readUtf8NoFollow` with the digest of the bytes read (`textHash` of the
+ * text), taken from the bytes: a large text is not encoded again to be hashed.
+ */
+export async function readUtf8HashedNoFollow(
+  path: string,
+): Promise<{ text: string; hash: string } | null> {
+  const buf = await readFileNoFollow(path);
+  return buf === null ? null : { text: decodeUtf8(buf, path), hash: textHash(buf) };
+}
+
+function decodeUtf8(buf: Buffer, path: string): string {
   try {
     return strictUtf8.decode(buf);
   } catch {

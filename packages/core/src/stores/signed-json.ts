@@ -18,6 +18,19 @@ export function signJson(body: string, key: RunnerKey | null | undefined): strin
   return `${PREFIX}${key.id}","mac":"${chainDigest(key, 'signed-json', body)}","body":${body}}`;
 }
 
+/**
+ * `signJson` for a body given in pieces (their concatenation), as pieces: a
+ * large body is neither joined nor flattened to be signed and written.
+ */
+export function signJsonParts(parts: string[], key: RunnerKey | null | undefined): string[] {
+  if (!key) return parts;
+  return [
+    `${PREFIX}${key.id}","mac":"${chainDigest(key, 'signed-json', parts)}","body":`,
+    ...parts,
+    '}',
+  ];
+}
+
 /** What a JSON file of the runner holds, judged against the key the sprint's log names. */
 export type SignedRead =
   | { kind: 'signed'; body: string; keyId: string }

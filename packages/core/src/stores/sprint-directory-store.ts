@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
@@ -9,6 +9,7 @@ import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState, TaskState } from '../model/state.js';
 import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
+import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { EVENT_LOG } from './event-log.js';
 import {
@@ -27,11 +28,12 @@ import {
   linkRefused,
   notAFile,
   readTextNoFollow,
+  readUtf8HashedNoFollow,
   readUtf8NoFollow,
   refuseLink,
   textHash,
 } from './safe-fs.js';
-import { logKeyId, openSignedJson, signJson } from './signed-json.js';
+import { logKeyId, openSignedJson, signJsonParts } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 export const SPRINT_FILE = 'SPRINT.yaml';
@@ -48,18 +50,30 @@ interface DirectoryMeta {
 /** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
 const SNAPSHOT_FILE = 'state.json';
 
-interface Snapshot {
+/**
+ * The first line of state.json: what the file was made from, and the sprint's
+ * overview, so that `sprint status` reads a few hundred bytes of JSON rather
+ * than every task.
+ */
+interface SnapshotHead {
   /**
-   * 4: task fields equal to their `fields` entry are stored once, and tasks not
-   * yet started have no state entry. Versions 2 and 3 are not believed: a new
-   * sprint's snapshot then lacked SPRINT.yaml's config defaults (max-tasks,
-   * time-box), so a run of a sprint never edited did not enforce them.
+   * 5: the head (with `overview`) on the first line, the definition and state
+   * after it; the whole is one JSON document. 4: no overview; read in full only.
+   * In both, task fields equal to their `fields` entry are stored once, and
+   * tasks not yet started have no state entry. Versions 2 and 3 are not
+   * believed: a new sprint's snapshot then lacked SPRINT.yaml's config
+   * defaults (max-tasks, time-box), so a run of a sprint never edited did not
+   * enforce them.
    */
-  version: 4;
+  version: 4 | 5;
   /** Content hashes of SPRINT.yaml and PROGRESS.yaml (new, and previous while replacing). */
   sprint: string;
   progress: string[];
   meta: DirectoryMeta;
+  overview?: SprintOverview;
+}
+
+interface Snapshot extends SnapshotHead {
   definition: SprintDefinition;
   state: SprintState;
 }
@@ -206,10 +220,12 @@ export class SprintDirectoryStore extends JournaledStore {
         keep: join(location.runtimeDir, SNAPSHOT_FILE),
       });
     }
-    const trusted = snap?.kind === 'ok' ? snap.snapshot : undefined;
+    const head = snap?.kind === 'ok' ? snap.head : undefined;
     let sprintYaml: string | undefined;
     let progressYaml: string | undefined;
-    if (trusted) {
+    // The definition and state are parsed only once the files are known to be the snapshot's.
+    const trusted = head && snap?.kind === 'ok' ? () => snap.full() : undefined;
+    if (head && trusted) {
       // The same files as the snapshot's, by content: a copy or a clone keeps the fast path.
       // Digested in chunks, not read whole: a large description is then held once, in the snapshot.
       const [sprintHash, progressHash] = await Promise.all([
@@ -218,23 +234,23 @@ export class SprintDirectoryStore extends JournaledStore {
       ]);
       if (progressHash === null) throw new SprintNotFoundError(sprintId, this.root);
       this.#written.set(progressYamlPath, { stamp, hash: progressHash });
-      const sprintSame = trusted.sprint === (sprintHash ?? textHash(''));
-      const progressSame = trusted.progress.includes(progressHash);
-      const fromSnapshot = {
-        definition: trusted.definition,
-        state: trusted.state,
-        logSeq: trusted.meta.logSeq,
-        logOffset: trusted.meta.logOffset,
-        logKey: trusted.meta.logKey,
-        logMac: trusted.meta.logMac,
-        extra: trusted.meta,
-        findings,
-      };
-      if (sprintSame && progressSame) {
-        this.#applyProjectDir(location, trusted.definition);
-        return fromSnapshot;
+      const sprintSame = head.sprint === (sprintHash ?? textHash(''));
+      const progressSame = head.progress.includes(progressHash);
+      const full = sprintSame && progressSame ? trusted() : undefined;
+      if (full) {
+        this.#applyProjectDir(location, full.definition);
+        return fromSnapshot(full, findings);
       }
-      if (!progressSame && this.#runWasActive(location, trusted.state, trusted.meta.logOffset)) {
+      // A task running as of the snapshot: its overview says so without parsing every task.
+      const runningThen = () =>
+        head.overview
+          ? head.overview.counts.running > 0
+          : Object.values(trusted()?.state.tasks ?? {}).some((t) => t.status === 'running');
+      const stale =
+        !progressSame && this.#runWasActive(location, runningThen, head.meta.logOffset)
+          ? trusted()
+          : undefined;
+      if (stale) {
         // Changed while a run was under way (a task may have written it). Task fields a
         // person fixed are taken; what happened (statuses) is the runner's alone.
         const { parseSprintDirectory } = await import('./directory/index.js');
@@ -248,10 +264,10 @@ export class SprintDirectoryStore extends JournaledStore {
         });
         const definition = parsed.definition;
         const ids = new Set(definition.tasks.map((t) => t.id));
-        for (const t of trusted.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
-        const state = trusted.state;
+        for (const t of stale.definition.tasks) if (!ids.has(t.id)) definition.tasks.push(t);
+        const state = stale.state;
         for (const t of definition.tasks) state.tasks[t.id] ??= initialTaskState();
-        if (claimsOf(parsed.state) !== claimsOf(trusted.state)) {
+        if (claimsOf(parsed.state) !== claimsOf(stale.state)) {
           findings.push({
             file: PROGRESS_FILE,
             detail:
@@ -260,14 +276,18 @@ export class SprintDirectoryStore extends JournaledStore {
           });
         }
         this.#applyProjectDir(location, definition);
-        return { ...fromSnapshot, definition, state };
+        return { ...fromSnapshot(stale, findings), definition, state };
       }
     }
     // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
     const { parseSprintDirectory } = await import('./directory/index.js');
+    let progressYamlHash: string | undefined;
     if (sprintYaml === undefined || progressYaml === undefined)
-      [sprintYaml, progressYaml] = await this.#readYaml(location);
-    this.#written.set(progressYamlPath, { stamp, hash: textHash(progressYaml) });
+      [sprintYaml, progressYaml, progressYamlHash] = await this.#readYaml(location);
+    this.#written.set(progressYamlPath, {
+      stamp,
+      hash: progressYamlHash ?? textHash(progressYaml),
+    });
     const parsed = parseSprintDirectory({
       dirName: sprintId,
       sprintYaml,
@@ -282,17 +302,48 @@ export class SprintDirectoryStore extends JournaledStore {
       logSeq: parsed.meta.logSeq,
       logOffset: parsed.meta.logOffset,
       // A keyed log stays keyed: the YAML cannot say where its chain stands, so replay checks it all.
-      logKey: trusted?.meta.logKey ?? expect ?? undefined,
+      logKey: head?.meta.logKey ?? expect ?? undefined,
       extra: parsed.meta,
       findings,
     };
   }
 
-  async #readYaml(location: SprintLocation): Promise<[string, string]> {
-    const [a, b] = await Promise.all(location.files.slice(0, 2).map((f) => readUtf8NoFollow(f)));
+  /**
+   * The overview state.json keeps beside the checkpoint, when it is the
+   * runner's and current: the YAML files are the ones it was made from (by
+   * content) and the log holds nothing past it. Otherwise undefined, and
+   * `load` says what is true (or what is wrong).
+   */
+  async loadOverview(sprintId: string): Promise<SprintOverview | undefined> {
+    try {
+      const location = await this.locate(sprintId);
+      const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir));
+      if (snap?.kind !== 'ok' || !snap.head.overview) return undefined;
+      const head = snap.head;
+      const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
+      const [sprintHash, progressHash] = await Promise.all([
+        hashFileNoFollow(sprintYamlPath),
+        hashFileNoFollow(progressYamlPath),
+      ]);
+      if (progressHash === null || !head.progress.includes(progressHash)) return undefined;
+      if (head.sprint !== (sprintHash ?? textHash(''))) return undefined;
+      if (!logEndsAt(join(location.runtimeDir, EVENT_LOG), head.meta)) return undefined;
+      return head.overview;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SPRINT.yaml's and PROGRESS.yaml's text, and the digest of PROGRESS.yaml's bytes. */
+  async #readYaml(location: SprintLocation): Promise<[string, string, string]> {
+    const [sprintPath, progressPath] = location.files as [string, string];
+    const [a, b] = await Promise.all([
+      readUtf8NoFollow(sprintPath),
+      readUtf8HashedNoFollow(progressPath),
+    ]);
     if (b == null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
     // No SPRINT.yaml (a plugin sprint with PROGRESS.yaml alone): a sprint with defaults.
-    return [a ?? '', b];
+    return [a ?? '', b.text, b.hash];
   }
 
   /**
@@ -301,8 +352,8 @@ export class SprintDirectoryStore extends JournaledStore {
    * and its lock, taken over by whoever repairs the sprint, no longer says
    * so), or another process's lock.
    */
-  #runWasActive(location: SprintLocation, state: SprintState, logOffset: number): boolean {
-    if (Object.values(state.tasks).some((t) => t.status === 'running')) return true;
+  #runWasActive(location: SprintLocation, runningThen: () => boolean, logOffset: number): boolean {
+    if (runningThen()) return true;
     if (startedSince(join(location.runtimeDir, EVENT_LOG), logOffset)) return true;
     const lock = join(location.runtimeDir, LOCK_FILE);
     return existsSync(lock) && !holdsLockFile(lock);
@@ -317,12 +368,18 @@ export class SprintDirectoryStore extends JournaledStore {
   /**
    * The sprint as of the last checkpoint, from `state.json`, when it is the
    * runner's (signed with the key the log names, or unsigned for a log not
-   * yet keyed); `forged` when someone else wrote it.
+   * yet keyed); `forged` when someone else wrote it. The head is parsed at
+   * once; the definition and state (`full`, undefined when they do not parse)
+   * only when asked for, so a stale snapshot of a large sprint is not parsed.
    */
   async #readSnapshot(
     location: SprintLocation,
     expect: string | null,
-  ): Promise<{ kind: 'ok'; snapshot: Snapshot } | { kind: 'forged'; why: string } | undefined> {
+  ): Promise<
+    | { kind: 'ok'; head: SnapshotHead; full: () => Snapshot | undefined }
+    | { kind: 'forged'; why: string }
+    | undefined
+  > {
     let text: string | null;
     try {
       text = await readTextNoFollow(join(location.runtimeDir, SNAPSHOT_FILE));
@@ -332,12 +389,31 @@ export class SprintDirectoryStore extends JournaledStore {
     if (text === null) return undefined;
     const read = openSignedJson(text, expect);
     if (read.kind === 'forged') return read;
-    try {
-      const snap = JSON.parse(read.body) as Snapshot;
-      if (snap.version !== 4 || !Array.isArray(snap.progress)) return undefined;
+    const body = read.body;
+    const restore = (snap: Snapshot) => {
       snap.definition.tasks = snap.definition.tasks.map(restoredTask);
       snap.state = restoredState(snap.state, snap.definition);
-      return { kind: 'ok', snapshot: snap };
+      return snap;
+    };
+    try {
+      // Version 5: JSON.stringify writes no line breaks, so the first one ends the head.
+      const nl = body.indexOf('\n');
+      if (nl >= 0) {
+        const head = JSON.parse(`${body.slice(0, nl)}}`) as SnapshotHead;
+        if (head.version !== 5 || !Array.isArray(head.progress)) return undefined;
+        const full = () => {
+          try {
+            return restore(JSON.parse(body) as Snapshot);
+          } catch {
+            return undefined;
+          }
+        };
+        return { kind: 'ok', head, full };
+      }
+      const snap = JSON.parse(body) as Snapshot;
+      if (snap.version !== 4 || !Array.isArray(snap.progress)) return undefined;
+      const restored = restore(snap);
+      return { kind: 'ok', head: restored, full: () => restored };
     } catch {
       return expect ? { kind: 'forged', why: 'is not JSON' } : undefined;
     }
@@ -352,14 +428,18 @@ export class SprintDirectoryStore extends JournaledStore {
     extra: unknown,
   ): Promise<TamperFinding[] | undefined> {
     const meta = extra as DirectoryMeta;
-    const { renderProgressYaml } = await import('./directory/index.js');
-    const text = renderProgressYaml(definition, state, {
-      sprintId: meta.sprintId,
-      logSeq: log.seq,
-      logOffset: log.offset,
-    });
-    const hash = textHash(text);
+    const { forgetYamlSource, renderProgressYaml } = await import('./directory/index.js');
     const path = join(location.sprintDir, PROGRESS_FILE);
+    forgetYamlSource(path);
+    // Encoded once, then hashed and written: a large description is not converted twice.
+    const text = Buffer.from(
+      renderProgressYaml(definition, state, {
+        sprintId: meta.sprintId,
+        logSeq: log.seq,
+        logOffset: log.offset,
+      }),
+    );
+    const hash = textHash(text);
     const findings: TamperFinding[] = [];
     // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
     // (for a person to look at) and overwritten with the runner's state.
@@ -546,16 +626,50 @@ async function writeSnapshot(
   hashes: { sprint: string; progress: string; previous?: string | null },
   key: RunnerKey | undefined,
 ): Promise<void> {
-  const snapshot: Snapshot = {
-    version: 4,
+  const head: SnapshotHead = {
+    version: 5,
     sprint: hashes.sprint,
     progress: [hashes.progress],
     meta,
+    overview: sprintOverview({ definition, state }),
+  };
+  if (hashes.previous) head.progress.push(hashes.previous);
+  const rest = JSON.stringify({
     definition: { ...definition, tasks: definition.tasks.map(storedTask) },
     state: storedState(state),
+  });
+  // One JSON document whose first line is the head: `loadOverview` parses that line alone.
+  // Signed and written in pieces: the definition's text (a long description) is not copied again.
+  const body = [`${JSON.stringify(head).slice(0, -1)}\n,`, rest.slice(1)];
+  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJsonParts(body, key));
+}
+
+/**
+ * Whether the event log ends where the checkpoint does, so replaying it would
+ * change nothing: a keyed log exactly `logOffset` bytes long, or no log at all
+ * for a sprint that never ran. Anything else (an unkeyed log, which replays
+ * from its start) is left to a full load.
+ */
+function logEndsAt(logPath: string, meta: DirectoryMeta): boolean {
+  const st = lstatSync(logPath, { throwIfNoEntry: false });
+  if (!st) return !(meta.logKey && meta.logOffset > 0);
+  if (!st.isFile()) return false;
+  if (!(meta.logKey && meta.logMac !== undefined)) return st.size === 0;
+  return st.size === meta.logOffset;
+}
+
+/** What `readBase` answers from a snapshot the files agree with. */
+function fromSnapshot(snap: Snapshot, findings: TamperFinding[]) {
+  return {
+    definition: snap.definition,
+    state: snap.state,
+    logSeq: snap.meta.logSeq,
+    logOffset: snap.meta.logOffset,
+    logKey: snap.meta.logKey,
+    logMac: snap.meta.logMac,
+    extra: snap.meta,
+    findings,
   };
-  if (hashes.previous) snapshot.progress.push(hashes.previous);
-  await atomicWriteFile(join(dir, SNAPSHOT_FILE), signJson(JSON.stringify(snapshot), key));
 }
 
 /** What a state says happened: the sprint's status and each finished task's. */

@@ -4,6 +4,7 @@ import type { SprintDefinition, Task } from '../model/sprint.js';
 import type { SprintState, TaskCounts } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
 import type { RunResult } from '../runner/run-result.js';
+import type { SprintOverview } from '../workspace/describe-sprint.js';
 
 /** A sprint as stored: what to do (definition) and how far it got (state). */
 export interface SprintSnapshot {
@@ -82,6 +83,13 @@ export interface SprintStore {
   readonly format: 'directory' | 'document' | 'memory' | 'database';
   list(): Promise<SprintSummary[]>;
   load(sprintId: string): Promise<SprintSnapshot>;
+  /**
+   * The sprint's overview (status, counts, running and blocked tasks, spend)
+   * when the store keeps one that is current, read without loading every
+   * task; undefined when it cannot say cheaply (then `load` and
+   * `describeSprint` answer). What `sprint status` reads.
+   */
+  loadOverview?(sprintId: string): Promise<SprintOverview | undefined>;
   /**
    * A token that differs whenever what `load` would answer may differ (any
    * process's change), cheap next to `load`: for caches keyed by version. A

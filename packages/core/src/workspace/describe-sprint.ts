@@ -70,33 +70,69 @@ export interface SprintStatusReport {
   goals: string[];
 }
 
-/** The status of a sprint for people and dashboards, from a snapshot and its lock. */
-export function describeSprint(
-  snapshot: SprintSnapshot,
-  lock: LockInfo | null,
-  now: number = Date.now(),
-): SprintStatusReport {
+/**
+ * Everything in a status report but the task list and what depends on the
+ * moment of reading (the lock, elapsed times): small whatever the sprint's
+ * size, so a store can keep it beside its checkpoint and `sprint status` read
+ * it without loading every task.
+ */
+export interface SprintOverview {
+  id: string;
+  name: string;
+  status: SprintStatus;
+  /** The running tasks; `startedAt` is missing when the state does not say. */
+  current: (Omit<SprintStatusReport['current'][number], 'elapsedMs' | 'startedAt'> & {
+    startedAt?: string;
+  })[];
+  counts: TaskCounts;
+  worktrees: SprintStatusReport['worktrees'];
+  blocked: SprintStatusReport['blocked'];
+  humanNeeded?: SprintStatusReport['humanNeeded'];
+  reason?: string;
+  stopReason?: StopReason;
+  iterations: number;
+  costUsd: number;
+  estimatedCostUsd: number;
+  tokens: TokenUsage;
+  deferredItems: string[];
+  tampering?: Tampering[];
+  startedAt?: string;
+  completedAt?: string;
+  updatedAt?: string;
+  goals: string[];
+}
+
+/** A status report without its task list: what `sprint status` prints. */
+export type SprintStatusBrief = Omit<SprintStatusReport, 'tasks'>;
+
+/** The overview of a sprint: one pass over its tasks (a few milliseconds at 10,000). */
+export function sprintOverview(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+): SprintOverview {
+  return overviewAndTasks(snapshot, false).overview;
+}
+
+function overviewAndTasks(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+  withTasks: boolean,
+): { overview: SprintOverview; tasks: SprintStatusReport['tasks'] } {
   const { definition, state } = snapshot;
-  const running = Boolean(lock?.alive);
-  // One pass over the tasks: a 10,000-task sprint is described in a few milliseconds.
-  const current: SprintStatusReport['current'] = [];
+  const current: SprintOverview['current'] = [];
   const tasks: SprintStatusReport['tasks'] = [];
-  const worktrees: SprintStatusReport['worktrees'] = [];
+  const worktrees: SprintOverview['worktrees'] = [];
   const over = state.status === 'completed';
-  const blocked: SprintStatusReport['blocked'] = [];
+  const blocked: SprintOverview['blocked'] = [];
   let withState = 0;
   const note = (id: string, t: TaskState, task: Task | undefined) => {
     if (t.status === 'running') {
       const a = t.attempts.at(-1);
-      const startedAt = a?.startedAt ?? t.startedAt ?? new Date(now).toISOString();
       current.push({
         id,
         title: task ? taskLabel(task) : id,
         type: task?.type ?? '?',
         attempt: a?.n ?? 1,
         agent: a?.agent ?? '?',
-        startedAt,
-        elapsedMs: Math.max(0, now - Date.parse(startedAt)),
+        startedAt: a?.startedAt ?? t.startedAt,
       });
     } else if (t.status === 'blocked') blocked.push({ taskId: id, reason: t.reason ?? 'blocked' });
     // A completed sprint's run removes every worktree it made, kept ones too (no event says so).
@@ -105,17 +141,19 @@ export function describeSprint(
   };
   for (const task of definition.tasks) {
     const ts = state.tasks[task.id];
-    tasks.push({
-      id: task.id,
-      type: task.type,
-      title: taskLabel(task),
-      priority: task.priority,
-      status: ts?.status ?? 'pending',
-      attempts: ts?.attempts.length ?? 0,
-      summary: ts?.summary,
-      reason: ts?.reason,
-      worktree: ts?.worktree,
-    });
+    if (withTasks) {
+      tasks.push({
+        id: task.id,
+        type: task.type,
+        title: taskLabel(task),
+        priority: task.priority,
+        status: ts?.status ?? 'pending',
+        attempts: ts?.attempts.length ?? 0,
+        summary: ts?.summary,
+        reason: ts?.reason,
+        worktree: ts?.worktree,
+      });
+    }
     if (ts) {
       withState++;
       note(task.id, ts, task);
@@ -126,18 +164,12 @@ export function describeSprint(
     const defined = new Set(definition.tasks.map((t) => t.id));
     for (const [id, t] of Object.entries(state.tasks)) if (!defined.has(id)) note(id, t, undefined);
   }
-  return {
+  const overview: SprintOverview = {
     id: definition.id,
     name: definition.name,
     status: state.status,
-    running,
-    runner: lock
-      ? { pid: lock.pid, host: lock.host, startedAt: lock.startedAt, alive: lock.alive }
-      : undefined,
-    interrupted: !running && state.status === 'in-progress',
     current,
     counts: countTasks(state),
-    tasks,
     worktrees,
     blocked,
     humanNeeded: state.humanNeeded,
@@ -154,6 +186,45 @@ export function describeSprint(
     updatedAt: state.updatedAt,
     goals: definition.goals,
   };
+  return { overview, tasks };
+}
+
+/** The status of a sprint from its overview and lock, without the task list. */
+export function describeOverview(
+  overview: SprintOverview,
+  lock: LockInfo | null,
+  now: number = Date.now(),
+): SprintStatusBrief {
+  const running = Boolean(lock?.alive);
+  const { id, name, status, current, ...rest } = overview;
+  return {
+    id,
+    name,
+    status,
+    running,
+    runner: lock
+      ? { pid: lock.pid, host: lock.host, startedAt: lock.startedAt, alive: lock.alive }
+      : undefined,
+    interrupted: !running && status === 'in-progress',
+    current: current.map((c) => {
+      const startedAt = c.startedAt ?? new Date(now).toISOString();
+      return { ...c, startedAt, elapsedMs: Math.max(0, now - Date.parse(startedAt)) };
+    }),
+    ...rest,
+  };
+}
+
+/** The status of a sprint for people and dashboards, from a snapshot and its lock. */
+export function describeSprint(
+  snapshot: SprintSnapshot,
+  lock: LockInfo | null,
+  now: number = Date.now(),
+): SprintStatusReport {
+  const { overview, tasks } = overviewAndTasks(snapshot, true);
+  const { id, name, status, running, runner, interrupted, current, counts, ...after } =
+    describeOverview(overview, lock, now);
+  // The keys in the order the report always had: `--json` output is read by people too.
+  return { id, name, status, running, runner, interrupted, current, counts, tasks, ...after };
 }
 
 export interface PlannedTask {

@@ -3,3 +3,4 @@ export { renderProgressYaml } from './progress-yaml.js';
 export { parseSprintDirectory } from './sprint-directory.js';
 export { renderSprintYaml } from './sprint-yaml.js';
 export { taskFromYaml, taskToYaml } from './task-yaml.js';
+export { forgetYamlSource } from './yaml-source.js';

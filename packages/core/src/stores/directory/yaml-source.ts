@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import { copyPlain } from '../../model/copy-plain.js';
 import type { Issue } from '../../model/errors.js';
 import { parseYamlDocument } from './yaml-document.js';
 
@@ -76,7 +77,7 @@ export function readYamlSource(text: string, file: string): YamlSource {
   const cached = parsed.get(file);
   if (cached?.text === text) {
     const { source } = cached;
-    return { ...source, value: structuredClone(source.value), issues: [...source.issues] };
+    return { ...source, value: copyPlain(source.value), issues: [...source.issues] };
   }
   const source = parseYamlSource(text, file);
   parsed.delete(file);
@@ -85,7 +86,16 @@ export function readYamlSource(text: string, file: string): YamlSource {
     if (parsed.size <= PARSED_KEPT) break;
     parsed.delete(key);
   }
-  return { ...source, value: structuredClone(source.value), issues: [...source.issues] };
+  return { ...source, value: copyPlain(source.value), issues: [...source.issues] };
+}
+
+/**
+ * Drops the parse kept for `file`: called when the file is replaced, so that
+ * its old text and value (a long description twice over) are not held for the
+ * rest of a run.
+ */
+export function forgetYamlSource(file: string): void {
+  parsed.delete(file);
 }
 
 /** The last text parsed per file, for the few files a command reads again and again. */
