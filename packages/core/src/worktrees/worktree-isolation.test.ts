@@ -279,6 +279,27 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     void store;
   });
 
+  it('waits, not writing it back, while integrating would change a file the user deleted', async () => {
+    const { runner, id } = await sprintIn(
+      [{ id: 'x', command: "sed -i 's/^one$/one by task/' shared.txt" }],
+      { isolation: 'worktree' },
+    );
+    await rm(join(project, 'shared.txt'));
+    const events: string[] = [];
+    const run = runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'waiting-for-user') events.push(e.detail ?? '');
+      },
+    });
+    await waitForValue(() => events.length > 0);
+    expect(events[0]).toContain('shared.txt');
+    expect(existsSync(join(project, 'shared.txt'))).toBe(false);
+    // The user changes their mind: the file is back, and the integration goes on.
+    git('checkout', '--', 'shared.txt');
+    expect((await run).status).toBe('completed');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one by task\ntwo\nthree\n');
+  });
+
   it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
     const { runner, id, store } = await sprintIn(
       [
