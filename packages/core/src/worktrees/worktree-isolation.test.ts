@@ -300,6 +300,36 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one by task\ntwo\nthree\n');
   });
 
+  it('starts the next task while the merge queue integrates, and a dependent only after its dependency landed', async () => {
+    const verified = join(scratch, 'b-ran');
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'a', command: 'echo a > a.txt' },
+        // b runs while a's integration waits in merge-verify: only a freed slot lets it start.
+        { id: 'b', command: `echo b > b.txt; touch ${verified}` },
+        { id: 'c', dependsOn: ['a'], command: 'test -f a.txt && echo c > c.txt' },
+      ],
+      {
+        isolation: 'worktree',
+        concurrency: 1,
+        'merge-verify': `if [ -f a.txt ] && [ ! -f b.txt ]; then ${barrier('b-ran')}; fi`,
+      },
+    );
+    const order: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'task-started') order.push(`start ${e.taskId}`);
+        if (e.type === 'worktree' && e.stage === 'integrated' && e.commit)
+          order.push(`integrated ${e.taskId}`);
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    expect(order.indexOf('start b')).toBeLessThan(order.indexOf('integrated a'));
+    expect(order.indexOf('integrated a')).toBeLessThan(order.indexOf('start c'));
+    expect(git('show', '--name-only', '--format=', 'main')).toBe('c.txt');
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
   it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
     const { runner, id, store } = await sprintIn(
       [

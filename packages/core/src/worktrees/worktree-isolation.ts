@@ -316,7 +316,13 @@ class WorktreeSession implements TaskWorkspace {
     return { projectDir: wt.projectDir };
   }
 
-  async finish(input: { task: Task; attempt: number; result: AgentResult; signal: AbortSignal }) {
+  async finish(input: {
+    task: Task;
+    attempt: number;
+    result: AgentResult;
+    signal: AbortSignal;
+    release?: () => void;
+  }) {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
@@ -346,13 +352,17 @@ class WorktreeSession implements TaskWorkspace {
       ]);
       return result;
     }
-    const outcome = await this.#queue.integrate({
+    const integrated = this.#queue.integrate({
       wt,
       taskId: task.id,
       commit,
       verify: task.verify,
       signal,
     });
+    // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
+    // from here, and the next task need not wait for it.
+    input.release?.();
+    const outcome = await integrated;
     switch (outcome.kind) {
       case 'integrated':
         return result;
