@@ -213,9 +213,7 @@ export class RunSession {
         this.#interruptRun({ kind: 'stop' });
       }
       await Promise.allSettled(this.#inflight.values());
-      const result = await this.#finish();
-      await this.#workspace?.close({ status: result.status });
-      return result;
+      return await this.#finish();
     } finally {
       stopPolling();
       this.#options.signal?.removeEventListener('abort', onSignal);
@@ -594,6 +592,8 @@ export class RunSession {
     if (to === 'completed') {
       await this.#runHooks('after-completion', (h) => h.afterCompletion?.(this.#hookCtx()));
     }
+    // Before the run ends in the log: what isolation removes at the end is recorded in it.
+    await this.#workspace?.close({ status: to });
     const counts = this.#events.counts;
     const result: RunResult = this.#parts.redactor.value({
       sprintId: this.#sprintId,

@@ -8,6 +8,7 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
 import type { Task } from '../model/sprint.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
+import { skipTask } from '../runner/task-control.js';
 import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
 import { SprintDocumentStore } from '../stores/sprint-document-store.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
@@ -252,6 +253,54 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(state.tasks.x?.attempts[0]?.error?.kind).toBe('verify');
     expect(state.tasks.x?.attempts[0]?.error?.message).toContain('suite: 1 failed');
     expect(state.tasks.x?.worktree?.stage).toBe('kept');
+  });
+
+  it('removes a kept worktree, recorded as removed, when the sprint completes after its task was skipped', async () => {
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': 'exit 3',
+      retry: { 'max-attempts': 1 },
+    });
+    expect((await runner.run(id)).status).toBe('blocked');
+    const kept = (await store.load(id)).state.tasks.x?.worktree;
+    expect(kept?.stage).toBe('kept');
+    await skipTask(store, id, 'x', { reason: 'not needed after all' });
+    const stages: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.taskId === 'x') stages.push(`${e.stage} ${e.branch}`);
+        if (e.type === 'run-ended') stages.push('run-ended');
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(stages).toEqual([`removed ${kept?.branch}`, 'run-ended']);
+    const { state } = await store.load(id);
+    expect(state.tasks.x?.worktree).toMatchObject({ stage: 'removed', branch: kept?.branch });
+    expect(state.tasks.x?.worktree?.path).toBeUndefined();
+    expect(existsSync(kept!.path!)).toBe(false);
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('records the removal of a blocked task’s kept worktree when the task runs again', async () => {
+    const gate = join(scratch, 'passes');
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': `test -e ${gate}`,
+      retry: { 'max-attempts': 1 },
+    });
+    expect((await runner.run(id)).status).toBe('blocked');
+    const kept = (await store.load(id)).state.tasks.x?.worktree;
+    expect(kept?.stage).toBe('kept');
+    await writeFile(gate, '');
+    const removed: Array<string | undefined> = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'removed') removed.push(e.branch);
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(removed[0]).toBe(kept?.branch);
+    expect(existsSync(kept!.path!)).toBe(false);
   });
 
   it('waits while integrating would touch a file the user modified, and says why', async () => {

@@ -424,9 +424,16 @@ class WorktreeSession implements TaskWorkspace {
     ]);
   }
 
+  /**
+   * A completed sprint leaves nothing behind: worktrees kept while a task was
+   * blocked or needed a person (a task a person then skipped) go too, each
+   * recorded as `removed`, so `status` lists none. Otherwise only the spares go.
+   */
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
-    if (input.status === 'completed') await this.#manager.clean();
-    else await this.#manager.dropSpares();
+    if (input.status !== 'completed') return this.#manager.dropSpares();
+    const { worktrees } = await this.#manager.list();
+    await this.#manager.clean();
+    this.#emitRemoved(worktrees.flatMap((w) => (w.branch ? [w.branch] : [])));
   }
 
   /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */
@@ -435,10 +442,35 @@ class WorktreeSession implements TaskWorkspace {
     const prefix = this.#manager.branchPrefix;
     const mine = (b: string | undefined) =>
       b !== undefined && b !== except && branchTask(b, prefix) === refComponent(taskId);
+    const removed: string[] = [];
     for (const w of worktrees) {
-      if (mine(w.branch)) await this.#manager.remove(w);
+      if (!mine(w.branch)) continue;
+      await this.#manager.remove(w);
+      removed.push(w.branch!);
     }
     for (const b of branches) if (mine(b)) await this.#manager.remove({ branch: b });
+    this.#emitRemoved(removed);
+  }
+
+  /** `removed` events for the worktrees (named by branch) of this sprint's tasks that went. */
+  #emitRemoved(branches: readonly string[]): void {
+    const prefix = this.#manager.branchPrefix;
+    const events: NewRunEvent[] = [];
+    for (const branch of branches) {
+      const [, attempt] = /-(\d+)$/.exec(branch) ?? [];
+      const ref = branchTask(branch, prefix);
+      // Branch names are made of the task id (refComponent): find the task it names.
+      const taskId = this.#ctx.definition.tasks.find((t) => refComponent(t.id) === ref)?.id;
+      if (!taskId) continue;
+      events.push({
+        type: 'worktree',
+        taskId,
+        attempt: attempt ? Number(attempt) : undefined,
+        stage: 'removed',
+        branch,
+      });
+    }
+    if (events.length) this.#emit(events);
   }
 }
 
