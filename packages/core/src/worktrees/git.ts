@@ -50,6 +50,14 @@ const FALLBACK_IDENTITY = {
 const server = new SpawnServer();
 
 /**
+ * Another short command (not git) through the same helper, where it runs
+ * often enough for a spawn from Node to count (`du` before each worktree).
+ */
+export function runServed(file: string, args: readonly string[], cwd: string): Promise<GitOutput> {
+  return server.run(file, args, { cwd, env: process.env });
+}
+
+/**
  * Runs one git command in `cwd`. Prompts and pagers are off, so git never
  * waits on a terminal, and aborting the signal ends it.
  */

@@ -149,6 +149,32 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     git('fsck', '--no-progress');
   });
 
+  it('makes a worktree ahead: an attempt starting after the head moved takes it, with the new head’s files on its branch', async () => {
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: 'ahead',
+    });
+    manager.makeSpares(git('rev-parse', 'HEAD'), 1);
+    expect(manager.hasSpare).toBe(true);
+    await writeFile(join(project, 'later.txt'), 'later\n');
+    await writeFile(join(project, 'shared.txt'), 'one\ntwo later\nthree\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'later');
+    const wt = await manager.create('t', 1, git('rev-parse', 'HEAD'));
+    const inWt = (...args: string[]) =>
+      execFileSync('git', args, { cwd: wt.path, encoding: 'utf8' }).trim();
+    expect(wt.path).toBe(manager.pathFor('t', 1));
+    expect(inWt('symbolic-ref', '--short', 'HEAD')).toBe('sprint-task/ahead/t-1');
+    expect(inWt('status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(await readFile(join(wt.path, 'later.txt'), 'utf8')).toBe('later\n');
+    expect(await readFile(join(wt.path, 'shared.txt'), 'utf8')).toBe('one\ntwo later\nthree\n');
+    // The one made ahead became the attempt's: no other worktree was made.
+    expect(manager.hasSpare).toBe(false);
+    expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`, `worktree ${wt.path}`]);
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
   it('keeps a tracked sprint folder out of the worktree and out of commits', async () => {
     const { runner, id } = await sprintIn(
       [

@@ -136,6 +136,10 @@ class WorktreeSession implements TaskWorkspace {
       (t) => JSON.parse(t) as Meta,
       () => undefined,
     );
+    // The sprint never made a worktree (its first isolated run writes meta.json before any):
+    // nothing to recover, and no git process to ask.
+    const isolatedBefore = Object.values(this.#ctx.state.tasks).some((t) => t.worktree);
+    if (!meta && !isolatedBefore) return;
     const notes: string[] = [];
     if (meta) {
       this.#meta = meta;
@@ -262,6 +266,7 @@ class WorktreeSession implements TaskWorkspace {
       }
       await this.#removeTaskWorktrees(task.id, orphan);
     }
+    let roomAhead = false;
     if (this.#bytesPerWorktree !== undefined) {
       const maxBytes =
         this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
@@ -277,11 +282,16 @@ class WorktreeSession implements TaskWorkspace {
           ),
         };
       }
+      const ahead = this.#bytesPerWorktree * this.#ctx.concurrency;
+      roomAhead = fitsDiskBudget({ usedBytes, nextBytes: nextBytes + ahead, maxBytes });
     }
     const ref = `refs/heads/${this.#meta.target}`;
     const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
     const wt = await this.#manager.create(task.id, attempt, head!, headTree);
     this.#live.set(task.id, wt);
+    // While this attempt works, worktrees for the next ones are made (one per slot at most),
+    // so starting one is a checkout of what changed, not a worktree made from nothing.
+    if (roomAhead) this.#manager.makeSpares(head!, this.#ctx.concurrency);
     this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
     this.#emit([
       {
