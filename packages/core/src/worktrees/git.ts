@@ -108,8 +108,9 @@ export async function gitSteps(
   const last = outputs.length - 1;
   const out = outputs[last];
   const allowed = steps[last]?.allowFail;
-  const failed =
-    out && out.code !== 0 && !(allowed === true || (allowed && allowed.includes(out.code)));
+  const goesOn = (code: number) =>
+    code === 0 || allowed === true || (Array.isArray(allowed) && allowed.includes(code));
+  const failed = out && !goesOn(out.code);
   if (failed && !options.allowFail) {
     throw new GitCommandError(steps[last]!.args, out!);
   }

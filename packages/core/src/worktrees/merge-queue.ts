@@ -235,7 +235,7 @@ export class MergeQueue {
         await sleep(this.#o.pollMs ?? 1000, r.signal);
         continue;
       }
-      if (!advanced || advanced.code !== 0) {
+      if (advanced?.code !== 0) {
         // Someone moved the branch meanwhile: put the checkout back and integrate onto the new head.
         if (checkout)
           await git(checkout, ['read-tree', '-m', '-u', candidate, head], { allowFail: true });

@@ -290,7 +290,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect((await runner.run(id)).status).toBe('blocked');
     const kept = (await store.load(id)).state.tasks.x?.worktree;
     expect(kept?.stage).toBe('kept');
-    await skipTask(store, id, 'x', { reason: 'not needed after all' });
+    await skipTask(store, id, 'x', { requestedBy: 'test', reason: 'not needed after all' });
     const stages: string[] = [];
     const result = await runner.run(id, {
       onEvent: (e) => {
