@@ -292,7 +292,17 @@ class WorktreeSession implements TaskWorkspace {
     // While this attempt works, worktrees for the next ones are made (one per slot at most),
     // so starting one is a checkout of what changed, not a worktree made from nothing.
     if (roomAhead) this.#manager.makeSpares(head!, this.#ctx.concurrency);
-    this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+    if (this.#bytesPerWorktree === undefined) {
+      const bytes = await this.#manager.diskUse(wt.path);
+      this.#bytesPerWorktree = bytes;
+      // The first tasks: room for a worktree per slot at work and one per slot ahead.
+      const maxBytes =
+        this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+      const slots = bytes * this.#ctx.concurrency;
+      if (fitsDiskBudget({ usedBytes: slots, nextBytes: slots, maxBytes })) {
+        this.#manager.makeSpares(head!, this.#ctx.concurrency);
+      }
+    }
     this.#emit([
       {
         type: 'worktree',

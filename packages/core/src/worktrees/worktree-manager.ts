@@ -106,9 +106,12 @@ export class WorktreeManager {
    */
   readonly #spares: Array<{ path: string; fresh: boolean }> = [];
   #sparesMade = 0;
-  /** Spares being made ahead, in the background. */
+  /** Spares being made ahead, in the background: all of them, and the one under way. */
   #making: Promise<void> | undefined;
+  #makingOne: Promise<void> | undefined;
   #adminChain: Promise<unknown> = Promise.resolve();
+  /** `#shared` commands under way. */
+  readonly #readers = new Set<Promise<void>>();
 
   constructor(options: WorktreeManagerOptions) {
     this.project = options.project;
@@ -149,7 +152,7 @@ export class WorktreeManager {
     if (await exists(path)) await this.remove({ path, branch });
     const top = this.project.top;
     // One being made ahead is nearly ready: sooner than making another behind it.
-    if (!this.#spares.length && this.#making) await this.#making;
+    if (!this.#spares.length && this.#makingOne) await this.#makingOne;
     if (!(await this.#reuseSpare(path, branch, base))) {
       // -B: a branch of that name left by a crash is taken over, never "already exists".
       await this.#add(path, ['-B', branch], base);
@@ -187,32 +190,57 @@ export class WorktreeManager {
    */
   makeSpares(base: string, count: number): void {
     if (this.#making) return;
+    const one = async () => {
+      const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
+      try {
+        await this.#add(path, ['--detach'], base);
+        this.#spares.push({ path, fresh: true });
+        return true;
+      } catch {
+        await this.remove({ path });
+        return false;
+      }
+    };
     const make = async () => {
       while (this.#spares.length < count) {
-        const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
-        try {
-          await this.#add(path, ['--detach'], base);
-        } catch {
-          await this.remove({ path });
-          return;
-        }
-        this.#spares.push({ path, fresh: true });
+        const made = one();
+        this.#makingOne = made.then(() => undefined);
+        if (!(await made)) return;
       }
     };
     this.#making = make().finally(() => {
       this.#making = undefined;
+      this.#makingOne = undefined;
     });
   }
 
   /**
-   * Runs `fn` alone among this sprint's git commands that read or change the
-   * list of worktrees: git reads every worktree's admin folder (to see where
-   * a branch is checked out) and fails on one another command is writing or
-   * deleting at that moment ("failed to read .git/worktrees/<name>/commondir").
+   * Runs `fn` alone among this sprint's git commands that add or delete a
+   * worktree's admin folder: git reads every worktree's admin folder (to see
+   * where a branch is checked out) and fails on one another command is
+   * writing or deleting at that moment ("failed to read
+   * .git/worktrees/<name>/commondir"). Waits for those running beside each
+   * other (`#shared`) to end first.
    */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#adminChain.then(fn, fn);
+    const run = Promise.all([this.#adminChain, ...this.#readers]).then(fn, fn);
     this.#adminChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Runs `fn` after the `#exclusive` commands queued before it, beside other
+   * shared ones: commands that read the admin folders, or replace a file in
+   * their own atomically (a checkout moving its HEAD), never add or delete one.
+   */
+  #shared<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#adminChain.then(fn, fn);
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#readers.add(done);
+    void done.then(() => this.#readers.delete(done));
     return run;
   }
 
@@ -263,7 +291,7 @@ export class WorktreeManager {
     const spare = popped.path;
     try {
       await this.#move(spare, path, await worktreeGitDir(spare));
-      await this.#exclusive(() =>
+      await this.#shared(() =>
         git(path, [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base]),
       );
       // One made ahead holds nothing but its files: only a used one is cleaned.
@@ -344,7 +372,7 @@ export class WorktreeManager {
   /** This sprint's worktrees (as git lists them) and branches. */
   async list(): Promise<{ worktrees: ListedWorktree[]; branches: string[] }> {
     const top = this.project.top;
-    const out = await this.#exclusive(() => gitText(top, ['worktree', 'list', '--porcelain']));
+    const out = await this.#shared(() => gitText(top, ['worktree', 'list', '--porcelain']));
     const worktrees: ListedWorktree[] = [];
     for (const block of out.split('\n\n')) {
       const lines = block.split('\n');
