@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { plural } from '../model/plural.js';
 import { taskLabel } from '../model/task-info.js';
 import { runnerFiles } from '../runner/runner-files.js';
-import { GitCommandError, gitSteps, git as runGit } from '../worktrees/git.js';
+import { GitCommandError, gitSteps, NO_OPTIONAL_LOCKS, git as runGit } from '../worktrees/git.js';
 import type { SprintHook } from './hook.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -56,7 +56,12 @@ function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): boolean {
  * stamp of their content's state; the untracked ones are also put in `untracked`.
  */
 async function dirtyPaths(top: string, untracked?: Set<string>): Promise<Map<string, string>> {
-  const out = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  // Read-only: no index.lock for the person's own git (or a commit here) to run into.
+  const out = (
+    await runGit(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
+      env: NO_OPTIONAL_LOCKS,
+    })
+  ).stdout;
   const entries = out.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {

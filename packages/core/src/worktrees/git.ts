@@ -46,6 +46,12 @@ const FALLBACK_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'sprint@localhost',
 };
 
+/**
+ * For a `git status` that only reads: git then refreshes no index, so it
+ * takes no `index.lock` that a person's git (or a commit of ours) would meet.
+ */
+export const NO_OPTIONAL_LOCKS = { GIT_OPTIONAL_LOCKS: '0' };
+
 /** Git commands go through one small helper process: a spawn from a large Node process costs more. */
 const server = new SpawnServer();
 

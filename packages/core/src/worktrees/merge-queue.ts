@@ -3,7 +3,7 @@ import { lstat, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, identityEnv } from './git.js';
+import { git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
   type ConflictReport,
@@ -492,13 +492,14 @@ function gitBlobId(content: Buffer): string {
 async function dirtyPaths(checkout: string, among?: readonly string[]): Promise<string[]> {
   const limit = among && among.length <= 1000 ? ['--', ...among.map((p) => `:(literal)${p}`)] : [];
   if (among && !among.length) return [];
-  const out = await git(checkout, [
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=all',
-    ...limit,
-  ]);
+  // Read-only: no index.lock in the user's checkout for their own git to run into.
+  const out = await git(
+    checkout,
+    ['status', '--porcelain=v1', '-z', '--untracked-files=all', ...limit],
+    {
+      env: NO_OPTIONAL_LOCKS,
+    },
+  );
   const entries = out.stdout.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {
