@@ -119,7 +119,8 @@ interface UnfinishedChanges {
  * process's `.git/index.lock` waits and tries again. A commit that still
  * fails does not fail the task: it is a failed `hook` event, and the
  * attempt's `commitError` (see `status`, the API, and the run's
- * `commitFailures`).
+ * `commitFailures`). An attempt in a worktree of its own (isolation) is left
+ * alone: the runner makes its one commit.
  */
 export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
   const open = new Map<string, OpenAttempt>();
@@ -166,8 +167,9 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       settled = undefined;
       return undefined;
     },
-    async beforeStep({ task, attempt, sprint, projectDir }) {
-      if (!enabled(sprint.config.autoCommit)) return undefined;
+    async beforeStep({ task, attempt, sprint, projectDir, isolated }) {
+      // Under isolation the runner makes the task's one commit itself: git need not be asked.
+      if (isolated || !enabled(sprint.config.autoCommit)) return undefined;
       const top = await topOf(projectDir);
       if (top) {
         const alone = ![...open.values()].some((a) => a.top === top);
@@ -197,10 +199,11 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         forgetOldUnfinished();
       }
     },
-    async afterStep({ task, attempt, result, sprint, projectDir, runtimeDir, stateFiles }) {
+    async afterStep(ctx) {
+      const { task, attempt, result, sprint, projectDir, runtimeDir, stateFiles } = ctx;
       const k = key(sprint.id, task.id, attempt);
       const mine = open.get(k);
-      if (!result.success || !enabled(sprint.config.autoCommit)) return undefined;
+      if (ctx.isolated || !result.success || !enabled(sprint.config.autoCommit)) return undefined;
       if (mine) mine.completing = true;
       const top = await topOf(projectDir);
       if (!top) return undefined;

@@ -86,7 +86,7 @@ export async function runAttempt(
     const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
     const stepCtx: StepHookContext = {
       ...deps.hookContext(),
-      ...(projectDir ? { projectDir } : {}),
+      ...(projectDir ? { projectDir, isolated: true } : {}),
       signal,
       task,
       attempt,
@@ -162,7 +162,7 @@ async function afterStep(
 ): Promise<AgentResult> {
   const step = {
     ...deps.hookContext(),
-    ...(projectDir ? { projectDir } : {}),
+    ...(projectDir ? { projectDir, isolated: true } : {}),
     signal,
     task,
     attempt,

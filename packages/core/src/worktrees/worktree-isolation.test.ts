@@ -85,8 +85,10 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     await writeFile(join(project, 'scratch-untracked.txt'), 'mine\n');
     for (const t of ids.slice(0, 3)) await writeFile(join(scratch, `start-${t}`), '');
     const t0 = Date.now();
+    const gitCommitHook: string[] = [];
     const result = await runner.run(id, {
       onEvent: (e) => {
+        if (e.type === 'hook' && e.hook === 'git-commit') gitCommitHook.push(e.message ?? '');
         if (process.env.WT_DEBUG)
           appendFileSync(
             '/tmp/wt-debug.log',
@@ -95,6 +97,9 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       },
     });
     expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    // auto-commit is on (the default), but each task's one commit is the runner's: the
+    // git-commit hook asks git nothing in a worktree.
+    expect(gitCommitHook).toEqual([]);
 
     const subjects = git('log', '--format=%s', 'main').split('\n');
     expect(subjects).toHaveLength(ids.length + 1);
