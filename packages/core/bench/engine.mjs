@@ -69,7 +69,12 @@ async function project(n, { git = false, config = {} } = {}) {
   }
   await mkdir(join(dir, '.claude', 'sprints'), { recursive: true });
   const store = new SprintDirectoryStore({ root: join(dir, '.claude', 'sprints') });
-  const id = await store.create({ name: 'bench', tasks: tasks(n), config });
+  // The store writes `max-tasks: 10` (the original plugin's default) unless told otherwise.
+  const id = await store.create({
+    name: 'bench',
+    tasks: tasks(n),
+    config: { 'max-tasks': n, ...config },
+  });
   return { dir, sprint: join(dir, '.claude', 'sprints', id) };
 }
 

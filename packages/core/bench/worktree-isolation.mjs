@@ -155,7 +155,8 @@ try {
     const store = new SprintDirectoryStore({ root: join(project, '.claude', 'sprints') });
     const id = await store.create({
       name: 'parallel',
-      config: { isolation: 'worktree', 'auto-commit': false },
+      // The store writes `max-tasks: 10` (the original plugin's default) unless told otherwise.
+      config: { isolation: 'worktree', 'auto-commit': false, 'max-tasks': 12 },
       tasks: Array.from({ length: 12 }, (_, i) => ({
         id: `t${i}`,
         type: 'shell',

@@ -289,6 +289,8 @@ export class TaskWorker {
       task: data.context.task,
       attempt: data.attempt,
       runMarker: data.context.runMarker,
+      // In the task's worktree of the worker's clone, whose work the worker commits itself.
+      isolated: projectDir !== data.context.projectDir,
     };
   }
 

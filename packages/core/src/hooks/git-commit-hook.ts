@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { plural } from '../model/plural.js';
 import { taskLabel } from '../model/task-info.js';
 import { runnerFiles } from '../runner/runner-files.js';
-import { git as runGit } from '../worktrees/git.js';
+import { GitCommandError, gitSteps, NO_OPTIONAL_LOCKS, git as runGit } from '../worktrees/git.js';
 import type { SprintHook } from './hook.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -56,7 +56,12 @@ function isRunnerFile(path: string, runnerFiles: ReadonlySet<string>): boolean {
  * stamp of their content's state; the untracked ones are also put in `untracked`.
  */
 async function dirtyPaths(top: string, untracked?: Set<string>): Promise<Map<string, string>> {
-  const out = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  // Read-only: no index.lock for the person's own git (or a commit here) to run into.
+  const out = (
+    await runGit(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
+      env: NO_OPTIONAL_LOCKS,
+    })
+  ).stdout;
   const entries = out.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -114,7 +119,8 @@ interface UnfinishedChanges {
  * process's `.git/index.lock` waits and tries again. A commit that still
  * fails does not fail the task: it is a failed `hook` event, and the
  * attempt's `commitError` (see `status`, the API, and the run's
- * `commitFailures`).
+ * `commitFailures`). An attempt in a worktree of its own (isolation) is left
+ * alone: the runner makes its one commit.
  */
 export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
   const open = new Map<string, OpenAttempt>();
@@ -161,8 +167,9 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
       settled = undefined;
       return undefined;
     },
-    async beforeStep({ task, attempt, sprint, projectDir }) {
-      if (!enabled(sprint.config.autoCommit)) return undefined;
+    async beforeStep({ task, attempt, sprint, projectDir, isolated }) {
+      // Under isolation the runner makes the task's one commit itself: git need not be asked.
+      if (isolated || !enabled(sprint.config.autoCommit)) return undefined;
       const top = await topOf(projectDir);
       if (top) {
         const alone = ![...open.values()].some((a) => a.top === top);
@@ -192,10 +199,11 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         forgetOldUnfinished();
       }
     },
-    async afterStep({ task, attempt, result, sprint, projectDir, runtimeDir, stateFiles }) {
+    async afterStep(ctx) {
+      const { task, attempt, result, sprint, projectDir, runtimeDir, stateFiles } = ctx;
       const k = key(sprint.id, task.id, attempt);
       const mine = open.get(k);
-      if (!result.success || !enabled(sprint.config.autoCommit)) return undefined;
+      if (ctx.isolated || !result.success || !enabled(sprint.config.autoCommit)) return undefined;
       if (mine) mine.completing = true;
       const top = await topOf(projectDir);
       if (!top) return undefined;
@@ -205,15 +213,43 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
           .map((f) => relative(top, f))
           .filter((f) => f && !f.startsWith('..') && !isAbsolute(f)),
       );
+      const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);
+      const message = [
+        result.summary.trim(),
+        '',
+        `Sprint: ${sprint.name} (${sprint.id})`,
+        `Task: ${task.id} (${task.type})`,
+      ]
+        .join('\n')
+        .trim();
       try {
-        const untracked = new Set<string>();
-        const now = await dirtyPaths(top, untracked);
         const others = [...open]
           .filter(([o, a]) => o !== k && a.top === top && !a.completing)
           .map(([, a]) => a);
         const overlapping = unfinished.filter(
           (u) => u.top === top && (!mine || u.endSeq > mine.startSeq),
         );
+        const alone = ![...open].some(([o, a]) => o !== k && a.top === top);
+        if (mine && alone && !overlapping.length) {
+          // Alone in the working tree: every change but those it found there is its own,
+          // so git need not be asked what changed first.
+          const unchanged = await unchangedSince(top, dirtyBefore, keepOut);
+          if (unchanged) {
+            const committed = await serialised(top, () =>
+              whileIndexLocked(() =>
+                commitAllBut(top, [...unchanged.keys()], [...keepOut], subject, message),
+              ),
+            );
+            settle(top, k, unchanged, []);
+            if (!committed) return { passed: true, message: 'nothing to commit' };
+            return {
+              passed: true,
+              message: `committed ${committed.sha}: ${plural(committed.files, 'file')}`,
+            };
+          }
+        }
+        const untracked = new Set<string>();
+        const now = await dirtyPaths(top, untracked);
         const heldBack: string[] = [];
         const changed = [...now]
           .filter(([path, stamp]) => {
@@ -236,15 +272,6 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
         const literal = (p: string) => `:(literal)${p}`;
         const pathspecs = changed.map(literal);
         const newFiles = changed.filter((p) => untracked.has(p)).map(literal);
-        const subject = `sprint(${sprint.id}): ${task.id}: ${taskLabel(task)}`.slice(0, 100);
-        const message = [
-          result.summary.trim(),
-          '',
-          `Sprint: ${sprint.name} (${sprint.id})`,
-          `Task: ${task.id} (${task.type})`,
-        ]
-          .join('\n')
-          .trim();
         const committed = await serialised(top, () =>
           whileIndexLocked(() => commit(top, pathspecs, newFiles, subject, message)),
         );
@@ -273,22 +300,103 @@ export function gitCommitHook(options: { enabled?: boolean } = {}): SprintHook {
  */
 const SETTLED_REUSE_MS = 3000;
 
-/** Whether git has an identity for commits here, asked once per repository. */
-const identities = new Map<string, Promise<boolean>>();
+/** Past this many paths to leave out, the hook asks git what changed instead (a command line has limits). */
+const MAX_EXCLUDES = 1000;
 
 /**
- * Commits exactly these paths (`newFiles`: those among them git does not track
- * yet); undefined when none of them holds a change. Two spawns at most, one
- * when no file is new: `git commit -- paths` takes tracked changes and
- * deletions itself, only new files need `git add` first.
+ * The paths that were dirty when the attempt started and are still exactly
+ * as they were (the runner's files aside), stamped; undefined when there
+ * are too many to leave out by name.
  */
-async function commit(
+async function unchangedSince(
   top: string,
-  pathspecs: string[],
-  newFiles: string[],
+  before: ReadonlyMap<string, string>,
+  runnerFiles: ReadonlySet<string>,
+): Promise<Map<string, string> | undefined> {
+  const paths = [...before.keys()].filter((p) => !isRunnerFile(p, runnerFiles));
+  if (paths.length > MAX_EXCLUDES) return undefined;
+  const unchanged = new Map<string, string>();
+  await Promise.all(
+    paths.map(async (p) => {
+      const st = await stat(join(top, p)).catch(() => undefined);
+      const stamp = st ? `${st.mtimeMs}:${st.size}` : 'gone';
+      if (before.get(p) === stamp) unchanged.set(p, stamp);
+    }),
+  );
+  return unchanged;
+}
+
+/** A path as a literal pattern under git's `glob` pathspec magic. */
+function globLiteral(path: string): string {
+  return path.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+}
+
+/** What `git add` says, exiting 1 after adding the rest, when it was given ignored paths. */
+const IGNORED_PATHS = /^The following paths are ignored/;
+
+/** What `git commit` prints, exiting 1, when the paths hold no change. */
+const NOTHING_TO_COMMIT = /nothing (added )?to commit|no changes added to commit/;
+
+/**
+ * Commits every change in the working tree but `unchanged` (dirty before the
+ * task, untouched by it) and the runner's files and their temporary copies:
+ * `git add -A` and `git commit` on the same pathspec, in one round trip to
+ * the helper. Undefined when nothing changed.
+ */
+async function commitAllBut(
+  top: string,
+  unchanged: readonly string[],
+  runnerFiles: readonly string[],
   subject: string,
   body: string,
 ): Promise<{ sha: string; files: number } | undefined> {
+  const identity = await identityArgs(top);
+  const pathspec = [
+    '.',
+    ...unchanged.map((p) => `:(exclude,literal)${p}`),
+    ...runnerFiles.flatMap((p) => [
+      `:(exclude,literal)${p}`,
+      `:(exclude,glob)${globLiteral(p)}.tmp-*`,
+    ]),
+  ];
+  const args = [...identity, ...COMMIT_ARGS, '-m', subject, '-m', body, '--', ...pathspec];
+  const add = ['-c', 'advice.addIgnoredFile=false', 'add', '-A', '--', ...pathspec];
+  // `add` exits 1, having added everything else, when a path it was given is ignored
+  // (the runner's own files often are, and naming them to leave them out counts).
+  const [added, out] = await gitSteps(top, [
+    { args: add, allowFail: [1] },
+    { args, allowFail: true },
+  ]);
+  if (added && added.code !== 0 && !IGNORED_PATHS.test(added.stderr)) {
+    throw new GitCommandError(add, added);
+  }
+  if (!out) return undefined;
+  if (out.code !== 0) {
+    if (out.code === 1 && NOTHING_TO_COMMIT.test(out.stdout)) return undefined;
+    throw new GitCommandError(args, out);
+  }
+  return commitSummary(out.stdout, 0);
+}
+
+/** `[main 1a2b3c4] subject` then ` 2 files changed, ...`: the summary saves two more spawns. */
+function commitSummary(out: string, paths: number): { sha: string; files: number } {
+  const sha = /^\[[^\]]*?\b([0-9a-f]{7,40})\]/m.exec(out)?.[1] ?? '';
+  const files = Number(/(\d+) files? changed/.exec(out)?.[1] ?? paths);
+  return { sha, files };
+}
+
+const COMMIT_ARGS = [
+  // Not a `git maintenance run --auto` process after every task's commit: the person's
+  // own next commit still runs it.
+  '-c',
+  'maintenance.auto=false',
+  'commit',
+  '--no-verify',
+  '--no-status',
+];
+
+/** The user's own identity when git has one; a recognisable fallback otherwise. */
+async function identityArgs(top: string): Promise<string[]> {
   let hasIdentity = identities.get(top);
   if (!hasIdentity) {
     hasIdentity = git(top, ['config', 'user.email']).then(
@@ -297,38 +405,40 @@ async function commit(
     );
     identities.set(top, hasIdentity);
   }
-  // The user's own identity when git has one; a recognisable fallback otherwise.
-  const identity = (await hasIdentity)
-    ? []
-    : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
-  if (newFiles.length) await git(top, ['add', '--', ...newFiles]);
-  let out: string;
-  try {
-    // Only these paths: whatever else the person had staged stays staged, uncommitted.
-    out = await git(top, [
-      ...identity,
-      // Not a `git maintenance run --auto` process after every task's commit: the person's
-      // own next commit still runs it.
-      '-c',
-      'maintenance.auto=false',
-      'commit',
-      '--no-verify',
-      '--no-status',
-      '-m',
-      subject,
-      '-m',
-      body,
-      '--',
-      ...pathspecs,
-    ]);
-  } catch (error) {
+  return (await hasIdentity) ? [] : ['-c', 'user.name=sprint', '-c', 'user.email=sprint@localhost'];
+}
+
+/** Whether git has an identity for commits here, asked once per repository. */
+const identities = new Map<string, Promise<boolean>>();
+
+/**
+ * Commits exactly these paths (`newFiles`: those among them git does not track
+ * yet); undefined when none of them holds a change. Two git processes at
+ * most, in one round trip to the helper, one when no file is new: `git
+ * commit -- paths` takes tracked changes and deletions itself, only new files
+ * need `git add` first.
+ */
+async function commit(
+  top: string,
+  pathspecs: string[],
+  newFiles: string[],
+  subject: string,
+  body: string,
+): Promise<{ sha: string; files: number } | undefined> {
+  const identity = await identityArgs(top);
+  // Only these paths: whatever else the person had staged stays staged, uncommitted.
+  const args = [...identity, ...COMMIT_ARGS, '-m', subject, '-m', body, '--', ...pathspecs];
+  // New files are added first, in the same round trip to the helper.
+  const outputs = await gitSteps(top, [
+    ...(newFiles.length ? [{ args: ['add', '--', ...newFiles] }] : []),
+    { args, allowFail: true },
+  ]);
+  const out = outputs.at(-1)!;
+  if (out.code !== 0) {
     // Nothing of these paths left to commit (a parallel task's commit took them) is no failure.
     const staged = await git(top, ['diff', '--cached', '--name-only', '--', ...pathspecs]);
     if (!staged.trim()) return undefined;
-    throw error;
+    throw new GitCommandError(args, out);
   }
-  // `[main 1a2b3c4] subject` then ` 2 files changed, ...`: the summary saves two more spawns.
-  const sha = /^\[[^\]]*?\b([0-9a-f]{7,40})\]/m.exec(out)?.[1] ?? '';
-  const files = Number(/(\d+) files? changed/.exec(out)?.[1] ?? pathspecs.length);
-  return { sha, files };
+  return commitSummary(out.stdout, pathspecs.length);
 }

@@ -35,6 +35,12 @@ export interface StepHookContext extends HookContext {
   attempt: number;
   /** The attempt's run marker: commands a hook starts carry it (see `AgentContext.runMarker`). */
   runMarker?: string;
+  /**
+   * The attempt works in a worktree of its own (isolation), whose work the
+   * runner commits itself as the task's one commit: the git-commit hook
+   * leaves it alone.
+   */
+  isolated?: boolean;
 }
 
 export interface AfterStepContext extends StepHookContext {

@@ -1,5 +1,7 @@
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers.js';
 import { SpawnServer } from './spawn-server.js';
@@ -63,6 +65,39 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     expect(await waiting).toMatchObject({ code: 0, stdout: 'first\n' });
     const many = await Promise.all(Array.from({ length: 20 }, (_, i) => sh(server, `echo ${i}`)));
     expect(many.map((o) => o.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  });
+
+  it('runs a sequence of steps in one round trip, stopping at the first that fails unless it may', async () => {
+    const server = new SpawnServer();
+    const dir = await mkdtemp(join(tmpdir(), 'sprint-spawn-steps-'));
+    try {
+      const step = (script: string, extra: { input?: string; allowFail?: boolean } = {}) => ({
+        file: '/bin/sh',
+        args: ['-c', script],
+        ...extra,
+      });
+      const all = await server.runSteps(
+        [
+          step('cat; echo " one"; echo err1 >&2', { input: 'in' }),
+          step('echo two > two.txt; exit 4', { allowFail: true }),
+          step('cat two.txt; cat'),
+        ],
+        { cwd: dir, env: process.env },
+      );
+      expect(all).toEqual([
+        { code: 0, stdout: 'in one\n', stderr: 'err1\n' },
+        { code: 4, stdout: '', stderr: '' },
+        { code: 0, stdout: 'two\n', stderr: '' },
+      ]);
+      const stopped = await server.runSteps([step('echo a; exit 2'), step('echo ran > ran.txt')], {
+        cwd: dir,
+        env: process.env,
+      });
+      expect(stopped).toEqual([{ code: 2, stdout: 'a\n', stderr: '' }]);
+      expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a missing folder like a spawn does, and an aborted command at once, ending it', async () => {

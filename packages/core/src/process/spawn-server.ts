@@ -11,6 +11,19 @@ export interface ServedOutput {
   stderr: string;
 }
 
+/** One command of a sequence run in one round trip (`SpawnServer.runSteps`). */
+export interface ServedStep {
+  file: string;
+  args: readonly string[];
+  /** Written to its stdin (otherwise /dev/null). */
+  input?: string;
+  /**
+   * The sequence goes on after this step exits non-zero: after any exit code
+   * (`true`) or after those listed; otherwise it stops there.
+   */
+  allowFail?: boolean | readonly number[];
+}
+
 export interface ServedCommand {
   cwd: string;
   /** The whole environment the command gets. */
@@ -37,7 +50,9 @@ rm -rf "$dir"`;
 
 interface Pending {
   id: number;
-  settle: (out: ServedOutput | Error) => void;
+  /** How many steps the command has. */
+  steps: number;
+  settle: (out: ServedOutput[] | Error) => void;
 }
 
 /** One helper process, its folder, and the commands it has not answered yet. */
@@ -63,14 +78,26 @@ export class SpawnServer {
   #next = 0;
   #broken = false;
 
-  run(file: string, args: readonly string[], command: ServedCommand): Promise<ServedOutput> {
+  async run(file: string, args: readonly string[], command: ServedCommand): Promise<ServedOutput> {
+    const outputs = await this.runSteps([{ file, args, input: command.input }], command);
+    return outputs[0]!;
+  }
+
+  /**
+   * Runs commands one after another in one round trip to the helper (one
+   * script, as `a && b` would): the sequence stops after the first step that
+   * exits non-zero, unless that step allows failure. Resolves with the output
+   * of each step that ran, in order. Aborting ends the step that is running,
+   * and so the sequence.
+   */
+  runSteps(steps: readonly ServedStep[], command: ServedCommand): Promise<ServedOutput[]> {
     const { signal } = command;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const helper = this.#broken ? undefined : this.#start();
-    if (!helper) return runDirect(file, args, command);
+    if (!helper) return runDirectSteps(steps, command);
     const id = ++this.#next;
     const base = join(helper.dir, String(id));
-    return new Promise<ServedOutput>((resolve, reject) => {
+    return new Promise<ServedOutput[]>((resolve, reject) => {
       let done = false;
       const onAbort = () => {
         finish(abortError(signal!));
@@ -88,7 +115,7 @@ export class SpawnServer {
           () => undefined,
         );
       };
-      const finish = (out: ServedOutput | Error) => {
+      const finish = (out: ServedOutput[] | Error) => {
         if (done) return;
         done = true;
         signal?.removeEventListener('abort', onAbort);
@@ -96,10 +123,12 @@ export class SpawnServer {
         else resolve(out);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      helper.pending.set(id, { id, settle: finish });
+      helper.pending.set(id, { id, steps: steps.length, settle: finish });
       ref(helper, true);
-      const script = commandScript(helper, id, file, args, command);
-      const written = command.input === undefined ? [] : [writeFile(`${base}.in`, command.input)];
+      const script = commandScript(helper, id, steps, command);
+      const written = steps.flatMap((step, i) =>
+        step.input === undefined ? [] : [writeFile(`${base}.${i}.in`, step.input)],
+      );
       Promise.all([...written, writeFile(`${base}.sh`, script)]).then(
         () => helper.child.stdin?.write(`${id}\n`),
         (error: Error) => settle(helper, id, error),
@@ -145,12 +174,15 @@ export class SpawnServer {
   }
 }
 
-/** The script for one command: its folder, its environment's differences, the command, its end. */
+/**
+ * The script for one command (a sequence of steps): its folder, its
+ * environment's differences, each step while the ones before it allow,
+ * and a line with each step's exit code.
+ */
 function commandScript(
   helper: Helper,
   id: number,
-  file: string,
-  args: readonly string[],
+  steps: readonly ServedStep[],
   command: ServedCommand,
 ): string {
   const base = join(helper.dir, String(id));
@@ -162,14 +194,30 @@ function commandScript(
   for (const k of Object.keys(helper.env)) {
     if (command.env[k] === undefined && SH_NAME.test(k)) env.push(`unset ${k}`);
   }
-  const stdin = command.input === undefined ? '/dev/null' : `${base}.in`;
+  const run = steps.flatMap((step, i) => {
+    const stdin = step.input === undefined ? '/dev/null' : `${base}.${i}.in`;
+    const line = `${[step.file, ...step.args].map(quote).join(' ')} <${quote(stdin)} >${quote(`${base}.${i}.out`)} 2>${quote(`${base}.${i}.err`)} &`;
+    return [
+      'if [ $ok = 1 ]; then',
+      line,
+      // Where an abort finds the step that is running.
+      `echo $! >${quote(`${base}.pid`)}`,
+      'wait $!',
+      'c=$?',
+      'codes="$codes $c"',
+      ...(step.allowFail === true
+        ? []
+        : [`case $c in ${[0, ...(step.allowFail || [])].join('|')}) ;; *) ok=0 ;; esac`]),
+      'fi',
+    ];
+  });
   return [
     `if cd -- ${quote(command.cwd)} 2>/dev/null; then`,
     ...env,
-    `${[file, ...args].map(quote).join(' ')} <${quote(stdin)} >${quote(`${base}.out`)} 2>${quote(`${base}.err`)} &`,
-    `echo $! >${quote(`${base}.pid`)}`,
-    'wait $!',
-    `echo "${id} $?"`,
+    'ok=1',
+    'codes=',
+    ...run,
+    `echo "${id}$codes"`,
     'else',
     `echo "${id} nocwd"`,
     'fi',
@@ -181,33 +229,40 @@ function onData(helper: Helper, chunk: string): void {
   helper.buffer += chunk;
   let nl = helper.buffer.indexOf('\n');
   while (nl >= 0) {
-    const [id, status] = helper.buffer.slice(0, nl).split(' ');
+    const [id, ...codes] = helper.buffer.slice(0, nl).split(' ');
     helper.buffer = helper.buffer.slice(nl + 1);
-    void collect(helper, Number(id), status ?? '');
+    void collect(helper, Number(id), codes);
     nl = helper.buffer.indexOf('\n');
   }
 }
 
-async function collect(helper: Helper, id: number, status: string): Promise<void> {
+async function collect(helper: Helper, id: number, codes: string[]): Promise<void> {
   const base = join(helper.dir, String(id));
-  if (status === 'nocwd') {
+  const steps = helper.pending.get(id)?.steps ?? codes.length;
+  if (codes[0] === 'nocwd') {
     const error = Object.assign(new Error(`spawn: no such directory as the command's cwd`), {
       code: 'ENOENT',
     });
     settle(helper, id, error);
   } else {
-    const [stdout, stderr] = await Promise.all([
-      readFile(`${base}.out`, 'utf8').catch(() => ''),
-      readFile(`${base}.err`, 'utf8').catch(() => ''),
-    ]);
-    settle(helper, id, { code: Number(status), stdout, stderr });
+    const outputs = await Promise.all(
+      codes.map(async (code, i) => {
+        const [stdout, stderr] = await Promise.all([
+          readFile(`${base}.${i}.out`, 'utf8').catch(() => ''),
+          readFile(`${base}.${i}.err`, 'utf8').catch(() => ''),
+        ]);
+        return { code: Number(code), stdout, stderr };
+      }),
+    );
+    settle(helper, id, outputs);
   }
-  await Promise.all(
-    ['sh', 'in', 'out', 'err', 'pid'].map((ext) => rm(`${base}.${ext}`, { force: true })),
-  );
+  const files = [`${base}.sh`, `${base}.pid`];
+  for (let i = 0; i < steps; i++)
+    files.push(`${base}.${i}.in`, `${base}.${i}.out`, `${base}.${i}.err`);
+  await Promise.all(files.map((f) => rm(f, { force: true })));
 }
 
-function settle(helper: Helper, id: number, out: ServedOutput | Error): void {
+function settle(helper: Helper, id: number, out: ServedOutput[] | Error): void {
   const p = helper.pending.get(id);
   if (!p) return;
   helper.pending.delete(id);
@@ -239,6 +294,21 @@ function abortError(signal: AbortSignal): Error {
     name: 'AbortError',
     code: 'ABORT_ERR',
   });
+}
+
+/** The steps as children of Node, one after another: where the helper cannot run. */
+async function runDirectSteps(
+  steps: readonly ServedStep[],
+  command: ServedCommand,
+): Promise<ServedOutput[]> {
+  const outputs: ServedOutput[] = [];
+  for (const step of steps) {
+    const out = await runDirect(step.file, step.args, { ...command, input: step.input });
+    outputs.push(out);
+    const goOn = step.allowFail === true || [0, ...(step.allowFail || [])].includes(out.code);
+    if (!goOn) break;
+  }
+  return outputs;
 }
 
 /** The command as a child of Node: where the helper cannot run. */

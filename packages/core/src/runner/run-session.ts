@@ -52,6 +52,12 @@ export class RunSession {
   #events!: EventChain;
   readonly #results: TaskRunResult[] = [];
   readonly #inflight = new Map<string, Promise<void>>();
+  /**
+   * Running tasks whose agent is done and whose committed work waits for the
+   * merge queue: they hold no slot (the next task starts meanwhile), but
+   * stay running, so nothing that depends on them starts before they are integrated.
+   */
+  readonly #integrating = new Set<string>();
   readonly #abort = new AbortController();
   #iterations = 0;
   /** Tasks this run started (a retry of one is the same task), for `max-tasks`. */
@@ -207,9 +213,7 @@ export class RunSession {
         this.#interruptRun({ kind: 'stop' });
       }
       await Promise.allSettled(this.#inflight.values());
-      const result = await this.#finish();
-      await this.#workspace?.close({ status: result.status });
-      return result;
+      return await this.#finish();
     } finally {
       stopPolling();
       this.#options.signal?.removeEventListener('abort', onSignal);
@@ -295,7 +299,7 @@ export class RunSession {
     for (;;) {
       if (!this.#stopping()) {
         // A task waiting to retry keeps its slot, so a failure is retried before later tasks start.
-        while (this.#inflight.size + this.#waits.waiting() < this.#opts.concurrency) {
+        while (this.#slotsTaken() < this.#opts.concurrency) {
           const task = this.#picker.next(this.#state, this.#inflight);
           if (!task) break;
           this.#halt ??= this.#limitBefore(task);
@@ -316,6 +320,11 @@ export class RunSession {
       }
       await this.#sleep(this.#waits.nextInMs());
     }
+  }
+
+  /** Tasks holding a slot: running (not merely waiting for integration) or waiting to retry. */
+  #slotsTaken(): number {
+    return this.#inflight.size - this.#integrating.size + this.#waits.waiting();
   }
 
   #stopping(): boolean {
@@ -422,6 +431,7 @@ export class RunSession {
       })
       .finally(() => {
         this.#inflight.delete(task.id);
+        this.#integrating.delete(task.id);
         this.#notify();
       });
     this.#inflight.set(task.id, run);
@@ -460,6 +470,10 @@ export class RunSession {
       runSignal: this.#abort.signal,
       hookContext: () => this.#hookCtx(),
       workspace: this.#workspace,
+      release: () => {
+        this.#integrating.add(task.id);
+        this.#notify();
+      },
       runHooks: (point, call, options) =>
         this.#runHooks(point, call, { ...options, taskId: task.id }),
       agentContext: async () => ({
@@ -600,6 +614,8 @@ export class RunSession {
     if (to === 'completed') {
       await this.#runHooks('after-completion', (h) => h.afterCompletion?.(this.#hookCtx()));
     }
+    // Before the run ends in the log: what isolation removes at the end is recorded in it.
+    await this.#workspace?.close({ status: to });
     const counts = this.#events.counts;
     const result: RunResult = this.#parts.redactor.value({
       sprintId: this.#sprintId,

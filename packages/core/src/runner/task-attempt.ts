@@ -25,6 +25,8 @@ export interface AttemptDeps {
   hookContext(): HookContext;
   /** Isolation: prepares the attempt's working directory and takes its finished work. */
   workspace?: TaskWorkspace;
+  /** The attempt's work waits only for the merge queue: its slot may go to the next task. */
+  release?: () => void;
   runHooks(
     point: HookPoint,
     call: (hook: SprintHook) => ReturnType<NonNullable<SprintHook['beforeStep']>> | undefined,
@@ -84,7 +86,7 @@ export async function runAttempt(
     const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
     const stepCtx: StepHookContext = {
       ...deps.hookContext(),
-      ...(projectDir ? { projectDir } : {}),
+      ...(projectDir ? { projectDir, isolated: true } : {}),
       signal,
       task,
       attempt,
@@ -127,7 +129,13 @@ export async function runAttempt(
     if (result.success && !(prepared && 'result' in prepared)) {
       result = await afterStep(task, attempt, result, signal, deps, projectDir);
       if (deps.workspace) {
-        result = await deps.workspace.finish({ task, attempt, result, signal });
+        result = await deps.workspace.finish({
+          task,
+          attempt,
+          result,
+          signal,
+          release: deps.release,
+        });
       }
     }
   } finally {
@@ -154,7 +162,7 @@ async function afterStep(
 ): Promise<AgentResult> {
   const step = {
     ...deps.hookContext(),
-    ...(projectDir ? { projectDir } : {}),
+    ...(projectDir ? { projectDir, isolated: true } : {}),
     signal,
     task,
     attempt,

@@ -47,6 +47,12 @@ export interface TaskWorkspace {
     attempt: number;
     result: AgentResult;
     signal: AbortSignal;
+    /**
+     * Called once the attempt's work is committed and only waits for
+     * integration: the attempt no longer needs a slot of its own, so the
+     * next task may start (the task itself stays running until it is settled).
+     */
+    release?: () => void;
   }): Promise<AgentResult>;
   /** Called once the runner decided what comes next for the attempt. */
   settle(input: { task: Task; attempt: number; next: AttemptNext }): Promise<void>;

@@ -46,8 +46,22 @@ const FALLBACK_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'sprint@localhost',
 };
 
+/**
+ * For a `git status` that only reads: git then refreshes no index, so it
+ * takes no `index.lock` that a person's git (or a commit of ours) would meet.
+ */
+export const NO_OPTIONAL_LOCKS = { GIT_OPTIONAL_LOCKS: '0' };
+
 /** Git commands go through one small helper process: a spawn from a large Node process costs more. */
 const server = new SpawnServer();
+
+/**
+ * Another short command (not git) through the same helper, where it runs
+ * often enough for a spawn from Node to count (`du` before each worktree).
+ */
+export function runServed(file: string, args: readonly string[], cwd: string): Promise<GitOutput> {
+  return server.run(file, args, { cwd, env: process.env });
+}
 
 /**
  * Runs one git command in `cwd`. Prompts and pagers are off, so git never
@@ -58,21 +72,55 @@ export async function git(
   args: string[],
   options: GitOptions = {},
 ): Promise<GitOutput> {
-  spawned++;
-  const out = await server.run('git', args, {
-    cwd,
-    signal: options.signal,
-    input: options.input,
-    env: {
-      ...process.env,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_PAGER: 'cat',
-      LC_ALL: 'C',
-      ...options.env,
+  const [out] = await gitSteps(cwd, [{ args, input: options.input }], options);
+  return out!;
+}
+
+/** One git command of `gitSteps`. */
+export interface GitStep {
+  args: string[];
+  /** Written to its stdin. */
+  input?: string;
+  /** The steps after it run even when it fails (`true`), or when it exits with one of these codes. */
+  allowFail?: boolean | readonly number[];
+}
+
+/**
+ * Runs git commands one after another in `cwd` in one round trip to the
+ * helper (as `git a && git b`): the sequence stops at the first step that
+ * fails (unless that step allows failure), which throws unless
+ * `options.allowFail`. Resolves with the output of each step that ran.
+ */
+export async function gitSteps(
+  cwd: string,
+  steps: readonly GitStep[],
+  options: Omit<GitOptions, 'input'> = {},
+): Promise<GitOutput[]> {
+  const outputs = await server.runSteps(
+    steps.map((s) => ({ file: 'git', args: s.args, input: s.input, allowFail: s.allowFail })),
+    {
+      cwd,
+      signal: options.signal,
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_PAGER: 'cat',
+        LC_ALL: 'C',
+        ...options.env,
+      },
     },
-  });
-  if (out.code !== 0 && !options.allowFail) throw new GitCommandError(args, out);
-  return out;
+  );
+  spawned += outputs.length;
+  const last = outputs.length - 1;
+  const out = outputs[last];
+  const allowed = steps[last]?.allowFail;
+  const goesOn = (code: number) =>
+    code === 0 || allowed === true || (Array.isArray(allowed) && allowed.includes(code));
+  const failed = out && !goesOn(out.code);
+  if (failed && !options.allowFail) {
+    throw new GitCommandError(steps[last]!.args, out!);
+  }
+  return outputs;
 }
 
 /** `git ...` and its trimmed stdout; throws on failure. */

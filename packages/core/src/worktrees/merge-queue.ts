@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitText, identityEnv } from './git.js';
+import { git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
   type ConflictReport,
@@ -83,6 +83,8 @@ interface Journal {
 export class MergeQueue {
   readonly #o: MergeQueueOptions;
   #chain: Promise<unknown> = Promise.resolve();
+  /** Integrations that said they wait for the user (once each). */
+  readonly #waitingSaid = new WeakSet<IntegrationRequest>();
 
   constructor(options: MergeQueueOptions) {
     this.#o = options;
@@ -138,13 +140,23 @@ export class MergeQueue {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
     let verifiedTree: string | undefined;
-    let waitingSaid = false;
-    for (let round = 0; ; round++) {
+    let refusals = 0;
+    let moves = 0;
+    for (;;) {
       if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
-      // One process for the newest head, the task commit's parent and its tree.
-      const [head, parent, commitTree] = (
-        await gitText(top, ['rev-parse', ref, `${r.commit}^`, `${r.commit}^{tree}`])
-      ).split('\n') as [string, string, string];
+      // Where the target is checked out (files only, no git process), asked anew each round.
+      const checkout = await this.#checkoutOf(this.#o.target);
+      // One round trip for the newest head, the task commit's parent and its tree, and (for a
+      // checkout to update) what the commit changes: all that changes when it fast-forwards.
+      const [revs, taskDiff] = await gitSteps(top, [
+        { args: ['rev-parse', ref, `${r.commit}^`, `${r.commit}^{tree}`] },
+        ...(checkout ? [{ args: [...NAME_STATUS, `${r.commit}^`, r.commit] }] : []),
+      ]);
+      const [head, parent, commitTree] = revs!.stdout.trim().split('\n') as [
+        string,
+        string,
+        string,
+      ];
       let candidate: string;
       let tree: string;
       if (parent === head) {
@@ -181,20 +193,16 @@ export class MergeQueue {
         }
         verifiedTree = tree;
       }
-      const checkout = await this.#checkoutOf(this.#o.target);
+      let changed: ChangedPath[] = [];
       if (checkout) {
-        const changed = (await gitText(top, ['diff', '--name-only', '-z', head, candidate]))
-          .split('\0')
-          .filter(Boolean);
-        const blockers = checkoutBlockers(changed, await dirtyPaths(checkout, changed));
-        if (blockers.length) {
-          if (!waitingSaid) {
-            waitingSaid = true;
-            this.#emit(r, 'waiting-for-user', {
-              commit: candidate,
-              detail: `waiting: integrating would change ${blockers.join(', ')}, which you modified in ${checkout}; commit, stash or revert them and it continues`,
-            });
-          }
+        changed =
+          parent === head
+            ? parseNameStatus(taskDiff?.stdout ?? '')
+            : parseNameStatus(await gitText(top, [...NAME_STATUS, head, candidate]));
+        // read-tree below refuses to overwrite a file the user modified or staged, or an
+        // untracked one, but writes back one they deleted: only then ask git first.
+        const deleted = await deletedAny(checkout, changed);
+        if (deleted && (await this.#userWaits(r, checkout, changed, candidate))) {
           await sleep(this.#o.pollMs ?? 1000, r.signal);
           continue;
         }
@@ -207,36 +215,63 @@ export class MergeQueue {
         checkout,
       };
       await atomicWriteFile(this.#journalPath, JSON.stringify(journal));
-      if (checkout) {
-        // Files first (refused, changing nothing, if the user touched one meanwhile), then the branch.
-        const moved = await git(checkout, ['read-tree', '-m', '-u', head, candidate], {
-          allowFail: true,
-        });
-        if (moved.code !== 0) {
-          await unlink(this.#journalPath).catch(() => undefined);
-          if (round > 50) throw new Error(`could not update ${checkout}: ${moved.stderr.trim()}`);
-          await sleep(this.#o.pollMs ?? 1000, r.signal);
-          continue;
-        }
-      }
-      const advanced = await git(
-        top,
-        ['update-ref', '-m', `sprint: integrate ${r.taskId}`, ref, candidate, head],
+      // Files first (refused, changing nothing, if the user touched one), then the branch,
+      // in one round trip (in the checkout, whose HEAD names the branch).
+      const [moved, advanced] = await gitSteps(
+        checkout ?? top,
+        [
+          ...(checkout ? [{ args: ['read-tree', '-m', '-u', head, candidate] }] : []),
+          { args: ['update-ref', '-m', `sprint: integrate ${r.taskId}`, ref, candidate, head] },
+        ],
         { allowFail: true },
-      );
-      if (advanced.code !== 0) {
+      ).then((outs) => (checkout ? outs : [undefined, outs[0]]));
+      if (moved && moved.code !== 0) {
+        await unlink(this.#journalPath).catch(() => undefined);
+        // Refused: the user changed a file it would write. Say which, and wait for them
+        // (as long as they take); a refusal git cannot explain is tried a few more times.
+        const waits = await this.#userWaits(r, checkout!, changed, candidate);
+        if (!waits && ++refusals > 50)
+          throw new Error(`could not update ${checkout}: ${moved.stderr.trim()}`);
+        await sleep(this.#o.pollMs ?? 1000, r.signal);
+        continue;
+      }
+      if (advanced?.code !== 0) {
         // Someone moved the branch meanwhile: put the checkout back and integrate onto the new head.
         if (checkout)
           await git(checkout, ['read-tree', '-m', '-u', candidate, head], { allowFail: true });
         await unlink(this.#journalPath).catch(() => undefined);
-        if (round > 50)
-          throw new Error(`the branch ${this.#o.target} kept moving: ${advanced.stderr.trim()}`);
+        if (++moves > 50)
+          throw new Error(`the branch ${this.#o.target} kept moving: ${advanced?.stderr.trim()}`);
         continue;
       }
       await unlink(this.#journalPath).catch(() => undefined);
       this.#emit(r, 'integrated', { commit: candidate });
       return { kind: 'integrated', commit: candidate, previous: head };
     }
+  }
+
+  /**
+   * Whether integrating must wait for the user: the files it changes that they
+   * modified, staged, deleted or left untracked in `checkout`, said once per
+   * integration.
+   */
+  async #userWaits(
+    r: IntegrationRequest,
+    checkout: string,
+    changed: readonly ChangedPath[],
+    candidate: string,
+  ): Promise<boolean> {
+    const paths = changed.map((c) => c.path);
+    const blockers = checkoutBlockers(paths, await dirtyPaths(checkout, paths));
+    if (!blockers.length) return false;
+    if (!this.#waitingSaid.has(r)) {
+      this.#waitingSaid.add(r);
+      this.#emit(r, 'waiting-for-user', {
+        commit: candidate,
+        detail: `waiting: integrating would change ${blockers.join(', ')}, which you modified in ${checkout}; commit, stash or revert them and it continues`,
+      });
+    }
+    return true;
   }
 
   /** Runs the verify command on the integrated tree in the task's worktree; a failure message, or undefined. */
@@ -382,6 +417,37 @@ export class MergeQueue {
   }
 }
 
+/** `git diff-tree` of two commits as path and status (A, M, D...), without renames. */
+const NAME_STATUS = ['diff-tree', '-r', '-z', '--name-status', '--no-renames'];
+
+interface ChangedPath {
+  status: string;
+  path: string;
+}
+
+function parseNameStatus(out: string): ChangedPath[] {
+  const parts = out.split('\0').filter(Boolean);
+  const changed: ChangedPath[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2)
+    changed.push({ status: parts[i]!, path: parts[i + 1]! });
+  return changed;
+}
+
+/** Whether a path the commit changes or deletes is gone from the checkout (the user deleted it). */
+async function deletedAny(checkout: string, changed: readonly ChangedPath[]): Promise<boolean> {
+  const gone = await Promise.all(
+    changed
+      .filter((c) => c.status !== 'A')
+      .map((c) =>
+        lstat(join(checkout, c.path)).then(
+          () => false,
+          () => true,
+        ),
+      ),
+  );
+  return gone.some(Boolean);
+}
+
 async function removeIfNewer(path: string, sinceMs: number): Promise<void> {
   const st = await stat(path).catch(() => undefined);
   if (st && st.mtimeMs >= sinceMs - 1000) await rm(path, { force: true });
@@ -426,13 +492,14 @@ function gitBlobId(content: Buffer): string {
 async function dirtyPaths(checkout: string, among?: readonly string[]): Promise<string[]> {
   const limit = among && among.length <= 1000 ? ['--', ...among.map((p) => `:(literal)${p}`)] : [];
   if (among && !among.length) return [];
-  const out = await git(checkout, [
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=all',
-    ...limit,
-  ]);
+  // Read-only: no index.lock in the user's checkout for their own git to run into.
+  const out = await git(
+    checkout,
+    ['status', '--porcelain=v1', '-z', '--untracked-files=all', ...limit],
+    {
+      env: NO_OPTIONAL_LOCKS,
+    },
+  );
   const entries = out.stdout.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {

@@ -1,4 +1,4 @@
-import { git, gitText, identityEnv } from './git.js';
+import { git, gitSteps, gitText, identityEnv } from './git.js';
 import type { TaskWorktree } from './worktree-manager.js';
 import { taskTrailer } from './worktree-policy.js';
 
@@ -33,8 +33,9 @@ function taskCommitMessage(info: TaskCommitInfo): string {
  * and the sprint's hidden paths are left out. Returns the commit, or
  * undefined when the task changed nothing.
  *
- * Plumbing, not `git commit`: stage, write the tree, compare it with the
- * base's, make the commit and move the branch: four git processes.
+ * Plumbing, not `git commit`: stage and write the tree (one round trip to
+ * the helper), compare it with the base's, make the commit and move the
+ * branch: four git processes, three round trips.
  */
 export async function commitTaskWork(
   wt: TaskWorktree,
@@ -45,15 +46,25 @@ export async function commitTaskWork(
   const cwd = wt.path;
   // Whatever the agent put where the sprint's files live is not the task's work.
   const outside = hidden.map((p) => `:(exclude,literal)${p}`);
-  await git(cwd, ['add', '-A', '--', '.', ...outside], { signal });
-  if (hidden.length) {
-    // Nor is an index entry the agent changed there with git itself.
-    await git(cwd, ['reset', '-q', wt.base, '--', ...hidden.map((p) => `:(literal)${p}`)], {
-      signal,
-      allowFail: true,
-    });
-  }
-  const tree = await gitText(cwd, ['write-tree'], { signal });
+  // Stage, then write the tree: one round trip to the helper.
+  const staged = await gitSteps(
+    cwd,
+    [
+      { args: ['add', '-A', '--', '.', ...outside] },
+      // Nor is an index entry the agent changed there with git itself.
+      ...(hidden.length
+        ? [
+            {
+              args: ['reset', '-q', wt.base, '--', ...hidden.map((p) => `:(literal)${p}`)],
+              allowFail: true,
+            },
+          ]
+        : []),
+      { args: ['write-tree'] },
+    ],
+    { signal },
+  );
+  const tree = staged.at(-1)!.stdout.trim();
   const baseTree =
     wt.baseTree ?? (await gitText(cwd, ['rev-parse', `${wt.base}^{tree}`], { signal }));
   if (tree === baseTree) return undefined;

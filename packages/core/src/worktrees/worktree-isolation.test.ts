@@ -8,6 +8,7 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
 import type { Task } from '../model/sprint.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
+import { skipTask } from '../runner/task-control.js';
 import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
 import { SprintDocumentStore } from '../stores/sprint-document-store.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
@@ -84,8 +85,10 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     await writeFile(join(project, 'scratch-untracked.txt'), 'mine\n');
     for (const t of ids.slice(0, 3)) await writeFile(join(scratch, `start-${t}`), '');
     const t0 = Date.now();
+    const gitCommitHook: string[] = [];
     const result = await runner.run(id, {
       onEvent: (e) => {
+        if (e.type === 'hook' && e.hook === 'git-commit') gitCommitHook.push(e.message ?? '');
         if (process.env.WT_DEBUG)
           appendFileSync(
             '/tmp/wt-debug.log',
@@ -94,6 +97,9 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       },
     });
     expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    // auto-commit is on (the default), but each task's one commit is the runner's: the
+    // git-commit hook asks git nothing in a worktree.
+    expect(gitCommitHook).toEqual([]);
 
     const subjects = git('log', '--format=%s', 'main').split('\n');
     expect(subjects).toHaveLength(ids.length + 1);
@@ -146,6 +152,32 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('out/b.txt');
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
     git('fsck', '--no-progress');
+  });
+
+  it('makes a worktree ahead: an attempt starting after the head moved takes it, with the new head’s files on its branch', async () => {
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: 'ahead',
+    });
+    manager.makeSpares(git('rev-parse', 'HEAD'), 1);
+    expect(manager.hasSpare).toBe(true);
+    await writeFile(join(project, 'later.txt'), 'later\n');
+    await writeFile(join(project, 'shared.txt'), 'one\ntwo later\nthree\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'later');
+    const wt = await manager.create('t', 1, git('rev-parse', 'HEAD'));
+    const inWt = (...args: string[]) =>
+      execFileSync('git', args, { cwd: wt.path, encoding: 'utf8' }).trim();
+    expect(wt.path).toBe(manager.pathFor('t', 1));
+    expect(inWt('symbolic-ref', '--short', 'HEAD')).toBe('sprint-task/ahead/t-1');
+    expect(inWt('status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(await readFile(join(wt.path, 'later.txt'), 'utf8')).toBe('later\n');
+    expect(await readFile(join(wt.path, 'shared.txt'), 'utf8')).toBe('one\ntwo later\nthree\n');
+    // The one made ahead became the attempt's: no other worktree was made.
+    expect(manager.hasSpare).toBe(false);
+    expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`, `worktree ${wt.path}`]);
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
 
   it('keeps a tracked sprint folder out of the worktree and out of commits', async () => {
@@ -254,6 +286,54 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(state.tasks.x?.worktree?.stage).toBe('kept');
   });
 
+  it('removes a kept worktree, recorded as removed, when the sprint completes after its task was skipped', async () => {
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': 'exit 3',
+      retry: { 'max-attempts': 1 },
+    });
+    expect((await runner.run(id)).status).toBe('blocked');
+    const kept = (await store.load(id)).state.tasks.x?.worktree;
+    expect(kept?.stage).toBe('kept');
+    await skipTask(store, id, 'x', { requestedBy: 'test', reason: 'not needed after all' });
+    const stages: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.taskId === 'x') stages.push(`${e.stage} ${e.branch}`);
+        if (e.type === 'run-ended') stages.push('run-ended');
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(stages).toEqual([`removed ${kept?.branch}`, 'run-ended']);
+    const { state } = await store.load(id);
+    expect(state.tasks.x?.worktree).toMatchObject({ stage: 'removed', branch: kept?.branch });
+    expect(state.tasks.x?.worktree?.path).toBeUndefined();
+    expect(existsSync(kept!.path!)).toBe(false);
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('records the removal of a blocked task’s kept worktree when the task runs again', async () => {
+    const gate = join(scratch, 'passes');
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': `test -e ${gate}`,
+      retry: { 'max-attempts': 1 },
+    });
+    expect((await runner.run(id)).status).toBe('blocked');
+    const kept = (await store.load(id)).state.tasks.x?.worktree;
+    expect(kept?.stage).toBe('kept');
+    await writeFile(gate, '');
+    const removed: Array<string | undefined> = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'removed') removed.push(e.branch);
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(removed[0]).toBe(kept?.branch);
+    expect(existsSync(kept!.path!)).toBe(false);
+  });
+
   it('waits while integrating would touch a file the user modified, and says why', async () => {
     const { runner, id, store } = await sprintIn(
       [{ id: 'x', command: "sed -i 's/^one$/one by task/' shared.txt" }],
@@ -277,6 +357,57 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     );
     expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
     void store;
+  });
+
+  it('waits, not writing it back, while integrating would change a file the user deleted', async () => {
+    const { runner, id } = await sprintIn(
+      [{ id: 'x', command: "sed -i 's/^one$/one by task/' shared.txt" }],
+      { isolation: 'worktree' },
+    );
+    await rm(join(project, 'shared.txt'));
+    const events: string[] = [];
+    const run = runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'waiting-for-user') events.push(e.detail ?? '');
+      },
+    });
+    await waitForValue(() => events.length > 0);
+    expect(events[0]).toContain('shared.txt');
+    expect(existsSync(join(project, 'shared.txt'))).toBe(false);
+    // The user changes their mind: the file is back, and the integration goes on.
+    git('checkout', '--', 'shared.txt');
+    expect((await run).status).toBe('completed');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one by task\ntwo\nthree\n');
+  });
+
+  it('starts the next task while the merge queue integrates, and a dependent only after its dependency landed', async () => {
+    const verified = join(scratch, 'b-ran');
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'a', command: 'echo a > a.txt' },
+        // b runs while a's integration waits in merge-verify: only a freed slot lets it start.
+        { id: 'b', command: `echo b > b.txt; touch ${verified}` },
+        { id: 'c', dependsOn: ['a'], command: 'test -f a.txt && echo c > c.txt' },
+      ],
+      {
+        isolation: 'worktree',
+        concurrency: 1,
+        'merge-verify': `if [ -f a.txt ] && [ ! -f b.txt ]; then ${barrier('b-ran')}; fi`,
+      },
+    );
+    const order: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'task-started') order.push(`start ${e.taskId}`);
+        if (e.type === 'worktree' && e.stage === 'integrated' && e.commit)
+          order.push(`integrated ${e.taskId}`);
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    expect(order.indexOf('start b')).toBeLessThan(order.indexOf('integrated a'));
+    expect(order.indexOf('integrated a')).toBeLessThan(order.indexOf('start c'));
+    expect(git('show', '--name-only', '--format=', 'main')).toBe('c.txt');
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
 
   it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {

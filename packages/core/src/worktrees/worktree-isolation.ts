@@ -136,6 +136,10 @@ class WorktreeSession implements TaskWorkspace {
       (t) => JSON.parse(t) as Meta,
       () => undefined,
     );
+    // The sprint never made a worktree (its first isolated run writes meta.json before any):
+    // nothing to recover, and no git process to ask.
+    const isolatedBefore = Object.values(this.#ctx.state.tasks).some((t) => t.worktree);
+    if (!meta && !isolatedBefore) return;
     const notes: string[] = [];
     if (meta) {
       this.#meta = meta;
@@ -262,6 +266,7 @@ class WorktreeSession implements TaskWorkspace {
       }
       await this.#removeTaskWorktrees(task.id, orphan);
     }
+    let roomAhead = false;
     if (this.#bytesPerWorktree !== undefined) {
       const maxBytes =
         this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
@@ -277,12 +282,27 @@ class WorktreeSession implements TaskWorkspace {
           ),
         };
       }
+      const ahead = this.#bytesPerWorktree * this.#ctx.concurrency;
+      roomAhead = fitsDiskBudget({ usedBytes, nextBytes: nextBytes + ahead, maxBytes });
     }
     const ref = `refs/heads/${this.#meta.target}`;
     const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
     const wt = await this.#manager.create(task.id, attempt, head!, headTree);
     this.#live.set(task.id, wt);
-    this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+    // While this attempt works, worktrees for the next ones are made (one per slot at most),
+    // so starting one is a checkout of what changed, not a worktree made from nothing.
+    if (roomAhead) this.#manager.makeSpares(head!, this.#ctx.concurrency);
+    if (this.#bytesPerWorktree === undefined) {
+      const bytes = await this.#manager.diskUse(wt.path);
+      this.#bytesPerWorktree = bytes;
+      // The first tasks: room for a worktree per slot at work and one per slot ahead.
+      const maxBytes =
+        this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+      const slots = bytes * this.#ctx.concurrency;
+      if (fitsDiskBudget({ usedBytes: slots, nextBytes: slots, maxBytes })) {
+        this.#manager.makeSpares(head!, this.#ctx.concurrency);
+      }
+    }
     this.#emit([
       {
         type: 'worktree',
@@ -316,7 +336,13 @@ class WorktreeSession implements TaskWorkspace {
     return { projectDir: wt.projectDir };
   }
 
-  async finish(input: { task: Task; attempt: number; result: AgentResult; signal: AbortSignal }) {
+  async finish(input: {
+    task: Task;
+    attempt: number;
+    result: AgentResult;
+    signal: AbortSignal;
+    release?: () => void;
+  }) {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
@@ -346,13 +372,17 @@ class WorktreeSession implements TaskWorkspace {
       ]);
       return result;
     }
-    const outcome = await this.#queue.integrate({
+    const integrated = this.#queue.integrate({
       wt,
       taskId: task.id,
       commit,
       verify: task.verify,
       signal,
     });
+    // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
+    // from here, and the next task need not wait for it.
+    input.release?.();
+    const outcome = await integrated;
     switch (outcome.kind) {
       case 'integrated':
         return result;
@@ -414,9 +444,16 @@ class WorktreeSession implements TaskWorkspace {
     ]);
   }
 
+  /**
+   * A completed sprint leaves nothing behind: worktrees kept while a task was
+   * blocked or needed a person (a task a person then skipped) go too, each
+   * recorded as `removed`, so `status` lists none. Otherwise only the spares go.
+   */
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
-    if (input.status === 'completed') await this.#manager.clean();
-    else await this.#manager.dropSpares();
+    if (input.status !== 'completed') return this.#manager.dropSpares();
+    const { worktrees } = await this.#manager.list();
+    await this.#manager.clean();
+    this.#emitRemoved(worktrees.flatMap((w) => (w.branch ? [w.branch] : [])));
   }
 
   /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */
@@ -425,10 +462,35 @@ class WorktreeSession implements TaskWorkspace {
     const prefix = this.#manager.branchPrefix;
     const mine = (b: string | undefined) =>
       b !== undefined && b !== except && branchTask(b, prefix) === refComponent(taskId);
+    const removed: string[] = [];
     for (const w of worktrees) {
-      if (mine(w.branch)) await this.#manager.remove(w);
+      if (!mine(w.branch)) continue;
+      await this.#manager.remove(w);
+      removed.push(w.branch!);
     }
     for (const b of branches) if (mine(b)) await this.#manager.remove({ branch: b });
+    this.#emitRemoved(removed);
+  }
+
+  /** `removed` events for the worktrees (named by branch) of this sprint's tasks that went. */
+  #emitRemoved(branches: readonly string[]): void {
+    const prefix = this.#manager.branchPrefix;
+    const events: NewRunEvent[] = [];
+    for (const branch of branches) {
+      const [, attempt] = /-(\d+)$/.exec(branch) ?? [];
+      const ref = branchTask(branch, prefix);
+      // Branch names are made of the task id (refComponent): find the task it names.
+      const taskId = this.#ctx.definition.tasks.find((t) => refComponent(t.id) === ref)?.id;
+      if (!taskId) continue;
+      events.push({
+        type: 'worktree',
+        taskId,
+        attempt: attempt ? Number(attempt) : undefined,
+        stage: 'removed',
+        branch,
+      });
+    }
+    if (events.length) this.#emit(events);
   }
 }
 

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import {
   appendFile,
   mkdir,
@@ -12,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitText } from './git.js';
+import { git, gitText, runServed } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -101,10 +100,18 @@ export class WorktreeManager {
   readonly sprintId: string;
   readonly home: string;
   readonly #hidden: string[];
-  /** Folders of finished attempts' worktrees, their branches gone, waiting for the next attempt. */
-  readonly #spares: string[] = [];
+  /**
+   * Worktrees waiting for the next attempt, their branches gone: finished
+   * attempts' folders, and ones made ahead (`fresh`: nothing written in them since).
+   */
+  readonly #spares: Array<{ path: string; fresh: boolean }> = [];
   #sparesMade = 0;
+  /** Spares being made ahead, in the background: all of them, and the one under way. */
+  #making: Promise<void> | undefined;
+  #makingOne: Promise<void> | undefined;
   #adminChain: Promise<unknown> = Promise.resolve();
+  /** `#shared` commands under way. */
+  readonly #readers = new Set<Promise<void>>();
 
   constructor(options: WorktreeManagerOptions) {
     this.project = options.project;
@@ -144,17 +151,11 @@ export class WorktreeManager {
     const path = this.pathFor(taskId, attempt);
     if (await exists(path)) await this.remove({ path, branch });
     const top = this.project.top;
+    // One being made ahead is nearly ready: sooner than making another behind it.
+    if (!this.#spares.length && this.#makingOne) await this.#makingOne;
     if (!(await this.#reuseSpare(path, branch, base))) {
-      await mkdir(this.home, { recursive: true });
-      await this.#excludeHome();
       // -B: a branch of that name left by a crash is taken over, never "already exists".
-      await this.#exclusive(() =>
-        git(top, ['worktree', 'add', '-q', '--no-checkout', '-B', branch, path, base]),
-      );
-      // The sprint's own files stay out through this worktree's sparse-checkout file, so one
-      // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
-      if (this.#hidden.length) await this.#writeSparse(path);
-      await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
+      await this.#add(path, ['-B', branch], base);
     }
     return {
       taskId,
@@ -168,21 +169,84 @@ export class WorktreeManager {
     };
   }
 
+  /** A new worktree at `path`, its files those of `base` (the hidden paths left out). */
+  async #add(path: string, how: string[], base: string): Promise<void> {
+    await mkdir(this.home, { recursive: true });
+    await this.#excludeHome();
+    await this.#exclusive(() =>
+      git(this.project.top, ['worktree', 'add', '-q', '--no-checkout', ...how, path, base]),
+    );
+    // The sprint's own files stay out through this worktree's sparse-checkout file, so one
+    // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
+    if (this.#hidden.length) await this.#writeSparse(path);
+    await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
+  }
+
   /**
-   * Runs `fn` alone among this sprint's git commands that read or change the
-   * list of worktrees: git reads every worktree's admin folder (to see where
-   * a branch is checked out) and fails on one another command is writing or
-   * deleting at that moment ("failed to read .git/worktrees/<name>/commondir").
+   * Makes worktrees for the next attempts ahead of time, in the background
+   * (detached at `base`), until `count` wait: an attempt that starts then
+   * only moves one to its branch, writing the files that changed since.
+   * Failures are left to `create`, which makes its own.
+   */
+  makeSpares(base: string, count: number): void {
+    if (this.#making) return;
+    const one = async () => {
+      const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
+      try {
+        await this.#add(path, ['--detach'], base);
+        this.#spares.push({ path, fresh: true });
+        return true;
+      } catch {
+        await this.remove({ path });
+        return false;
+      }
+    };
+    const make = async () => {
+      while (this.#spares.length < count) {
+        const made = one();
+        this.#makingOne = made.then(() => undefined);
+        if (!(await made)) return;
+      }
+    };
+    this.#making = make().finally(() => {
+      this.#making = undefined;
+      this.#makingOne = undefined;
+    });
+  }
+
+  /**
+   * Runs `fn` alone among this sprint's git commands that add or delete a
+   * worktree's admin folder: git reads every worktree's admin folder (to see
+   * where a branch is checked out) and fails on one another command is
+   * writing or deleting at that moment ("failed to read
+   * .git/worktrees/<name>/commondir"). Waits for those running beside each
+   * other (`#shared`) to end first.
    */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#adminChain.then(fn, fn);
+    const run = Promise.all([this.#adminChain, ...this.#readers]).then(fn, fn);
     this.#adminChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Runs `fn` after the `#exclusive` commands queued before it, beside other
+   * shared ones: commands that read the admin folders, or replace a file in
+   * their own atomically (a checkout moving its HEAD), never add or delete one.
+   */
+  #shared<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#adminChain.then(fn, fn);
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#readers.add(done);
+    void done.then(() => this.#readers.delete(done));
     return run;
   }
 
   /** Whether a finished attempt's worktree waits to be reused (the next attempt takes no more disk). */
   get hasSpare(): boolean {
-    return this.#spares.length > 0;
+    return this.#spares.length > 0 || this.#making !== undefined;
   }
 
   /**
@@ -203,7 +267,7 @@ export class WorktreeManager {
     const spare = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
     try {
       await this.#move(wt.path, spare, gitDir);
-      this.#spares.push(spare);
+      this.#spares.push({ path: spare, fresh: false });
     } catch {
       await this.remove({ path: (await exists(spare)) ? spare : wt.path });
     }
@@ -211,7 +275,8 @@ export class WorktreeManager {
 
   /** Removes the worktrees waiting to be reused (at the end of a run). */
   async dropSpares(): Promise<void> {
-    for (const path of this.#spares.splice(0)) await this.remove({ path });
+    await this.#making;
+    for (const { path } of this.#spares.splice(0)) await this.remove({ path });
   }
 
   /**
@@ -221,14 +286,16 @@ export class WorktreeManager {
    * last agent left, ignored files too, is deleted. False when there is none.
    */
   async #reuseSpare(path: string, branch: string, base: string): Promise<boolean> {
-    const spare = this.#spares.pop();
-    if (!spare) return false;
+    const popped = this.#spares.pop();
+    if (!popped) return false;
+    const spare = popped.path;
     try {
       await this.#move(spare, path, await worktreeGitDir(spare));
-      await this.#exclusive(() =>
+      await this.#shared(() =>
         git(path, [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base]),
       );
-      await git(path, ['clean', '-q', '-ffdx']);
+      // One made ahead holds nothing but its files: only a used one is cleaned.
+      if (!popped.fresh) await git(path, ['clean', '-q', '-ffdx']);
       await this.hide(path);
       return true;
     } catch {
@@ -305,7 +372,7 @@ export class WorktreeManager {
   /** This sprint's worktrees (as git lists them) and branches. */
   async list(): Promise<{ worktrees: ListedWorktree[]; branches: string[] }> {
     const top = this.project.top;
-    const out = await this.#exclusive(() => gitText(top, ['worktree', 'list', '--porcelain']));
+    const out = await this.#shared(() => gitText(top, ['worktree', 'list', '--porcelain']));
     const worktrees: ListedWorktree[] = [];
     for (const block of out.split('\n\n')) {
       const lines = block.split('\n');
@@ -372,6 +439,7 @@ export class WorktreeManager {
 
   /** Removes everything of this sprint: worktrees, branches, and its folder. */
   async clean(): Promise<string[]> {
+    await this.#making;
     const removed = await this.prune();
     await rm(this.home, { recursive: true, force: true });
     // The shared worktrees folder goes too once no sprint uses it (rmdir fails on a non-empty one).
@@ -388,15 +456,15 @@ export class WorktreeManager {
   async diskUse(path?: string): Promise<number> {
     const dirs = path ? [path] : await this.#ownDirs();
     if (!dirs.length) return 0;
-    return new Promise((resolvePromise) => {
-      // -c: one total; hard links and shared folders counted once.
-      execFile('du', ['-skc', ...dirs], { maxBuffer: 64 * 1024 * 1024 }, (_error, stdout) => {
-        // du exits non-zero when a file vanishes mid-walk (an agent deleting); the total still counts.
-        const total = stdout.trim().split('\n').at(-1) ?? '';
-        const kb = Number.parseInt(total, 10);
-        resolvePromise(Number.isFinite(kb) ? kb * 1024 : 0);
-      });
-    });
+    // -c: one total; hard links and shared folders counted once. Through git's helper: it runs
+    // before every worktree, and a spawn from the runner's large process costs more.
+    const { stdout } = await runServed('du', ['-skc', ...dirs], this.project.top).catch(() => ({
+      stdout: '',
+    }));
+    // du exits non-zero when a file vanishes mid-walk (an agent deleting); the total still counts.
+    const total = stdout.trim().split('\n').at(-1) ?? '';
+    const kb = Number.parseInt(total, 10);
+    return Number.isFinite(kb) ? kb * 1024 : 0;
   }
 
   /** The sprint's worktree home and the admin folders (in the common git dir) of the worktrees in it. */
