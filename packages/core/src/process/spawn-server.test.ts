@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,37 @@ async function helperPid(server: SpawnServer): Promise<number> {
 }
 
 describe('SpawnServer', { timeout: 60_000 }, () => {
+  it("removes the folders of helpers killed outright, and leaves live helpers' folders", async () => {
+    const tag = `${process.pid}-${Date.now()}`;
+    const folder = (name: string) => join(tmpdir(), `sprint-spawn-test-${name}-${tag}`);
+    // A pid that was just used and is gone (spawnSync reaps its child).
+    const deadPid = spawnSync('/bin/sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+    const dead = folder('dead');
+    const alive = folder('alive');
+    const starting = folder('starting');
+    for (const dir of [dead, alive, starting]) await mkdir(dir);
+    await writeFile(join(dead, 'helper.pid'), `${deadPid}\n`);
+    await writeFile(join(dead, '1.out'), 'left by a helper killed with -9');
+    await writeFile(join(alive, 'helper.pid'), `${process.pid}\n`);
+    try {
+      const server = new SpawnServer();
+      await sh(server, 'true');
+      await waitFor(() => !existsSync(dead));
+      expect(existsSync(alive)).toBe(true);
+      expect(existsSync(starting)).toBe(true);
+      // Its own folder names its live helper, so a later sweep leaves it.
+      const pid = String(await helperPid(server));
+      const named = await Promise.all(
+        (await readdir(tmpdir()))
+          .filter((name) => name.startsWith('sprint-spawn-'))
+          .map((name) => readFile(join(tmpdir(), name, 'helper.pid'), 'utf8').catch(() => '')),
+      );
+      expect(named.map((text) => text.trim())).toContain(pid);
+    } finally {
+      for (const dir of [dead, alive, starting]) await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs commands from one long-lived helper, with their arguments, output, exit code and folder', async () => {
     const server = new SpawnServer();
     const quoted = `it's "quoted" $HOME \`x\` \\ and\nmultiline`;

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,6 +44,7 @@ export interface ServedCommand {
  */
 const LOOP = `trap '' INT
 dir=$1
+echo $$ > "$dir/helper.pid"
 while IFS= read -r id; do . "$dir/$id.sh" & done
 wait
 rm -rf "$dir"`;
@@ -139,7 +140,7 @@ export class SpawnServer {
   #start(): Helper | undefined {
     if (this.#helper) return this.#helper;
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'sprint-spawn-'));
+      const dir = mkdtempSync(join(tmpdir(), FOLDER_PREFIX));
       const env = { ...process.env };
       const child = spawn('/bin/sh', ['-c', LOOP, 'sprint-spawn-server', dir], {
         stdio: ['pipe', 'pipe', 'ignore'],
@@ -157,6 +158,7 @@ export class SpawnServer {
       child.on('close', () => this.#lost(helper));
       this.#helper = helper;
       ref(helper, false);
+      void sweepDeadHelpers(dir);
       return helper;
     } catch {
       this.#broken = true;
@@ -171,6 +173,38 @@ export class SpawnServer {
       settle(helper, p.id, new Error('the helper that runs git commands ended'));
     }
     void rm(helper.dir, { recursive: true, force: true });
+  }
+}
+
+const FOLDER_PREFIX = 'sprint-spawn-';
+
+/**
+ * Removes the folders of helpers that were killed outright (kill -9 of a whole
+ * process group ends the helper before it can clean up): each names its
+ * helper's pid in `helper.pid`; a folder whose helper is gone is removed.
+ * A folder without that file yet (a helper starting) is left alone.
+ */
+async function sweepDeadHelpers(own: string): Promise<void> {
+  const root = tmpdir();
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(FOLDER_PREFIX)) continue;
+    const dir = join(root, name);
+    if (dir === own) continue;
+    const text = await readFile(join(dir, 'helper.pid'), 'utf8').catch(() => '');
+    const pid = Number.parseInt(text, 10);
+    if (!(pid > 1) || isAlive(pid)) continue;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
