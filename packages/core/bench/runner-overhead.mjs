@@ -31,7 +31,8 @@ const stores = {
   directory: async (n) => {
     const root = await mkdtemp(join(tmpdir(), 'sprint-bench-'));
     const store = new SprintDirectoryStore({ root });
-    const id = await store.create({ name: 'bench', tasks: tasks(n) });
+    // The store writes `max-tasks: 10` (the original plugin's default) unless told otherwise.
+    const id = await store.create({ name: 'bench', tasks: tasks(n), config: { 'max-tasks': n } });
     return { store, id, cleanup: () => rm(root, { recursive: true, force: true }) };
   },
   document: async (n) => {
