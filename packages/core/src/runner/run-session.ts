@@ -322,9 +322,16 @@ export class RunSession {
     }
   }
 
-  /** Tasks holding a slot: running (not merely waiting for integration) or waiting to retry. */
+  /**
+   * Tasks holding a slot: running (not merely waiting for integration) or
+   * waiting to retry. Up to `concurrency` tasks may wait for integration
+   * without a slot; past that they hold one, so a stalled merge queue (a
+   * person's modified file, a long merge-verify) does not let worktrees pile up.
+   */
   #slotsTaken(): number {
-    return this.#inflight.size - this.#integrating.size + this.#waits.waiting();
+    const integrating = this.#integrating.size;
+    const beyond = Math.max(0, integrating - this.#opts.concurrency);
+    return this.#inflight.size - integrating + beyond + this.#waits.waiting();
   }
 
   #stopping(): boolean {
@@ -471,6 +478,8 @@ export class RunSession {
       hookContext: () => this.#hookCtx(),
       workspace: this.#workspace,
       release: () => {
+        // A planned break holds its slot until it is integrated: nothing starts before the pause.
+        if (task.fields['pause-after'] === true) return;
         this.#integrating.add(task.id);
         this.#notify();
       },
@@ -527,11 +536,14 @@ export class RunSession {
     } else if (decided.halt) {
       this.#halt ??= decided.halt;
     }
-    await this.#append([decided.event]);
+    // A planned break is recorded with the task's end, in one append, and takes effect
+    // before that append lets the next task be picked (its dependents included).
+    const pauseAfter =
+      task.fields['pause-after'] === true && decided.next === 'done' && !this.#pauseRequested;
+    if (pauseAfter) this.#pauseRequested = true;
+    await this.#append(pauseAfter ? [decided.event, pauseAfterEvent(task)] : [decided.event]);
     await this.#workspace?.settle({ task, attempt, next: decided.next });
-    if (task.fields['pause-after'] === true && this.#state.tasks[task.id]?.status === 'done') {
-      await this.#pauseAfter(task);
-    }
+    if (pauseAfter) this.#notify();
     if (decided.event.notBefore) this.#waits.set(task.id, Date.parse(decided.event.notBefore));
     if (result.success) {
       this.#previous.push({
@@ -549,25 +561,6 @@ export class RunSession {
       result,
       next: decided.next,
     }));
-  }
-
-  /**
-   * A planned break (`pause-after: true`, m42's `break:`): once the task is done, the run
-   * pauses as `sprint pause` would (running tasks finish, none starts), recorded as a
-   * control event, so a person reviews before `sprint resume` goes on.
-   */
-  async #pauseAfter(task: Task): Promise<void> {
-    if (this.#pauseRequested) return;
-    this.#pauseRequested = true;
-    await this.#append([
-      {
-        type: 'control',
-        action: 'pause',
-        reason: `task ${task.id} is done and has pause-after: review, then sprint resume`,
-        requestedBy: `task ${task.id} (pause-after)`,
-      },
-    ]);
-    this.#notify();
   }
 
   /** This run's attempts whose commit failed, or undefined when every commit landed. */
@@ -667,4 +660,18 @@ function previousResults(snapshot: SprintSnapshot): PreviousResult[] {
       const def = byId.get(taskId);
       return { taskId, title: def ? taskLabel(def) : taskId, summary: t.summary ?? '' };
     });
+}
+
+/**
+ * A planned break (`pause-after: true`, m42's `break:`): once the task is done, the run
+ * pauses as `sprint pause` would (running tasks finish, none starts), recorded as a
+ * control event, so a person reviews before `sprint resume` goes on.
+ */
+function pauseAfterEvent(task: Task): NewRunEvent {
+  return {
+    type: 'control',
+    action: 'pause',
+    reason: `task ${task.id} is done and has pause-after: review, then sprint resume`,
+    requestedBy: `task ${task.id} (pause-after)`,
+  };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import type { SprintHook } from '../hooks/hook.js';
 import {
@@ -13,6 +14,7 @@ import { MemoryStore } from '../stores/memory-store.js';
 import { ScriptedAgent, untilAborted } from '../testing/scripted-agent.js';
 import type { Progress } from './run-options.js';
 import { SprintRunner } from './sprint-runner.js';
+import type { TaskWorkspaces } from './task-workspace.js';
 
 const fast = { retry: { delayMs: 1 } };
 
@@ -484,6 +486,106 @@ describe('SprintRunner', () => {
     const second = await runner.resume('s');
     expect(second.status).toBe('completed');
     expect(agent.calls.map((c) => c.task.id)).toEqual(['a', 'review', 'b']);
+  });
+
+  it('starts nothing after a pause-after task is done, even when another task ends meanwhile', async () => {
+    // The break's settling (under isolation: git work) lasts until `a` has ended
+    // and the scheduler has had its turns, with `review` done and `next` ready.
+    let reviewSettling!: () => void;
+    const settling = new Promise<void>((r) => {
+      reviewSettling = r;
+    });
+    let aSettled!: () => void;
+    const aDone = new Promise<void>((r) => {
+      aSettled = r;
+    });
+    const workspaces: TaskWorkspaces = {
+      open: async () => ({
+        prepare: async () => ({ projectDir: process.cwd() }),
+        finish: async ({ result }) => result,
+        settle: async ({ task }) => {
+          if (task.id === 'a') aSettled();
+          if (task.id !== 'review') return;
+          reviewSettling();
+          await aDone;
+          // A window, not a wait for a result: the turns in which `a`'s end would start `next`.
+          await new Promise((r) => setTimeout(r, 100));
+        },
+        close: async () => undefined,
+      }),
+    };
+    const store = new MemoryStore({
+      sprints: [
+        {
+          id: 's',
+          name: 'Sprint',
+          tasks: [
+            { id: 'review', type: 'x', fields: { 'pause-after': true } },
+            { id: 'a', type: 'x' },
+            { id: 'next', type: 'x', dependsOn: ['review'] },
+          ],
+        },
+      ],
+    });
+    const agent = new ScriptedAgent('default', {
+      a: async () => {
+        await settling;
+        return { success: true, summary: 'a' };
+      },
+    });
+    const runner = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: agent }),
+      controlPollMs: 20,
+      workspaces,
+    });
+    const result = await runner.run('s', { concurrency: 2 });
+    expect(result.status).toBe('paused');
+    expect(agent.calls.map((c) => c.task.id).sort()).toEqual(['a', 'review']);
+    expect((await store.load('s')).state.tasks.next?.status).toBe('pending');
+  });
+
+  it('lets at most `concurrency` tasks wait for integration without a slot', async () => {
+    // A stalled merge queue: every finished attempt is released, then waits for the gate.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const workspaces: TaskWorkspaces = {
+      open: async () => ({
+        prepare: async () => ({ projectDir: process.cwd() }),
+        finish: async ({ result, release }) => {
+          release?.();
+          await gate;
+          return result;
+        },
+        settle: async () => undefined,
+        close: async () => undefined,
+      }),
+    };
+    const store = new MemoryStore({
+      sprints: [
+        {
+          id: 's',
+          name: 'Sprint',
+          tasks: ['t1', 't2', 't3', 't4'].map((id) => ({ id, type: 'x' })),
+        },
+      ],
+    });
+    const agent = new ScriptedAgent('default');
+    const run = new SprintRunner({
+      store,
+      agents: new AgentRegistry({ default: agent }),
+      controlPollMs: 20,
+      workspaces,
+    }).run('s', { concurrency: 1 });
+    await waitFor(() => agent.calls.length >= 2);
+    // A window, not a wait for a result: the turns in which a third task would start.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(agent.calls).toHaveLength(2);
+    open();
+    expect((await run).status).toBe('completed');
+    expect(agent.calls).toHaveLength(4);
   });
 
   it('does not pause after a pause-after task that failed, nor after the last task', async () => {
