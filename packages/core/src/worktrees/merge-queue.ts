@@ -141,6 +141,7 @@ export class MergeQueue {
     const ref = `refs/heads/${this.#o.target}`;
     let verifiedTree: string | undefined;
     let refusals = 0;
+    let refreshed = false;
     let moves = 0;
     for (;;) {
       if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
@@ -227,6 +228,14 @@ export class MergeQueue {
       ).then((outs) => (checkout ? outs : [undefined, outs[0]]));
       if (moved && moved.code !== 0) {
         await unlink(this.#journalPath).catch(() => undefined);
+        // A file only touched (same content, new time stamp: an editor's save, a formatter)
+        // is "not uptodate" until the index is refreshed, which read-tree does not do.
+        if (!refreshed) {
+          refreshed = true;
+          await git(checkout!, ['update-index', '-q', '--refresh'], { allowFail: true });
+          continue;
+        }
+        refreshed = false;
         // Refused: the user changed a file it would write. Say which, and wait for them
         // (as long as they take); a refusal git cannot explain is tried a few more times.
         const waits = await this.#userWaits(r, checkout!, changed, candidate);

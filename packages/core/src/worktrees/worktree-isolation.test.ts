@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -377,6 +377,25 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     // The user changes their mind: the file is back, and the integration goes on.
     git('checkout', '--', 'shared.txt');
     expect((await run).status).toBe('completed');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one by task\ntwo\nthree\n');
+  });
+
+  it('integrates over a file the user only touched (same content, new time stamp) without waiting', async () => {
+    const { runner, id } = await sprintIn(
+      [{ id: 'x', command: "sed -i 's/^one$/one by task/' shared.txt" }],
+      { isolation: 'worktree' },
+    );
+    // An editor's save or a formatter: the index's time stamp no longer matches the file.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(project, 'shared.txt'), later, later);
+    const waits: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'waiting-for-user') waits.push(e.detail ?? '');
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    expect(waits).toEqual([]);
     expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('one by task\ntwo\nthree\n');
   });
 
