@@ -332,7 +332,8 @@ function globLiteral(path: string): string {
 }
 
 /** What `git add` says, exiting 1 after adding the rest, when it was given ignored paths. */
-const IGNORED_PATHS = /^The following paths are ignored/;
+// Multiline: warnings (autocrlf's "LF will be replaced by CRLF", say) may come first.
+const IGNORED_PATHS = /^The following paths are ignored/m;
 
 /** What `git commit` prints, exiting 1, when the paths hold no change. */
 const NOTHING_TO_COMMIT = /nothing (added )?to commit|no changes added to commit/;

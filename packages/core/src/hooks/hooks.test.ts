@@ -196,6 +196,20 @@ describe('git-commit hook: commits that land', () => {
     expect(await readFile(live, 'utf8')).toBe('being written');
   });
 
+  it('commits and reports success when git add warns before naming the ignored runner files', async () => {
+    initRepo();
+    // autocrlf warns about each LF file before git add lists the ignored paths it was given.
+    git('config', 'core.autocrlf', 'true');
+    await writeFile(join(project, '.gitignore'), '.claude/\n');
+    git('add', '.gitignore');
+    git('commit', '-qm', 'ignore the sprint');
+    const { runner, id } = await sprintIn([{ id: 'a', command: 'echo a > a.txt' }], {}, 'crlf');
+    const result = await runner.run(id);
+    expect(result.status).toBe('completed');
+    expect(result.commitFailures).toBeUndefined();
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('a.txt');
+  });
+
   it("commits a task's edit, deletion and new file together, and nothing a person staged", async () => {
     initRepo();
     execFileSync('sh', ['-c', 'echo old > gone.txt && git add -A && git commit -qm more'], {
