@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers.js';
-import { SpawnServer } from './spawn-server.js';
+import { SpawnServer, sweepDeadHelpers } from './spawn-server.js';
 
 const sh = (server: SpawnServer, script: string, options: { env?: NodeJS.ProcessEnv } = {}) =>
   server.run('/bin/sh', ['-c', script], {
@@ -28,16 +28,29 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     const dead = folder('dead');
     const alive = folder('alive');
     const starting = folder('starting');
-    for (const dir of [dead, alive, starting]) await mkdir(dir);
+    const elsewhere = folder('elsewhere');
+    for (const dir of [dead, alive, starting, elsewhere]) await mkdir(dir);
+    const owner = `${hostname()}\n${readlinkSync('/proc/self/ns/pid')}\n`;
     await writeFile(join(dead, 'helper.pid'), `${deadPid}\n`);
+    await writeFile(join(dead, 'helper.owner'), owner);
+    // The same dead pid, but a helper of another machine (a temp folder shared with it).
+    await writeFile(join(elsewhere, 'helper.pid'), `${deadPid}\n`);
+    await writeFile(
+      join(elsewhere, 'helper.owner'),
+      `another-host\n${readlinkSync('/proc/self/ns/pid')}\n`,
+    );
     await writeFile(join(dead, '1.out'), 'left by a helper killed with -9');
     await writeFile(join(alive, 'helper.pid'), `${process.pid}\n`);
+    await writeFile(join(alive, 'helper.owner'), owner);
     try {
+      // Each new helper sweeps in the background; the sweep itself, awaited:
+      await sweepDeadHelpers();
+      expect(existsSync(dead)).toBe(false);
       const server = new SpawnServer();
       await sh(server, 'true');
-      await waitFor(() => !existsSync(dead));
       expect(existsSync(alive)).toBe(true);
       expect(existsSync(starting)).toBe(true);
+      expect(existsSync(elsewhere)).toBe(true);
       // Its own folder names its live helper, so a later sweep leaves it.
       const pid = String(await helperPid(server));
       const named = await Promise.all(
@@ -47,7 +60,8 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
       );
       expect(named.map((text) => text.trim())).toContain(pid);
     } finally {
-      for (const dir of [dead, alive, starting]) await rm(dir, { recursive: true, force: true });
+      for (const dir of [dead, alive, starting, elsewhere])
+        await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** What one command printed and how it ended. */
@@ -141,6 +141,7 @@ export class SpawnServer {
     if (this.#helper) return this.#helper;
     try {
       const dir = mkdtempSync(join(tmpdir(), FOLDER_PREFIX));
+      writeFileSync(join(dir, 'helper.owner'), owner());
       const env = { ...process.env };
       const child = spawn('/bin/sh', ['-c', LOOP, 'sprint-spawn-server', dir], {
         stdio: ['pipe', 'pipe', 'ignore'],
@@ -181,21 +182,41 @@ const FOLDER_PREFIX = 'sprint-spawn-';
 /**
  * Removes the folders of helpers that were killed outright (kill -9 of a whole
  * process group ends the helper before it can clean up): each names its
- * helper's pid in `helper.pid`; a folder whose helper is gone is removed.
- * A folder without that file yet (a helper starting) is left alone.
+ * helper's pid in `helper.pid` and its machine and pid namespace in
+ * `helper.owner`; a folder of ours whose helper is gone is removed. A folder
+ * without those files (a helper starting, an older version's) is left alone.
  */
-async function sweepDeadHelpers(own: string): Promise<void> {
+export async function sweepDeadHelpers(own?: string): Promise<void> {
   const root = tmpdir();
   const names = await readdir(root).catch(() => [] as string[]);
   for (const name of names) {
     if (!name.startsWith(FOLDER_PREFIX)) continue;
     const dir = join(root, name);
     if (dir === own) continue;
+    // Only a helper of this machine and pid namespace can be checked for life here
+    // (a temp folder may be shared with containers or other hosts).
+    const by = await readFile(join(dir, 'helper.owner'), 'utf8').catch(() => '');
+    if (by !== owner()) continue;
     const text = await readFile(join(dir, 'helper.pid'), 'utf8').catch(() => '');
     const pid = Number.parseInt(text, 10);
     if (!(pid > 1) || isAlive(pid)) continue;
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+let ownerText: string | undefined;
+/** This machine and pid namespace, as a helper's folder records them. */
+function owner(): string {
+  if (ownerText === undefined) {
+    let ns = '';
+    try {
+      ns = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      // No /proc: the host name alone.
+    }
+    ownerText = `${hostname()}\n${ns}\n`;
+  }
+  return ownerText;
 }
 
 function isAlive(pid: number): boolean {
