@@ -122,3 +122,46 @@ describe.runIf(server)('PgDatabase: a connection lost during COMMIT', () => {
     expect(await insertLosingCommit('after')).toBe(1);
   });
 });
+
+describe.runIf(server)('PgDatabase: LISTEN', () => {
+  it('listens after all when the first try could not connect', async () => {
+    const target = new URL(server ?? '');
+    // A port with nothing behind it yet.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const url = new URL(target.toString());
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    const db = new PgDatabase(url.toString());
+    const admin = new PgDatabase(server ?? '');
+    const channel = uniqueSchema('listen');
+    const sockets = new Set<Socket>();
+    const forward = createServer((client) => {
+      const upstream = createConnection(Number(target.port || 5432), target.hostname);
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        sockets.add(a);
+        a.on('data', (chunk) => b.write(chunk));
+        a.on('error', () => undefined);
+        a.on('close', () => b.destroy());
+      }
+    });
+    try {
+      const heard: string[] = [];
+      await expect(db.listen(channel, (p) => heard.push(p))).rejects.toThrow();
+      await new Promise<void>((r) => forward.listen(port, '127.0.0.1', r));
+      await db.listen(channel, (p) => heard.push(p));
+      await admin.query('SELECT pg_notify($1, $2)', [channel, 'hello']);
+      await expect.poll(() => heard, { timeout: 30_000 }).toEqual(['hello']);
+    } finally {
+      await db.close();
+      await admin.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => forward.close(() => r()));
+    }
+  });
+});

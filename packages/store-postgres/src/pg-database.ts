@@ -141,8 +141,15 @@ export class PgDatabase implements Database {
       this.#channels.set(channel, set);
     }
     set.add(onPayload);
-    const client = await this.#connectListener();
-    if (fresh) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    try {
+      const client = await this.#connectListener();
+      if (fresh) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (error) {
+      // Not listening after all: the next call sends LISTEN again.
+      set.delete(onPayload);
+      if (set.size === 0 && this.#channels.get(channel) === set) this.#channels.delete(channel);
+      throw error;
+    }
     return async () => {
       set.delete(onPayload);
       if (set.size === 0 && this.#channels.get(channel) === set) {
