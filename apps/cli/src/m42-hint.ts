@@ -32,11 +32,30 @@ function directoriesOf(error: unknown, cwd: string): string[] {
   return [...dirs].slice(0, 4);
 }
 
+/** A sprint directory in m42's workflow format, as a command line names it. */
+export interface M42Sprint {
+  /** What SPRINT.yaml names as its workflow, or `compiled phases` for a PROGRESS.yaml alone. */
+  workflow: string;
+  /** The directory, relative to the working directory when below it, quoted for a shell. */
+  arg: string;
+}
+
+/** The m42 sprint in `dir`, or undefined when it is not one. */
+export function m42SprintAt(dir: string, cwd: string): M42Sprint | undefined {
+  const workflow = m42Workflow(dir);
+  if (!workflow) return undefined;
+  const rel = relative(cwd, dir);
+  const path = rel && !rel.startsWith('..') ? rel : dir;
+  const arg = /^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+  return { workflow, arg };
+}
+
 /**
  * When an invalid or unopenable sprint is one in m42's newer workflow format,
- * the line that says so and how to convert it; otherwise undefined.
+ * that sprint; otherwise undefined. Its own problems (m42's keys, no queue) are
+ * then beside the point: it is to be imported, not fixed.
  */
-export function m42Hint(error: unknown, cwd: string): string | undefined {
+export function m42SprintOf(error: unknown, cwd: string): M42Sprint | undefined {
   // A usage error about a sprint that is not where it was said carries core's error as its cause.
   const subject = [error, (error as { cause?: unknown } | undefined)?.cause].find((e) => {
     const code = (e as { code?: unknown } | undefined)?.code;
@@ -44,13 +63,16 @@ export function m42Hint(error: unknown, cwd: string): string | undefined {
   });
   if (subject === undefined) return undefined;
   for (const dir of directoriesOf(subject, cwd)) {
-    const workflow = m42Workflow(dir);
-    if (workflow) {
-      const rel = relative(cwd, dir);
-      const path = rel && !rel.startsWith('..') ? rel : dir;
-      const arg = /^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
-      return `This is a sprint in m42's workflow format (workflow: ${workflow}), which sprint does not run as it is. Convert it into a new sprint (the original stays unchanged): sprint import --from-m42 ${arg}`;
-    }
+    const found = m42SprintAt(dir, cwd);
+    if (found) return found;
   }
   return undefined;
+}
+
+/** What to say about an m42 sprint: what it is, and the command that converts it. */
+export function m42Message(sprint: M42Sprint): { message: string; fix: string } {
+  return {
+    message: `This is a sprint in m42's workflow format (workflow: ${sprint.workflow}), which sprint does not run as it is`,
+    fix: `convert it into a new sprint (the original stays unchanged): sprint import --from-m42 ${sprint.arg} [--workflows DIR]`,
+  };
 }

@@ -1,7 +1,7 @@
 import { type StorageFailure, storageFailure } from '@sprint/core';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { m42Hint } from './m42-hint.js';
+import { m42Message, m42SprintOf } from './m42-hint.js';
 import { AGENT_NAMES, usageText } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -143,6 +143,18 @@ export function errorDocument(error: unknown, exitCode: number): string {
  * an m42 sprint may be pointed to `import --from-m42` (not when that failed).
  */
 export function reportError(error: unknown, io: CliIo, json = false, m42 = true): number {
+  const m42Sprint = m42 ? m42SprintOf(error, io.cwd) : undefined;
+  if (m42Sprint) {
+    // An m42 sprint is to be imported, not fixed: its own problems (m42's keys) would mislead.
+    const { message, fix } = m42Message(m42Sprint);
+    const exitCode = EXIT.invalidData;
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify({ error: { code: 'M42_SPRINT', message, exitCode, fix } }, null, 2)}\n`,
+      );
+    io.stderr.write(`Error: ${message}.\nFix: ${fix}.\n`);
+    return exitCode;
+  }
   const code = exitCodeFor(error);
   const storage = storageFailure(error);
   const message = storage
@@ -163,8 +175,6 @@ export function reportError(error: unknown, io: CliIo, json = false, m42 = true)
     const fix = IMPORT_FIX[String((error as { kind?: unknown }).kind)];
     if (fix) io.stderr.write(`Fix: ${fix}\n`);
   }
-  const hint = m42 ? m42Hint(error, io.cwd) : undefined;
-  if (hint) io.stderr.write(`\n${hint}\n`);
   if (storage) io.stderr.write(`Fix: ${storage.fix}.\n`);
   if (isCoded(error) && error.code === 'UNKNOWN_AGENT') {
     io.stderr.write(`Fix: ${UNKNOWN_AGENT_FIX}.\n`);

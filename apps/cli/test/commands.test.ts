@@ -309,6 +309,53 @@ describe('init, add, import, validate, list', () => {
     expect(readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8')).toContain('custom-new');
   });
 
+  it('import, add and validate name a slip of a task field or type at its file and line, exit 65, nothing changed', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    writeFileSync(
+      join(cwd, 'slips.yaml'),
+      [
+        'tasks:',
+        '  - id: e1',
+        '    description: d',
+        '    done-when: w',
+        '    pause_after: true',
+        '  - id: e2',
+        '    type: custm',
+        '    description: d',
+        '',
+      ].join('\n'),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['import', 'slips.yaml'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'slips.yaml:5 tasks[0].pause_after: "pause_after" is not a task field, so it would be ignored (fix: did you mean pause-after? rename it to pause-after)',
+    );
+    expect(r.stderr).toMatch(/slips\.yaml:7 tasks\[1\]\.type: task "e2" has type "custm"/);
+    const add = await runCli(['add', 'review', '--description', 'd', '--pause-afer', 'true'], {
+      cwd,
+    });
+    expect(add.code).toBe(65);
+    expect(add.stderr).toContain('did you mean pause-after?');
+    const progress = join(dir, 'PROGRESS.yaml');
+    const text = readFileSync(progress, 'utf8');
+    writeFileSync(
+      progress,
+      text.replace(/^queue:\n/m, 'queue:\n  - id: slip\n    type: review\n    pause-afer: true\n'),
+    );
+    const validate = await runCli(['validate', dir], { cwd });
+    expect(validate.code).toBe(65);
+    expect(validate.stderr).toMatch(
+      /PROGRESS\.yaml:\d+ queue\[0\]\.pause-afer: .*did you mean pause-after\?/,
+    );
+    writeFileSync(progress, text);
+    const after = snapshotFiles(cwd);
+    after.delete('.claude/sprints/2026-01-15_demo-sprint/events.jsonl');
+    before.delete('.claude/sprints/2026-01-15_demo-sprint/events.jsonl');
+    expect(after).toEqual(before);
+  });
+
   it('refuses a bad tasks file with exit 65 and changes nothing; a missing one is a usage error', async () => {
     const cwd = tempDir();
     demo(cwd);

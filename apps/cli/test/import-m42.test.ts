@@ -260,20 +260,50 @@ describe('sprint import --from-m42', () => {
     expect(order).toHaveLength(5);
   });
 
-  it('validate and run on an m42 sprint point to the import, and change nothing', async () => {
+  it('validate, run and status on an m42 sprint (with or without PROGRESS.yaml) say only that it is one to import: 65, nothing changed; list shows it in one short row', async () => {
     for (const name of ['2026-02-05_claudemd-commands', '2026-01-29_agent-monitor-panel']) {
       const { cwd, dir } = m42Project(name);
       const before = snapshotFiles(cwd);
-      for (const command of ['validate', 'run']) {
+      for (const command of ['validate', 'run', 'status']) {
         const r = await runMain([command, dir], { cwd });
-        expect([64, 65]).toContain(r.code);
-        expect(r.stderr).toContain(
-          `This is a sprint in m42's workflow format (workflow: plugin-development)`,
+        expect(r.code, `${command} ${name}`).toBe(65);
+        expect(r.stderr).toBe(
+          `Error: This is a sprint in m42's workflow format (workflow: plugin-development), which sprint does not run as it is.\nFix: convert it into a new sprint (the original stays unchanged): sprint import --from-m42 .claude/sprints/${name} [--workflows DIR].\n`,
         );
-        expect(r.stderr).toContain(`sprint import --from-m42 .claude/sprints/${name}`);
       }
+      const list = await runMain(['list'], { cwd });
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(
+        new RegExp(
+          `${name} +invalid +0/0 +an m42 sprint, to import: sprint import --from-m42 .claude/sprints/${name}\n`,
+        ),
+      );
       expect(snapshotFiles(cwd)).toEqual(before);
     }
+  });
+
+  it('a misspelt m42 flag (wait-for-paralel:, brek:) fails the import with 65 at its line and the key m42 reads, writing nothing', async () => {
+    const name = '2026-02-01_sprint-creator-subagent';
+    const { cwd, dir } = m42Project(name);
+    const flow = join(cwd, '.claude/workflows/test-parallel-main.yaml');
+    writeFileSync(
+      flow,
+      readFileSync(flow, 'utf8').replace(/^(\s+)wait-for-parallel:/m, '$1wait-for-paralel:'),
+    );
+    writeFileSync(
+      join(dir, 'SPRINT.yaml'),
+      readFileSync(join(dir, 'SPRINT.yaml'), 'utf8').replace(
+        /^workflow: .*$/m,
+        'workflow: test-parallel-main',
+      ),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runMain(['import', '--from-m42', dir], { cwd });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(
+      /test-parallel-main\.yaml:\d+ phases\[\d\]\.wait-for-paralel: unknown key "wait-for-paralel" in an m42 workflow phase, which m42 would ignore \(fix: did you mean wait-for-parallel\? rename it to wait-for-parallel\)/,
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
   });
 
   it('refuses an existing target (64) and an empty step list (65 with file, field and fix), writing nothing', async () => {

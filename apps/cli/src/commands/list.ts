@@ -4,6 +4,7 @@ import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
+import { m42SprintAt } from '../m42-hint.js';
 import { createStyle, statusColor } from '../output/style.js';
 import { displayPath } from '../sprint-arg.js';
 
@@ -30,12 +31,18 @@ export async function listCommand(
     return EXIT.ok;
   }
   const style = createStyle(colorEnabled(io.stdout, io.env));
+  /** Why a sprint cannot be read, in one line; for an m42 sprint, the command that imports it. */
+  const reason = (s: (typeof sprints)[number]) => {
+    const m42 = s.invalid && s.location ? m42SprintAt(s.location, io.cwd) : undefined;
+    if (m42) return `an m42 sprint, to import: sprint import --from-m42 ${m42.arg}`;
+    return `${s.name}: ${s.invalid?.split('\n').join(' ')}`;
+  };
   const rows = sprints.map((s) => [
     s.id,
     s.invalid ? 'invalid' : s.status,
     `${s.counts.done}/${s.counts.total}`,
     s.created?.slice(0, 16).replace('T', ' ') ?? '',
-    s.invalid ? `${s.name}: ${s.invalid.split('\n').join(' ')}` : s.name,
+    s.invalid ? reason(s) : s.name,
   ]);
   const header = ['SPRINT', 'STATUS', 'DONE', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -141,7 +141,8 @@ export async function importM42Sprint(
   const sprintFile = join(sourceDir, 'SPRINT.yaml');
   const progressFile = join(sourceDir, 'PROGRESS.yaml');
   const sprint = (await readSource(sprintFile, true))!;
-  const progress = (await readSource(progressFile, false))?.value;
+  const progressSource = await readSource(progressFile, false);
+  const progress = progressSource?.value;
   // Without m42's compiled phases they are compiled here, from the workflows.
   const compile = !(isDoc(progress) && Array.isArray(progress.phases));
   const workflowsDir = compile ? (given ?? (await findWorkflowsDir(sourceDir))) : undefined;
@@ -150,6 +151,7 @@ export async function importM42Sprint(
     sprintFile,
     progressFile,
     locateSprint: sprint.locate,
+    ...(progressSource ? { locateProgress: progressSource.locate } : {}),
     ...(compile
       ? {
           workflows: workflowsDir ? await readWorkflows(workflowsDir, sprint.value) : new Map(),

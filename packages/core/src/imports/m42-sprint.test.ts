@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InvalidSprintError } from '../model/errors.js';
+import { readYamlSource } from '../stores/directory/yaml-source.js';
 import { convertM42Sprint, isM42WorkflowSprint } from './m42-sprint.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures/m42');
@@ -134,6 +135,51 @@ describe('convertM42Sprint', () => {
         field: 'phases[0]',
         file: 'PROGRESS.yaml',
       });
+    }
+  });
+
+  it('a compiled phase, step or sub-phase with a flag one letter off is an error at its line', () => {
+    const text = [
+      'phases:',
+      '  - id: steps',
+      '    steps:',
+      '      - id: a',
+      '        phases:',
+      '          - id: run',
+      '            prompt: A',
+      '            paralel: true',
+      '    brek: true',
+      '  - id: sync',
+      '    prompt: Sync',
+      '    wait_for_parallel: true',
+      '    summary: written by m42',
+    ].join('\n');
+    const source = readYamlSource(text, 'PROGRESS.yaml');
+    try {
+      convertM42Sprint({ workflow: 'w' }, source.value, {
+        ...files,
+        locateProgress: source.locate,
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidSprintError);
+      expect((error as InvalidSprintError).issues).toEqual([
+        expect.objectContaining({
+          line: 9,
+          field: 'phases[0].brek',
+          fix: expect.stringContaining('did you mean break?'),
+        }),
+        expect.objectContaining({
+          line: 8,
+          field: 'phases[0].steps[0].phases[0].paralel',
+          fix: expect.stringContaining('did you mean parallel?'),
+        }),
+        expect.objectContaining({
+          line: 12,
+          field: 'phases[1].wait_for_parallel',
+          fix: expect.stringContaining('did you mean wait-for-parallel?'),
+        }),
+      ]);
     }
   });
 

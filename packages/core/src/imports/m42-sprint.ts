@@ -1,9 +1,10 @@
 import { InvalidSprintError, type Issue } from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
-import type { LineLocator } from '../stores/directory/yaml-source.js';
+import { nearMiss } from '../stores/directory/field-cursor.js';
+import type { LineLocator, YamlPath } from '../stores/directory/yaml-source.js';
 import { M42WorkflowNotFoundError } from './import-error.js';
 import { compileM42Phases } from './m42-workflow.js';
-import { isDoc, type M42Workflow, str } from './m42-workflow-issues.js';
+import { type Doc, fieldOf, isDoc, type M42Workflow, str } from './m42-workflow-issues.js';
 
 /** One task of a converted m42 sprint, and whether m42 had finished it. */
 export interface M42Task {
@@ -51,6 +52,25 @@ function taskId(raw: string, taken: Set<string>): string {
 
 const DONE = new Set(['completed', 'skipped']);
 
+/**
+ * The keys of a compiled phase, step or sub-phase that change what the import
+ * makes. m42 writes many more (times, summaries, counters), so only a key one
+ * letter or a separator off one of these is reported (`brek: true`).
+ */
+const PROGRESS_PHASE_FLAGS = [
+  'id',
+  'status',
+  'prompt',
+  'model',
+  'steps',
+  'phases',
+  'parallel',
+  'wait-for-parallel',
+  'break',
+  'gate',
+  'completed-at',
+];
+
 /** Where the m42 sprint's files are, and the workflows read for it. */
 export interface M42ConvertOptions {
   dirName: string;
@@ -58,6 +78,8 @@ export interface M42ConvertOptions {
   progressFile: string;
   /** Lines of SPRINT.yaml's fields, for errors. */
   locateSprint?: LineLocator;
+  /** Lines of PROGRESS.yaml's fields, for errors. */
+  locateProgress?: LineLocator;
   /** The workflows SPRINT.yaml reaches, by name; needed when there is no compiled PROGRESS.yaml. */
   workflows?: ReadonlyMap<string, M42Workflow>;
   /** The `.claude/workflows/` folder they came from; undefined when none was found. */
@@ -230,8 +252,36 @@ export function convertM42Sprint(
     breaks.push(task.task.id);
   };
 
+  const locateProgress = options.locateProgress ?? (() => undefined);
+  /** A key of a compiled phase that is a slip of one the import reads. */
+  const checkFlags = (doc: Doc, path: YamlPath) => {
+    if (!fromProgress) return;
+    for (const key of Object.keys(doc)) {
+      const near = nearMiss(key, PROGRESS_PHASE_FLAGS, 4);
+      if (!near) continue;
+      const at = [...path, key];
+      issues.push({
+        file: phasesFile,
+        line: locateProgress(at),
+        field: fieldOf(at),
+        message: `unknown key "${key}", which m42 would ignore`,
+        fix: `did you mean ${near}? rename it to ${near}`,
+      });
+    }
+  };
+
   phases.forEach((phase, i) => {
     const where = `phases[${i}]`;
+    if (isDoc(phase)) {
+      checkFlags(phase, ['phases', i]);
+      (Array.isArray(phase.steps) ? phase.steps : []).forEach((step, j) => {
+        if (!isDoc(step)) return;
+        checkFlags(step, ['phases', i, 'steps', j]);
+        (Array.isArray(step.phases) ? step.phases : []).forEach((sp, k) => {
+          if (isDoc(sp)) checkFlags(sp, ['phases', i, 'steps', j, 'phases', k]);
+        });
+      });
+    }
     if (!isDoc(phase)) {
       issues.push({ file: phasesFile, field: where, message: 'is not a map' });
       return;

@@ -1,4 +1,5 @@
 import type { Issue } from '../model/errors.js';
+import { didYouMean } from '../stores/directory/field-cursor.js';
 import type { LineLocator, YamlPath } from '../stores/directory/yaml-source.js';
 
 export type Doc = Record<string, unknown>;
@@ -13,6 +14,25 @@ export interface M42Workflow {
   doc: unknown;
   locate: LineLocator;
 }
+
+/**
+ * The keys of a workflow's phase that m42 reads (its compiler's `WorkflowPhase`,
+ * and the workflows in its repository): anything else is ignored by m42 too,
+ * so a slip (`brek: true`) would silently change what runs.
+ */
+const PHASE_KEYS = [
+  'id',
+  'prompt',
+  'description',
+  'for-each',
+  'collection',
+  'workflow',
+  'model',
+  'parallel',
+  'wait-for-parallel',
+  'break',
+  'gate',
+] as const;
 
 /** `phases[2].gate.script` from `['phases', 2, 'gate', 'script']`. */
 export function fieldOf(path: YamlPath): string {
@@ -87,6 +107,17 @@ export function workflowIssues(wf: M42Workflow, strict: boolean): Issue[] {
     if (!isDoc(phase)) {
       at(p(), 'is not a map', 'write the phase as - id: <id> with prompt: <text>');
       return;
+    }
+    for (const key of Object.keys(phase)) {
+      if ((PHASE_KEYS as readonly string[]).includes(key)) continue;
+      const guess = didYouMean(key, PHASE_KEYS);
+      at(
+        p(key),
+        `unknown key "${key}" in an m42 workflow phase, which m42 would ignore`,
+        guess
+          ? `did you mean ${guess}? rename it to ${guess}`
+          : `remove it; a phase takes ${PHASE_KEYS.join(', ')}`,
+      );
     }
     const id = str(phase.id);
     if (!id) at(p('id'), 'has no id', 'give the phase an id: <name>');

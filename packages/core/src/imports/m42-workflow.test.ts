@@ -274,6 +274,65 @@ describe("m42's parallel: and break: phases", () => {
     expect(here.breaks).toEqual([]);
   });
 
+  it('a misspelt flag of a workflow phase is an error at its line, with the key m42 reads', () => {
+    const doc = yaml(
+      'name: s\nworkflow: main\ncollections:\n  step:\n    - id: a\n      prompt: A\n',
+      'SPRINT.yaml',
+    );
+    const flows = workflowsOf({
+      main: [
+        'name: main',
+        'phases:',
+        '  - id: steps',
+        '    for-each: step',
+        '  - id: sync',
+        '    prompt: Sync',
+        '    wait-for-paralel: true',
+        '  - id: review',
+        '    prompt: Review',
+        '    brek: true',
+        '    notes: mine',
+      ].join('\n'),
+    });
+    try {
+      convertM42Sprint(doc.value, undefined, options(doc.locate, flows));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidSprintError);
+      const file = '/p/.claude/workflows/main.yaml';
+      expect((error as InvalidSprintError).issues).toEqual([
+        expect.objectContaining({
+          file,
+          line: 7,
+          field: 'phases[1].wait-for-paralel',
+          fix: 'did you mean wait-for-parallel? rename it to wait-for-parallel',
+        }),
+        expect.objectContaining({
+          file,
+          line: 10,
+          field: 'phases[2].brek',
+          fix: 'did you mean break? rename it to break',
+        }),
+        expect.objectContaining({
+          file,
+          line: 11,
+          field: 'phases[2].notes',
+          fix: expect.stringMatching(/^remove it; a phase takes id, prompt/),
+        }),
+      ]);
+    }
+  });
+
+  it('every key of the real m42 workflows is accepted', () => {
+    const sprint = fixture('2026-02-01_sprint-creator-subagent/SPRINT.yaml');
+    for (const name of realWorkflows().keys()) {
+      const doc = { ...(sprint.value as object), workflow: name };
+      expect(() =>
+        convertM42Sprint(doc, undefined, options(sprint.locate, realWorkflows())),
+      ).not.toThrow();
+    }
+  });
+
   it("a break: phase's task gets pause-after, so the run pauses there for review (m42's workflow template)", () => {
     const { here, m42 } = both('workflow-template');
     expect(pending(here)).toEqual(pending(m42));

@@ -37,4 +37,56 @@ describe('parseTasksFile', () => {
       parseTasksFile('tasks:\n  - type: custom\n    description: x\n', 'tasks.yaml'),
     ).toThrow(/tasks\.yaml.*tasks\[0\]\.done-when/s);
   });
+  it('names file and line of a missing field and of a type one letter off a built-in one', () => {
+    const text = [
+      'tasks:',
+      '  - id: e1',
+      '    description: x',
+      "    done-when: 'y'",
+      '  - id: e2',
+      '    type: custm',
+      '    description: x',
+      '  - id: e3',
+      '    type: custom',
+      '    description: x',
+    ].join('\n');
+    try {
+      parseTasksFile(text, 'tasks.yaml');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InvalidSprintError).issues).toEqual([
+        expect.objectContaining({ file: 'tasks.yaml', line: 8, field: 'tasks[2].done-when' }),
+        expect.objectContaining({
+          file: 'tasks.yaml',
+          line: 6,
+          field: 'tasks[1].type',
+          suggestion: 'custom',
+        }),
+      ]);
+    }
+  });
+
+  it.each([
+    ['pause_after', 'pause-after'],
+    ['pause-afer', 'pause-after'],
+    ['dependson', 'depends-on'],
+    ['done_when', 'done-when'],
+    ['verfy', 'verify'],
+    ['priorty', 'priority'],
+  ])('a field %s is a slip of %s: an error at its line with the fix', (slip, field) => {
+    const text = `- id: a\n  description: x\n  done-when: y\n  ${slip}: true\n`;
+    expect(() => parseTasksFile(text, 'tasks.yaml')).toThrow(
+      new RegExp(`tasks\\.yaml:4 tasks\\[0\\]\\.${slip}: .*${field}`),
+    );
+  });
+
+  it('keeps fields of your own, also ones near a known field but for a plural', () => {
+    const text =
+      '- id: a\n  description: x\n  done-when: y\n  label: mine\n  agent-notes: n\n  goals: [g]\n';
+    expect(parseTasksFile(text, 'tasks.yaml')[0]!.fields).toMatchObject({
+      label: 'mine',
+      'agent-notes': 'n',
+      goals: ['g'],
+    });
+  });
 });

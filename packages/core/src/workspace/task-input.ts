@@ -1,8 +1,14 @@
-import { isMap, isSeq, LineCounter, parse, parseDocument } from 'yaml';
+import { parse } from 'yaml';
 import { InvalidSprintError, type Issue } from '../model/errors.js';
 import { COMMON_TASK_FIELDS, TASK_TYPE_FIELDS, type Task } from '../model/sprint.js';
+import { validateTasks } from '../model/validate.js';
 import { didYouMean } from '../stores/directory/field-cursor.js';
 import { taskFromYaml } from '../stores/directory/index.js';
+import {
+  type LineLocator,
+  readYamlSource,
+  type YamlPath,
+} from '../stores/directory/yaml-source.js';
 
 /**
  * A task from a type and its fields as written on a command line or in a
@@ -84,15 +90,29 @@ export function parseTasksFile(text: string, file: string): Task[] {
   }
   const issues: Issue[] = [];
   const tasks: Task[] = [];
+  const source = readYamlSource(text, file);
+  /** Under `tasks:` (or `queue:`), or the bare list: messages say `tasks[i]` for each. */
+  const listKey: YamlPath = Array.isArray(doc)
+    ? []
+    : (doc as Record<string, unknown>).tasks !== undefined
+      ? ['tasks']
+      : ['queue'];
+  const locate: LineLocator = (path) => source.locate([...listKey, ...path.slice(1)]);
+  /** The line of a task's field, else of the task. */
+  const lineOf = (i: number, field?: string) =>
+    (field ? locate(['tasks', i, field]) : undefined) ?? locate(['tasks', i]);
+  /** Each read task's index in the file's list. */
+  const indexOf: number[] = [];
   list.forEach((raw, i) => {
     try {
-      const task = taskFromYaml(raw, { file, field: `tasks[${i}]` });
+      const task = taskFromYaml(raw, { file, field: `tasks[${i}]`, path: ['tasks', i], locate });
       const spec = TASK_TYPE_FIELDS[task.type];
       for (const f of spec?.required ?? []) {
         const v = task.fields[f];
         if (v === undefined || v === null || v === '') {
           issues.push({
             file,
+            line: lineOf(i),
             field: `tasks[${i}].${f}`,
             message: `task "${task.id}" of type ${task.type} has no "${f}"`,
             fix: `add "${f}" (required for ${task.type}: ${spec?.required.join(', ')})`,
@@ -100,20 +120,28 @@ export function parseTasksFile(text: string, file: string): Task[] {
         }
       }
       tasks.push(task);
+      indexOf.push(i);
     } catch (error) {
       if (error instanceof InvalidSprintError) issues.push(...error.issues);
       else throw error;
     }
   });
+  // A type one letter off a built-in one is a slip: say so here, with its line.
+  for (const { index, taskId: _, ...problem } of validateTasks(tasks)) {
+    if (problem.field !== 'type') continue;
+    const i = indexOf[index]!;
+    issues.push({ ...problem, file, line: lineOf(i, 'type'), field: `tasks[${i}].type` });
+  }
   // The same id twice in one file is a slip: say where, rather than keep one silently.
   const firstAt = new Map<string, number>();
-  tasks.forEach((t, i) => {
+  tasks.forEach((t, n) => {
+    const i = indexOf[n]!;
     const first = firstAt.get(t.id);
     if (first === undefined) firstAt.set(t.id, i);
     else
       issues.push({
         file,
-        line: itemLine(text, i),
+        line: lineOf(i),
         field: `tasks[${i}].id`,
         message: `task id "${t.id}" appears twice in this file (entries ${first + 1} and ${i + 1})`,
         fix: 'give each task its own id, or remove one of the two',
@@ -121,15 +149,4 @@ export function parseTasksFile(text: string, file: string): Task[] {
   });
   if (issues.length) throw new InvalidSprintError(issues);
   return tasks;
-}
-
-/** The line of the `index`th entry of the file's task list. */
-function itemLine(text: string, index: number): number | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  let node: unknown = doc.contents;
-  if (isMap(node)) node = node.get('tasks', true) ?? node.get('queue', true);
-  if (!isSeq(node)) return undefined;
-  const start = (node.items[index] as { range?: [number, number, number] } | undefined)?.range?.[0];
-  return start === undefined ? undefined : lineCounter.linePos(start).line;
 }

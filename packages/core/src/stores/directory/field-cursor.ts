@@ -265,6 +265,43 @@ export function didYouMean(name: string, known: readonly string[]): string | und
     : undefined;
 }
 
+/** Levenshtein distance <= 1, or two neighbours swapped. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/**
+ * The known name `name` is a slip of, by a narrower rule than `didYouMean`, for
+ * places where other names are allowed (a task's own fields): the same but for
+ * case or separators (`pause_after`, `PauseAfter`), or one letter off (added,
+ * dropped, changed or two swapped) when both are at least `minLength` long. A
+ * plural `s` is not a slip (`label` beside `labels` is a field of its own).
+ */
+export function nearMiss(
+  name: string,
+  known: readonly string[],
+  minLength = 5,
+): string | undefined {
+  if (known.includes(name)) return undefined;
+  const bare = (s: string) => s.toLowerCase().replace(/[-_\s]+/g, '');
+  const n = bare(name);
+  const same = known.find((k) => bare(k) === n);
+  if (same) return same;
+  return known.find((k) => {
+    const b = bare(k);
+    if (Math.min(n.length, b.length) < minLength) return false;
+    if (n === `${b}s` || b === `${n}s`) return false;
+    return withinOneEdit(n, b);
+  });
+}
+
 /**
  * Reports keys of `map` that are not in `known`. With `strict` every unknown
  * key is a problem; otherwise only those that look like a slip of a known one.

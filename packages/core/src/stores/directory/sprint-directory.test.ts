@@ -751,4 +751,17 @@ run:
     });
     expect(failure('- a\n').issues[0]!.message).toMatch(/expected "key: value" lines/);
   });
+  it('a task field one letter or a separator off a known one is a slip, at its line; own fields stay', () => {
+    const { issues } = failure(
+      'status: not-started\nqueue:\n  - id: a\n    description: x\n    done-when: y\n    pause-afer: true\n    reviewer: bob\n',
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({
+        file: PROGRESS_PATH,
+        line: 6,
+        field: 'queue[0].pause-afer',
+        fix: 'did you mean pause-after? rename it to pause-after',
+      }),
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
 import {
+  COMMON_TASK_FIELDS,
   PRIORITIES,
   type Priority,
   slugify,
@@ -11,17 +12,22 @@ import {
   describe,
   FieldCursor,
   isRecord,
+  nearMiss,
   oneOf,
   readBoolean,
   readString,
   readStringList,
 } from './field-cursor.js';
+import type { LineLocator, YamlPath } from './yaml-source.js';
 
 /** Where a value came from, for messages: the file, the field path, and the line when known. */
 export interface SourceRef {
   file: string;
   field: string;
   line?: number;
+  /** With `locate`: where the task sits in the file, so that each problem gets its own line. */
+  path?: YamlPath;
+  locate?: LineLocator;
 }
 
 /** Keys people write for `depends-on` that the original format never read. */
@@ -37,6 +43,20 @@ const DEPENDS_ON_SLIPS = new Set([
   'depend-on',
   'DependsOn',
 ]);
+
+/**
+ * The fields `sprint` itself reads from a task. A task may carry fields of its
+ * own, but not one a letter or a separator away from these (`pause_after`,
+ * `pause-afer`): that is a slip that would be ignored silently.
+ */
+const KNOWN_TASK_FIELDS: readonly string[] = [
+  ...new Set([
+    ...COMMON_TASK_FIELDS,
+    ...Object.values(TASK_TYPE_FIELDS).flatMap((t) => [...t.required, ...t.optional]),
+    'agent',
+    'model',
+  ]),
+];
 
 /** The model fields a task's YAML map carries, in the order they are written. */
 const MODEL_KEYS = [
@@ -116,6 +136,14 @@ export function readTask(
         `"${key}" is not a task field, so this dependency would be ignored`,
         'rename it to depends-on',
       );
+    } else if (!omit.has(key)) {
+      const near = nearMiss(key, KNOWN_TASK_FIELDS);
+      if (near) {
+        c.at(key).issue(
+          `"${key}" is not a task field, so it would be ignored`,
+          `did you mean ${near}? rename it to ${near}`,
+        );
+      }
     }
   }
 
@@ -211,9 +239,9 @@ export function taskFromYaml(raw: unknown, where: SourceRef): Task {
   const issues: Issue[] = [];
   const c = new FieldCursor(
     where.file,
-    where.field ? [where.field] : [],
+    where.path ?? (where.field ? [where.field] : []),
     issues,
-    undefined,
+    where.locate,
     where.line,
   );
   const read = readTask(raw, c);
