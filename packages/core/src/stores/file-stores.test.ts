@@ -454,6 +454,10 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     const copied = new SprintDirectoryStore({ root: copyRoot });
     expect(await brief(copied)).toEqual(await full(copied));
     expect(await copied.loadOverview(id)).toBeDefined();
+    // A copy under another name is that sprint, fast path or not.
+    await cp(join(root, id), join(copyRoot, 'renamed'), { recursive: true });
+    expect((await copied.loadOverview('renamed'))?.id).toBe('renamed');
+    expect((await copied.load('renamed')).definition.id).toBe('renamed');
 
     // Anything past the checkpoint in the log, or a person's edit, sends status to a full load.
     const log = join(root, id, 'events.jsonl');

@@ -328,7 +328,8 @@ export class SprintDirectoryStore extends JournaledStore {
       if (progressHash === null || !head.progress.includes(progressHash)) return undefined;
       if (head.sprint !== (sprintHash ?? textHash(''))) return undefined;
       if (!logEndsAt(join(location.runtimeDir, EVENT_LOG), head.meta)) return undefined;
-      return head.overview;
+      // A copy (`cp -a`) is a sprint of its own: its id is its folder's name, as `load` says.
+      return { ...head.overview, id: sprintId };
     } catch {
       return undefined;
     }
@@ -391,6 +392,8 @@ export class SprintDirectoryStore extends JournaledStore {
     if (read.kind === 'forged') return read;
     const body = read.body;
     const restore = (snap: Snapshot) => {
+      // A copy under another name (`cp -a`) is that sprint: its id is its folder's.
+      snap.definition.id = basename(location.sprintDir);
       snap.definition.tasks = snap.definition.tasks.map(restoredTask);
       snap.state = restoredState(snap.state, snap.definition);
       return snap;
