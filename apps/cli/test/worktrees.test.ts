@@ -91,6 +91,12 @@ describe('isolation from the command line', { timeout: 120_000 }, () => {
     expect(clean.stdout).toContain('sprint-task/2026-01-15_kept/bad-3');
     expect(worktreeLines(git)).toEqual([`worktree ${cwd}`]);
     expect(git('branch', '--format=%(refname:short)')).toBe('main');
+    expect(clean.stdout).toContain("Removed the sprint's worktree folder");
+    // What clean removed is recorded: status lists the worktree no more.
+    const after = await runCli(['status', dir], { cwd });
+    expect(after.stdout).not.toMatch(/Worktree:/);
+    const afterJson = JSON.parse((await runCli(['status', dir, '--json'], { cwd })).stdout);
+    expect(afterJson.worktrees ?? []).toEqual([]);
     const again = await runCli(['clean', dir], { cwd });
     expect(again.stdout).toContain('Nothing to clean');
   });

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
+import { SprintLockedError } from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { skipTask } from '../runner/task-control.js';
@@ -13,6 +14,7 @@ import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
 import { SprintDocumentStore } from '../stores/sprint-document-store.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
 import { defaultHooks } from '../workspace/agent-setup.js';
+import { cleanSprint } from './clean-sprint.js';
 import { locateGitProject, WorktreeManager } from './worktree-manager.js';
 
 let project: string;
@@ -312,6 +314,39 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
 
+  it('sprint clean records the kept worktree it removed, under the sprint’s lock', async () => {
+    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+      isolation: 'worktree',
+      'merge-verify': 'exit 3',
+      retry: { 'max-attempts': 1 },
+    });
+    expect((await runner.run(id)).status).toBe('blocked');
+    const kept = (await store.load(id)).state.tasks.x?.worktree;
+    expect(kept?.stage).toBe('kept');
+    // A live holder of the lock: clean refuses and removes nothing.
+    const lock = await store.acquireLock(id, {
+      pid: process.pid,
+      host: hostname(),
+      runId: 'other-run',
+      startedAt: new Date().toISOString(),
+    });
+    await expect(cleanSprint({ store, sprintId: id })).rejects.toThrow(SprintLockedError);
+    expect(existsSync(kept!.path!)).toBe(true);
+    await lock.release();
+    const result = await cleanSprint({ store, sprintId: id });
+    expect(result.removed).toEqual([kept?.branch]);
+    expect(result.folder).toBe(dirname(kept!.path!));
+    expect(existsSync(kept!.path!)).toBe(false);
+    const { state } = await store.load(id);
+    expect(state.tasks.x?.worktree).toMatchObject({ stage: 'removed', branch: kept?.branch });
+    expect(state.tasks.x?.worktree?.path).toBeUndefined();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    // Nothing left: nothing removed, nothing recorded.
+    const events = (await store.readEvents(id)).length;
+    expect(await cleanSprint({ store, sprintId: id })).toEqual({ inGit: true, removed: [] });
+    expect((await store.readEvents(id)).length).toBe(events);
+  });
+
   it('records the removal of a blocked task’s kept worktree when the task runs again', async () => {
     const gate = join(scratch, 'passes');
     const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
@@ -435,14 +470,15 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
         { id: 'first', command: 'echo 1 > one.txt' },
         { id: 'second', dependsOn: ['first'], command: 'echo 2 > two.txt' },
       ],
-      { isolation: 'worktree', worktrees: { 'max-disk': '1KB' } },
+      // The sprint's worktree folder (meta.json) takes 8 KB before any worktree: room for the first.
+      { isolation: 'worktree', worktrees: { 'max-disk': '12KB' } },
     );
     const result = await runner.run(id);
     expect(result.status).toBe('blocked');
     const { state } = await store.load(id);
     expect(state.tasks.first?.status).toBe('done');
     expect(state.tasks.second?.reason).toMatch(
-      /worktrees\.max-disk \(.* in use, measured, \+ .* for a fresh one > 1(\.0)? KB; fix: sprint clean/,
+      /worktrees\.max-disk \(.* in use, measured, \+ .* for a fresh one > 12(\.0)? KB; fix: sprint clean/,
     );
     expect(sprintLeftovers().branches).toEqual(['main']);
   });
@@ -477,6 +513,62 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(state.tasks.thin?.reason).toMatch(
       /worktrees\.max-disk \((2\.[89]|3\.\d) MB in use, measured, \+ .* > 2\.0 MB/,
     );
+  });
+
+  it('blocks the first tasks too when a fresh worktree (estimated from git) would pass max-disk', async () => {
+    await writeFile(join(project, 'big.bin'), Buffer.alloc(270_000, 7));
+    git('add', 'big.bin');
+    git('commit', '-q', '-m', 'big');
+    const { runner, id, store } = await sprintIn(
+      [
+        { id: 'k1', command: 'echo 1 > one.txt' },
+        { id: 'k2', command: 'echo 2 > two.txt' },
+        { id: 'k3', command: 'echo 3 > three.txt' },
+      ],
+      { isolation: 'worktree', concurrency: 2, worktrees: { 'max-disk': '100KB' } },
+    );
+    const created: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'worktree' && e.stage === 'created') created.push(e.taskId ?? '?');
+      },
+    });
+    expect(result.status).toBe('blocked');
+    expect(created).toEqual([]);
+    const { state } = await store.load(id);
+    expect(state.tasks.k3?.status).not.toBe('done');
+    // Both first tasks (started at once, before any worktree existed to measure) are blocked.
+    for (const t of ['k1', 'k2']) {
+      expect(state.tasks[t]?.status).toBe('blocked');
+      expect(state.tasks[t]?.reason).toMatch(
+        /worktrees\.max-disk \(.* in use, measured, \+ 26\d(\.\d)? KB \(estimated from git\) for a fresh one > 100(\.0)? KB/,
+      );
+    }
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('makes no spare worktree ahead when no further task waits for one', async () => {
+    // The one task looks for a spare beside its worktree for a while (one made ahead shows in ms).
+    const look = `i=0; until ls -a .. | grep -q '^.spare-'; do i=$((i+1)); [ $i -gt 40 ] && break; sleep 0.05; done; ls -a .. | grep '^.spare-' > ${join(scratch, 'spares')}; true`;
+    const { runner, id } = await sprintIn([{ id: 'only', command: look }], {
+      isolation: 'worktree',
+      concurrency: 2,
+    });
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(await readFile(join(scratch, 'spares'), 'utf8')).toBe('');
+  });
+
+  it('makes a spare worktree ahead while a further task waits for one', async () => {
+    const look = `i=0; until ls -a .. | grep -q '^.spare-'; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.02; done; touch ${join(scratch, 'saw-spare')}`;
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'first', command: look },
+        { id: 'second', dependsOn: ['first'], command: 'true' },
+      ],
+      { isolation: 'worktree', concurrency: 2 },
+    );
+    expect((await runner.run(id)).status).toBe('completed');
+    expect(existsSync(join(scratch, 'saw-spare'))).toBe(true);
   });
 
   it('refuses isolation: worktree outside git, changing nothing', async () => {

@@ -103,6 +103,14 @@ class WorktreeSession implements TaskWorkspace {
   #queue!: MergeQueue;
   #meta!: Meta;
   #bytesPerWorktree: number | undefined;
+  /** What a fresh worktree holds, from git, until one is measured. */
+  #freshEstimate: Promise<number> | undefined;
+  /** Bytes of the worktrees being made for attempts right now (not measurable yet). */
+  #making = 0;
+  /** Tasks that may run in this run (not done, skipped, blocked or cancelled when it opened). */
+  readonly #waiting: number;
+  /** Tasks this run gave a worktree. */
+  readonly #started = new Set<string>();
   readonly #live = new Map<string, TaskWorktree>();
   readonly #conflicts = new Map<string, number>();
   /** Committed work of attempts that died before integration: task -> branch. */
@@ -116,6 +124,9 @@ class WorktreeSession implements TaskWorkspace {
     this.#ctx = ctx;
     this.#manager = manager;
     this.#options = options;
+    this.#waiting = ctx.definition.tasks.filter((t) =>
+      WAITING.has(ctx.state.tasks[t.id]?.status ?? 'pending'),
+    ).length;
     for (const [taskId, t] of Object.entries(ctx.state.tasks)) {
       const n = t.attempts.filter((a) => a.error?.kind === 'conflict').length;
       if (n) this.#conflicts.set(taskId, n);
@@ -266,42 +277,47 @@ class WorktreeSession implements TaskWorkspace {
       }
       await this.#removeTaskWorktrees(task.id, orphan);
     }
-    let roomAhead = false;
-    if (this.#bytesPerWorktree !== undefined) {
-      const maxBytes =
-        this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
-      // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
-      const usedBytes = await this.#manager.diskUse();
-      // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
-      const nextBytes = this.#manager.hasSpare ? 0 : this.#bytesPerWorktree;
-      if (!fitsDiskBudget({ usedBytes, nextBytes, maxBytes })) {
-        return {
-          result: failedResult(
-            'config',
-            `another worktree would take the sprint's worktrees past worktrees.max-disk (${formatSize(usedBytes)} in use, measured, + ${formatSize(nextBytes)} for a fresh one > ${formatSize(maxBytes)}; fix: sprint clean, finish or clean blocked tasks, or raise worktrees.max-disk)`,
-          ),
-        };
-      }
-      const ahead = this.#bytesPerWorktree * this.#ctx.concurrency;
-      roomAhead = fitsDiskBudget({ usedBytes, nextBytes: nextBytes + ahead, maxBytes });
-    }
     const ref = `refs/heads/${this.#meta.target}`;
     const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
-    const wt = await this.#manager.create(task.id, attempt, head!, headTree);
+    const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+    // Before the first worktree exists to measure, git says what a fresh one would hold.
+    const estimated = this.#bytesPerWorktree === undefined;
+    this.#freshEstimate ??= this.#manager.freshSize(head!);
+    const perWorktree = this.#bytesPerWorktree ?? (await this.#freshEstimate);
+    // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
+    const usedBytes = await this.#manager.diskUse();
+    // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
+    const nextBytes = this.#manager.hasSpare ? 0 : perWorktree;
+    // Worktrees other tasks are making right now (not on disk yet) count too.
+    const making = this.#making;
+    if (!fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes, maxBytes })) {
+      return {
+        result: failedResult(
+          'config',
+          `another worktree would take the sprint's worktrees past worktrees.max-disk (${formatSize(usedBytes)} in use, measured,${making ? ` + ${formatSize(making)} for worktrees being made,` : ''} + ${formatSize(nextBytes)}${estimated ? ' (estimated from git)' : ''} for a fresh one > ${formatSize(maxBytes)}; fix: sprint clean, finish or clean blocked tasks, or raise worktrees.max-disk)`,
+        ),
+      };
+    }
+    this.#started.add(task.id);
+    this.#making += nextBytes;
+    let wt: TaskWorktree;
+    try {
+      wt = await this.#manager.create(task.id, attempt, head!, headTree);
+      this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+    } finally {
+      this.#making -= nextBytes;
+    }
     this.#live.set(task.id, wt);
-    // While this attempt works, worktrees for the next ones are made (one per slot at most),
-    // so starting one is a checkout of what changed, not a worktree made from nothing.
-    if (roomAhead) this.#manager.makeSpares(head!, this.#ctx.concurrency);
-    if (this.#bytesPerWorktree === undefined) {
-      const bytes = await this.#manager.diskUse(wt.path);
-      this.#bytesPerWorktree = bytes;
-      // The first tasks: room for a worktree per slot at work and one per slot ahead.
-      const maxBytes =
-        this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
-      const slots = bytes * this.#ctx.concurrency;
-      if (fitsDiskBudget({ usedBytes: slots, nextBytes: slots, maxBytes })) {
-        this.#manager.makeSpares(head!, this.#ctx.concurrency);
-      }
+    // While this attempt works, worktrees for the next tasks are made (one per slot at most, and
+    // none when no further task waits), so starting one is a checkout of what changed, not a
+    // worktree made from nothing. They count against the budget like any other.
+    const spares = Math.min(this.#ctx.concurrency, this.#waiting - this.#started.size);
+    const ahead = this.#bytesPerWorktree * spares;
+    if (
+      spares > 0 &&
+      fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes: nextBytes + ahead, maxBytes })
+    ) {
+      this.#manager.makeSpares(head!, spares);
     }
     this.#emit([
       {
@@ -493,6 +509,9 @@ class WorktreeSession implements TaskWorkspace {
     if (events.length) this.#emit(events);
   }
 }
+
+/** Task statuses that may still start in a run. */
+const WAITING = new Set(['pending', 'running', 'failed']);
 
 /** The task id in `sprint-task/<sprint>/<task>-<attempt>`. */
 function branchTask(branch: string, prefix: string): string | undefined {

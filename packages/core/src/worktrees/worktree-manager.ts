@@ -467,6 +467,29 @@ export class WorktreeManager {
     return Number.isFinite(kb) ? kb * 1024 : 0;
   }
 
+  /**
+   * What a fresh worktree at `ref` would take, estimated from git without
+   * checking anything out: the sizes of the files it would hold (the hidden
+   * paths left out), as `git ls-tree -l` gives them. Used before any worktree
+   * exists to measure.
+   */
+  async freshSize(ref: string): Promise<number> {
+    const out = await gitText(this.project.top, ['ls-tree', '-r', '-l', '-z', ref]);
+    const hidden = this.#hidden.map((h) => h.split(sep).join('/'));
+    let bytes = 0;
+    for (const entry of out.split('\0')) {
+      // "<mode> blob <object> <size>\t<path>"; submodules (commit) have no size here.
+      const tab = entry.indexOf('\t');
+      if (tab < 0) continue;
+      const [, type, , size] = entry.slice(0, tab).split(/\s+/);
+      if (type !== 'blob') continue;
+      const path = entry.slice(tab + 1);
+      if (hidden.some((h) => path === h || path.startsWith(`${h}/`))) continue;
+      bytes += Number.parseInt(size ?? '0', 10) || 0;
+    }
+    return bytes;
+  }
+
   /** The sprint's worktree home and the admin folders (in the common git dir) of the worktrees in it. */
   async #ownDirs(): Promise<string[]> {
     const names = await readdir(this.home).catch(() => [] as string[]);
