@@ -318,8 +318,10 @@ export class SprintDirectoryStore extends JournaledStore {
     try {
       const location = await this.locate(sprintId);
       const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir));
-      if (snap?.kind !== 'ok' || !snap.head.overview) return undefined;
+      if (snap?.kind !== 'ok') return undefined;
       const head = snap.head;
+      const overview = head.overview;
+      if (!overview) return undefined;
       const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
       const [sprintHash, progressHash] = await Promise.all([
         hashFileNoFollow(sprintYamlPath),
@@ -329,7 +331,7 @@ export class SprintDirectoryStore extends JournaledStore {
       if (head.sprint !== (sprintHash ?? textHash(''))) return undefined;
       if (!logEndsAt(join(location.runtimeDir, EVENT_LOG), head.meta)) return undefined;
       // A copy (`cp -a`) is a sprint of its own: its id is its folder's name, as `load` says.
-      return { ...head.overview, id: sprintId };
+      return { ...overview, id: sprintId };
     } catch {
       return undefined;
     }
