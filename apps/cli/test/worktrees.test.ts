@@ -65,6 +65,21 @@ describe('isolation from the command line', { timeout: 120_000 }, () => {
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 
+  it('validate finds what run refuses: isolation: worktree outside git', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'nogitcfg', [{ id: 'a', command: 'true' }], {
+      agent: 'shell',
+      isolation: 'worktree',
+    });
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd });
+    const run = await runCli(['run', dir], { cwd });
+    expect(validate.code).toBe(64);
+    expect(run.code).toBe(64);
+    expect(validate.stderr).toMatch(/needs a git repository.*git init/);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
   it('keeps a blocked task’s worktree, shows it in status, and sprint clean removes it', async () => {
     const { cwd, git } = gitProject();
     const dir = shellSprint(

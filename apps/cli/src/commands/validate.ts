@@ -6,6 +6,7 @@ import {
   type Issue,
   plural,
   UnknownAgentError,
+  worktreeIsolation,
 } from '@sprint/core';
 import { cliAgentRegistry } from '../agents.js';
 import type { CommandContext } from '../cli.js';
@@ -28,6 +29,13 @@ export async function validateCommand(
     // The agents the run would use (--agent, else the sprint's config) must exist, cover every
     // task not done, and be installed.
     await cliAgentRegistry(snapshot, options.agent, undefined, io.env as NodeJS.ProcessEnv);
+    // The isolation the sprint asks for must be possible (worktrees need a git project).
+    await worktreeIsolation().check?.({
+      definition: snapshot.definition,
+      projectDir: snapshot.projectDir,
+      sprintDir: snapshot.sprintDir,
+      concurrency: snapshot.definition.config.concurrency ?? 1,
+    });
     const counts = countTasks(snapshot.state);
     const shown = displayPath(io.cwd, opened.path);
     if (options.json) {
