@@ -104,7 +104,7 @@ function nearBuiltinType(type: string): string | undefined {
 }
 
 /** Levenshtein distance <= 1, or two neighbours swapped. */
-function withinOneEdit(a: string, b: string): boolean {
+export function withinOneEdit(a: string, b: string): boolean {
   if (Math.abs(a.length - b.length) > 1) return false;
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;

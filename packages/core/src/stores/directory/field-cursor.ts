@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parseDuration } from '../../model/duration.js';
 import type { Issue } from '../../model/errors.js';
+import { withinOneEdit } from '../../model/validate.js';
 import type { LineLocator, YamlPath } from './yaml-source.js';
 
 /** Where a value sits: the file, a path inside it, and the list its problems go to. */
@@ -263,18 +264,6 @@ export function didYouMean(name: string, known: readonly string[]): string | und
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(n.length / 4))
     ? best
     : undefined;
-}
-
-/** Levenshtein distance <= 1, or two neighbours swapped. */
-function withinOneEdit(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  if (a.length === b.length) {
-    if (a.slice(i + 1) === b.slice(i + 1)) return true;
-    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
-  }
-  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
 /**
