@@ -92,7 +92,8 @@ async function startBenchServer(name, module) {
       const id = (
         await server.call('POST', '/sprints', {
           name,
-          config: { autoCommit: false },
+          // The store writes the original plugin's max-tasks: 10 unless told otherwise.
+          config: { autoCommit: false, maxTasks: n },
           tasks: tasks('t', n),
         })
       ).sprint.id;
@@ -243,7 +244,7 @@ async function benchFanout(server) {
   const fanId = (
     await server.call('POST', '/sprints', {
       name: `bench fanout ${randomBytes(3).toString('hex')}`,
-      config: { autoCommit: false },
+      config: { autoCommit: false, maxTasks: TASKS },
       tasks: tasks('f', TASKS),
     })
   ).sprint.id;

@@ -65,7 +65,7 @@ const create = async (name, tasks) => {
   const res = await fetch(`${server.url}/sprints`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ name, config: { autoCommit: false }, tasks }),
+    body: JSON.stringify({ name, config: { autoCommit: false, maxTasks: tasks.length }, tasks }),
   });
   if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()).sprint.id;
