@@ -165,3 +165,58 @@ describe.runIf(server)('PgDatabase: LISTEN', () => {
     }
   });
 });
+
+describe.runIf(server)('PgDatabase: a connection ended as it is handed out', () => {
+  it('survives a "terminating connection" that arrives with the end of the handshake, and goes on', async () => {
+    const target = new URL(server ?? '');
+    // The first connection gets the server's FATAL 57P01 right after its first ReadyForQuery,
+    // in the same read: the pool has handed the client out, and nothing listens on it yet.
+    const fields = [
+      'SFATAL',
+      'VFATAL',
+      'C57P01',
+      'Mterminating connection due to administrator command',
+    ];
+    const body = Buffer.concat([...fields.map((f) => Buffer.from(`${f}\0`)), Buffer.from([0])]);
+    const fatal = Buffer.concat([Buffer.from('E'), Buffer.alloc(4), body]);
+    fatal.writeInt32BE(body.length + 4, 1);
+    let poisoned = false;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = createConnection(Number(target.port || 5432), target.hostname);
+      const poison = !poisoned;
+      poisoned = true;
+      sockets.add(client).add(upstream);
+      client.on('data', (chunk) => upstream.write(chunk));
+      upstream.on('data', (chunk: Buffer) => {
+        // ReadyForQuery: 'Z', length 5, status.
+        if (poison && chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
+          client.write(Buffer.concat([chunk, fatal]));
+          client.end();
+          upstream.destroy();
+        } else client.write(chunk);
+      });
+      for (const s of [client, upstream]) {
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = new URL(target.toString());
+    url.hostname = '127.0.0.1';
+    url.port = String((proxy.address() as { port: number }).port);
+    const db = new PgDatabase(url.toString());
+    try {
+      const out = await db.transaction(async (tx) => tx.query<{ n: number }>('SELECT 1 AS n'));
+      expect(out).toEqual([{ n: 1 }]);
+      expect(poisoned).toBe(true);
+    } finally {
+      await db.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+});

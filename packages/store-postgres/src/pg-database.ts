@@ -22,6 +22,10 @@ export class PgDatabase implements Database {
     this.#pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
     // An idle client that loses its server must not crash the process: the next query reconnects.
     this.#pool.on('error', () => undefined);
+    // Nor one just handed out: the server's "terminating connection" can arrive in the same
+    // read as the end of the handshake, after the pool took its listener off and before the
+    // caller can add one, and an 'error' nobody hears ends the process. Queries still fail.
+    this.#pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
