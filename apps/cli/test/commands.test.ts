@@ -149,6 +149,9 @@ describe('run preflight', () => {
     expect(again.code).toBe(64);
     expect(again.stderr).toContain('already completed');
     expect(again.stderr).toContain('Usage: sprint run');
+    // It points to what works: not `sprint add` on this sprint, which refuses below.
+    expect(again.stderr).toContain('Start a new sprint for the next tasks (sprint init)');
+    expect(again.stderr).not.toContain('Add tasks (sprint add)');
     // Core's message speaks of the sprint; the CLI adds its command.
     const add = await runCli(['add', dir, 'implement-issue', '--issue-number', '7'], { cwd });
     expect(add.code).toBe(64);

@@ -59,7 +59,7 @@ export async function runCommand(
   const { status } = snapshot.state;
   if (status === 'completed' || status === 'cancelled') {
     throw new UsageError(
-      `Sprint ${snapshot.definition.name} is already ${status}: there is nothing to run. Add tasks (sprint add) or start a new sprint (sprint init).`,
+      `Sprint ${snapshot.definition.name} is already ${status}: there is nothing to run. Start a new sprint for the next tasks (sprint init), then sprint add or sprint import into it.`,
       mode,
     );
   }
