@@ -61,6 +61,19 @@ function barrier(...names: string[]): string {
   return `i=0; until ${all}; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.02; done`;
 }
 
+/** A sprint whose one task `x` is blocked (its merge-verify fails), its worktree kept. */
+async function blockedWithKeptWorktree() {
+  const made = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
+    isolation: 'worktree',
+    'merge-verify': 'exit 3',
+    retry: { 'max-attempts': 1 },
+  });
+  expect((await made.runner.run(made.id)).status).toBe('blocked');
+  const kept = (await made.store.load(made.id)).state.tasks.x?.worktree;
+  expect(kept?.stage).toBe('kept');
+  return { ...made, kept };
+}
+
 function sprintLeftovers() {
   return {
     worktrees: git('worktree', 'list', '--porcelain')
@@ -289,14 +302,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
   });
 
   it('removes a kept worktree, recorded as removed, when the sprint completes after its task was skipped', async () => {
-    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
-      isolation: 'worktree',
-      'merge-verify': 'exit 3',
-      retry: { 'max-attempts': 1 },
-    });
-    expect((await runner.run(id)).status).toBe('blocked');
-    const kept = (await store.load(id)).state.tasks.x?.worktree;
-    expect(kept?.stage).toBe('kept');
+    const { runner, id, store, kept } = await blockedWithKeptWorktree();
     await skipTask(store, id, 'x', { requestedBy: 'test', reason: 'not needed after all' });
     const stages: string[] = [];
     const result = await runner.run(id, {
@@ -315,14 +321,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
   });
 
   it('sprint clean records the kept worktree it removed, under the sprint’s lock', async () => {
-    const { runner, id, store } = await sprintIn([{ id: 'x', command: 'echo x > x.txt' }], {
-      isolation: 'worktree',
-      'merge-verify': 'exit 3',
-      retry: { 'max-attempts': 1 },
-    });
-    expect((await runner.run(id)).status).toBe('blocked');
-    const kept = (await store.load(id)).state.tasks.x?.worktree;
-    expect(kept?.stage).toBe('kept');
+    const { id, store, kept } = await blockedWithKeptWorktree();
     // A live holder of the lock: clean refuses and removes nothing.
     const lock = await store.acquireLock(id, {
       pid: process.pid,
