@@ -22,6 +22,7 @@ import type { Progress, RunOptions } from './run-options.js';
 import type { RunResult, TaskRunResult } from './run-result.js';
 import { runnerFiles } from './runner-files.js';
 import type { RunnerParts } from './runner-parts.js';
+import { slotsTaken } from './slots.js';
 import { removeStaleTempFiles } from './stale-temp-files.js';
 import { runAttempt } from './task-attempt.js';
 import { taskOutcome } from './task-outcome.js';
@@ -322,16 +323,13 @@ export class RunSession {
     }
   }
 
-  /**
-   * Tasks holding a slot: running (not merely waiting for integration) or
-   * waiting to retry. Up to `concurrency` tasks may wait for integration
-   * without a slot; past that they hold one, so a stalled merge queue (a
-   * person's modified file, a long merge-verify) does not let worktrees pile up.
-   */
   #slotsTaken(): number {
-    const integrating = this.#integrating.size;
-    const beyond = Math.max(0, integrating - this.#opts.concurrency);
-    return this.#inflight.size - integrating + beyond + this.#waits.waiting();
+    return slotsTaken({
+      inflight: this.#inflight.size,
+      integrating: this.#integrating.size,
+      waitingToRetry: this.#waits.waiting(),
+      concurrency: this.#opts.concurrency,
+    });
   }
 
   #stopping(): boolean {

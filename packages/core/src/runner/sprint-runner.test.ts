@@ -489,8 +489,10 @@ describe('SprintRunner', () => {
   });
 
   it('starts nothing after a pause-after task is done, even when another task ends meanwhile', async () => {
-    // The break's settling (under isolation: git work) lasts until `a` has ended
-    // and the scheduler has had its turns, with `review` done and `next` ready.
+    // The break's settling (under isolation: git work) lasts until `a` has ended,
+    // which wakes the scheduler while `review` is done and `next` ready: the pause
+    // must be on record by then, not only once settling is over.
+    let pausedWhileSettling: boolean | undefined;
     let reviewSettling!: () => void;
     const settling = new Promise<void>((r) => {
       reviewSettling = r;
@@ -508,8 +510,9 @@ describe('SprintRunner', () => {
           if (task.id !== 'review') return;
           reviewSettling();
           await aDone;
-          // A window, not a wait for a result: the turns in which `a`'s end would start `next`.
-          await new Promise((r) => setTimeout(r, 100));
+          pausedWhileSettling = (await store.readEvents('s')).some(
+            (e) => e.type === 'control' && e.action === 'pause',
+          );
         },
         close: async () => undefined,
       }),
@@ -540,6 +543,7 @@ describe('SprintRunner', () => {
       workspaces,
     });
     const result = await runner.run('s', { concurrency: 2 });
+    expect(pausedWhileSettling).toBe(true);
     expect(result.status).toBe('paused');
     expect(agent.calls.map((c) => c.task.id).sort()).toEqual(['a', 'review']);
     expect((await store.load('s')).state.tasks.next?.status).toBe('pending');
@@ -547,6 +551,7 @@ describe('SprintRunner', () => {
 
   it('lets at most `concurrency` tasks wait for integration without a slot', async () => {
     // A stalled merge queue: every finished attempt is released, then waits for the gate.
+    let waitingAtGate = 0;
     let open!: () => void;
     const gate = new Promise<void>((r) => {
       open = r;
@@ -556,6 +561,7 @@ describe('SprintRunner', () => {
         prepare: async () => ({ projectDir: process.cwd() }),
         finish: async ({ result, release }) => {
           release?.();
+          waitingAtGate += 1;
           await gate;
           return result;
         },
@@ -579,9 +585,9 @@ describe('SprintRunner', () => {
       controlPollMs: 20,
       workspaces,
     }).run('s', { concurrency: 1 });
-    await waitFor(() => agent.calls.length >= 2);
-    // A window, not a wait for a result: the turns in which a third task would start.
-    await new Promise((r) => setTimeout(r, 100));
+    // One released task waits without a slot, so a second starts; once that one
+    // waits too, the next would be a third waiting: it must not start.
+    await waitFor(() => waitingAtGate >= 2);
     expect(agent.calls).toHaveLength(2);
     open();
     expect((await run).status).toBe('completed');
