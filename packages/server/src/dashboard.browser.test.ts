@@ -421,14 +421,16 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     // `beta` lands first, so `alpha` is integrated onto a newer head and its
     // verify runs twice: in its worktree (passes at once, leaving a mark), then
     // on the integrated tree, where it waits for the test's gate.
-    const verify = `if [ -e ${gates}/checked ]; then until [ -e ${gates}/release ]; do sleep 0.05; done; else : > ${gates}/checked; fi`;
+    // Each gate is a FIFO: a read blocks until the test writes to it (no polling, no timer).
+    execFileSync('mkfifo', [join(gates, 'go'), join(gates, 'release')]);
+    const verify = `if [ -e ${gates}/checked ]; then cat ${gates}/release > /dev/null; else : > ${gates}/checked; fi`;
     await createSprint(server, {
       name: 'verifying',
       tasks: [
         {
           id: 'alpha',
           type: 'shell-task',
-          command: `until [ -e ${gates}/go ]; do sleep 0.05; done; echo alpha > alpha.txt`,
+          command: `cat ${gates}/go > /dev/null; echo alpha > alpha.txt`,
           verify,
         },
         { id: 'beta', type: 'shell-task', command: 'echo beta > beta.txt' },
