@@ -76,31 +76,15 @@ export interface SprintStatusReport {
  * size, so a store can keep it beside its checkpoint and `sprint status` read
  * it without loading every task.
  */
-export interface SprintOverview {
-  id: string;
-  name: string;
-  status: SprintStatus;
+export type SprintOverview = Omit<
+  SprintStatusReport,
+  'tasks' | 'running' | 'runner' | 'interrupted' | 'current'
+> & {
   /** The running tasks; `startedAt` is missing when the state does not say. */
   current: (Omit<SprintStatusReport['current'][number], 'elapsedMs' | 'startedAt'> & {
     startedAt?: string;
   })[];
-  counts: TaskCounts;
-  worktrees: SprintStatusReport['worktrees'];
-  blocked: SprintStatusReport['blocked'];
-  humanNeeded?: SprintStatusReport['humanNeeded'];
-  reason?: string;
-  stopReason?: StopReason;
-  iterations: number;
-  costUsd: number;
-  estimatedCostUsd: number;
-  tokens: TokenUsage;
-  deferredItems: string[];
-  tampering?: Tampering[];
-  startedAt?: string;
-  completedAt?: string;
-  updatedAt?: string;
-  goals: string[];
-}
+};
 
 /** A status report without its task list: what `sprint status` prints. */
 export type SprintStatusBrief = Omit<SprintStatusReport, 'tasks'>;
