@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { SprintRootStore } from '@sprint/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './server.js';
-import { customTask, TOKEN, tempRoot, waitFor } from './test-support/harness.js';
+import {
+  callServer as call,
+  customTask,
+  TOKEN,
+  tempRoot,
+  waitFor,
+} from './test-support/harness.js';
 
 // The config of `POST /sprints` and the options of `run`/`resume`, through a real listening server.
 
@@ -35,20 +41,6 @@ interface Problem {
   code: string;
   detail: string;
   issues?: { field: string; message: string }[];
-}
-
-async function call(server: RunningServer, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever the server answered.
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
 }
 
 async function sprintsIn(server: RunningServer): Promise<string[]> {

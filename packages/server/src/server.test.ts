@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback } from './auth.js';
 import { type RunningServer, ServerConfigError, startServer } from './server.js';
 import {
+  callServer as call,
   chattyAgent,
   customTask,
   gateAgent,
@@ -39,19 +40,6 @@ async function root() {
   const r = await tempRoot();
   cleanups.push(r.cleanup);
   return r;
-}
-
-async function call(server: RunningServer, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 async function createSprint(server: RunningServer, body: Record<string, unknown>) {

@@ -169,3 +169,23 @@ export async function waitFor<T>(
     await new Promise((ok) => setTimeout(ok, 25));
   }
 }
+
+/** A request to a listening server with its token; the JSON body it answered (undefined when empty). */
+export async function callServer(
+  server: { url: string; token: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever the server answered.
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
