@@ -7,7 +7,7 @@
 //   2. linearity: per-task cost at 10,000 tasks vs 1,000 (noop agent, through
 //      the CLI with its progress output). Target: within 1.3x.
 //   3. concurrency: 12 independent 1-s tasks with --concurrency 4. Target:
-//      within 10% of 3 s plus the per-task overhead.
+//      within 10% of 3 s plus the per-task overhead, plus the CLI's start-up (paid once).
 //   4. a guard on the block-YAML writer: yaml.stringify on a 1,000-task
 //      PROGRESS.yaml must stay several times slower than ours.
 // Prints figures and whether each target is met; asserts nothing.
@@ -178,9 +178,19 @@ try {
         env: { SPRINT_CLAUDE_BIN: sleeps },
         extra: ['--concurrency', '4'],
       });
-      const ideal = 3000 + 12 * Math.max(0, off - floorMs);
+      // The CLI's own start (Node, the bundle, the sprint's first load) is paid once, whatever
+      // the tasks do: measured as a run of one instant task less that task's time.
+      const startup = Math.max(
+        0,
+        (await cliRun(1, {
+          agent: 'claude',
+          config: { 'auto-commit': false },
+          env: { SPRINT_CLAUDE_BIN: instant },
+        })) - off,
+      );
+      const ideal = startup + 3000 + 12 * Math.max(0, off - floorMs);
       console.log(
-        `engine: 12 independent 1-s tasks, --concurrency 4: ${fmt(conc)} (startup included) vs 3 s + overhead ${fmt(ideal)}: ${(conc / ideal).toFixed(2)}x (target <= 1.10: ${verdict(conc / ideal <= 1.1)})`,
+        `engine: 12 independent 1-s tasks, --concurrency 4: ${fmt(conc)} vs start-up ${fmt(startup)} + 3 s + 12 x overhead ${fmt(Math.max(0, off - floorMs))} = ${fmt(ideal)}: ${(conc / ideal).toFixed(2)}x (target <= 1.10: ${verdict(conc / ideal <= 1.1)})`,
       );
     }
   }
