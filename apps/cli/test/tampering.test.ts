@@ -189,8 +189,8 @@ describe('a log the runner no longer has', () => {
 
   it('rm events.jsonl state.json and a PROGRESS.yaml that says completed: status reports tampering, not completed; resume refuses (65) naming the fix, changing nothing', async () => {
     const { cwd, env, dir } = await pausedSprint('gone');
-    rmSync(join(dir, 'events.jsonl'));
-    rmSync(join(dir, 'state.json'));
+    // Nothing of the runner's is left in the sprint (its .gitignore included).
+    for (const f of ['events.jsonl', 'state.json', 'result.json', '.gitignore']) rmSync(join(dir, f));
     const progress = join(dir, 'PROGRESS.yaml');
     writeFileSync(
       progress,
@@ -200,8 +200,9 @@ describe('a log the runner no longer has', () => {
     expect(report.status).toBe('paused');
     expect(report.tampering).toHaveLength(1);
     expect(report.tampering[0]).toMatchObject({ file: 'events.jsonl' });
+    expect(report.logLost).toContain('the log is gone');
     const human = await runCli(['status', dir], { cwd, env });
-    expect(human.stdout).toMatch(/Status: +paused/);
+    expect(human.stdout).toMatch(/Status: +paused - held: .*sprint resume \S+ --trust-files/);
     expect(human.stdout).toMatch(/Tampering: +events\.jsonl .*the log is gone.*--trust-files/);
 
     const before = snapshotFiles(dir);
@@ -211,6 +212,11 @@ describe('a log the runner no longer has', () => {
     expect(resumed.stderr).toContain('Fix: ');
     expect(resumed.stderr).toContain('sprint resume <sprint> --trust-files');
     expect(existsSync(join(cwd, 'b.out'))).toBe(false);
+    const add = await runCli(['add', dir, 'custom', '--description', 'c', '--done-when', 'ok'], {
+      cwd,
+      env,
+    });
+    expect(add.code, add.stderr).toBe(65);
     expect(snapshotFiles(dir)).toEqual(before);
   });
 

@@ -564,7 +564,6 @@ export abstract class JournaledStore implements SprintStore {
     await refuseLink(location.runtimeDir);
     const lockPath = join(location.runtimeDir, LOCK_FILE);
     await takeLockFile(sprintId, lockPath, holder, this.#host);
-    await this.#ensureIgnored(location.runtimeDir);
     let open: OpenSprint;
     let findings: TamperFinding[];
     try {
@@ -589,6 +588,7 @@ export abstract class JournaledStore implements SprintStore {
       } else if (current.lost && !current.lost.trusted) {
         throw new SprintLogLostError(sprintId, current.lost.detail);
       }
+      await this.#ensureIgnored(runtime);
       findings = current.findings;
       // Foreign bytes in the checkpoint files: keep them aside before the next checkpoint.
       for (const f of findings) {
