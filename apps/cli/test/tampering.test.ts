@@ -190,7 +190,8 @@ describe('a log the runner no longer has', () => {
   it('rm events.jsonl state.json and a PROGRESS.yaml that says completed: status reports tampering, not completed; resume refuses (65) naming the fix, changing nothing', async () => {
     const { cwd, env, dir } = await pausedSprint('gone');
     // Nothing of the runner's is left in the sprint (its .gitignore included).
-    for (const f of ['events.jsonl', 'state.json', 'result.json', '.gitignore']) rmSync(join(dir, f));
+    for (const f of ['events.jsonl', 'state.json', 'result.json', '.gitignore'])
+      rmSync(join(dir, f));
     const progress = join(dir, 'PROGRESS.yaml');
     writeFileSync(
       progress,

@@ -75,7 +75,7 @@ function recordPath(runtimeDir: string): { file: string; dir: string } | null {
 }
 
 /** The record for the sprint whose runner files are in `runtimeDir`, or null (none, or unreadable). */
-export function readLogRecord(runtimeDir: string): LogRecord | null {
+function readLogRecord(runtimeDir: string): LogRecord | null {
   const at = recordPath(runtimeDir);
   if (!at) return null;
   try {
