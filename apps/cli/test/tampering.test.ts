@@ -209,7 +209,7 @@ describe('a log the runner no longer has', () => {
     const before = snapshotFiles(dir);
     const resumed = await runCli(['resume', dir], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(65);
-    expect(resumed.stderr).toContain('cannot run: the log is gone');
+    expect(resumed.stderr).toContain('is held: the log is gone');
     expect(resumed.stderr).toContain('Fix: ');
     expect(resumed.stderr).toContain('sprint resume <sprint> --trust-files');
     expect(existsSync(join(cwd, 'b.out'))).toBe(false);

@@ -147,7 +147,7 @@ export class SprintLogLostError extends SprintError {
   constructor(sprintId: string, detail: string) {
     super(
       'LOG_LOST',
-      `Sprint ${sprintId} cannot run: ${detail}, and no checkpoint of the runner's is left. What remains (PROGRESS.yaml or the sprint document) may have been written by anyone (a task's agent can reach the sprint's files), so nothing runs from it.`,
+      `Sprint ${sprintId} is held: ${detail}, and no checkpoint of the runner's is left. What remains (PROGRESS.yaml or the sprint document) may have been written by anyone (a task's agent can reach the sprint's files), so nothing is run or recorded from it.`,
     );
     this.sprintId = sprintId;
   }
