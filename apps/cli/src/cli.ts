@@ -66,6 +66,7 @@ export interface RunCommandOptions {
   answer?: string;
   workers?: boolean;
   isolation?: 'auto' | 'worktree' | 'shared';
+  trustFiles?: boolean;
 }
 
 /** `--agent`, for `run`/`resume` and for `validate`, which checks what that run would check. */
@@ -114,6 +115,10 @@ function addRunOptions(cmd: Command): Command {
     .option(
       '--workers',
       'hand each task to a `sprint worker` (database sprints); this process decides the rest',
+    )
+    .option(
+      '--trust-files',
+      "when the runner's log is gone or replaced and no run starts (exit 65): take PROGRESS.yaml (or the document) as it is, for runner files you removed or replaced yourself",
     );
 }
 

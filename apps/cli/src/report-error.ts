@@ -34,6 +34,8 @@ function commandFix(error: CodedError): string | undefined {
     }
     case 'AGENT_NOT_INSTALLED':
       return 'install it, or pick another agent for this run with --agent NAME';
+    case 'LOG_LOST':
+      return "see what is left with sprint status <sprint> and put PROGRESS.yaml (or the document) right; if you removed or replaced the runner's files yourself, or once it is right, start from it as it is: sprint resume <sprint> --trust-files";
     default:
       return undefined;
   }
@@ -95,6 +97,7 @@ export function exitCodeFor(error: unknown): number {
   if (isCoded(error)) {
     switch (error.code) {
       case 'INVALID_SPRINT':
+      case 'LOG_LOST':
         return EXIT.invalidData;
       case 'SPRINT_NOT_FOUND':
       case 'INVALID_OPTIONS':

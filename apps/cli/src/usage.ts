@@ -9,7 +9,7 @@ export const USAGE: Record<string, { usage: string; examples: string[] }> = {
   },
   run: {
     usage:
-      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach]',
+      'sprint run <sprint> [--max-iterations N] [--dry-run] [--agent NAME] [--concurrency N] [--max-cost-usd X] [--task-timeout DURATION] [--isolation auto|worktree|shared] [--json] [--detach] [--trust-files]',
     examples: [
       'sprint run .claude/sprints/2026-01-15_my-sprint --max-iterations 50',
       'sprint run .claude/sprints/2026-01-15_my-sprint --dry-run',

@@ -44,6 +44,14 @@ describe('sprint import --from-m42', () => {
     const run = await runCli(['run', doc.path, '--agent', 'noop'], { cwd });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('10/10 tasks done');
+
+    // Removed and imported again at the same path: a new sprint, not a tampered one.
+    rmSync(doc.path, { recursive: true });
+    expect((await runMain(['import', '--from-m42', dir], { cwd })).code).toBe(0);
+    const again = await runCli(['status', doc.path, '--json'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'in-progress' });
+    expect(JSON.parse(again.stdout).tampering).toBeUndefined();
   });
 
   it('an m42 sprint without PROGRESS.yaml: its steps expanded through the workflow, run to the end; the default place is beside it', async () => {

@@ -1,9 +1,25 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processesWith, runCli, shellSprint, startCli, tempDir, waitUntil } from './helpers.js';
+import {
+  processesWith,
+  runCli,
+  shellSprint,
+  snapshotFiles,
+  startCli,
+  tempDir,
+  waitUntil,
+} from './helpers.js';
 
 /**
  * A script a task's command runs to fake the sprint's end: junk and forged
@@ -141,5 +157,138 @@ describe('tampering found outside a run', () => {
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ event: 'tamper' });
     expect(received[0]?.reason).toContain('events.jsonl');
+  });
+});
+
+describe('a log the runner no longer has', () => {
+  /** A sprint of two shell tasks run up to its first (max-tasks: 1): paused, a done. */
+  async function pausedSprint(name: string) {
+    const cwd = tempDir();
+    // Keys and the runner's records of this test's sprints in a home of their own.
+    const env = { SPRINT_STATE_HOME: tempDir() };
+    const dir = shellSprint(
+      cwd,
+      name,
+      [
+        { id: 'a', command: 'true' },
+        { id: 'b', command: `echo b > ${join(cwd, 'b.out')}`, dependsOn: ['a'] },
+      ],
+      { agent: 'shell', 'max-tasks': 1 },
+    );
+    const original = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+    const first = await runCli(['run', dir], { cwd, env });
+    expect(first.code, first.stderr).toBe(1); // max-tasks: a, then paused
+    return { cwd, env, dir, original };
+  }
+
+  const statusOf = async (dir: string, cwd: string, env: NodeJS.ProcessEnv) => {
+    const r = await runCli(['status', dir, '--json'], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  it('rm events.jsonl state.json and a PROGRESS.yaml that says completed: status reports tampering, not completed; resume refuses (65) naming the fix, changing nothing', async () => {
+    const { cwd, env, dir } = await pausedSprint('gone');
+    // Nothing of the runner's is left in the sprint (its .gitignore included).
+    for (const f of ['events.jsonl', 'state.json', 'result.json', '.gitignore'])
+      rmSync(join(dir, f));
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8').replace(/^status: paused$/m, 'status: completed'),
+    );
+    const report = await statusOf(dir, cwd, env);
+    expect(report.status).toBe('paused');
+    expect(report.tampering).toHaveLength(1);
+    expect(report.tampering[0]).toMatchObject({ file: 'events.jsonl' });
+    expect(report.logLost).toContain('the log is gone');
+    const human = await runCli(['status', dir], { cwd, env });
+    expect(human.stdout).toMatch(/Status: +paused - held: .*sprint resume \S+ --trust-files/);
+    expect(human.stdout).toMatch(/Tampering: +events\.jsonl .*the log is gone.*--trust-files/);
+
+    const before = snapshotFiles(dir);
+    const resumed = await runCli(['resume', dir], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(65);
+    expect(resumed.stderr).toContain('is held: the log is gone');
+    expect(resumed.stderr).toContain('Fix: ');
+    expect(resumed.stderr).toContain('sprint resume <sprint> --trust-files');
+    expect(existsSync(join(cwd, 'b.out'))).toBe(false);
+    const add = await runCli(['add', dir, 'custom', '--description', 'c', '--done-when', 'ok'], {
+      cwd,
+      env,
+    });
+    expect(add.code, add.stderr).toBe(65);
+    expect(snapshotFiles(dir)).toEqual(before);
+  });
+
+  it('runtime files removed on purpose to start over: run refuses until --trust-files, then runs from PROGRESS.yaml', async () => {
+    const { cwd, env, dir, original } = await pausedSprint('over');
+    for (const f of ['events.jsonl', 'state.json', 'result.json']) rmSync(join(dir, f));
+    writeFileSync(join(dir, 'PROGRESS.yaml'), original);
+    const refused = await runCli(['run', dir], { cwd, env });
+    expect(refused.code).toBe(65);
+    const run = await runCli(['run', dir, '--trust-files'], { cwd, env });
+    expect(run.code, run.stderr).toBe(1); // max-tasks: a again, then paused
+    const rest = await runCli(['resume', dir], { cwd, env });
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'b.out'))).toBe(true);
+    const report = await statusOf(dir, cwd, env);
+    expect(report.status).toBe('completed');
+    expect(report.tampering).toHaveLength(1);
+    expect(report.tampering[0].detail).toMatch(/gone.*trusted as they are, as asked/);
+  });
+
+  it("a log replaced by another sprint's (another key): not believed, not completed, resume refuses", async () => {
+    const { cwd, env, dir } = await pausedSprint('replaced');
+    const other = shellSprint(cwd, 'other', [{ id: 'x', command: 'true' }]);
+    const done = await runCli(['run', other], { cwd, env });
+    expect(done.code, done.stderr).toBe(0);
+    cpSync(join(other, 'events.jsonl'), join(dir, 'events.jsonl'));
+    rmSync(join(dir, 'state.json'));
+    const report = await statusOf(dir, cwd, env);
+    expect(report.status).toBe('paused');
+    expect(report.tampering[0].detail).toContain('replaced by one with another key');
+    const resumed = await runCli(['resume', dir], { cwd, env });
+    expect(resumed.code).toBe(65);
+    expect(existsSync(join(cwd, 'b.out'))).toBe(false);
+  });
+
+  it('no alarm for a copy at another path, a missing keys folder, or sprint clean', async () => {
+    const { cwd, env, dir } = await pausedSprint('copied');
+    const elsewhere = join(tempDir(), basename(dir));
+    cpSync(dir, elsewhere, { recursive: true });
+    expect((await statusOf(elsewhere, cwd, env)).tampering).toBeUndefined();
+    const copy = await runCli(['resume', elsewhere], { cwd, env });
+    expect(copy.code, copy.stderr).toBe(0);
+    expect((await runCli(['clean', dir], { cwd, env })).code).toBe(0);
+    expect((await statusOf(dir, cwd, env)).tampering).toBeUndefined();
+    // The keys are gone (a new home, a wiped state folder): the log cannot be checked, but
+    // nothing the runner recorded says it was replaced.
+    rmSync(join(env.SPRINT_STATE_HOME, 'keys'), { recursive: true });
+    const resumed = await runCli(['resume', dir], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toContain('--trust-files');
+  });
+
+  it('no alarm for sprint init where a removed sprint was', async () => {
+    const cwd = tempDir();
+    const env = { SPRINT_STATE_HOME: tempDir() };
+    const setUp = async () => {
+      expect((await runCli(['init', 'again'], { cwd, env })).code).toBe(0);
+      const add = await runCli(['add', 'custom', '--description', 'One', '--done-when', 'ok'], {
+        cwd,
+        env,
+      });
+      expect(add.code, add.stderr).toBe(0);
+      const [id] = readdirSync(join(cwd, '.claude/sprints'));
+      return join(cwd, '.claude/sprints', id!);
+    };
+    const dir = await setUp();
+    expect((await runCli(['run', '--agent', 'noop'], { cwd, env })).code).toBe(0);
+    rmSync(dir, { recursive: true });
+    expect(await setUp()).toBe(dir);
+    expect((await statusOf(dir, cwd, env)).tampering).toBeUndefined();
+    const run = await runCli(['run', '--agent', 'noop'], { cwd, env });
+    expect(run.code, run.stderr).toBe(0);
   });
 });

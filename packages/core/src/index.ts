@@ -60,6 +60,7 @@ export {
   type SprintErrorCode,
   SprintFinishedError,
   SprintLockedError,
+  SprintLogLostError,
   SprintNotFoundError,
   TaskNotChangeableError,
   TaskNotFoundError,

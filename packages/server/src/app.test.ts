@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import {
@@ -373,6 +373,29 @@ describe('runs', () => {
     ]);
     // Completed: nothing left to run.
     await expectProblem(await t.req('POST', `/sprints/${id}/run`, {}), 409, 'SPRINT_FINISHED');
+  });
+
+  it('refuses to run a sprint whose log is gone with only a forged PROGRESS.yaml left (409 LOG_LOST), and reads it as not completed', async () => {
+    t = await testApi();
+    const id = await createSprint(t);
+    expect(
+      (await t.req('POST', `/sprints/${id}/run`, { agent: 'noop', maxIterations: 1 })).status,
+    ).toBe(202);
+    await settled(t, id, 'paused');
+    const dir = join(t.root, id);
+    for (const f of ['events.jsonl', 'state.json']) await rm(join(dir, f));
+    const progress = join(dir, 'PROGRESS.yaml');
+    await writeFile(
+      progress,
+      (await readFile(progress, 'utf8')).replace(/^status: paused$/m, 'status: completed'),
+    );
+    expect(await statusOf(t, id)).toBe('paused');
+    const body = await expectProblem(
+      await t.req('POST', `/sprints/${id}/resume`, {}),
+      409,
+      'LOG_LOST',
+    );
+    expect(body.detail).toContain('the log is gone');
   });
 
   it('runs several sprints at once', async () => {

@@ -87,6 +87,8 @@ const CORE_STATUS: Record<string, number> = {
   AGENT_NOT_INSTALLED: 503,
   SPRINT_NOT_FOUND: 404,
   SPRINT_LOCKED: 409,
+  // The runner's log is gone and what is left is not its: a person decides (sprint resume --trust-files).
+  LOG_LOST: 409,
   SPRINT_FINISHED: 409,
   SPRINT_EXISTS: 409,
   ILLEGAL_TRANSITION: 409,

@@ -14,6 +14,7 @@ import {
   type RunOptions,
   type RunResult,
   SprintLockedError,
+  SprintLogLostError,
   SprintRunner,
   type SprintSnapshot,
   totalTokens,
@@ -52,10 +53,14 @@ export async function runCommand(
   }
 
   const opened = await openSprintArg(ctx, sprintArg, mode);
+  // The person takes the files as they are (the runner's log is gone): before anything reads them.
+  if (options.trustFiles && !options.dryRun) await opened.store.trustFiles?.(opened.sprintId);
   const snapshot = await opened.store.load(opened.sprintId);
   // Tampering found on opening the sprint is notified before anything else (once per finding).
   if (snapshot.state.tampering?.length) await notifyTamperingOnce(snapshot, { env: io.env });
   const shown = displayPath(io.cwd, opened.path);
+  // Before anything the state says (it is only what is left, whatever its status).
+  if (snapshot.logLost) throw new SprintLogLostError(opened.sprintId, snapshot.logLost);
   const { status } = snapshot.state;
   if (status === 'completed' || status === 'cancelled') {
     throw new UsageError(

@@ -128,9 +128,11 @@ function renderStatus(
     `${label('Status')} ${statusColor(style, report.status)}${
       report.running && report.runner
         ? ` - running in pid ${report.runner.pid} on ${report.runner.host} since ${report.runner.startedAt}`
-        : report.interrupted
-          ? ` - ${style.yellow('interrupted')}: no runner is alive; continue with sprint resume ${shown}`
-          : ''
+        : report.logLost
+          ? ` - ${style.red('held')}: the runner's log is lost (see Tampering) and nothing runs from what is left; once PROGRESS.yaml is right: sprint resume ${shown} --trust-files`
+          : report.interrupted
+            ? ` - ${style.yellow('interrupted')}: no runner is alive; continue with sprint resume ${shown}`
+            : ''
     }`,
   );
   lines.push(

@@ -5,6 +5,7 @@ import {
   InvalidSprintError,
   type Issue,
   plural,
+  SprintLogLostError,
   UnknownAgentError,
   worktreeIsolation,
 } from '@sprint/core';
@@ -26,6 +27,8 @@ export async function validateCommand(
   try {
     opened = await openSprintArg(ctx, sprintArg, 'validate');
     const snapshot = await opened.store.load(opened.sprintId);
+    // What is left of a sprint whose runner log is lost is no run's to start from.
+    if (snapshot.logLost) throw new SprintLogLostError(opened.sprintId, snapshot.logLost);
     // The agents the run would use (--agent, else the sprint's config) must exist, cover every
     // task not done, and be installed.
     await cliAgentRegistry(snapshot, options.agent, undefined, io.env as NodeJS.ProcessEnv);

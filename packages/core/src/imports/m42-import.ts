@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { InvalidSprintError, SprintError, SprintNotFoundError } from '../model/errors.js';
 import { readYamlSource, type YamlSource } from '../stores/directory/yaml-source.js';
+import { forgetLogRecord } from '../stores/log-record.js';
 import { M42WorkflowNotFoundError } from './import-error.js';
 import { convertM42Sprint, type M42Task } from './m42-sprint.js';
 import { sprintWorkflowRefs, workflowRefs } from './m42-workflow.js';
@@ -165,6 +166,8 @@ export async function importM42Sprint(
       `${targetDir} already exists: import into another directory, or remove it.`,
     );
   }
+  // A new sprint where a removed one was: the runner's record of the old log is not its.
+  forgetLogRecord(targetDir);
   const queue = converted.tasks.filter((t) => !t.done);
   const completed = converted.tasks.filter((t) => t.done);
   const sprintId = basename(targetDir);

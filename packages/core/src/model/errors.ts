@@ -27,7 +27,9 @@ export type SprintErrorCode =
   /** The sprint database could not be reached or refused the operation. */
   | 'DATABASE_UNAVAILABLE'
   /** An agent CLI the sprint would run is not installed. */
-  | 'AGENT_NOT_INSTALLED';
+  | 'AGENT_NOT_INSTALLED'
+  /** The runner's event log is gone or replaced, and nothing it wrote says where the sprint stands. */
+  | 'LOG_LOST';
 
 export class SprintError extends Error {
   readonly code: SprintErrorCode;
@@ -131,6 +133,23 @@ export class SprintFinishedError extends SprintError {
       `Sprint ${id} is already ${status}; it takes no more work. Start a new sprint for the next tasks.`,
     );
     this.status = status;
+  }
+}
+
+/**
+ * The sprint's event log is gone, shorter, or another log than the one the
+ * runner verified (by its record outside the project), and no checkpoint of
+ * the runner's is left: what remains (PROGRESS.yaml, the document) may have
+ * been written by anyone, so no run starts from it until a person trusts it.
+ */
+export class SprintLogLostError extends SprintError {
+  readonly sprintId: string;
+  constructor(sprintId: string, detail: string) {
+    super(
+      'LOG_LOST',
+      `Sprint ${sprintId} is held: ${detail}, and no checkpoint of the runner's is left. What remains (PROGRESS.yaml or the sprint document) may have been written by anyone (a task's agent can reach the sprint's files), so nothing is run or recorded from it.`,
+    );
+    this.sprintId = sprintId;
   }
 }
 

@@ -42,6 +42,14 @@ export function headerKeyId(firstLine: string): string | null {
   return HEADER.exec(firstLine)?.[1] ?? null;
 }
 
+/** The digest a sealed line carries, from the line's end (its last bytes, newline included); null if none. */
+export function sealedLineMac(lineEnd: string): string | null {
+  return /,"mac":"([0-9a-f]{32})"\}\n$/.exec(lineEnd)?.[1] ?? null;
+}
+
+/** How many bytes before a line's end hold its digest (`,"mac":"` + 32 hex + `"}` + newline). */
+export const SEALED_TAIL_BYTES = MAC_SUFFIX + 1;
+
 /** A chain positioned right after a header for `key`. */
 export function chainAfterHeader(key: RunnerKey): LogChain {
   return { mode: 'keyed', key, prev: key.id };

@@ -8,7 +8,7 @@ import {
   openSync,
   writeSync,
 } from 'node:fs';
-import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { copyPlain } from '../model/copy-plain.js';
@@ -18,6 +18,7 @@ import {
   SprintError,
   SprintFinishedError,
   SprintLockedError,
+  SprintLogLostError,
 } from '../model/errors.js';
 import type { NewRunEvent, RunEvent } from '../model/events.js';
 import { applyEventInPlace } from '../model/fold.js';
@@ -38,6 +39,7 @@ import {
   takeLockFile,
 } from './lock-file.js';
 import { adoptLog, guardLog, type HeldLog, logTouched, rewriteLogWithout } from './log-guard.js';
+import { checkLogRecord, forgetLogRecord, readLostLog, writeLogRecord } from './log-record.js';
 import { replayLog, type SprintBase, type SprintLocation } from './log-replay.js';
 import { LogTail } from './log-tail.js';
 import {
@@ -51,6 +53,7 @@ import {
 } from './runner-files.js';
 import { createRunnerKey, type RunnerKey } from './runner-secret.js';
 import { APPEND_NOFOLLOW, explainOpenError, readTextNoFollow, refuseLink } from './safe-fs.js';
+import { logKeyId } from './signed-json.js';
 import type {
   AddTasksResult,
   ControlRequest,
@@ -69,6 +72,7 @@ import {
   stampEvent,
 } from './store-kit.js';
 import {
+  moveAside,
   quarantineName,
   runningTasks,
   type TamperFinding,
@@ -121,10 +125,16 @@ export abstract class JournaledStore implements SprintStore {
 
   /** Finds the sprint's files; throws SprintNotFoundError. */
   protected abstract locate(sprintId: string): Promise<SprintLocation>;
-  /** Reads the checkpoint. */
+  /**
+   * Reads the checkpoint. `log.key`: the key the runner's files must be
+   * signed with (the record's, else the log's); `log.lost`: the log is not
+   * the runner's (see `log-record.ts`), so only the runner's own signed
+   * checkpoint may say what happened, never the files a task could rewrite.
+   */
   protected abstract readBase(
     sprintId: string,
     location: SprintLocation,
+    log: { key: string | null; lost: boolean },
   ): Promise<SprintBase & { extra: unknown }>;
   /**
    * Writes the checkpoint atomically, signed with `log.key` when there is one;
@@ -181,7 +191,9 @@ export abstract class JournaledStore implements SprintStore {
     }
     const location = await this.locate(sprintId);
     let current = await this.#readCurrent(sprintId, location);
-    if (current.replayed && (await this.#repair(sprintId, location))) {
+    // A sprint whose log is lost and whose state is not the runner's waits for a person.
+    const held = current.lost && !current.lost.trusted;
+    if (current.replayed && !held && (await this.#repair(sprintId, location))) {
       current = await this.#readCurrent(sprintId, location);
     }
     const { definition, state } = current;
@@ -191,7 +203,12 @@ export abstract class JournaledStore implements SprintStore {
       const at = new Date().toISOString();
       state.tampering = [
         ...(state.tampering ?? []),
-        ...current.findings.map((f) => ({ at, file: f.file, detail: f.detail, taskIds })),
+        ...current.findings.map((f) => ({
+          at,
+          file: f.file,
+          detail: f.detail,
+          taskIds: [...new Set([...(f.taskIds ?? []), ...taskIds])],
+        })),
       ];
     }
     return {
@@ -201,6 +218,7 @@ export abstract class JournaledStore implements SprintStore {
       sprintDir: location.sprintDir,
       runtimeDir: location.runtimeDir,
       files: location.files,
+      ...(held ? { logLost: current.lost!.detail } : {}),
     };
   }
 
@@ -262,9 +280,15 @@ export abstract class JournaledStore implements SprintStore {
     }
   }
 
-  /** The sprint as its files say now (see `replayLog`). */
+  /**
+   * The sprint as its files say now (see `replayLog`), or, when the log is
+   * not the one the runner's record knows, as `readLostLog` says.
+   */
   async #readCurrent(sprintId: string, location: SprintLocation) {
-    return replayLog(await this.readBase(sprintId, location), location);
+    const { record, lost } = checkLogRecord(location.runtimeDir);
+    const key = record?.key ?? logKeyId(location.runtimeDir);
+    const base = await this.readBase(sprintId, location, { key, lost: !!lost });
+    return record && lost ? readLostLog(base, record, lost, location) : replayLog(base, location);
   }
 
   readEvents(
@@ -408,6 +432,9 @@ export abstract class JournaledStore implements SprintStore {
     const t0 = performance.now();
     fsyncSync(open.fd);
     const keyed = open.chain.mode === 'keyed' && open.chain.key;
+    const point = keyed
+      ? { key: open.chain.key!.id, offset: open.logOffset, mac: open.chain.prev }
+      : undefined;
     const found = await this.writeCheckpoint(
       sprintId,
       open.location,
@@ -421,6 +448,8 @@ export abstract class JournaledStore implements SprintStore {
       },
       open.extra,
     );
+    // The log is synced up to here and the checkpoint names this point: record it outside the project.
+    if (point) writeLogRecord(open.location.runtimeDir, point, open.state);
     open.dirty = false;
     open.lastCheckpointMs = performance.now() - t0;
     open.lastCheckpointAt = Date.now();
@@ -506,21 +535,61 @@ export abstract class JournaledStore implements SprintStore {
 
   // ---- the lock ------------------------------------------------------------
 
-  async acquireLock(sprintId: string, holder: LockHolder): Promise<SprintLock> {
+  acquireLock(sprintId: string, holder: LockHolder): Promise<SprintLock> {
+    return this.#acquire(sprintId, holder, false);
+  }
+
+  /**
+   * Takes the sprint's files as they are when its log is lost and no
+   * checkpoint of the runner's is left (see `log-record.ts`): for a person who
+   * removed or replaced the runner's files on purpose, to start again from
+   * PROGRESS.yaml (or the document). What the runner's record does not vouch
+   * for (the log, state.json) is kept aside, the record is forgotten, and a
+   * `tampering` event says what was found and that the files were trusted.
+   * Returns whether there was anything to trust (false: the log is the
+   * runner's, and nothing changed).
+   */
+  async trustFiles(sprintId: string): Promise<boolean> {
+    const location = await this.locate(sprintId);
+    if (!checkLogRecord(location.runtimeDir).lost) return false;
+    const lock = await this.#acquire(sprintId, this.#tempHolder(), true);
+    await lock.release();
+    return true;
+  }
+
+  async #acquire(sprintId: string, holder: LockHolder, trustFiles: boolean): Promise<SprintLock> {
     const location = await this.locate(sprintId);
     await refuseLink(location.runtimeDir);
     await mkdir(location.runtimeDir, { recursive: true });
     await refuseLink(location.runtimeDir);
     const lockPath = join(location.runtimeDir, LOCK_FILE);
     await takeLockFile(sprintId, lockPath, holder, this.#host);
-    await this.#ensureIgnored(location.runtimeDir);
     let open: OpenSprint;
     let findings: TamperFinding[];
     try {
-      const current = await this.#readCurrent(sprintId, location);
-      findings = current.findings;
       const runtime = location.runtimeDir;
       const logPath = join(runtime, EVENT_LOG);
+      let current = await this.#readCurrent(sprintId, location);
+      if (current.lost && trustFiles) {
+        // The person takes the files as theirs: what the record does not vouch for goes aside,
+        // the record with it, and the sprint reads as a copy elsewhere would.
+        const { detail } = current.lost;
+        const running = current.findings.find((f) => f.file === EVENT_LOG)?.taskIds;
+        const aside = await moveAside(runtime, EVENT_LOG);
+        await moveAside(runtime, 'state.json');
+        forgetLogRecord(runtime);
+        current = await this.#readCurrent(sprintId, location);
+        current.findings.push({
+          file: EVENT_LOG,
+          detail: `${detail}; the sprint's files were trusted as they are, as asked`,
+          taskIds: running,
+          quarantined: aside,
+        });
+      } else if (current.lost && !current.lost.trusted) {
+        throw new SprintLogLostError(sprintId, current.lost.detail);
+      }
+      await this.#ensureIgnored(runtime);
+      findings = current.findings;
       // Foreign bytes in the checkpoint files: keep them aside before the next checkpoint.
       for (const f of findings) {
         if (!f.keep) continue;
@@ -533,10 +602,15 @@ export abstract class JournaledStore implements SprintStore {
         );
       }
       let chain = current.chain;
-      if (chain.mode === 'keyless') {
+      if (current.lost) {
+        // Not the runner's log: kept aside; a new one goes on from the runner's last checkpoint.
+        const name = await moveAside(runtime, EVENT_LOG);
+        const f = findings.find((x) => x.file === EVENT_LOG && !x.quarantined);
+        if (f && name) f.quarantined = name;
+        chain = chainAtStart();
+      } else if (chain.mode === 'keyless') {
         // Lines no key on this machine can check are not believed: the state is the checkpoint's.
-        const name = quarantineName(EVENT_LOG);
-        await rename(logPath, join(runtime, name));
+        const name = await moveAside(runtime, EVENT_LOG);
         findings = findings.filter((f) => f.file !== EVENT_LOG);
         findings.push({
           file: EVENT_LOG,
@@ -550,8 +624,14 @@ export abstract class JournaledStore implements SprintStore {
         const f = findings.find((x) => x.file === EVENT_LOG && !x.quarantined);
         if (f && name) f.quarantined = name;
       }
-      // A log without a key (new, or written before logs were keyed) gets one now.
-      if (chain.mode === 'legacy') chain = adoptLog(logPath, createRunnerKey());
+      if (chain.mode === 'legacy') {
+        // A log without a key (new, or written before logs were keyed) gets one now. The
+        // record of an old key goes first: a crash in between leaves none, not a false alarm.
+        // A lost log's record stays until the first checkpoint under the new key: a crash
+        // before it finds the log lost again, and the runner's checkpoint with it.
+        if (!current.lost) forgetLogRecord(runtime);
+        chain = adoptLog(logPath, createRunnerKey());
+      }
       let fd: number;
       try {
         fd = openSync(logPath, APPEND_NOFOLLOW, 0o644);

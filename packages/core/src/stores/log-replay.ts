@@ -51,6 +51,12 @@ export interface ReplayedSprint {
   findings: TamperFinding[];
   /** Events past the checkpoint: the file form is behind and must be rewritten. */
   replayed: boolean;
+  /**
+   * The log is not the one the runner's record outside the project knows (see
+   * `log-record.ts`): why, and whether the state is the runner's own (its last
+   * checkpoint) or only what is left, from which no run may start.
+   */
+  lost?: { detail: string; trusted: boolean };
 }
 
 /**

@@ -23,13 +23,22 @@ export interface RunnerKey {
 
 const cache = new Map<string, RunnerKey | null>();
 
-/** Where keys live: outside every project. */
-function runnerKeyDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
+/**
+ * The runner's own folder outside every project: `$SPRINT_STATE_HOME`, else
+ * `$XDG_STATE_HOME/sprint`, else `~/.local/state/sprint`. Keys (`keys/`) and
+ * what the runner verified of each sprint's log (`logs/`) live here.
+ */
+export function sprintStateHome(env: NodeJS.ProcessEnv = process.env): string {
+  return (
     env.SPRINT_STATE_HOME ??
     (env.XDG_STATE_HOME ? join(env.XDG_STATE_HOME, 'sprint') : undefined) ??
-    join(homedir(), '.local', 'state', 'sprint');
-  return join(base, 'keys');
+    join(homedir(), '.local', 'state', 'sprint')
+  );
+}
+
+/** Where keys live: outside every project. */
+function runnerKeyDir(): string {
+  return join(sprintStateHome(), 'keys');
 }
 
 /** A new key, written 0600 (never through a symlink) before it is used. */

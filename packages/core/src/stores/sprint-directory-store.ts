@@ -21,6 +21,7 @@ import {
 } from './journaled-store.js';
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
+import { checkLogRecord, forgetLogRecord } from './log-record.js';
 import { readRange } from './log-replay.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
@@ -195,6 +196,7 @@ export class SprintDirectoryStore extends JournaledStore {
   protected async readBase(
     sprintId: string,
     location: SprintLocation,
+    log: { key: string | null; lost: boolean },
   ): Promise<SprintBase & { extra: unknown }> {
     const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
     const [sprintStat, progressStat] = await Promise.all([
@@ -211,7 +213,7 @@ export class SprintDirectoryStore extends JournaledStore {
     }
     const stamp = stampOf(progressStat!);
     const findings: TamperFinding[] = [];
-    const expect = logKeyId(location.runtimeDir);
+    const expect = log.key;
     const snap = await this.#readSnapshot(location, expect);
     if (snap?.kind === 'forged') {
       findings.push({
@@ -247,12 +249,14 @@ export class SprintDirectoryStore extends JournaledStore {
           ? head.overview.counts.running > 0
           : Object.values(trusted()?.state.tasks ?? {}).some((t) => t.status === 'running');
       const stale =
-        !progressSame && this.#runWasActive(location, runningThen, head.meta.logOffset)
+        !progressSame &&
+        (log.lost || this.#runWasActive(location, runningThen, head.meta.logOffset))
           ? trusted()
           : undefined;
       if (stale) {
-        // Changed while a run was under way (a task may have written it). Task fields a
-        // person fixed are taken; what happened (statuses) is the runner's alone.
+        // Changed while a run was under way (a task may have written it), or the log that
+        // would say what happened since is lost. Task fields a person fixed are taken; what
+        // happened (statuses) is the runner's alone.
         const { parseSprintDirectory } = await import('./directory/index.js');
         [sprintYaml, progressYaml] = await this.#readYaml(location);
         const parsed = parseSprintDirectory({
@@ -270,8 +274,9 @@ export class SprintDirectoryStore extends JournaledStore {
         if (claimsOf(parsed.state) !== claimsOf(stale.state)) {
           findings.push({
             file: PROGRESS_FILE,
-            detail:
-              'PROGRESS.yaml was rewritten while a task was running; the runner kept its own state',
+            detail: log.lost
+              ? "PROGRESS.yaml was rewritten, and the runner's log that would say what happened is lost; the runner kept its own state"
+              : 'PROGRESS.yaml was rewritten while a task was running; the runner kept its own state',
             keep: progressYamlPath,
           });
         }
@@ -317,7 +322,10 @@ export class SprintDirectoryStore extends JournaledStore {
   async loadOverview(sprintId: string): Promise<SprintOverview | undefined> {
     try {
       const location = await this.locate(sprintId);
-      const snap = await this.#readSnapshot(location, logKeyId(location.runtimeDir));
+      // A log the runner's record does not know: `load` says what is wrong.
+      const { record, lost } = checkLogRecord(location.runtimeDir);
+      if (lost) return undefined;
+      const snap = await this.#readSnapshot(location, record?.key ?? logKeyId(location.runtimeDir));
       if (snap?.kind !== 'ok') return undefined;
       const head = snap.head;
       const overview = head.overview;
@@ -554,6 +562,9 @@ export class SprintDirectoryStore extends JournaledStore {
       tasks,
     };
     await mkdir(this.root, { recursive: true });
+    // A new sprint where one was removed: what the runner recorded of the old one's log is
+    // not this sprint's (forgotten first, so that a state home it cannot write changes nothing).
+    forgetLogRecord(dir);
     const { parseConfig, parseSprintDirectory, renderProgressYaml, renderSprintYaml } =
       await import('./directory/index.js');
     if (input.config) {

@@ -20,7 +20,7 @@ import {
 import { assertSafeId, resolveProjectDir } from './locations.js';
 import type { RunnerKey } from './runner-secret.js';
 import { readTextNoFollow, readUtf8NoFollow } from './safe-fs.js';
-import { logKeyId, openSignedJson, signJson } from './signed-json.js';
+import { openSignedJson, signJson } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
 /** The sidecar file with the runner's full state for a document. */
@@ -87,6 +87,7 @@ export class SprintDocumentStore extends JournaledStore {
   protected async readBase(
     sprintId: string,
     location: SprintLocation,
+    log: { key: string | null; lost: boolean },
   ): Promise<SprintBase & { extra: unknown }> {
     const file = location.files[0]!;
     const format = await documentFormat();
@@ -110,7 +111,7 @@ export class SprintDocumentStore extends JournaledStore {
       | { state: SprintState; logSeq: number; logOffset: number; logKey?: string; logMac?: string }
       | undefined;
     const findings: TamperFinding[] = [];
-    const expect = logKeyId(location.runtimeDir);
+    const expect = log.key;
     const sidecar = join(location.runtimeDir, DOCUMENT_STATE_FILE);
     const text = await readTextNoFollow(sidecar).catch(() => null);
     if (text !== null) {
@@ -150,7 +151,9 @@ export class SprintDocumentStore extends JournaledStore {
     for (const step of doc.steps) {
       const ts = state.tasks[step.id];
       if (!ts) state.tasks[step.id] = initialTaskState(step.checked ? 'done' : 'pending');
-      else if (step.checked && ts.status !== 'done')
+      // A box ticked since the runner's checkpoint is taken, unless the log that would say
+      // whether the runner ticked it is lost (then the box may be anyone's).
+      else if (step.checked && ts.status !== 'done' && !(log.lost && saved))
         state.tasks[step.id] = { ...ts, status: 'done' };
     }
     return {

@@ -18,6 +18,13 @@ export interface SprintSnapshot {
   runtimeDir?: string;
   /** The files that hold this sprint, for messages and for agents to keep away from. */
   files: string[];
+  /**
+   * Set when the runner's log is gone or replaced and nothing the runner wrote
+   * is left to say where the sprint stands (file stores): why. The state is
+   * then only what is left, and no run starts from it (`SprintLogLostError`)
+   * until the files are trusted (`trustFiles`).
+   */
+  logLost?: string;
 }
 
 export interface SprintSummary {
@@ -132,4 +139,11 @@ export interface SprintStore {
   loadResult(sprintId: string): Promise<RunResult | null>;
   /** Writes any buffered state to its final form (called at the end of every run). */
   flush(sprintId: string): Promise<void>;
+  /**
+   * For a file store whose runner log is gone or replaced and whose state is
+   * no longer the runner's (runs refuse it, `LOG_LOST`): takes the sprint's
+   * files as they are, for a person who removed or replaced the runner's files
+   * on purpose. Returns whether there was anything to trust.
+   */
+  trustFiles?(sprintId: string): Promise<boolean>;
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { NewRunEvent } from '../model/events.js';
 import { plural } from '../model/plural.js';
 import type { SprintState } from '../model/state.js';
@@ -13,11 +15,25 @@ export interface TamperFinding {
   keep?: string;
   /** Where the foreign bytes were already kept. */
   quarantined?: string;
+  /** The tasks known to have been running when it happened, besides those running now. */
+  taskIds?: string[];
 }
 
 /** Where foreign bytes of `file` are kept: beside it, named by the time they were found. */
 export function quarantineName(file: string, now = new Date()): string {
   return `${file}.foreign-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 6)}`;
+}
+
+/** Moves `file` in `dir` to its quarantine name: the name, or undefined when there was no such file. */
+export async function moveAside(dir: string, file: string): Promise<string | undefined> {
+  const name = quarantineName(file);
+  try {
+    await rename(join(dir, file), join(dir, name));
+    return name;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** The event that records a foreign write, naming the tasks that were running. */
@@ -30,7 +46,7 @@ export function tamperingEvent(
     type: 'tampering',
     file: finding.file,
     detail: finding.detail,
-    taskIds: [...new Set([...runningTasks(state), ...recent])],
+    taskIds: [...new Set([...(finding.taskIds ?? []), ...runningTasks(state), ...recent])],
     quarantined: finding.quarantined,
   };
 }

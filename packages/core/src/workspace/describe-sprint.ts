@@ -17,6 +17,11 @@ export interface SprintStatusReport {
   runner?: { pid: number; host: string; startedAt: string; alive: boolean };
   /** The sprint says in-progress but no runner is alive: it was interrupted; resume it. */
   interrupted: boolean;
+  /**
+   * The runner's log is gone or replaced and what is left is not its record
+   * (`SprintSnapshot.logLost`): why. Nothing runs until the files are trusted.
+   */
+  logLost?: string;
   current: {
     id: string;
     title: string;
@@ -78,7 +83,7 @@ export interface SprintStatusReport {
  */
 export type SprintOverview = Omit<
   SprintStatusReport,
-  'tasks' | 'running' | 'runner' | 'interrupted' | 'current'
+  'tasks' | 'running' | 'runner' | 'interrupted' | 'logLost' | 'current'
 > & {
   /** The running tasks; `startedAt` is missing when the state does not say. */
   current: (Omit<SprintStatusReport['current'][number], 'elapsedMs' | 'startedAt'> & {
@@ -207,8 +212,22 @@ export function describeSprint(
   const { overview, tasks } = overviewAndTasks(snapshot, true);
   const { id, name, status, running, runner, interrupted, current, counts, ...after } =
     describeOverview(overview, lock, now);
+  const logLost = snapshot.logLost;
   // The keys in the order the report always had: `--json` output is read by people too.
-  return { id, name, status, running, runner, interrupted, current, counts, tasks, ...after };
+  return {
+    id,
+    name,
+    status,
+    running,
+    runner,
+    // Not to be resumed as it is: held until a person trusts what is left.
+    interrupted: interrupted && !logLost,
+    ...(logLost ? { logLost } : {}),
+    current,
+    counts,
+    tasks,
+    ...after,
+  };
 }
 
 export interface PlannedTask {

@@ -104,4 +104,7 @@ export class SprintRootStore implements SprintStore {
   flush(id: string): Promise<void> {
     return this.storeFor(id).flush(id);
   }
+  trustFiles(id: string): Promise<boolean> {
+    return this.storeFor(id).trustFiles(id);
+  }
 }
