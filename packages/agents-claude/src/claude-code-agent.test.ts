@@ -473,7 +473,7 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(result.success).toBe(false);
     expect(result.error?.kind).toBe('config');
     expect(result.error?.message).toMatch(/refused permission for Bash/);
-    expect(result.error?.message).toMatch(/allowedTools/);
+    expect(result.error?.message).toMatch(/allowed-tools under config.claude/);
   });
 
   it('uses defaults that work for this user; bypassPermissions under root is a clear config error', async () => {

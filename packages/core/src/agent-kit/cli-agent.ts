@@ -40,7 +40,7 @@ export interface CliOutcomeInput<S> {
   end: ProcessEnd;
   /** Cost and whether it was estimated, priced from `state.tokens` unless the CLI priced it. */
   cost: { costUsd: number; estimated: boolean };
-  ctx: Omit<EndContext, 'label' | 'installHint'>;
+  ctx: Omit<EndContext, 'label' | 'installHint' | 'agent'>;
   now?: Date;
 }
 

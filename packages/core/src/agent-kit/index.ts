@@ -36,6 +36,7 @@ export {
   type EndContext,
   failureResult,
   limitFailure,
+  limitPhrase,
   type ReadReport,
   type ResultBase,
   readTaskReport,
