@@ -539,6 +539,36 @@ describe('add checks its fields', () => {
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 
+  it('takes a task\'s own --agent and --model for every type; an unknown agent exits 65 naming the known ones', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    for (const args of [
+      ['custom', '--description', 'd', '--done-when', 'w'],
+      ['refactor', '--target-path', 'src', '--goal', 'g'],
+      ['lint', '--command', 'true'],
+    ]) {
+      const r = await runCli(['add', ...args, '--agent', 'codex', '--model', 'gpt-5-mini', '--json'], {
+        cwd,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).task.fields).toMatchObject({ agent: 'codex', model: 'gpt-5-mini' });
+    }
+    const before = snapshotFiles(cwd);
+    const bad = await runCli(
+      ['add', 'custom', '--description', 'd', '--done-when', 'w', '--agent', 'codx'],
+      { cwd },
+    );
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('unknown agent "codx"');
+    expect(bad.stderr).toContain('claude, codex, gemini, opencode, noop, shell');
+    const bare = await runCli(['add', 'custom', '--description', 'd', '--done-when', 'w', '--model'], {
+      cwd,
+    });
+    expect(bare.code).toBe(64);
+    expect(bare.stderr).toContain('--model takes one value');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
   it('lets your own types take any field', async () => {
     const cwd = tempDir();
     await runCli(['init', 'tasks'], { cwd });
