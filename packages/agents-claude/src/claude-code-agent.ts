@@ -7,6 +7,7 @@ import {
   agentEnvironment,
   failedResult,
   SPRINT_AGENT_KEYS,
+  sprintModel,
 } from '@sprint/core';
 import {
   buildTaskPrompt,
@@ -59,6 +60,9 @@ export class ClaudeCodeAgent implements Agent {
         agent: 'claude',
         allowed: SPRINT_AGENT_KEYS.claude ?? [],
       });
+      // A task's own `model:` field wins over config.claude and the agent's options.
+      const model = sprintModel(ctx.task, 'claude', ctx.sprint.config);
+      if (model) options = { ...options, model };
     } catch (error) {
       return failedResult('config', (error as Error).message);
     }

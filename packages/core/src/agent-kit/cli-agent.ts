@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { Agent, AgentContext } from '../agents/agent.js';
+import { sprintModel } from '../agents/task-model.js';
 import { type AgentResult, failedResult, type TokenUsage } from '../model/agent-result.js';
 import type { AgentActivity } from '../model/events.js';
 import { estimateCost } from '../pricing/model-prices.js';
@@ -100,8 +101,8 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
     } catch (error) {
       return failedResult('config', (error as Error).message);
     }
-    const taskModel = ctx.task.fields.model;
-    if (typeof taskModel === 'string' && taskModel) options = { ...options, model: taskModel };
+    const model = sprintModel(ctx.task, spec.cli, ctx.sprint.config);
+    if (model) options = { ...options, model };
     const binary =
       options.binary ?? process.env[`SPRINT_${spec.cli.toUpperCase()}_BIN`] ?? spec.cli;
     const limits = {

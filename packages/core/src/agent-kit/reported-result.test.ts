@@ -70,7 +70,7 @@ describe('withSprintOptions names keys as a sprint file writes them', () => {
   it('in a refusal, and in the list of what may be set', () => {
     expect(() =>
       withSprintOptions(schema, { idleTimeoutMs: 1 }, { 'extra-args': ['-x'] }, where),
-    ).toThrow("config.gemini cannot set extra-args: it may set model, idle-timeout-ms.");
+    ).toThrow('config.gemini cannot set extra-args: it may set model, idle-timeout-ms.');
   });
 
   it('in a bad value', () => {

@@ -35,7 +35,9 @@ export function withSprintOptions<S extends z.ZodType>(
   const parsed = schema.safeParse({ ...(options as object), ...camel });
   if (!parsed.success) {
     const issues = parsed.error.issues
-      .map((i) => `${i.path.map((p) => kebabKey(String(p))).join('.') || '(options)'}: ${i.message}`)
+      .map(
+        (i) => `${i.path.map((p) => kebabKey(String(p))).join('.') || '(options)'}: ${i.message}`,
+      )
       .join('; ');
     throw new InvalidOptionsError(`Invalid sprint config.${where.agent}: ${issues}`);
   }
