@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import which from 'which';
 import { SprintError } from '../model/errors.js';
 
@@ -15,6 +16,11 @@ export interface AgentRequirement {
   keyEnv: readonly string[];
   /** Any of these files under HOME is a stored login. */
   loginFiles: readonly string[];
+  /**
+   * Credential variables the CLI's own configuration names (codex: the
+   * `env_key` of the provider its config.toml selects), with where it says so.
+   */
+  configuredKeyEnv?: (env: NodeJS.ProcessEnv, home: string) => { name: string; where: string }[];
   login: string;
   /** How the agent runs with nobody to approve (as root or not). */
   unattended: (isRoot: boolean) => { ok: boolean; note: string };
@@ -45,6 +51,7 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
     install: 'npm i -g @openai/codex',
     keyEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY'],
     loginFiles: ['.codex/auth.json'],
+    configuredKeyEnv: codexProviderKeyEnv,
     login: 'set CODEX_API_KEY, or run `codex login`',
     unattended: () => ({ ok: true, note: 'exec with the workspace-write sandbox, approvals off' }),
   },
@@ -75,6 +82,33 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
     unattended: () => ({ ok: true, note: 'run --auto (approves what the config does not deny)' }),
   },
 ];
+
+/**
+ * The `env_key` of the model provider codex's config.toml selects
+ * (`model_provider = "azure"` and `[model_providers.azure] env_key = "AZURE_KEY"`):
+ * codex reads its key from that variable. None when the file is absent or unreadable,
+ * or the provider names no key (codex then reports it).
+ */
+function codexProviderKeyEnv(
+  env: NodeJS.ProcessEnv,
+  home: string,
+): { name: string; where: string }[] {
+  const codexHome = env.CODEX_HOME || (home ? join(home, '.codex') : '');
+  if (!codexHome) return [];
+  const file = join(codexHome, 'config.toml');
+  let config: Record<string, unknown>;
+  try {
+    config = parseToml(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  const provider = config.model_provider;
+  const providers = config.model_providers as Record<string, { env_key?: unknown }> | undefined;
+  const envKey = typeof provider === 'string' ? providers?.[provider]?.env_key : undefined;
+  return typeof envKey === 'string' && envKey
+    ? [{ name: envKey, where: `env_key of model provider "${provider}" in ${file}` }]
+    : [];
+}
 
 /** What was found for one agent. */
 export interface AgentProbe {
@@ -156,11 +190,17 @@ export async function diagnoseAgents(
     list.map(async (req) => {
       const binary = env[req.binEnv] || req.command;
       const run = await versionOf(binary, env, options.timeoutMs ?? 60_000);
+      const configured = req.configuredKeyEnv?.(env, home) ?? [];
       const credentials = [
         ...req.keyEnv.filter((k) => Boolean(env[k])),
+        ...configured.filter((k) => Boolean(env[k.name])).map((k) => `${k.name} (${k.where})`),
         ...req.loginFiles.filter((f) => home && existsSync(join(home, f))).map((f) => `~/${f}`),
       ];
-      return diagnoseAgent(req, { name: req.name, binary, ...run, credentials }, isRoot);
+      // A key the CLI's configuration names is the one to set when none is found.
+      const login = configured.length
+        ? { ...req, login: `set ${configured.map((k) => `${k.name} (${k.where})`).join(', ')}` }
+        : req;
+      return diagnoseAgent(login, { name: req.name, binary, ...run, credentials }, isRoot);
     }),
   );
 }
