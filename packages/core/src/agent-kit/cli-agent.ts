@@ -66,6 +66,14 @@ export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extend
   /** Reads one stdout line. Pure. */
   readLine: (state: State, line: string) => { state: State; activities: AgentActivity[] };
   outcome: (input: CliOutcomeInput<State>) => AgentResult;
+  /**
+   * The model the CLI uses when none is given and its output does not say
+   * (codex: `model` in its config.toml), so the run is priced by it, not `*`.
+   */
+  defaultModel?: (
+    options: z.output<S>,
+    env: Record<string, string | undefined>,
+  ) => string | undefined;
 }
 
 /**
@@ -116,8 +124,16 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
         `The working directory for the ${spec.cli} CLI does not exist: ${cwd}`,
       );
     }
+    const env = options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env };
+    // The model the CLI says it used, else the one asked for, else the CLI's own default.
+    let configured: string | undefined | null = null;
+    const modelUsed = () => {
+      if (state.model ?? options.model) return state.model ?? options.model;
+      if (configured === null) configured = spec.defaultModel?.(options, env);
+      return configured;
+    };
     const price = (tokens: TokenUsage) =>
-      estimateCost(state.model ?? options.model, tokens, ctx.sprint.config.prices);
+      estimateCost(modelUsed(), tokens, ctx.sprint.config.prices);
     const { args, cleanup } = await spec.args(options);
     let state = spec.initialState;
     let pidSet = false;
@@ -126,7 +142,7 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
         binary,
         args,
         cwd,
-        env: options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env },
+        env,
         stdin: buildTaskPrompt(ctx, spec.reporting),
         ...limits,
         killGraceMs: options.killGraceMs,

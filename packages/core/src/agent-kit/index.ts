@@ -29,6 +29,7 @@ export {
   cliVerdicts,
 } from './cli-outcome.js';
 export { type CliProcessOptions, runCliProcess } from './cli-process.js';
+export { type CodexConfig, readCodexConfig } from './codex-config.js';
 export type { EndedBy, ProcessEnd } from './process-end.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
 export {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import which from 'which';
+import { readCodexConfig } from '../agent-kit/codex-config.js';
 import { SprintError } from '../model/errors.js';
 
 /** What one agent CLI needs, to check it without spending tokens. */
@@ -83,30 +83,15 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
   },
 ];
 
-/**
- * The `env_key` of the model provider codex's config.toml selects
- * (`model_provider = "azure"` and `[model_providers.azure] env_key = "AZURE_KEY"`):
- * codex reads its key from that variable. None when the file is absent or unreadable,
- * or the provider names no key (codex then reports it).
- */
+/** codex reads its key from the `env_key` of the provider its config.toml selects. */
 function codexProviderKeyEnv(
   env: NodeJS.ProcessEnv,
   home: string,
 ): { name: string; where: string }[] {
-  const codexHome = env.CODEX_HOME || (home ? join(home, '.codex') : '');
-  if (!codexHome) return [];
-  const file = join(codexHome, 'config.toml');
-  let config: Record<string, unknown>;
-  try {
-    config = parseToml(readFileSync(file, 'utf8'));
-  } catch {
-    return [];
-  }
-  const provider = config.model_provider;
-  const providers = config.model_providers as Record<string, { env_key?: unknown }> | undefined;
-  const envKey = typeof provider === 'string' ? providers?.[provider]?.env_key : undefined;
-  return typeof envKey === 'string' && envKey
-    ? [{ name: envKey, where: `env_key of model provider "${provider}" in ${file}` }]
+  const config = readCodexConfig(env, home);
+  const key = config?.providerKeyEnv;
+  return key
+    ? [{ name: key.name, where: `env_key of model provider "${key.provider}" in ${config.file}` }]
     : [];
 }
 
