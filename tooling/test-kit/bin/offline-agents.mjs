@@ -60,7 +60,11 @@ const packages = {
 };
 for (const [name, pkg] of Object.entries(packages)) {
   try {
-    env[`SPRINT_${name.toUpperCase()}_BIN`] = findAgentBin(name, join(here, `../../../packages/agents-${name}`), pkg);
+    env[`SPRINT_${name.toUpperCase()}_BIN`] = findAgentBin(
+      name,
+      join(here, `../../../packages/agents-${name}`),
+      pkg,
+    );
   } catch {
     process.stderr.write(`(${name}: no CLI in node_modules; the one on PATH is used)\n`);
   }
@@ -74,7 +78,8 @@ env.SPRINT_STATE_HOME =
 const gitConfig = process.env.GIT_CONFIG_GLOBAL ?? join(homedir(), '.gitconfig');
 if (existsSync(gitConfig)) env.GIT_CONFIG_GLOBAL = gitConfig;
 const quote = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
-for (const [key, value] of Object.entries(env)) process.stdout.write(`export ${key}=${quote(value)}\n`);
+for (const [key, value] of Object.entries(env))
+  process.stdout.write(`export ${key}=${quote(value)}\n`);
 process.stderr.write(`fakes on 127.0.0.1, HOME ${home}; Ctrl-C stops them\n`);
 const stop = async () => {
   await Promise.all(Object.values(fakes).map((f) => f.close()));
