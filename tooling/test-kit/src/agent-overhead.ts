@@ -123,6 +123,9 @@ export async function benchAgentOverhead(
     const ctx = benchContext(project);
     const prompt = buildTaskPrompt(ctx, b.reporting);
     const command = `exec ${argv.map(quote).join(' ')}`;
+    // Timed to the CLI's own exit, as the wrapper's run ends when the CLI exits: a child it
+    // leaves behind may hold the pipes open for seconds, which is not the CLI's run. Its
+    // process group is then killed, as the wrapper ends what the CLI left.
     const direct = () =>
       new Promise<number>((resolve, reject) => {
         const started = performance.now();
@@ -130,17 +133,26 @@ export async function benchAgentOverhead(
           cwd: project,
           env,
           stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
         });
         child.stdin.on('error', () => {});
         child.stdin.end(prompt);
         let out = '';
+        let ms = 0;
         child.stdout.on('data', (d) => {
           out += d;
         });
         child.stderr.resume();
         child.on('error', reject);
+        child.on('exit', () => {
+          ms = performance.now() - started;
+          try {
+            if (child.pid) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // the group is gone already
+          }
+        });
         child.on('close', (code) => {
-          const ms = performance.now() - started;
           if (!out.includes(b.resultMarker))
             reject(new Error(`direct run without a result (exit ${code})`));
           else resolve(ms);
@@ -204,7 +216,9 @@ export async function benchAgentOverhead(
     const said =
       verdict.verdict === 'inconclusive'
         ? `inconclusive (noisy: load ${loadAfter}${ratios.length < MIN_PAIRS ? `, ${ratios.length} pairs` : ''})`
-        : verdict.verdict;
+        : verdict.verdict === 'implausible'
+          ? `inconclusive (the wrapper ran faster than the CLI alone: the two sides differ; load ${loadAfter})`
+          : verdict.verdict;
     console.log(
       `  per-pair ratio median ${verdict.median.toFixed(3)} (95 % interval ` +
         `${verdict.low.toFixed(3)}-${verdict.high.toFixed(3)}, overhead ${f(median(viaAgent) - median(viaShell))}): ` +

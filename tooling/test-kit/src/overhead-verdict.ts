@@ -6,9 +6,11 @@ export interface OverheadVerdict {
   high: number;
   /**
    * `met`: the interval's upper end is within the target; `NOT met`: its lower
-   * end is above it; `inconclusive`: the interval straddles the target.
+   * end is above it; `inconclusive`: the interval straddles the target;
+   * `implausible`: the wrapper ran faster than the CLI alone (the interval's
+   * upper end is below 1 - target), so the two sides did not run the same thing.
    */
-  verdict: 'met' | 'NOT met' | 'inconclusive';
+  verdict: 'met' | 'NOT met' | 'inconclusive' | 'implausible';
 }
 
 /** Pairs a verdict needs at least. */
@@ -61,10 +63,12 @@ export function overheadVerdict(ratios: readonly number[], target: number): Over
     verdict:
       ratios.length < MIN_PAIRS
         ? 'inconclusive'
-        : high <= limit
-          ? 'met'
-          : low > limit
-            ? 'NOT met'
-            : 'inconclusive',
+        : high < 1 - target
+          ? 'implausible'
+          : high <= limit
+            ? 'met'
+            : low > limit
+              ? 'NOT met'
+              : 'inconclusive',
   };
 }
