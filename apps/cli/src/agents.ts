@@ -5,7 +5,10 @@ import {
   type AgentRegistry,
   buildAgentRegistry,
   preflightAgents,
+  SPRINT_AGENT_KEYS,
   type SprintSnapshot,
+  sprintModel,
+  type Task,
 } from '@sprint/core';
 
 // Loaded on use only: nothing else in the CLI pays for the agent packages.
@@ -51,3 +54,41 @@ export async function workerAgents(
   const make = await shippedAgents(env);
   return Object.fromEntries(names.map((n) => [n, make[n]()]));
 }
+
+/** The agent a task would run with, and the model when the sprint chooses one (else the agent's default). */
+export interface PlannedAgent {
+  agent: string;
+  model?: string;
+}
+
+/**
+ * The agent and model each task would run with, by the same rule a run
+ * uses (`buildAgentRegistry`), without making an agent or looking for a CLI.
+ * Throws `UnknownAgentError` (exit 65) as a run would.
+ */
+export function plannedAgents(
+  snapshot: Pick<SprintSnapshot, 'definition'>,
+  override?: string,
+): (task: Task) => PlannedAgent | undefined {
+  const { config } = snapshot.definition;
+  const registry = buildAgentRegistry({
+    config,
+    factories: Object.fromEntries(
+      AGENT_NAMES.map((name) => [name, () => ({ name, run: notRun }) satisfies Agent]),
+    ),
+    override,
+  });
+  return (task) => {
+    const agent = registry.find(task)?.name;
+    if (!agent) return undefined;
+    // Only the agent CLIs take a model (noop and shell have none to choose).
+    const model = SPRINT_AGENT_KEYS[agent]?.includes('model')
+      ? sprintModel(task, agent, config)
+      : undefined;
+    return model ? { agent, model } : { agent };
+  };
+}
+
+const notRun = (): never => {
+  throw new Error('a planned agent does not run');
+};

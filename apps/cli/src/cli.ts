@@ -308,6 +308,7 @@ Fields are given as --name value, in the sprint file's own spelling:
   every type       [--id ID] [--priority critical|high|medium|low] [--depends-on a,b]
                    [--command CMD] [--title T] [--description D] [--verify CMD]
                    [--estimate E] [--labels a,b] [--blocked-by a,b]
+                   [--agent NAME] [--model M]  (this task's agent and model)
 Your own types take any --field. Without --id the id follows the type's
 convention (implement-issue-<n>, refactor-<name>, ...).
 --json prints the result as one JSON document on stdout.`,

@@ -183,13 +183,58 @@ describe('run --dry-run', () => {
       'custom-changelog',
     ]);
     expect(out).toContain(
-      '4. [custom] custom-changelog\n   Write the changelog entry for v0.1\n   Priority: critical',
+      '4. [custom] custom-changelog\n   Write the changelog entry for v0.1\n   Priority: critical\n   Agent: noop',
     );
     expect(out).toContain('- Total tasks: 4');
     expect(out).toContain('- Estimated iterations: 4 (1 per task)');
     expect(out).toContain(
       'To start execution, run without --dry-run:\n  sprint run .claude/sprints/2026-01-15_demo-sprint --max-iterations',
     );
+  });
+
+  it('shows the agent and model each task would use, text and --json, by the rule a run uses', async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'mixed'], { cwd });
+    const [id] = readdirSync(join(cwd, '.claude/sprints'));
+    const sprintFile = join(cwd, '.claude/sprints', id!, 'SPRINT.yaml');
+    writeFileSync(
+      sprintFile,
+      readFileSync(sprintFile, 'utf8').replace(
+        'config:\n',
+        'config:\n  agents: { refactor: codex }\n  codex: { model: gpt-5-mini }\n',
+      ),
+    );
+    const add = (...args: string[]) => runCli(['add', ...args], { cwd });
+    expect((await add('custom', '--id', 'c1', '--description', 'd', '--done-when', 'w')).code).toBe(
+      0,
+    );
+    expect((await add('refactor', '--target-path', 'src', '--goal', 'g')).code).toBe(0);
+    expect(
+      (await add('lint', '--command', 'true', '--agent', 'gemini', '--model', 'gemini-2.5-pro'))
+        .code,
+    ).toBe(0);
+    const text = await runCli(['run', '--dry-run'], { cwd });
+    expect(text.code, text.stderr).toBe(0);
+    const agents = [...text.stdout.matchAll(/^ {3}Agent: (.*)$/gm)].map((m) => m[1]);
+    expect(agents).toEqual([
+      'claude (its default model)',
+      'codex (model gpt-5-mini)',
+      'gemini (model gemini-2.5-pro)',
+    ]);
+    const json = JSON.parse((await runCli(['run', '--dry-run', '--json'], { cwd })).stdout);
+    expect(
+      json.tasks.map((t: { agent: string; model: string | null }) => [t.agent, t.model]),
+    ).toEqual([
+      ['claude', null],
+      ['codex', 'gpt-5-mini'],
+      ['gemini', 'gemini-2.5-pro'],
+    ]);
+    // --agent runs every task with one agent; a task's own model still holds.
+    const forced = JSON.parse(
+      (await runCli(['run', '--dry-run', '--json', '--agent', 'noop'], { cwd })).stdout,
+    );
+    expect(forced.tasks.map((t: { agent: string }) => t.agent)).toEqual(['noop', 'noop', 'noop']);
+    expect(forced.command).toMatch(/--agent noop$/);
   });
 
   it('names the sprint it picked on stderr when none is given', async () => {
@@ -536,6 +581,45 @@ describe('add checks its fields', () => {
     );
     expect(custom.code).toBe(64);
     expect(custom.stderr).toContain('did you mean --context-files?');
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it("takes a task's own --agent and --model for every type; an unknown agent exits 65 naming the known ones", async () => {
+    const cwd = tempDir();
+    await runCli(['init', 'tasks'], { cwd });
+    for (const args of [
+      ['custom', '--description', 'd', '--done-when', 'w'],
+      ['refactor', '--target-path', 'src', '--goal', 'g'],
+      ['lint', '--command', 'true'],
+    ]) {
+      const r = await runCli(
+        ['add', ...args, '--agent', 'codex', '--model', 'gpt-5-mini', '--json'],
+        {
+          cwd,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).task.fields).toMatchObject({
+        agent: 'codex',
+        model: 'gpt-5-mini',
+      });
+    }
+    const before = snapshotFiles(cwd);
+    const bad = await runCli(
+      ['add', 'custom', '--description', 'd', '--done-when', 'w', '--agent', 'codx'],
+      { cwd },
+    );
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('unknown agent "codx"');
+    expect(bad.stderr).toContain('claude, codex, gemini, opencode, noop, shell');
+    const bare = await runCli(
+      ['add', 'custom', '--description', 'd', '--done-when', 'w', '--model'],
+      {
+        cwd,
+      },
+    );
+    expect(bare.code).toBe(64);
+    expect(bare.stderr).toContain('--model takes one value');
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 

@@ -31,5 +31,4 @@ await benchAgentOverhead({
   },
   resultMarker: '"structured_output"',
   note: 'ClaudeCodeAgent also passes a fresh --session-id to each run; the shell run has none.',
-  runs: 15,
 });

@@ -473,7 +473,7 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     expect(result.success).toBe(false);
     expect(result.error?.kind).toBe('config');
     expect(result.error?.message).toMatch(/refused permission for Bash/);
-    expect(result.error?.message).toMatch(/allowedTools/);
+    expect(result.error?.message).toMatch(/allowed-tools under config.claude/);
   });
 
   it('uses defaults that work for this user; bypassPermissions under root is a clear config error', async () => {
@@ -519,6 +519,18 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
       expect(refused.error, key).toMatchObject({ kind: 'config' });
       expect(refused.error?.message).toMatch(/cannot set/);
     }
+  });
+
+  it("asks for the task's own model over config.claude's and the agent's", async () => {
+    const h = await harness(
+      [{ type: 'structured-output', output: completed }],
+      { model: 'claude-haiku-4-5' },
+      { fields: { description: 'd', 'done-when': 'w', model: 'claude-opus-4-5' } },
+    );
+    h.ctx.sprint.config.claude = { model: 'claude-sonnet-4-5' };
+    const result = await h.agent.run(h.ctx);
+    expect(result.success, result.error?.message).toBe(true);
+    expect((h.fake.messageRequests()[0]!.body as { model: string }).model).toBe('claude-opus-4-5');
   });
 
   it('reports a missing working directory as config, not as a missing binary', async () => {

@@ -6,9 +6,16 @@ import {
   type AgentResult,
   agentEnvironment,
   failedResult,
-  InvalidOptionsError,
+  SPRINT_AGENT_KEYS,
+  sprintModel,
 } from '@sprint/core';
-import { buildTaskPrompt, runCliProcess, TASK_RESULT_JSON_SCHEMA } from '@sprint/core/agent-kit';
+import {
+  buildTaskPrompt,
+  parseAgentOptions,
+  runCliProcess,
+  TASK_RESULT_JSON_SCHEMA,
+  withSprintOptions,
+} from '@sprint/core/agent-kit';
 import {
   type ClaudeCodeOptions,
   ClaudeCodeOptionsSchema,
@@ -40,7 +47,7 @@ export class ClaudeCodeAgent implements Agent {
 
   /** @throws InvalidOptionsError when an option has the wrong type or range. */
   constructor(options: ClaudeCodeOptions = {}) {
-    this.options = parseOptions(options, 'ClaudeCodeAgent options');
+    this.options = parseAgentOptions(ClaudeCodeOptionsSchema, options, 'ClaudeCodeAgent options');
     this.name = this.options.name;
   }
 
@@ -48,7 +55,14 @@ export class ClaudeCodeAgent implements Agent {
   async run(ctx: AgentContext): Promise<AgentResult> {
     let options: ResolvedClaudeCodeOptions;
     try {
-      options = withSprintOverrides(this.options, ctx.sprint.config.claude);
+      // What runs, with which environment, is the operator's choice, never a sprint file's.
+      options = withSprintOptions(ClaudeCodeOptionsSchema, this.options, ctx.sprint.config.claude, {
+        agent: 'claude',
+        allowed: SPRINT_AGENT_KEYS.claude ?? [],
+      });
+      // A task's own `model:` field wins over config.claude and the agent's options.
+      const model = sprintModel(ctx.task, 'claude', ctx.sprint.config);
+      if (model) options = { ...options, model };
     } catch (error) {
       return failedResult('config', (error as Error).message);
     }
@@ -130,51 +144,4 @@ export function claudeArgs(
   if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
   args.push(...options.extraArgs);
   return args;
-}
-
-function parseOptions(input: unknown, where: string): ResolvedClaudeCodeOptions {
-  const parsed = ClaudeCodeOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`)
-      .join('; ');
-    throw new InvalidOptionsError(`Invalid ${where}: ${issues}`);
-  }
-  return parsed.data;
-}
-
-/**
- * The sprint's `config.claude` (as written, kebab-case or camelCase keys) over
- * the agent's own options, so a sprint can set e.g. `max-turns` for its tasks.
- */
-/** Options a sprint file may not set. */
-const PROCESS_OPTIONS = new Set(['binary', 'env', 'inheritEnv', 'extraArgs', 'cwd', 'name']);
-
-function withSprintOverrides(
-  options: ResolvedClaudeCodeOptions,
-  overrides: Record<string, unknown> | undefined,
-): ResolvedClaudeCodeOptions {
-  if (!overrides || Object.keys(overrides).length === 0) return options;
-  const camel = Object.fromEntries(
-    Object.entries(overrides).map(([k, v]) => [
-      k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
-      v,
-    ]),
-  );
-  const known = new Set(Object.keys(ClaudeCodeOptionsSchema.shape));
-  const unknown = Object.keys(camel).filter((k) => !known.has(k));
-  if (unknown.length) {
-    throw new InvalidOptionsError(
-      `Unknown key${unknown.length > 1 ? 's' : ''} in the sprint's config.claude: ${unknown.join(', ')}`,
-    );
-  }
-  // What runs, with which environment, is the operator's choice, never a sprint file's
-  // (a sprint may come from a repository or an API request).
-  const reserved = Object.keys(camel).filter((k) => PROCESS_OPTIONS.has(k));
-  if (reserved.length) {
-    throw new InvalidOptionsError(
-      `The sprint's config.claude cannot set ${reserved.join(', ')}: the program that runs the sprint chooses the claude binary, its arguments and environment (SPRINT_CLAUDE_BIN, or ClaudeCodeAgent options).`,
-    );
-  }
-  return parseOptions({ ...options, ...camel }, 'sprint config.claude');
 }

@@ -97,7 +97,7 @@ describe('runOutcome', () => {
       'timeout',
     );
     expect(outcome(none, { ...exited, endedBy: 'idle', signal: 'SIGTERM' }).error?.message).toMatch(
-      /idle limit/,
+      /idle limit: idle-timeout-ms under config\.claude/,
     );
     expect(outcome(none, { ...exited, endedBy: 'cancel' }).error?.kind).toBe('cancelled');
   });

@@ -5,9 +5,12 @@ import {
   AgentResultSchema,
 } from '@sprint/core';
 import {
+  clip,
   type EndedBy,
   findResetTime,
+  limitPhrase,
   type ProcessEnd,
+  seconds,
   TaskResultSchema,
 } from '@sprint/core/agent-kit';
 import {
@@ -217,10 +220,7 @@ function noResult(input: OutcomeInput, fail: Fail): AgentResult {
     }
     case 'timeout':
     case 'idle': {
-      const limit =
-        end.endedBy === 'timeout'
-          ? `ran past its time limit of ${seconds(input.limits.timeoutMs)} (option timeoutMs)`
-          : `printed nothing for ${seconds(input.limits.idleTimeoutMs)} (idle limit, option idleTimeoutMs)`;
+      const limit = limitPhrase(end.endedBy, { agent: 'claude', limits: input.limits });
       if (retrying) {
         const retried = retryKind(retrying);
         if (retried) {
@@ -303,19 +303,10 @@ function permissionMessage(state: StreamState): string {
   const first = state.permissionDenials.find((d) => d.message)?.message;
   return (
     `The claude CLI refused permission for ${tools.join(', ')}${first ? ` (${clip(first, 200)})` : ''}. ` +
-    `Allow the tools with the allowedTools option (e.g. ['${tools[0] ?? 'Bash'}']) or choose another permissionMode.`
+    `Allow the tools with allowed-tools under config.claude (e.g. allowed-tools: [${tools[0] ?? 'Bash'}]) or choose another permission-mode.`
   );
-}
-
-function seconds(ms: number): string {
-  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function lastLines(text: string, n: number): string {
   return text.split('\n').slice(-n).join(' | ');
-}
-
-function clip(text: string, max: number): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { type AgentScenario, cliContractCase, runAgentContract } from '@sprint/core/testing';
 import {
   codexTestEnv,
@@ -5,6 +9,7 @@ import {
   type ResponsesReply,
   startFakeOpenAIResponses,
 } from '@sprint/test-kit';
+import { describe, expect, it } from 'vitest';
 import { CodexAgent } from './codex-agent.js';
 
 const CODEX = findAgentBin('codex', import.meta.dirname, '@openai/codex');
@@ -70,3 +75,58 @@ runAgentContract('CodexAgent (real codex CLI, fake Responses API)', {
       }),
   }),
 });
+
+describe('CodexAgent pricing', () => {
+  it("prices a run by the model in codex's config.toml when none is given (codex's events never name it)", async () => {
+    const fake = await startFakeOpenAIResponses([
+      {
+        type: 'message',
+        text: report('completed', 'Done.'),
+        usage: { input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0 },
+      },
+    ]);
+    const home = await mkdtemp(join(tmpdir(), 'codex-price-home-'));
+    const project = await mkdtemp(join(tmpdir(), 'codex-price-project-'));
+    try {
+      const agent = new CodexAgent({
+        binary: CODEX,
+        inheritEnv: false,
+        // config.toml says `model = "gpt-5-nano"`; the agent is given no model.
+        env: codexTestEnv({ baseUrl: fake.baseUrl, home, model: 'gpt-5-nano' }),
+        killGraceMs: 1000,
+      });
+      const result = await agent.run(contextFor(project));
+      expect(result.success, result.error?.message).toBe(true);
+      expect(
+        fake.requests.some((r) => (r.body as { model?: string })?.model === 'gpt-5-nano'),
+      ).toBe(true);
+      // gpt-5-nano: $0.05 per million input tokens (the `*` fallback would be $3).
+      expect(result.costUsd).toBeCloseTo(0.05, 6);
+      expect(result.costEstimated).toBe(true);
+    } finally {
+      await fake.close();
+      await rm(home, { recursive: true, force: true });
+      await rm(project, { recursive: true, force: true });
+    }
+  });
+});
+
+function contextFor(project: string): AgentContext {
+  return {
+    task: TaskSchema.parse({
+      id: 'price-task',
+      type: 'custom',
+      description: 'Say done',
+      fields: { description: 'Say done' },
+    }),
+    sprint: { id: 's', name: 's', goals: [], config: SprintConfigSchema.parse({}) },
+    projectDir: project,
+    stateFiles: [join(project, '.sprint/PROGRESS.yaml')],
+    attempt: 1,
+    context: {},
+    previousResults: [],
+    signal: new AbortController().signal,
+    emit: () => {},
+    setPid: () => {},
+  };
+}

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliAgent, type CliArgs } from '@sprint/core/agent-kit';
+import { CliAgent, type CliArgs, readCodexConfig } from '@sprint/core/agent-kit';
 import { codexArgs } from './codex-args.js';
 import { type CodexState, INITIAL_CODEX_STATE, readCodexLine } from './codex-events.js';
 import { codexOutcome } from './codex-outcome.js';
@@ -40,10 +40,23 @@ export class CodexAgent extends CliAgent<typeof CodexOptionsSchema, CodexState> 
         initialState: INITIAL_CODEX_STATE,
         readLine: readCodexLine,
         outcome: codexOutcome,
+        defaultModel: codexDefaultModel,
       },
       options,
     );
   }
+}
+
+/**
+ * The model codex uses without `--model`: a `-c model=...` override, else
+ * `model` in its config.toml (`codex exec --json` never names the model).
+ */
+function codexDefaultModel(
+  options: ResolvedCodexOptions,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const override = options.config.model?.trim().replace(/^(["'])(.*)\1$/, '$2');
+  return override || readCodexConfig(env)?.model;
 }
 
 /** The schema goes in a file of its own, outside the project, removed after the run. */

@@ -7,6 +7,7 @@ export {
   OPERATOR_AGENT_KEYS,
   SPRINT_AGENT_KEYS,
 } from './agents/sprint-agent-keys.js';
+export { sprintModel } from './agents/task-model.js';
 export { gitCommitHook } from './hooks/git-commit-hook.js';
 export type {
   AfterStepContext,

@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Agent, type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { buildTaskPrompt, type ResultReporting } from '@sprint/core/agent-kit';
+import { MIN_PAIRS, median, type OverheadVerdict, overheadVerdict } from './overhead-verdict.js';
 
 /** What {@link benchAgentOverhead} runs, made once the bench has a fresh `HOME` for it. */
 export interface AgentOverheadSetup {
@@ -33,19 +34,21 @@ export interface AgentOverheadBench {
   resultMarker: string;
   /** What else the wrapper does that the shell run does not, printed under the figures. */
   note?: string;
-  /** Runs of each kind; `BENCH_RUNS` wins. Default 5. */
+  /** The most pairs of runs; `BENCH_RUNS` wins. Default 20. */
   runs?: number;
+  /** Time after which no new pair starts, in ms; `BENCH_BUDGET_MS` wins. Default 150 s. */
+  budgetMs?: number;
   /** Allowed overhead as a fraction (default 0.05). */
   target?: number;
 }
+
+/** An interval this narrow (2 % either side) settles the median even when it straddles the target. */
+const NARROW = 0.04;
 
 const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
 
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  if (p === 0.5 && s.length % 2 === 0) {
-    return ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-  }
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] as number;
 }
 
@@ -95,16 +98,22 @@ function cliVersion(argv: readonly string[], env: Record<string, string>): Promi
  * (about 5 s) on both; the wrapper's own work was 5 to 10 ms per run, so a
  * gap in the medians or minimums of a few runs is the load, not the wrapper.
  *
- * After one warm-up of each, runs alternate; it prints medians, p90, minimums,
- * the ratio of the medians and the median of the per-pair ratios (a pair is
- * two adjacent runs, so a load change between pairs cancels), with the load
- * average before and after, and this process's CPU time per run: what the
- * wrapper itself costs (parsing options and events, the sweep for processes
- * left behind) without the noise of the load. Cleans up the fake and its
- * temporary directories.
+ * After one warm-up of each, runs go in pairs, the order alternating, so a
+ * load change between pairs cancels out of the pair's ratio. It judges the median
+ * of the per-pair ratios by its 95 % bootstrap interval (`overheadVerdict`):
+ * `met` only when the upper end is within the target, `NOT met` when the lower
+ * end is above it, else `inconclusive (noisy: load X)`. Pairs go on (at least
+ * 6) until the verdict is decided or the interval is 4 points wide, at most
+ * `runs` pairs (20) and no new pair after `budgetMs` (150 s). It prints medians,
+ * p90, minimums, the load average before and after, and this process's CPU time
+ * per run: what the wrapper itself costs without the noise of the load. Cleans
+ * up the fake and its temporary directories.
  */
-export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio: number }> {
-  const runs = Number(process.env.BENCH_RUNS ?? b.runs ?? 5);
+export async function benchAgentOverhead(
+  b: AgentOverheadBench,
+): Promise<{ ratio: number; low: number; high: number; verdict: OverheadVerdict['verdict'] }> {
+  const maxPairs = Math.max(MIN_PAIRS, Number(process.env.BENCH_RUNS ?? b.runs ?? 20));
+  const budgetMs = Number(process.env.BENCH_BUDGET_MS ?? b.budgetMs ?? 150_000);
   const target = b.target ?? 0.05;
   const slug = b.cli.split(' ')[0];
   const home = await mkdtemp(join(tmpdir(), `bench-${slug}-home-`));
@@ -114,6 +123,9 @@ export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio
     const ctx = benchContext(project);
     const prompt = buildTaskPrompt(ctx, b.reporting);
     const command = `exec ${argv.map(quote).join(' ')}`;
+    // Timed to the CLI's own exit, as the wrapper's run ends when the CLI exits: a child it
+    // leaves behind may hold the pipes open for seconds, which is not the CLI's run. Its
+    // process group is then killed, as the wrapper ends what the CLI left.
     const direct = () =>
       new Promise<number>((resolve, reject) => {
         const started = performance.now();
@@ -121,17 +133,26 @@ export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio
           cwd: project,
           env,
           stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
         });
         child.stdin.on('error', () => {});
         child.stdin.end(prompt);
         let out = '';
+        let ms = 0;
         child.stdout.on('data', (d) => {
           out += d;
         });
         child.stderr.resume();
         child.on('error', reject);
+        child.on('exit', () => {
+          ms = performance.now() - started;
+          try {
+            if (child.pid) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // the group is gone already
+          }
+        });
         child.on('close', (code) => {
-          const ms = performance.now() - started;
           if (!out.includes(b.resultMarker))
             reject(new Error(`direct run without a result (exit ${code})`));
           else resolve(ms);
@@ -160,46 +181,64 @@ export async function benchAgentOverhead(b: AgentOverheadBench): Promise<{ ratio
     await throughAgent();
     const viaAgent: number[] = [];
     const viaShell: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    const ratios: number[] = [];
+    const started = performance.now();
+    let verdict = overheadVerdict([1], target);
+    // Pairs until the median's interval is narrow or decides, or the cap or the time budget.
+    for (let i = 0; i < maxPairs; i++) {
+      let agentMs: number;
+      let shellMs: number;
       if (i % 2) {
-        viaAgent.push(await timed(cpu.agent, throughAgent));
-        viaShell.push(await timed(cpu.shell, direct));
+        agentMs = await timed(cpu.agent, throughAgent);
+        shellMs = await timed(cpu.shell, direct);
       } else {
-        viaShell.push(await timed(cpu.shell, direct));
-        viaAgent.push(await timed(cpu.agent, throughAgent));
+        shellMs = await timed(cpu.shell, direct);
+        agentMs = await timed(cpu.agent, throughAgent);
       }
+      viaAgent.push(agentMs);
+      viaShell.push(shellMs);
+      ratios.push(agentMs / shellMs);
+      verdict = overheadVerdict(ratios, target);
+      if (ratios.length < MIN_PAIRS) continue;
+      if (verdict.verdict !== 'inconclusive' || verdict.high - verdict.low <= NARROW) break;
+      if (performance.now() - started > budgetMs) break;
     }
-    const a = percentile(viaAgent, 0.5);
-    const d = percentile(viaShell, 0.5);
-    const ratio = a / d;
-    const paired = percentile(
-      viaAgent.map((ms, i) => ms / (viaShell[i] as number)),
-      0.5,
-    );
     const f = (ms: number) => `${ms.toFixed(1)} ms`;
     const row = (label: string, xs: number[]) =>
-      `  ${label.padEnd(25)} median ${f(percentile(xs, 0.5))}  p90 ${f(percentile(xs, 0.9))}  min ${f(Math.min(...xs))}`;
+      `  ${label.padEnd(25)} median ${f(median(xs))}  p90 ${f(percentile(xs, 0.9))}  min ${f(Math.min(...xs))}`;
+    const loadAfter = load();
     console.log(
-      `${b.cli} ${version}, ${runs} runs each, ${b.api} answering at once ` +
-        `(load ${loadBefore} before, ${load()} after)`,
+      `${b.cli} ${version}, ${ratios.length} pairs of runs, ${b.api} answering at once ` +
+        `(load ${loadBefore} before, ${loadAfter} after)`,
     );
     console.log(row(`through ${b.wrapper}`, viaAgent));
     console.log(row('CLI spawned from a shell', viaShell));
+    const said =
+      verdict.verdict === 'inconclusive'
+        ? `inconclusive (noisy: load ${loadAfter}${ratios.length < MIN_PAIRS ? `, ${ratios.length} pairs` : ''})`
+        : verdict.verdict === 'implausible'
+          ? `inconclusive (the wrapper ran faster than the CLI alone: the two sides differ; load ${loadAfter})`
+          : verdict.verdict;
     console.log(
-      `  ratio ${ratio.toFixed(3)} (overhead ${f(a - d)}, ${((ratio - 1) * 100).toFixed(1)} %), ` +
-        `per pair ${paired.toFixed(3)}: target within ${target * 100} % ` +
-        `${ratio <= 1 + target ? 'met' : 'NOT met'}`,
+      `  per-pair ratio median ${verdict.median.toFixed(3)} (95 % interval ` +
+        `${verdict.low.toFixed(3)}-${verdict.high.toFixed(3)}, overhead ${f(median(viaAgent) - median(viaShell))}): ` +
+        `target within ${target * 100} % ${said}`,
     );
     console.log(
-      `  CPU time of this process per run, median: ${f(percentile(cpu.agent, 0.5))} through ` +
-        `${b.wrapper}, ${f(percentile(cpu.shell, 0.5))} for the shell run`,
+      `  CPU time of this process per run, median: ${f(median(cpu.agent))} through ` +
+        `${b.wrapper}, ${f(median(cpu.shell))} for the shell run`,
     );
     console.log(
       '  The two sides differ only in what the wrapper must do: its own process group, ' +
         'the run marker in the environment, reading the events, ending what the CLI left.',
     );
     if (b.note) console.log(`  ${b.note}`);
-    return { ratio };
+    return {
+      ratio: verdict.median,
+      low: verdict.low,
+      high: verdict.high,
+      verdict: verdict.verdict,
+    };
   } finally {
     await b.fake.close();
     await rm(home, { recursive: true, force: true });

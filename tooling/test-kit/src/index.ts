@@ -57,6 +57,7 @@ export {
   type ResponsesUsage,
   startFakeOpenAIResponses,
 } from './fake-openai-responses.js';
+export { type OverheadVerdict, overheadVerdict } from './overhead-verdict.js';
 export {
   findPostgresBin,
   type PostgresServer,

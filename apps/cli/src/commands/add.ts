@@ -1,4 +1,10 @@
-import { InvalidSprintError, PRIORITIES, type Task, taskFromFields } from '@sprint/core';
+import {
+  AGENT_NAMES,
+  InvalidSprintError,
+  PRIORITIES,
+  type Task,
+  taskFromFields,
+} from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -90,6 +96,25 @@ function taskFromFlags(type: string, fields: Record<string, unknown>): Task {
       `--priority must be one of ${PRIORITIES.join(', ')} (got ${priority === true ? 'no value' : `"${String(priority)}"`}).`,
       'add',
     );
+  }
+  for (const name of ['agent', 'model']) {
+    if (fields[name] === true || Array.isArray(fields[name])) {
+      throw new UsageError(
+        `--${name} takes one value, like --${name} ${name === 'agent' ? 'codex' : 'gpt-5-mini'}.`,
+        'add',
+      );
+    }
+  }
+  const agent = fields.agent;
+  if (agent !== undefined && !(AGENT_NAMES as readonly unknown[]).includes(agent)) {
+    throw new InvalidSprintError([
+      {
+        file: 'the command line',
+        field: '--agent',
+        message: `unknown agent "${String(agent)}"`,
+        fix: `give --agent one of: ${AGENT_NAMES.join(', ')}`,
+      },
+    ]);
   }
   try {
     return taskFromFields(type, fields);

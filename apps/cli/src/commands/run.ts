@@ -13,13 +13,15 @@ import {
   type RunEvent,
   type RunOptions,
   type RunResult,
+  SPRINT_AGENT_KEYS,
   SprintLockedError,
   SprintLogLostError,
   SprintRunner,
   type SprintSnapshot,
+  type Task,
   totalTokens,
 } from '@sprint/core';
-import { cliAgentRegistry } from '../agents.js';
+import { cliAgentRegistry, type PlannedAgent, plannedAgents } from '../agents.js';
 import type { CommandContext, RunCommandOptions } from '../cli.js';
 import { databaseUrlOf } from '../database.js';
 import { EXIT } from '../exit-codes.js';
@@ -85,10 +87,11 @@ export async function runCommand(
   }
 
   if (options.dryRun) {
+    const agentOf = plannedAgents(snapshot, options.agent);
     io.stdout.write(
       options.json
-        ? `${JSON.stringify(dryRunPlan(snapshot, plan, opened.path, shown, options, mode), null, 2)}\n`
-        : dryRunPreview(snapshot, plan, shown, options, mode),
+        ? `${JSON.stringify(dryRunPlan(snapshot, plan, agentOf, opened.path, shown, options, mode), null, 2)}\n`
+        : dryRunPreview(snapshot, plan, agentOf, shown, options, mode),
     );
     return EXIT.ok;
   }
@@ -248,13 +251,14 @@ function realRunCommand(
   mode: Mode,
 ): string {
   const suggested = options.maxIterations ?? Math.max(30, plan.length * 2);
-  return `sprint ${mode} ${quote(shown)} --max-iterations ${suggested}`;
+  return `sprint ${mode} ${quote(shown)} --max-iterations ${suggested}${options.agent ? ` --agent ${options.agent}` : ''}`;
 }
 
 /** `--dry-run --json`: the preview as one JSON document. */
 function dryRunPlan(
   snapshot: SprintSnapshot,
   plan: ReturnType<typeof planRun>,
+  agentOf: (task: Task) => PlannedAgent | undefined,
   path: string,
   shown: string,
   options: RunCommandOptions,
@@ -274,6 +278,9 @@ function dryRunPlan(
       priority: task.priority,
       dependsOn: task.dependsOn,
       status,
+      // null: the agent's own default model (its options, else the CLI's).
+      agent: agentOf(task)?.agent ?? null,
+      model: agentOf(task)?.model ?? null,
     })),
     totals: { tasks: plan.length, estimatedIterations: plan.length },
     command: realRunCommand(plan, shown, options, mode),
@@ -284,6 +291,7 @@ function dryRunPlan(
 function dryRunPreview(
   snapshot: SprintSnapshot,
   plan: ReturnType<typeof planRun>,
+  agentOf: (task: Task) => PlannedAgent | undefined,
   shown: string,
   options: RunCommandOptions,
   mode: Mode,
@@ -304,6 +312,7 @@ function dryRunPreview(
       `${i + 1}. [${task.type}] ${task.id}`,
       `   ${label}`,
       `   Priority: ${task.priority}`,
+      `   Agent: ${agentLine(agentOf(task))}`,
     );
     if (task.dependsOn.length) lines.push(`   Depends on: ${task.dependsOn.join(', ')}`);
     lines.push('');
@@ -318,6 +327,15 @@ function dryRunPreview(
     '',
   );
   return lines.join('\n');
+}
+
+/** `codex (model gpt-5-mini)`, `claude (its default model)`, `shell`. */
+function agentLine(planned: PlannedAgent | undefined): string {
+  if (!planned) return 'none';
+  if (planned.model) return `${planned.agent} (model ${planned.model})`;
+  return SPRINT_AGENT_KEYS[planned.agent]?.includes('model')
+    ? `${planned.agent} (its default model)`
+    : planned.agent;
 }
 
 /** Starts this same CLI in the background on the sprint, logging to run.log, and returns once it holds the sprint. */

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { Agent, AgentContext } from '../agents/agent.js';
+import { sprintModel } from '../agents/task-model.js';
 import { type AgentResult, failedResult, type TokenUsage } from '../model/agent-result.js';
 import type { AgentActivity } from '../model/events.js';
 import { estimateCost } from '../pricing/model-prices.js';
@@ -40,7 +41,7 @@ export interface CliOutcomeInput<S> {
   end: ProcessEnd;
   /** Cost and whether it was estimated, priced from `state.tokens` unless the CLI priced it. */
   cost: { costUsd: number; estimated: boolean };
-  ctx: Omit<EndContext, 'label' | 'installHint'>;
+  ctx: Omit<EndContext, 'label' | 'installHint' | 'agent'>;
   now?: Date;
 }
 
@@ -65,6 +66,14 @@ export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extend
   /** Reads one stdout line. Pure. */
   readLine: (state: State, line: string) => { state: State; activities: AgentActivity[] };
   outcome: (input: CliOutcomeInput<State>) => AgentResult;
+  /**
+   * The model the CLI uses when none is given and its output does not say
+   * (codex: `model` in its config.toml), so the run is priced by it, not `*`.
+   */
+  defaultModel?: (
+    options: z.output<S>,
+    env: Record<string, string | undefined>,
+  ) => string | undefined;
 }
 
 /**
@@ -100,8 +109,8 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
     } catch (error) {
       return failedResult('config', (error as Error).message);
     }
-    const taskModel = ctx.task.fields.model;
-    if (typeof taskModel === 'string' && taskModel) options = { ...options, model: taskModel };
+    const model = sprintModel(ctx.task, spec.cli, ctx.sprint.config);
+    if (model) options = { ...options, model };
     const binary =
       options.binary ?? process.env[`SPRINT_${spec.cli.toUpperCase()}_BIN`] ?? spec.cli;
     const limits = {
@@ -115,8 +124,16 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
         `The working directory for the ${spec.cli} CLI does not exist: ${cwd}`,
       );
     }
+    const env = options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env };
+    // The model the CLI says it used, else the one asked for, else the CLI's own default.
+    let configured: string | undefined | null = null;
+    const modelUsed = () => {
+      if (state.model ?? options.model) return state.model ?? options.model;
+      if (configured === null) configured = spec.defaultModel?.(options, env);
+      return configured;
+    };
     const price = (tokens: TokenUsage) =>
-      estimateCost(state.model ?? options.model, tokens, ctx.sprint.config.prices);
+      estimateCost(modelUsed(), tokens, ctx.sprint.config.prices);
     const { args, cleanup } = await spec.args(options);
     let state = spec.initialState;
     let pidSet = false;
@@ -125,7 +142,7 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
         binary,
         args,
         cwd,
-        env: options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env },
+        env,
         stdin: buildTaskPrompt(ctx, spec.reporting),
         ...limits,
         killGraceMs: options.killGraceMs,

@@ -46,6 +46,7 @@ export function cliVerdicts(
     limit: limitFailure(end, {
       ...input.ctx,
       label: `the ${cli.name} CLI`,
+      agent: cli.name,
       installHint: cli.installHint,
     }),
     now: input.now ?? new Date(),

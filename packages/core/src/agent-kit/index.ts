@@ -29,6 +29,7 @@ export {
   cliVerdicts,
 } from './cli-outcome.js';
 export { type CliProcessOptions, runCliProcess } from './cli-process.js';
+export { type CodexConfig, readCodexConfig } from './codex-config.js';
 export type { EndedBy, ProcessEnd } from './process-end.js';
 export { buildTaskPrompt, type PromptInput, type ResultReporting } from './prompt.js';
 export {
@@ -36,6 +37,7 @@ export {
   type EndContext,
   failureResult,
   limitFailure,
+  limitPhrase,
   type ReadReport,
   type ResultBase,
   readTaskReport,

@@ -97,6 +97,8 @@ export function failureResult(
 export interface EndContext {
   /** e.g. `the codex CLI`. */
   label: string;
+  /** The agent's name, as in `config.<agent>`: messages name the limit keys a sprint file sets. */
+  agent: string;
   binary: string;
   installHint: string;
   limits: { timeoutMs: number; idleTimeoutMs: number };
@@ -127,16 +129,34 @@ export function limitFailure(
     case 'timeout':
       return {
         kind: 'timeout',
-        message: `${capital(ctx.label)} ran past its time limit of ${seconds(ctx.limits.timeoutMs)} (option timeoutMs) and was stopped.${stderrNote(end)}`,
+        message: `${capital(ctx.label)} ${limitPhrase('timeout', ctx)} and was stopped.${stderrNote(end)}`,
       };
     case 'idle':
       return {
         kind: 'idle',
-        message: `${capital(ctx.label)} printed nothing for ${seconds(ctx.limits.idleTimeoutMs)} (idle limit, option idleTimeoutMs) and was stopped.${stderrNote(end)}`,
+        message: `${capital(ctx.label)} ${limitPhrase('idle', ctx)} and was stopped.${stderrNote(end)}`,
       };
     default:
       return undefined;
   }
+}
+
+/**
+ * What a CLI did to hit a limit, naming the key that sets it as a sprint file
+ * writes it (`idle-timeout-ms` under `config.codex`), not the option's
+ * camelCase name. Pure.
+ *
+ * @example
+ * limitPhrase('idle', { agent: 'codex', limits: { timeoutMs: 6e5, idleTimeoutMs: 9e5 } })
+ * // 'printed nothing for 15 min (idle limit: idle-timeout-ms under config.codex)'
+ */
+export function limitPhrase(
+  limit: 'timeout' | 'idle',
+  ctx: Pick<EndContext, 'agent' | 'limits'>,
+): string {
+  return limit === 'timeout'
+    ? `ran past its time limit of ${seconds(ctx.limits.timeoutMs)} (time limit: timeout-ms under config.${ctx.agent}, else the sprint's task-timeout)`
+    : `printed nothing for ${seconds(ctx.limits.idleTimeoutMs)} (idle limit: idle-timeout-ms under config.${ctx.agent})`;
 }
 
 /** ` Last stderr: ...` for messages, or ''. */

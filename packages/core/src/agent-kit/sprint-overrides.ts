@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { kebabKey } from '../agents/sprint-agent-keys.js';
 import { InvalidOptionsError } from '../model/errors.js';
 
 /**
@@ -16,23 +17,27 @@ export function withSprintOptions<S extends z.ZodType>(
   where: { agent: string; allowed: readonly string[] },
 ): z.output<S> {
   if (!overrides || Object.keys(overrides).length === 0) return options;
+  // Messages name keys as a sprint file writes them: `idle-timeout-ms`, not `idleTimeoutMs`.
+  const allowed = where.allowed.map(kebabKey);
+  const refused = Object.keys(overrides).filter((k) => !allowed.includes(kebabKey(k)));
+  if (refused.length) {
+    throw new InvalidOptionsError(
+      `The sprint's config.${where.agent} cannot set ${refused.join(', ')}: it may set ${allowed.join(', ')}. ` +
+        `The binary, its arguments and environment come from the program that runs the sprint (${where.agent} agent options).`,
+    );
+  }
   const camel = Object.fromEntries(
     Object.entries(overrides).map(([k, v]) => [
       k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
       v,
     ]),
   );
-  const refused = Object.keys(camel).filter((k) => !where.allowed.includes(k));
-  if (refused.length) {
-    throw new InvalidOptionsError(
-      `The sprint's config.${where.agent} cannot set ${refused.join(', ')}: it may set ${where.allowed.join(', ')}. ` +
-        `The binary, its arguments and environment come from the program that runs the sprint (${where.agent} agent options).`,
-    );
-  }
   const parsed = schema.safeParse({ ...(options as object), ...camel });
   if (!parsed.success) {
     const issues = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`)
+      .map(
+        (i) => `${i.path.map((p) => kebabKey(String(p))).join('.') || '(options)'}: ${i.message}`,
+      )
       .join('; ');
     throw new InvalidOptionsError(`Invalid sprint config.${where.agent}: ${issues}`);
   }

@@ -17,6 +17,11 @@ describe('estimateCost', () => {
     ['gemini-2.5-flash-lite', t(1e6), 0.1, 'gemini-2.5-flash-lite'],
     ['gemini-2.5-flash', t(0, 0, 1e6), 0.075, 'gemini-2.5-flash'],
     ['GPT-5', t(1e6), 1.25, 'gpt-5'],
+    // The gemini CLI's own picks, as its requests name them.
+    ['gemini-3.8-flash', t(1e6), 1.5, 'gemini-3.8-flash'],
+    ['gemini-3-flash-preview', t(0, 1e6), 3, 'gemini-3-flash'],
+    ['gemini-3.1-flash-lite-preview', t(1e6), 0.25, 'gemini-3.1-flash-lite'],
+    ['gemini-3.1-pro-preview', t(1e6), 2, 'gemini-3.1-pro'],
     ['some-local-model', t(1e6, 1e6), 18, '*'],
     [undefined, t(1e6), 3, '*'],
   ] as const)('prices %s by the longest matching entry', (model, tokens, usd, key) => {

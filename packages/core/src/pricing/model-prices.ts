@@ -33,6 +33,14 @@ export const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = Object
   'gemini-2.5-flash': { input: 0.3, output: 2.5, cacheRead: 0.075 },
   'gemini-2.5-flash-lite': { input: 0.1, output: 0.4, cacheRead: 0.025 },
   'gemini-3-pro': { input: 2, output: 12, cacheRead: 0.2 },
+  // Added 2026-12-03: the models the gemini CLI 0.61 picks by itself (its requests name them).
+  'gemini-3-flash': { input: 0.5, output: 3, cacheRead: 0.05 },
+  'gemini-3.1-pro': { input: 2, output: 12, cacheRead: 0.2 },
+  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cacheRead: 0.025 },
+  'gemini-3.5-flash': { input: 1.5, output: 9, cacheRead: 0.15 },
+  // The CLI's default in its requests; no list price found on 2026-12-03, so the
+  // latest flash price (gemini-3.5-flash) until one is published.
+  'gemini-3.8-flash': { input: 1.5, output: 9, cacheRead: 0.15 },
   'claude-opus-4': { input: 15, output: 75, cacheRead: 1.5, cacheCreation: 18.75 },
   'claude-opus-4-5': { input: 5, output: 25, cacheRead: 0.5, cacheCreation: 6.25 },
   'claude-sonnet-4': { input: 3, output: 15, cacheRead: 0.3, cacheCreation: 3.75 },

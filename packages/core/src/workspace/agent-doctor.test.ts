@@ -54,4 +54,38 @@ describe('diagnoseAgents', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("finds codex's key in the env_key of the provider its config.toml selects", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'doctor-'));
+    try {
+      const fake = join(home, 'fake-codex');
+      await writeFile(fake, '#!/bin/sh\necho "codex-cli 9.9.9"\n');
+      await chmod(fake, 0o755);
+      const codexHome = join(home, 'codex-home');
+      await mkdir(codexHome);
+      await writeFile(
+        join(codexHome, 'config.toml'),
+        'model = "gpt-5-mini"\nmodel_provider = "corp"\n\n[model_providers.corp]\nname = "Corp"\nbase_url = "https://llm.example/v1"\nenv_key = "CORP_LLM_KEY"\n',
+      );
+      const diagnose = async (extra: Record<string, string>) =>
+        (
+          await diagnoseAgents({
+            env: { PATH: '/usr/bin:/bin', SPRINT_CODEX_BIN: fake, CODEX_HOME: codexHome, ...extra },
+            home,
+            isRoot: false,
+            timeoutMs: 20_000,
+            agents: [codex],
+          })
+        )[0]!;
+      const withKey = await diagnose({ CORP_LLM_KEY: 'sk-corp-secret' });
+      expect(withKey.status).toBe('ready');
+      expect(withKey.notes.join(' ')).toContain('CORP_LLM_KEY (env_key of model provider "corp"');
+      expect(JSON.stringify(withKey)).not.toContain('sk-corp-secret');
+      const without = await diagnose({});
+      expect(without.status).toBe('no-credentials');
+      expect(without.advice.join(' ')).toContain('set CORP_LLM_KEY');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import which from 'which';
+import { readCodexConfig } from '../agent-kit/codex-config.js';
 import { SprintError } from '../model/errors.js';
 
 /** What one agent CLI needs, to check it without spending tokens. */
@@ -15,6 +16,11 @@ export interface AgentRequirement {
   keyEnv: readonly string[];
   /** Any of these files under HOME is a stored login. */
   loginFiles: readonly string[];
+  /**
+   * Credential variables the CLI's own configuration names (codex: the
+   * `env_key` of the provider its config.toml selects), with where it says so.
+   */
+  configuredKeyEnv?: (env: NodeJS.ProcessEnv, home: string) => { name: string; where: string }[];
   login: string;
   /** How the agent runs with nobody to approve (as root or not). */
   unattended: (isRoot: boolean) => { ok: boolean; note: string };
@@ -45,6 +51,7 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
     install: 'npm i -g @openai/codex',
     keyEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY'],
     loginFiles: ['.codex/auth.json'],
+    configuredKeyEnv: codexProviderKeyEnv,
     login: 'set CODEX_API_KEY, or run `codex login`',
     unattended: () => ({ ok: true, note: 'exec with the workspace-write sandbox, approvals off' }),
   },
@@ -75,6 +82,18 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
     unattended: () => ({ ok: true, note: 'run --auto (approves what the config does not deny)' }),
   },
 ];
+
+/** codex reads its key from the `env_key` of the provider its config.toml selects. */
+function codexProviderKeyEnv(
+  env: NodeJS.ProcessEnv,
+  home: string,
+): { name: string; where: string }[] {
+  const config = readCodexConfig(env, home);
+  const key = config?.providerKeyEnv;
+  return key
+    ? [{ name: key.name, where: `env_key of model provider "${key.provider}" in ${config.file}` }]
+    : [];
+}
 
 /** What was found for one agent. */
 export interface AgentProbe {
@@ -156,11 +175,17 @@ export async function diagnoseAgents(
     list.map(async (req) => {
       const binary = env[req.binEnv] || req.command;
       const run = await versionOf(binary, env, options.timeoutMs ?? 60_000);
+      const configured = req.configuredKeyEnv?.(env, home) ?? [];
       const credentials = [
         ...req.keyEnv.filter((k) => Boolean(env[k])),
+        ...configured.filter((k) => Boolean(env[k.name])).map((k) => `${k.name} (${k.where})`),
         ...req.loginFiles.filter((f) => home && existsSync(join(home, f))).map((f) => `~/${f}`),
       ];
-      return diagnoseAgent(req, { name: req.name, binary, ...run, credentials }, isRoot);
+      // A key the CLI's configuration names is the one to set when none is found.
+      const login = configured.length
+        ? { ...req, login: `set ${configured.map((k) => `${k.name} (${k.where})`).join(', ')}` }
+        : req;
+      return diagnoseAgent(login, { name: req.name, binary, ...run, credentials }, isRoot);
     }),
   );
 }

@@ -10,6 +10,9 @@ import {
   type YamlPath,
 } from '../stores/directory/yaml-source.js';
 
+/** A task's own agent and model, over the sprint's choice for its type. */
+const AGENT_FIELDS = ['agent', 'model'] as const;
+
 /**
  * A task from a type and its fields as written on a command line or in a
  * request (`{ 'issue-number': 42 }`), with each original type's required
@@ -22,9 +25,10 @@ export function taskFromFields(
 ): Task {
   const spec = TASK_TYPE_FIELDS[type];
   if (spec) {
-    // The original types take the common fields and their own: anything else is a slip
-    // (`priorty`), never a silently stored field. Your own types take any field.
-    const known = [...COMMON_TASK_FIELDS, ...spec.required, ...spec.optional];
+    // The original types take the common fields, their own, and the task's own agent and
+    // model: anything else is a slip (`priorty`), never a silently stored field. Your own
+    // types take any field.
+    const known = [...COMMON_TASK_FIELDS, ...spec.required, ...spec.optional, ...AGENT_FIELDS];
     const unknown = Object.keys(fields).filter((f) => !(known as readonly string[]).includes(f));
     if (unknown.length) {
       throw new InvalidSprintError(
@@ -35,7 +39,7 @@ export function taskFromFields(
             field: f,
             message: `unknown field "${f}" for a ${type} task${guess ? ` (did you mean "${guess}"?)` : ''}`,
             suggestion: guess,
-            fix: `${type} takes ${[...spec.required, ...spec.optional.map((o) => `[${o}]`)].join(', ')}, and every type takes ${COMMON_TASK_FIELDS.filter((c) => c !== 'type').join(', ')}`,
+            fix: `${type} takes ${[...spec.required, ...spec.optional.map((o) => `[${o}]`)].join(', ')}, and every type takes ${[...COMMON_TASK_FIELDS.filter((c) => c !== 'type'), ...AGENT_FIELDS].join(', ')}`,
           };
         }),
       );
