@@ -664,13 +664,19 @@ function logEndsAt(logPath: string, meta: DirectoryMeta): boolean {
 /**
  * SPRINT.yaml and PROGRESS.yaml read into the model. Parsing is the slow part of
  * reading a sprint, so it is loaded only when the snapshot does not answer, and
- * files as `sprint` wrote them are read without a YAML parser or zod; any other
- * file (a hand edit, a problem to report) goes through both.
+ * in steps: files as `sprint` wrote them are read without a YAML parser or zod
+ * (loading them costs more than reading 1,000 tasks); a file edited by hand
+ * (SPRINT.yaml often is) with `yaml` but still without zod; files with anything
+ * to report through both, which say what.
  */
 async function parseSprintFiles(input: SprintDirectoryInput): Promise<ParsedSprintDirectory> {
-  const { readWrittenSprintDirectory } = await import('./directory/sprint-files.js');
-  const written = readWrittenSprintDirectory(input);
-  if (written) return written;
+  const { readSprintDirectoryQuickly } = await import('./directory/sprint-files.js');
+  let quick = readSprintDirectoryQuickly(input);
+  if (quick === 'unread') {
+    const { readYamlSource } = await import('./directory/yaml-source.js');
+    quick = readSprintDirectoryQuickly(input, readYamlSource);
+  }
+  if (typeof quick === 'object') return quick;
   const { parseSprintDirectory } = await import('./directory/index.js');
   return parseSprintDirectory(input);
 }

@@ -18,10 +18,11 @@ import { renderSprintYaml } from './render-sprint-yaml.js';
 import { parseSprintDirectory } from './sprint-directory.js';
 import {
   type ParsedSprintDirectory,
-  readWrittenSprintDirectory,
+  readSprintDirectoryQuickly,
   type SprintDirectoryInput,
 } from './sprint-files.js';
 import { taskFromYaml } from './task-yaml.js';
+import { readYamlSource } from './yaml-source.js';
 
 const SPRINT_YAML = renderSprintYaml({
   sprintId: 'sprint-1',
@@ -289,7 +290,7 @@ describe('renderProgressYaml then parseSprintDirectory', () => {
   });
 });
 
-describe('readWrittenSprintDirectory', () => {
+describe('readSprintDirectoryQuickly', () => {
   /** The files as written, and with a comment at the end, which sends them through yaml. */
   function inputs(progressYaml: string): [SprintDirectoryInput, SprintDirectoryInput] {
     const input = {
@@ -311,11 +312,28 @@ describe('readWrittenSprintDirectory', () => {
       fc.property(fc.gen(), (g) => {
         const { definition: d, state } = generate(g);
         const [written, byYaml] = inputs(renderProgressYaml(d, state, meta(state)));
-        const quick = readWrittenSprintDirectory(written);
-        expect(quick).toBeDefined();
-        expect(quick).toStrictEqual(parseSprintDirectory(byYaml));
+        const full = parseSprintDirectory(byYaml);
+        expect(readSprintDirectoryQuickly(written)).toStrictEqual(full);
+        // Edited by hand: not read without yaml, read with it, still without zod.
+        expect(readSprintDirectoryQuickly(byYaml)).toBe('unread');
+        expect(readSprintDirectoryQuickly(byYaml, readYamlSource)).toStrictEqual(full);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('leaves a file with anything to report to the full reader, which says what', () => {
+    const definition = definitionOf([customTask('a')]);
+    const base = initialState(definition);
+    const text = renderProgressYaml(definition, base, meta(base)).replace(
+      'status: not-started',
+      'status: bogus',
+    );
+    const [written, byYaml] = inputs(text);
+    expect(readSprintDirectoryQuickly(written)).toBe('to-report');
+    expect(readSprintDirectoryQuickly(byYaml, readYamlSource)).toBe('to-report');
+    expect(() => parseSprintDirectory(written)).toThrow(
+      /PROGRESS.yaml:\d+.*unknown sprint status "bogus"/s,
     );
   });
 
@@ -350,9 +368,12 @@ describe('readWrittenSprintDirectory', () => {
           else lines[i] = `  ${text}`;
         }
         const [written, byYaml] = inputs(lines.join('\n'));
-        const quick = readWrittenSprintDirectory(written);
-        if (quick === undefined) return;
-        expect(quick).toStrictEqual(parseSprintDirectory(byYaml));
+        for (const quick of [
+          readSprintDirectoryQuickly(written),
+          readSprintDirectoryQuickly(byYaml, readYamlSource),
+        ]) {
+          if (typeof quick === 'object') expect(quick).toStrictEqual(parseSprintDirectory(byYaml));
+        }
       }),
       { numRuns: 500 },
     );

@@ -73,24 +73,26 @@ export function readSprintFiles(
 }
 
 /**
- * What `parseSprintDirectory` gives for files just as `sprint` writes them,
- * read without loading a YAML parser or zod (at 10,000 tasks, several times
- * faster); undefined for any other file and for any problem, which
- * `parseSprintDirectory` then reads and reports.
+ * What `parseSprintDirectory` gives, read without zod: each file parsed by
+ * `read` (by default only as `sprint` writes it, without loading a YAML
+ * parser), the schema checks done by `QUICK_CHECKS`. `'unread'` when `read`
+ * could not parse a file, `'to-report'` when there is anything to report:
+ * `parseSprintDirectory` then reads the files and says what.
  */
-export function readWrittenSprintDirectory(
+export function readSprintDirectoryQuickly(
   input: SprintDirectoryInput,
-): ParsedSprintDirectory | undefined {
-  const sprintSource = writtenSource(input.sprintYaml, input.sprintYamlPath);
-  const progressSource = writtenSource(input.progressYaml, input.progressYamlPath);
-  if (!sprintSource || !progressSource) return undefined;
+  read: (text: string, file: string) => YamlSource | undefined = readWritten,
+): ParsedSprintDirectory | 'unread' | 'to-report' {
+  const sprintSource = read(input.sprintYaml, input.sprintYamlPath);
+  const progressSource = read(input.progressYaml, input.progressYamlPath);
+  if (!sprintSource || !progressSource) return 'unread';
   const issues: Issue[] = [];
   const parsed = readSprintFiles(input, sprintSource, progressSource, QUICK_CHECKS, issues);
-  return issues.length ? undefined : parsed;
+  return issues.length ? 'to-report' : parsed;
 }
 
 /** A file as `sprint` writes it, parsed; `''` is an absent SPRINT.yaml, read as empty. */
-function writtenSource(text: string, file: string): YamlSource | undefined {
+function readWritten(text: string, file: string): YamlSource | undefined {
   const value = text === '' ? null : readBlockYaml(text);
   if (value === undefined) return undefined;
   // The config remembers where some values were written, for messages when a run starts.
