@@ -12,10 +12,13 @@ const MAX_DEPTH = 100;
 /** `yaml` refuses an implicit key longer than 1024 characters: such a key is left to it. */
 const MAX_KEY = 1000;
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[-+][0-9]+)?$/;
-/** A JSON string: the only double-quoted text `toBlockYaml` writes (`\u` escapes and all). */
+/**
+ * A JSON string, where `lastIndex` says: the only double-quoted text
+ * `toBlockYaml` writes (`\u` escapes and all). It cannot run past a line's end.
+ */
 const QUOTED =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused, not matched
-  /^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/;
+  /"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
 
 /**
  * Reads YAML as `toBlockYaml` writes it (block maps and lists in two-space
@@ -33,7 +36,7 @@ export function readBlockYaml(
   lines?: BlockYamlLines,
 ): Record<string, unknown> | undefined {
   if (!text.endsWith('\n') || text.includes('\r')) return undefined;
-  const reader = new Reader(text.split('\n'), lines);
+  const reader = new Reader(text, lines);
   try {
     return reader.document();
   } catch (error) {
@@ -76,64 +79,80 @@ const notMine = (): never => {
   throw new NotMine();
 };
 
-function indentOf(line: string): number {
-  let n = 0;
-  while (line.charCodeAt(n) === 32) n++;
-  return n;
+const NEWLINE = 10;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const COLON = 58;
+
+/** A JSON string starting at `at` in `text`, or undefined. */
+function quotedAt(text: string, at: number): string | undefined {
+  QUOTED.lastIndex = at;
+  return QUOTED.exec(text)?.[0];
 }
 
+/**
+ * Reads the text line by line where it lies, without splitting it (10,000 tasks
+ * are 20,000 lines): positions are offsets into the text.
+ */
 class Reader {
-  #at = 0;
-  readonly #end: number;
+  /** Where the next line starts, and its number from 1. */
+  #pos = 0;
+  #no = 1;
+  /** Keys already found plain: a file repeats a few keys many times. */
+  readonly #plainKeys = new Set<string>();
 
   constructor(
-    readonly lines: string[],
+    readonly text: string,
     readonly record: BlockYamlLines | undefined,
-  ) {
-    // The text ends with a line break: the last "line" is the empty rest after it.
-    this.#end = lines.length - 1;
-  }
+  ) {}
 
   document(): Record<string, unknown> {
+    const { text } = this;
     while (
-      this.#at < this.#end &&
-      (this.lines[this.#at] === '' || this.lines[this.#at]![0] === '#')
+      !this.#done() &&
+      (text.charCodeAt(this.#pos) === NEWLINE || text.charCodeAt(this.#pos) === HASH)
     )
-      this.#at++;
-    if (this.#at === this.#end) notMine();
+      this.#next();
+    if (this.#done()) notMine();
     const map = this.map(0, 0);
-    if (this.#at !== this.#end) notMine();
+    if (!this.#done()) notMine();
     return map;
   }
 
-  /** A block map whose keys sit at `indent`; `first` is its first entry when it follows a `- `. */
-  map(indent: number, depth: number, first?: string): Record<string, unknown> {
+  /** A block map whose keys sit at `indent`; `first` is where its first entry starts after a `- `. */
+  map(indent: number, depth: number, first?: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) notMine();
+    const { text } = this;
     const out: Record<string, unknown> = {};
     const keyLines = this.record && new Map<string, number>();
     if (keyLines) this.record!.set(out, keyLines);
-    let entry = first;
-    if (entry === undefined) entry = this.#line(indent);
-    while (entry !== undefined) {
-      const line = ++this.#at; // 1-based: the line just taken
+    let start = first ?? this.#entry(indent);
+    while (start !== undefined) {
+      const eol = text.indexOf('\n', start);
+      const line = this.#no;
       let key: string;
       let colon: number;
-      if (entry[0] === '"') {
-        const quoted = QUOTED.exec(entry)?.[0] ?? notMine();
+      if (text.charCodeAt(start) === QUOTE) {
+        const quoted = quotedAt(text, start) ?? notMine();
         key = JSON.parse(quoted) as string;
-        colon = quoted.length;
-        if (entry[colon] !== ':') notMine();
+        colon = start + quoted.length;
+        if (text.charCodeAt(colon) !== COLON) notMine();
       } else {
-        colon = entry.indexOf(': ');
-        if (colon < 0) {
-          if (!entry.endsWith(':')) notMine();
-          colon = entry.length - 1;
+        colon = text.indexOf(': ', start);
+        if (colon < 0 || colon > eol) {
+          if (eol === start || text.charCodeAt(eol - 1) !== COLON) notMine();
+          colon = eol - 1;
         }
-        key = entry.slice(0, colon);
-        if (!isPlain(key)) notMine();
+        key = text.slice(start, colon);
+        if (!this.#plainKeys.has(key)) {
+          if (!isPlain(key)) notMine();
+          this.#plainKeys.add(key);
+        }
       }
-      if (colon > MAX_KEY || Object.hasOwn(out, key)) notMine();
-      const value = this.value(entry.slice(colon + 1), indent, depth);
+      if (colon - start > MAX_KEY || Object.hasOwn(out, key)) notMine();
+      this.#next();
+      const value = this.#value(colon + 1, eol, indent, depth);
       // As `yaml` does: a `__proto__` key is a key, not the object's prototype.
       if (key === '__proto__')
         Object.defineProperty(out, key, {
@@ -144,7 +163,7 @@ class Reader {
         });
       else out[key] = value;
       keyLines?.set(key, line);
-      entry = this.#line(indent);
+      start = this.#entry(indent);
     }
     return out;
   }
@@ -152,51 +171,57 @@ class Reader {
   /** A list whose `- ` items sit at `indent`. */
   seq(indent: number, depth: number): unknown[] {
     if (depth > MAX_DEPTH) notMine();
+    const { text } = this;
     const out: unknown[] = [];
     const itemLines: number[] | undefined = this.record && [];
     if (itemLines) this.record!.set(out, itemLines);
-    let item = this.#item(indent);
-    while (item !== undefined) {
-      const line = this.#at + 1;
-      if (item === '') {
+    let start = this.#item(indent);
+    while (start !== undefined) {
+      const eol = text.indexOf('\n', start);
+      const line = this.#no;
+      if (start === eol) {
         // `-` alone: a list inside the list, starting on the next line.
-        this.#at++;
+        this.#next();
         itemLines?.push(line + 1);
         if (!this.#nested(indent + 2)) notMine();
         out.push(this.seq(indent + 2, depth + 1));
       } else {
         itemLines?.push(line);
-        if (item[0] === '"') {
-          const quoted = QUOTED.exec(item)?.[0] ?? notMine();
-          if (quoted.length === item.length) {
-            this.#at++;
+        if (text.charCodeAt(start) === QUOTE) {
+          const quoted = quotedAt(text, start) ?? notMine();
+          if (start + quoted.length === eol) {
+            this.#next();
             out.push(JSON.parse(quoted));
-          } else out.push(this.map(indent + 2, depth + 1, item));
-        } else if (item.includes(': ') || item.endsWith(':')) {
-          out.push(this.map(indent + 2, depth + 1, item));
+          } else out.push(this.map(indent + 2, depth + 1, start));
         } else {
-          this.#at++;
-          out.push(this.value(` ${item}`, indent, depth));
+          const colon = text.indexOf(': ', start);
+          if ((colon >= 0 && colon < eol) || text.charCodeAt(eol - 1) === COLON) {
+            out.push(this.map(indent + 2, depth + 1, start));
+          } else {
+            this.#next();
+            out.push(this.#value(start - 1, eol, indent, depth));
+          }
         }
       }
-      item = this.#item(indent);
+      start = this.#item(indent);
     }
     return out;
   }
 
   /**
-   * The value after a key's `:` (`rest`, with its space) or a `- `; the line it is on is
-   * taken. `indent` is the collection's own, so nested lines sit two spaces deeper.
+   * The value from `from` (a key's `:` or a `- `, then a space) to the line's end `eol`; the
+   * line is taken. `indent` is the collection's own, so nested lines sit two spaces deeper.
    */
-  value(rest: string, indent: number, depth: number): unknown {
-    if (rest === '') {
+  #value(from: number, eol: number, indent: number, depth: number): unknown {
+    const { text } = this;
+    if (from === eol) {
       return this.#nested(indent + 2)
         ? this.seq(indent + 2, depth + 1)
         : this.map(indent + 2, depth + 1);
     }
-    if (rest[0] !== ' ') notMine();
-    const text = rest.slice(1);
-    switch (text) {
+    if (text.charCodeAt(from) !== SPACE) notMine();
+    const value = text.slice(from + 1, eol);
+    switch (value) {
       case '[]':
         return [];
       case '{}':
@@ -216,77 +241,106 @@ class Reader {
       case '|':
       case '|-':
       case '|+':
-        return this.#literal(text, indent + 2);
+        return this.#literal(value, indent + 2);
     }
-    if (text[0] === '"') {
-      const quoted = QUOTED.exec(text)?.[0];
-      if (quoted?.length !== text.length) notMine();
-      return JSON.parse(text);
+    if (value.charCodeAt(0) === QUOTE) {
+      if (quotedAt(value, 0)?.length !== value.length) notMine();
+      return JSON.parse(value);
     }
-    if (NUMBER.test(text)) return Number(text);
-    if (!isPlain(text)) notMine();
-    return text;
+    if (NUMBER.test(value)) return Number(value);
+    if (!isPlain(value)) notMine();
+    return value;
   }
 
   /** The lines of a `|` block, indented `indent` spaces, after its head. */
   #literal(head: string, indent: number): string {
-    const { lines } = this;
-    const body: string[] = [];
+    const { text } = this;
+    const start = this.#pos;
+    let first = -1;
+    let end = -1;
     let trailing = 0;
-    while (this.#at < this.#end) {
-      const line = lines[this.#at]!;
-      if (line === '') {
+    while (!this.#done()) {
+      const pos = this.#pos;
+      if (text.charCodeAt(pos) === NEWLINE) {
         trailing++;
-      } else {
-        const n = indentOf(line);
-        // Spaces alone, up to the indent, make an empty line to `yaml`: the writer writes none.
-        if (n === line.length && n <= indent) notMine();
-        if (n < indent) break;
-        // The first line sets the block's indent: one that starts deeper (or is only spaces) would
-        // set another.
-        if (n > indent && body.length === 0) notMine();
-        for (; trailing > 0; trailing--) body.push('');
-        body.push(line.slice(indent));
+        this.#next();
+        continue;
       }
-      this.#at++;
+      const n = this.#indent(pos);
+      const eol = text.indexOf('\n', pos);
+      // Spaces alone, up to the indent, make an empty line to `yaml`: the writer writes none.
+      if (pos + n === eol && n <= indent) notMine();
+      if (n < indent) break;
+      // The first line sets the block's indent: one that starts deeper (or is only spaces)
+      // would set another.
+      if (n > indent && first < 0) notMine();
+      if (first < 0) first = pos;
+      trailing = 0;
+      end = eol;
+      this.#next();
     }
-    if (body.length === 0) notMine();
-    const text = body.join('\n');
-    if (head === '|-') return text;
-    if (head === '|') return `${text}\n`;
-    return `${text}\n${'\n'.repeat(trailing)}`;
+    if (first < 0) notMine();
+    // Every line but the empty ones starts with the indent: dropped all at once.
+    const body = `\n${text.slice(start, end)}`.replaceAll(`\n${' '.repeat(indent)}`, '\n').slice(1);
+    if (head === '|-') return body;
+    if (head === '|') return `${body}\n`;
+    return `${body}\n${'\n'.repeat(trailing)}`;
   }
 
-  /** The next line's text after `indent` spaces when it is a map entry there, else undefined. */
-  #line(indent: number): string | undefined {
-    if (this.#at >= this.#end) return undefined;
-    const line = this.lines[this.#at]!;
-    const n = indentOf(line);
-    if (n < indent && line !== '') return undefined;
-    if (n !== indent || isItem(line, n)) notMine();
-    return line.slice(indent);
+  /** Where the next line's entry starts when it is a map entry at `indent`, else undefined. */
+  #entry(indent: number): number | undefined {
+    if (this.#done()) return undefined;
+    const pos = this.#pos;
+    const n = this.#indent(pos);
+    if (n < indent && this.text.charCodeAt(pos) !== NEWLINE) return undefined;
+    if (n !== indent || this.#isItem(pos + n)) notMine();
+    return pos + n;
   }
 
-  /** The next line's item text after `- ` (`''` for a bare `-`) when it is an item at `indent`. */
-  #item(indent: number): string | undefined {
-    if (this.#at >= this.#end) return undefined;
-    const line = this.lines[this.#at]!;
-    const n = indentOf(line);
-    if (n < indent && line !== '') return undefined;
-    if (n !== indent || !isItem(line, n) || line.length === n + 2) notMine();
-    return line.slice(n + 2);
+  /**
+   * Where the next line's item starts after its `- ` (its line's end for a bare `-`) when it
+   * is an item at `indent`, else undefined.
+   */
+  #item(indent: number): number | undefined {
+    if (this.#done()) return undefined;
+    const pos = this.#pos;
+    const n = this.#indent(pos);
+    if (n < indent && this.text.charCodeAt(pos) !== NEWLINE) return undefined;
+    const dash = pos + n;
+    if (n !== indent || !this.#isItem(dash)) notMine();
+    if (this.text.charCodeAt(dash + 1) === NEWLINE) return dash + 1;
+    if (this.text.charCodeAt(dash + 2) === NEWLINE) notMine(); // `- ` and nothing
+    return dash + 2;
   }
 
   /** Whether the next line starts a list (else a map) at `indent`, where a nested value must be. */
   #nested(indent: number): boolean {
-    const line = this.#at < this.#end ? this.lines[this.#at]! : '';
-    const n = indentOf(line);
-    if (n !== indent || n === line.length) notMine();
-    return isItem(line, n);
+    if (this.#done()) notMine();
+    const pos = this.#pos;
+    const n = this.#indent(pos);
+    if (n !== indent || this.text.charCodeAt(pos + n) === NEWLINE) notMine();
+    return this.#isItem(pos + n);
   }
-}
 
-/** Whether `line` holds a list item (`- ...` or a bare `-`) at `indent`. */
-function isItem(line: string, indent: number): boolean {
-  return line[indent] === '-' && (line.length === indent + 1 || line[indent + 1] === ' ');
+  /** Whether a list item (`- ...` or a bare `-`) starts at `at`. */
+  #isItem(at: number): boolean {
+    const next = this.text.charCodeAt(at + 1);
+    return this.text.charCodeAt(at) === 45 && (next === NEWLINE || next === SPACE);
+  }
+
+  /** The spaces at `pos`. */
+  #indent(pos: number): number {
+    let n = pos;
+    while (this.text.charCodeAt(n) === SPACE) n++;
+    return n - pos;
+  }
+
+  #done(): boolean {
+    return this.#pos >= this.text.length;
+  }
+
+  #next(): void {
+    this.#pos = this.text.indexOf('\n', this.#pos) + 1;
+    this.#no++;
+  }
 }
