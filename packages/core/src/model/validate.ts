@@ -34,6 +34,8 @@ export function validateTasks(
       });
     } else firstIndex.set(task.id, index);
   });
+  // Types repeat (10,000 tasks may have one): each is compared with the built-in ones once.
+  const nearType = new Map<string, string | undefined>();
   tasks.forEach((task, index) => {
     for (const dep of task.dependsOn) {
       if (dep === task.id) {
@@ -57,7 +59,11 @@ export function validateTasks(
     const spec = Object.hasOwn(TASK_TYPE_FIELDS, task.type)
       ? TASK_TYPE_FIELDS[task.type]
       : undefined;
-    const near = spec ? undefined : nearBuiltinType(task.type);
+    let near: string | undefined;
+    if (!spec) {
+      if (!nearType.has(task.type)) nearType.set(task.type, nearBuiltinType(task.type));
+      near = nearType.get(task.type);
+    }
     if (near && !options.finished?.has(task.id)) {
       issues.push({
         index,

@@ -220,7 +220,7 @@ function readTaskState(
 }
 
 function hasStateKey(e: Record<string, unknown>): boolean {
-  for (const key of Object.keys(e)) if (TASK_STATE_KEYS.has(key)) return true;
+  for (const key in e) if (TASK_STATE_KEYS.has(key)) return true;
   return false;
 }
 

@@ -133,10 +133,8 @@ export function readTask(
   }
   const before = c.issues.length;
   let fields: Record<string, unknown> = {};
-  const keys = Object.keys(raw);
-  for (const k of keys) if (!omit.has(k)) fields[k] = raw[k];
-
-  for (const key of keys) {
+  for (const key of Object.keys(raw)) {
+    if (!omit.has(key)) fields[key] = raw[key];
     if (DEPENDS_ON_SLIPS.has(key)) {
       c.at(key).issue(
         `"${key}" is not a task field, so this dependency would be ignored`,
