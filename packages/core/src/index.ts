@@ -260,6 +260,7 @@ export {
   type SprintOverview,
   type SprintStatusBrief,
   type SprintStatusReport,
+  sprintOverview,
 } from './workspace/describe-sprint.js';
 export {
   DEFAULT_SPRINTS_DIR,

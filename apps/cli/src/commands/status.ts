@@ -5,6 +5,7 @@ import {
   plural,
   type SprintStatusBrief,
   type SprintStatusReport,
+  sprintOverview,
 } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
@@ -39,7 +40,10 @@ export async function statusCommand(
     if (snapshot.state.tampering?.length && !lock?.alive) {
       await notifyTamperingOnce(snapshot, { env: io.env });
     }
-    return describeSprint(snapshot, lock);
+    // Printed, the status needs no task list: a row per task is not built (10,000 at times).
+    return brief
+      ? describeOverview(sprintOverview(snapshot), lock)
+      : describeSprint(snapshot, lock);
   };
   let report = await read();
   if (options.json && !options.watch) {

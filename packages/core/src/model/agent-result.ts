@@ -1,28 +1,7 @@
 import { z } from 'zod';
+import { AGENT_ERROR_KINDS } from './kinds.js';
 
-/** Why an agent run failed. Each kind has one reaction in the runner (see `failureReaction`). */
-export const AGENT_ERROR_KINDS = [
-  'auth',
-  'rate-limit',
-  'overloaded',
-  'usage-limit',
-  'max-turns',
-  'budget',
-  'timeout',
-  'idle',
-  'cancelled',
-  'crash',
-  'invalid-output',
-  'binary-missing',
-  'config',
-  'api-error',
-  'blocked',
-  'failed',
-  'verify',
-  'hook',
-  /** The task's work conflicts with work integrated meanwhile (isolation: worktree). */
-  'conflict',
-] as const;
+export { AGENT_ERROR_KINDS };
 export const AgentErrorKindSchema = z.enum(AGENT_ERROR_KINDS);
 export type AgentErrorKind = z.infer<typeof AgentErrorKindSchema>;
 

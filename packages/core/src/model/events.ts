@@ -5,6 +5,7 @@ import {
   HumanNeededSchema,
   TokenUsageSchema,
 } from './agent-result.js';
+import { ATTEMPT_OUTCOMES, LIMITS } from './kinds.js';
 import { TaskSchema } from './sprint.js';
 import { SprintStatusSchema, TaskStatusSchema } from './status.js';
 
@@ -29,15 +30,7 @@ export const AgentActivitySchema = z.discriminatedUnion('kind', [
 ]);
 export type AgentActivity = z.infer<typeof AgentActivitySchema>;
 
-export const AttemptOutcomeSchema = z.enum([
-  'success',
-  'failed',
-  'needs-human',
-  'interrupted',
-  'rate-limited',
-  'timeout',
-  'cancelled',
-]);
+export const AttemptOutcomeSchema = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
 
 export const StopReasonSchema = z.discriminatedUnion('kind', [
@@ -49,7 +42,7 @@ export const StopReasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('needs-human'), taskId: z.string() }),
   z.object({
     kind: z.literal('limit'),
-    limit: z.enum(['max-iterations', 'max-cost', 'task-timeout', 'max-tasks', 'time-box']),
+    limit: z.enum(LIMITS),
     detail: z.string(),
   }),
   z.object({ kind: z.literal('interrupted'), detail: z.string() }),

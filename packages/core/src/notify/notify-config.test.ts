@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InvalidSprintError } from '../model/errors.js';
+import { renderSprintYaml } from '../stores/directory/render-sprint-yaml.js';
 import { parseSprintDirectory } from '../stores/directory/sprint-directory.js';
-import { renderSprintYaml } from '../stores/directory/sprint-yaml.js';
 
 function read(sprintYaml: string) {
   return parseSprintDirectory({

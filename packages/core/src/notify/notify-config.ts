@@ -6,7 +6,8 @@ import {
   oneOf,
   readString,
 } from '../stores/directory/field-cursor.js';
-import { NOTIFY_EVENTS, type NotifyEvent, type NotifyTarget } from './notify-target.js';
+import { NOTIFY_EVENTS } from './notify-events.js';
+import type { NotifyEvent, NotifyTarget } from './notify-target.js';
 
 const KINDS = ['webhook', 'slack', 'command'] as const;
 const KEYS: Record<(typeof KINDS)[number], readonly string[]> = {

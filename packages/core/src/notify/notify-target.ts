@@ -1,15 +1,8 @@
 import { z } from 'zod';
+import { NOTIFY_EVENTS } from './notify-events.js';
 
-/** What a notification target can ask to hear about. */
-export const NOTIFY_EVENTS = [
-  'completed',
-  'blocked',
-  'needs-human',
-  'limit',
-  'rate-limit-wait',
-  'task-failed',
-  'tamper',
-] as const;
+export { NOTIFY_EVENTS };
+
 const NotifyEventSchema = z.enum(NOTIFY_EVENTS);
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
 

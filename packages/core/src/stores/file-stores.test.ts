@@ -318,6 +318,44 @@ describe('sprint names', () => {
 });
 
 describe('SprintDirectoryStore locks and outside edits', () => {
+  it('reads a fresh clone (no state.json) from its YAML files as it read them before, and writes nothing', async () => {
+    const dir = await originalSprint();
+    const id = '2026-01-15_auth-hardening';
+    const agent = new ScriptedAgent('s', {}, (ctx) => ({
+      success: ctx.task.id !== 'custom-audit',
+      summary: `did ${ctx.task.id}`,
+      costUsd: 0.01,
+      tokens: { input: 5, output: 7, cacheRead: 0, cacheCreation: 0 },
+      ...(ctx.task.id === 'custom-audit' ? { error: { kind: 'failed', message: 'no' } } : {}),
+    }));
+    await new SprintRunner({
+      store: new SprintDirectoryStore({ root }),
+      agents: new AgentRegistry({ default: agent }),
+    }).run(id);
+    const ran = await new SprintDirectoryStore({ root }).load(id);
+    // What git leaves of it: the runner's own files are ignored.
+    const ignored = (await readFile(join(dir, '.gitignore'), 'utf8')).split('\n');
+    for (const f of await readdir(dir)) {
+      if (ignored.includes(f) || f.startsWith('runner.lock'))
+        await rm(join(dir, f), { force: true });
+    }
+    expect(await readdir(dir)).not.toContain('state.json');
+    const listing = async () =>
+      Promise.all(
+        (await readdir(dir)).sort().map(async (f) => [f, (await stat(join(dir, f))).mtimeMs]),
+      );
+    const before = await listing();
+    const store = new SprintDirectoryStore({ root });
+    // A status reads the overview first: there is none without state.json.
+    expect(await store.loadOverview(id)).toBeUndefined();
+    const cloned = await store.load(id);
+    expect(cloned.definition).toEqual(ran.definition);
+    expect(cloned.state.tasks).toEqual(ran.state.tasks);
+    expect(cloned.state.status).toBe(ran.state.status);
+    // Nothing written: a runner starting now would take an unsigned state.json for tampering.
+    expect(await listing()).toEqual(before);
+  });
+
   it('reads from its JSON snapshot only while the YAML files are the ones it wrote', async () => {
     const dir = await originalSprint();
     const store = new SprintDirectoryStore({ root });

@@ -11,6 +11,7 @@ import { sprintFolderName } from '../model/task-info.js';
 import { validateTasks } from '../model/validate.js';
 import { type SprintOverview, sprintOverview } from '../workspace/describe-sprint.js';
 import { atomicWriteFile } from './atomic-file.js';
+import type { ParsedSprintDirectory, SprintDirectoryInput } from './directory/sprint-files.js';
 import { EVENT_LOG } from './event-log.js';
 import {
   JournaledStore,
@@ -257,9 +258,8 @@ export class SprintDirectoryStore extends JournaledStore {
         // Changed while a run was under way (a task may have written it), or the log that
         // would say what happened since is lost. Task fields a person fixed are taken; what
         // happened (statuses) is the runner's alone.
-        const { parseSprintDirectory } = await import('./directory/index.js');
         [sprintYaml, progressYaml] = await this.#readYaml(location);
-        const parsed = parseSprintDirectory({
+        const parsed = await parseSprintFiles({
           dirName: sprintId,
           sprintYaml,
           sprintYamlPath,
@@ -284,8 +284,6 @@ export class SprintDirectoryStore extends JournaledStore {
         return { ...fromSnapshot(stale, findings), definition, state };
       }
     }
-    // Parsing YAML is the slow part of reading a sprint: loaded only when the snapshot is stale.
-    const { parseSprintDirectory } = await import('./directory/index.js');
     let progressYamlHash: string | undefined;
     if (sprintYaml === undefined || progressYaml === undefined)
       [sprintYaml, progressYaml, progressYamlHash] = await this.#readYaml(location);
@@ -293,7 +291,7 @@ export class SprintDirectoryStore extends JournaledStore {
       stamp,
       hash: progressYamlHash ?? textHash(progressYaml),
     });
-    const parsed = parseSprintDirectory({
+    const parsed = await parseSprintFiles({
       dirName: sprintId,
       sprintYaml,
       sprintYamlPath,
@@ -672,6 +670,26 @@ function logEndsAt(logPath: string, meta: DirectoryMeta): boolean {
   if (!st.isFile()) return false;
   if (!(meta.logKey && meta.logMac !== undefined)) return st.size === 0;
   return st.size === meta.logOffset;
+}
+
+/**
+ * SPRINT.yaml and PROGRESS.yaml read into the model. Parsing is the slow part of
+ * reading a sprint, so it is loaded only when the snapshot does not answer, and
+ * in steps: files as `sprint` wrote them are read without a YAML parser or zod
+ * (loading them costs more than reading 1,000 tasks); a file edited by hand
+ * (SPRINT.yaml often is) with `yaml` but still without zod; files with anything
+ * to report through both, which say what.
+ */
+async function parseSprintFiles(input: SprintDirectoryInput): Promise<ParsedSprintDirectory> {
+  const { readSprintDirectoryQuickly } = await import('./directory/sprint-files.js');
+  let quick = readSprintDirectoryQuickly(input);
+  if (quick === 'unread') {
+    const { readYamlSource } = await import('./directory/yaml-source.js');
+    quick = readSprintDirectoryQuickly(input, readYamlSource);
+  }
+  if (typeof quick === 'object') return quick;
+  const { parseSprintDirectory } = await import('./directory/index.js');
+  return parseSprintDirectory(input);
 }
 
 /** What `readBase` answers from a snapshot the files agree with. */

@@ -35,7 +35,11 @@ function quoted(text: string): string {
   );
 }
 
-function isPlain(text: string): boolean {
+/** Text that passes every check below but the last: most keys and values, tested at once. */
+const SIMPLE = /^[A-Za-z0-9_](?:[\w./ -]*[\w./-])?$/;
+
+export function isPlain(text: string): boolean {
+  if (SIMPLE.test(text)) return !NOT_TEXT.test(text);
   return (
     text.length > 0 &&
     PLAIN_START.test(text) &&

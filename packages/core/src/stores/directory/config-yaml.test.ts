@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InvalidSprintError } from '../../model/errors.js';
 import { parseConfig } from './config-yaml.js';
+import { renderSprintYaml } from './render-sprint-yaml.js';
 import { parseSprintDirectory } from './sprint-directory.js';
-import { renderSprintYaml } from './sprint-yaml.js';
 
 const where = { file: 'SPRINT.yaml', field: 'config', line: 5 };
 

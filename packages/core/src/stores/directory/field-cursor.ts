@@ -1,28 +1,40 @@
-import type { z } from 'zod';
 import { parseDuration } from '../../model/duration.js';
 import type { Issue } from '../../model/errors.js';
 import { withinOneEdit } from '../../model/validate.js';
+import type { ValueCheck } from './quick-checks.js';
 import type { LineLocator, YamlPath } from './yaml-source.js';
+
+const NO_PATH: YamlPath = [];
 
 /** Where a value sits: the file, a path inside it, and the list its problems go to. */
 export class FieldCursor {
+  #path: YamlPath | undefined;
+  #parent: FieldCursor | undefined;
+  #segment: string | number | undefined;
+
   constructor(
     readonly file: string,
-    readonly path: YamlPath,
+    path: YamlPath,
     readonly issues: Issue[],
     private readonly locate?: LineLocator,
     private readonly fallbackLine?: number,
-  ) {}
+  ) {
+    this.#path = path;
+  }
 
   /** A cursor for one key or index below this one. */
   at(segment: string | number): FieldCursor {
-    return new FieldCursor(
-      this.file,
-      [...this.path, segment],
-      this.issues,
-      this.locate,
-      this.fallbackLine,
-    );
+    // Made for every field read and needed only for a problem: the path is built when asked for.
+    const child = new FieldCursor(this.file, NO_PATH, this.issues, this.locate, this.fallbackLine);
+    child.#path = undefined;
+    child.#parent = this;
+    child.#segment = segment;
+    return child;
+  }
+
+  get path(): YamlPath {
+    this.#path ??= [...this.#parent!.path, this.#segment!];
+    return this.#path;
   }
 
   /** `queue[2].depends-on`, or undefined at the top of the file. */
@@ -157,12 +169,12 @@ export function readDuration(
 }
 
 /** Checks a value against a model schema and reports each problem at its own path. */
-export function readWithSchema<S extends z.ZodType>(
-  schema: S,
+export function readWithSchema<T>(
+  schema: ValueCheck<T>,
   value: unknown,
   c: FieldCursor,
   toDiskKey: (key: string) => string = (k) => k,
-): z.infer<S> | undefined {
+): T | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const problem of result.error.issues) {

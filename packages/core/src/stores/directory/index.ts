@@ -1,6 +1,6 @@
 export { CONFIG_KEYS, parseConfig } from './config-yaml.js';
 export { renderProgressYaml } from './progress-yaml.js';
+export { renderSprintYaml } from './render-sprint-yaml.js';
 export { parseSprintDirectory } from './sprint-directory.js';
-export { renderSprintYaml } from './sprint-yaml.js';
 export { taskFromYaml, taskToYaml } from './task-yaml.js';
 export { forgetYamlSource } from './yaml-source.js';

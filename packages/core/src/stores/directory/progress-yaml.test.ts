@@ -14,9 +14,15 @@ import {
 } from '../../model/state.js';
 import { SPRINT_STATUSES, TASK_STATUSES } from '../../model/status.js';
 import { renderProgressYaml } from './progress-yaml.js';
-import { type ParsedSprintDirectory, parseSprintDirectory } from './sprint-directory.js';
-import { renderSprintYaml } from './sprint-yaml.js';
+import { renderSprintYaml } from './render-sprint-yaml.js';
+import { parseSprintDirectory } from './sprint-directory.js';
+import {
+  type ParsedSprintDirectory,
+  readSprintDirectoryQuickly,
+  type SprintDirectoryInput,
+} from './sprint-files.js';
 import { taskFromYaml } from './task-yaml.js';
+import { readYamlSource } from './yaml-source.js';
 
 const SPRINT_YAML = renderSprintYaml({
   sprintId: 'sprint-1',
@@ -280,6 +286,96 @@ describe('renderProgressYaml then parseSprintDirectory', () => {
         for (const t of d.tasks) expect(byId.get(t.id)).toEqual(t);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('readSprintDirectoryQuickly', () => {
+  /** The files as written, and with a comment at the end, which sends them through yaml. */
+  function inputs(progressYaml: string): [SprintDirectoryInput, SprintDirectoryInput] {
+    const input = {
+      dirName: 'sprint-1',
+      sprintYaml: SPRINT_YAML,
+      sprintYamlPath: 'SPRINT.yaml',
+      progressYaml,
+      progressYamlPath: 'PROGRESS.yaml',
+    };
+    const byYaml = '# read by yaml\n';
+    return [
+      input,
+      { ...input, sprintYaml: SPRINT_YAML + byYaml, progressYaml: progressYaml + byYaml },
+    ];
+  }
+
+  it('reads what sprint writes as yaml and zod do, without them', () => {
+    fc.assert(
+      fc.property(fc.gen(), (g) => {
+        const { definition: d, state } = generate(g);
+        const [written, byYaml] = inputs(renderProgressYaml(d, state, meta(state)));
+        const full = parseSprintDirectory(byYaml);
+        expect(readSprintDirectoryQuickly(written)).toStrictEqual(full);
+        // Edited by hand: not read without yaml, read with it, still without zod.
+        expect(readSprintDirectoryQuickly(byYaml)).toBe('unread');
+        expect(readSprintDirectoryQuickly(byYaml, readYamlSource)).toStrictEqual(full);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves a file with anything to report to the full reader, which says what', () => {
+    const definition = definitionOf([customTask('a')]);
+    const base = initialState(definition);
+    const text = renderProgressYaml(definition, base, meta(base)).replace(
+      'status: not-started',
+      'status: bogus',
+    );
+    const [written, byYaml] = inputs(text);
+    expect(readSprintDirectoryQuickly(written)).toBe('to-report');
+    expect(readSprintDirectoryQuickly(byYaml, readYamlSource)).toBe('to-report');
+    expect(() => parseSprintDirectory(written)).toThrow(
+      /PROGRESS.yaml:\d+.*unknown sprint status "bogus"/s,
+    );
+  });
+
+  it('answers as yaml and zod do, or not at all, when the file was edited by hand', () => {
+    const edit = fc.record({
+      line: fc.nat(),
+      kind: fc.constantFrom('replace-value', 'delete', 'duplicate', 'indent'),
+      value: fc.constantFrom(
+        'done',
+        'bogus',
+        '-1',
+        '1.5',
+        'null',
+        '[]',
+        '{}',
+        '"x"',
+        'yes',
+        't0',
+        '',
+      ),
+    });
+    fc.assert(
+      fc.property(fc.gen(), fc.array(edit, { minLength: 1, maxLength: 3 }), (g, edits) => {
+        const { definition: d, state } = generate(g);
+        const lines = renderProgressYaml(d, state, meta(state)).split('\n');
+        for (const { line, kind, value } of edits) {
+          const i = line % (lines.length - 1);
+          const text = lines[i]!;
+          if (kind === 'replace-value') lines[i] = text.replace(/: .*$/, `: ${value}`);
+          else if (kind === 'delete') lines.splice(i, 1);
+          else if (kind === 'duplicate') lines.splice(i, 0, text);
+          else lines[i] = `  ${text}`;
+        }
+        const [written, byYaml] = inputs(lines.join('\n'));
+        for (const quick of [
+          readSprintDirectoryQuickly(written),
+          readSprintDirectoryQuickly(byYaml, readYamlSource),
+        ]) {
+          if (typeof quick === 'object') expect(quick).toStrictEqual(parseSprintDirectory(byYaml));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,35 +1,22 @@
+import { HumanNeededSchema, TokenUsageSchema } from '../../model/agent-result.js';
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
-import type { SprintDefinition } from '../../model/sprint.js';
-import type { SprintState } from '../../model/state.js';
-import { readProgressYaml } from './progress-yaml.js';
-import { readSprintYaml } from './sprint-yaml.js';
+import { StopReasonSchema } from '../../model/events.js';
+import { AttemptSchema } from '../../model/state.js';
+import type { ProgressChecks } from './quick-checks.js';
+import {
+  type ParsedSprintDirectory,
+  readSprintFiles,
+  type SprintDirectoryInput,
+} from './sprint-files.js';
 import { readYamlSource } from './yaml-source.js';
 
-/** Where the directory store resumes its journal: the last event folded into PROGRESS.yaml. */
-interface ProgressMeta {
-  /** PROGRESS.yaml's `sprint-id` as written (else SPRINT.yaml's, else the directory name). */
-  sprintId: string;
-  logSeq: number;
-  logOffset: number;
-}
-
-/** A sprint directory's two files, read into the model. */
-export interface ParsedSprintDirectory {
-  /** `id` is the directory name; the tasks come from PROGRESS.yaml, the rest from SPRINT.yaml. */
-  definition: SprintDefinition;
-  state: SprintState;
-  meta: ProgressMeta;
-}
-
-export interface SprintDirectoryInput {
-  /** The directory's name, such as `2026-01-15_auth`: the sprint's id. */
-  dirName: string;
-  sprintYaml: string;
-  /** For messages: the path shown for SPRINT.yaml. */
-  sprintYamlPath: string;
-  progressYaml: string;
-  progressYamlPath: string;
-}
+/** The model's own schemas, which say what is wrong with a value. */
+const MODEL_CHECKS: ProgressChecks = {
+  attempt: AttemptSchema,
+  tokens: TokenUsageSchema,
+  question: HumanNeededSchema,
+  stopReason: StopReasonSchema,
+};
 
 /**
  * Reads SPRINT.yaml and PROGRESS.yaml (as text; this does no file access) into
@@ -48,32 +35,13 @@ export interface SprintDirectoryInput {
  */
 export function parseSprintDirectory(input: SprintDirectoryInput): ParsedSprintDirectory {
   const issues: Issue[] = [];
-  const sprintSource = readYamlSource(input.sprintYaml, input.sprintYamlPath);
-  issues.push(...sprintSource.issues);
-  const sprint = readSprintYaml(sprintSource, issues);
-  const progressSource = readYamlSource(input.progressYaml, input.progressYamlPath);
-  issues.push(...progressSource.issues);
-  const progress = readProgressYaml(progressSource, issues);
+  const parsed = readSprintFiles(
+    input,
+    readYamlSource(input.sprintYaml, input.sprintYamlPath),
+    readYamlSource(input.progressYaml, input.progressYamlPath),
+    MODEL_CHECKS,
+    issues,
+  );
   if (issues.length) throw new InvalidSprintError(issues);
-
-  const definition: SprintDefinition = {
-    id: input.dirName,
-    // Without SPRINT.yaml (the plugin's PROGRESS.yaml alone), PROGRESS.yaml's sprint-id names it.
-    name: sprint.name ?? sprint.sprintId ?? progress.sprintId ?? input.dirName,
-    goals: sprint.goals,
-    config: sprint.config,
-    tasks: progress.tasks,
-  };
-  if (sprint.notes !== undefined) definition.notes = sprint.notes;
-  if (sprint.created !== undefined) definition.created = sprint.created;
-  if (sprint.owner !== undefined) definition.owner = sprint.owner;
-  return {
-    definition,
-    state: { ...progress.state, lastSeq: progress.logSeq },
-    meta: {
-      sprintId: progress.sprintId ?? sprint.sprintId ?? input.dirName,
-      logSeq: progress.logSeq,
-      logOffset: progress.logOffset,
-    },
-  };
+  return parsed;
 }

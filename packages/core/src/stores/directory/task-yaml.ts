@@ -1,4 +1,5 @@
 import { InvalidSprintError, type Issue } from '../../model/errors.js';
+import type { Task } from '../../model/sprint.js';
 import {
   COMMON_TASK_FIELDS,
   PRIORITIES,
@@ -6,8 +7,7 @@ import {
   slugify,
   TASK_ID_PATTERN,
   TASK_TYPE_FIELDS,
-  type Task,
-} from '../../model/sprint.js';
+} from '../../model/task-info.js';
 import {
   describe,
   FieldCursor,
@@ -57,6 +57,11 @@ const KNOWN_TASK_FIELDS: readonly string[] = [
     'model',
   ]),
 ];
+
+const KNOWN_FIELD_SET: ReadonlySet<string> = new Set(KNOWN_TASK_FIELDS);
+
+/** Whether a field is written: the readers take null as absent too. */
+const has = (value: unknown): boolean => value !== undefined && value !== null;
 
 /** The model fields a task's YAML map carries, in the order they are written. */
 const MODEL_KEYS = [
@@ -128,15 +133,14 @@ export function readTask(
   }
   const before = c.issues.length;
   let fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (!omit.has(k)) fields[k] = v;
-
   for (const key of Object.keys(raw)) {
+    if (!omit.has(key)) fields[key] = raw[key];
     if (DEPENDS_ON_SLIPS.has(key)) {
       c.at(key).issue(
         `"${key}" is not a task field, so this dependency would be ignored`,
         'rename it to depends-on',
       );
-    } else if (!omit.has(key)) {
+    } else if (!omit.has(key) && !KNOWN_FIELD_SET.has(key)) {
       const near = nearMiss(key, KNOWN_TASK_FIELDS);
       if (near) {
         c.at(key).issue(
@@ -150,6 +154,7 @@ export function readTask(
   let id: string | undefined;
   const rawId = raw.id;
   if (typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 0) id = String(rawId);
+  else if (typeof rawId === 'string') id = rawId;
   else if (rawId !== undefined && rawId !== null) id = readString(rawId, c.at('id'), 'fix-login');
   if (id !== undefined && !TASK_ID_PATTERN.test(id)) {
     c.at('id').issue(
@@ -158,7 +163,7 @@ export function readTask(
     );
   }
 
-  let type = readString(raw.type, c.at('type'), 'custom');
+  let type = typeof raw.type === 'string' ? raw.type : readString(raw.type, c.at('type'), 'custom');
   if (type === '') {
     c.at('type').issue(
       'task type is empty',
@@ -182,14 +187,24 @@ export function readTask(
     else c.at('priority').issue(`unknown priority ${describe(p)}`, oneOf(String(p), PRIORITIES));
   }
 
-  const dependsOn = readStringList(raw['depends-on'], c.at('depends-on'), { single: true }) ?? [];
-  const title = readString(raw.title, c.at('title'));
-  const description = readString(raw.description, c.at('description'));
-  const verify = readString(raw.verify, c.at('verify'), '"pnpm test"');
-  const command = readString(raw.command, c.at('command'), '"make lint"');
-  readStringList(raw.labels, c.at('labels'), { single: true });
-  readStringList(raw['blocked-by'], c.at('blocked-by'), { single: true });
-  readBoolean(raw['pause-after'], c.at('pause-after'));
+  // Each field only when it is there (most are not): a cursor per field is costly at 10,000 tasks.
+  const dependsOn = has(raw['depends-on'])
+    ? (readStringList(raw['depends-on'], c.at('depends-on'), { single: true }) ?? [])
+    : [];
+  const title = has(raw.title) ? readString(raw.title, c.at('title')) : undefined;
+  const description = has(raw.description)
+    ? readString(raw.description, c.at('description'))
+    : undefined;
+  const verify = has(raw.verify)
+    ? readString(raw.verify, c.at('verify'), '"pnpm test"')
+    : undefined;
+  const command = has(raw.command)
+    ? readString(raw.command, c.at('command'), '"make lint"')
+    : undefined;
+  if (has(raw.labels)) readStringList(raw.labels, c.at('labels'), { single: true });
+  if (has(raw['blocked-by']))
+    readStringList(raw['blocked-by'], c.at('blocked-by'), { single: true });
+  if (has(raw['pause-after'])) readBoolean(raw['pause-after'], c.at('pause-after'));
   const estimate = raw.estimate;
   if (
     estimate !== undefined &&
