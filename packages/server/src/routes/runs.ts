@@ -14,7 +14,14 @@ import {
   RunBodySchema,
 } from '../schemas.js';
 import { ERRORS, handle, type Operation, type Operations, withBodyErrors } from './operation.js';
-import { links, printable, publicRun, type RouteContext, shuttingDown } from './route-context.js';
+import {
+  links,
+  printable,
+  publicRun,
+  type RouteContext,
+  requester,
+  shuttingDown,
+} from './route-context.js';
 
 /** Pause and stop: the same shape, told apart by what they do to the running tasks. */
 function controlOperation(action: 'pause' | 'stop'): Operation {
@@ -182,12 +189,13 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
     if (action === 'cancel') reason = (await readJson(c, CancelBodySchema, limit)).reason;
     else await readJson(c, EmptyBodySchema, limit);
     await store.load(id);
+    const by = requester(c);
     const outcome =
       action === 'pause'
-        ? await runs.pause(id)
+        ? await runs.pause(id, by)
         : action === 'stop'
-          ? await runs.stop(id)
-          : await runs.cancel(id, reason!);
+          ? await runs.stop(id, by)
+          : await runs.cancel(id, reason!, by);
     changed(id);
     if (outcome.outcome === 'not-running') {
       throw action === 'cancel'
