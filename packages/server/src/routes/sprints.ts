@@ -12,6 +12,7 @@ import { configView } from '../config-view.js';
 import { summaryExtras, taskExtras } from '../dashboard-fields.js';
 import { EncodedBody, sendEncoded } from '../encoded-body.js';
 import { checkNotifyUrls } from '../notify-allow.js';
+import { PerTurn } from '../per-turn.js';
 import { ApiError } from '../problem.js';
 import {
   checkAgentNames,
@@ -232,13 +233,18 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     return sendEncoded(c, await detailBody(id), 201, CACHED_JSON);
   };
 
+  /** Reads of a sprint in one turn of the event loop share one version check (see PerTurn). */
+  const versions = new PerTurn<Promise<string | undefined>>();
   const getSprint: Handler = async (c) => {
     const id = idOf(c);
     let body: EncodedBody;
     if (store.version) {
       // The version is read before the load, so a cached body is never older than its version.
       // Without one (a sprint that is gone, say), the load answers, and says why.
-      const version = await store.version(id).catch(() => undefined);
+      const { version: versionOf } = store;
+      const version = await versions.get(id, () =>
+        versionOf.call(store, id).catch(() => undefined),
+      );
       const key = version && `${version}|${runs.active(id)?.runId ?? ''}`;
       body = key ? await cache.get(id, () => detailBody(id), key) : await detailBody(id);
     } else {
