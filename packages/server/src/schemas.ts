@@ -374,7 +374,7 @@ const NotifyTargetViewSchema = z.object({
  * writes them (`900s`), `worktrees.maxDisk` in bytes. The agents' own options
  * (`claude`, `codex`...) and `projectDir` are the server's, and not shown.
  */
-export const SprintConfigViewSchema = z.object({
+const SprintConfigViewSchema = z.object({
   maxTasks: z.number().int().optional(),
   timeBox: z.string().optional(),
   autoCommit: z.boolean(),
