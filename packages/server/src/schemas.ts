@@ -265,6 +265,8 @@ export const AnswerBodySchema = z.strictObject({
   answer: z.string().trim().min(1).max(20_000),
   /** The task whose question this answers: refused (409) when the open question is another's. */
   taskId: z.string().min(1).max(200).optional(),
+  /** One of the server's agents for every task of the resumed run (as `resume` takes it). */
+  agent: z.string().min(1).max(64).optional(),
 });
 
 export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
