@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ROOT, startServer } from '@sprint/server';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_ROOT,
+  splitAllowlist,
+  startServer,
+} from '@sprint/server';
 
-const USAGE = `Usage: sprint-api [--port N] [--host ADDR] [--root DIR] [--agents claude,noop] [--allow-task-commands]
+const USAGE = `Usage: sprint-api [--port N] [--host ADDR] [--root DIR] [--agents claude,noop] [--allow-task-commands] [--allow-notify-urls PREFIXES]
 
 Serves the sprints under DIR (default ${DEFAULT_ROOT}) over HTTP on ADDR:N
 (default ${DEFAULT_HOST}:${DEFAULT_PORT}). Every route but /health needs
 "Authorization: Bearer <token>": set SPRINT_API_TOKEN, or use the token printed
-at start. A non-loopback --host needs SPRINT_API_TOKEN. SIGTERM stops the runs
+at start. A non-loopback --host needs SPRINT_API_TOKEN. Webhook and Slack URLs in
+requests are refused unless --allow-notify-urls (or SPRINT_ALLOW_NOTIFY_URLS)
+lists their prefixes (comma-separated, or * for any). SIGTERM stops the runs
 (every sprint stays resumable) and exits.`;
 
 async function main(): Promise<number> {
@@ -20,6 +28,7 @@ async function main(): Promise<number> {
         root: { type: 'string' },
         agents: { type: 'string' },
         'allow-task-commands': { type: 'boolean' },
+        'allow-notify-urls': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,6 +62,10 @@ async function main(): Promise<number> {
             }
           : undefined,
       allowTaskCommands: values['allow-task-commands'] === true,
+      allowNotifyUrls:
+        typeof values['allow-notify-urls'] === 'string'
+          ? splitAllowlist(values['allow-notify-urls'])
+          : undefined,
       log,
     });
     if (server.tokenGenerated) {

@@ -489,6 +489,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       '--allow-task-commands',
       "accept tasks' shell `command` and `verify` in requests (they run with the server's rights)",
     )
+    .option(
+      '--allow-notify-urls <prefixes>',
+      'webhook and Slack URLs a request may name, comma-separated URL prefixes or * (default: SPRINT_ALLOW_NOTIFY_URLS, else none: the server posts to them)',
+    )
     .action(
       act(
         async (options: {
@@ -497,6 +501,7 @@ convention (implement-issue-<n>, refactor-<name>, ...).
           root?: string;
           agents?: string;
           allowTaskCommands?: boolean;
+          allowNotifyUrls?: string;
         }) => {
           const { serveCommand } = await import('./commands/serve.js');
           return serveCommand(ctx, options);

@@ -116,10 +116,43 @@ describe('control from a second process', () => {
     expect(after.status).toBe('paused');
     expect(taskStatus(after, 'first')).toBe('done');
     expect(taskStatus(after, 'second')).toBe('pending');
+    // The status says who paused it and how to go on.
+    expect(after.reason).toMatch(/^paused at the request of \S+ \(cli\)$/);
+    expect(after.next).toBe(`sprint resume ${basename(dir)}`);
+    const text = await runCli(['status', dir], { cwd });
+    expect(text.stdout).toMatch(/^Stopped: +paused at the request of \S+ \(cli\)$/m);
+    expect(text.stdout).toContain(`Continue:   sprint resume ${basename(dir)}\n`);
     // Pausing a paused sprint says so.
     const again = await runCli(['pause', dir], { cwd });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to pause');
+  });
+
+  it('a task with pause-after pauses the run; status (text and --json) says after which task and how to go on', async () => {
+    const cwd = tempDir();
+    const dir = shellSprint(cwd, 'planned-break', [
+      { id: 'review', command: 'true', pauseAfter: true },
+      { id: 'after', command: 'true', dependsOn: ['review'] },
+    ]);
+    const ran = await runCli(['run', dir], { cwd });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('paused - paused after task review (pause-after)');
+    const after = await statusJson(cwd, dir);
+    expect(after).toMatchObject({
+      status: 'paused',
+      reason: 'paused after task review (pause-after)',
+      stopReason: { kind: 'paused', taskId: 'review' },
+      next: `sprint resume ${basename(dir)}`,
+    });
+    expect(after.tasks.find((t: { id: string }) => t.id === 'review').pauseAfter).toBe(true);
+    const text = await runCli(['status', dir], { cwd });
+    expect(text.stdout).toMatch(/^Stopped: +paused after task review \(pause-after\)$/m);
+    expect(text.stdout).toContain(`Continue:   sprint resume ${basename(dir)}\n`);
+    // Going on clears it.
+    expect((await runCli(['resume', dir], { cwd })).code).toBe(0);
+    const done = await statusJson(cwd, dir);
+    expect(done.status).toBe('completed');
+    expect(done.next).toBeUndefined();
   });
 
   it('cancel ends the run for good with the reason (exit 1 for the run)', async () => {

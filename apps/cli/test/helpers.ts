@@ -229,6 +229,8 @@ export function shellSprint(
     dependsOn?: string[];
     priority?: string;
     verify?: string;
+    /** The run pauses once this task is done. */
+    pauseAfter?: boolean;
   }[],
   config: Record<string, string | number> = { agent: 'shell' },
 ): string {
@@ -262,6 +264,7 @@ export function shellSprint(
         `    command: ${JSON.stringify(t.command)}`,
         ...(t.dependsOn ? [`    depends-on: [${t.dependsOn.join(', ')}]`] : []),
         ...(t.verify ? [`    verify: ${JSON.stringify(t.verify)}`] : []),
+        ...(t.pauseAfter ? ['    pause-after: true'] : []),
       ]),
       'completed: []',
       'blocked: []',

@@ -91,6 +91,49 @@ describe('sprint serve', () => {
     expect(bad.stderr).toMatch(/cursor/);
   });
 
+  it('takes notification URLs in requests only under the --allow-notify-urls prefixes; a bad prefix exits 64', async () => {
+    const cwd = tempDir();
+    const server = startCli(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--root',
+        'sprints',
+        '--allow-notify-urls',
+        'https://hooks.example.test/',
+      ],
+      { cwd },
+    );
+    await server.waitForOutput(/API token .*: \S+/);
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout)![1]!;
+    const token = /API token [^:]*: (\S+)/.exec(server.stdout)![1]!;
+    const create = (name: string, webhook: string) =>
+      fetch(`${url}/sprints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, config: { notify: [{ webhook }] } }),
+      });
+    expect((await create('allowed', 'https://hooks.example.test/sprint')).status).toBe(201);
+    const refused = await create('internal', 'http://127.0.0.1:6379/');
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({
+      code: 'NOTIFY_URL_NOT_ALLOWED',
+      issues: [{ field: 'config.notify.0.webhook' }],
+    });
+    server.child.kill('SIGINT');
+    expect((await server.done(20_000)).code).toBe(130);
+
+    const bad = await runCli(
+      ['serve', '--port', '0', '--allow-notify-urls', 'hooks.example.test'],
+      {
+        cwd,
+      },
+    );
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('Not a notification URL prefix: "hooks.example.test"');
+  });
+
   it('refuses a public address without a token (exit 64)', async () => {
     const cwd = tempDir();
     const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {

@@ -55,7 +55,9 @@ describe('a sprint the user may not write', () => {
       const r = await runReadOnly(root, args);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(77);
       expect(r.stderr).toContain(`cannot use ${dir}: permission denied (EACCES)`);
-      expect(r.stderr).toMatch(/^Fix: run sprint as the user who owns the sprint's folder/m);
+      expect(r.stderr).toMatch(
+        /^Fix: make the sprint's folder writable for the user this runs as/m,
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
     for (const args of [

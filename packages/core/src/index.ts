@@ -161,7 +161,9 @@ export {
 } from './process/process-tree.js';
 export { afterStepResult, type HooksOutcome, runHooks } from './runner/hook-runner.js';
 export { DEFAULT_RETRY } from './runner/retry.js';
+export { pauseText } from './runner/run-end.js';
 export type {
+  ControlOptions,
   ControlOutcome,
   Progress,
   ProgressBase,

@@ -4,7 +4,10 @@
 //     read by a plain client, a browser (accepts brotli/gzip) and a polling
 //     dashboard (revalidates with If-None-Match): requests per second and p99
 //     latency (autocannon, 10 keep-alive connections; the median of rounds).
-//     Targets (1,000 tasks): >= 5,000 req/s, p99 < 10 ms.
+//     Targets (1,000 tasks): >= 5,000 req/s, p99 < 10 ms. Beside each build,
+//     for plain reads, the floor: a bare node:http server (floor-server.mjs)
+//     sending the same bytes to the same client, and each one's CPU time per
+//     request (which the machine's other load moves far less than the rate).
 //  2. SSE fan-out: 1,000 subscribers on one sprint; every subscriber must get
 //     every event of a run; per event and subscriber, the time from the
 //     event's append on the server (its `at`) to its receipt.
@@ -12,14 +15,15 @@
 // The server runs in a child process; every request goes to 127.0.0.1 only,
 // and every loop is bounded in count and time. Environment: BENCH_SECONDS
 // (per round, 2), BENCH_ROUNDS (5), BENCH_SUBSCRIBERS (1000), BENCH_TASKS
-// (1000), BENCH_READ_CACHE_MS (the server's default, 200; 0 turns it off).
+// (1000), BENCH_READ_CACHE_MS (the server's default, 200; 0 turns it off),
+// BENCH_PARTS (reads,fanout: which of the two to run).
 // BENCH_COMPARE=<another build's dist/index.js>: runs that build too, with
 // the read rounds of both interleaved and the fan-out in the order A B B A,
 // and prints this build's figures as ratios of the other's (a machine whose
 // load changes moves both alike).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ const ROUND_SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TASKS = 20;
 const BIG = Number(process.env.BENCH_TASKS ?? 1000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'reads,fanout').split(','));
 const met = (ok) => (ok ? 'target met' : 'TARGET NOT MET');
 const ms = (n) => `${n.toFixed(2)} ms`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -43,18 +48,11 @@ const tasks = (prefix, n) =>
     fields: { description: `step ${i}`, 'done-when': 'done' },
   }));
 
-/** A bench server in its own process (`module`: which build), on its own temporary root. */
-async function startBenchServer(name, module) {
-  const dir = await mkdtemp(join(tmpdir(), 'sprint-api-bench-'));
-  const token = randomBytes(24).toString('base64url');
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-server.mjs')], {
-    env: {
-      ...process.env,
-      BENCH_ROOT: join(dir, '.claude', 'sprints'),
-      BENCH_TOKEN: token,
-      ...(module ? { BENCH_SERVER_MODULE: module } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** A bench script in its own process that prints `{"url": ...}` once listening on 127.0.0.1. */
+async function spawnListening(script, env) {
+  const child = spawn(process.execPath, [join(import.meta.dirname, script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const url = await new Promise((ok, fail) => {
     let out = '';
@@ -63,13 +61,61 @@ async function startBenchServer(name, module) {
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) ok(JSON.parse(line).url);
     });
-    child.on('exit', (code) => fail(new Error(`bench server exited with ${code}`)));
+    child.on('exit', (code) => fail(new Error(`${script} exited with ${code}`)));
   });
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`not a loopback URL: ${url}`);
+  return { child, url };
+}
+
+/** A child's CPU time so far (user + system, microseconds), asked over IPC. */
+function cpuOf(child) {
+  return new Promise((ok) => {
+    const onMessage = (m) => {
+      if (!m?.cpu) return;
+      child.off('message', onMessage);
+      ok(m.cpu.user + m.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+/** The floor: a bare node:http server answering every request with `bytes` and `headers`. */
+async function startFloor(bytes, headers) {
+  const dir = await mkdtemp(join(tmpdir(), 'sprint-api-floor-'));
+  const file = join(dir, 'body');
+  await writeFile(file, bytes);
+  const { child, url } = await spawnListening('floor-server.mjs', {
+    BENCH_FLOOR_BODY: file,
+    BENCH_FLOOR_HEADERS: JSON.stringify(headers),
+  });
+  return {
+    name: 'floor (bare node:http, same bytes)',
+    url,
+    child,
+    headers: {},
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bench server in its own process (`module`: which build), on its own temporary root. */
+async function startBenchServer(name, module) {
+  const dir = await mkdtemp(join(tmpdir(), 'sprint-api-bench-'));
+  const token = randomBytes(24).toString('base64url');
+  const { child, url } = await spawnListening('bench-server.mjs', {
+    BENCH_ROOT: join(dir, '.claude', 'sprints'),
+    BENCH_TOKEN: token,
+    ...(module ? { BENCH_SERVER_MODULE: module } : {}),
+  });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const server = {
     name,
     url,
+    child,
     token,
     headers,
     async call(method, path, body) {
@@ -126,9 +172,14 @@ const CLIENTS = [
   },
 ];
 
-/** One round of reads; undefined when the server does not give what the client expects (no ETag). */
+/**
+ * One round of reads; undefined when the server does not give what the client expects
+ * (no ETag). `cpuUs`: the server process's CPU time per request, which the machine's
+ * other load moves far less than the rate.
+ */
 async function readRound(server, path, client, etag, seconds) {
   if (client.revalidating && !etag) return undefined;
+  const cpuBefore = await cpuOf(server.child);
   const reads = await autocannon({
     url: server.url + path,
     headers: { ...server.headers, ...client.headers(etag) },
@@ -136,9 +187,15 @@ async function readRound(server, path, client, etag, seconds) {
     pipelining: 1,
     duration: seconds,
   });
+  const cpuUs = (await cpuOf(server.child)) - cpuBefore;
   const unexpected =
     (client.revalidating ? reads.requests.total - reads['3xx'] : reads.non2xx) + reads.errors;
-  return { rps: reads.requests.average, p99: reads.latency.p99, unexpected };
+  return {
+    rps: reads.requests.average,
+    p99: reads.latency.p99,
+    cpuUs: reads.requests.total ? cpuUs / reads.requests.total : Number.NaN,
+    unexpected,
+  };
 }
 
 async function benchReads(servers) {
@@ -150,43 +207,70 @@ async function benchReads(servers) {
     for (const server of servers) {
       const path = `/sprints/${await server.finishedSprint(`bench reads ${n}`, n)}`;
       const first = await fetch(server.url + path, { headers: server.headers });
-      const bytes = (await first.arrayBuffer()).byteLength;
-      targets.push({ server, path, bytes, etag: first.headers.get('etag') });
+      const body = new Uint8Array(await first.arrayBuffer());
+      targets.push({ server, path, bytes: body.byteLength, etag: first.headers.get('etag'), body });
     }
-    for (const client of CLIENTS) {
-      const rounds = new Map(targets.map((t) => [t, []]));
-      for (const t of targets) await readRound(t.server, t.path, client, t.etag, 1); // warm-up
-      // Interleaved: a change of the machine's load falls on both builds alike.
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const t of targets) {
-          const r = await readRound(t.server, t.path, client, t.etag, ROUND_SECONDS);
-          if (r) rounds.get(t).push(r);
-        }
+    // The plain reads' floor: this machine, node and the client, with none of the server's work.
+    const t0 = targets[0];
+    const floor = await startFloor(t0.body, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'private, no-cache',
+      etag: t0.etag ?? '"x"',
+      vary: 'accept-encoding',
+    });
+    try {
+      await benchClients(n, targets, floor, servers, cache);
+    } finally {
+      await floor.stop();
+    }
+  }
+}
+
+/** Each client's rounds against every build (and the floor, for plain reads), interleaved. */
+async function benchClients(n, targets, floor, servers, cache) {
+  for (const client of CLIENTS) {
+    const withFloor =
+      client.name === 'plain' ? [...targets, { server: floor, path: '/' }] : targets;
+    const rounds = new Map(withFloor.map((t) => [t, []]));
+    for (const t of withFloor) await readRound(t.server, t.path, client, t.etag, 1); // warm-up
+    // Interleaved: a change of the machine's load falls on both builds (and the floor) alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of withFloor) {
+        const r = await readRound(t.server, t.path, client, t.etag, ROUND_SECONDS);
+        if (r) rounds.get(t).push(r);
       }
+    }
+    console.log(
+      `GET /sprints/{id} (${n} tasks, ${Math.round(targets[0].bytes / 1024)} KiB body, ${client.name}; 10 keep-alive connections, median of ${ROUNDS} rounds of ${ROUND_SECONDS}s, ${cache}):`,
+    );
+    const figures = new Map();
+    for (const t of withFloor) {
+      const rs = rounds.get(t);
+      if (!rs.length) {
+        console.log(`  ${t.server.name}: no ETag, nothing to revalidate`);
+        continue;
+      }
+      const rps = Math.round(median(rs.map((r) => r.rps)));
+      const p99 = median(rs.map((r) => r.p99));
+      const cpuUs = median(rs.map((r) => r.cpuUs));
+      const unexpected = rs.reduce((a, r) => a + r.unexpected, 0);
+      figures.set(t.server, { rps, p99, cpuUs });
       console.log(
-        `GET /sprints/{id} (${n} tasks, ${Math.round(targets[0].bytes / 1024)} KiB body, ${client.name}; 10 keep-alive connections, median of ${ROUNDS} rounds of ${ROUND_SECONDS}s, ${cache}):`,
+        `  ${t.server.name}: ${rps} req/s (target >= 5000: ${met(rps >= 5000)}), p99 ${p99} ms (target < 10 ms: ${met(p99 < 10)}), ${Math.round(cpuUs)} µs server CPU per request${unexpected ? `; ${unexpected} unexpected answers or errors` : ''}`,
       );
-      const figures = new Map();
-      for (const t of targets) {
-        const rs = rounds.get(t);
-        if (!rs.length) {
-          console.log(`  ${t.server.name}: no ETag, nothing to revalidate`);
-          continue;
-        }
-        const rps = Math.round(median(rs.map((r) => r.rps)));
-        const p99 = median(rs.map((r) => r.p99));
-        const unexpected = rs.reduce((a, r) => a + r.unexpected, 0);
-        figures.set(t.server, { rps, p99 });
-        console.log(
-          `  ${t.server.name}: ${rps} req/s (target >= 5000: ${met(rps >= 5000)}), p99 ${p99} ms (target < 10 ms: ${met(p99 < 10)})${unexpected ? `; ${unexpected} unexpected answers or errors` : ''}`,
-        );
-      }
-      const [a, b] = servers.map((s) => figures.get(s));
-      if (a && b) {
-        console.log(
-          `  ${servers[0].name} / ${servers[1].name}: ${(a.rps / b.rps).toFixed(2)}x the requests/s, ${(a.p99 / b.p99).toFixed(2)}x the p99`,
-        );
-      }
+    }
+    const f = figures.get(floor);
+    const ours = figures.get(servers[0]);
+    if (f && ours) {
+      console.log(
+        `  ${servers[0].name} / floor: ${(ours.rps / f.rps).toFixed(2)}x the requests/s, ${(ours.p99 / f.p99).toFixed(2)}x the p99, ${(ours.cpuUs / f.cpuUs).toFixed(2)}x the CPU per request (the floor is what this machine and client allow)`,
+      );
+    }
+    const [a, b] = servers.map((s) => figures.get(s));
+    if (a && b) {
+      console.log(
+        `  ${servers[0].name} / ${servers[1].name}: ${(a.rps / b.rps).toFixed(2)}x the requests/s, ${(a.p99 / b.p99).toFixed(2)}x the p99, ${(a.cpuUs / b.cpuUs).toFixed(2)}x the CPU per request`,
+      );
     }
   }
 }
@@ -363,8 +447,10 @@ try {
       ),
     );
   }
-  await benchReads(servers);
-  if (servers.length === 1) await benchFanout(servers[0]);
+  if (PARTS.has('reads')) await benchReads(servers);
+  if (!PARTS.has('fanout')) {
+    // reads only
+  } else if (servers.length === 1) await benchFanout(servers[0]);
   else {
     const p99s = new Map(servers.map((s) => [s, []]));
     for (const server of [...servers, ...[...servers].reverse()]) {

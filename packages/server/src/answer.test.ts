@@ -147,9 +147,16 @@ describe('POST /sprints/{id}/answer', () => {
     const blank = await t.req('POST', path, { answer: '   ' });
     expect(blank.status).toBe(422);
     expect(JSON.stringify(await blank.json())).toContain('answer');
+    // It takes `agent` as resume does: one the server offers.
+    const stranger = await t.req('POST', path, { answer: 'postgres', agent: 'codex' });
+    expect(stranger.status).toBe(422);
+    expect(await stranger.json()).toMatchObject({
+      code: 'UNKNOWN_AGENT',
+      issues: [{ field: 'agent' }],
+    });
     expect(await statusOf(t, id)).toBe('needs-human');
 
-    const res = await t.req('POST', path, { answer: 'postgres', taskId: 'a' });
+    const res = await t.req('POST', path, { answer: 'postgres', taskId: 'a', agent: 'asker' });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ kind: 'resume', sprintId: id });
     await waitFor(

@@ -27,6 +27,10 @@ afterEach(async () => {
   t = undefined;
 });
 
+/** Words a person using HTTP cannot act on: CLI flags and commands, the library's registry. */
+const LIBRARY_WORDING =
+  /(?:^|[\s(`])--[a-z]|\bsprint (?:run|resume)\b|\bRegister\b|the agent option/;
+
 async function createSprint(api: TestApi, body: Record<string, unknown> = {}) {
   const res = await api.req('POST', '/sprints', {
     name: 'demo sprint',
@@ -450,6 +454,15 @@ describe('runs', () => {
       stopReason: { kind: string };
     };
     expect(result.stopReason.kind).toBe('paused');
+    // The sprint's page says who paused it and how to go on.
+    const paused = (await (await t.req('GET', `/sprints/${id}`)).json()) as {
+      sprint: { reason: string; next: string; stopReason: unknown };
+    };
+    expect(paused.sprint).toMatchObject({
+      reason: 'paused at the request of api',
+      stopReason: { kind: 'paused', requestedBy: 'api' },
+      next: `POST /sprints/${id}/resume`,
+    });
 
     // Paused: resume with noop finishes it.
     const resumed = await t.req('POST', `/sprints/${id}/resume`, {
@@ -536,6 +549,46 @@ describe('runs', () => {
       'config.agent',
     );
     expect(t.api.runs.list()).toEqual([]);
+  });
+
+  it('asks a run of a server without a default agent for `agent`, in API terms, naming the agents', async () => {
+    t = await testApi({ enabled: ['noop', 'shell'], defaultAgent: null });
+    const id = await createSprint(t);
+    for (const action of ['run', 'resume']) {
+      const res = await t.req('POST', `/sprints/${id}/${action}`, {});
+      const body = await expectProblem(res, 422, 'AGENT_REQUIRED');
+      expect(body.detail).toMatch(/send "agent" in the body/);
+      expect(body.detail).toContain('noop, shell');
+      expect(body.detail).not.toMatch(LIBRARY_WORDING);
+      expect(body.issues).toEqual([{ field: 'agent', message: 'expected one of noop, shell' }]);
+    }
+    expect(t.api.runs.list()).toEqual([]);
+
+    // A task's own agent field names one the server offers, or the request is refused.
+    const own = await t.req('POST', `/sprints/${id}/tasks`, {
+      tasks: [{ id: 'b', type: 'chore', fields: { agent: 'codex' } }],
+    });
+    expect((await expectProblem(own, 422, 'UNKNOWN_AGENT')).issues?.[0]?.field).toBe(
+      'tasks.0.fields.agent',
+    );
+
+    // A sprint file naming an agent the server lacks: the fix is the body's `agent`.
+    const yaml = join(t.root, id, 'SPRINT.yaml');
+    await writeFile(
+      yaml,
+      (await readFile(yaml, 'utf8')).replace('config:\n', 'config:\n  agent: codex\n'),
+    );
+    const named = await t.req('POST', `/sprints/${id}/run`, {});
+    const problem = await expectProblem(named, 422, 'UNKNOWN_AGENT');
+    expect(problem.detail).toMatch(
+      /^The sprint's config\.agent names agent "codex", which this server does not offer: send "agent" in the body/,
+    );
+    expect(problem.detail).not.toMatch(LIBRARY_WORDING);
+    expect(problem.issues?.[0]?.field).toBe('agent');
+
+    const started = await t.req('POST', `/sprints/${id}/run`, { agent: 'noop' });
+    expect(started.status).toBe(202);
+    await settled(t, id, 'completed');
   });
 
   it('refuses shell commands in task bodies unless the server allows them', async () => {

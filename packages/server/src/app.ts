@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  AgentNotInstalledError,
   AgentRegistry,
   describeSprint,
   type LockInfo,
@@ -19,6 +20,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { isDashboardPath, mountDashboard } from './dashboard.js';
 import type { EncodedBody } from './encoded-body.js';
 import { EventHub } from './event-hub.js';
+import { notifyUrlAllowlist } from './notify-allow.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { ApiError, type Problem, problemResponse, toProblem } from './problem.js';
 import { ReadCache } from './read-cache.js';
@@ -34,6 +36,7 @@ import { runRoutes } from './routes/runs.js';
 import { sprintRoutes } from './routes/sprints.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
+import { agentNotInstalled, runRegistry } from './run-agents.js';
 import { HealthSchema, type WorkerList } from './schemas.js';
 import { checkSprintId } from './sprint-id.js';
 import { SprintRuns } from './sprint-runs.js';
@@ -76,6 +79,13 @@ export interface ApiDeps {
   hooks?: (config: SprintConfig) => SprintHook[];
   /** Accept `command` and `verify` shell commands in task bodies (default false). */
   allowTaskCommands?: boolean;
+  /**
+   * The webhook and Slack URLs a request's `config.notify` may name: `*` (any), or
+   * http(s) URL prefixes (`https://hooks.slack.com/`). Default none: the server posts
+   * to the URLs it is given, so a request could otherwise make it reach any address,
+   * internal ones included. A sprint file's own targets are not checked.
+   */
+  allowNotifyUrls?: readonly string[];
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /**
@@ -133,6 +143,7 @@ export function createApi(deps: ApiDeps): Api {
   const describe = deps.describe ?? ((snapshot, lock) => describeSprint(snapshot, lock));
   const rootPath = resolve(root);
   const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const notifyUrls = notifyUrlAllowlist(deps.allowNotifyUrls ?? []);
   const maxSubscribers = deps.maxSubscribers ?? 10_000;
   // The runner's own default (this process's secret-looking variables), the token and the
   // configured secrets: kept out of responses and out of every file a run writes.
@@ -162,13 +173,16 @@ export function createApi(deps: ApiDeps): Api {
     controlRunner: new SprintRunner({ store, agents: new AgentRegistry(), secrets }),
     async createRunner(sprintId, agent) {
       const { definition, state } = await store.load(sprintId);
-      const registry = agents.registry(definition.config, agent);
+      const todo = definition.tasks.filter((t) => state.tasks[t.id]?.status !== 'done');
+      const registry = runRegistry(agents, definition.config, todo, agent);
       // The check `sprint run` makes before it starts (exit 69 there): nothing is written when it fails.
-      await preflightAgents(
-        registry,
-        definition.tasks.filter((t) => state.tasks[t.id]?.status !== 'done'),
-        { env: agents.programEnv },
-      );
+      try {
+        await preflightAgents(registry, todo, { env: agents.programEnv });
+      } catch (error) {
+        throw error instanceof AgentNotInstalledError
+          ? agentNotInstalled(error, agents.names)
+          : error;
+      }
       return new SprintRunner({
         store,
         agents: registry,
@@ -298,6 +312,7 @@ export function createApi(deps: ApiDeps): Api {
     cache,
     limit,
     allowTaskCommands: deps.allowTaskCommands ?? false,
+    notifyUrls,
     maxSubscribers,
     heartbeatMs: deps.heartbeatMs,
     notifyOptions,

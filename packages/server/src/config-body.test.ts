@@ -19,7 +19,10 @@ afterEach(async () => {
 });
 
 /** A server over a fresh sprints root in a temp folder that is not in git. */
-async function serve(allowTaskCommands = false): Promise<{ server: RunningServer; root: string }> {
+async function serve(
+  allowTaskCommands = false,
+  more: { allowNotifyUrls?: string[]; env?: Record<string, string> } = {},
+): Promise<{ server: RunningServer; root: string }> {
   const { root, cleanup } = await tempRoot();
   cleanups.push(cleanup);
   const server = await startServer({
@@ -27,10 +30,11 @@ async function serve(allowTaskCommands = false): Promise<{ server: RunningServer
     root,
     token: TOKEN,
     handleSignals: false,
-    env: {},
+    env: more.env ?? {},
     shutdownGraceMs: 2000,
     readCacheMs: 0,
     allowTaskCommands,
+    allowNotifyUrls: more.allowNotifyUrls,
     agents: { enabled: ['noop'], defaultAgent: 'noop' },
   });
   cleanups.push(() => server.close());
@@ -49,8 +53,10 @@ async function sprintsIn(server: RunningServer): Promise<string[]> {
 }
 
 describe('sprint config in requests', () => {
-  it('takes every SPRINT.yaml config key a request may set, and writes it as the file spells it', async () => {
-    const { server, root } = await serve(true);
+  it('takes every SPRINT.yaml config key a request may set, writes it as the file spells it, and shows it in camelCase', async () => {
+    const { server, root } = await serve(true, {
+      allowNotifyUrls: ['https://example.test/', 'https://hooks.slack.test'],
+    });
     const res = await call(server, 'POST', '/sprints', {
       name: 'isolated',
       config: {
@@ -105,6 +111,53 @@ describe('sprint config in requests', () => {
       { kind: 'slack', url: 'https://hooks.slack.test/x' },
       { kind: 'command', command: './notify.sh', events: ['needs-human'] },
     ]);
+
+    // GET shows the configuration in the request's names, with defaults, never a key.
+    const page = await call(server, 'GET', `/sprints/${id}`);
+    expect(page.body.sprint.config).toEqual({
+      maxTasks: 10,
+      timeBox: '4h',
+      autoCommit: false,
+      contextCache: true,
+      parallel: false,
+      agents: {},
+      isolation: 'worktree',
+      mergeVerify: 'pnpm test',
+      targetBranch: 'sprint/isolated',
+      worktrees: { maxDisk: 2 * 1024 ** 3 },
+      prices: { 'my-model': { input: 1.25, output: 10, cacheRead: 0.125 } },
+      notify: [
+        { webhook: 'https://example.test/hook', events: ['completed'], signed: true },
+        // A Slack URL's path is its key.
+        { slack: 'https://hooks.slack.test/…' },
+        { command: './notify.sh', events: ['needs-human'] },
+      ],
+    });
+    expect(JSON.stringify(page.body)).not.toContain('k3y-k3y-k3y');
+    // Durations and retry as SPRINT.yaml writes them, which a request takes back.
+    const timed = await call(server, 'POST', '/sprints', {
+      name: 'timed',
+      config: {
+        taskTimeout: 900,
+        retry: { maxAttempts: 2, delay: '250ms', backoff: 3 },
+        agent: 'noop',
+        maxCostUsd: 2.5,
+        maxIterations: 7,
+        concurrency: 2,
+      },
+    });
+    expect(timed.status, JSON.stringify(timed.body)).toBe(201);
+    expect(timed.body.sprint.config).toMatchObject({
+      taskTimeout: '900s',
+      retry: { maxAttempts: 2, delay: '250ms', backoff: 3 },
+      agent: 'noop',
+      maxCostUsd: 2.5,
+      maxIterations: 7,
+      concurrency: 2,
+    });
+    // The OpenAPI document describes it.
+    const doc = await call(server, 'GET', '/openapi.json');
+    expect(doc.body.components.schemas.SprintStatusReport.required).toContain('config');
   });
 
   it('refuses what a sprint file would refuse, naming each field, and writes nothing', async () => {
@@ -196,6 +249,128 @@ describe('sprint config in requests', () => {
       config: { isolation: 'shared' },
     });
     expect(plain.status, JSON.stringify(plain.body)).toBe(201);
+  });
+});
+
+describe('notification URLs in requests', () => {
+  it('refuses webhook and Slack URLs unless the server allows them, naming each field and the fix', async () => {
+    const { server } = await serve();
+    const res = await call(server, 'POST', '/sprints', {
+      name: 'ssrf',
+      config: {
+        notify: [
+          { webhook: 'http://169.254.169.254/latest/meta-data' },
+          { slack: 'http://127.0.0.1:6379/' },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const problem = res.body as Problem;
+    expect(problem.code).toBe('NOTIFY_URL_NOT_ALLOWED');
+    expect(problem.issues!.map((i) => i.field)).toEqual([
+      'config.notify.0.webhook',
+      'config.notify.1.slack',
+    ]);
+    expect(problem.issues![0]!.message).toMatch(/--allow-notify-urls .*SPRINT_ALLOW_NOTIFY_URLS/);
+    expect(await sprintsIn(server)).toEqual([]);
+  });
+
+  it('takes the URLs under an allowed prefix only: same scheme, host and port, the path below it', async () => {
+    const { server } = await serve(false, {
+      env: {
+        SPRINT_ALLOW_NOTIFY_URLS: 'https://hooks.example.test/sprint, https://chat.example.test/',
+      },
+    });
+    for (const url of [
+      'https://hooks.example.test/sprint',
+      'https://hooks.example.test/sprint/build?x=1',
+      'https://chat.example.test/a/b',
+    ]) {
+      const ok = await call(server, 'POST', '/sprints', {
+        name: `ok ${Math.random()}`,
+        config: { notify: [{ webhook: url }] },
+      });
+      expect(ok.status, `${url}: ${JSON.stringify(ok.body)}`).toBe(201);
+    }
+    for (const url of [
+      'https://hooks.example.test/sprintx',
+      'https://hooks.example.test/other',
+      'http://hooks.example.test/sprint',
+      'https://hooks.example.test:8443/sprint',
+      'https://hooks.example.test.evil.test/sprint',
+      'https://hooks.example.test@127.0.0.1/sprint',
+      'https://evil.test/?https://hooks.example.test/sprint',
+      'https://chat.example.test/../../x'.replace('chat.', 'chat2.'),
+    ]) {
+      const refused = await call(server, 'POST', '/sprints', {
+        name: 'refused',
+        config: { notify: [{ slack: url }] },
+      });
+      expect(refused.status, url).toBe(422);
+      expect((refused.body as Problem).issues![0]!.message).toContain(
+        'https://hooks.example.test/sprint, https://chat.example.test/',
+      );
+    }
+  });
+
+  it('refuses to start with an entry that is not an http(s) URL prefix', async () => {
+    const { root, cleanup } = await tempRoot();
+    cleanups.push(cleanup);
+    for (const entry of ['hooks.example.test', 'ftp://x.test/', 'https://x.test/?key=1']) {
+      await expect(
+        startServer({
+          port: 0,
+          root,
+          token: TOKEN,
+          handleSignals: false,
+          env: {},
+          allowNotifyUrls: [entry],
+        }),
+      ).rejects.toMatchObject({ code: 'SERVER_CONFIG', message: expect.stringContaining(entry) });
+    }
+  });
+});
+
+describe('pause-after in requests', () => {
+  it('takes pauseAfter on a task, shows it, and says why the run paused and how to go on', async () => {
+    const { server, root } = await serve();
+    const created = await call(server, 'POST', '/sprints', {
+      name: 'break',
+      config: { autoCommit: false },
+      tasks: [
+        customTask('review', { pauseAfter: true }),
+        customTask('after', { dependsOn: ['review'] }),
+      ],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.sprint.id as string;
+    const task = (page: { sprint: { tasks: { id: string }[] } }, taskId: string) =>
+      page.sprint.tasks.find((t) => t.id === taskId);
+    expect(task(created.body, 'review')).toMatchObject({ pauseAfter: true });
+    expect(task(created.body, 'after')).not.toHaveProperty('pauseAfter');
+    const progress = await readFile(join(root, id, 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toMatch(/ {4}id: review\n(?: {4}.*\n)*? {4}pause-after: true\n/);
+    const added = await call(server, 'POST', `/sprints/${id}/tasks`, {
+      tasks: [customTask('late', { pauseAfter: true, dependsOn: ['after'] })],
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    const wrong = await call(server, 'POST', `/sprints/${id}/tasks`, {
+      tasks: [customTask('odd', { pauseAfter: 'yes' })],
+    });
+    expect(wrong.status).toBe(422);
+    expect((wrong.body as Problem).issues!.map((i) => i.field)).toEqual(['tasks.0.pauseAfter']);
+
+    expect((await call(server, 'POST', `/sprints/${id}/run`, {})).status).toBe(202);
+    const paused = await waitFor(async () => {
+      const page = await call(server, 'GET', `/sprints/${id}`);
+      return page.body.sprint.status === 'paused' && !page.body.run ? page.body : undefined;
+    }, 'the planned break');
+    expect(paused.sprint).toMatchObject({
+      reason: 'paused after task review (pause-after)',
+      stopReason: { kind: 'paused', taskId: 'review' },
+      next: `POST /sprints/${id}/resume`,
+    });
+    expect(task(paused, 'after')).toMatchObject({ status: 'pending' });
   });
 });
 

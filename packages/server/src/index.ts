@@ -9,6 +9,7 @@ export {
 export { bearerAuth, generateToken, isLoopback } from './auth.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { EventHub, type EventHubOptions } from './event-hub.js';
+export { splitAllowlist } from './notify-allow.js';
 export { buildOpenApiDocument } from './openapi.js';
 export {
   ApiError,

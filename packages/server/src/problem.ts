@@ -34,6 +34,12 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'VALIDATION_FAILED'
+  /** A request's `config.notify` names a URL the server does not allow. */
+  | 'NOTIFY_URL_NOT_ALLOWED'
+  /** No agent would run some of the sprint's tasks: the run's body must name one (`agent`). */
+  | 'AGENT_REQUIRED'
+  | 'UNKNOWN_AGENT'
+  | 'AGENT_NOT_INSTALLED'
   | 'NOT_RUNNING'
   | 'NO_RESULT'
   | 'TOO_MANY_SUBSCRIBERS'

@@ -46,6 +46,16 @@ export function checkAgentNames(
   }
 }
 
+/** A task's own `agent` field (`fields.agent`) names one of the server's agents, or 422 naming it. */
+export function checkTaskAgents(tasks: readonly Task[], names: readonly string[]): void {
+  tasks.forEach((task, i) => {
+    const own = task.fields.agent;
+    if (own !== undefined && (typeof own !== 'string' || !names.includes(own))) {
+      throw unknownAgent(`tasks.${i}.fields.agent`, String(own), names);
+    }
+  });
+}
+
 /** The request's config as SPRINT.yaml writes it (kebab-case keys). */
 export function configInput(config: SprintConfigBody): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -120,7 +130,7 @@ export function checkConfigCommands(
 }
 
 /** Whole milliseconds (1 to 2^31-1, checked by the schema) as SPRINT.yaml writes a duration: `90s`, `250ms`. */
-function durationText(ms: number): string {
+export function durationText(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
@@ -133,6 +143,7 @@ const MODEL_FIELDS: Record<string, string> = {
   'depends-on': 'dependsOn',
   verify: 'verify',
   command: 'command',
+  'pause-after': 'pauseAfter',
 };
 
 /** Where a core issue's field is in the request: `tasks.2.dependsOn`, `tasks.0.fields.issue-number`. */
@@ -193,6 +204,7 @@ export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boole
       'depends-on': b.dependsOn,
       verify: b.verify,
       command: b.command,
+      'pause-after': b.pauseAfter,
     };
     for (const [key, value] of Object.entries(model)) if (value !== undefined) fields[key] = value;
     try {

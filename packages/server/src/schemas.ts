@@ -77,6 +77,8 @@ export const TaskBodySchema = z.strictObject({
   dependsOn: z.array(TaskId).max(1000).optional(),
   verify: Text(4000).optional(),
   command: Text(4000).optional(),
+  /** The run pauses once this task is done, for a person to review (SPRINT.yaml's `pause-after`). */
+  pauseAfter: z.boolean().optional(),
   fields: z.record(z.string().max(64), z.unknown()).optional(),
 });
 export type TaskBody = z.infer<typeof TaskBodySchema>;
@@ -263,6 +265,8 @@ export const AnswerBodySchema = z.strictObject({
   answer: z.string().trim().min(1).max(20_000),
   /** The task whose question this answers: refused (409) when the open question is another's. */
   taskId: z.string().min(1).max(200).optional(),
+  /** One of the server's agents for every task of the resumed run (as `resume` takes it). */
+  agent: z.string().min(1).max(64).optional(),
 });
 
 export const CancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
@@ -352,11 +356,85 @@ export const SprintSummarySchema = z.object({
 
 export const SprintListSchema = z.object({ sprints: z.array(SprintSummarySchema) });
 
+/**
+ * A notification target as a sprint's page shows it: where it goes and for which events,
+ * never its key. A Slack URL's path is its key: only its origin is shown; a webhook's
+ * query (which may carry one) is left out.
+ */
+const NotifyTargetViewSchema = z.object({
+  webhook: z.string().optional(),
+  slack: z.string().optional(),
+  command: z.string().optional(),
+  events: z.array(z.enum(NOTIFY_EVENTS)).optional(),
+  /** The webhook's payloads are signed (`secret` or `secret-env` is set). */
+  signed: z.boolean().optional(),
+});
+
+/**
+ * The sprint's configuration (SPRINT.yaml's `config`, or the `config` it was created
+ * with) in the request's camelCase names, defaults filled in. Durations as SPRINT.yaml
+ * writes them (`900s`), `worktrees.maxDisk` in bytes. The agents' own options
+ * (`claude`, `codex`...) and `projectDir` are the server's, and not shown.
+ */
+const SprintConfigViewSchema = z.object({
+  maxTasks: z.number().int().optional(),
+  timeBox: z.string().optional(),
+  autoCommit: z.boolean(),
+  contextCache: z.boolean().optional(),
+  parallel: z.boolean().optional(),
+  maxIterations: z.number().int().optional(),
+  maxCostUsd: z.number().optional(),
+  taskTimeout: z.string().optional(),
+  concurrency: z.number().int().optional(),
+  retry: z
+    .object({
+      maxAttempts: z.number().int().optional(),
+      delay: z.string().optional(),
+      backoff: z.number().optional(),
+    })
+    .optional(),
+  agent: z.string().optional(),
+  agents: z.record(z.string(), z.string()),
+  prices: z
+    .record(
+      z.string(),
+      z.object({
+        input: z.number(),
+        output: z.number(),
+        cacheRead: z.number().optional(),
+        cacheCreation: z.number().optional(),
+      }),
+    )
+    .optional(),
+  notify: z.array(NotifyTargetViewSchema).optional(),
+  isolation: z.enum(['auto', 'worktree', 'shared']).optional(),
+  mergeVerify: z.string().optional(),
+  targetBranch: z.string().optional(),
+  worktrees: z.object({ maxDisk: z.number().optional() }).optional(),
+});
+export type SprintConfigView = z.infer<typeof SprintConfigViewSchema>;
+
+/** A task in a sprint's report; extra fields pass through. */
+const TaskViewSchema = z.looseObject({
+  id: z.string(),
+  type: z.string(),
+  title: z.string(),
+  status: TaskStatusSchema,
+  /** `true` when the run pauses once this task is done; absent otherwise. */
+  pauseAfter: z.literal(true).optional(),
+});
+
 /** The sprint's status report from @sprint/core (`describeSprint`); extra fields pass through. */
 export const SprintStatusReportSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
   status: SprintStatusSchema,
+  /** Why the sprint stopped where it is: `paused after task review (pause-after)`, `max tasks reached (...)`. */
+  reason: z.string().optional(),
+  /** How to go on, when the sprint waits for it: `POST /sprints/{id}/resume` for a paused sprint. */
+  next: z.string().optional(),
+  tasks: z.array(TaskViewSchema).optional(),
+  config: SprintConfigViewSchema,
 });
 
 export const SprintDetailSchema = z.object({

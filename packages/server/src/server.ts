@@ -11,6 +11,7 @@ import {
 } from '@sprint/core';
 import { type Api, type ApiDeps, createApi } from './app.js';
 import { generateToken, isLoopback } from './auth.js';
+import { notifyUrlAllowlist, splitAllowlist } from './notify-allow.js';
 import { secretsOf } from './redact.js';
 import { githubSourceFromEnv } from './routes/import-github.js';
 import {
@@ -41,6 +42,7 @@ export interface StartServerOptions
     Pick<
       ApiDeps,
       | 'allowTaskCommands'
+      | 'allowNotifyUrls'
       | 'maxBodyBytes'
       | 'readCacheMs'
       | 'maxSubscribers'
@@ -121,6 +123,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const token = given ?? generateToken();
   await mkdir(root, { recursive: true });
+  // Checked before anything is written: a bad entry is the operator's to fix.
+  const allowNotifyUrls = options.allowNotifyUrls ?? splitAllowlist(env.SPRINT_ALLOW_NOTIFY_URLS);
+  try {
+    notifyUrlAllowlist(allowNotifyUrls);
+  } catch (error) {
+    throw new ServerConfigError(
+      `${(error as Error).message} (--allow-notify-urls, SPRINT_ALLOW_NOTIFY_URLS)`,
+    );
+  }
   const store = options.store ?? defaultStore(root);
   const agents = serverAgents(options.agents ?? {}, env);
   const log = options.log ?? (() => {});
@@ -132,6 +143,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     describe: options.describe ?? defaultDescribe,
     hooks: options.hooks ?? defaultHooksFor,
     allowTaskCommands: options.allowTaskCommands,
+    allowNotifyUrls,
     maxBodyBytes: options.maxBodyBytes,
     readCacheMs: options.readCacheMs,
     maxSubscribers: options.maxSubscribers,

@@ -153,16 +153,17 @@ export class SprintRuns {
     return this.#entries.get(sprintId)?.runner ?? this.#options.controlRunner;
   }
 
-  pause(sprintId: string): Promise<ControlOutcome> {
-    return this.#runnerFor(sprintId).pause(sprintId);
+  /** `requestedBy`: who asks (`api (<client address>)`), said in the sprint's status. */
+  pause(sprintId: string, requestedBy?: string): Promise<ControlOutcome> {
+    return this.#runnerFor(sprintId).pause(sprintId, { requestedBy });
   }
 
-  stop(sprintId: string): Promise<ControlOutcome> {
-    return this.#runnerFor(sprintId).stop(sprintId);
+  stop(sprintId: string, requestedBy?: string): Promise<ControlOutcome> {
+    return this.#runnerFor(sprintId).stop(sprintId, { requestedBy });
   }
 
-  cancel(sprintId: string, reason: string): Promise<ControlOutcome> {
-    return this.#runnerFor(sprintId).cancel(sprintId, reason);
+  cancel(sprintId: string, reason: string, requestedBy?: string): Promise<ControlOutcome> {
+    return this.#runnerFor(sprintId).cancel(sprintId, reason, { requestedBy });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { AgentRegistry, type ControlOutcome, SprintRunner } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
+import { whoAmI } from '../requester.js';
 import { sleep } from '../sleep.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
 import { UsageError } from '../usage-error.js';
@@ -35,9 +36,10 @@ export async function controlCommand(
   const shown = displayPath(io.cwd, opened.path);
   const runner = new SprintRunner({ store, agents: new AgentRegistry() });
   const before = await store.inspectLock(sprintId);
+  const by = { requestedBy: whoAmI(io.env) };
   let outcome: ControlOutcome;
-  if (action === 'cancel') outcome = await runner.cancel(sprintId, reason);
-  else outcome = await runner[action](sprintId);
+  if (action === 'cancel') outcome = await runner.cancel(sprintId, reason, by);
+  else outcome = await runner[action](sprintId, by);
 
   if (outcome.outcome === 'not-running') {
     io.stdout.write(`Sprint ${sprintId} is ${outcome.status}: nothing to ${action}.\n`);

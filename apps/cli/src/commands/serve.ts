@@ -21,10 +21,11 @@ export async function serveCommand(
     root?: string;
     agents?: string;
     allowTaskCommands?: boolean;
+    allowNotifyUrls?: string;
   },
 ): Promise<number> {
   const { io } = ctx;
-  const { startServer, ServerConfigError } = await import('@sprint/server');
+  const { startServer, ServerConfigError, splitAllowlist } = await import('@sprint/server');
   const url = databaseUrlOf(ctx);
   const database = url ? await openDatabaseStore(ctx, url) : undefined;
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -46,6 +47,9 @@ export async function serveCommand(
                 .filter(Boolean),
             },
       allowTaskCommands: options.allowTaskCommands === true,
+      // Else SPRINT_ALLOW_NOTIFY_URLS of io.env.
+      allowNotifyUrls:
+        options.allowNotifyUrls === undefined ? undefined : splitAllowlist(options.allowNotifyUrls),
       env: io.env,
       // The line below says where it listens: the server's own line would repeat it.
       announce: false,

@@ -45,13 +45,13 @@ export async function statusCommand(
       ? describeOverview(sprintOverview(snapshot), lock)
       : describeSprint(snapshot, lock);
   };
-  let report = await read();
+  const shown = displayPath(io.cwd, opened.path);
+  let report = withNext(await read(), shown);
   if (options.json && !options.watch) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return EXIT.ok;
   }
   const style = createStyle(colorEnabled(io.stdout, io.env));
-  const shown = displayPath(io.cwd, opened.path);
   if (!options.watch) {
     io.stdout.write(renderStatus(report, opened, shown, style));
     return EXIT.ok;
@@ -85,10 +85,20 @@ export async function statusCommand(
     }
     if (!report.running || io.signal.aborted) break;
     await sleep(WATCH_POLL_MS, io.signal);
-    report = await read();
+    report = withNext(await read(), shown);
   }
   if (!tty && !options.json) io.stdout.write(renderStatus(report, opened, shown, style));
   return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/**
+ * The report with `next`, the command that goes on, when the sprint waits for one: a
+ * paused sprint (whatever paused it: a person, a task's pause-after, a limit) is resumed.
+ */
+function withNext<R extends SprintStatusBrief>(report: R, shown: string): R & { next?: string } {
+  return report.status === 'paused' && !report.running
+    ? { ...report, next: `sprint resume ${shown}` }
+    : report;
 }
 
 /** The whole report but the running tasks' elapsed time, for `--watch --json`. */
@@ -119,7 +129,7 @@ function watchLine(report: SprintStatusBrief): string {
 
 /** The human form of `sprint status`. */
 function renderStatus(
-  report: SprintStatusBrief,
+  report: SprintStatusBrief & { next?: string },
   opened: OpenedSprint,
   shown: string,
   style: Style,
@@ -173,6 +183,7 @@ function renderStatus(
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);
   }
+  if (report.next) lines.push(`${label('Continue')} ${report.next}`);
   for (const t of report.tampering ?? []) {
     lines.push(
       `${label('Tampering')} ${style.red(t.file)} written by someone else at ${t.at}${

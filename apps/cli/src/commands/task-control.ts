@@ -1,20 +1,9 @@
-import { userInfo } from 'node:os';
 import { retryTask, skipTask } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
+import { whoAmI } from '../requester.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
 import { UsageError } from '../usage-error.js';
-
-/** Who ran the command, for the task's event: the login name, or `$USER`. */
-function whoAmI(env: NodeJS.ProcessEnv): string {
-  let name: string | undefined;
-  try {
-    name = userInfo().username;
-  } catch {
-    name = env.USER ?? env.USERNAME;
-  }
-  return `${name || 'unknown'} (cli)`;
-}
 
 /**
  * `sprint skip <sprint> <task> --reason` and `sprint retry <sprint> <task>`:

@@ -1,4 +1,10 @@
-import { type AgentActivity, plural, type RunEvent, type StopReason } from '@sprint/core';
+import {
+  type AgentActivity,
+  pauseText,
+  plural,
+  type RunEvent,
+  type StopReason,
+} from '@sprint/core';
 import { createStyle, type Style, statusColor } from './style.js';
 import { count, spend, truncate, usd } from './units.js';
 
@@ -33,9 +39,8 @@ export function describeStopReason(reason: StopReason): string {
     case 'completed':
       return 'all tasks done';
     case 'paused':
-      return 'paused';
     case 'stopped':
-      return 'stopped';
+      return pauseText(reason);
     case 'cancelled':
       return `cancelled: ${reason.reason}`;
     case 'blocked':

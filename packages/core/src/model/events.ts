@@ -35,8 +35,18 @@ export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
 
 export const StopReasonSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('completed') }),
-  z.object({ kind: z.literal('paused') }),
-  z.object({ kind: z.literal('stopped') }),
+  z.object({
+    kind: z.literal('paused'),
+    /** The task whose `pause-after` paused the run, when a planned break did. */
+    taskId: z.string().optional(),
+    /** Who asked for the pause (`sprint pause`, the API), when someone did. */
+    requestedBy: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('stopped'),
+    /** Who asked for the stop, when someone did. */
+    requestedBy: z.string().optional(),
+  }),
   z.object({ kind: z.literal('cancelled'), reason: z.string() }),
   z.object({ kind: z.literal('blocked'), taskId: z.string().optional(), reason: z.string() }),
   z.object({ kind: z.literal('needs-human'), taskId: z.string() }),

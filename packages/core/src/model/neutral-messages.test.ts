@@ -6,6 +6,7 @@ import { importM42Sprint } from '../imports/m42-import.js';
 import { retryTask } from '../runner/task-control.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { SprintDocumentStore } from '../stores/sprint-document-store.js';
+import { storageFailure } from '../stores/storage-failure.js';
 import { AgentNotInstalledError } from '../workspace/agent-doctor.js';
 import { buildAgentRegistry } from '../workspace/agent-setup.js';
 import { openSprint } from '../workspace/open-sprint.js';
@@ -13,7 +14,8 @@ import { decideIsolation } from '../worktrees/worktree-policy.js';
 import { SprintFinishedError } from './errors.js';
 
 /** Wording that only means something to a user of the `sprint` command. */
-const CLI_WORDING = /\bsprint (?:init|run|resume|stop|skip|retry|add|import)\b|(?:^|[\s(`])--[a-z]/;
+const CLI_WORDING =
+  /\bsprint (?:init|run|resume|stop|skip|retry|add|import|pause)\b|(?:^|[\s(`])--[a-z]|\bcommand again\b|\brun sprint as\b/;
 
 let root: string;
 beforeEach(async () => {
@@ -60,6 +62,10 @@ describe("core's messages", () => {
         }),
       ),
     ];
+    for (const code of ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT']) {
+      const failure = storageFailure(Object.assign(new Error('refused'), { code, path: root }));
+      messages.push(`${failure?.message}; ${failure?.fix}`);
+    }
     for (const message of messages) {
       expect(message.length).toBeGreaterThan(10);
       expect(message).not.toMatch(CLI_WORDING);

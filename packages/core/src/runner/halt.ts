@@ -10,8 +10,17 @@ export type Halt =
       detail: string;
     };
 
-/** A request from outside to end the running agents now. */
-export type Interrupt = { kind: 'stop' } | { kind: 'cancel'; reason: string };
+/** A request from outside to end the running agents now (`requestedBy`: who asked, when known). */
+export type Interrupt = { kind: 'stop'; requestedBy?: string } | { kind: 'cancel'; reason: string };
+
+/**
+ * A request to start no more tasks and end once the running ones have: a person's
+ * pause (`requestedBy`) or a planned break after a task with `pause-after` (`taskId`).
+ */
+export interface PauseRequest {
+  taskId?: string;
+  requestedBy?: string;
+}
 
 /** A cancel overrides a stop; otherwise the first interrupt wins. */
 export function strongerInterrupt(current: Interrupt | undefined, next: Interrupt): Interrupt {

@@ -7,7 +7,6 @@ import { completionEnd, type RunEndInput, runEnd } from './run-end.js';
 const tasks = (...statuses: TaskStatus[]): Record<string, TaskState> =>
   Object.fromEntries(statuses.map((s, i) => [`t${i + 1}`, initialTaskState(s)]));
 const input = (over: Partial<RunEndInput>): RunEndInput => ({
-  pauseRequested: false,
   state: { tasks: tasks('done', 'pending') },
   ...over,
 });
@@ -59,9 +58,36 @@ describe('runEnd', () => {
       },
     ],
     [
+      'a stop says who asked',
+      { interrupt: { kind: 'stop', requestedBy: 'alice (cli)' } },
+      {
+        to: 'paused',
+        reason: 'stopped at the request of alice (cli)',
+        stopReason: { kind: 'stopped', requestedBy: 'alice (cli)' },
+      },
+    ],
+    [
       'a pause pauses while tasks are left',
-      { pauseRequested: true },
+      { pause: {} },
       { to: 'paused', reason: 'paused', stopReason: { kind: 'paused' } },
+    ],
+    [
+      "a person's pause says who asked",
+      { pause: { requestedBy: 'api (127.0.0.1)' } },
+      {
+        to: 'paused',
+        reason: 'paused at the request of api (127.0.0.1)',
+        stopReason: { kind: 'paused', requestedBy: 'api (127.0.0.1)' },
+      },
+    ],
+    [
+      'a planned break names its task',
+      { pause: { taskId: 't1' } },
+      {
+        to: 'paused',
+        reason: 'paused after task t1 (pause-after)',
+        stopReason: { kind: 'paused', taskId: 't1' },
+      },
     ],
     [
       'all done or skipped: the completion hooks decide',
@@ -110,7 +136,7 @@ describe('runEnd', () => {
 
 describe('runEnd when the last task finished as a pause or stop came', () => {
   it.each([
-    ['a pause', { pauseRequested: true }],
+    ['a pause', { pause: {} }],
     ['a stop', { interrupt: { kind: 'stop' } as const }],
   ])('%s with every task done completes', (_, over) => {
     expect(runEnd(input({ ...over, state: { tasks: tasks('done', 'done') } }))).toBe(

@@ -2,14 +2,15 @@ import type { HumanNeeded } from '../model/agent-result.js';
 import type { StopReason } from '../model/events.js';
 import type { SprintState } from '../model/state.js';
 import type { SprintStatus } from '../model/status.js';
-import type { Halt, Interrupt } from './halt.js';
+import type { Halt, Interrupt, PauseRequest } from './halt.js';
 
 export interface RunEndInput {
   /** The loop itself failed with this reason. */
   failure?: string;
   interrupt?: Interrupt;
   halt?: Halt;
-  pauseRequested: boolean;
+  /** A pause was asked for, or a task with `pause-after` is done. */
+  pause?: PauseRequest;
   state: Pick<SprintState, 'tasks'>;
 }
 
@@ -54,7 +55,11 @@ export function runEnd(input: RunEndInput): RunEnd | 'check-completion' {
   // A pause or stop that came while the last task finished leaves nothing to resume.
   const finished = allFinishedWell(input.state);
   if (interrupt?.kind === 'stop' && !finished) {
-    return { to: 'paused', reason: 'stopped', stopReason: { kind: 'stopped' } };
+    const stopReason: StopReason = {
+      kind: 'stopped',
+      ...(interrupt.requestedBy ? { requestedBy: interrupt.requestedBy } : {}),
+    };
+    return { to: 'paused', reason: pauseText(stopReason), stopReason };
   }
   if (halt?.kind === 'needs-human') {
     const { kind: _, ...humanNeeded } = halt;
@@ -80,8 +85,14 @@ export function runEnd(input: RunEndInput): RunEnd | 'check-completion' {
       limit: { limit: halt.limit, detail: halt.detail },
     };
   }
-  if (input.pauseRequested && !finished) {
-    return { to: 'paused', reason: 'paused', stopReason: { kind: 'paused' } };
+  if (input.pause && !finished) {
+    const { taskId, requestedBy } = input.pause;
+    const stopReason: StopReason = {
+      kind: 'paused',
+      ...(taskId ? { taskId } : {}),
+      ...(requestedBy ? { requestedBy } : {}),
+    };
+    return { to: 'paused', reason: pauseText(stopReason), stopReason };
   }
   if (finished) return 'check-completion';
   for (const [taskId, t] of Object.entries(input.state.tasks)) {
@@ -99,6 +110,17 @@ export function runEnd(input: RunEndInput): RunEnd | 'check-completion' {
     .map(([id]) => id);
   const reason = `no task can run: ${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} on tasks that are not done`;
   return { to: 'blocked', reason, stopReason: { kind: 'blocked', reason } };
+}
+
+/**
+ * Why a run paused or stopped, in words: `paused after task a (pause-after)`,
+ * `paused at the request of alice (cli)`, `stopped`.
+ */
+export function pauseText(stopReason: Extract<StopReason, { kind: 'paused' | 'stopped' }>): string {
+  if (stopReason.kind === 'paused' && stopReason.taskId) {
+    return `paused after task ${stopReason.taskId} (pause-after)`;
+  }
+  return `${stopReason.kind}${stopReason.requestedBy ? ` at the request of ${stopReason.requestedBy}` : ''}`;
 }
 
 /** The end of a run whose tasks are all done: completed, unless a before-completion hook blocked. */

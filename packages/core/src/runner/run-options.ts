@@ -55,6 +55,12 @@ export interface ResumeOptions extends RunOptions {
   answer?: string;
 }
 
+/** Who asks for a `pause`, `stop` or `cancel`: recorded in its control event and said in the status. */
+export interface ControlOptions {
+  /** A person or program (`alice (cli)`, `api (127.0.0.1)`). Default: this process (`pid N on host`). */
+  requestedBy?: string;
+}
+
 /** What `pause`, `stop` and `cancel` did. */
 export interface ControlOutcome {
   action: 'pause' | 'stop' | 'cancel';

@@ -13,7 +13,7 @@ import { pollControl } from './control-poller.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { errorMessage } from './error-message.js';
 import { EventChain } from './event-chain.js';
-import { type Halt, type Interrupt, strongerInterrupt } from './halt.js';
+import { type Halt, type Interrupt, type PauseRequest, strongerInterrupt } from './halt.js';
 import { type HooksOutcome, runHooks } from './hook-runner.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { RetryWaits } from './retry-waits.js';
@@ -63,7 +63,8 @@ export class RunSession {
   #iterations = 0;
   /** Tasks this run started (a retry of one is the same task), for `max-tasks`. */
   readonly #startedTasks = new Set<string>();
-  #pauseRequested = false;
+  /** A pause asked for (the first one is the one reported). */
+  #pause: PauseRequest | undefined;
   #interrupt: Interrupt | undefined;
   #halt: Halt | undefined;
   #wake: (() => void) | undefined;
@@ -145,12 +146,12 @@ export class RunSession {
         requestedBy: request.requestedBy,
       },
     ]).catch(() => undefined);
-    if (request.action === 'pause') this.#pauseRequested = true;
+    if (request.action === 'pause') this.#pause ??= { requestedBy: request.requestedBy };
     else
       this.#interruptRun(
         request.action === 'cancel'
           ? { kind: 'cancel', reason: request.reason ?? 'cancelled' }
-          : { kind: 'stop' },
+          : { kind: 'stop', requestedBy: request.requestedBy },
       );
     this.#notify();
   }
@@ -333,7 +334,7 @@ export class RunSession {
   }
 
   #stopping(): boolean {
-    return Boolean(this.#interrupt || this.#pauseRequested || this.#halt);
+    return Boolean(this.#interrupt || this.#pause || this.#halt);
   }
 
   /** The limit that forbids starting another task, if one does. */
@@ -537,8 +538,8 @@ export class RunSession {
     // A planned break is recorded with the task's end, in one append, and takes effect
     // before that append lets the next task be picked (its dependents included).
     const pauseAfter =
-      task.fields['pause-after'] === true && decided.next === 'done' && !this.#pauseRequested;
-    if (pauseAfter) this.#pauseRequested = true;
+      task.fields['pause-after'] === true && decided.next === 'done' && !this.#pause;
+    if (pauseAfter) this.#pause = { taskId: task.id };
     await this.#append(pauseAfter ? [decided.event, pauseAfterEvent(task)] : [decided.event]);
     await this.#workspace?.settle({ task, attempt, next: decided.next });
     if (pauseAfter) this.#notify();
@@ -577,7 +578,7 @@ export class RunSession {
       failure: this.#failure,
       interrupt: this.#interrupt,
       halt: this.#asked ?? this.#halt,
-      pauseRequested: this.#pauseRequested,
+      pause: this.#pause,
       state: this.#state,
     });
     let end: RunEnd;
@@ -663,13 +664,13 @@ function previousResults(snapshot: SprintSnapshot): PreviousResult[] {
 /**
  * A planned break (`pause-after: true`, m42's `break:`): once the task is done, the run
  * pauses as `sprint pause` would (running tasks finish, none starts), recorded as a
- * control event, so a person reviews before `sprint resume` goes on.
+ * control event, so a person reviews before a resume goes on.
  */
 function pauseAfterEvent(task: Task): NewRunEvent {
   return {
     type: 'control',
     action: 'pause',
-    reason: `task ${task.id} is done and has pause-after: review, then sprint resume`,
+    reason: `task ${task.id} is done and has pause-after: review its work, then resume`,
     requestedBy: `task ${task.id} (pause-after)`,
   };
 }

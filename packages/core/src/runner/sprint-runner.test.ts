@@ -448,7 +448,7 @@ describe('SprintRunner', () => {
     ]);
     const agent = new ScriptedAgent('a', {
       a: async () => {
-        await runner.pause('s');
+        await runner.pause('s', { requestedBy: 'alice (cli)' });
         await new Promise((r) => setTimeout(r, 50));
         return { success: true, summary: 'finished anyway' };
       },
@@ -461,8 +461,10 @@ describe('SprintRunner', () => {
     const result = await r2.run('s');
     // `runner` asked through the store: the running one (r2) picked it up.
     expect(result.status).toBe('paused');
-    expect(result.stopReason).toEqual({ kind: 'paused' });
+    expect(result.stopReason).toEqual({ kind: 'paused', requestedBy: 'alice (cli)' });
     const { state } = await store.load('s');
+    // The status says who paused it.
+    expect(state.reason).toBe('paused at the request of alice (cli)');
     expect(state.tasks.a?.status).toBe('done');
     expect(state.tasks.b?.status).toBe('pending');
   });
@@ -475,12 +477,19 @@ describe('SprintRunner', () => {
     ]);
     const first = await runner.run('s');
     expect(first.status).toBe('paused');
-    expect(first.stopReason).toEqual({ kind: 'paused' });
+    expect(first.stopReason).toEqual({ kind: 'paused', taskId: 'review' });
     expect(agent.calls.map((c) => c.task.id)).toEqual(['a', 'review']);
     const pauses = (await store.readEvents('s')).filter((e) => e.type === 'control');
     expect(pauses).toMatchObject([{ action: 'pause', requestedBy: 'task review (pause-after)' }]);
-    expect(pauses[0]).toHaveProperty('reason', expect.stringContaining('sprint resume'));
-    expect((await store.load('s')).state.tasks.b?.status).toBe('pending');
+    expect(pauses[0]).toHaveProperty(
+      'reason',
+      expect.stringMatching(/review its work, then resume$/),
+    );
+    const paused = await store.load('s');
+    expect(paused.state.tasks.b?.status).toBe('pending');
+    // The status says why, as the run's result does.
+    expect(paused.state.reason).toBe('paused after task review (pause-after)');
+    expect(paused.state.stopReason).toEqual({ kind: 'paused', taskId: 'review' });
 
     // The break is behind it: resume runs the rest without pausing again.
     const second = await runner.resume('s');
@@ -634,10 +643,10 @@ describe('SprintRunner', () => {
     });
     const running = runner.run('s');
     await new Promise((r) => setTimeout(r, 30));
-    expect((await runner.stop('s')).outcome).toBe('requested');
+    expect((await runner.stop('s', { requestedBy: 'bob (cli)' })).outcome).toBe('requested');
     const result = await running;
     expect(result.status).toBe('paused');
-    expect(result.stopReason).toEqual({ kind: 'stopped' });
+    expect(result.stopReason).toEqual({ kind: 'stopped', requestedBy: 'bob (cli)' });
     expect((await store.load('s')).state.tasks.a?.status).toBe('pending');
     const resumed = await runner.resume('s');
     expect(resumed.status).toBe('completed');

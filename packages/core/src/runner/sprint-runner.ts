@@ -13,7 +13,8 @@ import type { ControlRequest, SprintStore } from '../stores/sprint-store.js';
 import { worktreeIsolation } from '../worktrees/worktree-isolation.js';
 import { endOrphanedAttempts, recoveryEvents } from './crash-recovery.js';
 import { resolveOptions } from './resolve-options.js';
-import type { ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
+import { pauseText } from './run-end.js';
+import type { ControlOptions, ControlOutcome, ResumeOptions, RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
 import { RunSession } from './run-session.js';
 import type { RunnerParts } from './runner-parts.js';
@@ -102,22 +103,34 @@ export class SprintRunner {
     return this.#run(sprintId, options);
   }
 
-  /** Lets the running task(s) finish, then stops. */
-  pause(sprintId: string): Promise<ControlOutcome> {
-    return this.#control(sprintId, { action: 'pause', requestedAt: new Date().toISOString() });
+  /**
+   * Lets the running task(s) finish, then stops. `requestedBy` (who asks, default this
+   * process) is recorded and said in the sprint's status: `paused at the request of ...`.
+   */
+  pause(sprintId: string, options: ControlOptions = {}): Promise<ControlOutcome> {
+    return this.#control(sprintId, {
+      action: 'pause',
+      requestedAt: new Date().toISOString(),
+      requestedBy: options.requestedBy,
+    });
   }
 
   /** Interrupts the running agent(s) now; their tasks go back to pending and rerun on resume. */
-  stop(sprintId: string): Promise<ControlOutcome> {
-    return this.#control(sprintId, { action: 'stop', requestedAt: new Date().toISOString() });
+  stop(sprintId: string, options: ControlOptions = {}): Promise<ControlOutcome> {
+    return this.#control(sprintId, {
+      action: 'stop',
+      requestedAt: new Date().toISOString(),
+      requestedBy: options.requestedBy,
+    });
   }
 
   /** Interrupts the running agent(s) and ends the sprint as cancelled. */
-  cancel(sprintId: string, reason: string): Promise<ControlOutcome> {
+  cancel(sprintId: string, reason: string, options: ControlOptions = {}): Promise<ControlOutcome> {
     return this.#control(sprintId, {
       action: 'cancel',
       reason,
       requestedAt: new Date().toISOString(),
+      requestedBy: options.requestedBy,
     });
   }
 
@@ -158,13 +171,19 @@ export class SprintRunner {
         requestedBy: request.requestedBy,
       });
       const to: SprintStatus = request.action === 'cancel' ? 'cancelled' : 'paused';
-      const stopReason: StopReason =
-        request.action === 'cancel'
-          ? { kind: 'cancelled', reason: request.reason ?? 'cancelled' }
-          : request.action === 'pause'
-            ? { kind: 'paused' }
-            : { kind: 'stopped' };
-      events.push({ type: 'sprint-status', from: status, to, reason: request.reason, stopReason });
+      let stopReason: StopReason;
+      let reason = request.reason;
+      if (request.action === 'cancel') {
+        stopReason = { kind: 'cancelled', reason: request.reason ?? 'cancelled' };
+      } else {
+        const paused = {
+          kind: request.action === 'pause' ? ('paused' as const) : ('stopped' as const),
+          ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        };
+        stopReason = paused;
+        reason = pauseText(paused);
+      }
+      events.push({ type: 'sprint-status', from: status, to, reason, stopReason });
       await store.append(sprintId, events);
       await store.flush(sprintId);
       return { action: request.action, outcome: 'applied', status: to };

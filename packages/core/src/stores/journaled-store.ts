@@ -43,7 +43,6 @@ import { checkLogRecord, forgetLogRecord, readLostLog, writeLogRecord } from './
 import { replayLog, type SprintBase, type SprintLocation } from './log-replay.js';
 import { LogTail } from './log-tail.js';
 import {
-  CONTROL_FILE,
   RUN_LOG,
   readContextFiles,
   readResultFile,
@@ -120,8 +119,8 @@ export abstract class JournaledStore implements SprintStore {
     (sprintId) => this.#open.has(sprintId),
   );
   readonly #host = hostname();
-  /** Where each sprint's files are, for `version`. */
-  readonly #locations = new Map<string, SprintLocation>();
+  /** The files each sprint's `version` stats, the lock's last. */
+  readonly #versionFiles = new Map<string, readonly string[]>();
 
   /** Finds the sprint's files; throws SprintNotFoundError. */
   protected abstract locate(sprintId: string): Promise<SprintLocation>;
@@ -223,36 +222,35 @@ export abstract class JournaledStore implements SprintStore {
   }
 
   /**
-   * The sprint's version: inode, size, mtime and ctime of its user files, the
-   * event log, the checkpoint, the lock and the control request, and whether
-   * the lock's holder is alive. Any write by any process changes one of them
-   * (the log only grows; the others are replaced by rename, a new inode), so a
-   * body cached for a version is never stale. Synchronous stats of a
-   * remembered location: a few microseconds, next to milliseconds for a load.
+   * The sprint's version: inode, size, mtime and ctime of what a load and the lock read
+   * (its user files, the event log, the checkpoint, the lock), and whether the lock's
+   * holder is alive. Any write by any process changes one of them (the log only grows;
+   * the others are replaced by rename, a new inode), so a body cached for a version is
+   * never stale. (A control request is not read by a load: it has no part in it.)
+   * Synchronous stats of remembered paths: a few microseconds each, next to
+   * milliseconds for a load.
    */
   async version(sprintId: string): Promise<string> {
-    let location = this.#locations.get(sprintId);
-    if (!location) {
-      location = await this.locate(sprintId);
-      this.#locations.set(sprintId, location);
+    let paths = this.#versionFiles.get(sprintId);
+    if (!paths) {
+      const location = await this.locate(sprintId);
+      paths = [
+        ...location.files,
+        ...[EVENT_LOG, 'state.json', LOCK_FILE].map((n) => join(location.runtimeDir, n)),
+      ];
+      this.#versionFiles.set(sprintId, paths);
     }
-    const lockPath = join(location.runtimeDir, LOCK_FILE);
-    const paths = [
-      ...location.files,
-      ...[EVENT_LOG, 'state.json', CONTROL_FILE].map((n) => join(location.runtimeDir, n)),
-      lockPath,
-    ];
     const parts = paths.map((path) => {
       const s = lstatSync(path, { bigint: true, throwIfNoEntry: false });
       return s ? `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : '-';
     });
     if (parts.every((p) => p === '-')) {
       // Gone (or moved): the next version finds it again, or load says why not.
-      this.#locations.delete(sprintId);
+      this.#versionFiles.delete(sprintId);
     }
     if (parts.at(-1) !== '-') {
       // A holder that died leaves its lock file as it was: ask whether it lives.
-      const lock = await readLockFile(lockPath, this.#host).catch(() => null);
+      const lock = await readLockFile(paths.at(-1)!, this.#host).catch(() => null);
       parts.push(String(lock?.alive));
     }
     return parts.join('|');

@@ -9,7 +9,7 @@ import type { ControlRequest } from './sprint-store.js';
 import { quarantineName, type TamperFinding } from './tamper-findings.js';
 
 /** The small signed files beside the log: a control request and the last run's result. */
-export const CONTROL_FILE = 'control.json';
+const CONTROL_FILE = 'control.json';
 const RESULT_FILE = 'result.json';
 export const RUN_LOG = 'run.log';
 

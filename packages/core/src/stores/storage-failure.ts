@@ -15,11 +15,11 @@ export interface StorageFailure {
 const FAILURES: Record<StorageFailure['errno'], { what: string; fix: string }> = {
   EACCES: {
     what: 'permission denied',
-    fix: "run sprint as the user who owns the sprint's folder, or make the folder writable for yours (chmod u+w)",
+    fix: "make the sprint's folder writable for the user this runs as (chmod u+w), or run as its owner",
   },
   EPERM: {
     what: 'operation not permitted',
-    fix: "run sprint as the user who owns the sprint's folder, or make the folder writable for yours (chmod u+w)",
+    fix: "make the sprint's folder writable for the user this runs as (chmod u+w), or run as its owner",
   },
   EROFS: {
     what: 'the file system is read-only',
@@ -27,11 +27,11 @@ const FAILURES: Record<StorageFailure['errno'], { what: string; fix: string }> =
   },
   ENOSPC: {
     what: 'no space left on the device',
-    fix: 'free some disk space, then run the same command again (the sprint resumes where it was)',
+    fix: 'free some disk space, then try again (the sprint resumes where it was)',
   },
   EDQUOT: {
     what: 'the disk quota is used up',
-    fix: 'free some space within your quota, then run the same command again',
+    fix: 'free some space within the quota, then try again',
   },
 };
 

@@ -41,6 +41,38 @@ describe('store.version', () => {
     expect(await server.version(id)).not.toBe(v2);
   });
 
+  it('versions a Markdown sprint document under the root too, and a request for control leaves it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sprint-version-'));
+    dirs.push(root);
+    const doc = join(root, 'sprint-01_doc.md');
+    const text = [
+      '---',
+      'sprint: 1',
+      'title: "Doc"',
+      'status: todo',
+      '---',
+      '',
+      '# Sprint 01: Doc',
+      '',
+      '## Tasks',
+      '',
+      '- [ ] First <!-- id: a -->',
+      '',
+    ].join('\n');
+    await writeFile(doc, text);
+    const store = new SprintRootStore({ root });
+    const v1 = await store.version('sprint-01_doc');
+    expect(await store.version('sprint-01_doc')).toBe(v1);
+    await writeFile(doc, text.replace('First', 'First step'));
+    expect(await store.version('sprint-01_doc')).not.toBe(v1);
+
+    // A pending control request is no part of what a load reads.
+    const id = await store.create({ name: 'v', tasks: [task('a')] });
+    const before = await store.version(id);
+    await store.requestControl(id, { action: 'pause', requestedAt: new Date().toISOString() });
+    expect(await store.version(id)).toBe(before);
+  });
+
   it('rejects a sprint that is not there', async () => {
     const root = await mkdtemp(join(tmpdir(), 'sprint-version-'));
     dirs.push(root);

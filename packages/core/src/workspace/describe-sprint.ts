@@ -39,6 +39,8 @@ export interface SprintStatusReport {
     priority: string;
     status: TaskStatus;
     attempts: number;
+    /** `true` when the run pauses once this task is done (`pause-after`); absent otherwise. */
+    pauseAfter?: true;
     summary?: string;
     reason?: string;
     /** Under isolation: the task's worktree, branch and merge-queue stage (and the integrated commit). */
@@ -138,6 +140,7 @@ function overviewAndTasks(
         priority: task.priority,
         status: ts?.status ?? 'pending',
         attempts: ts?.attempts.length ?? 0,
+        ...(task.fields['pause-after'] === true ? { pauseAfter: true as const } : {}),
         summary: ts?.summary,
         reason: ts?.reason,
         worktree: ts?.worktree,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LockHolder } from '../model/errors.js';
+import { type LockHolder, SprintNotFoundError } from '../model/errors.js';
 import type { NewRunEvent, RunEvent } from '../model/events.js';
 import type { Task } from '../model/sprint.js';
 import type { RunResult } from '../runner/run-result.js';
@@ -56,8 +56,17 @@ export class SprintRootStore implements SprintStore {
   load(id: string): Promise<SprintSnapshot> {
     return this.storeFor(id).load(id);
   }
-  version(id: string): Promise<string> {
-    return this.storeFor(id).version(id);
+  /**
+   * The directory store's version when it holds the sprint (it remembers where, so this
+   * costs no lookup of the format per call), else the document store's.
+   */
+  async version(id: string): Promise<string> {
+    try {
+      return await this.directories.version(id);
+    } catch (error) {
+      if (!(error instanceof SprintNotFoundError)) throw error;
+      return this.documents.version(id);
+    }
   }
   create(input: CreateSprintInput): Promise<string> {
     return this.directories.create(input);

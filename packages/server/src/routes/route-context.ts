@@ -1,9 +1,11 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { NotifyOptions, SprintStore } from '@sprint/core';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { AgentSetup, DescribeSprint } from '../app.js';
 import type { EncodedBody } from '../encoded-body.js';
 import type { EventHub } from '../event-hub.js';
+import type { NotifyUrlAllowlist } from '../notify-allow.js';
 import { ApiError } from '../problem.js';
 import type { ReadCache } from '../read-cache.js';
 import type { Redactor } from '../redact.js';
@@ -23,6 +25,8 @@ export interface RouteContext {
   /** Request body limit in bytes. */
   limit: number;
   allowTaskCommands: boolean;
+  /** The notification URLs requests may name. */
+  notifyUrls: NotifyUrlAllowlist;
   maxSubscribers: number;
   heartbeatMs: number | undefined;
   notifyOptions: NotifyOptions | undefined;
@@ -56,6 +60,12 @@ export function publicRun(run: ActiveRun) {
     startedAt: run.startedAt,
     ...(run.agent ? { agent: run.agent } : {}),
   };
+}
+
+/** Who asked, for an event: the API and the client's address (every client holds the one token). */
+export function requester(c: Context): string {
+  const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
+  return address ? `api (${address})` : 'api';
 }
 
 /** An id as it may be shown: printable ASCII, at most 80 characters. */

@@ -14,7 +14,14 @@ import {
   RunBodySchema,
 } from '../schemas.js';
 import { ERRORS, handle, type Operation, type Operations, withBodyErrors } from './operation.js';
-import { links, printable, publicRun, type RouteContext, shuttingDown } from './route-context.js';
+import {
+  links,
+  printable,
+  publicRun,
+  type RouteContext,
+  requester,
+  shuttingDown,
+} from './route-context.js';
 
 /** Pause and stop: the same shape, told apart by what they do to the running tasks. */
 function controlOperation(action: 'pause' | 'stop'): Operation {
@@ -36,6 +43,12 @@ function controlOperation(action: 'pause' | 'stop'): Operation {
   };
 }
 
+/** A run's 422: a bad field, or tasks no agent of this server would take. */
+const AGENT_ERRORS: [string, string] = [
+  'A field is invalid (named in `issues`); an agent the body, the sprint or a task names is not offered here (`UNKNOWN_AGENT`); or some tasks would have no agent and the server has no default (`AGENT_REQUIRED`): send `agent`',
+  'Problem',
+];
+
 /** The operations of this module, by operationId. */
 export const runOperations = {
   runSprint: {
@@ -55,6 +68,7 @@ export const runOperations = {
         'Problem',
       ],
       ...withBodyErrors,
+      422: AGENT_ERRORS,
     },
   },
   resumeSprint: {
@@ -72,6 +86,7 @@ export const runOperations = {
         'Problem',
       ],
       ...withBodyErrors,
+      422: AGENT_ERRORS,
     },
   },
   answerSprint: {
@@ -92,6 +107,7 @@ export const runOperations = {
         'Problem',
       ],
       ...withBodyErrors,
+      422: AGENT_ERRORS,
     },
   },
   pauseSprint: controlOperation('pause'),
@@ -170,7 +186,10 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
         `The open question of sprint ${id} is task ${open.taskId}'s, not ${printable(body.taskId)}'s: read it again (GET /sprints/${id}) before answering.`,
       );
     }
-    const run = await runs.start(id, 'resume', undefined, { answer: body.answer });
+    if (body.agent !== undefined && !agents.names.includes(body.agent)) {
+      throw unknownAgent('agent', body.agent, agents.names);
+    }
+    const run = await runs.start(id, 'resume', body.agent, { answer: body.answer });
     changed(id);
     c.header('location', links(id).self);
     return json(c, RunAcceptedSchema, { ...publicRun(run), sprintId: id, links: links(id) }, 202);
@@ -182,12 +201,13 @@ export function runRoutes(app: Hono, ctx: RouteContext): void {
     if (action === 'cancel') reason = (await readJson(c, CancelBodySchema, limit)).reason;
     else await readJson(c, EmptyBodySchema, limit);
     await store.load(id);
+    const by = requester(c);
     const outcome =
       action === 'pause'
-        ? await runs.pause(id)
+        ? await runs.pause(id, by)
         : action === 'stop'
-          ? await runs.stop(id)
-          : await runs.cancel(id, reason!);
+          ? await runs.stop(id, by)
+          : await runs.cancel(id, reason!, by);
     changed(id);
     if (outcome.outcome === 'not-running') {
       throw action === 'cancel'

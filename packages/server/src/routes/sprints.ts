@@ -8,12 +8,16 @@ import {
 import type { Handler, Hono } from 'hono';
 import type { z } from 'zod';
 import { readJson } from '../body.js';
+import { configView } from '../config-view.js';
 import { summaryExtras, taskExtras } from '../dashboard-fields.js';
 import { EncodedBody, sendEncoded } from '../encoded-body.js';
+import { checkNotifyUrls } from '../notify-allow.js';
+import { PerTurn } from '../per-turn.js';
 import { ApiError } from '../problem.js';
 import {
   checkAgentNames,
   checkConfigCommands,
+  checkTaskAgents,
   configInput,
   inRequestTerms,
   toTasks,
@@ -58,12 +62,18 @@ export const sprintOperations = {
       401: ERRORS[401],
       409: ERRORS[409],
       ...withBodyErrors,
+      422: [
+        "A field is invalid (named in `issues`), or a `config.notify` URL is not among those the server allows (code NOTIFY_URL_NOT_ALLOWED; the server's `--allow-notify-urls`)",
+        'Problem',
+      ],
     },
   },
   getSprint: {
     method: 'get',
     path: '/sprints/{id}',
-    summary: "A sprint's status report",
+    summary: "A sprint's status report, its configuration (`sprint.config`) and tasks",
+    description:
+      'A paused sprint says why in `sprint.reason` (`paused after task review (pause-after)`, `paused at the request of api (127.0.0.1)`, `max tasks reached (...)`) and how to go on in `sprint.next` (`POST /sprints/{id}/resume`). Webhook and Slack keys are never shown.',
     responses: { 200: ['The sprint', 'SprintDetail'], 401: ERRORS[401], 404: ERRORS[404] },
   },
   addTasks: {
@@ -179,14 +189,22 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     const lock = await store.inspectLock(id);
     const run = runs.active(id);
     noticeTampering(id, snapshot, lock);
-    const report = describe(snapshot, lock) as { tasks?: { id: string }[] };
+    const report = describe(snapshot, lock) as {
+      tasks?: { id: string }[];
+      status?: string;
+      running?: boolean;
+    };
     const extras = taskExtras(snapshot);
+    // A paused sprint waits for a resume (whatever paused it: a person, a pause-after, a limit).
+    const waits = report.status === 'paused' && !report.running && !run;
     return new EncodedBody(
       redactor.json(
         SprintDetailSchema.parse({
           sprint: {
             ...report,
+            ...(waits ? { next: `POST ${links(id).self}/resume` } : {}),
             tasks: report.tasks?.map((t) => ({ ...extras.get(t.id), ...t })),
+            config: configView(snapshot.definition.config),
           },
           run: run ? publicRun(run) : null,
           links: links(id),
@@ -199,7 +217,9 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     const body = await readJson(c, CreateSprintBodySchema, limit);
     const tasks = toTasks(body.tasks ?? [], allowTaskCommands, true);
     checkConfigCommands(body.config, allowTaskCommands);
+    checkNotifyUrls(body.config, ctx.notifyUrls);
     checkAgentNames(body.config, agents.names);
+    checkTaskAgents(tasks, agents.names);
     const id = await store.create({
       name: body.name,
       goals: body.goals,
@@ -213,13 +233,18 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     return sendEncoded(c, await detailBody(id), 201, CACHED_JSON);
   };
 
+  /** Reads of a sprint in one turn of the event loop share one version check (see PerTurn). */
+  const versions = new PerTurn<Promise<string | undefined>>();
   const getSprint: Handler = async (c) => {
     const id = idOf(c);
     let body: EncodedBody;
     if (store.version) {
       // The version is read before the load, so a cached body is never older than its version.
       // Without one (a sprint that is gone, say), the load answers, and says why.
-      const version = await store.version(id).catch(() => undefined);
+      const { version: versionOf } = store;
+      const version = await versions.get(id, () =>
+        versionOf.call(store, id).catch(() => undefined),
+      );
       const key = version && `${version}|${runs.active(id)?.runId ?? ''}`;
       body = key ? await cache.get(id, () => detailBody(id), key) : await detailBody(id);
     } else {
@@ -232,6 +257,7 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     const id = idOf(c);
     const body = await readJson(c, AddTasksBodySchema, limit);
     const tasks = toTasks(body.tasks, allowTaskCommands, false);
+    checkTaskAgents(tasks, agents.names);
     let result: AddTasksResult;
     try {
       result = await store.addTasks(id, tasks);

@@ -1,10 +1,9 @@
-import type { HttpBindings } from '@hono/node-server';
 import { retryTask, skipTask, type TaskChange } from '@sprint/core';
 import type { Context, Handler, Hono } from 'hono';
 import { readJson } from '../body.js';
 import { EmptyBodySchema, SkipBodySchema, TaskChangeSchema } from '../schemas.js';
 import { ERRORS, handle, type Operations, taskIdParam, withBodyErrors } from './operation.js';
-import type { RouteContext } from './route-context.js';
+import { type RouteContext, requester } from './route-context.js';
 
 /** The operations of this module, by operationId. */
 export const taskOperations = {
@@ -50,11 +49,6 @@ export const taskOperations = {
 export function taskRoutes(app: Hono, ctx: RouteContext): void {
   const { store, limit, changed, idOf, json } = ctx;
 
-  /** Who asked, for a task's event: the API and the client's address (every client holds the one token). */
-  const requester = (c: Context) => {
-    const address = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
-    return address ? `api (${address})` : 'api';
-  };
   // Skip and retry change one task while no run holds the sprint (core's skipTask / retryTask).
   const taskChanged = (c: Context, id: string, change: TaskChange) => {
     changed(id);

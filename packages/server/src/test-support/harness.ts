@@ -97,6 +97,8 @@ export async function testApi(
     github?: GithubSource;
     /** Default 0: every read goes to the store. */
     readCacheMs?: number;
+    /** The agent for tasks the sprint places nowhere. Default `noop`; null: none. */
+    defaultAgent?: string | null;
   } = {},
 ): Promise<TestApi> {
   const { dir, root, cleanup } = await tempRoot();
@@ -105,7 +107,7 @@ export async function testApi(
   const agents = serverAgents({
     enabled: options.enabled ?? ['noop', ...Object.keys(options.factories ?? {})],
     factories: options.factories,
-    defaultAgent: 'noop',
+    defaultAgent: options.defaultAgent === null ? undefined : (options.defaultAgent ?? 'noop'),
   });
   const api = createApi({
     store,

@@ -4,6 +4,7 @@ import { call, RequestError, session } from './api.js';
 import { dependencyRows } from './dependency-rows.js';
 import { type Notice, noticeOf } from './notices.js';
 import { followEvents, type LiveState } from './sse.js';
+import { statusNote } from './status-note.js';
 
 // Server JSON as the page reads it; the server validates every body with zod.
 // biome-ignore lint/suspicious/noExplicitAny: read-only display of validated JSON
@@ -475,6 +476,7 @@ function SprintPage(props: {
   const running = status === 'in-progress' && (Boolean(value?.run) || sprint.running);
   // Skip and retry change a task only while no run holds the sprint (the server answers 409 otherwise).
   const taskActs = !running && status !== 'completed' && status !== 'cancelled';
+  const note = statusNote(sprint.reason, status, running);
   const allTasks = sprint.tasks as Json[];
   // A long sprint shows its first rows at once; the rest on request (drawing 1,000 rows costs seconds on a slow phone).
   const tasks = showAll ? allTasks : allTasks.slice(0, ROW_LIMIT);
@@ -517,7 +519,7 @@ function SprintPage(props: {
           <dd>{since(sprint.startedAt, sprint.completedAt)}</dd>
         </div>
       </dl>
-      {sprint.reason && <p class="reason">{sprint.reason}</p>}
+      {note && <p class="reason">{note}</p>}
       <Controls
         status={status!}
         // The live status wins over a run record fetched earlier: once the
