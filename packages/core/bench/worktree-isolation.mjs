@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { AgentRegistry, ShellAgent, SprintDirectoryStore, SprintRunner } from '../dist/index.js';
 import { gitSpawns } from '../dist/worktrees/git.js';
 import { MergeQueue } from '../dist/worktrees/merge-queue.js';
-import { commitTaskWork } from '../dist/worktrees/task-commit.js';
+import { commitTask } from '../dist/worktrees/task-commit.js';
 import { locateGitProject, WorktreeManager } from '../dist/worktrees/worktree-manager.js';
 
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -50,7 +50,7 @@ async function isolationCost(top, n) {
     const t1 = performance.now();
     const s1 = gitSpawns();
     await writeFile(join(wt.path, `bench-${i}.txt`), `${i}\n`);
-    const commit = await commitTaskWork(
+    const committed = await commitTask(
       wt,
       {
         sprintId: manager.sprintId,
@@ -64,7 +64,7 @@ async function isolationCost(top, n) {
     );
     const t2 = performance.now();
     const s2 = gitSpawns();
-    const out = await queue.integrate({ wt, taskId: `t${i}`, commit });
+    const out = await queue.integrate({ wt, taskId: `t${i}`, commit: committed.commit, committed });
     if (out.kind !== 'integrated') throw new Error(`not integrated: ${out.kind}`);
     const t3 = performance.now();
     const s3 = gitSpawns();

@@ -3,14 +3,27 @@ import { lstat, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
+import {
+  GitCommandError,
+  type GitStep,
+  git,
+  gitSteps,
+  gitText,
+  identityEnv,
+  NO_OPTIONAL_LOCKS,
+} from './git.js';
+import type { TaskCommit } from './task-commit.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
+  type ChangedPath,
+  COMMIT_DIFF,
   type ConflictReport,
   checkoutBlockers,
   conflictHunks,
   describeConflict,
+  parseCommitDiff,
   parseMergeTree,
+  parseNameStatus,
   taskTrailer,
 } from './worktree-policy.js';
 
@@ -36,6 +49,8 @@ export interface IntegrationRequest {
   taskId: string;
   /** The task's one commit (on the worktree's branch). */
   commit: string;
+  /** What `commitTask` said of that commit (its parent, tree, message, changes): git is not asked again. */
+  committed?: TaskCommit;
   /** The task's own `verify`, run again on the integrated tree when that differs from what was verified. */
   verify?: string;
   signal?: AbortSignal;
@@ -83,6 +98,8 @@ interface Journal {
 export class MergeQueue {
   readonly #o: MergeQueueOptions;
   #chain: Promise<unknown> = Promise.resolve();
+  /** The target's head as this queue last saw or moved it: where a merge is tried first. */
+  #head: string | undefined;
   /** Integrations that said they wait for the user (once each). */
   readonly #waitingSaid = new WeakSet<IntegrationRequest>();
 
@@ -139,6 +156,8 @@ export class MergeQueue {
   async #integrate(r: IntegrationRequest): Promise<IntegrationOutcome> {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
+    const work = r.committed ?? (await this.#describe(r.commit));
+    const env = await identityEnv(top);
     let verifiedTree: string | undefined;
     let refusals = 0;
     let refreshed = false;
@@ -147,44 +166,45 @@ export class MergeQueue {
       if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
       // Where the target is checked out (files only, no git process), asked anew each round.
       const checkout = await this.#checkoutOf(this.#o.target);
-      // One round trip for the newest head, the task commit's parent and its tree, and (for a
-      // checkout to update) what the commit changes: all that changes when it fast-forwards.
-      const [revs, taskDiff] = await gitSteps(top, [
-        { args: ['rev-parse', ref, `${r.commit}^`, `${r.commit}^{tree}`] },
-        ...(checkout ? [{ args: [...NAME_STATUS, `${r.commit}^`, r.commit] }] : []),
-      ]);
-      const [head, parent, commitTree] = revs!.stdout.trim().split('\n') as [
-        string,
-        string,
-        string,
-      ];
-      let candidate: string;
-      let tree: string;
-      if (parent === head) {
-        candidate = r.commit;
-        tree = commitTree;
-      } else {
-        const merged = await git(
-          top,
-          ['merge-tree', '--write-tree', '--name-only', '--messages', head, r.commit],
-          { allowFail: true },
-        );
-        if (merged.code > 1) throw new Error(`git merge-tree failed: ${merged.stderr.trim()}`);
-        const parsed = parseMergeTree(merged.stdout, merged.code === 0);
-        if (merged.code === 1) {
+      // The newest head, and (when the queue's last integration moved the head past the task's
+      // base) the merge onto that head, in the same round trip: used if the head is still there.
+      const guess = this.#head !== work.parent ? this.#head : undefined;
+      const merge = { commit: r.commit, message: work.message, diff: checkout !== undefined };
+      const outs = await gitSteps(
+        top,
+        [{ args: ['rev-parse', ref] }, ...(guess ? mergeSteps({ ...merge, head: guess }, 1) : [])],
+        { allowFail: true, env },
+      );
+      if (outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
+      const head = outs[0]!.stdout.trim();
+      this.#head = head;
+      let candidate = r.commit;
+      let tree = work.tree;
+      let changed = work.changed;
+      if (head !== work.parent) {
+        const [merged, made, diff] =
+          guess === head
+            ? outs.slice(1)
+            : await gitSteps(top, mergeSteps({ ...merge, head }, 0), {
+                allowFail: true,
+                env,
+              });
+        if (merged!.code > 1) throw new Error(`git merge-tree failed: ${merged!.stderr.trim()}`);
+        const parsed = parseMergeTree(merged!.stdout, merged!.code === 0);
+        if (merged!.code === 1) {
           const report = await this.#conflictReport(parsed.tree, parsed.conflicted, r, head);
           const description = describeConflict(report);
           this.#emit(r, 'conflicted', { detail: parsed.conflicted.join(', ') });
           return { kind: 'conflict', report, description };
         }
-        const message = await gitText(top, ['log', '-1', '--format=%B', r.commit]);
+        for (const out of checkout ? [made, diff] : [made]) {
+          if (out?.code !== 0) throw new Error(`git failed merging: ${out?.stderr.trim()}`);
+        }
         tree = parsed.tree;
-        candidate = await gitText(top, ['commit-tree', tree, '-p', head, '-F', '-'], {
-          env: await identityEnv(top),
-          input: `${message}\n`,
-        });
+        candidate = made!.stdout.trim();
+        changed = parseNameStatus(diff?.stdout ?? '');
       }
-      const verifyCommand = this.#o.mergeVerify ?? (parent === head ? undefined : r.verify);
+      const verifyCommand = this.#o.mergeVerify ?? (head === work.parent ? undefined : r.verify);
       if (verifyCommand && verifiedTree !== tree) {
         this.#emit(r, 'verifying', { commit: candidate });
         const failure = await this.#verify(r, candidate, verifyCommand);
@@ -194,16 +214,10 @@ export class MergeQueue {
         }
         verifiedTree = tree;
       }
-      let changed: ChangedPath[] = [];
-      if (checkout) {
-        changed =
-          parent === head
-            ? parseNameStatus(taskDiff?.stdout ?? '')
-            : parseNameStatus(await gitText(top, [...NAME_STATUS, head, candidate]));
-        // read-tree below refuses to overwrite a file the user modified or staged, or an
-        // untracked one, but writes back one they deleted: only then ask git first.
-        const deleted = await deletedAny(checkout, changed);
-        if (deleted && (await this.#userWaits(r, checkout, changed, candidate))) {
+      // read-tree below refuses to overwrite a file the user modified or staged, or an
+      // untracked one, but writes back one they deleted: only then ask git first.
+      if (checkout && (await deletedAny(checkout, changed))) {
+        if (await this.#userWaits(r, checkout, changed, candidate)) {
           await sleep(this.#o.pollMs ?? 1000, r.signal);
           continue;
         }
@@ -253,10 +267,26 @@ export class MergeQueue {
           throw new Error(`the branch ${this.#o.target} kept moving: ${advanced?.stderr.trim()}`);
         continue;
       }
+      this.#head = candidate;
       await unlink(this.#journalPath).catch(() => undefined);
       this.#emit(r, 'integrated', { commit: candidate });
       return { kind: 'integrated', commit: candidate, previous: head };
     }
+  }
+
+  /** What integrating a commit made elsewhere needs to know of it (a dead attempt's, a worker's). */
+  async #describe(commit: string): Promise<Omit<TaskCommit, 'commit'>> {
+    const [diff, body] = await gitSteps(this.#top, [
+      { args: [...COMMIT_DIFF, commit] },
+      { args: ['log', '-1', '--format=%B', commit] },
+    ]);
+    const d = parseCommitDiff(diff!.stdout);
+    return {
+      parent: d.parents[0] ?? '',
+      tree: d.tree,
+      changed: d.changed,
+      message: `${body!.stdout.trim()}\n`,
+    };
   }
 
   /**
@@ -426,21 +456,26 @@ export class MergeQueue {
   }
 }
 
+/**
+ * The merge of a task's commit onto `head` (in git's object store) made a
+ * commit on `head`, and (for a checkout to update) what that commit changes:
+ * steps of one round trip, the first at index `at` of it, stopping at a
+ * conflict (merge-tree exits 1).
+ */
+function mergeSteps(
+  merge: { head: string; commit: string; message: string; diff: boolean },
+  at: number,
+): GitStep[] {
+  const { head, commit, message } = merge;
+  return [
+    { args: ['merge-tree', '--write-tree', '--name-only', '--messages', head, commit] },
+    { args: ['commit-tree', { stdoutOf: at }, '-p', head, '-F', '-'], input: message },
+    ...(merge.diff ? [{ args: [...NAME_STATUS, head, { stdoutOf: at + 1 }] }] : []),
+  ];
+}
+
 /** `git diff-tree` of two commits as path and status (A, M, D...), without renames. */
 const NAME_STATUS = ['diff-tree', '-r', '-z', '--name-status', '--no-renames'];
-
-interface ChangedPath {
-  status: string;
-  path: string;
-}
-
-function parseNameStatus(out: string): ChangedPath[] {
-  const parts = out.split('\0').filter(Boolean);
-  const changed: ChangedPath[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2)
-    changed.push({ status: parts[i]!, path: parts[i + 1]! });
-  return changed;
-}
 
 /** Whether a path the commit changes or deletes is gone from the checkout (the user deleted it). */
 async function deletedAny(checkout: string, changed: readonly ChangedPath[]): Promise<boolean> {

@@ -15,7 +15,7 @@ import type {
 import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitText } from './git.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
-import { commitTaskWork } from './task-commit.js';
+import { commitTask } from './task-commit.js';
 import { locateGitProject, type TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
   conflictResult,
@@ -278,14 +278,16 @@ class WorktreeSession implements TaskWorkspace {
       await this.#removeTaskWorktrees(task.id, orphan);
     }
     const ref = `refs/heads/${this.#meta.target}`;
+    // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
+    // (Measured while git says where the head is: two round trips at once.)
+    const measured = this.#manager.diskUse();
     const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
     const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
     // Before the first worktree exists to measure, git says what a fresh one would hold.
     const estimated = this.#bytesPerWorktree === undefined;
     this.#freshEstimate ??= this.#manager.freshSize(head!);
     const perWorktree = this.#bytesPerWorktree ?? (await this.#freshEstimate);
-    // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
-    const usedBytes = await this.#manager.diskUse();
+    const usedBytes = await measured;
     // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
     const nextBytes = this.#manager.hasSpare ? 0 : perWorktree;
     // Worktrees other tasks are making right now (not on disk yet) count too.
@@ -362,7 +364,7 @@ class WorktreeSession implements TaskWorkspace {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
-    const commit = await commitTaskWork(
+    const committed = await commitTask(
       wt,
       {
         sprintId: this.#ctx.sprintId,
@@ -375,7 +377,7 @@ class WorktreeSession implements TaskWorkspace {
       this.#manager.hiddenPaths,
       signal,
     );
-    if (!commit) {
+    if (!committed) {
       this.#emit([
         {
           type: 'worktree',
@@ -391,7 +393,8 @@ class WorktreeSession implements TaskWorkspace {
     const integrated = this.#queue.integrate({
       wt,
       taskId: task.id,
-      commit,
+      commit: committed.commit,
+      committed,
       verify: task.verify,
       signal,
     });

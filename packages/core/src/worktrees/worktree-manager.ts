@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitText, runServed } from './git.js';
+import { git, gitSteps, gitText, runServed } from './git.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -291,11 +291,13 @@ export class WorktreeManager {
     const spare = popped.path;
     try {
       await this.#move(spare, path, await worktreeGitDir(spare));
+      // One round trip; one made ahead holds nothing but its files: only a used one is cleaned.
       await this.#shared(() =>
-        git(path, [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base]),
+        gitSteps(path, [
+          { args: [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base] },
+          ...(popped.fresh ? [] : [{ args: ['clean', '-q', '-ffdx'] }]),
+        ]),
       );
-      // One made ahead holds nothing but its files: only a used one is cleaned.
-      if (!popped.fresh) await git(path, ['clean', '-q', '-ffdx']);
       await this.hide(path);
       return true;
     } catch {
@@ -509,7 +511,7 @@ export class WorktreeManager {
 }
 
 /** The git directory of a linked worktree, from its `.git` file. */
-async function worktreeGitDir(path: string): Promise<string> {
+export async function worktreeGitDir(path: string): Promise<string> {
   const text = await readFile(join(path, '.git'), 'utf8');
   const dir = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
   if (!dir) throw new Error(`${join(path, '.git')} names no git directory`);
@@ -517,7 +519,7 @@ async function worktreeGitDir(path: string): Promise<string> {
 }
 
 /** Whether a worktree's git directory shows an operation left unfinished (a lock, a rebase, a merge...). */
-async function unfinishedGitState(gitDir: string): Promise<boolean> {
+export async function unfinishedGitState(gitDir: string): Promise<boolean> {
   const markers = [
     'index.lock',
     'HEAD.lock',
