@@ -131,14 +131,18 @@ export async function gitText(cwd: string, args: string[], options: GitOptions =
 }
 
 /** The fallback author and committer used when the repository has no identity configured. */
-export async function identityEnv(cwd: string): Promise<Record<string, string>> {
-  const cached = identities.get(cwd);
-  if (cached) return cached;
-  const email = await git(cwd, ['config', 'user.email'], { allowFail: true });
-  const env = email.code === 0 && email.stdout.trim() ? {} : FALLBACK_IDENTITY;
-  identities.set(cwd, env);
+export function identityEnv(cwd: string): Promise<Record<string, string>> {
+  let env = identities.get(cwd);
+  if (!env) {
+    env = git(cwd, ['config', 'user.email'], { allowFail: true }).then((email) =>
+      email.code === 0 && email.stdout.trim() ? {} : FALLBACK_IDENTITY,
+    );
+    identities.set(cwd, env);
+    // Asked again next time if git could not answer at all.
+    env.catch(() => identities.delete(cwd));
+  }
   return env;
 }
 
-/** Identity per directory: asked once, since a run commits many times. */
-const identities = new Map<string, Record<string, string>>();
+/** Identity per directory: asked once (also by commits that ask at the same moment), since a run commits many times. */
+const identities = new Map<string, Promise<Record<string, string>>>();

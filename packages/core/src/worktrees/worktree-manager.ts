@@ -109,6 +109,8 @@ export class WorktreeManager {
   /** Spares being made ahead, in the background: all of them, and the one under way. */
   #making: Promise<void> | undefined;
   #makingOne: Promise<void> | undefined;
+  /** How many spares `makeSpares` last asked for, and at which commit. */
+  #spareWish = { base: '', count: 0 };
   #adminChain: Promise<unknown> = Promise.resolve();
   /** `#shared` commands under way. */
   readonly #readers = new Set<Promise<void>>();
@@ -189,11 +191,13 @@ export class WorktreeManager {
    * Failures are left to `create`, which makes its own.
    */
   makeSpares(base: string, count: number): void {
+    // The newest wish counts, also for spares being made now.
+    this.#spareWish = { base, count };
     if (this.#making) return;
     const one = async () => {
       const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
       try {
-        await this.#add(path, ['--detach'], base);
+        await this.#add(path, ['--detach'], this.#spareWish.base);
         this.#spares.push({ path, fresh: true });
         return true;
       } catch {
@@ -202,7 +206,7 @@ export class WorktreeManager {
       }
     };
     const make = async () => {
-      while (this.#spares.length < count) {
+      while (this.#spares.length < this.#spareWish.count) {
         const made = one();
         this.#makingOne = made.then(() => undefined);
         if (!(await made)) return;

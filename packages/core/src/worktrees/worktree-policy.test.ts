@@ -15,6 +15,7 @@ import {
   parseMergeTree,
   parseSize,
   refComponent,
+  sparesWanted,
   taskBranch,
 } from './worktree-policy.js';
 
@@ -164,6 +165,21 @@ describe('a task commit', () => {
     ['a fatal error', 128, '', head('base', 'x'), 'fold'],
   ])('git commit: %s', (_what, code, stdout, h, outcome) => {
     expect(commitOutcome({ code, stdout, base: 'base', head: h })).toBe(outcome);
+  });
+});
+
+describe('spare worktrees', () => {
+  it.each([
+    // working, returning, waiting to start: spares wanted
+    [4, 0, 8, 4], // the first wave: one for each slot's next task
+    [4, 1, 7, 3], // one committed: its worktree comes back for a later task
+    [4, 4, 4, 0], // a wave waits for the queue: those come back for the next wave
+    [4, 0, 2, 2], // only two tasks left to start
+    [1, 0, 1, 1],
+    [2, 0, 0, 0], // nothing waits
+    [1, 3, 5, 0],
+  ])('%i working, %i returning, %i waiting: %i', (working, returning, waiting, wanted) => {
+    expect(sparesWanted({ working, returning, waiting })).toBe(wanted);
   });
 });
 

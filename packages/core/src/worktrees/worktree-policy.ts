@@ -193,6 +193,25 @@ export function commitOutcome(input: {
   return 'fold';
 }
 
+/**
+ * How many spare worktrees to keep ready for the next attempts: one for each
+ * attempt now working whose slot a waiting task takes when it commits (its
+ * own worktree is reused only once its work is integrated, after that),
+ * less the worktrees of attempts already committed and waiting for the
+ * merge queue: those come back for the tasks after. None beyond the tasks
+ * still waiting to start.
+ */
+export function sparesWanted(n: {
+  /** Attempts working in their worktrees (not yet committed). */
+  working: number;
+  /** Attempts committed and waiting for integration. */
+  returning: number;
+  /** Tasks that have not started in this run. */
+  waiting: number;
+}): number {
+  return Math.max(0, Math.min(n.working, n.waiting) - n.returning);
+}
+
 /** One conflicted region of a file: its lines in the merged text and both sides. */
 export interface ConflictHunk {
   startLine: number;
