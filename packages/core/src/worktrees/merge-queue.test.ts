@@ -99,6 +99,18 @@ describe('the merge queue onto a head that moves', { timeout: 60_000 }, () => {
     await expectLanded(['readme.txt', 'a.txt', 'mine.txt', 'c.txt']);
   });
 
+  it('asks git where the head is when the branch is packed (no loose ref file to read)', async () => {
+    const base = git('rev-parse', 'main');
+    const a = await task('a');
+    const b = await task('b', base);
+    await queue.integrate(a);
+    await userCommits('mine.txt');
+    git('pack-refs', '--all');
+    const user = git('rev-parse', 'main');
+    expect(await queue.integrate(b)).toMatchObject({ kind: 'integrated', previous: user });
+    await expectLanded(['readme.txt', 'a.txt', 'mine.txt', 'b.txt']);
+  });
+
   it('integrates a commit it is told nothing about (a dead attempt’s) the same way', async () => {
     const base = git('rev-parse', 'main');
     const a = await task('a');

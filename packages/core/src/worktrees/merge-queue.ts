@@ -12,6 +12,7 @@ import {
   identityEnv,
   NO_OPTIONAL_LOCKS,
 } from './git.js';
+import { looseBranchHead } from './git-files.js';
 import type { TaskCommit } from './task-commit.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
@@ -166,17 +167,20 @@ export class MergeQueue {
       if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
       // Where the target is checked out (files only, no git process), asked anew each round.
       const checkout = await this.#checkoutOf(this.#o.target);
-      // The newest head, and (when the queue's last integration moved the head past the task's
-      // base) the merge onto that head, in the same round trip: used if the head is still there.
-      const guess = this.#head !== work.parent ? this.#head : undefined;
+      // The newest head (from its loose ref file, or git), and the merge onto it when the task
+      // was made on an older one, in one round trip. When git has to say where the head is, the
+      // merge is tried on the head this queue last saw, and used if the head is still there.
+      const read = await looseBranchHead(this.#o.manager.project.commonDir, this.#o.target);
+      const onto = read ?? this.#head;
+      const guess = onto !== work.parent ? onto : undefined;
       const merge = { commit: r.commit, message: work.message, diff: checkout !== undefined };
-      const outs = await gitSteps(
-        top,
-        [{ args: ['rev-parse', ref] }, ...(guess ? mergeSteps({ ...merge, head: guess }, 1) : [])],
-        { allowFail: true, env },
-      );
-      if (outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
-      const head = outs[0]!.stdout.trim();
+      const steps = [
+        ...(read ? [] : [{ args: ['rev-parse', ref] }]),
+        ...(guess ? mergeSteps({ ...merge, head: guess }, read ? 0 : 1) : []),
+      ];
+      const outs = steps.length ? await gitSteps(top, steps, { allowFail: true, env }) : [];
+      if (!read && outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
+      const head = read ?? outs.shift()!.stdout.trim();
       this.#head = head;
       let candidate = r.commit;
       let tree = work.tree;
@@ -184,7 +188,7 @@ export class MergeQueue {
       if (head !== work.parent) {
         const [merged, made, diff] =
           guess === head
-            ? outs.slice(1)
+            ? outs
             : await gitSteps(top, mergeSteps({ ...merge, head }, 0), {
                 allowFail: true,
                 env,

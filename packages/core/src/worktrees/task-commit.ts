@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GitStep, gitSteps, identityEnv } from './git.js';
-import { type TaskWorktree, unfinishedGitState, worktreeGitDir } from './worktree-manager.js';
+import { unfinishedGitState, worktreeGitDir } from './git-files.js';
+import type { TaskWorktree } from './worktree-manager.js';
 import {
   type ChangedPath,
   COMMIT_DIFF,

@@ -14,6 +14,7 @@ import type {
 } from '../runner/task-workspace.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitSteps, gitText } from './git.js';
+import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
 import { commitTask } from './task-commit.js';
 import {
@@ -305,9 +306,13 @@ class WorktreeSession implements TaskWorkspace {
     }
     const ref = `refs/heads/${this.#meta.target}`;
     // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
-    // (Measured while git says where the head is: two round trips at once.)
+    // (Measured while the head is read.)
     const measured = this.#manager.diskUse();
-    const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
+    // The head from its loose ref file where git keeps one: no git process.
+    const read = await looseBranchHead(this.#manager.project.commonDir, this.#meta.target);
+    const [head, headTree] = read
+      ? [read]
+      : (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
     const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
     // Before the first worktree exists to measure, git says what a fresh one would hold.
     const estimated = this.#bytesPerWorktree === undefined;

@@ -12,6 +12,7 @@ import {
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitSteps, gitText, runServed } from './git.js';
+import { unfinishedGitState, worktreeGitDir } from './git-files.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -512,30 +513,6 @@ export class WorktreeManager {
       ...admin.filter((d): d is string => d !== undefined && isInside(d, common)),
     ];
   }
-}
-
-/** The git directory of a linked worktree, from its `.git` file. */
-export async function worktreeGitDir(path: string): Promise<string> {
-  const text = await readFile(join(path, '.git'), 'utf8');
-  const dir = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
-  if (!dir) throw new Error(`${join(path, '.git')} names no git directory`);
-  return resolve(path, dir);
-}
-
-/** Whether a worktree's git directory shows an operation left unfinished (a lock, a rebase, a merge...). */
-export async function unfinishedGitState(gitDir: string): Promise<boolean> {
-  const markers = [
-    'index.lock',
-    'HEAD.lock',
-    'rebase-merge',
-    'rebase-apply',
-    'MERGE_HEAD',
-    'CHERRY_PICK_HEAD',
-    'REVERT_HEAD',
-    'BISECT_LOG',
-  ];
-  const found = await Promise.all(markers.map((m) => exists(join(gitDir, m))));
-  return found.some(Boolean);
 }
 
 /** A path as a literal sparse-checkout (gitignore) pattern. */
