@@ -157,7 +157,8 @@ export class MergeQueue {
   async #integrate(r: IntegrationRequest): Promise<IntegrationOutcome> {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
-    const work = r.committed ?? (await this.#describe(r.commit));
+    // (A copy: what the commit changes is filled in below when it is needed.)
+    const work = { ...(r.committed ?? (await this.#describe(r.commit))) };
     const env = await identityEnv(top);
     let verifiedTree: string | undefined;
     let refusals = 0;
@@ -182,9 +183,15 @@ export class MergeQueue {
       if (!read && outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
       const head = read ?? outs.shift()!.stdout.trim();
       this.#head = head;
+      if (head === work.parent && !work.changed && (checkout || this.#o.mergeVerify)) {
+        // A fast-forward: what the commit changes (for the checkout) and its tree (for verify).
+        const d = parseCommitDiff((await git(top, [...COMMIT_DIFF, r.commit])).stdout);
+        work.tree = d.tree;
+        work.changed = d.changed;
+      }
       let candidate = r.commit;
       let tree = work.tree;
-      let changed = work.changed;
+      let changed = work.changed ?? [];
       if (head !== work.parent) {
         const [merged, made, diff] =
           guess === head
@@ -279,7 +286,7 @@ export class MergeQueue {
   }
 
   /** What integrating a commit made elsewhere needs to know of it (a dead attempt's, a worker's). */
-  async #describe(commit: string): Promise<Omit<TaskCommit, 'commit'>> {
+  async #describe(commit: string): Promise<Required<Omit<TaskCommit, 'commit'>>> {
     const [diff, body] = await gitSteps(this.#top, [
       { args: [...COMMIT_DIFF, commit] },
       { args: ['log', '-1', '--format=%B', commit] },

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type GitStep, gitSteps, identityEnv } from './git.js';
-import { unfinishedGitState, worktreeGitDir } from './git-files.js';
+import { looseBranchHead, unfinishedGitState, worktreeGitDir } from './git-files.js';
 import type { TaskWorktree } from './worktree-manager.js';
 import {
   type ChangedPath,
   COMMIT_DIFF,
+  type CommitDiff,
   commitOutcome,
   parseCommitDiff,
   taskTrailer,
@@ -26,10 +27,10 @@ export interface TaskCommit {
   commit: string;
   /** Its one parent: the worktree's base. */
   parent: string;
-  tree: string;
   message: string;
-  /** What it changes against its parent. */
-  changed: ChangedPath[];
+  /** Its tree, and what it changes against its parent, when the commit step learned them. */
+  tree?: string;
+  changed?: ChangedPath[];
 }
 
 /** The subject and body of a task's commit: sprint and task named, with a trailer to find it by. */
@@ -88,11 +89,13 @@ export async function commitTaskWork(
 
 /**
  * `commitTaskWork`, with what the merge queue needs of the commit. Where the
- * worktree is as the runner left it (on its branch, no merge, rebase or
- * cherry-pick of the agent's under way), one round trip of three git
- * processes: stage, `git commit`, and `diff-tree` for the commit's ids and
- * changes. Otherwise, or when the agent committed itself, plumbing folds the
- * work into one commit on the base.
+ * worktree is as the runner left it (on its branch, at its base, nothing of
+ * the agent's under way), one round trip: stage and `git commit`, the commit
+ * read from the branch's ref file (the merge queue asks git what it changes
+ * only if it needs that). Where the agent moved the branch, `diff-tree` in
+ * the same round trip says how; where it committed itself, left HEAD
+ * elsewhere or an operation under way, plumbing folds the work into one
+ * commit on the base.
  */
 export async function commitTask(
   wt: TaskWorktree,
@@ -104,27 +107,32 @@ export async function commitTask(
   const message = taskCommitMessage(info);
   const env = await identityEnv(wt.top ?? cwd);
   const staging = stageSteps(wt, hidden);
-  if (await onItsBranch(wt)) {
+  const state = await branchState(wt);
+  if (state) {
+    // The branch still at the base: the commit's parent is the base, and its id is in the ref file.
+    const atBase = state.at === wt.base;
     const outs = await gitSteps(
       cwd,
       [
         ...staging,
         { args: PLAIN_COMMIT, input: message, allowFail: [1] },
-        { args: [...COMMIT_DIFF, 'HEAD'] },
+        ...(atBase ? [] : [{ args: [...COMMIT_DIFF, 'HEAD'] }]),
       ],
       { signal, env },
     );
-    const committed = outs.at(-2)!;
-    const head = parseCommitDiff(outs.at(-1)!.stdout);
-    const outcome = commitOutcome({ ...committed, base: wt.base, head });
+    const committed = outs[staging.length]!;
+    const after = atBase ? await looseBranchHead(state.commonDir, wt.branch) : undefined;
+    const head: CommitDiff = atBase
+      ? { commit: after ?? '', tree: '', parents: after === wt.base ? [] : [wt.base], changed: [] }
+      : parseCommitDiff(outs.at(-1)!.stdout);
+    const outcome = head.commit ? commitOutcome({ ...committed, base: wt.base, head }) : 'fold';
     if (outcome === 'unchanged') return undefined;
     if (outcome === 'committed') {
       return {
         commit: head.commit,
         parent: wt.base,
-        tree: head.tree,
         message,
-        changed: head.changed,
+        ...(atBase ? {} : { tree: head.tree, changed: head.changed }),
       };
     }
   }
@@ -197,14 +205,22 @@ async function foldCommit(
 }
 
 /**
- * Whether the worktree's HEAD still names its own branch and nothing of the
+ * Where the worktree's branch is (its loose ref; undefined `at` when git keeps
+ * it otherwise), when its HEAD still names that branch and nothing of the
  * agent's is under way in it (a merge, a rebase, a cherry-pick, a lock): then
- * `git commit` makes the task's commit on the branch. Read from git's files;
- * anything unexpected means no.
+ * `git commit` makes the task's commit on the branch. Undefined otherwise.
+ * Read from git's files.
  */
-async function onItsBranch(wt: TaskWorktree): Promise<boolean> {
+async function branchState(
+  wt: TaskWorktree,
+): Promise<{ commonDir: string; at: string | undefined } | undefined> {
   const gitDir = await worktreeGitDir(wt.path).catch(() => undefined);
-  if (!gitDir) return false;
-  const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '');
-  return head.trim() === `ref: refs/heads/${wt.branch}` && !(await unfinishedGitState(gitDir));
+  if (!gitDir) return undefined;
+  const [head, common] = await Promise.all(
+    ['HEAD', 'commondir'].map((f) => readFile(join(gitDir, f), 'utf8').catch(() => '')),
+  );
+  if (head!.trim() !== `ref: refs/heads/${wt.branch}` || !common!.trim()) return undefined;
+  if (await unfinishedGitState(gitDir)) return undefined;
+  const commonDir = resolve(gitDir, common!.trim());
+  return { commonDir, at: await looseBranchHead(commonDir, wt.branch) };
 }
