@@ -29,10 +29,10 @@ afterEach(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
-/** A task's worktree at `base` (default: main's head) with one new file committed as its work. */
-async function task(id: string, base = git('rev-parse', 'main')) {
+/** A task's worktree at `base` (default: main's head) with its file (default: a new one) committed as its work. */
+async function task(id: string, base = git('rev-parse', 'main'), file = `${id}.txt`) {
   const wt: TaskWorktree = await manager.create(id, 1, base);
-  await writeFile(join(wt.path, `${id}.txt`), `${id}\n`);
+  await writeFile(join(wt.path, file), `${id}\n`);
   const info = {
     sprintId: 's1',
     sprintName: 'one',
@@ -120,5 +120,54 @@ describe('the merge queue onto a head that moves', { timeout: 60_000 }, () => {
     expect(out.kind).toBe('integrated');
     expect(git('log', '-1', '--format=%B', 'main')).toContain('Sprint-Task: s1/b');
     await expectLanded(['readme.txt', 'a.txt', 'b.txt']);
+  });
+
+  it('integrates tasks waiting together in one step, each its own commit on the one before, in order', async () => {
+    const base = git('rev-parse', 'main');
+    const [a, b, c] = [await task('a'), await task('b', base), await task('c', base)];
+    const outs = await Promise.all([a, b, c].map((t) => queue.integrate(t)));
+    expect(outs.map((o) => o.kind)).toEqual(['integrated', 'integrated', 'integrated']);
+    const commits = outs.map((o) => (o.kind === 'integrated' ? o.commit : ''));
+    expect(git('log', '--format=%H', `${base}..main`).split('\n').reverse()).toEqual(commits);
+    expect(commits[0]).toBe(a.commit); // made on the head: taken as it is
+    for (const [i, t] of ['a', 'b', 'c'].entries())
+      expect(git('log', '-1', '--format=%B', commits[i]!)).toContain(`Sprint-Task: s1/${t}`);
+    // The branch moved once, to the last.
+    expect(git('reflog', '--format=%gs', 'main').split('\n')[0]).toBe('sprint: integrate a, b, c');
+    await expectLanded(['readme.txt', 'a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it('integrates those before a conflicting task together, then it alone (its conflict), then the rest', async () => {
+    const base = git('rev-parse', 'main');
+    const a = await task('a', base, 'readme.txt');
+    const b = await task('b', base, 'readme.txt'); // the same line as a
+    const c = await task('c', base);
+    const d = await task('d', base);
+    const outs = await Promise.all([a, b, c, d].map((t) => queue.integrate(t)));
+    expect(outs.map((o) => o.kind)).toEqual(['integrated', 'conflict', 'integrated', 'integrated']);
+    expect(outs[1]!.kind === 'conflict' && outs[1]!.report.files.map((f) => f.path)).toEqual([
+      'readme.txt',
+    ]);
+    expect(git('reflog', '--format=%gs', 'main').split('\n').slice(0, 2)).toEqual([
+      'sprint: integrate c, d',
+      'sprint: integrate a',
+    ]);
+    expect(await readFile(join(project, 'readme.txt'), 'utf8')).toBe('a\n');
+    await expectLanded(['readme.txt', 'c.txt', 'd.txt']);
+  });
+
+  it('integrates a task with a verify alone, running it on the integrated tree', async () => {
+    const base = git('rev-parse', 'main');
+    const a = await task('a', base);
+    const b = await task('b', base);
+    const outs = await Promise.all([
+      queue.integrate(a),
+      queue.integrate({ ...b, verify: 'test -f a.txt && test -f b.txt' }),
+    ]);
+    expect(outs.map((o) => o.kind)).toEqual(['integrated', 'integrated']);
+    expect(git('reflog', '--format=%gs', 'main').split('\n').slice(0, 2)).toEqual([
+      'sprint: integrate b',
+      'sprint: integrate a',
+    ]);
   });
 });

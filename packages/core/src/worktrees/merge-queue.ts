@@ -3,16 +3,9 @@ import { lstat, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import {
-  GitCommandError,
-  type GitStep,
-  git,
-  gitSteps,
-  gitText,
-  identityEnv,
-  NO_OPTIONAL_LOCKS,
-} from './git.js';
+import { GitCommandError, git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
 import { looseBranchHead } from './git-files.js';
+import { type ChainItem, chainSteps, readChain } from './merge-chain.js';
 import type { TaskCommit } from './task-commit.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
@@ -23,8 +16,6 @@ import {
   conflictHunks,
   describeConflict,
   parseCommitDiff,
-  parseMergeTree,
-  parseNameStatus,
   taskTrailer,
 } from './worktree-policy.js';
 
@@ -98,7 +89,13 @@ interface Journal {
  */
 export class MergeQueue {
   readonly #o: MergeQueueOptions;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Integrations waiting their turn, in order, and whether they are being worked through. */
+  readonly #waiting: Array<{
+    request: IntegrationRequest;
+    resolve: (outcome: IntegrationOutcome) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  #draining = false;
   /** The target's head as this queue last saw or moved it: where a merge is tried first. */
   #head: string | undefined;
   /** Integrations that said they wait for the user (once each). */
@@ -120,12 +117,51 @@ export class MergeQueue {
     return this.#o.manager.project.top;
   }
 
-  /** Queues an integration; resolves when it is done, one at a time. */
+  /**
+   * Queues an integration; resolves when it is done. One at a time, in
+   * order; integrations waiting together where none needs a verify go in one
+   * step (each still its own commit on the target).
+   */
   integrate(request: IntegrationRequest): Promise<IntegrationOutcome> {
     this.#emit(request, 'queued');
-    const run = this.#chain.then(() => this.#integrate(request));
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ request, resolve, reject });
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      // Integrations queued in the same turn of the event loop wait together.
+      await Promise.resolve();
+      while (this.#waiting.length) {
+        const together = this.#waiting.slice(0, this.#together());
+        const outcomes =
+          together.length > 1
+            ? await this.#integrate(together.map((w) => w.request)).catch(() => [])
+            : [];
+        if (outcomes.length) {
+          for (const [i, w] of this.#waiting.splice(0, outcomes.length).entries())
+            w.resolve(outcomes[i]!);
+          continue;
+        }
+        const first = this.#waiting.shift()!;
+        await this.#integrate([first.request]).then(([o]) => first.resolve(o!), first.reject);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** How many of the waiting integrations go together: those first in line that need no verify. */
+  #together(): number {
+    const plain = (r: IntegrationRequest) =>
+      !this.#o.mergeVerify && !r.verify && !r.signal?.aborted;
+    let n = 0;
+    while (n < Math.min(this.#waiting.length, 16) && plain(this.#waiting[n]!.request)) n++;
+    return n;
   }
 
   /** The commit on the target that holds a task's integrated work, if one does. */
@@ -154,87 +190,94 @@ export class MergeQueue {
     this.#o.onEvent?.({ taskId: r.taskId, stage, branch: r.wt.branch, ...extra });
   }
 
-  async #integrate(r: IntegrationRequest): Promise<IntegrationOutcome> {
+  /**
+   * Integrates the requests in order, together: one merge chain onto the
+   * newest head, one update of the checkout and one move of the branch.
+   * Several only where none needs a verify. Returns the outcomes of the
+   * first ones it integrated; none (changing nothing) where one of them must
+   * be integrated alone (a conflict, or the user's files to wait for), which
+   * the caller then does. Alone, it always returns that one's outcome.
+   */
+  async #integrate(requests: readonly IntegrationRequest[]): Promise<IntegrationOutcome[]> {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
-    // (A copy: what the commit changes is filled in below when it is needed.)
-    const work = { ...(r.committed ?? (await this.#describe(r.commit))) };
+    let rs = requests;
+    const items: ChainItem[] = await Promise.all(
+      rs.map(async (r) => ({
+        commit: r.commit,
+        ...(r.committed ?? (await this.#describe(r.commit))),
+      })),
+    );
+    const alone = rs.length === 1;
+    const r = rs[0]!;
     const env = await identityEnv(top);
-    let verifiedTree: string | undefined;
+    let verified: string | undefined;
     let refusals = 0;
     let refreshed = false;
     let moves = 0;
     for (;;) {
-      if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
+      if (r.signal?.aborted) return [{ kind: 'cancelled', message: 'stopped before integration' }];
       // Where the target is checked out (files only, no git process), asked anew each round.
       const checkout = await this.#checkoutOf(this.#o.target);
-      // The newest head (from its loose ref file, or git), and the merge onto it when the task
-      // was made on an older one, in one round trip. When git has to say where the head is, the
-      // merge is tried on the head this queue last saw, and used if the head is still there.
+      // The newest head (from its loose ref file, or git), and the merges onto it, in one round
+      // trip. When git has to say where the head is, the merges are made on the head this queue
+      // last saw, and used if the head is still there.
       const read = await looseBranchHead(this.#o.manager.project.commonDir, this.#o.target);
-      const onto = read ?? this.#head;
-      const guess = onto !== work.parent ? onto : undefined;
-      const merge = { commit: r.commit, message: work.message, diff: checkout !== undefined };
-      const steps = [
-        ...(read ? [] : [{ args: ['rev-parse', ref] }]),
-        ...(guess ? mergeSteps({ ...merge, head: guess }, read ? 0 : 1) : []),
-      ];
-      const outs = steps.length ? await gitSteps(top, steps, { allowFail: true, env }) : [];
+      const guess = read ?? this.#head ?? items[0]!.parent;
+      const chain = (head: string, at: number) =>
+        chainSteps(head, items, { diff: checkout !== undefined, at });
+      const outs = await gitSteps(
+        top,
+        [...(read ? [] : [{ args: ['rev-parse', ref] }]), ...chain(guess, read ? 0 : 1)],
+        { allowFail: true, env },
+      );
       if (!read && outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
       const head = read ?? outs.shift()!.stdout.trim();
       this.#head = head;
-      if (head === work.parent && !work.changed && (checkout || this.#o.mergeVerify)) {
-        // A fast-forward: what the commit changes (for the checkout) and its tree (for verify).
-        const d = parseCommitDiff((await git(top, [...COMMIT_DIFF, r.commit])).stdout);
-        work.tree = d.tree;
-        work.changed = d.changed;
+      const result = readChain(
+        head,
+        items,
+        head === guess ? outs : await gitSteps(top, chain(head, 0), { allowFail: true, env }),
+      );
+      if (result.kind === 'conflict' && result.index > 0) {
+        // Those before it go together now; it goes alone after them.
+        rs = rs.slice(0, result.index);
+        items.splice(result.index);
+        continue;
       }
-      let candidate = r.commit;
-      let tree = work.tree;
-      let changed = work.changed ?? [];
-      if (head !== work.parent) {
-        const [merged, made, diff] =
-          guess === head
-            ? outs
-            : await gitSteps(top, mergeSteps({ ...merge, head }, 0), {
-                allowFail: true,
-                env,
-              });
-        if (merged!.code > 1) throw new Error(`git merge-tree failed: ${merged!.stderr.trim()}`);
-        const parsed = parseMergeTree(merged!.stdout, merged!.code === 0);
-        if (merged!.code === 1) {
-          const report = await this.#conflictReport(parsed.tree, parsed.conflicted, r, head);
-          const description = describeConflict(report);
-          this.#emit(r, 'conflicted', { detail: parsed.conflicted.join(', ') });
-          return { kind: 'conflict', report, description };
-        }
-        for (const out of checkout ? [made, diff] : [made]) {
-          if (out?.code !== 0) throw new Error(`git failed merging: ${out?.stderr.trim()}`);
-        }
-        tree = parsed.tree;
-        candidate = made!.stdout.trim();
-        changed = parseNameStatus(diff?.stdout ?? '');
+      if (result.kind === 'conflict') {
+        const report = await this.#conflictReport(result.tree, result.conflicted, r, head);
+        const description = describeConflict(report);
+        this.#emit(r, 'conflicted', { detail: result.conflicted.join(', ') });
+        return [{ kind: 'conflict', report, description }];
       }
-      const verifyCommand = this.#o.mergeVerify ?? (head === work.parent ? undefined : r.verify);
-      if (verifyCommand && verifiedTree !== tree) {
+      const { commits, changed } = result;
+      const candidate = commits.at(-1)!;
+      const verifyCommand =
+        this.#o.mergeVerify ?? (head === items[0]!.parent ? undefined : r.verify);
+      // (A merge verified on one head needs no verify again when the head moved and the merged
+      // tree is the same.)
+      const key = result.tree ?? candidate;
+      if (alone && verifyCommand && verified !== key) {
         this.#emit(r, 'verifying', { commit: candidate });
         const failure = await this.#verify(r, candidate, verifyCommand);
         if (failure) {
           this.#emit(r, 'verify-failed', { commit: candidate, detail: failure });
-          return { kind: 'verify-failed', message: failure };
+          return [{ kind: 'verify-failed', message: failure }];
         }
-        verifiedTree = tree;
+        verified = key;
       }
       // read-tree below refuses to overwrite a file the user modified or staged, or an
       // untracked one, but writes back one they deleted: only then ask git first.
       if (checkout && (await deletedAny(checkout, changed))) {
+        if (!alone) return [];
         if (await this.#userWaits(r, checkout, changed, candidate)) {
           await sleep(this.#o.pollMs ?? 1000, r.signal);
           continue;
         }
       }
       const journal: Journal = {
-        taskId: r.taskId,
+        taskId: rs.map((x) => x.taskId).join(', '),
         target: this.#o.target,
         old: head,
         new: candidate,
@@ -243,16 +286,18 @@ export class MergeQueue {
       await atomicWriteFile(this.#journalPath, JSON.stringify(journal));
       // Files first (refused, changing nothing, if the user touched one), then the branch,
       // in one round trip (in the checkout, whose HEAD names the branch).
+      const what = `sprint: integrate ${journal.taskId}`;
       const [moved, advanced] = await gitSteps(
         checkout ?? top,
         [
           ...(checkout ? [{ args: ['read-tree', '-m', '-u', head, candidate] }] : []),
-          { args: ['update-ref', '-m', `sprint: integrate ${r.taskId}`, ref, candidate, head] },
+          { args: ['update-ref', '-m', what, ref, candidate, head] },
         ],
         { allowFail: true },
       ).then((outs) => (checkout ? outs : [undefined, outs[0]]));
       if (moved && moved.code !== 0) {
         await unlink(this.#journalPath).catch(() => undefined);
+        if (!alone) return [];
         // A file only touched (same content, new time stamp: an editor's save, a formatter)
         // is "not uptodate" until the index is refreshed, which read-tree does not do.
         if (!refreshed) {
@@ -280,8 +325,10 @@ export class MergeQueue {
       }
       this.#head = candidate;
       await unlink(this.#journalPath).catch(() => undefined);
-      this.#emit(r, 'integrated', { commit: candidate });
-      return { kind: 'integrated', commit: candidate, previous: head };
+      return rs.map((x, i) => {
+        this.#emit(x, 'integrated', { commit: commits[i] });
+        return { kind: 'integrated', commit: commits[i]!, previous: i ? commits[i - 1]! : head };
+      });
     }
   }
 
@@ -466,27 +513,6 @@ export class MergeQueue {
     return did;
   }
 }
-
-/**
- * The merge of a task's commit onto `head` (in git's object store) made a
- * commit on `head`, and (for a checkout to update) what that commit changes:
- * steps of one round trip, the first at index `at` of it, stopping at a
- * conflict (merge-tree exits 1).
- */
-function mergeSteps(
-  merge: { head: string; commit: string; message: string; diff: boolean },
-  at: number,
-): GitStep[] {
-  const { head, commit, message } = merge;
-  return [
-    { args: ['merge-tree', '--write-tree', '--name-only', '--messages', head, commit] },
-    { args: ['commit-tree', { stdoutOf: at }, '-p', head, '-F', '-'], input: message },
-    ...(merge.diff ? [{ args: [...NAME_STATUS, head, { stdoutOf: at + 1 }] }] : []),
-  ];
-}
-
-/** `git diff-tree` of two commits as path and status (A, M, D...), without renames. */
-const NAME_STATUS = ['diff-tree', '-r', '-z', '--name-status', '--no-renames'];
 
 /** Whether a path the commit changes or deletes is gone from the checkout (the user deleted it). */
 async function deletedAny(checkout: string, changed: readonly ChangedPath[]): Promise<boolean> {
