@@ -171,14 +171,17 @@ try {
       store,
       agents: new AgentRegistry({ default: new ShellAgent() }),
     });
+    const s = gitSpawns();
     const t = performance.now();
     const result = await runner.run(id, { concurrency: 4 });
     const wall = performance.now() - t;
+    const spawned = gitSpawns() - s;
     const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
     const expected = 3000 + 3 * perTask.total;
     console.log(
       `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
     );
+    console.log(`  git processes the runner started: ${spawned} (${(spawned / 12).toFixed(1)} per task)`);
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });
