@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { AgentRegistry, ShellAgent, SprintDirectoryStore, SprintRunner } from '../dist/index.js';
 import { gitSpawns } from '../dist/worktrees/git.js';
 import { MergeQueue } from '../dist/worktrees/merge-queue.js';
-import { commitTaskWork } from '../dist/worktrees/task-commit.js';
+import { commitTask } from '../dist/worktrees/task-commit.js';
 import { locateGitProject, WorktreeManager } from '../dist/worktrees/worktree-manager.js';
 
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -50,7 +50,7 @@ async function isolationCost(top, n) {
     const t1 = performance.now();
     const s1 = gitSpawns();
     await writeFile(join(wt.path, `bench-${i}.txt`), `${i}\n`);
-    const commit = await commitTaskWork(
+    const committed = await commitTask(
       wt,
       {
         sprintId: manager.sprintId,
@@ -64,7 +64,7 @@ async function isolationCost(top, n) {
     );
     const t2 = performance.now();
     const s2 = gitSpawns();
-    const out = await queue.integrate({ wt, taskId: `t${i}`, commit });
+    const out = await queue.integrate({ wt, taskId: `t${i}`, commit: committed.commit, committed });
     if (out.kind !== 'integrated') throw new Error(`not integrated: ${out.kind}`);
     const t3 = performance.now();
     const s3 = gitSpawns();
@@ -171,14 +171,17 @@ try {
       store,
       agents: new AgentRegistry({ default: new ShellAgent() }),
     });
+    const s = gitSpawns();
     const t = performance.now();
     const result = await runner.run(id, { concurrency: 4 });
     const wall = performance.now() - t;
+    const spawned = gitSpawns() - s;
     const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
     const expected = 3000 + 3 * perTask.total;
     console.log(
       `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
     );
+    console.log(`  git processes the runner started: ${spawned} (${(spawned / 12).toFixed(1)} per task)`);
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });

@@ -146,6 +146,31 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     }
   });
 
+  it('gives a step the first line an earlier step printed as an argument, in the same round trip', async () => {
+    const server = new SpawnServer();
+    const printf = (...args: (string | { stdoutOf: number })[]) => ({
+      file: 'printf',
+      args: ['%s|', ...args],
+    });
+    const odd = `it's "odd" $HOME \`x\` * \\`;
+    const out = await server.runSteps(
+      [
+        { file: 'printf', args: ['%s\\n%s\\n', odd, 'second line'] },
+        printf({ stdoutOf: 0 }, 'own'),
+        printf({ stdoutOf: 1 }, { stdoutOf: 0 }),
+      ],
+      { cwd: tmpdir(), env: process.env },
+    );
+    expect(out.map((o) => o.stdout)).toEqual([
+      `${odd}\nsecond line\n`,
+      `${odd}|own|`,
+      `${odd}|own||${odd}|`,
+    ]);
+    expect(() =>
+      server.runSteps([printf({ stdoutOf: 0 })], { cwd: tmpdir(), env: process.env }),
+    ).toThrow(/step 0 takes the output of step 0/);
+  });
+
   it('rejects a missing folder like a spawn does, and an aborted command at once, ending it', async () => {
     const server = new SpawnServer();
     await expect(

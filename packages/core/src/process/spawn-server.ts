@@ -11,10 +11,19 @@ export interface ServedOutput {
   stderr: string;
 }
 
+/**
+ * An argument of a step that is the first line of an earlier step's output
+ * (that step's index in the sequence), so a command can take what the one
+ * before it printed (a tree `git write-tree` wrote) in the same round trip.
+ */
+export interface StepOutput {
+  stdoutOf: number;
+}
+
 /** One command of a sequence run in one round trip (`SpawnServer.runSteps`). */
 export interface ServedStep {
   file: string;
-  args: readonly string[];
+  args: readonly (string | StepOutput)[];
   /** Written to its stdin (otherwise /dev/null). */
   input?: string;
   /**
@@ -94,6 +103,14 @@ export class SpawnServer {
   runSteps(steps: readonly ServedStep[], command: ServedCommand): Promise<ServedOutput[]> {
     const { signal } = command;
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    steps.forEach((step, i) => {
+      for (const a of step.args) {
+        if (isOutput(a) && !(a.stdoutOf >= 0 && a.stdoutOf < i))
+          throw new RangeError(
+            `step ${i} takes the output of step ${a.stdoutOf}, which does not run before it`,
+          );
+      }
+    });
     const helper = this.#broken ? undefined : this.#start();
     if (!helper) return runDirectSteps(steps, command);
     const id = ++this.#next;
@@ -249,9 +266,16 @@ function commandScript(
   for (const k of Object.keys(helper.env)) {
     if (command.env[k] === undefined && SH_NAME.test(k)) env.push(`unset ${k}`);
   }
+  const used = new Set(
+    steps.flatMap((s) => s.args.flatMap((a) => (isOutput(a) ? [a.stdoutOf] : []))),
+  );
   const run = steps.flatMap((step, i) => {
     const stdin = step.input === undefined ? '/dev/null' : `${base}.${i}.in`;
-    const line = `${[step.file, ...step.args].map(quote).join(' ')} <${quote(stdin)} >${quote(`${base}.${i}.out`)} 2>${quote(`${base}.${i}.err`)} &`;
+    const words = [
+      quote(step.file),
+      ...step.args.map((a) => (isOutput(a) ? `"$o${a.stdoutOf}"` : quote(a))),
+    ];
+    const line = `${words.join(' ')} <${quote(stdin)} >${quote(`${base}.${i}.out`)} 2>${quote(`${base}.${i}.err`)} &`;
     return [
       'if [ $ok = 1 ]; then',
       line,
@@ -260,6 +284,8 @@ function commandScript(
       'wait $!',
       'c=$?',
       'codes="$codes $c"',
+      // A builtin read: the first line, for the steps after it that take it as an argument.
+      ...(used.has(i) ? [`IFS= read -r o${i} <${quote(`${base}.${i}.out`)}`] : []),
       ...(step.allowFail === true
         ? []
         : [`case $c in ${[0, ...(step.allowFail || [])].join('|')}) ;; *) ok=0 ;; esac`]),
@@ -338,6 +364,10 @@ function ref(helper: Helper, busy: boolean): void {
   }
 }
 
+function isOutput(arg: string | StepOutput): arg is StepOutput {
+  return typeof arg !== 'string';
+}
+
 const SH_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function quote(s: string): string {
@@ -358,7 +388,10 @@ async function runDirectSteps(
 ): Promise<ServedOutput[]> {
   const outputs: ServedOutput[] = [];
   for (const step of steps) {
-    const out = await runDirect(step.file, step.args, { ...command, input: step.input });
+    const args = step.args.map((a) =>
+      isOutput(a) ? (outputs[a.stdoutOf]?.stdout.split('\n')[0] ?? '') : a,
+    );
+    const out = await runDirect(step.file, args, { ...command, input: step.input });
     outputs.push(out);
     const goOn = step.allowFail === true || [0, ...(step.allowFail || [])].includes(out.code);
     if (!goOn) break;

@@ -1,4 +1,4 @@
-import { SpawnServer } from '../process/spawn-server.js';
+import { SpawnServer, type StepOutput } from '../process/spawn-server.js';
 
 /** What one git command printed and how it ended. */
 export interface GitOutput {
@@ -12,10 +12,11 @@ export class GitCommandError extends Error {
   readonly args: string[];
   readonly code: number;
   readonly stderr: string;
-  constructor(args: string[], out: GitOutput) {
-    super(`git ${args.join(' ')} exited ${out.code}: ${out.stderr.trim() || out.stdout.trim()}`);
+  constructor(args: readonly (string | StepOutput)[], out: GitOutput) {
+    const words = args.map((a) => (typeof a === 'string' ? a : `<output of step ${a.stdoutOf}>`));
+    super(`git ${words.join(' ')} exited ${out.code}: ${out.stderr.trim() || out.stdout.trim()}`);
     this.name = 'GitCommandError';
-    this.args = args;
+    this.args = words;
     this.code = out.code;
     this.stderr = out.stderr;
   }
@@ -78,7 +79,8 @@ export async function git(
 
 /** One git command of `gitSteps`. */
 export interface GitStep {
-  args: string[];
+  /** Its arguments; `{ stdoutOf: i }` is the first line step `i` printed (a tree, a commit). */
+  args: (string | StepOutput)[];
   /** Written to its stdin. */
   input?: string;
   /** The steps after it run even when it fails (`true`), or when it exits with one of these codes. */
@@ -129,14 +131,18 @@ export async function gitText(cwd: string, args: string[], options: GitOptions =
 }
 
 /** The fallback author and committer used when the repository has no identity configured. */
-export async function identityEnv(cwd: string): Promise<Record<string, string>> {
-  const cached = identities.get(cwd);
-  if (cached) return cached;
-  const email = await git(cwd, ['config', 'user.email'], { allowFail: true });
-  const env = email.code === 0 && email.stdout.trim() ? {} : FALLBACK_IDENTITY;
-  identities.set(cwd, env);
+export function identityEnv(cwd: string): Promise<Record<string, string>> {
+  let env = identities.get(cwd);
+  if (!env) {
+    env = git(cwd, ['config', 'user.email'], { allowFail: true }).then((email) =>
+      email.code === 0 && email.stdout.trim() ? {} : FALLBACK_IDENTITY,
+    );
+    identities.set(cwd, env);
+    // Asked again next time if git could not answer at all.
+    env.catch(() => identities.delete(cwd));
+  }
   return env;
 }
 
-/** Identity per directory: asked once, since a run commits many times. */
-const identities = new Map<string, Record<string, string>>();
+/** Identity per directory: asked once (also by commits that ask at the same moment), since a run commits many times. */
+const identities = new Map<string, Promise<Record<string, string>>>();

@@ -3,14 +3,19 @@ import { lstat, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { describeEnd, runCommand } from '../process/run-command.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
+import { GitCommandError, git, gitSteps, gitText, identityEnv, NO_OPTIONAL_LOCKS } from './git.js';
+import { looseBranchHead } from './git-files.js';
+import { type ChainItem, chainSteps, readChain } from './merge-chain.js';
+import type { TaskCommit } from './task-commit.js';
 import type { TaskWorktree, WorktreeManager } from './worktree-manager.js';
 import {
+  type ChangedPath,
+  COMMIT_DIFF,
   type ConflictReport,
   checkoutBlockers,
   conflictHunks,
   describeConflict,
-  parseMergeTree,
+  parseCommitDiff,
   taskTrailer,
 } from './worktree-policy.js';
 
@@ -36,6 +41,8 @@ export interface IntegrationRequest {
   taskId: string;
   /** The task's one commit (on the worktree's branch). */
   commit: string;
+  /** What `commitTask` said of that commit (its parent, tree, message, changes): git is not asked again. */
+  committed?: TaskCommit;
   /** The task's own `verify`, run again on the integrated tree when that differs from what was verified. */
   verify?: string;
   signal?: AbortSignal;
@@ -82,7 +89,15 @@ interface Journal {
  */
 export class MergeQueue {
   readonly #o: MergeQueueOptions;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Integrations waiting their turn, in order, and whether they are being worked through. */
+  readonly #waiting: Array<{
+    request: IntegrationRequest;
+    resolve: (outcome: IntegrationOutcome) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  #draining = false;
+  /** The target's head as this queue last saw or moved it: where a merge is tried first. */
+  #head: string | undefined;
   /** Integrations that said they wait for the user (once each). */
   readonly #waitingSaid = new WeakSet<IntegrationRequest>();
 
@@ -102,12 +117,51 @@ export class MergeQueue {
     return this.#o.manager.project.top;
   }
 
-  /** Queues an integration; resolves when it is done, one at a time. */
+  /**
+   * Queues an integration; resolves when it is done. One at a time, in
+   * order; integrations waiting together where none needs a verify go in one
+   * step (each still its own commit on the target).
+   */
   integrate(request: IntegrationRequest): Promise<IntegrationOutcome> {
     this.#emit(request, 'queued');
-    const run = this.#chain.then(() => this.#integrate(request));
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ request, resolve, reject });
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      // Integrations queued in the same turn of the event loop wait together.
+      await Promise.resolve();
+      while (this.#waiting.length) {
+        const together = this.#waiting.slice(0, this.#together());
+        const outcomes =
+          together.length > 1
+            ? await this.#integrate(together.map((w) => w.request)).catch(() => [])
+            : [];
+        if (outcomes.length) {
+          for (const [i, w] of this.#waiting.splice(0, outcomes.length).entries())
+            w.resolve(outcomes[i]!);
+          continue;
+        }
+        const first = this.#waiting.shift()!;
+        await this.#integrate([first.request]).then(([o]) => first.resolve(o!), first.reject);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** How many of the waiting integrations go together: those first in line that need no verify. */
+  #together(): number {
+    const plain = (r: IntegrationRequest) =>
+      !this.#o.mergeVerify && !r.verify && !r.signal?.aborted;
+    let n = 0;
+    while (n < Math.min(this.#waiting.length, 16) && plain(this.#waiting[n]!.request)) n++;
+    return n;
   }
 
   /** The commit on the target that holds a task's integrated work, if one does. */
@@ -136,80 +190,94 @@ export class MergeQueue {
     this.#o.onEvent?.({ taskId: r.taskId, stage, branch: r.wt.branch, ...extra });
   }
 
-  async #integrate(r: IntegrationRequest): Promise<IntegrationOutcome> {
+  /**
+   * Integrates the requests in order, together: one merge chain onto the
+   * newest head, one update of the checkout and one move of the branch.
+   * Several only where none needs a verify. Returns the outcomes of the
+   * first ones it integrated; none (changing nothing) where one of them must
+   * be integrated alone (a conflict, or the user's files to wait for), which
+   * the caller then does. Alone, it always returns that one's outcome.
+   */
+  async #integrate(requests: readonly IntegrationRequest[]): Promise<IntegrationOutcome[]> {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
-    let verifiedTree: string | undefined;
+    let rs = requests;
+    const items: ChainItem[] = await Promise.all(
+      rs.map(async (r) => ({
+        commit: r.commit,
+        ...(r.committed ?? (await this.#describe(r.commit))),
+      })),
+    );
+    const alone = rs.length === 1;
+    const r = rs[0]!;
+    const env = await identityEnv(top);
+    let verified: string | undefined;
     let refusals = 0;
     let refreshed = false;
     let moves = 0;
     for (;;) {
-      if (r.signal?.aborted) return { kind: 'cancelled', message: 'stopped before integration' };
+      if (r.signal?.aborted) return [{ kind: 'cancelled', message: 'stopped before integration' }];
       // Where the target is checked out (files only, no git process), asked anew each round.
       const checkout = await this.#checkoutOf(this.#o.target);
-      // One round trip for the newest head, the task commit's parent and its tree, and (for a
-      // checkout to update) what the commit changes: all that changes when it fast-forwards.
-      const [revs, taskDiff] = await gitSteps(top, [
-        { args: ['rev-parse', ref, `${r.commit}^`, `${r.commit}^{tree}`] },
-        ...(checkout ? [{ args: [...NAME_STATUS, `${r.commit}^`, r.commit] }] : []),
-      ]);
-      const [head, parent, commitTree] = revs!.stdout.trim().split('\n') as [
-        string,
-        string,
-        string,
-      ];
-      let candidate: string;
-      let tree: string;
-      if (parent === head) {
-        candidate = r.commit;
-        tree = commitTree;
-      } else {
-        const merged = await git(
-          top,
-          ['merge-tree', '--write-tree', '--name-only', '--messages', head, r.commit],
-          { allowFail: true },
-        );
-        if (merged.code > 1) throw new Error(`git merge-tree failed: ${merged.stderr.trim()}`);
-        const parsed = parseMergeTree(merged.stdout, merged.code === 0);
-        if (merged.code === 1) {
-          const report = await this.#conflictReport(parsed.tree, parsed.conflicted, r, head);
-          const description = describeConflict(report);
-          this.#emit(r, 'conflicted', { detail: parsed.conflicted.join(', ') });
-          return { kind: 'conflict', report, description };
-        }
-        const message = await gitText(top, ['log', '-1', '--format=%B', r.commit]);
-        tree = parsed.tree;
-        candidate = await gitText(top, ['commit-tree', tree, '-p', head, '-F', '-'], {
-          env: await identityEnv(top),
-          input: `${message}\n`,
-        });
+      // The newest head (from its loose ref file, or git), and the merges onto it, in one round
+      // trip. When git has to say where the head is, the merges are made on the head this queue
+      // last saw, and used if the head is still there.
+      const read = await looseBranchHead(this.#o.manager.project.commonDir, this.#o.target);
+      const guess = read ?? this.#head ?? items[0]!.parent;
+      const chain = (head: string, at: number) =>
+        chainSteps(head, items, { diff: checkout !== undefined, at });
+      const outs = await gitSteps(
+        top,
+        [...(read ? [] : [{ args: ['rev-parse', ref] }]), ...chain(guess, read ? 0 : 1)],
+        { allowFail: true, env },
+      );
+      if (!read && outs[0]!.code !== 0) throw new GitCommandError(['rev-parse', ref], outs[0]!);
+      const head = read ?? outs.shift()!.stdout.trim();
+      this.#head = head;
+      const result = readChain(
+        head,
+        items,
+        head === guess ? outs : await gitSteps(top, chain(head, 0), { allowFail: true, env }),
+      );
+      if (result.kind === 'conflict' && result.index > 0) {
+        // Those before it go together now; it goes alone after them.
+        rs = rs.slice(0, result.index);
+        items.splice(result.index);
+        continue;
       }
-      const verifyCommand = this.#o.mergeVerify ?? (parent === head ? undefined : r.verify);
-      if (verifyCommand && verifiedTree !== tree) {
+      if (result.kind === 'conflict') {
+        const report = await this.#conflictReport(result.tree, result.conflicted, r, head);
+        const description = describeConflict(report);
+        this.#emit(r, 'conflicted', { detail: result.conflicted.join(', ') });
+        return [{ kind: 'conflict', report, description }];
+      }
+      const { commits, changed } = result;
+      const candidate = commits.at(-1)!;
+      const verifyCommand =
+        this.#o.mergeVerify ?? (head === items[0]!.parent ? undefined : r.verify);
+      // (A merge verified on one head needs no verify again when the head moved and the merged
+      // tree is the same.)
+      const key = result.tree ?? candidate;
+      if (alone && verifyCommand && verified !== key) {
         this.#emit(r, 'verifying', { commit: candidate });
         const failure = await this.#verify(r, candidate, verifyCommand);
         if (failure) {
           this.#emit(r, 'verify-failed', { commit: candidate, detail: failure });
-          return { kind: 'verify-failed', message: failure };
+          return [{ kind: 'verify-failed', message: failure }];
         }
-        verifiedTree = tree;
+        verified = key;
       }
-      let changed: ChangedPath[] = [];
-      if (checkout) {
-        changed =
-          parent === head
-            ? parseNameStatus(taskDiff?.stdout ?? '')
-            : parseNameStatus(await gitText(top, [...NAME_STATUS, head, candidate]));
-        // read-tree below refuses to overwrite a file the user modified or staged, or an
-        // untracked one, but writes back one they deleted: only then ask git first.
-        const deleted = await deletedAny(checkout, changed);
-        if (deleted && (await this.#userWaits(r, checkout, changed, candidate))) {
+      // read-tree below refuses to overwrite a file the user modified or staged, or an
+      // untracked one, but writes back one they deleted: only then ask git first.
+      if (checkout && (await deletedAny(checkout, changed))) {
+        if (!alone) return [];
+        if (await this.#userWaits(r, checkout, changed, candidate)) {
           await sleep(this.#o.pollMs ?? 1000, r.signal);
           continue;
         }
       }
       const journal: Journal = {
-        taskId: r.taskId,
+        taskId: rs.map((x) => x.taskId).join(', '),
         target: this.#o.target,
         old: head,
         new: candidate,
@@ -218,16 +286,18 @@ export class MergeQueue {
       await atomicWriteFile(this.#journalPath, JSON.stringify(journal));
       // Files first (refused, changing nothing, if the user touched one), then the branch,
       // in one round trip (in the checkout, whose HEAD names the branch).
+      const what = `sprint: integrate ${journal.taskId}`;
       const [moved, advanced] = await gitSteps(
         checkout ?? top,
         [
           ...(checkout ? [{ args: ['read-tree', '-m', '-u', head, candidate] }] : []),
-          { args: ['update-ref', '-m', `sprint: integrate ${r.taskId}`, ref, candidate, head] },
+          { args: ['update-ref', '-m', what, ref, candidate, head] },
         ],
         { allowFail: true },
       ).then((outs) => (checkout ? outs : [undefined, outs[0]]));
       if (moved && moved.code !== 0) {
         await unlink(this.#journalPath).catch(() => undefined);
+        if (!alone) return [];
         // A file only touched (same content, new time stamp: an editor's save, a formatter)
         // is "not uptodate" until the index is refreshed, which read-tree does not do.
         if (!refreshed) {
@@ -253,10 +323,28 @@ export class MergeQueue {
           throw new Error(`the branch ${this.#o.target} kept moving: ${advanced?.stderr.trim()}`);
         continue;
       }
+      this.#head = candidate;
       await unlink(this.#journalPath).catch(() => undefined);
-      this.#emit(r, 'integrated', { commit: candidate });
-      return { kind: 'integrated', commit: candidate, previous: head };
+      return rs.map((x, i) => {
+        this.#emit(x, 'integrated', { commit: commits[i] });
+        return { kind: 'integrated', commit: commits[i]!, previous: i ? commits[i - 1]! : head };
+      });
     }
+  }
+
+  /** What integrating a commit made elsewhere needs to know of it (a dead attempt's, a worker's). */
+  async #describe(commit: string): Promise<Required<Omit<TaskCommit, 'commit'>>> {
+    const [diff, body] = await gitSteps(this.#top, [
+      { args: [...COMMIT_DIFF, commit] },
+      { args: ['log', '-1', '--format=%B', commit] },
+    ]);
+    const d = parseCommitDiff(diff!.stdout);
+    return {
+      parent: d.parents[0] ?? '',
+      tree: d.tree,
+      changed: d.changed,
+      message: `${body!.stdout.trim()}\n`,
+    };
   }
 
   /**
@@ -424,22 +512,6 @@ export class MergeQueue {
     await unlink(this.#journalPath).catch(() => undefined);
     return did;
   }
-}
-
-/** `git diff-tree` of two commits as path and status (A, M, D...), without renames. */
-const NAME_STATUS = ['diff-tree', '-r', '-z', '--name-status', '--no-renames'];
-
-interface ChangedPath {
-  status: string;
-  path: string;
-}
-
-function parseNameStatus(out: string): ChangedPath[] {
-  const parts = out.split('\0').filter(Boolean);
-  const changed: ChangedPath[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2)
-    changed.push({ status: parts[i]!, path: parts[i + 1]! });
-  return changed;
 }
 
 /** Whether a path the commit changes or deletes is gone from the checkout (the user deleted it). */

@@ -75,20 +75,36 @@ async function blockedWithKeptWorktree() {
 }
 
 /**
- * The `git worktree add` commands of spare worktrees (made ahead) while `run`
- * runs, from git's own trace: a run waits for the spares it is making before
- * it ends, so the trace holds every one.
+ * The spare worktrees (made ahead) filled while `run` runs, from git's own
+ * trace: each is a `read-tree` in a `.spare-` worktree (after `git worktree
+ * add`, or its record written by the runner). A run waits for the spares it
+ * is making before it ends, so the trace holds every one.
  */
 async function spareAdds(run: () => Promise<void>): Promise<string[]> {
-  const trace = join(scratch, 'git-trace.log');
-  process.env.GIT_TRACE = trace;
+  const trace = join(scratch, 'git-trace2.json');
+  process.env.GIT_TRACE2_EVENT = trace;
   try {
     await run();
   } finally {
-    delete process.env.GIT_TRACE;
+    delete process.env.GIT_TRACE2_EVENT;
   }
-  const lines = existsSync(trace) ? (await readFile(trace, 'utf8')).split('\n') : [];
-  return lines.filter((l) => / trace: built-in: git worktree add .*\/\.spare-/.test(l));
+  const events = existsSync(trace)
+    ? (await readFile(trace, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as { event: string; sid: string; argv?: string[]; worktree?: string },
+        )
+    : [];
+  const readTrees = new Set(
+    events.filter((e) => e.event === 'start' && e.argv?.includes('read-tree')).map((e) => e.sid),
+  );
+  return events
+    .filter(
+      (e) => e.event === 'def_repo' && readTrees.has(e.sid) && /\/\.spare-/.test(e.worktree ?? ''),
+    )
+    .map((e) => e.worktree!);
 }
 
 function sprintLeftovers() {
@@ -210,6 +226,49 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`, `worktree ${wt.path}`]);
     await manager.clean();
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('records a worktree as git would, and leaves it to `git worktree add` where the user’s checkout is sparse', async () => {
+    const made = async (sprintId: string) => {
+      const manager = new WorktreeManager({
+        project: (await locateGitProject(project))!,
+        sprintId,
+      });
+      const wt = await manager.create('t', 1, git('rev-parse', 'HEAD'));
+      return { manager, wt };
+    };
+    const trace = join(scratch, 'trace.log');
+    process.env.GIT_TRACE = trace;
+    const { manager, wt } = await made('by-hand').finally(() => delete process.env.GIT_TRACE);
+    // Nothing but git's own commands for the branch and the files: no `git worktree add`.
+    expect(await readFile(trace, 'utf8')).not.toMatch(/built-in: git worktree add/);
+    const inWt = (...args: string[]) =>
+      execFileSync('git', args, { cwd: wt.path, encoding: 'utf8' }).trim();
+    expect(git('worktree', 'list', '--porcelain')).toContain(
+      `worktree ${wt.path}\nHEAD ${git('rev-parse', 'HEAD')}\nbranch refs/heads/sprint-task/by-hand/t-1`,
+    );
+    expect(inWt('symbolic-ref', 'HEAD')).toBe('refs/heads/sprint-task/by-hand/t-1');
+    expect(inWt('rev-parse', '--git-common-dir')).toBe(join(project, '.git'));
+    expect(inWt('status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(await readFile(join(wt.path, 'notes.txt'), 'utf8')).toBe('committed notes\n');
+    git('worktree', 'prune');
+    expect(git('worktree', 'list', '--porcelain')).toContain(`worktree ${wt.path}`);
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    git('fsck', '--no-progress');
+
+    // A sparse checkout of the user's: git carries its patterns over to the task's worktree.
+    for (const dir of ['docs', 'other']) {
+      await mkdir(join(project, dir));
+      await writeFile(join(project, dir, 'file.md'), `${dir}\n`);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', 'two folders');
+    git('sparse-checkout', 'set', 'docs');
+    const sparse = await made('sparse');
+    expect(existsSync(join(sparse.wt.path, 'docs', 'file.md'))).toBe(true);
+    expect(existsSync(join(sparse.wt.path, 'other', 'file.md'))).toBe(false);
+    await sparse.manager.clean();
   });
 
   it('keeps a tracked sprint folder out of the worktree and out of commits', async () => {

@@ -13,10 +13,16 @@ import type {
   WorkspaceOpenContext,
 } from '../runner/task-workspace.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitText } from './git.js';
+import { git, gitSteps, gitText } from './git.js';
+import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
-import { commitTaskWork } from './task-commit.js';
-import { locateGitProject, type TaskWorktree, WorktreeManager } from './worktree-manager.js';
+import { commitTask } from './task-commit.js';
+import {
+  type GitProject,
+  locateGitProject,
+  type TaskWorktree,
+  WorktreeManager,
+} from './worktree-manager.js';
 import {
   conflictResult,
   DEFAULT_MAX_DISK_BYTES,
@@ -24,6 +30,7 @@ import {
   fitsDiskBudget,
   formatSize,
   refComponent,
+  sparesWanted,
   taskTrailer,
 } from './worktree-policy.js';
 
@@ -48,11 +55,20 @@ export interface WorktreeIsolationOptions {
  * may run at once in a git project.
  */
 export function worktreeIsolation(options: WorktreeIsolationOptions = {}): TaskWorkspaces {
+  // What `check` found, for the `open` of the same run that follows it (git is asked once).
+  let checked: { projectDir: string; project: Promise<GitProject | undefined> } | undefined;
+  const locate = (projectDir: string) => {
+    const found = checked?.projectDir === projectDir ? checked.project : undefined;
+    checked = undefined;
+    return found ?? locateGitProject(projectDir);
+  };
   return {
     async check(ctx) {
       const setting = ctx.isolation ?? ctx.definition.config.isolation ?? 'auto';
       if (setting !== 'worktree') return;
-      const inGit = (await locateGitProject(ctx.projectDir)) !== undefined;
+      const project = locateGitProject(ctx.projectDir);
+      checked = { projectDir: ctx.projectDir, project };
+      const inGit = (await project) !== undefined;
       const decision = decideIsolation({ setting, concurrency: ctx.concurrency, inGit });
       if (decision.mode === 'error') throw new InvalidOptionsError(decision.why);
     },
@@ -64,7 +80,7 @@ export function worktreeIsolation(options: WorktreeIsolationOptions = {}): TaskW
         setting === 'shared' || (setting === 'auto' && (ctx.concurrency <= 1 || !inProject));
       const isolatedBefore = Object.values(ctx.state.tasks).some((t) => t.worktree);
       if (sharedAnyway && !isolatedBefore) return undefined;
-      const project = await locateGitProject(ctx.projectDir);
+      const project = await locate(ctx.projectDir);
       const decision = decideIsolation({
         setting,
         concurrency: ctx.concurrency,
@@ -112,6 +128,10 @@ class WorktreeSession implements TaskWorkspace {
   /** Tasks this run gave a worktree. */
   readonly #started = new Set<string>();
   readonly #live = new Map<string, TaskWorktree>();
+  /** Attempts working in their worktrees: prepared, not yet committed or settled. */
+  #working = 0;
+  /** Worktrees of attempts committed and waiting for the merge queue (they come back once settled). */
+  readonly #returning = new Set<TaskWorktree>();
   readonly #conflicts = new Map<string, number>();
   /** Committed work of attempts that died before integration: task -> branch. */
   readonly #orphaned = new Map<string, string>();
@@ -219,23 +239,30 @@ class WorktreeSession implements TaskWorkspace {
     if (!this.#meta) {
       const top = this.#manager.project.top;
       const configured = this.#ctx.definition.config.targetBranch;
-      let target = configured;
-      if (!target) {
-        const current = await git(top, ['symbolic-ref', '-q', '--short', 'HEAD'], {
-          allowFail: true,
-        });
-        target = current.stdout.trim();
-        if (current.code !== 0 || !target) {
-          throw new InvalidOptionsError(
-            'isolation needs a branch for the work to land on, and HEAD is detached (fix: check out a branch, or set config target-branch, e.g. sprint/my-sprint)',
-          );
-        }
+      // One round trip: the branch checked out (unless configured) and where the target is.
+      const [current, exists] = await gitSteps(
+        top,
+        [
+          ...(configured
+            ? []
+            : [{ args: ['symbolic-ref', '-q', '--short', 'HEAD'], allowFail: true }]),
+          {
+            args: ['rev-parse', '--verify', '-q', configured ? `refs/heads/${configured}` : 'HEAD'],
+          },
+        ],
+        { allowFail: true },
+      ).then((outs) => (configured ? [undefined, outs[0]] : outs));
+      const target = configured ?? current!.stdout.trim();
+      if (!configured && (current!.code !== 0 || !target)) {
+        throw new InvalidOptionsError(
+          'isolation needs a branch for the work to land on, and HEAD is detached (fix: check out a branch, or set config target-branch, e.g. sprint/my-sprint)',
+        );
       }
-      const exists = await git(top, ['rev-parse', '--verify', '-q', `refs/heads/${target}`], {
-        allowFail: true,
-      });
-      if (exists.code !== 0) await git(top, ['branch', target, 'HEAD']);
-      const base = await gitText(top, ['rev-parse', `refs/heads/${target}`]);
+      if (exists?.code !== 0) await git(top, ['branch', target, 'HEAD']);
+      const base =
+        exists?.code === 0
+          ? exists.stdout.trim()
+          : await gitText(top, ['rev-parse', `refs/heads/${target}`]);
       this.#meta = { target, base };
       await atomicWriteFile(this.#metaPath, JSON.stringify(this.#meta)).catch(async () => {
         const { mkdir } = await import('node:fs/promises');
@@ -278,14 +305,20 @@ class WorktreeSession implements TaskWorkspace {
       await this.#removeTaskWorktrees(task.id, orphan);
     }
     const ref = `refs/heads/${this.#meta.target}`;
-    const [head, headTree] = (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
+    // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
+    // (Measured while the head is read.)
+    const measured = this.#manager.diskUse();
+    // The head from its loose ref file where git keeps one: no git process.
+    const read = await looseBranchHead(this.#manager.project.commonDir, this.#meta.target);
+    const [head, headTree] = read
+      ? [read]
+      : (await gitText(top, ['rev-parse', ref, `${ref}^{tree}`])).split('\n');
     const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
     // Before the first worktree exists to measure, git says what a fresh one would hold.
     const estimated = this.#bytesPerWorktree === undefined;
     this.#freshEstimate ??= this.#manager.freshSize(head!);
     const perWorktree = this.#bytesPerWorktree ?? (await this.#freshEstimate);
-    // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
-    const usedBytes = await this.#manager.diskUse();
+    const usedBytes = await measured;
     // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
     const nextBytes = this.#manager.hasSpare ? 0 : perWorktree;
     // Worktrees other tasks are making right now (not on disk yet) count too.
@@ -300,10 +333,14 @@ class WorktreeSession implements TaskWorkspace {
     }
     this.#started.add(task.id);
     this.#making += nextBytes;
+    this.#working++;
     let wt: TaskWorktree;
     try {
       wt = await this.#manager.create(task.id, attempt, head!, headTree);
       this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+    } catch (error) {
+      this.#working--;
+      throw error;
     } finally {
       this.#making -= nextBytes;
     }
@@ -311,7 +348,11 @@ class WorktreeSession implements TaskWorkspace {
     // While this attempt works, worktrees for the next tasks are made (one per slot at most, and
     // none when no further task waits), so starting one is a checkout of what changed, not a
     // worktree made from nothing. They count against the budget like any other.
-    const spares = Math.min(this.#ctx.concurrency, this.#waiting - this.#started.size);
+    const spares = sparesWanted({
+      working: this.#working,
+      returning: this.#returning.size,
+      waiting: this.#waiting - this.#started.size,
+    });
     const ahead = this.#bytesPerWorktree * spares;
     if (
       spares > 0 &&
@@ -362,7 +403,7 @@ class WorktreeSession implements TaskWorkspace {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
-    const commit = await commitTaskWork(
+    const committed = await commitTask(
       wt,
       {
         sprintId: this.#ctx.sprintId,
@@ -375,7 +416,7 @@ class WorktreeSession implements TaskWorkspace {
       this.#manager.hiddenPaths,
       signal,
     );
-    if (!commit) {
+    if (!committed) {
       this.#emit([
         {
           type: 'worktree',
@@ -391,12 +432,15 @@ class WorktreeSession implements TaskWorkspace {
     const integrated = this.#queue.integrate({
       wt,
       taskId: task.id,
-      commit,
+      commit: committed.commit,
+      committed,
       verify: task.verify,
       signal,
     });
     // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
     // from here, and the next task need not wait for it.
+    this.#working--;
+    this.#returning.add(wt);
     input.release?.();
     const outcome = await integrated;
     switch (outcome.kind) {
@@ -433,6 +477,7 @@ class WorktreeSession implements TaskWorkspace {
     const wt = this.#live.get(input.task.id);
     if (!wt || wt.attempt !== input.attempt) return;
     this.#live.delete(input.task.id);
+    if (!this.#returning.delete(wt)) this.#working--;
     if (input.next === 'blocked' || input.next === 'needs-human') {
       this.#emit([
         {

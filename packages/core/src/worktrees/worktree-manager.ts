@@ -3,15 +3,17 @@ import {
   mkdir,
   readdir,
   readFile,
+  realpath,
   rename,
   rm,
   rmdir,
   stat,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitText, runServed } from './git.js';
+import { git, gitSteps, gitText, runServed } from './git.js';
+import { unfinishedGitState, worktreeGitDir } from './git-files.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -109,6 +111,10 @@ export class WorktreeManager {
   /** Spares being made ahead, in the background: all of them, and the one under way. */
   #making: Promise<void> | undefined;
   #makingOne: Promise<void> | undefined;
+  /** How many spares `makeSpares` last asked for, and at which commit. */
+  #spareWish = { base: '', count: 0 };
+  /** Whether worktrees are recorded by writing git's files (`#record`), decided once. */
+  #byHand: Promise<boolean> | undefined;
   #adminChain: Promise<unknown> = Promise.resolve();
   /** `#shared` commands under way. */
   readonly #readers = new Set<Promise<void>>();
@@ -154,8 +160,7 @@ export class WorktreeManager {
     // One being made ahead is nearly ready: sooner than making another behind it.
     if (!this.#spares.length && this.#makingOne) await this.#makingOne;
     if (!(await this.#reuseSpare(path, branch, base))) {
-      // -B: a branch of that name left by a crash is taken over, never "already exists".
-      await this.#add(path, ['-B', branch], base);
+      await this.#add(path, branch, base);
     }
     return {
       taskId,
@@ -169,17 +174,91 @@ export class WorktreeManager {
     };
   }
 
-  /** A new worktree at `path`, its files those of `base` (the hidden paths left out). */
-  async #add(path: string, how: string[], base: string): Promise<void> {
+  /**
+   * A new worktree at `path`, on `branch` at `base` (a branch of that name left
+   * by a crash is taken over) or detached there, its files those of `base`
+   * (the hidden paths left out).
+   */
+  async #add(path: string, branch: string | undefined, base: string): Promise<void> {
     await mkdir(this.home, { recursive: true });
     await this.#excludeHome();
+    this.#byHand ??= this.#canAddByHand();
+    if ((await this.#byHand) && (await this.#record(path, branch, base)))
+      return this.#fill(path, branch, base);
+    // -B: a branch of that name left by a crash is taken over, never "already exists".
+    const how = branch ? ['-B', branch] : ['--detach'];
     await this.#exclusive(() =>
       git(this.project.top, ['worktree', 'add', '-q', '--no-checkout', ...how, path, base]),
     );
-    // The sprint's own files stay out through this worktree's sparse-checkout file, so one
-    // read-tree fills the index (with stat data: later `add -A` hashes nothing) and writes the files.
-    if (this.#hidden.length) await this.#writeSparse(path);
-    await git(path, [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD']);
+    if (this.#hidden.length) await this.#writeSparse(await worktreeGitDir(path));
+    await this.#fill(path, undefined, base);
+  }
+
+  /**
+   * Fills a new worktree's index and folder from its HEAD (creating its branch
+   * first when given), in one round trip. The sprint's own files stay out through
+   * the worktree's sparse-checkout file; read-tree records stat data, so a later
+   * `add -A` hashes nothing.
+   */
+  async #fill(path: string, branch: string | undefined, base: string): Promise<void> {
+    await gitSteps(path, [
+      ...(branch ? [{ args: ['update-ref', `refs/heads/${branch}`, base] }] : []),
+      { args: [...this.sparseArgs, 'read-tree', '-m', '-u', 'HEAD'] },
+    ]);
+  }
+
+  /**
+   * Records a new worktree at `path` in the repository as `git worktree add
+   * --no-checkout` does, by writing the same files: the folder's `.git`, and
+   * the worktree's own folder in the repository (`gitdir`, `commondir`,
+   * `HEAD`, and the sparse-checkout file), which is made under another name
+   * and renamed into place, so no git process ever sees it half made and
+   * worktrees are made side by side (`git worktree add` also starts git twice
+   * more, for the branch and for HEAD). False, leaving nothing behind, where
+   * that cannot be done (the folder or the name is taken, another file
+   * system): then git makes it.
+   */
+  async #record(path: string, branch: string | undefined, base: string): Promise<boolean> {
+    const id = basename(path);
+    const admin = join(this.project.commonDir, 'worktrees', id);
+    const draft = join(this.home, `.record-${id}`);
+    try {
+      await mkdir(path);
+    } catch {
+      return false;
+    }
+    try {
+      const real = join(await realpath(dirname(path)), id);
+      await mkdir(join(draft, 'info'), { recursive: true });
+      await writeFile(join(real, '.git'), `gitdir: ${admin}\n`);
+      await writeFile(join(draft, 'commondir'), '../..\n');
+      await writeFile(join(draft, 'HEAD'), branch ? `ref: refs/heads/${branch}\n` : `${base}\n`);
+      if (this.#hidden.length) await this.#writeSparse(draft);
+      await writeFile(join(draft, 'gitdir'), `${join(real, '.git')}\n`);
+      await mkdir(dirname(admin), { recursive: true });
+      if (await exists(admin)) throw new Error(`${admin} exists`);
+      await rename(draft, admin);
+      return true;
+    } catch {
+      await rm(draft, { recursive: true, force: true });
+      await rm(path, { recursive: true, force: true });
+      return false;
+    }
+  }
+
+  /**
+   * Whether worktrees may be recorded by writing git's files: not where
+   * `git worktree add` would carry settings over from the user's worktree
+   * (their sparse-checkout patterns, per-worktree config), which git then does.
+   */
+  async #canAddByHand(): Promise<boolean> {
+    const common = this.project.commonDir;
+    const [config, perWorktree, sparse] = await Promise.all([
+      readFile(join(common, 'config'), 'utf8').catch(() => ''),
+      readFile(join(common, 'config.worktree'), 'utf8').catch(() => ''),
+      exists(join(common, 'info', 'sparse-checkout')),
+    ]);
+    return !sparse && !/sparsecheckout|worktreeconfig/i.test(config + perWorktree);
   }
 
   /**
@@ -189,11 +268,13 @@ export class WorktreeManager {
    * Failures are left to `create`, which makes its own.
    */
   makeSpares(base: string, count: number): void {
+    // The newest wish counts, also for spares being made now.
+    this.#spareWish = { base, count };
     if (this.#making) return;
     const one = async () => {
       const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
       try {
-        await this.#add(path, ['--detach'], base);
+        await this.#add(path, undefined, this.#spareWish.base);
         this.#spares.push({ path, fresh: true });
         return true;
       } catch {
@@ -202,7 +283,7 @@ export class WorktreeManager {
       }
     };
     const make = async () => {
-      while (this.#spares.length < count) {
+      while (this.#spares.length < this.#spareWish.count) {
         const made = one();
         this.#makingOne = made.then(() => undefined);
         if (!(await made)) return;
@@ -291,11 +372,13 @@ export class WorktreeManager {
     const spare = popped.path;
     try {
       await this.#move(spare, path, await worktreeGitDir(spare));
+      // One round trip; one made ahead holds nothing but its files: only a used one is cleaned.
       await this.#shared(() =>
-        git(path, [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base]),
+        gitSteps(path, [
+          { args: [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base] },
+          ...(popped.fresh ? [] : [{ args: ['clean', '-q', '-ffdx'] }]),
+        ]),
       );
-      // One made ahead holds nothing but its files: only a used one is cleaned.
-      if (!popped.fresh) await git(path, ['clean', '-q', '-ffdx']);
       await this.hide(path);
       return true;
     } catch {
@@ -315,9 +398,8 @@ export class WorktreeManager {
     return this.#hidden.length ? ['-c', 'core.sparseCheckout=true'] : [];
   }
 
-  /** Everything but the hidden paths, in the worktree's own (per-worktree) sparse-checkout file. */
-  async #writeSparse(path: string): Promise<void> {
-    const gitDir = await worktreeGitDir(path);
+  /** Everything but the hidden paths, in a worktree's own (per-worktree) sparse-checkout file. */
+  async #writeSparse(gitDir: string): Promise<void> {
     const lines = ['/*', ...this.#hidden.map((p) => `!/${escapePattern(p.split(sep).join('/'))}`)];
     await mkdir(join(gitDir, 'info'), { recursive: true });
     await writeFile(join(gitDir, 'info', 'sparse-checkout'), `${lines.join('\n')}\n`);
@@ -506,30 +588,6 @@ export class WorktreeManager {
       ...admin.filter((d): d is string => d !== undefined && isInside(d, common)),
     ];
   }
-}
-
-/** The git directory of a linked worktree, from its `.git` file. */
-async function worktreeGitDir(path: string): Promise<string> {
-  const text = await readFile(join(path, '.git'), 'utf8');
-  const dir = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
-  if (!dir) throw new Error(`${join(path, '.git')} names no git directory`);
-  return resolve(path, dir);
-}
-
-/** Whether a worktree's git directory shows an operation left unfinished (a lock, a rebase, a merge...). */
-async function unfinishedGitState(gitDir: string): Promise<boolean> {
-  const markers = [
-    'index.lock',
-    'HEAD.lock',
-    'rebase-merge',
-    'rebase-apply',
-    'MERGE_HEAD',
-    'CHERRY_PICK_HEAD',
-    'REVERT_HEAD',
-    'BISECT_LOG',
-  ];
-  const found = await Promise.all(markers.map((m) => exists(join(gitDir, m))));
-  return found.some(Boolean);
 }
 
 /** A path as a literal sparse-checkout (gitignore) pattern. */

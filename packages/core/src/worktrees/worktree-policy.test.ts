@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { failedResult } from '../model/agent-result.js';
 import {
+  type CommitDiff,
   checkoutBlockers,
+  commitOutcome,
   conflictHunks,
   conflictOutcome,
   conflictResult,
@@ -9,9 +11,11 @@ import {
   describeConflict,
   fitsDiskBudget,
   type IsolationSetting,
+  parseCommitDiff,
   parseMergeTree,
   parseSize,
   refComponent,
+  sparesWanted,
   taskBranch,
 } from './worktree-policy.js';
 
@@ -120,6 +124,62 @@ describe('merge-tree output and conflicts', () => {
     expect(words).toContain('x.txt (changed meanwhile by task a)');
     expect(words).toContain('lines 2-6');
     expect(words).toContain('0123456789ab');
+  });
+});
+
+describe('a task commit', () => {
+  it('reads the ids and the changes of diff-tree on one commit', () => {
+    expect(parseCommitDiff('c1 t1 p1\nM\0a b.txt\0D\0gone\0A\0new\0')).toEqual({
+      commit: 'c1',
+      tree: 't1',
+      parents: ['p1'],
+      changed: [
+        { status: 'M', path: 'a b.txt' },
+        { status: 'D', path: 'gone' },
+        { status: 'A', path: 'new' },
+      ],
+    });
+    // --always on a commit that changes nothing (or a merge): the ids alone, no newline.
+    expect(parseCommitDiff('c1 t1 p1 p2')).toEqual({
+      commit: 'c1',
+      tree: 't1',
+      parents: ['p1', 'p2'],
+      changed: [],
+    });
+  });
+
+  const head = (commit: string, ...parents: string[]): CommitDiff => ({
+    commit,
+    tree: 't',
+    parents,
+    changed: [],
+  });
+  it.each([
+    ['its one commit on the base', 0, '', head('c', 'base'), 'committed'],
+    ['on a commit the agent made', 0, '', head('c', 'agent'), 'fold'],
+    ['a merge the agent left under way', 0, '', head('c', 'base', 'other'), 'fold'],
+    ['nothing to commit', 1, 'nothing to commit (use -u)', head('base', 'x'), 'unchanged'],
+    ['nothing added', 1, 'nothing added to commit but untracked', head('base', 'x'), 'unchanged'],
+    ['nothing new, but the agent committed', 1, 'nothing to commit', head('a', 'base'), 'fold'],
+    ['exit 1 saying something else', 1, 'unforeseen', head('base', 'x'), 'fold'],
+    ['a fatal error', 128, '', head('base', 'x'), 'fold'],
+  ])('git commit: %s', (_what, code, stdout, h, outcome) => {
+    expect(commitOutcome({ code, stdout, base: 'base', head: h })).toBe(outcome);
+  });
+});
+
+describe('spare worktrees', () => {
+  it.each([
+    // working, returning, waiting to start: spares wanted
+    [4, 0, 8, 4], // the first wave: one for each slot's next task
+    [4, 1, 7, 3], // one committed: its worktree comes back for a later task
+    [4, 4, 4, 0], // a wave waits for the queue: those come back for the next wave
+    [4, 0, 2, 2], // only two tasks left to start
+    [1, 0, 1, 1],
+    [2, 0, 0, 0], // nothing waits
+    [1, 3, 5, 0],
+  ])('%i working, %i returning, %i waiting: %i', (working, returning, waiting, wanted) => {
+    expect(sparesWanted({ working, returning, waiting })).toBe(wanted);
   });
 });
 

@@ -129,6 +129,89 @@ export function parseMergeTree(stdout: string, clean: boolean): MergeTreeResult 
   return { tree, conflicted: [...new Set(conflicted)], messages };
 }
 
+/** A path a commit changes, and how (git's A, M, D, T...; renames are not detected). */
+export interface ChangedPath {
+  status: string;
+  path: string;
+}
+
+/** Parses `git diff-tree -r -z --name-status --no-renames` output: status and path, NUL-separated. */
+export function parseNameStatus(out: string): ChangedPath[] {
+  const parts = out.split('\0').filter(Boolean);
+  const changed: ChangedPath[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2)
+    changed.push({ status: parts[i]!, path: parts[i + 1]! });
+  return changed;
+}
+
+/** `git diff-tree` of one commit against its first parent, with the commit's ids (`COMMIT_DIFF`). */
+export interface CommitDiff {
+  commit: string;
+  tree: string;
+  parents: string[];
+  changed: ChangedPath[];
+}
+
+/** Arguments that make `git diff-tree <commit>` print what `parseCommitDiff` reads. */
+export const COMMIT_DIFF = [
+  'diff-tree',
+  '-r',
+  '-z',
+  '--no-renames',
+  '--name-status',
+  '--always',
+  '--pretty=format:%H %T %P',
+];
+
+/** Parses `git diff-tree` run with `COMMIT_DIFF`: a line of ids, then the changes. */
+export function parseCommitDiff(out: string): CommitDiff {
+  const nl = out.indexOf('\n');
+  const [commit = '', tree = '', ...parents] = (nl < 0 ? out : out.slice(0, nl))
+    .trim()
+    .split(' ')
+    .filter(Boolean);
+  return { commit, tree, parents, changed: nl < 0 ? [] : parseNameStatus(out.slice(nl + 1)) };
+}
+
+/**
+ * What a `git commit` of a task's work in its worktree came to, from its exit
+ * code, what it printed and the commit HEAD names after it: the task's one
+ * commit on the worktree's base; nothing to commit; or work that must still
+ * be folded into one commit on the base (the agent committed or moved the
+ * branch itself, or git ended in a way not foreseen here).
+ */
+export function commitOutcome(input: {
+  code: number;
+  stdout: string;
+  base: string;
+  head: CommitDiff;
+}): 'committed' | 'unchanged' | 'fold' {
+  const { code, head, base } = input;
+  if (code === 0 && head.parents.length === 1 && head.parents[0] === base) return 'committed';
+  const nothing = /nothing (added )?to commit|no changes added to commit/.test(input.stdout);
+  if (code === 1 && nothing && head.commit === base) return 'unchanged';
+  return 'fold';
+}
+
+/**
+ * How many spare worktrees to keep ready for the next attempts: one for each
+ * attempt now working whose slot a waiting task takes when it commits (its
+ * own worktree is reused only once its work is integrated, after that),
+ * less the worktrees of attempts already committed and waiting for the
+ * merge queue: those come back for the tasks after. None beyond the tasks
+ * still waiting to start.
+ */
+export function sparesWanted(n: {
+  /** Attempts working in their worktrees (not yet committed). */
+  working: number;
+  /** Attempts committed and waiting for integration. */
+  returning: number;
+  /** Tasks that have not started in this run. */
+  waiting: number;
+}): number {
+  return Math.max(0, Math.min(n.working, n.waiting) - n.returning);
+}
+
 /** One conflicted region of a file: its lines in the merged text and both sides. */
 export interface ConflictHunk {
   startLine: number;
