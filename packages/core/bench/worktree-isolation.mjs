@@ -181,7 +181,9 @@ try {
     console.log(
       `12 x 1-s tasks at concurrency 4 under isolation: ${ms(wall)} (${result.status}, ${commits} task commits); 3 s + 3 x ${ms(perTask.total)} per-task isolation = ${ms(expected)}: ${((wall / expected - 1) * 100).toFixed(0)}% over (target within 15%)`,
     );
-    console.log(`  git processes the runner started: ${spawned} (${(spawned / 12).toFixed(1)} per task)`);
+    console.log(
+      `  git processes the runner started: ${spawned} (${(spawned / 12).toFixed(1)} per task)`,
+    );
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });
