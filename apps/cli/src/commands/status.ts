@@ -42,7 +42,7 @@ export async function statusCommand(
     }
     // Printed, the status needs no task list: a row per task is not built (10,000 at times).
     return brief
-      ? describeOverview(sprintOverview(snapshot), lock)
+      ? describeOverview(sprintOverview(snapshot), lock, undefined, snapshot.logLost)
       : describeSprint(snapshot, lock);
   };
   const shown = displayPath(io.cwd, opened.path);
@@ -96,7 +96,8 @@ export async function statusCommand(
  * paused sprint (whatever paused it: a person, a task's pause-after, a limit) is resumed.
  */
 function withNext<R extends SprintStatusBrief>(report: R, shown: string): R & { next?: string } {
-  return report.status === 'paused' && !report.running
+  // A held sprint (its log lost) is not resumed as it is: its status line says how to go on.
+  return report.status === 'paused' && !report.running && !report.logLost
     ? { ...report, next: `sprint resume ${shown}` }
     : report;
 }

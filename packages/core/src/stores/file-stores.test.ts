@@ -547,6 +547,35 @@ describe('SprintDirectoryStore locks and outside edits', () => {
     expect(state.tampering?.[0]?.file).toBe('PROGRESS.yaml');
     expect(state.tampering?.[0]?.taskIds).toContain('custom-audit');
   });
+  it('logs a foreign PROGRESS.yaml before the checkpoint overwrites it: a crash in between loses no finding', async () => {
+    const dir = await originalSprint();
+    // Each checkpoint that overwrites the foreign file: did the state it signs already know?
+    const overwrites: boolean[] = [];
+    class Watched extends SprintDirectoryStore {
+      protected override async writeCheckpoint(
+        ...args: Parameters<SprintDirectoryStore['writeCheckpoint']>
+      ): Promise<void> {
+        const disk = await readFile(join(dir, 'PROGRESS.yaml'), 'utf8');
+        if (disk.startsWith('# my notes'))
+          overwrites.push(args[3].tampering?.some((t) => t.file === 'PROGRESS.yaml') ?? false);
+        return super.writeCheckpoint(...args);
+      }
+    }
+    const store = new Watched({ root });
+    const agent = new ScriptedAgent('s', {}, async (ctx) => {
+      if (ctx.task.id === 'custom-audit') {
+        await writeFile(
+          join(dir, 'PROGRESS.yaml'),
+          `# my notes\n${await readFile(join(dir, 'PROGRESS.yaml'), 'utf8')}`,
+        );
+      }
+      return { success: true };
+    });
+    await new SprintRunner({ store, agents: new AgentRegistry({ default: agent }) }).run(
+      '2026-01-15_auth-hardening',
+    );
+    expect(overwrites).toEqual([true]);
+  });
 });
 
 describe('SprintDocumentStore with a real document', () => {

@@ -135,10 +135,7 @@ export abstract class JournaledStore implements SprintStore {
     location: SprintLocation,
     log: { key: string | null; lost: boolean },
   ): Promise<SprintBase & { extra: unknown }>;
-  /**
-   * Writes the checkpoint atomically, signed with `log.key` when there is one;
-   * returns foreign writes it found in its files on the way (already kept aside).
-   */
+  /** Writes the checkpoint atomically, signed with `log.key` when there is one. */
   protected abstract writeCheckpoint(
     sprintId: string,
     location: SprintLocation,
@@ -146,7 +143,15 @@ export abstract class JournaledStore implements SprintStore {
     state: SprintState,
     log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
     extra: unknown,
-  ): Promise<TamperFinding[] | undefined>;
+  ): Promise<void>;
+  /**
+   * Foreign writes to the checkpoint's files since the runner last wrote them, already kept
+   * aside. Asked before each checkpoint, which overwrites them: the runner logs them first,
+   * so a crash in between loses no finding.
+   */
+  protected foreignCheckpointWrites(_location: SprintLocation): Promise<TamperFinding[]> {
+    return Promise.resolve([]);
+  }
   abstract list(): Promise<SprintSummary[]>;
   abstract create(input: CreateSprintInput): Promise<string>;
   /** Whether this format can take new tasks. */
@@ -427,13 +432,23 @@ export abstract class JournaledStore implements SprintStore {
     // Never sign a checkpoint over a log that holds foreign bytes: clean it first.
     if (logTouched(open)) await this.#appendNow(open, sprintId, []);
     if (!open.dirty) return;
+    const foreign = await this.foreignCheckpointWrites(open.location);
+    if (foreign.length) {
+      await this.#appendNow(
+        open,
+        sprintId,
+        foreign.map((f) => tamperingEvent(f, open.state, open.recent)),
+      );
+      // The append may have checkpointed already.
+      if (!open.dirty) return;
+    }
     const t0 = performance.now();
     fsyncSync(open.fd);
     const keyed = open.chain.mode === 'keyed' && open.chain.key;
     const point = keyed
       ? { key: open.chain.key!.id, offset: open.logOffset, mac: open.chain.prev }
       : undefined;
-    const found = await this.writeCheckpoint(
+    await this.writeCheckpoint(
       sprintId,
       open.location,
       open.definition,
@@ -451,14 +466,7 @@ export abstract class JournaledStore implements SprintStore {
     open.dirty = false;
     open.lastCheckpointMs = performance.now() - t0;
     open.lastCheckpointAt = Date.now();
-    const recent = open.recent;
     open.recent = new Set(runningTasks(open.state));
-    if (found?.length)
-      await this.#appendNow(
-        open,
-        sprintId,
-        found.map((f) => tamperingEvent(f, open.state, recent)),
-      );
   }
 
   flush(sprintId: string): Promise<void> {

@@ -437,7 +437,7 @@ export class SprintDirectoryStore extends JournaledStore {
     state: SprintState,
     log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
     extra: unknown,
-  ): Promise<TamperFinding[] | undefined> {
+  ): Promise<void> {
     const meta = extra as DirectoryMeta;
     const { forgetYamlSource, renderProgressYaml } = await import('./directory/index.js');
     const path = join(location.sprintDir, PROGRESS_FILE);
@@ -451,20 +451,8 @@ export class SprintDirectoryStore extends JournaledStore {
       }),
     );
     const hash = textHash(text);
-    const findings: TamperFinding[] = [];
-    // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
-    // (for a person to look at) and overwritten with the runner's state.
     const known = this.#written.get(path);
     const now = await refuseLink(path);
-    if (known && now && stampOf(now) !== known.stamp) {
-      const name = quarantineName(PROGRESS_FILE);
-      await copyFile(path, join(location.runtimeDir, name));
-      findings.push({
-        file: PROGRESS_FILE,
-        detail: 'PROGRESS.yaml was changed by someone else during the run; the runner rewrote it',
-        quarantined: name,
-      });
-    }
     // state.json first: a crash between the two leaves a snapshot that knows both forms.
     const sprintHash =
       (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? textHash('');
@@ -482,13 +470,34 @@ export class SprintDirectoryStore extends JournaledStore {
       {
         sprint: sprintHash,
         progress: hash,
-        previous: findings.length || !now ? null : (known?.hash ?? null),
+        previous: now ? (known?.hash ?? null) : null,
       },
       log.key,
     );
     await atomicWriteFile(path, text);
     this.#written.set(path, { stamp: stampOf(await stat(path)), hash });
-    return findings;
+  }
+
+  protected override async foreignCheckpointWrites(
+    location: SprintLocation,
+  ): Promise<TamperFinding[]> {
+    // The runner owns PROGRESS.yaml while it runs: a change it did not make is kept aside
+    // (for a person to look at) before the checkpoint overwrites it with the runner's state.
+    const path = join(location.sprintDir, PROGRESS_FILE);
+    const known = this.#written.get(path);
+    const now = await refuseLink(path);
+    if (!known || !now || stampOf(now) === known.stamp) return [];
+    const name = quarantineName(PROGRESS_FILE);
+    await copyFile(path, join(location.runtimeDir, name));
+    // Found once: the runner records it now, and the checkpoint then overwrites it.
+    this.#written.set(path, { ...known, stamp: stampOf(now) });
+    return [
+      {
+        file: PROGRESS_FILE,
+        detail: 'PROGRESS.yaml was changed by someone else during the run; the runner rewrote it',
+        quarantined: name,
+      },
+    ];
   }
 
   protected checkAddTasks(): void {}

@@ -174,7 +174,7 @@ export class SprintDocumentStore extends JournaledStore {
     _definition: SprintDefinition,
     state: SprintState,
     log: { seq: number; offset: number; key?: RunnerKey; mac?: string },
-  ): Promise<TamperFinding[] | undefined> {
+  ): Promise<void> {
     const file = location.files[0]!;
     const format = await documentFormat();
     // The document first (the sidecar's log replay covers the state anyway), and re-read
@@ -200,7 +200,6 @@ export class SprintDocumentStore extends JournaledStore {
       join(location.runtimeDir, DOCUMENT_STATE_FILE),
       `${signJson(body, log.key)}\n`,
     );
-    return undefined;
   }
 
   /** The document with done steps ticked, front matter current and new deferred items added. */

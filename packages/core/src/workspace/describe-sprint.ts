@@ -186,6 +186,8 @@ export function describeOverview(
   overview: SprintOverview,
   lock: LockInfo | null,
   now: number = Date.now(),
+  /** `SprintSnapshot.logLost`: the sprint is held until a person trusts what is left. */
+  logLost?: string,
 ): SprintStatusBrief {
   const running = Boolean(lock?.alive);
   const { id, name, status, current, ...rest } = overview;
@@ -197,7 +199,9 @@ export function describeOverview(
     runner: lock
       ? { pid: lock.pid, host: lock.host, startedAt: lock.startedAt, alive: lock.alive }
       : undefined,
-    interrupted: !running && status === 'in-progress',
+    // Not to be resumed as it is: held until a person trusts what is left.
+    interrupted: !running && status === 'in-progress' && !logLost,
+    ...(logLost ? { logLost } : {}),
     current: current.map((c) => {
       const startedAt = c.startedAt ?? new Date(now).toISOString();
       return { ...c, startedAt, elapsedMs: Math.max(0, now - Date.parse(startedAt)) };
@@ -213,9 +217,8 @@ export function describeSprint(
   now: number = Date.now(),
 ): SprintStatusReport {
   const { overview, tasks } = overviewAndTasks(snapshot, true);
-  const { id, name, status, running, runner, interrupted, current, counts, ...after } =
-    describeOverview(overview, lock, now);
-  const logLost = snapshot.logLost;
+  const { id, name, status, running, runner, interrupted, logLost, current, counts, ...after } =
+    describeOverview(overview, lock, now, snapshot.logLost);
   // The keys in the order the report always had: `--json` output is read by people too.
   return {
     id,
@@ -223,8 +226,7 @@ export function describeSprint(
     status,
     running,
     runner,
-    // Not to be resumed as it is: held until a person trusts what is left.
-    interrupted: interrupted && !logLost,
+    interrupted,
     ...(logLost ? { logLost } : {}),
     current,
     counts,
