@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable } from './db.js';
+import { PreparingClient } from './prepared-client.js';
 
 /**
  * A served PostgreSQL through a `pg` pool. LISTEN uses one dedicated
@@ -19,7 +20,12 @@ export class PgDatabase implements Database {
   constructor(url: string, options: { max?: number; reconnectMs?: number } = {}) {
     this.#url = url;
     this.#reconnectMs = options.reconnectMs ?? 60_000;
-    this.#pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      // Each statement is parsed and planned once per connection, not at every call.
+      Client: PreparingClient,
+    });
     // An idle client that loses its server must not crash the process: the next query reconnects.
     this.#pool.on('error', () => undefined);
     // Nor one just handed out: the server's "terminating connection" can arrive in the same

@@ -1,6 +1,7 @@
 import type { AgentContext, AgentResult } from '@sprint/core';
-import { PgBoss } from 'pg-boss';
+import { type ConstructorOptions, PgBoss } from 'pg-boss';
 import { PgliteDatabase } from './pglite-database.js';
+import { PreparingClient } from './prepared-client.js';
 import type { PostgresStore } from './postgres-store.js';
 
 /** The queue that carries tasks for one agent, by its name. */
@@ -54,7 +55,13 @@ export async function startTaskQueue(
   } else {
     if (!options.connectionString)
       throw new Error('startTaskQueue: a PostgreSQL server needs connectionString');
-    boss = new PgBoss({ ...common, connectionString: options.connectionString, max: 4 });
+    boss = new PgBoss({
+      ...common,
+      connectionString: options.connectionString,
+      max: 4,
+      // pg-boss hands its options to its pg pool: its statements are prepared once per connection too.
+      Client: PreparingClient,
+    } as ConstructorOptions);
   }
   boss.on('error', () => undefined);
   await boss.start();
