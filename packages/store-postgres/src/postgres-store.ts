@@ -104,6 +104,7 @@ export class PostgresStore implements SprintStore {
   readonly #s: string;
   readonly #projectDir: string;
   readonly #cache = new Map<string, Cached>();
+  readonly #contexts = new Map<string, Promise<SprintContext>>();
   readonly #listeners = new Map<string, Set<(event: RunEvent) => void>>();
   readonly #delivered = new Map<string, number>();
   #eventsUnlisten: Promise<() => Promise<void>> | undefined;
@@ -361,17 +362,16 @@ export class PostgresStore implements SprintStore {
     return !!row && row.type === first.type && new Date(row.at).toISOString() === first.at;
   }
 
+  /** Inserts the events of `$2` (`eventRows`) into sprint `$1`'s log. */
+  get #insertEventsSql(): string {
+    return `INSERT INTO ${this.table('events')} (sprint_id, seq, type, at, body)
+       SELECT $1, e.seq, e.type, e.at, e.body
+         FROM jsonb_to_recordset($2::jsonb) AS e(seq bigint, type text, at timestamptz, body jsonb)`;
+  }
+
   async #insertEvents(q: Queryable, sprintId: string, events: RunEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await q.query(
-      `INSERT INTO ${this.table('events')} (sprint_id, seq, type, at, body)
-       SELECT $1, e.seq, e.type, e.at, e.body
-         FROM jsonb_to_recordset($2::jsonb) AS e(seq bigint, type text, at timestamptz, body jsonb)`,
-      [
-        sprintId,
-        JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, body: e }))),
-      ],
-    );
+    await q.query(this.#insertEventsSql, [sprintId, eventRows(events)]);
   }
 
   addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
@@ -458,7 +458,6 @@ export class PostgresStore implements SprintStore {
           stored.push(event);
         }
         if (stored.length === 0) return result;
-        await this.#insertEvents(tx, sprintId, stored);
         const checkpoint = shouldCheckpoint({
           events: stored,
           sinceCheckpoint: seq - Number(row.state_seq),
@@ -467,26 +466,28 @@ export class PostgresStore implements SprintStore {
         });
         cur.state.lastSeq = seq;
         cur.state.updatedAt = stored.at(-1)?.at;
-        if (checkpoint) {
-          await tx.query(
-            `UPDATE ${this.table('sprints')}
-                SET last_seq = $2, state = $3, state_seq = $2, status = $4, counts = $5, updated_at = now()
-              WHERE id = $1`,
-            [
-              sprintId,
-              seq,
-              JSON.stringify(cur.state),
-              cur.state.status,
-              JSON.stringify(countTasks(cur.state)),
-            ],
-          );
-        } else {
-          await tx.query(
-            `UPDATE ${this.table('sprints')} SET last_seq = $2, status = $3, updated_at = now() WHERE id = $1`,
-            [sprintId, seq, cur.state.status],
-          );
-        }
-        await tx.query('SELECT pg_notify($1, $2)', [this.eventsChannel, `${sprintId}:${seq}`]);
+        // The events, the head (and the checkpoint when due) and the notification: one round trip.
+        const params = [
+          sprintId,
+          eventRows(stored),
+          seq,
+          cur.state.status,
+          this.eventsChannel,
+          `${sprintId}:${seq}`,
+        ];
+        await tx.query(
+          `WITH inserted AS (${this.#insertEventsSql}), moved AS (
+             UPDATE ${this.table('sprints')}
+                SET last_seq = $3, status = $4, updated_at = now()${
+                  checkpoint ? ', state = $7, state_seq = $3, counts = $8' : ''
+                }
+              WHERE id = $1
+           )
+           SELECT pg_notify($5, $6)`,
+          checkpoint
+            ? [...params, JSON.stringify(cur.state), JSON.stringify(countTasks(cur.state))]
+            : params,
+        );
         cur.lastSeq = seq;
         return result;
       });
@@ -671,22 +672,32 @@ export class PostgresStore implements SprintStore {
   }
 
   async readContext(sprintId: string, taskId: string): Promise<{ shared?: string; task?: string }> {
-    const [row] = await this.db.query<{ context: SprintContext }>(
-      `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
-      [sprintId],
-    );
-    if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
-    return { shared: row.context.shared, task: row.context.tasks?.[taskId] };
+    const context = await this.readAllContext(sprintId);
+    return { shared: context.shared, task: context.tasks?.[taskId] };
   }
 
-  /** All of a sprint's context texts, for `sprint pull`. */
-  async readAllContext(sprintId: string): Promise<SprintContext> {
-    const [row] = await this.db.query<{ context: SprintContext }>(
-      `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
-      [sprintId],
-    );
-    if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
-    return row.context;
+  /**
+   * All of a sprint's context texts (for `sprint pull`). Read once per
+   * sprint: they are written with the sprint and never change, and a run
+   * asks for them at every task.
+   */
+  readAllContext(sprintId: string): Promise<SprintContext> {
+    let context = this.#contexts.get(sprintId);
+    if (!context) {
+      context = this.db
+        .query<{ context: SprintContext }>(
+          `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
+          [sprintId],
+        )
+        .then(([row]) => {
+          if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
+          return row.context;
+        });
+      this.#contexts.set(sprintId, context);
+      // Not found or not read (the database away): asked again next time.
+      context.catch(() => this.#contexts.delete(sprintId));
+    }
+    return context;
   }
 
   async saveResult(sprintId: string, result: RunResult): Promise<void> {
@@ -756,4 +767,9 @@ export class PostgresStore implements SprintStore {
     this.#eventsUnlisten = undefined;
     await unlisten?.();
   }
+}
+
+/** Events as the JSON rows the insert reads (`jsonb_to_recordset`). */
+function eventRows(events: readonly RunEvent[]): string {
+  return JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, body: e })));
 }
