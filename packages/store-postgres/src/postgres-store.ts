@@ -133,11 +133,6 @@ export class PostgresStore implements SprintStore {
     return `${this.schema}_abort`.toLowerCase();
   }
 
-  /** The NOTIFY channel that wakes idle workers when a task job is sent (payload: the queue). */
-  get jobsChannel(): string {
-    return `${this.schema}_jobs`.toLowerCase();
-  }
-
   /** The NOTIFY channel that tells runners a worker recorded a job's result (payload: the job id). */
   get resultsChannel(): string {
     return `${this.schema}_results`.toLowerCase();

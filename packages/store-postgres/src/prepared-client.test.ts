@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './connect.js';
-import { PreparingClient } from './prepared-client.js';
 import { PostgresStore } from './postgres-store.js';
+import { PreparingClient } from './prepared-client.js';
 import { startTaskQueue } from './task-queue.js';
 import { uniqueSchema } from './test-database.js';
 

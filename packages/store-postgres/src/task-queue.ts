@@ -1,8 +1,8 @@
 import type { AgentContext, AgentResult } from '@sprint/core';
 import { type ConstructorOptions, PgBoss } from 'pg-boss';
 import { PgliteDatabase } from './pglite-database.js';
-import { PreparingClient } from './prepared-client.js';
 import type { PostgresStore } from './postgres-store.js';
+import { PreparingClient } from './prepared-client.js';
 
 /** The queue that carries tasks for one agent, by its name. */
 export function queueFor(agent: string): string {
@@ -37,6 +37,8 @@ export interface TaskQueueOptions {
  * pg-boss on the store's database (its own schema beside the store's):
  * dispatch, heartbeats and expiry of task jobs. Sprint state stays in the
  * store; a job only carries one attempt to a worker and its result back.
+ * Its work loops are woken by the NOTIFY each sent job carries (pg-boss's
+ * LISTEN connection) and poll as a backstop.
  */
 export async function startTaskQueue(
   store: PostgresStore,
@@ -47,6 +49,7 @@ export async function startTaskQueue(
     schema,
     monitorIntervalSeconds: options.monitorSeconds ?? 5,
     superviseIntervalSeconds: options.monitorSeconds ?? 5,
+    useListenNotify: true,
   };
   let boss: PgBoss;
   if (store.db instanceof PgliteDatabase) {
@@ -68,22 +71,52 @@ export async function startTaskQueue(
   return boss;
 }
 
-/** Creates the queue for `agent` if missing: no retries of its own (the runner decides retries), heartbeats on. */
-export async function ensureQueue(
+/** The queues a pg-boss instance has made sure of: asked for once, not at every task. */
+const ensured = new WeakMap<PgBoss, Map<string, Promise<void>>>();
+
+/**
+ * Creates the queue for `agent` if missing: no retries of its own (the
+ * runner decides retries), heartbeats on, and a NOTIFY with every job sent,
+ * which wakes the listening workers at once. Once per pg-boss instance and agent.
+ */
+export function ensureQueue(
   boss: PgBoss,
   agent: string,
   options: TaskQueueOptions = {},
 ): Promise<void> {
-  const name = queueFor(agent);
-  if (await boss.getQueue(name)) return;
+  let queues = ensured.get(boss);
+  if (!queues) {
+    queues = new Map();
+    ensured.set(boss, queues);
+  }
+  let ready = queues.get(agent);
+  if (!ready) {
+    ready = createQueue(boss, queueFor(agent), options);
+    queues.set(agent, ready);
+    // A failure (the database away) is asked again next time.
+    ready.catch(() => queues.delete(agent));
+  }
+  return ready;
+}
+
+async function createQueue(boss: PgBoss, name: string, options: TaskQueueOptions): Promise<void> {
+  const existing = await boss.getQueue(name);
+  // A queue made before jobs carried their NOTIFY gets it now.
+  if (existing) {
+    if (!existing.notify) await boss.updateQueue(name, { notify: true });
+    return;
+  }
   await boss
     .createQueue(name, {
       retryLimit: 0,
       heartbeatSeconds: options.heartbeatSeconds ?? 10,
       expireInSeconds: 24 * 3600,
+      notify: true,
     })
     .catch(async (error) => {
       // Another process created it first.
-      if (!(await boss.getQueue(name))) throw error;
+      const made = await boss.getQueue(name);
+      if (!made) throw error;
+      if (!made.notify) await boss.updateQueue(name, { notify: true });
     });
 }

@@ -40,7 +40,11 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
    * `claimWorkerName` gives a machine's stable default.
    */
   name: string;
-  /** How often an idle worker looks for a task (ms, default and least 500: pg-boss's floor). */
+  /**
+   * How often an idle worker looks for a task besides being woken by each
+   * job sent (ms, default and least 500: pg-boss's floor). A worker that
+   * finishes a task while others wait in the queue takes the next at its next look.
+   */
   pollMs?: number;
   /**
    * The worker's own clone of the shared remote: each task runs in a
@@ -64,7 +68,6 @@ export class TaskWorker {
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
-  #unlistenJobs: (() => Promise<void>) | undefined;
   readonly #workIds: { queue: string; id: string }[] = [];
 
   constructor(options: TaskWorkerOptions) {
@@ -98,11 +101,6 @@ export class TaskWorker {
         .get(jobId)
         ?.controller.abort(new Error('the sprint stopped or cancelled this task'));
     });
-    // A job was sent: its queue's work loop fetches now rather than at its next poll.
-    // ('' after a reconnect: whatever was sent meanwhile, wake them all.)
-    this.#unlistenJobs = await store.db.listen(store.jobsChannel, (queue) => {
-      for (const w of this.#workIds) if (!queue || w.queue === queue) boss.notifyWorker(w.id);
-    });
     for (const agent of Object.keys(this.#o.agents)) {
       await ensureQueue(boss, agent, this.#o);
       const id = await boss.work(
@@ -110,22 +108,39 @@ export class TaskWorker {
         {
           localConcurrency: this.#o.concurrency ?? 1,
           pollingIntervalSeconds: Math.max(500, this.#o.pollMs ?? 500) / 1000,
+          // The same while NOTIFY wakes it (pg-boss's default there is 30 s): a task waiting
+          // behind a busy worker is not announced again.
+          notifyPollingIntervalSeconds: Math.max(500, this.#o.pollMs ?? 500) / 1000,
         },
         async (jobs: Job<object>[]) => {
           const job = jobs[0] as Job<object>;
-          const output = await this.#run(job);
+          let output: TaskJobOutput;
+          try {
+            output = await this.#run(job);
+          } catch (error) {
+            void this.#beat();
+            throw error;
+          }
           // Recorded in the store (which retries through a lost connection) before pg-boss
           // completes the job: if completing fails, the runner still has the result and
-          // the task is not run again.
-          // The runner waiting for it hears at once (it polls only as a fallback).
+          // the task is not run again. The runner waiting for it hears at once (it polls
+          // only as a fallback). One statement also takes the task off this worker's row
+          // and clears results recorded an hour ago (their runners read them within a
+          // second of the notification; pg-boss keeps each job's output besides).
+          const [tasks, markers] = this.#beatValues();
           await store.db
             .query(
               `WITH recorded AS (
                  INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
                  ON CONFLICT (job_id) DO NOTHING
+               ), cleared AS (
+                 DELETE FROM ${store.table('job_results')} WHERE at < now() - interval '1 hour'
+               ), beat AS (
+                 UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $5, markers = $6
+                  WHERE name = $4
                )
                SELECT pg_notify($3, $1)`,
-              [job.id, JSON.stringify(output), store.resultsChannel],
+              [job.id, JSON.stringify(output), store.resultsChannel, this.name, tasks, markers],
             )
             .catch(() => undefined);
           return output;
@@ -159,19 +174,21 @@ export class TaskWorker {
 
   async #beat(): Promise<void> {
     const { store } = this.#o;
-    const running = this.running;
     await store.db
       .query(
         `UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $2, markers = $3 WHERE name = $1`,
-        [
-          this.name,
-          JSON.stringify(running.map((j) => `${j.sprintId}/${j.taskId}`)),
-          JSON.stringify(
-            running.flatMap((j) => (j.context.runMarker ? [j.context.runMarker] : [])),
-          ),
-        ],
+        [this.name, ...this.#beatValues()],
       )
       .catch(() => undefined);
+  }
+
+  /** The worker row's `tasks` and `markers` (JSON) for what runs now. */
+  #beatValues(): [string, string] {
+    const running = this.running;
+    return [
+      JSON.stringify(running.map((j) => `${j.sprintId}/${j.taskId}`)),
+      JSON.stringify(running.flatMap((j) => (j.context.runMarker ? [j.context.runMarker] : []))),
+    ];
   }
 
   async #run(job: Job<object>): Promise<TaskJobOutput> {
@@ -266,8 +283,8 @@ export class TaskWorker {
       }
       return { kind: 'result', result, worker: this.name };
     } finally {
+      // Off the worker's row with the recorded result (see `start`).
       this.#running.delete(job.id);
-      void this.#beat();
     }
   }
 
@@ -310,7 +327,6 @@ export class TaskWorker {
     await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => undefined);
     clearInterval(this.#heartbeat);
     await this.#unlisten?.();
-    await this.#unlistenJobs?.();
     await store.db
       .query(
         `UPDATE ${store.table('workers')} SET stopped_at = now(), tasks = '[]' WHERE name = $1`,

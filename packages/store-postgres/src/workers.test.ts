@@ -6,7 +6,7 @@ import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from './postgres-store.js';
-import { startTaskQueue } from './task-queue.js';
+import { queueFor, startTaskQueue } from './task-queue.js';
 import { TaskWorker } from './task-worker.js';
 import {
   openTestDatabase,
@@ -103,10 +103,13 @@ for (const { name, url } of testDatabases()) {
         const by = new Set(tasks.map((t) => readFileSync(join(dir, t.id), 'utf8').trim()));
         // Spread over more than one worker (three take from one queue).
         expect(by.size).toBeGreaterThan(1);
-        const listed = await store.db.query<{ name: string }>(
-          `SELECT name FROM ${store.table('workers')} ORDER BY name`,
-        );
-        expect(listed.map((r) => r.name)).toEqual(['w1', 'w2', 'w3']);
+        // Each result was recorded in the statement that took its task off the worker's row.
+        const listed = await store.listWorkers();
+        expect(listed.map((w) => [w.name, w.tasks]).sort()).toEqual([
+          ['w1', []],
+          ['w2', []],
+          ['w3', []],
+        ]);
       } finally {
         for (const w of workers) await w.drain();
         await cleanup();
@@ -133,6 +136,45 @@ for (const { name, url } of testDatabases()) {
         });
         // A poll ten minutes apart: only the worker's notification can end each wait in time.
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store, { pollMs: 600_000 });
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id);
+        expect(result.status).toBe('completed');
+        expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('an idle worker takes each task when it is sent, not at its next poll, also on a queue made without NOTIFY', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      // The queue as an earlier version made it: its jobs carried no NOTIFY.
+      const early = await boss();
+      await early.createQueue(queueFor('shell'), {
+        retryLimit: 0,
+        heartbeatSeconds: 10,
+        expireInSeconds: 24 * 3600,
+      });
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'woken',
+        agents: { shell: new ShellAgent() },
+        // Ten minutes between looks: only the NOTIFY of each sent job can start it in time.
+        pollMs: 600_000,
+      });
+      try {
+        await worker.start();
+        const id = await store.create({
+          name: 'Woken',
+          tasks: [
+            shellTask('first', `echo 1 > ${dir}/first`),
+            shellTask('second', `echo 2 > ${dir}/second`, ['first']),
+          ],
+        });
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
         const result = await new SprintRunner({
           store,
           agents: new AgentRegistry({ default: dispatch }),
