@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentContext, AgentResult } from '@sprint/core';
 import { type ConstructorOptions, PgBoss } from 'pg-boss';
 import { PgliteDatabase } from './pglite-database.js';
@@ -37,19 +38,17 @@ export interface TaskQueueOptions {
  * pg-boss on the store's database (its own schema beside the store's):
  * dispatch, heartbeats and expiry of task jobs. Sprint state stays in the
  * store; a job only carries one attempt to a worker and its result back.
- * Its work loops are woken by the NOTIFY each sent job carries (pg-boss's
- * LISTEN connection) and poll as a backstop.
+ * Each job sent fires a NOTIFY on `jobsChannel(store)` in the send's own
+ * statement: workers hear it on the connection they already listen on.
  */
 export async function startTaskQueue(
   store: PostgresStore,
   options: TaskQueueOptions & { connectionString?: string } = {},
 ): Promise<PgBoss> {
-  const schema = `${store.schema}_boss`;
   const common = {
-    schema,
+    schema: bossSchema(store),
     monitorIntervalSeconds: options.monitorSeconds ?? 5,
     superviseIntervalSeconds: options.monitorSeconds ?? 5,
-    useListenNotify: true,
   };
   let boss: PgBoss;
   if (store.db instanceof PgliteDatabase) {
@@ -69,6 +68,20 @@ export async function startTaskQueue(
   boss.on('error', () => undefined);
   await boss.start();
   return boss;
+}
+
+function bossSchema(store: PostgresStore): string {
+  return `${store.schema}_boss`;
+}
+
+/**
+ * The NOTIFY channel of the jobs sent on the store's queues (payload: the
+ * queue's name). pg-boss names it after its schema, 'pgboss_' and 24 hex
+ * digits of the name's SHA-224, and fires it from each send on a queue made
+ * with `notify`.
+ */
+export function jobsChannel(store: PostgresStore): string {
+  return `pgboss_${createHash('sha224').update(bossSchema(store)).digest('hex').slice(0, 24)}`;
 }
 
 /** The queues a pg-boss instance has made sure of: asked for once, not at every task. */

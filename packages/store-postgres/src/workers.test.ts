@@ -187,6 +187,36 @@ for (const { name, url } of testDatabases()) {
       }
     }, 120_000);
 
+    it('a busy worker takes the tasks sent meanwhile as soon as it is free, not at its next poll', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'busy',
+        agents: { shell: new ShellAgent() },
+        concurrency: 2,
+        pollMs: 600_000,
+      });
+      try {
+        await worker.start();
+        // Five at once for two slots: three are sent while both slots are busy.
+        const tasks = ['t1', 't2', 't3', 't4', 't5'].map((t) =>
+          shellTask(t, `echo ${t} > ${dir}/${t}`),
+        );
+        const id = await store.create({ name: 'Backlog', tasks });
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id, { concurrency: 5 });
+        expect(result.status).toBe('completed');
+        expect(readdirSync(dir).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
     it('a draining worker gives its running task back, and another worker finishes it', async () => {
       const { store, boss, dir, cleanup } = await setup();
       const workers: TaskWorker[] = [];
