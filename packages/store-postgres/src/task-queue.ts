@@ -43,10 +43,20 @@ export interface TaskQueueOptions {
  */
 export async function startTaskQueue(
   store: PostgresStore,
-  options: TaskQueueOptions & { connectionString?: string } = {},
+  options: TaskQueueOptions & {
+    connectionString?: string;
+    /**
+     * Whether this instance looks for lost jobs and does pg-boss's upkeep,
+     * every `monitorSeconds` (default true: a runner's, which waits for the
+     * jobs). A process that only works jobs (`sprint worker`) leaves it to
+     * the runners: a hundred workers would each run it every 5 s.
+     */
+    supervise?: boolean;
+  } = {},
 ): Promise<PgBoss> {
   const common = {
     schema: bossSchema(store),
+    supervise: options.supervise ?? true,
     monitorIntervalSeconds: options.monitorSeconds ?? 5,
     superviseIntervalSeconds: options.monitorSeconds ?? 5,
   };
