@@ -19,8 +19,9 @@
 // runner process, the worker processes, and the PostgreSQL backends serving
 // each (found by application_name; PGlite is inside the runner's process),
 // with the whole machine's busy share over the row. Then the statements
-// (round trips) per task each party sent, by kind, and where throughput
-// stops growing with workers and what was saturated there.
+// (round trips) per task each party sent, by kind (PostgreSQL, at the
+// fewest and the most workers), and where throughput stops growing with
+// workers and what was saturated there.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -53,7 +54,7 @@ if (process.argv[2] === '--child') {
   const schema = process.argv[3];
   const url = asApp(process.argv[5]);
   const store = await PostgresStore.open({ db: await openDatabase(url), schema });
-  const boss = await startTaskQueue(store, { connectionString: url });
+  const boss = await startTaskQueue(store, { connectionString: url, supervise: false });
   const worker = new TaskWorker({
     store,
     boss,
@@ -134,7 +135,7 @@ if (process.argv[2] === '--child') {
     for (let k = 0; k < w; k++) {
       const worker = new TaskWorker({
         store,
-        boss: await startTaskQueue(store),
+        boss: await startTaskQueue(store, { supervise: false }),
         agents: { noop: new NoopAgent() },
         name: `bw${k}`,
       });
@@ -304,7 +305,12 @@ if (process.argv[2] === '--child') {
           console.log(
             `${''.padEnd(10)}   CPU per task: ${cpuSplit(r.cpu)} = ${f1(total(r.cpu))} ms; the machine's ${cores} cores ${pct(r.busy)} busy, ${pct((total(r.cpu) * r.perSec) / (cores * 1000))} by this bench; load ${loadavg()[0].toFixed(1)}`,
           );
-          if (kind === 'postgres' && n === Math.max(...sizes) && w === counts[0]) {
+          // The fewest and the most workers at the largest size: what grows with workers.
+          if (
+            kind === 'postgres' &&
+            n === Math.max(...sizes) &&
+            [counts[0], counts.at(-1)].includes(w)
+          ) {
             printStatements('runner', r.statements.runner);
             printStatements('workers', r.statements.workers);
           }
