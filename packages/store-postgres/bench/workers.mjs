@@ -272,12 +272,17 @@ if (process.argv[2] === '--child') {
             .join(', ')}`;
     const cpu = total(at.cpu);
     const own = (cpu * at.perSec) / (cores * 1000);
+    // Everything here shares this machine's cores: busy cores mean CPU-bound here, whichever party.
     const what =
       at.busy >= 0.9
-        ? `the machine's ${cores} cores are ${pct(at.busy)} busy (${pct(own)} by this bench), so it is CPU-bound on this machine, not database-bound`
-        : `the machine's ${cores} cores are only ${pct(at.busy)} busy, so it is not CPU-bound: something serial (a lock, a round trip) limits it`;
+        ? `the machine's ${cores} cores are ${pct(at.busy)} busy (${pct(own)} by this bench, the rest other load): CPU-bound on this machine, not database-bound`
+        : `the machine's ${cores} cores are only ${pct(at.busy)} busy: not CPU-bound; the runner's writes of one sprint, one at a time, are the likely limit`;
+    const db = at.cpu.pgRunner === undefined ? 0 : at.cpu.pgRunner + at.cpu.pgWorkers;
+    const alone = db
+      ? `; PostgreSQL's own ${f1(db)} ms per task would take a ${cores}-core database server to ${f1((cores * 1000) / db)} tasks/s with the runner and workers elsewhere`
+      : '';
     console.log(
-      `${name.padEnd(10)} ${String(n).padStart(5)} tasks: ${where}; ${what} (CPU per task there: ${cpuSplit(at.cpu)} = ${f1(cpu)} ms, at most ${f1((cores * 1000) / cpu)} tasks/s on ${cores} cores)`,
+      `${name.padEnd(10)} ${String(n).padStart(5)} tasks: ${where}; ${what}. CPU per task there: ${cpuSplit(at.cpu)} = ${f1(cpu)} ms, at most ${f1((cores * 1000) / cpu)} tasks/s on ${cores} cores${alone}`,
     );
   }
 
