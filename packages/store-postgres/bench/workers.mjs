@@ -7,7 +7,9 @@
 //
 // Sizes: SPRINT_BENCH_DISPATCH_TASKS (default "250,1000"; the issue's 10000
 // takes about ten minutes per row on a loaded 2-core machine), worker counts:
-// SPRINT_BENCH_WORKERS (default "1,4,8"), databases: SPRINT_BENCH_DATABASES
+// SPRINT_BENCH_WORKERS (default "1,4,8"), task slots per worker:
+// SPRINT_BENCH_SLOTS (default 1; `sprint worker --concurrency`, the runner
+// runs workers x slots at once), databases: SPRINT_BENCH_DATABASES
 // (default "postgres,pglite"). Per row: tasks/s (claims handed out and done
 // per second), the wall time per task, the dispatch round trip (job sent to
 // result read) and the runner's own overhead per task (its slots' time not
@@ -48,6 +50,7 @@ const server = process.env.SPRINT_TEST_DATABASE_URL ?? 'postgres://postgres@127.
 /** The server's URL with an application_name, so the bench finds its backends. */
 const asApp = (app) => `${server}${server.includes('?') ? '&' : '?'}application_name=${app}`;
 const takeCounts = countStatements();
+const slots = Number(process.env.SPRINT_BENCH_SLOTS ?? 1);
 const list = (name, fallback) => (process.env[name] ?? fallback).split(',').map((s) => s.trim());
 
 if (process.argv[2] === '--child') {
@@ -60,6 +63,7 @@ if (process.argv[2] === '--child') {
     boss,
     agents: { noop: new NoopAgent() },
     name: process.argv[4],
+    concurrency: slots,
   });
   await worker.start();
   // CPU and statements from here on: the parent asks for them when the run ends.
@@ -138,6 +142,7 @@ if (process.argv[2] === '--child') {
         boss: await startTaskQueue(store, { supervise: false }),
         agents: { noop: new NoopAgent() },
         name: `bw${k}`,
+        concurrency: slots,
       });
       await worker.start();
       workers.push(worker);
@@ -183,7 +188,7 @@ if (process.argv[2] === '--child') {
       const result = await new SprintRunner({
         store,
         agents: new AgentRegistry({ default: timed }),
-      }).run(id, { concurrency: w, maxIterations: n + 10 });
+      }).run(id, { concurrency: w * slots, maxIterations: n + 10 });
       const ms = performance.now() - t;
       const runnerCpu = ownCpuMs(cpu);
       const busy = busyShare(machine, machineTimes());
@@ -197,7 +202,7 @@ if (process.argv[2] === '--child') {
         perSec: (n / ms) * 1000,
         msPerTask: ms / n,
         roundTripMs: waited / n,
-        runnerMs: (ms * w - waited) / n,
+        runnerMs: (ms * w * slots - waited) / n,
         busy,
         cpu: {
           runner: runnerCpu / n,
@@ -305,7 +310,7 @@ if (process.argv[2] === '--child') {
           rows.push({ ...r, w });
           perTask.set(`${n}/${w}`, r.msPerTask);
           console.log(
-            `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (target < 5 ms)`,
+            `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}${slots > 1 ? ` x ${slots} slots` : ''}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (target < 5 ms)`,
           );
           console.log(
             `${''.padEnd(10)}   CPU per task: ${cpuSplit(r.cpu)} = ${f1(total(r.cpu))} ms; the machine's ${cores} cores ${pct(r.busy)} busy, ${pct((total(r.cpu) * r.perSec) / (cores * 1000))} by this bench; load ${loadavg()[0].toFixed(1)}`,
