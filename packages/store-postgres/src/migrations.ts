@@ -78,6 +78,9 @@ export const MIGRATIONS: readonly string[] = [
     at timestamptz NOT NULL DEFAULT now()
   )
   `,
+  `
+  CREATE INDEX job_results_at ON {s}.job_results (at)
+  `,
 ];
 
 /** The PostgreSQL schema name a store uses unless told otherwise. */

@@ -1,23 +1,26 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PgDatabase, quoteIdent } from './pg-database.js';
+import { AmbiguousCommitError, PgDatabase, quoteIdent } from './pg-database.js';
+import { PostgresStore } from './postgres-store.js';
 import { uniqueSchema } from './test-database.js';
 
 const server = process.env.SPRINT_TEST_DATABASE_URL;
 
 /**
  * A TCP proxy on 127.0.0.1 in front of the real server that can lose one
- * COMMIT: either before it reaches the server (the transaction never
+ * COMMIT (or the first message carrying `text`, a statement sent with its
+ * text): either before it reaches the server (the transaction never
  * commits) or after the server answered it (it committed, but the client
  * never hears so). Either way the client sees its connection drop mid-COMMIT.
  */
 async function commitLosingProxy(target: URL): Promise<{
   url: string;
-  lose: (when: 'before' | 'after') => void;
+  lose: (when: 'before' | 'after', text?: string) => void;
   lost: () => number;
   close: () => Promise<void>;
 }> {
   let armed: 'before' | 'after' | undefined;
+  let armedText = 'COMMIT';
   let lostCount = 0;
   const sockets = new Set<Socket>();
   const proxy: Server = createServer((client) => {
@@ -31,7 +34,10 @@ async function commitLosingProxy(target: URL): Promise<{
     };
     client.on('data', (chunk: Buffer) => {
       // A simple-protocol Query message: 'Q', length, the SQL, NUL.
-      const isCommit = chunk[0] === 0x51 && chunk.subarray(5).toString('utf8').startsWith('COMMIT');
+      const isCommit =
+        armedText === 'COMMIT'
+          ? chunk[0] === 0x51 && chunk.subarray(5).toString('utf8').startsWith('COMMIT')
+          : chunk.includes(armedText);
       if (isCommit && armed === 'before') {
         armed = undefined;
         cut();
@@ -64,8 +70,9 @@ async function commitLosingProxy(target: URL): Promise<{
   url.port = String(typeof address === 'object' && address ? address.port : 0);
   return {
     url: url.toString(),
-    lose: (when) => {
+    lose: (when, text = 'COMMIT') => {
       armed = when;
+      armedText = text;
     },
     lost: () => lostCount,
     close: async () => {
@@ -121,6 +128,47 @@ describe.runIf(server)('PgDatabase: a connection lost during COMMIT', () => {
   it('whose answer was lost after the server committed: it is not run again, and resolves', async () => {
     expect(await insertLosingCommit('after')).toBe(1);
   });
+
+  it.each([
+    ['never reached the server', 'before', []],
+    ['was lost after the server committed it', 'after', [{ n: 1 }]],
+  ] as const)(
+    'a single statement that %s is not run again; once its backend is gone the outcome is settled',
+    async (_, when, landed) => {
+      const { proxy, db, admin, table } = await setup();
+      proxy.lose(when, 'lost-statement');
+      const error = await db
+        .queryOnce(`INSERT INTO ${table} VALUES ($1) /* lost-statement */`, [1])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AmbiguousCommitError);
+      expect((error as AmbiguousCommitError).settled).toBe(true);
+      expect(proxy.lost()).toBe(1);
+      expect(await admin.query(`SELECT n FROM ${table}`)).toEqual(landed);
+    },
+  );
+
+  it.each(['before', 'after'] as const)(
+    'a store write whose compare-and-set is lost %s the server lands once',
+    async (when) => {
+      const { proxy, db } = await setup();
+      const schema = uniqueSchema('cas');
+      const store = await PostgresStore.open({ db, schema });
+      cleanups.push(async () => {
+        await db.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+      });
+      const id = await store.create({ name: 'Lost write' });
+      await store.load(id); // this process's copy: the next write is a compare-and-set
+      proxy.lose(when, 'moved AS (');
+      const stored = await store.append(id, [
+        { type: 'sprint-status', from: 'not-started', to: 'in-progress' },
+      ]);
+      expect(proxy.lost()).toBe(1);
+      expect(stored.map((e) => e.seq)).toEqual([1]);
+      const log = await store.readEvents(id);
+      expect(log.map((e) => [e.seq, e.type])).toEqual([[1, 'sprint-status']]);
+      expect((await store.load(id)).state.status).toBe('in-progress');
+    },
+  );
 });
 
 describe.runIf(server)('PgDatabase: LISTEN', () => {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable } from './db.js';
+import { PreparingClient } from './prepared-client.js';
 
 /**
  * A served PostgreSQL through a `pg` pool. LISTEN uses one dedicated
@@ -19,7 +20,12 @@ export class PgDatabase implements Database {
   constructor(url: string, options: { max?: number; reconnectMs?: number } = {}) {
     this.#url = url;
     this.#reconnectMs = options.reconnectMs ?? 60_000;
-    this.#pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      // Each statement is parsed and planned once per connection, not at every call.
+      Client: PreparingClient,
+    });
     // An idle client that loses its server must not crash the process: the next query reconnects.
     this.#pool.on('error', () => undefined);
     // Nor one just handed out: the server's "terminating connection" can arrive in the same
@@ -42,6 +48,44 @@ export class PgDatabase implements Database {
    */
   async ping(): Promise<void> {
     await this.#pool.query('SELECT 1');
+  }
+
+  async queryOnce<T>(text: string, params?: unknown[]): Promise<T[]> {
+    // Connecting is tried again while the server is away: nothing was sent yet.
+    const client = await this.#retrying(() => this.#pool.connect());
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let broken = false;
+    try {
+      return (await client.query(text, params as unknown[])).rows as T[];
+    } catch (error) {
+      if (!isConnectionLoss(error)) throw error; // the server refused it: nothing changed
+      broken = true;
+      // It may have committed. Its backend gone, its outcome is final and can be looked up.
+      const pid = (client as unknown as { processID?: number }).processID;
+      throw new AmbiguousCommitError(error, pid !== undefined && (await this.#ended(pid)));
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
+  }
+
+  /** Whether backend `pid` has ended (asked on another connection until it has, for up to `reconnectMs`). */
+  async #ended(pid: number): Promise<boolean> {
+    const deadline = Date.now() + this.#reconnectMs;
+    try {
+      for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+        const alive = await this.query(
+          'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND pid <> pg_backend_pid()',
+          [pid],
+        );
+        if (alive.length === 0) return true;
+        if (this.#closed || Date.now() + delay > deadline) return false;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    } catch {
+      return false; // the server stayed away
+    }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -221,13 +265,17 @@ class RetryableAbort extends Error {
 
 /** The connection went away mid-commit: whether the transaction committed is unknown. */
 export class AmbiguousCommitError extends Error {
-  constructor(cause: unknown) {
+  /** The server is known to be done with it: whether it committed can be looked up now. */
+  readonly settled: boolean;
+
+  constructor(cause: unknown, settled = false) {
     super(
       `the database connection was lost while committing: ${String((cause as Error)?.message ?? cause)}`,
       {
         cause,
       },
     );
+    this.settled = settled;
   }
 }
 

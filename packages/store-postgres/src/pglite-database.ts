@@ -24,6 +24,11 @@ export class PgliteDatabase implements Database {
     return (await this.pglite.query<T>(text, params)).rows;
   }
 
+  /** In process: there is no connection to lose. */
+  queryOnce<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return this.query<T>(text, params);
+  }
+
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pglite.transaction(async (t) =>
       fn({

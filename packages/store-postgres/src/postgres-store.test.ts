@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { SprintLockedError, type Task } from '@sprint/core';
 import { runStoreContract } from '@sprint/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import {
   openTestDatabase,
@@ -56,7 +56,7 @@ for (const { name, url } of testDatabases()) {
         const rows = await db.query<{ version: number }>(
           `SELECT version FROM "${schema}".migrations ORDER BY version`,
         );
-        expect(rows.map((r) => r.version)).toEqual([1, 2]);
+        expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       } finally {
         await cleanup();
       }

@@ -28,8 +28,8 @@ import {
   type Task,
   validateTasks,
 } from '@sprint/core';
-import { shouldCheckpoint } from './checkpoint-policy.js';
 import type { Database, Queryable } from './db.js';
+import { type Cached, type EventWrite, eventWrite } from './event-write.js';
 import { DEFAULT_SCHEMA, migrate } from './migrations.js';
 import { AmbiguousCommitError, quoteIdent } from './pg-database.js';
 
@@ -45,14 +45,6 @@ export interface PostgresStoreOptions {
    * with -9 frees the sprint when it runs out.
    */
   leaseMs?: number;
-}
-
-interface Cached {
-  defVersion: number;
-  lastSeq: number;
-  definition: SprintDefinition;
-  state: SprintState;
-  byId: Map<string, Task>;
 }
 
 interface SprintRow {
@@ -104,6 +96,11 @@ export class PostgresStore implements SprintStore {
   readonly #s: string;
   readonly #projectDir: string;
   readonly #cache = new Map<string, Cached>();
+  readonly #contexts = new Map<string, Promise<SprintContext>>();
+  /** Per sprint, the end of this process's queue of reads and writes of its copy. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+  /** Sprints another process wrote to since this one's last write: written under the lock. */
+  readonly #contended = new Set<string>();
   readonly #listeners = new Map<string, Set<(event: RunEvent) => void>>();
   readonly #delivered = new Map<string, number>();
   #eventsUnlisten: Promise<() => Promise<void>> | undefined;
@@ -130,11 +127,6 @@ export class PostgresStore implements SprintStore {
   /** The NOTIFY channel that tells workers to abort a task job (payload: the job id). */
   get abortChannel(): string {
     return `${this.schema}_abort`.toLowerCase();
-  }
-
-  /** The NOTIFY channel that wakes idle workers when a task job is sent (payload: the queue). */
-  get jobsChannel(): string {
-    return `${this.schema}_jobs`.toLowerCase();
   }
 
   /** The NOTIFY channel that tells runners a worker recorded a job's result (payload: the job id). */
@@ -189,10 +181,16 @@ export class PostgresStore implements SprintStore {
   }
 
   async load(sprintId: string): Promise<SprintSnapshot> {
-    const current = await this.#current(this.db, sprintId);
+    const { definition, state } = await this.#serial(sprintId, async () => {
+      const current = await this.#current(this.db, sprintId);
+      return {
+        definition: structuredClone(current.definition),
+        state: structuredClone(current.state),
+      };
+    });
     return {
-      definition: structuredClone(current.definition),
-      state: structuredClone(current.state),
+      definition,
+      state,
       projectDir: await this.#projectDirOf(sprintId),
       files: [],
     };
@@ -259,6 +257,7 @@ export class PostgresStore implements SprintStore {
     const fresh: Cached = {
       defVersion: head.def_version,
       lastSeq: folded,
+      stateSeq: Number(full.state_seq),
       definition: full.definition,
       state,
       byId: new Map(full.definition.tasks.map((t) => [t.id, t])),
@@ -361,17 +360,16 @@ export class PostgresStore implements SprintStore {
     return !!row && row.type === first.type && new Date(row.at).toISOString() === first.at;
   }
 
+  /** Inserts the events of `$2` (`eventRows`) into sprint `$1`'s log. */
+  get #insertEventsSql(): string {
+    return `INSERT INTO ${this.table('events')} (sprint_id, seq, type, at, body)
+       SELECT $1, e.seq, e.type, e.at, e.body
+         FROM jsonb_to_recordset($2::jsonb) AS e(seq bigint, type text, at timestamptz, body jsonb)`;
+  }
+
   async #insertEvents(q: Queryable, sprintId: string, events: RunEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await q.query(
-      `INSERT INTO ${this.table('events')} (sprint_id, seq, type, at, body)
-       SELECT $1, e.seq, e.type, e.at, e.body
-         FROM jsonb_to_recordset($2::jsonb) AS e(seq bigint, type text, at timestamptz, body jsonb)`,
-      [
-        sprintId,
-        JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, body: e }))),
-      ],
-    );
+    await q.query(this.#insertEventsSql, [sprintId, eventRows(events)]);
   }
 
   addTasks(sprintId: string, tasks: Task[]): Promise<AddTasksResult> {
@@ -417,18 +415,90 @@ export class PostgresStore implements SprintStore {
   }
 
   /**
-   * One write: locks the sprint's row, lets `decide` look at the current
-   * state and say which events to add, folds them (an illegal one throws and
-   * nothing is stored), inserts them and moves the head, all in one transaction.
+   * One write: `decide` looks at the current state and says which events to
+   * add; they are folded (an illegal one throws and nothing is stored),
+   * inserted and the head moved, atomically. The writes of one sprint in this
+   * process go one at a time. When this process's copy is likely current (it
+   * made the last write it saw), the write is one compare-and-set statement,
+   * decided on that copy and landing only if nobody wrote since; otherwise,
+   * or when that misses, it is a transaction under the sprint's row lock.
+   * `decide` then uses `tx` (addTasks), which the compare-and-set never offers.
    */
   async #write<R>(
     sprintId: string,
     decide: (tx: Queryable, cur: Cached) => Promise<{ result: R; events: NewRunEvent[] }>,
   ): Promise<R> {
-    return (await this.#written(sprintId, decide)).result;
+    return (await this.#written(sprintId, decide, { locked: true })).result;
   }
 
-  async #written<R>(
+  #written<R>(
+    sprintId: string,
+    decide: (tx: Queryable, cur: Cached) => Promise<{ result: R; events: NewRunEvent[] }>,
+    options: { locked?: boolean } = {},
+  ): Promise<{ result: R; stored: RunEvent[] }> {
+    return this.#serial(sprintId, async () => {
+      const fast = options.locked ? undefined : await this.#setWrite(sprintId, decide);
+      const out = fast ?? (await this.#lockedWrite(sprintId, decide));
+      this.#emit(sprintId, out.stored);
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` after every earlier `#serial` call for the sprint has settled:
+   * this process's reads and writes of its copy of a sprint never overlap
+   * (a write decides on the copy before the database has the answer).
+   */
+  #serial<T>(sprintId: string, fn: () => Promise<T>): Promise<T> {
+    const done = (this.#queues.get(sprintId) ?? Promise.resolve()).then(fn);
+    const tail = done.catch(() => undefined);
+    this.#queues.set(sprintId, tail);
+    void tail.then(() => {
+      if (this.#queues.get(sprintId) === tail) this.#queues.delete(sprintId);
+    });
+    return done;
+  }
+
+  /**
+   * The write as one compare-and-set statement on this process's copy, or
+   * undefined when it cannot be (no copy, another writer lately) or missed
+   * (the head moved): then the copy is dropped and the caller takes the lock.
+   */
+  async #setWrite<R>(
+    sprintId: string,
+    decide: (tx: Queryable, cur: Cached) => Promise<{ result: R; events: NewRunEvent[] }>,
+  ): Promise<{ result: R; stored: RunEvent[] } | undefined> {
+    const cur = this.#cache.get(sprintId);
+    if (!cur || this.#contended.has(sprintId)) return undefined;
+    const expect = { lastSeq: cur.lastSeq, defVersion: cur.defVersion };
+    let decided: { result: R; write: EventWrite } | undefined;
+    try {
+      const { result, events } = await decide(this.db, cur);
+      // Nothing to write may be an old copy's answer (a task claimed elsewhere looks ready): ask under the lock.
+      if (events.length === 0) return undefined;
+      const write = this.#eventWrite(sprintId, cur, events, expect);
+      decided = { result, write };
+      cur.lastSeq = Number(write.stored.at(-1)?.seq);
+      const moved = await this.db.queryOnce(write.text, write.params);
+      if (moved.length === 1) return { result, stored: write.stored };
+    } catch (error) {
+      this.#cache.delete(sprintId);
+      // Lost on the way: once the server is done with it, the log says whether it landed.
+      if (error instanceof AmbiguousCommitError) {
+        if (decided && (await this.#landed(sprintId, decided.write.stored))) {
+          return { result: decided.result, stored: decided.write.stored };
+        }
+        if (!error.settled) throw error;
+      }
+      // Anything else (an illegal event on an old copy, the server away): decided again under the lock.
+    }
+    // Someone else wrote since this copy: read theirs under the lock, and keep taking it while they write.
+    this.#cache.delete(sprintId);
+    this.#contended.add(sprintId);
+    return undefined;
+  }
+
+  async #lockedWrite<R>(
     sprintId: string,
     decide: (tx: Queryable, cur: Cached) => Promise<{ result: R; events: NewRunEvent[] }>,
   ): Promise<{ result: R; stored: RunEvent[] }> {
@@ -445,49 +515,19 @@ export class PostgresStore implements SprintStore {
           [sprintId],
         );
         if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
+        // Nobody else wrote since this process's copy: the next write may try the fast way.
+        const own = this.#cache.get(sprintId)?.lastSeq === Number(row.last_seq);
         const cur = await this.#current(tx, sprintId, row);
+        cur.stateSeq = Number(row.state_seq);
         const { result, events } = await decide(tx, cur);
         decided = { result };
         stored = [];
-        const now = new Date().toISOString();
-        const statusBefore = cur.state.status;
-        let seq = cur.lastSeq;
-        for (const e of events) {
-          const event = { ...e, seq: ++seq, at: e.at ?? now, sprintId } as RunEvent;
-          applyEventInPlace(cur.state, event);
-          stored.push(event);
-        }
-        if (stored.length === 0) return result;
-        await this.#insertEvents(tx, sprintId, stored);
-        const checkpoint = shouldCheckpoint({
-          events: stored,
-          sinceCheckpoint: seq - Number(row.state_seq),
-          taskCount: cur.definition.tasks.length,
-          statusChanged: statusBefore !== cur.state.status,
-        });
-        cur.state.lastSeq = seq;
-        cur.state.updatedAt = stored.at(-1)?.at;
-        if (checkpoint) {
-          await tx.query(
-            `UPDATE ${this.table('sprints')}
-                SET last_seq = $2, state = $3, state_seq = $2, status = $4, counts = $5, updated_at = now()
-              WHERE id = $1`,
-            [
-              sprintId,
-              seq,
-              JSON.stringify(cur.state),
-              cur.state.status,
-              JSON.stringify(countTasks(cur.state)),
-            ],
-          );
-        } else {
-          await tx.query(
-            `UPDATE ${this.table('sprints')} SET last_seq = $2, status = $3, updated_at = now() WHERE id = $1`,
-            [sprintId, seq, cur.state.status],
-          );
-        }
-        await tx.query('SELECT pg_notify($1, $2)', [this.eventsChannel, `${sprintId}:${seq}`]);
-        cur.lastSeq = seq;
+        if (events.length === 0) return result;
+        const write = this.#eventWrite(sprintId, cur, events);
+        stored = write.stored;
+        await tx.query(write.text, write.params);
+        cur.lastSeq = Number(stored.at(-1)?.seq);
+        if (own) this.#contended.delete(sprintId);
         return result;
       });
     } catch (error) {
@@ -498,8 +538,23 @@ export class PostgresStore implements SprintStore {
       // It committed after all: the same outcome as if the answer had arrived.
       out = (decided as { result: R }).result;
     }
-    this.#emit(sprintId, stored);
     return { result: out, stored };
+  }
+
+  #eventWrite(
+    sprintId: string,
+    cur: Cached,
+    events: readonly NewRunEvent[],
+    expect?: { lastSeq: number; defVersion: number },
+  ): EventWrite {
+    return eventWrite({
+      sprintId,
+      cur,
+      events,
+      tables: { sprints: this.table('sprints'), events: this.table('events') },
+      channel: this.eventsChannel,
+      expect,
+    });
   }
 
   async readEvents(
@@ -671,22 +726,32 @@ export class PostgresStore implements SprintStore {
   }
 
   async readContext(sprintId: string, taskId: string): Promise<{ shared?: string; task?: string }> {
-    const [row] = await this.db.query<{ context: SprintContext }>(
-      `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
-      [sprintId],
-    );
-    if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
-    return { shared: row.context.shared, task: row.context.tasks?.[taskId] };
+    const context = await this.readAllContext(sprintId);
+    return { shared: context.shared, task: context.tasks?.[taskId] };
   }
 
-  /** All of a sprint's context texts, for `sprint pull`. */
-  async readAllContext(sprintId: string): Promise<SprintContext> {
-    const [row] = await this.db.query<{ context: SprintContext }>(
-      `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
-      [sprintId],
-    );
-    if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
-    return row.context;
+  /**
+   * All of a sprint's context texts (for `sprint pull`). Read once per
+   * sprint: they are written with the sprint and never change, and a run
+   * asks for them at every task.
+   */
+  readAllContext(sprintId: string): Promise<SprintContext> {
+    let context = this.#contexts.get(sprintId);
+    if (!context) {
+      context = this.db
+        .query<{ context: SprintContext }>(
+          `SELECT context FROM ${this.table('sprints')} WHERE id = $1`,
+          [sprintId],
+        )
+        .then(([row]) => {
+          if (!row) throw new SprintNotFoundError(sprintId, `database schema ${this.schema}`);
+          return row.context;
+        });
+      this.#contexts.set(sprintId, context);
+      // Not found or not read (the database away): asked again next time.
+      context.catch(() => this.#contexts.delete(sprintId));
+    }
+    return context;
   }
 
   async saveResult(sprintId: string, result: RunResult): Promise<void> {
@@ -705,24 +770,27 @@ export class PostgresStore implements SprintStore {
   }
 
   /** Writes the checkpoint so that readers need no replay. */
-  async flush(sprintId: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<SprintRow>(
-        `SELECT last_seq, state_seq, def_version, status FROM ${this.table('sprints')} WHERE id = $1 FOR UPDATE`,
-        [sprintId],
-      );
-      if (!row || Number(row.state_seq) === Number(row.last_seq)) return;
-      const cur = await this.#current(tx, sprintId, row);
-      await tx.query(
-        `UPDATE ${this.table('sprints')} SET state = $2, state_seq = last_seq, status = $3, counts = $4 WHERE id = $1`,
-        [
-          sprintId,
-          JSON.stringify(cur.state),
-          cur.state.status,
-          JSON.stringify(countTasks(cur.state)),
-        ],
-      );
-    });
+  flush(sprintId: string): Promise<void> {
+    return this.#serial(sprintId, () =>
+      this.db.transaction(async (tx) => {
+        const [row] = await tx.query<SprintRow>(
+          `SELECT last_seq, state_seq, def_version, status FROM ${this.table('sprints')} WHERE id = $1 FOR UPDATE`,
+          [sprintId],
+        );
+        if (!row || Number(row.state_seq) === Number(row.last_seq)) return;
+        const cur = await this.#current(tx, sprintId, row);
+        await tx.query(
+          `UPDATE ${this.table('sprints')} SET state = $2, state_seq = last_seq, status = $3, counts = $4 WHERE id = $1`,
+          [
+            sprintId,
+            JSON.stringify(cur.state),
+            cur.state.status,
+            JSON.stringify(countTasks(cur.state)),
+          ],
+        );
+        cur.stateSeq = cur.lastSeq;
+      }),
+    );
   }
 
   /** The workers that registered here (`sprint worker`), most recently seen first. */
@@ -756,4 +824,9 @@ export class PostgresStore implements SprintStore {
     this.#eventsUnlisten = undefined;
     await unlisten?.();
   }
+}
+
+/** Events as the JSON rows the insert reads (`jsonb_to_recordset`). */
+function eventRows(events: readonly RunEvent[]): string {
+  return JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, body: e })));
 }

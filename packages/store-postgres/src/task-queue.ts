@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { AgentContext, AgentResult } from '@sprint/core';
-import { PgBoss } from 'pg-boss';
+import { type ConstructorOptions, PgBoss } from 'pg-boss';
 import { PgliteDatabase } from './pglite-database.js';
 import type { PostgresStore } from './postgres-store.js';
+import { PreparingClient } from './prepared-client.js';
 
 /** The queue that carries tasks for one agent, by its name. */
 export function queueFor(agent: string): string {
@@ -36,14 +38,25 @@ export interface TaskQueueOptions {
  * pg-boss on the store's database (its own schema beside the store's):
  * dispatch, heartbeats and expiry of task jobs. Sprint state stays in the
  * store; a job only carries one attempt to a worker and its result back.
+ * Each job sent fires a NOTIFY on `jobsChannel(store)` in the send's own
+ * statement: workers hear it on the connection they already listen on.
  */
 export async function startTaskQueue(
   store: PostgresStore,
-  options: TaskQueueOptions & { connectionString?: string } = {},
+  options: TaskQueueOptions & {
+    connectionString?: string;
+    /**
+     * Whether this instance looks for lost jobs and does pg-boss's upkeep,
+     * every `monitorSeconds` (default true: a runner's, which waits for the
+     * jobs). A process that only works jobs (`sprint worker`) leaves it to
+     * the runners: a hundred workers would each run it every 5 s.
+     */
+    supervise?: boolean;
+  } = {},
 ): Promise<PgBoss> {
-  const schema = `${store.schema}_boss`;
   const common = {
-    schema,
+    schema: bossSchema(store),
+    supervise: options.supervise ?? true,
     monitorIntervalSeconds: options.monitorSeconds ?? 5,
     superviseIntervalSeconds: options.monitorSeconds ?? 5,
   };
@@ -54,29 +67,79 @@ export async function startTaskQueue(
   } else {
     if (!options.connectionString)
       throw new Error('startTaskQueue: a PostgreSQL server needs connectionString');
-    boss = new PgBoss({ ...common, connectionString: options.connectionString, max: 4 });
+    boss = new PgBoss({
+      ...common,
+      connectionString: options.connectionString,
+      max: 4,
+      // pg-boss hands its options to its pg pool: its statements are prepared once per connection too.
+      Client: PreparingClient,
+    } as ConstructorOptions);
   }
   boss.on('error', () => undefined);
   await boss.start();
   return boss;
 }
 
-/** Creates the queue for `agent` if missing: no retries of its own (the runner decides retries), heartbeats on. */
-export async function ensureQueue(
+function bossSchema(store: PostgresStore): string {
+  return `${store.schema}_boss`;
+}
+
+/**
+ * The NOTIFY channel of the jobs sent on the store's queues (payload: the
+ * queue's name). pg-boss names it after its schema, 'pgboss_' and 24 hex
+ * digits of the name's SHA-224, and fires it from each send on a queue made
+ * with `notify`.
+ */
+export function jobsChannel(store: PostgresStore): string {
+  return `pgboss_${createHash('sha224').update(bossSchema(store)).digest('hex').slice(0, 24)}`;
+}
+
+/** The queues a pg-boss instance has made sure of: asked for once, not at every task. */
+const ensured = new WeakMap<PgBoss, Map<string, Promise<void>>>();
+
+/**
+ * Creates the queue for `agent` if missing: no retries of its own (the
+ * runner decides retries), heartbeats on, and a NOTIFY with every job sent,
+ * which wakes the listening workers at once. Once per pg-boss instance and agent.
+ */
+export function ensureQueue(
   boss: PgBoss,
   agent: string,
   options: TaskQueueOptions = {},
 ): Promise<void> {
-  const name = queueFor(agent);
-  if (await boss.getQueue(name)) return;
+  let queues = ensured.get(boss);
+  if (!queues) {
+    queues = new Map();
+    ensured.set(boss, queues);
+  }
+  let ready = queues.get(agent);
+  if (!ready) {
+    ready = createQueue(boss, queueFor(agent), options);
+    queues.set(agent, ready);
+    // A failure (the database away) is asked again next time.
+    ready.catch(() => queues.delete(agent));
+  }
+  return ready;
+}
+
+async function createQueue(boss: PgBoss, name: string, options: TaskQueueOptions): Promise<void> {
+  const existing = await boss.getQueue(name);
+  // A queue made before jobs carried their NOTIFY gets it now.
+  if (existing) {
+    if (!existing.notify) await boss.updateQueue(name, { notify: true });
+    return;
+  }
   await boss
     .createQueue(name, {
       retryLimit: 0,
       heartbeatSeconds: options.heartbeatSeconds ?? 10,
       expireInSeconds: 24 * 3600,
+      notify: true,
     })
     .catch(async (error) => {
       // Another process created it first.
-      if (!(await boss.getQueue(name))) throw error;
+      const made = await boss.getQueue(name);
+      if (!made) throw error;
+      if (!made.notify) await boss.updateQueue(name, { notify: true });
     });
 }

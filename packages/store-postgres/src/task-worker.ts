@@ -9,9 +9,11 @@ import {
   runHooks,
 } from '@sprint/core';
 import type { Job, PgBoss } from 'pg-boss';
+import { LoopWaker } from './loop-waker.js';
 import type { PostgresStore } from './postgres-store.js';
 import {
   ensureQueue,
+  jobsChannel,
   queueFor,
   type TaskJob,
   type TaskJobOutput,
@@ -40,7 +42,11 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
    * `claimWorkerName` gives a machine's stable default.
    */
   name: string;
-  /** How often an idle worker looks for a task (ms, default and least 500: pg-boss's floor). */
+  /**
+   * How often an idle slot looks for a task besides being woken by each
+   * job sent (ms, default and least 500: pg-boss's floor). Tasks already
+   * waiting when the worker starts are taken one per slot at each look.
+   */
   pollMs?: number;
   /**
    * The worker's own clone of the shared remote: each task runs in a
@@ -98,41 +104,70 @@ export class TaskWorker {
         .get(jobId)
         ?.controller.abort(new Error('the sprint stopped or cancelled this task'));
     });
-    // A job was sent: its queue's work loop fetches now rather than at its next poll.
-    // ('' after a reconnect: whatever was sent meanwhile, wake them all.)
-    this.#unlistenJobs = await store.db.listen(store.jobsChannel, (queue) => {
-      for (const w of this.#workIds) if (!queue || w.queue === queue) boss.notifyWorker(w.id);
+    // A job was sent: one idle slot of its queue fetches now rather than at its next poll.
+    const waker = new LoopWaker();
+    this.#unlistenJobs = await store.db.listen(jobsChannel(store), (queue) => {
+      for (const id of waker.sent(queue)) boss.notifyWorker(id);
     });
+    const pollingIntervalSeconds = Math.max(500, this.#o.pollMs ?? 500) / 1000;
     for (const agent of Object.keys(this.#o.agents)) {
       await ensureQueue(boss, agent, this.#o);
-      const id = await boss.work(
-        queueFor(agent),
-        {
-          localConcurrency: this.#o.concurrency ?? 1,
-          pollingIntervalSeconds: Math.max(500, this.#o.pollMs ?? 500) / 1000,
-        },
-        async (jobs: Job<object>[]) => {
-          const job = jobs[0] as Job<object>;
-          const output = await this.#run(job);
-          // Recorded in the store (which retries through a lost connection) before pg-boss
-          // completes the job: if completing fails, the runner still has the result and
-          // the task is not run again.
-          // The runner waiting for it hears at once (it polls only as a fallback).
-          await store.db
-            .query(
-              `WITH recorded AS (
-                 INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
-                 ON CONFLICT (job_id) DO NOTHING
-               )
-               SELECT pg_notify($3, $1)`,
-              [job.id, JSON.stringify(output), store.resultsChannel],
-            )
-            .catch(() => undefined);
-          return output;
-        },
-      );
-      this.#workIds.push({ queue: queueFor(agent), id });
+      const queue = queueFor(agent);
+      // A loop per slot, so that a sent job wakes one of them, not all.
+      for (let slot = 0; slot < (this.#o.concurrency ?? 1); slot++) {
+        const loop = { id: '' };
+        loop.id = await boss.work(
+          queue,
+          { pollingIntervalSeconds },
+          async (jobs: Job<object>[]) => {
+            waker.started(loop.id);
+            try {
+              return await this.#handle(jobs[0] as Job<object>);
+            } finally {
+              // A job sent while every slot was busy: this one fetches it as soon as it returns.
+              if (waker.finished(loop.id)) boss.notifyWorker(loop.id);
+            }
+          },
+        );
+        waker.add(queue, loop.id);
+        this.#workIds.push({ queue, id: loop.id });
+      }
     }
+  }
+
+  /** Runs one job and records its result. */
+  async #handle(job: Job<object>): Promise<TaskJobOutput> {
+    const { store } = this.#o;
+    let output: TaskJobOutput;
+    try {
+      output = await this.#run(job);
+    } catch (error) {
+      void this.#beat();
+      throw error;
+    }
+    // Recorded in the store (which retries through a lost connection) before pg-boss
+    // completes the job: if completing fails, the runner still has the result and
+    // the task is not run again. The runner waiting for it hears at once (it polls
+    // only as a fallback). One statement also takes the task off this worker's row
+    // and clears results recorded an hour ago (their runners read them within a
+    // second of the notification; pg-boss keeps each job's output besides).
+    const [tasks, markers] = this.#beatValues();
+    await store.db
+      .query(
+        `WITH recorded AS (
+           INSERT INTO ${store.table('job_results')} (job_id, output) VALUES ($1, $2)
+           ON CONFLICT (job_id) DO NOTHING
+         ), cleared AS (
+           DELETE FROM ${store.table('job_results')} WHERE at < now() - interval '1 hour'
+         ), beat AS (
+           UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $5, markers = $6
+            WHERE name = $4
+         )
+         SELECT pg_notify($3, $1)`,
+        [job.id, JSON.stringify(output), store.resultsChannel, this.name, tasks, markers],
+      )
+      .catch(() => undefined);
+    return output;
   }
 
   /**
@@ -159,19 +194,21 @@ export class TaskWorker {
 
   async #beat(): Promise<void> {
     const { store } = this.#o;
-    const running = this.running;
     await store.db
       .query(
         `UPDATE ${store.table('workers')} SET heartbeat_at = now(), tasks = $2, markers = $3 WHERE name = $1`,
-        [
-          this.name,
-          JSON.stringify(running.map((j) => `${j.sprintId}/${j.taskId}`)),
-          JSON.stringify(
-            running.flatMap((j) => (j.context.runMarker ? [j.context.runMarker] : [])),
-          ),
-        ],
+        [this.name, ...this.#beatValues()],
       )
       .catch(() => undefined);
+  }
+
+  /** The worker row's `tasks` and `markers` (JSON) for what runs now. */
+  #beatValues(): [string, string] {
+    const running = this.running;
+    return [
+      JSON.stringify(running.map((j) => `${j.sprintId}/${j.taskId}`)),
+      JSON.stringify(running.flatMap((j) => (j.context.runMarker ? [j.context.runMarker] : []))),
+    ];
   }
 
   async #run(job: Job<object>): Promise<TaskJobOutput> {
@@ -266,8 +303,8 @@ export class TaskWorker {
       }
       return { kind: 'result', result, worker: this.name };
     } finally {
+      // Off the worker's row with the recorded result (see `start`).
       this.#running.delete(job.id);
-      void this.#beat();
     }
   }
 

@@ -73,26 +73,45 @@ export class WorkerDispatchAgent implements Agent {
     for (;;) {
       // The id is ours, so a send retried after a lost connection never makes a second job.
       const jobId = randomUUID();
-      const sent = await retryOnLoss(() =>
-        this.#boss.send(queue, data as unknown as object, { id: jobId }),
-      );
-      const id =
-        sent ?? ((await retryOnLoss(() => this.#boss.getJobById(queue, jobId))) ? jobId : null);
-      if (!id) return failedResult('crash', 'the task queue refused the job');
-      // Wakes idle workers at once instead of at their next poll (500 ms apart at best).
-      void this.#store.db
-        .query('SELECT pg_notify($1, $2)', [this.#store.jobsChannel, queue])
-        .catch(() => undefined);
-      const outcome = await this.#wait(queue, id, signal);
-      if (outcome.kind === 'returned') continue; // drained by its worker: send it again
-      return outcome.result;
+      // Heard from before the job exists: a result announced at once is not missed.
+      const wakes = this.#wakesFor(jobId);
+      try {
+        // The send's NOTIFY wakes idle workers at once (the queue is made with `notify`).
+        const sent = await retryOnLoss(() =>
+          this.#boss.send(queue, data as unknown as object, { id: jobId }),
+        );
+        const id =
+          sent ?? ((await retryOnLoss(() => this.#boss.getJobById(queue, jobId))) ? jobId : null);
+        if (!id) return failedResult('crash', 'the task queue refused the job');
+        const outcome = await this.#wait(queue, id, signal, wakes);
+        if (outcome.kind === 'returned') continue; // drained by its worker: send it again
+        return outcome.result;
+      } finally {
+        this.#wakers.delete(jobId);
+      }
     }
   }
 
+  /** Registers the wake-up of job `id`'s wait. */
+  #wakesFor(id: string): Wakes {
+    const wakes: Wakes = { woken: false, wake: undefined };
+    this.#wakers.set(id, () => {
+      wakes.woken = true;
+      wakes.wake?.();
+    });
+    return wakes;
+  }
+
+  /**
+   * Waits for job `id`'s result: woken by the worker's notification, and
+   * every `pollMs` looks anyway (and asks pg-boss whether the job failed: a
+   * worker that died stops its heartbeats).
+   */
   async #wait(
     queue: string,
     id: string,
     signal: AbortSignal,
+    wakes: Wakes,
   ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult }> {
     // A fallback: the worker's notification normally ends the wait first.
     const pollMs = this.#options.pollMs ?? 1_000;
@@ -103,74 +122,76 @@ export class WorkerDispatchAgent implements Agent {
         .query('SELECT pg_notify($1, $2)', [this.#store.abortChannel, id])
         .catch(() => undefined);
     };
-    // Set before each look, so a result announced during the look is not missed.
-    let woken = false;
-    let wake: (() => void) | undefined;
-    this.#wakers.set(id, () => {
-      woken = true;
-      wake?.();
-    });
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {
-      for (;;) {
-        woken = false;
-        const [recorded] = await this.#store.db.query<{ output: TaskJobOutput | string }>(
-          `SELECT output FROM ${this.#store.table('job_results')} WHERE job_id = $1`,
-          [id],
-        );
-        if (recorded) {
-          const out: TaskJobOutput =
-            typeof recorded.output === 'string' ? JSON.parse(recorded.output) : recorded.output;
-          await this.#store.db
-            .query(`DELETE FROM ${this.#store.table('job_results')} WHERE job_id = $1`, [id])
-            .catch(() => undefined);
-          if (out.kind === 'returned') return { kind: 'returned' };
-          return { kind: 'result', result: out.result };
+      // Nothing to look at before the first wake-up or poll: the job was just sent.
+      for (let look = false; ; look = true) {
+        if (look) {
+          // Cleared before the look, so a result announced during it is looked for again.
+          wakes.woken = false;
+          // Read, not taken: a read repeated after a lost connection finds it again.
+          // The worker that records a result clears those recorded long ago.
+          const [recorded] = await this.#store.db.query<{ output: TaskJobOutput | string }>(
+            `SELECT output FROM ${this.#store.table('job_results')} WHERE job_id = $1`,
+            [id],
+          );
+          if (recorded) {
+            const out: TaskJobOutput =
+              typeof recorded.output === 'string' ? JSON.parse(recorded.output) : recorded.output;
+            if (out.kind === 'returned') return { kind: 'returned' };
+            return { kind: 'result', result: out.result };
+          }
+          const [job] = await retryOnLoss(() => this.#boss.findJobs(queue, { id }));
+          const output = job?.output as TaskJobOutput | { message?: string } | undefined;
+          if (job && job.state === 'completed' && output && 'kind' in output) {
+            if (output.kind === 'returned') return { kind: 'returned' };
+            return { kind: 'result', result: output.result };
+          }
+          if (!job || job.state === 'failed' || job.state === 'cancelled') {
+            const message =
+              output && 'message' in output && output.message
+                ? output.message
+                : 'its worker stopped sending heartbeats';
+            return {
+              kind: 'result',
+              result: failedResult(
+                abortedAt ? 'cancelled' : 'crash',
+                abortedAt
+                  ? 'cancelled while on a worker'
+                  : `the worker running it was lost: ${message}`,
+              ),
+            };
+          }
+          if (abortedAt && Date.now() - abortedAt > (this.#options.abortGraceMs ?? 10_000)) {
+            await this.#boss.cancel(queue, id).catch(() => undefined);
+            return {
+              kind: 'result',
+              result: failedResult('cancelled', 'cancelled; its worker did not answer in time'),
+            };
+          }
         }
-        const [job] = await retryOnLoss(() => this.#boss.findJobs(queue, { id }));
-        const output = job?.output as TaskJobOutput | { message?: string } | undefined;
-        if (job && job.state === 'completed' && output && 'kind' in output) {
-          if (output.kind === 'returned') return { kind: 'returned' };
-          return { kind: 'result', result: output.result };
-        }
-        if (!job || job.state === 'failed' || job.state === 'cancelled') {
-          const message =
-            output && 'message' in output && output.message
-              ? output.message
-              : 'its worker stopped sending heartbeats';
-          return {
-            kind: 'result',
-            result: failedResult(
-              abortedAt ? 'cancelled' : 'crash',
-              abortedAt
-                ? 'cancelled while on a worker'
-                : `the worker running it was lost: ${message}`,
-            ),
-          };
-        }
-        if (abortedAt && Date.now() - abortedAt > (this.#options.abortGraceMs ?? 10_000)) {
-          await this.#boss.cancel(queue, id).catch(() => undefined);
-          return {
-            kind: 'result',
-            result: failedResult('cancelled', 'cancelled; its worker did not answer in time'),
-          };
-        }
-        if (woken) continue;
+        if (wakes.woken) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollMs);
-          wake = () => {
+          wakes.wake = () => {
             clearTimeout(timer);
             resolve();
           };
         });
-        wake = undefined;
+        wakes.wake = undefined;
       }
     } finally {
-      this.#wakers.delete(id);
       signal.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** A wait's wake-ups: `woken` is set by the worker's notification and cleared before each look. */
+interface Wakes {
+  woken: boolean;
+  /** Ends the wait's current sleep. */
+  wake: (() => void) | undefined;
 }
 
 /**

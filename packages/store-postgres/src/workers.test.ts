@@ -6,7 +6,7 @@ import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from './postgres-store.js';
-import { startTaskQueue } from './task-queue.js';
+import { queueFor, startTaskQueue } from './task-queue.js';
 import { TaskWorker } from './task-worker.js';
 import {
   openTestDatabase,
@@ -103,10 +103,13 @@ for (const { name, url } of testDatabases()) {
         const by = new Set(tasks.map((t) => readFileSync(join(dir, t.id), 'utf8').trim()));
         // Spread over more than one worker (three take from one queue).
         expect(by.size).toBeGreaterThan(1);
-        const listed = await store.db.query<{ name: string }>(
-          `SELECT name FROM ${store.table('workers')} ORDER BY name`,
-        );
-        expect(listed.map((r) => r.name)).toEqual(['w1', 'w2', 'w3']);
+        // Each result was recorded in the statement that took its task off the worker's row.
+        const listed = await store.listWorkers();
+        expect(listed.map((w) => [w.name, w.tasks]).sort()).toEqual([
+          ['w1', []],
+          ['w2', []],
+          ['w3', []],
+        ]);
       } finally {
         for (const w of workers) await w.drain();
         await cleanup();
@@ -139,6 +142,75 @@ for (const { name, url } of testDatabases()) {
         }).run(id);
         expect(result.status).toBe('completed');
         expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('an idle worker takes each task when it is sent, not at its next poll, also on a queue made without NOTIFY', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      // The queue as an earlier version made it: its jobs carried no NOTIFY.
+      const early = await boss();
+      await early.createQueue(queueFor('shell'), {
+        retryLimit: 0,
+        heartbeatSeconds: 10,
+        expireInSeconds: 24 * 3600,
+      });
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'woken',
+        agents: { shell: new ShellAgent() },
+        // Ten minutes between looks: only the NOTIFY of each sent job can start it in time.
+        pollMs: 600_000,
+      });
+      try {
+        await worker.start();
+        const id = await store.create({
+          name: 'Woken',
+          tasks: [
+            shellTask('first', `echo 1 > ${dir}/first`),
+            shellTask('second', `echo 2 > ${dir}/second`, ['first']),
+          ],
+        });
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id);
+        expect(result.status).toBe('completed');
+        expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a busy worker takes the tasks sent meanwhile as soon as it is free, not at its next poll', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'busy',
+        agents: { shell: new ShellAgent() },
+        concurrency: 2,
+        pollMs: 600_000,
+      });
+      try {
+        await worker.start();
+        // Five at once for two slots: three are sent while both slots are busy.
+        const tasks = ['t1', 't2', 't3', 't4', 't5'].map((t) =>
+          shellTask(t, `echo ${t} > ${dir}/${t}`),
+        );
+        const id = await store.create({ name: 'Backlog', tasks });
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
+        const result = await new SprintRunner({
+          store,
+          agents: new AgentRegistry({ default: dispatch }),
+        }).run(id, { concurrency: 5 });
+        expect(result.status).toBe('completed');
+        expect(readdirSync(dir).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
       } finally {
         await worker.drain();
         await cleanup();

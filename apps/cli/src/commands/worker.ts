@@ -72,7 +72,8 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
         leaseMs: options.integrationLeaseMs,
       })
     : undefined;
-  const boss = await startTaskQueue(store, { connectionString: url });
+  // The runners that hand out tasks look for lost ones; a worker only works them.
+  const boss = await startTaskQueue(store, { connectionString: url, supervise: false });
   const worker = new TaskWorker({
     store,
     boss,
