@@ -75,10 +75,8 @@ async function sprint(at = root, name = 'lost'): Promise<{ id: string; dir: stri
   return { id, dir: join(at, id) };
 }
 
-/** The sprint left as a killed run leaves it: in progress, task a running, the lock released. */
-async function interruptedWithARunning(): Promise<string> {
-  const { dir } = await sprint();
-  const store = new SprintDirectoryStore({ root });
+/** The sprint locked by run r1 of this process, and under way. */
+async function startRun(store: SprintDirectoryStore) {
   const lock = await store.acquireLock(ID, {
     pid: process.pid,
     host: hostname(),
@@ -86,6 +84,14 @@ async function interruptedWithARunning(): Promise<string> {
     startedAt: new Date().toISOString(),
   });
   await store.append(ID, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
+  return lock;
+}
+
+/** The sprint left as a killed run leaves it: in progress, task a running, the lock released. */
+async function interruptedWithARunning(): Promise<string> {
+  const { dir } = await sprint();
+  const store = new SprintDirectoryStore({ root });
+  const lock = await startRun(store);
   await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
   await lock.release();
   return dir;
@@ -194,13 +200,7 @@ describe('a log the runner no longer has', () => {
   it('no alarm for a log that grew past the record (the runner died before its next checkpoint)', async () => {
     await sprint();
     const store = new SprintDirectoryStore({ root });
-    const lock = await store.acquireLock(ID, {
-      pid: process.pid,
-      host: hostname(),
-      runId: 'r1',
-      startedAt: new Date().toISOString(),
-    });
-    await store.append(ID, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
+    const lock = await startRun(store);
     await store.flush(ID);
     for (let i = 0; i < 20; i++)
       await store.append(ID, [{ type: 'log', level: 'info', message: `${i}` }]);
