@@ -46,6 +46,8 @@ export interface IntegrationRequest {
   /** The task's own `verify`, run again on the integrated tree when that differs from what was verified. */
   verify?: string;
   signal?: AbortSignal;
+  /** The attempt's run marker, carried by the verify so that a resume after a crash ends it. */
+  marker?: string;
 }
 
 export type IntegrationOutcome =
@@ -413,6 +415,7 @@ export class MergeQueue {
     const result = await runCommand(command, {
       cwd: r.wt.projectDir,
       signal: r.signal,
+      marker: r.marker,
       timeoutMs: this.#o.verifyTimeoutMs ?? 10 * 60_000,
     });
     if (result.endedBy === 'exit' && result.exitCode === 0) return undefined;
