@@ -1,4 +1,5 @@
 import {
+  FallbackPricingSchema,
   GITHUB_REPO_PATTERN,
   InvalidSprintError,
   NOTIFY_EVENTS,
@@ -435,6 +436,13 @@ export const SprintStatusReportSchema = z.looseObject({
   next: z.string().optional(),
   tasks: z.array(TaskViewSchema).optional(),
   config: SprintConfigViewSchema,
+  /** The part of `costUsd` priced from tokens with the price table (agents that report no cost). */
+  estimatedCostUsd: z.number().optional(),
+  /**
+   * The part of that estimate priced at the table's `*` fallback: `models` the
+   * table does not know, `unknownModel` when an agent's model was unknown. Absent when none was.
+   */
+  fallbackPricing: FallbackPricingSchema.optional(),
 });
 
 export const SprintDetailSchema = z.object({
