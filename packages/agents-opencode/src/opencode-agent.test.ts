@@ -1,9 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { cliContractCase, finalJsonScript, runAgentContract } from '@sprint/core/testing';
-import { findAgentBin, opencodeTestEnv, startFakeOpenAIChat } from '@sprint/test-kit';
+import { agentContext, findAgentBin, opencodeTestEnv, startFakeOpenAIChat } from '@sprint/test-kit';
 import { describe, expect, it } from 'vitest';
 import { OpencodeAgent } from './opencode-agent.js';
 
@@ -59,7 +58,7 @@ describe('the cost of an opencode run (real CLI; its events never name the model
         env,
         killGraceMs: 1000,
       });
-      const result = await agent.run(contextFor(dir));
+      const result = await agent.run(agentContext(dir));
       const asked = fake.chatRequests().map((r) => (r.body as { model?: string }).model);
       return { result, asked };
     } finally {
@@ -104,18 +103,3 @@ describe('the cost of an opencode run (real CLI; its events never name the model
     expect(result.costFallback).toBe(true);
   }, 300_000);
 });
-
-function contextFor(project: string): AgentContext {
-  return {
-    task: TaskSchema.parse({ id: 'price-task', type: 'custom', description: 'Say done' }),
-    sprint: { id: 's', name: 's', goals: [], config: SprintConfigSchema.parse({}) },
-    projectDir: project,
-    stateFiles: [join(project, '.sprint/PROGRESS.yaml')],
-    attempt: 1,
-    context: {},
-    previousResults: [],
-    signal: new AbortController().signal,
-    emit: () => {},
-    setPid: () => {},
-  };
-}
