@@ -68,7 +68,7 @@ describe("the model opencode's configuration names", () => {
     // opencode.jsonc is read after opencode.json in the same folder.
     await write(
       join(home, '.config', 'opencode', 'opencode.jsonc'),
-      '{\n  // the team default\n  "model": "{env:TEAM_MODEL}",\n}\n',
+      '{\n  // the team default\n  /* a URL in a string is not a comment: */ "x": "http://a,}",\n  "model": "{env:TEAM_MODEL}", // set by CI\n}\n',
     );
     await write(join(project, 'opencode.json'), '{ "model": ');
     expect(

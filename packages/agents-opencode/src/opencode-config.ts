@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type ParseError, parse } from 'jsonc-parser';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -89,11 +88,60 @@ function opencodeConfigs(env: Env, cwd: string): Record<string, unknown>[] {
 /** `{env:NAME}` is replaced in the text before parsing, as opencode does. */
 function parseConfig(text: string, env: Env): Record<string, unknown> | undefined {
   const substituted = text.replace(/\{env:([^}]+)\}/g, (_, name: string) => env[name] ?? '');
-  const errors: ParseError[] = [];
-  const value: unknown = parse(substituted, errors, { allowTrailingComma: true });
-  return errors.length === 0 && value && typeof value === 'object' && !Array.isArray(value)
+  let value: unknown;
+  try {
+    value = JSON.parse(plainJson(substituted));
+  } catch {
+    return undefined;
+  }
+  return value && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** JSONC as JSON: comments (`//`, `/* *\/`) and trailing commas dropped, strings kept as they are. Pure. */
+function plainJson(text: string): string {
+  const noComments = outsideStrings(text, (t, i) => {
+    if (t[i] === '/' && t[i + 1] === '/') {
+      const end = t.indexOf('\n', i);
+      return { skip: (end < 0 ? t.length : end) - i, put: '' };
+    }
+    if (t[i] === '/' && t[i + 1] === '*') {
+      const end = t.indexOf('*/', i + 2);
+      return { skip: (end < 0 ? t.length : end + 2) - i, put: ' ' };
+    }
+    return undefined;
+  });
+  return outsideStrings(noComments, (t, i) =>
+    t[i] === ',' && /^\s*[}\]]/.test(t.slice(i + 1)) ? { skip: 1, put: '' } : undefined,
+  );
+}
+
+/** `text` with `edit` applied at each position outside a JSON string. Pure. */
+function outsideStrings(
+  text: string,
+  edit: (text: string, i: number) => { skip: number; put: string } | undefined,
+): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    const change = edit(text, i);
+    if (change) {
+      out += change.put;
+      i += change.skip;
+    } else {
+      out += text[i];
+      i++;
+    }
+  }
+  return out;
 }
 
 /** `cwd` and its parents up to the git worktree's root (the filesystem's root outside git), root first. */
