@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from './server.js';
-import { callServer as call, TOKEN, tempRoot } from './test-support/harness.js';
+import { callServer as call, listeningServer } from './test-support/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,22 +37,14 @@ run:
 
 describe('a cost priced at the fallback price, through a real listening server', () => {
   it('is named in GET /sprints/{id} with the model the table lacks, and in the OpenAPI document', async () => {
-    const { root, cleanup } = await tempRoot();
-    cleanups.push(cleanup);
+    const { server, root, close } = await listeningServer({
+      agents: { enabled: ['noop'], defaultAgent: 'noop' },
+    });
+    cleanups.push(close);
     const dir = join(root, '2026-12-03_fallback');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'SPRINT.yaml'), 'sprint-id: 2026-12-03_fallback\nname: Fallback\n');
     await writeFile(join(dir, 'PROGRESS.yaml'), PROGRESS);
-    const server = await startServer({
-      port: 0,
-      root,
-      token: TOKEN,
-      handleSignals: false,
-      env: {},
-      readCacheMs: 0,
-      agents: { enabled: ['noop'], defaultAgent: 'noop' },
-    });
-    cleanups.push(() => server.close());
 
     const res = await call(server, 'GET', '/sprints/2026-12-03_fallback');
     expect(res.status, JSON.stringify(res.body)).toBe(200);

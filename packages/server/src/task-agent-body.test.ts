@@ -1,12 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from './server.js';
 import {
   callServer as call,
   customTask,
-  TOKEN,
-  tempRoot,
+  listeningServer,
   waitFor,
 } from './test-support/harness.js';
 
@@ -19,20 +17,12 @@ afterEach(async () => {
 });
 
 /** A server offering noop and shell, shell by default: a task that completes ran on noop. */
-async function serve(): Promise<{ server: RunningServer; root: string }> {
-  const { root, cleanup } = await tempRoot();
-  cleanups.push(cleanup);
-  const server = await startServer({
-    port: 0,
-    root,
-    token: TOKEN,
-    handleSignals: false,
-    env: {},
-    readCacheMs: 0,
+async function serve() {
+  const started = await listeningServer({
     agents: { enabled: ['noop', 'shell'], defaultAgent: 'shell' },
   });
-  cleanups.push(() => server.close());
-  return { server, root };
+  cleanups.push(started.close);
+  return started;
 }
 
 describe('a task body with its own agent and model', () => {
