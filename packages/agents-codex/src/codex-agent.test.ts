@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
 import { type AgentScenario, cliContractCase, runAgentContract } from '@sprint/core/testing';
 import {
+  agentContext,
   codexTestEnv,
   findAgentBin,
   type ResponsesReply,
@@ -95,7 +95,7 @@ describe('CodexAgent pricing', () => {
         env: codexTestEnv({ baseUrl: fake.baseUrl, home, model: 'gpt-5-nano' }),
         killGraceMs: 1000,
       });
-      const result = await agent.run(contextFor(project));
+      const result = await agent.run(agentContext(project));
       expect(result.success, result.error?.message).toBe(true);
       expect(
         fake.requests.some((r) => (r.body as { model?: string })?.model === 'gpt-5-nano'),
@@ -110,23 +110,3 @@ describe('CodexAgent pricing', () => {
     }
   });
 });
-
-function contextFor(project: string): AgentContext {
-  return {
-    task: TaskSchema.parse({
-      id: 'price-task',
-      type: 'custom',
-      description: 'Say done',
-      fields: { description: 'Say done' },
-    }),
-    sprint: { id: 's', name: 's', goals: [], config: SprintConfigSchema.parse({}) },
-    projectDir: project,
-    stateFiles: [join(project, '.sprint/PROGRESS.yaml')],
-    attempt: 1,
-    context: {},
-    previousResults: [],
-    signal: new AbortController().signal,
-    emit: () => {},
-    setPid: () => {},
-  };
-}

@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliContractCase, finalJsonScript, runAgentContract } from '@sprint/core/testing';
-import { findAgentBin, opencodeTestEnv, startFakeOpenAIChat } from '@sprint/test-kit';
+import { agentContext, findAgentBin, opencodeTestEnv, startFakeOpenAIChat } from '@sprint/test-kit';
+import { describe, expect, it } from 'vitest';
 import { OpencodeAgent } from './opencode-agent.js';
 
 const OPENCODE = findAgentBin('opencode', import.meta.dirname, 'opencode-ai');
@@ -23,4 +27,79 @@ runAgentContract('OpencodeAgent (real opencode CLI, fake OpenAI-compatible chat 
         killGraceMs: 1000,
       }),
   }),
+});
+
+describe('the cost of an opencode run (real CLI; its events never name the model)', () => {
+  /**
+   * Runs one task against a fake answering with 1M input tokens. The inline
+   * config (OPENCODE_CONFIG_CONTENT) defines the provider with `models`; the
+   * project's opencode.json holds `project` when given.
+   */
+  async function priced(models: Record<string, unknown>, project?: Record<string, unknown>) {
+    const fake = await startFakeOpenAIChat([
+      {
+        type: 'text',
+        text: '{"status":"completed","summary":"Done."}',
+        usage: { prompt_tokens: 1_000_000, completion_tokens: 0 },
+      },
+    ]);
+    const home = await mkdtemp(join(tmpdir(), 'opencode-price-home-'));
+    const dir = await mkdtemp(join(tmpdir(), 'opencode-price-project-'));
+    try {
+      const env = opencodeTestEnv({ baseUrl: fake.baseUrl, home });
+      const inline = JSON.parse(env.OPENCODE_CONFIG_CONTENT ?? '{}');
+      delete inline.model;
+      inline.provider.fake.models = models;
+      env.OPENCODE_CONFIG_CONTENT = JSON.stringify(inline);
+      if (project) await writeFile(join(dir, 'opencode.json'), JSON.stringify(project));
+      const agent = new OpencodeAgent({
+        binary: OPENCODE,
+        inheritEnv: false,
+        env,
+        killGraceMs: 1000,
+      });
+      const result = await agent.run(agentContext(dir));
+      const asked = fake.chatRequests().map((r) => (r.body as { model?: string }).model);
+      return { result, asked };
+    } finally {
+      await fake.close();
+      await rm(home, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.concurrent("prices by the model the project's opencode.json names, the one the CLI asked the provider for", async () => {
+    const { result, asked } = await priced(
+      { 'gpt-5-mini': { name: 'Mini' } },
+      { model: 'fake/gpt-5-mini' },
+    );
+    expect(result.success, result.error?.message).toBe(true);
+    expect(asked).toContain('gpt-5-mini');
+    // gpt-5-mini: $0.25 per million input tokens (the `*` fallback would be $3).
+    expect(result.costUsd).toBeCloseTo(0.25, 6);
+    expect(result.costEstimated).toBe(true);
+    expect(result.costModel).toBe('fake/gpt-5-mini');
+    expect(result.costFallback).toBeUndefined();
+  }, 300_000);
+
+  it.concurrent('takes the cost opencode priced itself, not an estimate', async () => {
+    const { result } = await priced(
+      { 'gpt-5-mini': { name: 'Mini', cost: { input: 2, output: 8 } } },
+      { model: 'fake/gpt-5-mini' },
+    );
+    expect(result.success, result.error?.message).toBe(true);
+    expect(result.costUsd).toBeCloseTo(2, 6);
+    expect(result.costEstimated).toBeUndefined();
+    expect(result.costFallback).toBeUndefined();
+  }, 300_000);
+
+  it.concurrent('marks the fallback price when no configuration names the model', async () => {
+    const { result, asked } = await priced({ 'fake-model': { name: 'Fake' } });
+    expect(result.success, result.error?.message).toBe(true);
+    expect(asked).toContain('fake-model');
+    expect(result.costUsd).toBeCloseTo(3, 6);
+    expect(result.costEstimated).toBe(true);
+    expect(result.costModel).toBeUndefined();
+    expect(result.costFallback).toBe(true);
+  }, 300_000);
 });

@@ -1,4 +1,5 @@
 import { CliAgent } from '@sprint/core/agent-kit';
+import { opencodeConfiguredModel } from './opencode-config.js';
 import { INITIAL_OPENCODE_STATE, type OpencodeState, readOpencodeLine } from './opencode-events.js';
 import { opencodeOutcome } from './opencode-outcome.js';
 import {
@@ -13,7 +14,8 @@ import {
  * process per attempt, the prompt on stdin, permissions approved with
  * `--auto` (works as root). The CLI has no schema option, so the prompt asks
  * for a final JSON object, and a missing or invalid one is `invalid-output`.
- * The cost is opencode's own when it prices the model, else estimated.
+ * The cost is opencode's own when it prices the model, else estimated from
+ * the model given, or else the one opencode's configuration names.
  *
  * @example
  * ```ts
@@ -37,6 +39,8 @@ export class OpencodeAgent extends CliAgent<typeof OpencodeOptionsSchema, Openco
         initialState: INITIAL_OPENCODE_STATE,
         readLine: readOpencodeLine,
         outcome: opencodeOutcome,
+        // Its events never name the model: without `--model`, the one its configuration names.
+        defaultModel: (o, env, cwd) => opencodeConfiguredModel(env, cwd, o.opencodeAgent),
       },
       options,
     );

@@ -46,12 +46,20 @@ export function checkAgentNames(
   }
 }
 
-/** A task's own `agent` field (`fields.agent`) names one of the server's agents, or 422 naming it. */
-export function checkTaskAgents(tasks: readonly Task[], names: readonly string[]): void {
+/**
+ * A task's own agent (`agent`, or `fields.agent`) names one of the server's
+ * agents, or 422 naming the field the request gave it in.
+ */
+export function checkTaskAgents(
+  tasks: readonly Task[],
+  bodies: readonly TaskBody[],
+  names: readonly string[],
+): void {
   tasks.forEach((task, i) => {
     const own = task.fields.agent;
     if (own !== undefined && (typeof own !== 'string' || !names.includes(own))) {
-      throw unknownAgent(`tasks.${i}.fields.agent`, String(own), names);
+      const field = bodies[i]?.agent !== undefined ? 'agent' : 'fields.agent';
+      throw unknownAgent(`tasks.${i}.${field}`, String(own), names);
     }
   });
 }
@@ -144,6 +152,8 @@ const MODEL_FIELDS: Record<string, string> = {
   verify: 'verify',
   command: 'command',
   'pause-after': 'pauseAfter',
+  agent: 'agent',
+  model: 'model',
 };
 
 /** Where a core issue's field is in the request: `tasks.2.dependsOn`, `tasks.0.fields.issue-number`. */
@@ -205,6 +215,8 @@ export function toTasks(bodies: TaskBody[], allowCommands: boolean, whole: boole
       verify: b.verify,
       command: b.command,
       'pause-after': b.pauseAfter,
+      agent: b.agent,
+      model: b.model,
     };
     for (const [key, value] of Object.entries(model)) if (value !== undefined) fields[key] = value;
     try {

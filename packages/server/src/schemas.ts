@@ -1,4 +1,5 @@
 import {
+  FallbackPricingSchema,
   GITHUB_REPO_PATTERN,
   InvalidSprintError,
   NOTIFY_EVENTS,
@@ -64,7 +65,8 @@ const DurationText = z
 
 /**
  * A task in a request body. Type-specific fields (`issue-number`,
- * `target-path`, `done-when`...) go in `fields`, as SPRINT.yaml writes them.
+ * `target-path`, `done-when`...) go in `fields`, as SPRINT.yaml writes them;
+ * a top-level key wins over the same key in `fields`.
  * `command` and `verify` are shell commands: the server takes them only when
  * started with `allowTaskCommands` (else they come from sprint files only).
  */
@@ -79,6 +81,13 @@ export const TaskBodySchema = z.strictObject({
   command: Text(4000).optional(),
   /** The run pauses once this task is done, for a person to review (SPRINT.yaml's `pause-after`). */
   pauseAfter: z.boolean().optional(),
+  /**
+   * The agent that runs this task, one of this server's agents (as `sprint add
+   * --agent`); over the sprint's `config.agents` and `config.agent`.
+   */
+  agent: z.string().trim().min(1).max(64).optional(),
+  /** The model the task's agent uses (as `sprint add --model`), over `config.<agent>.model`. */
+  model: z.string().trim().min(1).max(200).optional(),
   fields: z.record(z.string().max(64), z.unknown()).optional(),
 });
 export type TaskBody = z.infer<typeof TaskBodySchema>;
@@ -435,6 +444,13 @@ export const SprintStatusReportSchema = z.looseObject({
   next: z.string().optional(),
   tasks: z.array(TaskViewSchema).optional(),
   config: SprintConfigViewSchema,
+  /** The part of `costUsd` priced from tokens with the price table (agents that report no cost). */
+  estimatedCostUsd: z.number().optional(),
+  /**
+   * The part of that estimate priced at the table's `*` fallback: `models` the
+   * table does not know, `unknownModel` when an agent's model was unknown. Absent when none was.
+   */
+  fallbackPricing: FallbackPricingSchema.optional(),
 });
 
 export const SprintDetailSchema = z.object({

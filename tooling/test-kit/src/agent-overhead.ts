@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Agent, type AgentContext, SprintConfigSchema, TaskSchema } from '@sprint/core';
+import type { Agent } from '@sprint/core';
 import { buildTaskPrompt, type ResultReporting } from '@sprint/core/agent-kit';
+import { agentContext } from './agent-context.js';
 import { MIN_PAIRS, median, type OverheadVerdict, overheadVerdict } from './overhead-verdict.js';
 
 /** What {@link benchAgentOverhead} runs, made once the bench has a fresh `HOME` for it. */
@@ -53,21 +54,6 @@ function percentile(xs: readonly number[], p: number): number {
 }
 
 const load = () => loadavg()[0]?.toFixed(2) ?? '?';
-
-function benchContext(project: string): AgentContext {
-  return {
-    task: TaskSchema.parse({ id: 'bench', type: 'custom', description: 'Answer at once.' }),
-    sprint: { id: 'bench', name: 'Bench', goals: [], config: SprintConfigSchema.parse({}) },
-    projectDir: project,
-    stateFiles: [],
-    attempt: 1,
-    context: {},
-    previousResults: [],
-    signal: new AbortController().signal,
-    emit: () => {},
-    setPid: () => {},
-  };
-}
 
 function cliVersion(argv: readonly string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve) => {
@@ -120,7 +106,7 @@ export async function benchAgentOverhead(
   const project = await mkdtemp(join(tmpdir(), `bench-${slug}-project-`));
   try {
     const { agent, argv, env } = await b.setup(home);
-    const ctx = benchContext(project);
+    const ctx = agentContext(project, { id: 'bench', description: 'Answer at once.' });
     const prompt = buildTaskPrompt(ctx, b.reporting);
     const command = `exec ${argv.map(quote).join(' ')}`;
     // Timed to the CLI's own exit, as the wrapper's run ends when the CLI exits: a child it

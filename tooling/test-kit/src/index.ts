@@ -1,3 +1,4 @@
+export { agentContext } from './agent-context.js';
 export {
   type AgentTestEnvOptions,
   codexTestEnv,

@@ -215,7 +215,7 @@ function summary(
   const lines = [
     '',
     `Sprint ${result.sprintId}: ${statusColor(style, result.status)} - ${describeStopReason(result.stopReason)}`,
-    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${plural(result.iterations, 'iteration')} this run, ${spend(result.costUsd, result.estimatedCostUsd)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
+    `  ${result.stepsCompleted}/${result.stepsTotal} tasks done, ${plural(result.iterations, 'iteration')} this run, ${spend(result.costUsd, result.estimatedCostUsd, result.fallbackPricing)}, ${count(totalTokens(result.tokens))} tokens, ${result.durationSeconds.toFixed(1)}s`,
   ];
   if (result.deferredItems.length) {
     lines.push('  Deferred items:', ...result.deferredItems.map((d) => `    - ${d}`));

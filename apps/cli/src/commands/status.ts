@@ -125,7 +125,7 @@ function watchLine(report: SprintStatusBrief): string {
   const current = report.current
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
-  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${spend(report.costUsd, report.estimatedCostUsd)}`;
+  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${spend(report.costUsd, report.estimatedCostUsd, report.fallbackPricing)}`;
 }
 
 /** The human form of `sprint status`. */
@@ -179,7 +179,7 @@ function renderStatus(
   }
   const t = report.tokens;
   lines.push(
-    `${label('Spent')} ${plural(report.iterations, 'iteration')}, ${spend(report.costUsd, report.estimatedCostUsd)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
+    `${label('Spent')} ${plural(report.iterations, 'iteration')}, ${spend(report.costUsd, report.estimatedCostUsd, report.fallbackPricing)}, ${count(t.input + t.output + t.cacheRead + t.cacheCreation)} tokens (${count(t.input)} in, ${count(t.output)} out)`,
   );
   if (report.stopReason && !report.running) {
     lines.push(`${label('Stopped')} ${describeStopReason(report.stopReason)}`);

@@ -32,6 +32,36 @@ describe('event lines', () => {
     expect(describeStopReason({ kind: 'needs-human', taskId: 't' })).toBe('needs a human (task t)');
   });
 
+  it('says in the run-ended line which part of the spend the fallback price estimated', () => {
+    const ended = (extra: Partial<RunEvent & { type: 'run-ended' }>): RunEvent => ({
+      ...base,
+      type: 'run-ended',
+      runId: 'r',
+      status: 'completed',
+      stopReason: { kind: 'completed' },
+      iterations: 2,
+      costUsd: 0.42,
+      estimatedCostUsd: 0.42,
+      ...extra,
+    });
+    expect(
+      eventLine(ended({ fallbackPricing: { costUsd: 0.1, models: [], unknownModel: true } })),
+    ).toContain(
+      '(2 iterations, $0.42 (estimated from token prices; $0.10 at the fallback price: model unknown))',
+    );
+    expect(
+      eventLine(
+        ended({
+          fallbackPricing: { costUsd: 0.3, models: ['zeta-1', 'zeta-2'], unknownModel: true },
+        }),
+      ),
+    ).toContain(
+      '$0.30 at the fallback price: model unknown, zeta-1, zeta-2 not in the price table)',
+    );
+    // An event logged before the fallback was marked reads as it did.
+    expect(eventLine(ended({}))).toContain('$0.42 (estimated from token prices))');
+  });
+
   it('colours only when the style says so', () => {
     const event: RunEvent = {
       ...base,

@@ -97,7 +97,7 @@ export function describeEvent(event: RunEvent, style: Style = plain): string {
     case 'tasks-added':
       return `tasks added: ${event.tasks.map((t) => t.id).join(', ')}`;
     case 'run-ended':
-      return `run ended: ${statusColor(style, event.status)} - ${describeStopReason(event.stopReason)} (${plural(event.iterations, 'iteration')}, ${spend(event.costUsd, event.estimatedCostUsd)})`;
+      return `run ended: ${statusColor(style, event.status)} - ${describeStopReason(event.stopReason)} (${plural(event.iterations, 'iteration')}, ${spend(event.costUsd, event.estimatedCostUsd, event.fallbackPricing)})`;
     case 'tampering':
       return style.red(
         `tampering: ${event.file} written by someone else${event.taskIds.length ? ` while ${event.taskIds.join(', ')} ran` : ''}: ${event.detail}${event.quarantined ? ` (kept in ${event.quarantined})` : ''}`,

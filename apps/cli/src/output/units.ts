@@ -1,3 +1,5 @@
+import type { FallbackPricing } from '@sprint/core';
+
 /** `0:07`, `12:30`, `1:02:03`: a running clock. */
 export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -15,13 +17,25 @@ export function usd(amount: number): string {
 
 /**
  * A spend, saying how much of it is an estimate (priced from tokens with the
- * price table for agents that report no cost): `$0.42`,
- * `$0.42 (estimated from token prices)`, `$0.42 ($0.30 of it estimated from token prices)`.
+ * price table for agents that report no cost) and how much of that the
+ * table's `*` fallback priced: `$0.42`, `$0.42 (estimated from token prices)`,
+ * `$0.42 ($0.30 of it estimated from token prices)`,
+ * `$0.42 (estimated from token prices; $0.10 at the fallback price: model unknown)`.
  */
-export function spend(costUsd: number, estimatedCostUsd = 0): string {
+export function spend(costUsd: number, estimatedCostUsd = 0, fallback?: FallbackPricing): string {
   if (estimatedCostUsd <= 0) return usd(costUsd);
-  if (estimatedCostUsd >= costUsd) return `${usd(costUsd)} (estimated from token prices)`;
-  return `${usd(costUsd)} (${usd(estimatedCostUsd)} of it estimated from token prices)`;
+  const why = fallback
+    ? `; ${usd(fallback.costUsd)} at the fallback price: ${fallbackWhy(fallback)}`
+    : '';
+  if (estimatedCostUsd >= costUsd) return `${usd(costUsd)} (estimated from token prices${why})`;
+  return `${usd(costUsd)} (${usd(estimatedCostUsd)} of it estimated from token prices${why})`;
+}
+
+/** `model unknown`, `gpt-9 not in the price table`, or both. */
+function fallbackWhy(fallback: FallbackPricing): string {
+  const parts = fallback.unknownModel ? ['model unknown'] : [];
+  if (fallback.models.length) parts.push(`${fallback.models.join(', ')} not in the price table`);
+  return parts.join(', ');
 }
 
 /** `950`, `12.3k`, `4.5M`. */

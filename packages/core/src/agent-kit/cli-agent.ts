@@ -39,8 +39,12 @@ export interface CliRunState {
 export interface CliOutcomeInput<S> {
   state: S;
   end: ProcessEnd;
-  /** Cost and whether it was estimated, priced from `state.tokens` unless the CLI priced it. */
-  cost: { costUsd: number; estimated: boolean };
+  /**
+   * Cost and whether it was estimated, priced from `state.tokens` unless the
+   * CLI priced it; an estimate names the model it priced (when known) and
+   * whether the table's `*` fallback priced it.
+   */
+  cost: { costUsd: number; estimated: boolean; model?: string; fallback?: boolean };
   ctx: Omit<EndContext, 'label' | 'installHint' | 'agent'>;
   now?: Date;
 }
@@ -73,6 +77,7 @@ export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extend
   defaultModel?: (
     options: z.output<S>,
     env: Record<string, string | undefined>,
+    cwd: string,
   ) => string | undefined;
 }
 
@@ -129,11 +134,21 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
     let configured: string | undefined | null = null;
     const modelUsed = () => {
       if (state.model ?? options.model) return state.model ?? options.model;
-      if (configured === null) configured = spec.defaultModel?.(options, env);
+      if (configured === null) configured = spec.defaultModel?.(options, env, cwd);
       return configured;
     };
     const price = (tokens: TokenUsage) =>
       estimateCost(modelUsed(), tokens, ctx.sprint.config.prices);
+    const estimated = (tokens: TokenUsage) => {
+      const model = modelUsed();
+      const { costUsd, priceKey } = price(tokens);
+      return {
+        costUsd,
+        estimated: true,
+        ...(model ? { model } : {}),
+        ...(priceKey === '*' ? { fallback: true } : {}),
+      };
+    };
     const { args, cleanup } = await spec.args(options);
     let state = spec.initialState;
     let pidSet = false;
@@ -173,10 +188,7 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
       return spec.outcome({
         state,
         end,
-        cost:
-          reported > 0
-            ? { costUsd: reported, estimated: false }
-            : { costUsd: price(state.tokens).costUsd, estimated: true },
+        cost: reported > 0 ? { costUsd: reported, estimated: false } : estimated(state.tokens),
         ctx: { binary, limits },
       });
     } finally {

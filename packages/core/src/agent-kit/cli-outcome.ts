@@ -34,6 +34,8 @@ export function cliVerdicts(
   const base: ResultBase = {
     costUsd: input.cost.costUsd,
     ...(input.cost.estimated ? { costEstimated: true } : {}),
+    ...(input.cost.estimated && input.cost.model ? { costModel: input.cost.model } : {}),
+    ...(input.cost.estimated && input.cost.fallback ? { costFallback: true } : {}),
     tokens: input.state.tokens,
     durationMs: end.durationMs,
     ...(cli.sessionId ? { sessionId: cli.sessionId } : {}),

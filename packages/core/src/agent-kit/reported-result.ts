@@ -43,6 +43,10 @@ export interface ResultBase {
   sessionId?: string;
   /** True when `costUsd` was priced from tokens by a table, not reported by the provider. */
   costEstimated?: boolean;
+  /** The model an estimated cost was priced for, when known. */
+  costModel?: string;
+  /** True when an estimated cost was priced at the table's `*` fallback. */
+  costFallback?: boolean;
 }
 
 /** The AgentResult for a task report. Success only for `completed`. Pure. */

@@ -337,6 +337,7 @@ const IGNORED_PATHS = /^The following paths are ignored/m;
 
 /** What `git commit` prints, exiting 1, when the paths hold no change. */
 const NOTHING_TO_COMMIT = /nothing (added )?to commit|no changes added to commit/;
+const NO_MATCH = /did not match any file\(s\) known to git/;
 
 /**
  * Commits every change in the working tree but `unchanged` (dirty before the
@@ -374,6 +375,11 @@ async function commitAllBut(
   if (!out) return undefined;
   if (out.code !== 0) {
     if (out.code === 1 && NOTHING_TO_COMMIT.test(out.stdout)) return undefined;
+    // In a repository that tracks no file yet, git refuses the pathspecs themselves
+    // ("did not match any file(s) known to git") when nothing was added.
+    if (NO_MATCH.test(out.stderr) && !(await git(top, ['diff', '--cached', '--name-only']))) {
+      return undefined;
+    }
     throw new GitCommandError(args, out);
   }
   return commitSummary(out.stdout, 0);

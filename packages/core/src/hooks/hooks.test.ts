@@ -120,6 +120,24 @@ describe('git-commit hook', () => {
     expect(git('status', '--porcelain', '--', 'base.txt')).toBe('M base.txt');
   });
 
+  it('finds nothing to commit, not a failure, in a repository that tracks no file yet', async () => {
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'dev@example.com');
+    git('config', 'user.name', 'Dev');
+    git('commit', '-q', '--allow-empty', '-m', 'empty');
+    const { runner, id, store } = await sprintIn([
+      { id: 'nothing', command: 'true' },
+      { id: 'one', command: 'echo 1 > one.txt', dependsOn: ['nothing'] },
+    ]);
+    expect((await runner.run(id)).status).toBe('completed');
+    const hooks = (await store.readEvents(id)).flatMap((e) =>
+      e.type === 'hook' && e.hook === 'git-commit' ? [`${e.taskId}: ${e.passed} ${e.message}`] : [],
+    );
+    expect(hooks[0]).toBe('nothing: true nothing to commit');
+    expect(hooks[1]).toMatch(/^one: true committed /);
+    expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('one.txt');
+  });
+
   it('does not commit when auto-commit is off or the project is not a git repository', async () => {
     const plain = await sprintIn([{ id: 'a', command: 'echo a > a.txt' }]);
     expect((await plain.runner.run(plain.id)).status).toBe('completed');

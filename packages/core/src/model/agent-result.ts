@@ -48,6 +48,13 @@ export const AgentResultSchema = z.object({
   costUsd: z.number().nonnegative().default(0),
   /** True when `costUsd` was priced from tokens with the price table, not reported by the provider. */
   costEstimated: z.boolean().optional(),
+  /** The model an estimated cost was priced for, when the agent knew it. */
+  costModel: z.string().optional(),
+  /**
+   * True when an estimated cost was priced at the table's `*` fallback: the
+   * model was unknown (`costModel` absent) or not in the table.
+   */
+  costFallback: z.boolean().optional(),
   tokens: TokenUsageSchema.default(ZERO_TOKENS),
   durationMs: z.number().nonnegative().default(0),
   sessionId: z.string().optional(),

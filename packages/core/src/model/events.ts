@@ -80,6 +80,17 @@ export const WorktreeStageSchema = z.enum([
 ]);
 export type WorktreeStage = z.infer<typeof WorktreeStageSchema>;
 
+/** The part of an estimated cost priced at the price table's `*` fallback, and why. */
+export const FallbackPricingSchema = z.object({
+  /** The sum of those attempts' costs. */
+  costUsd: z.number().nonnegative(),
+  /** Models the table does not know, in the order first met. */
+  models: z.array(z.string()),
+  /** True when some attempt's model was unknown (the agent did not say and none was configured). */
+  unknownModel: z.boolean(),
+});
+export type FallbackPricing = z.infer<typeof FallbackPricingSchema>;
+
 const base = {
   seq: z.number().int().positive(),
   at: z.string(),
@@ -203,6 +214,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     costUsd: z.number().nonnegative(),
     /** The part of `costUsd` priced from tokens with the price table. */
     estimatedCostUsd: z.number().nonnegative().optional(),
+    /** The part of that estimate priced at the table's `*` fallback; absent when none was. */
+    fallbackPricing: FallbackPricingSchema.optional(),
   }),
   z.object({
     ...base,

@@ -1,5 +1,5 @@
 import { IllegalTransitionError } from './errors.js';
-import type { RunEvent } from './events.js';
+import type { FallbackPricing, RunEvent } from './events.js';
 import type { SprintDefinition, Task } from './sprint.js';
 import type { SprintState, TaskState } from './state.js';
 import { type TaskStatus, transitionSprint, transitionTask } from './transitions.js';
@@ -131,6 +131,8 @@ export function applyEventInPlace(state: SprintState, event: RunEvent): void {
           sessionId: r?.sessionId,
           costUsd: r?.costUsd,
           costEstimated: r?.costEstimated || undefined,
+          costModel: r?.costEstimated ? r.costModel : undefined,
+          costFallback: (r?.costEstimated && r.costFallback) || undefined,
           durationMs: r?.durationMs,
           pid: undefined,
           pidStart: undefined,
@@ -280,6 +282,27 @@ export function estimatedCostUsd(state: SprintState): number {
     for (const a of state.tasks[id]!.attempts) if (a.costEstimated && a.costUsd) usd += a.costUsd;
   }
   return Math.round(usd * 1e6) / 1e6;
+}
+
+/**
+ * The part of {@link estimatedCostUsd} priced at the table's `*` fallback
+ * because the model was unknown or not in the table; undefined when none was.
+ * Attempts written before the mark existed count as priced by their model.
+ */
+export function fallbackPricing(state: SprintState): FallbackPricing | undefined {
+  let usd = 0;
+  const models: string[] = [];
+  let unknownModel = false;
+  for (const id in state.tasks) {
+    for (const a of state.tasks[id]!.attempts) {
+      if (!a.costEstimated || !a.costFallback) continue;
+      usd += a.costUsd ?? 0;
+      if (!a.costModel) unknownModel = true;
+      else if (!models.includes(a.costModel)) models.push(a.costModel);
+    }
+  }
+  if (!unknownModel && models.length === 0) return undefined;
+  return { costUsd: Math.round(usd * 1e6) / 1e6, models, unknownModel };
 }
 
 function isReady(task: Task, state: SprintState, now: number): boolean {

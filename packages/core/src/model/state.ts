@@ -23,6 +23,10 @@ export const AttemptSchema = z.object({
   costUsd: z.number().nonnegative().optional(),
   /** True when `costUsd` was priced from tokens with the price table, not reported by the provider. */
   costEstimated: z.boolean().optional(),
+  /** The model an estimated cost was priced for, when known. */
+  costModel: z.string().optional(),
+  /** True when the estimate used the price table's `*` fallback (model unknown or not in the table). */
+  costFallback: z.boolean().optional(),
   durationMs: z.number().nonnegative().optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
@@ -99,6 +103,7 @@ export {
   applyEventInPlace,
   countTasks,
   estimatedCostUsd,
+  fallbackPricing,
   initialState,
   initialTaskState,
   isTaskReady,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentResultSchema, TokenUsageSchema } from '../model/agent-result.js';
-import { StopReasonSchema } from '../model/events.js';
+import { FallbackPricingSchema, StopReasonSchema } from '../model/events.js';
 import { SprintStatusSchema } from '../model/status.js';
 
 export const TaskRunResultSchema = AgentResultSchema.extend({
@@ -30,6 +30,8 @@ export const RunResultSchema = z.object({
   costUsd: z.number().nonnegative(),
   /** The part of `costUsd` priced from tokens with the price table, not reported by a provider. */
   estimatedCostUsd: z.number().nonnegative().optional(),
+  /** The part of that estimate priced at the table's `*` fallback (model unknown or not in the table). */
+  fallbackPricing: FallbackPricingSchema.optional(),
   tokens: TokenUsageSchema,
   /** The human's question when status is needs-human. */
   humanNeeded: z

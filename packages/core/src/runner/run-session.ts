@@ -2,7 +2,7 @@ import type { PreviousResult } from '../agents/agent.js';
 import type { HookContext, HookPoint, SprintHook } from '../hooks/hook.js';
 import { formatDuration } from '../model/duration.js';
 import type { AgentActivity, NewRunEvent, RunEvent } from '../model/events.js';
-import { estimatedCostUsd } from '../model/fold.js';
+import { estimatedCostUsd, fallbackPricing } from '../model/fold.js';
 import { plural } from '../model/plural.js';
 import { type Task, taskLabel } from '../model/sprint.js';
 import type { SprintState } from '../model/state.js';
@@ -609,6 +609,7 @@ export class RunSession {
     // Before the run ends in the log: what isolation removes at the end is recorded in it.
     await this.#workspace?.close({ status: to });
     const counts = this.#events.counts;
+    const estimate = estimateParts(this.#state);
     const result: RunResult = this.#parts.redactor.value({
       sprintId: this.#sprintId,
       runId: this.#runId,
@@ -622,9 +623,7 @@ export class RunSession {
       durationSeconds: (Date.now() - this.#startedAtMs) / 1000,
       iterations: this.#iterations,
       costUsd: this.#state.costUsd,
-      ...(estimatedCostUsd(this.#state) > 0
-        ? { estimatedCostUsd: estimatedCostUsd(this.#state) }
-        : {}),
+      ...estimate,
       tokens: { ...this.#state.tokens },
       humanNeeded: end.humanNeeded,
       commitFailures: this.#commitFailures(),
@@ -639,9 +638,7 @@ export class RunSession {
         stopReason,
         iterations: this.#iterations,
         costUsd: this.#state.costUsd,
-        ...(estimatedCostUsd(this.#state) > 0
-          ? { estimatedCostUsd: estimatedCostUsd(this.#state) }
-          : {}),
+        ...estimate,
       },
     ]);
     await this.#parts.store.saveResult(this.#sprintId, result);
@@ -672,5 +669,15 @@ function pauseAfterEvent(task: Task): NewRunEvent {
     action: 'pause',
     reason: `task ${task.id} is done and has pause-after: review its work, then resume`,
     requestedBy: `task ${task.id} (pause-after)`,
+  };
+}
+
+/** The estimated part of the spend and its fallback-priced part, each only when there is one. */
+function estimateParts(state: SprintState) {
+  const estimated = estimatedCostUsd(state);
+  const fallback = fallbackPricing(state);
+  return {
+    ...(estimated > 0 ? { estimatedCostUsd: estimated } : {}),
+    ...(fallback ? { fallbackPricing: fallback } : {}),
   };
 }

@@ -55,6 +55,29 @@ describe('diagnoseAgents', () => {
     }
   });
 
+  it('does not count OPENAI_API_KEY as a codex credential (codex exec does not send it), and says how to hand it over', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'doctor-'));
+    try {
+      const fake = join(home, 'fake-codex');
+      await writeFile(fake, '#!/bin/sh\necho "codex-cli 9.9.9"\n');
+      await chmod(fake, 0o755);
+      const [d] = await diagnoseAgents({
+        env: { PATH: '/usr/bin:/bin', SPRINT_CODEX_BIN: fake, OPENAI_API_KEY: 'sk-openai-secret' },
+        home,
+        isRoot: false,
+        timeoutMs: 20_000,
+        agents: [codex],
+      });
+      expect(d?.status).toBe('no-credentials');
+      expect(d?.advice.join(' ')).toContain(
+        'OPENAI_API_KEY is set, but codex does not read it: set CODEX_API_KEY to the same key, or run `printenv OPENAI_API_KEY | codex login --with-api-key`',
+      );
+      expect(JSON.stringify(d)).not.toContain('sk-openai-secret');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it("finds codex's key in the env_key of the provider its config.toml selects", async () => {
     const home = await mkdtemp(join(tmpdir(), 'doctor-'));
     try {

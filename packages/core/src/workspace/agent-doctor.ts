@@ -14,6 +14,11 @@ export interface AgentRequirement {
   install: string;
   /** Any of these variables is a credential. */
   keyEnv: readonly string[];
+  /**
+   * Variables a user may expect the CLI to read that it does not, each with
+   * the way to hand its key over: named when no credential is found.
+   */
+  unreadKeyEnv?: readonly { name: string; fix: string }[];
   /** Any of these files under HOME is a stored login. */
   loginFiles: readonly string[];
   /**
@@ -49,7 +54,14 @@ export const AGENT_REQUIREMENTS: readonly AgentRequirement[] = [
     binEnv: 'SPRINT_CODEX_BIN',
     command: 'codex',
     install: 'npm i -g @openai/codex',
-    keyEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY'],
+    // `codex exec` sends CODEX_API_KEY, not OPENAI_API_KEY (checked with codex-cli 0.171.0).
+    keyEnv: ['CODEX_API_KEY'],
+    unreadKeyEnv: [
+      {
+        name: 'OPENAI_API_KEY',
+        fix: 'set CODEX_API_KEY to the same key, or run `printenv OPENAI_API_KEY | codex login --with-api-key`',
+      },
+    ],
     loginFiles: ['.codex/auth.json'],
     configuredKeyEnv: codexProviderKeyEnv,
     login: 'set CODEX_API_KEY, or run `codex login`',
@@ -182,9 +194,16 @@ export async function diagnoseAgents(
         ...req.loginFiles.filter((f) => home && existsSync(join(home, f))).map((f) => `~/${f}`),
       ];
       // A key the CLI's configuration names is the one to set when none is found.
-      const login = configured.length
+      let login = configured.length
         ? { ...req, login: `set ${configured.map((k) => `${k.name} (${k.where})`).join(', ')}` }
         : req;
+      const unread = (req.unreadKeyEnv ?? []).filter((k) => Boolean(env[k.name]));
+      if (unread.length) {
+        login = {
+          ...login,
+          login: `${login.login}; ${unread.map((k) => `${k.name} is set, but ${req.command} does not read it: ${k.fix}`).join('; ')}`,
+        };
+      }
       return diagnoseAgent(login, { name: req.name, binary, ...run, credentials }, isRoot);
     }),
   );

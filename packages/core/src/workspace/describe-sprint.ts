@@ -1,6 +1,12 @@
 import type { HumanNeeded, TokenUsage } from '../model/agent-result.js';
-import type { StopReason } from '../model/events.js';
-import { countTasks, estimatedCostUsd, readyTasks, type TaskCounts } from '../model/fold.js';
+import type { FallbackPricing, StopReason } from '../model/events.js';
+import {
+  countTasks,
+  estimatedCostUsd,
+  fallbackPricing,
+  readyTasks,
+  type TaskCounts,
+} from '../model/fold.js';
 import type { Task } from '../model/sprint.js';
 import type { SprintState, Tampering, TaskState } from '../model/state.js';
 import type { SprintStatus, TaskStatus } from '../model/status.js';
@@ -63,6 +69,11 @@ export interface SprintStatusReport {
    * providers reported every cost.
    */
   estimatedCostUsd: number;
+  /**
+   * The part of that estimate priced at the table's `*` fallback, because the
+   * model was unknown or not in the table; absent when none was.
+   */
+  fallbackPricing?: FallbackPricing;
   tokens: TokenUsage;
   deferredItems: string[];
   /**
@@ -170,6 +181,7 @@ function overviewAndTasks(
     iterations: state.iterations,
     costUsd: state.costUsd,
     estimatedCostUsd: estimatedCostUsd(state),
+    fallbackPricing: fallbackPricing(state),
     tokens: state.tokens,
     deferredItems: state.deferredItems,
     tampering: state.tampering?.length ? state.tampering : undefined,

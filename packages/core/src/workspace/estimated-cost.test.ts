@@ -61,6 +61,48 @@ describe('a cost priced from the price table', () => {
     const report = describeSprint(snapshot, null);
     expect(report.costUsd).toBeCloseTo(0.75);
     expect(report.estimatedCostUsd).toBeCloseTo(0.5);
+    // Priced by a model the table knows (or written before the mark existed): no fallback.
+    expect(report.fallbackPricing).toBeUndefined();
+  });
+
+  it('says which part of the estimate the `*` fallback priced, and why, also after a reload', async () => {
+    const agent = new ScriptedAgent('s', {
+      priced: {
+        success: true,
+        summary: 'ok',
+        costUsd: 0.5,
+        costEstimated: true,
+        costModel: 'gpt-9',
+        costFallback: true,
+      },
+      reported: {
+        success: true,
+        summary: 'ok',
+        costUsd: 0.1,
+        costEstimated: true,
+        costFallback: true,
+      },
+    });
+    const result = await new SprintRunner({
+      store: new SprintDirectoryStore({ root }),
+      agents: new AgentRegistry({ default: agent }),
+    }).run('2026-12-02_prices');
+    const fallback = { costUsd: 0.6, models: ['gpt-9'], unknownModel: true };
+    expect(result.fallbackPricing).toEqual(fallback);
+
+    const progress = await readFile(join(root, '2026-12-02_prices', 'PROGRESS.yaml'), 'utf8');
+    expect(progress).toContain('cost-model: gpt-9');
+    expect(progress).toContain('cost-fallback: true');
+    const store = new SprintDirectoryStore({ root });
+    expect(describeSprint(await store.load('2026-12-02_prices'), null).fallbackPricing).toEqual(
+      fallback,
+    );
+    const ended = (await store.readEvents('2026-12-02_prices')).findLast(
+      (e) => e.type === 'run-ended',
+    );
+    expect(ended && 'fallbackPricing' in ended ? ended.fallbackPricing : undefined).toEqual(
+      fallback,
+    );
   });
 
   it('leaves nothing estimated when every provider reported its cost', async () => {
@@ -71,6 +113,7 @@ describe('a cost priced from the price table', () => {
     }).run('2026-12-02_prices');
     expect(result.costUsd).toBeCloseTo(0.2);
     expect(result.estimatedCostUsd).toBeUndefined();
+    expect(result.fallbackPricing).toBeUndefined();
     const snapshot = await new SprintDirectoryStore({ root }).load('2026-12-02_prices');
     expect(describeSprint(snapshot, null).estimatedCostUsd).toBe(0);
   });

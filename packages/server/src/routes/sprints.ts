@@ -219,7 +219,7 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     checkConfigCommands(body.config, allowTaskCommands);
     checkNotifyUrls(body.config, ctx.notifyUrls);
     checkAgentNames(body.config, agents.names);
-    checkTaskAgents(tasks, agents.names);
+    checkTaskAgents(tasks, body.tasks ?? [], agents.names);
     const id = await store.create({
       name: body.name,
       goals: body.goals,
@@ -257,7 +257,7 @@ export function sprintRoutes(app: Hono, ctx: RouteContext, github: GithubSource)
     const id = idOf(c);
     const body = await readJson(c, AddTasksBodySchema, limit);
     const tasks = toTasks(body.tasks, allowTaskCommands, false);
-    checkTaskAgents(tasks, agents.names);
+    checkTaskAgents(tasks, body.tasks, agents.names);
     let result: AddTasksResult;
     try {
       result = await store.addTasks(id, tasks);

@@ -13,9 +13,40 @@ import {
 } from '@sprint/core';
 import { type Api, createApi } from '../app.js';
 import type { GithubSource } from '../routes/import-github.js';
+import { type RunningServer, type StartServerOptions, startServer } from '../server.js';
 import { defaultDescribe, serverAgents } from '../wiring.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
+
+/**
+ * A real listening server on a fresh sprints root (no environment, no read
+ * cache), and the cleanup that closes it and removes the root.
+ */
+export async function listeningServer(
+  options: Partial<StartServerOptions> = {},
+): Promise<{ server: RunningServer; root: string; close(): Promise<void> }> {
+  const { root, cleanup } = await tempRoot();
+  const server = await startServer({
+    port: 0,
+    root,
+    token: TOKEN,
+    handleSignals: false,
+    env: {},
+    readCacheMs: 0,
+    ...options,
+  }).catch(async (error: unknown) => {
+    await cleanup();
+    throw error;
+  });
+  return {
+    server,
+    root,
+    close: async () => {
+      await server.close();
+      await cleanup();
+    },
+  };
+}
 
 /** A temp project with `.claude/sprints` inside, removed by `cleanup`. */
 export async function tempRoot(): Promise<{ dir: string; root: string; cleanup(): Promise<void> }> {

@@ -54,6 +54,7 @@ function near(key: string): fc.Arbitrary<unknown> {
     limit: fc.constantFrom(...LIMITS),
     counted: fc.boolean(),
     costEstimated: fc.boolean(),
+    costFallback: fc.boolean(),
     options: fc.array(fc.string(), { maxLength: 3 }),
     error: record(
       ['kind', 'message', 'resetAt', 'retryAfterMs', 'exitCode', 'signal'],
@@ -187,7 +188,9 @@ describe('QUICK_CHECKS', () => {
       sessionId: 's',
       commitError: 'no',
       costUsd: 0.5,
-      costEstimated: false,
+      costEstimated: true,
+      costModel: 'gpt-9',
+      costFallback: true,
       durationMs: 60000,
     };
     expect(QUICK_CHECKS.attempt.safeParse(written)).toEqual(AttemptSchema.safeParse(written));

@@ -67,6 +67,8 @@ export const ATTEMPT: Shape = {
   commitError: ['text'],
   costUsd: ['amount'],
   costEstimated: ['flag'],
+  costModel: ['text'],
+  costFallback: ['flag'],
   durationMs: ['amount'],
 };
 
