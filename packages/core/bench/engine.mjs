@@ -24,10 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SprintDirectoryStore } from '../dist/index.js';
-import { endMarkedProcesses, forkClock } from '../dist/process/process-tree.js';
 import { processStartTime } from '../dist/process/process-group.js';
-import { chainDigest } from '../dist/stores/runner-secret.js';
+import { endMarkedProcesses, forkClock } from '../dist/process/process-tree.js';
 import { toBlockYaml } from '../dist/stores/directory/block-yaml.js';
+import { chainDigest } from '../dist/stores/runner-secret.js';
 
 // ENGINE_BENCH_CLI: another build of the CLI's bin.js (to compare two builds in one run).
 const CLI =
