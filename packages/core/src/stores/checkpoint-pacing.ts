@@ -25,7 +25,7 @@ export function checkpointDelay(pace: CheckpointPace, now: number, urgent: boole
 }
 
 /** The shortest time between two paced checkpoints: a person never sees a staler file. */
-export const MIN_CHECKPOINT_GAP_MS = 100;
+const MIN_CHECKPOINT_GAP_MS = 100;
 
 /** How long to wait before trying again after a checkpoint failed (disk full, a half-saved file). */
 export const CHECKPOINT_RETRY_MS = 1000;
