@@ -174,9 +174,11 @@ export function endMarkedProcesses(
   marker: string | undefined,
   roots: readonly number[],
   graceMs: number,
-  since: AttemptStart = { ticks: 0 },
+  /** A number: the first process's start ticks alone (as before `AttemptStart`). */
+  started: AttemptStart | number = 0,
 ): Promise<void> {
   if (!HAS_PROC) return endProcessTree(roots, graceMs);
+  const since = typeof started === 'number' ? { ticks: started } : started;
   const now = since.pid !== undefined && since.clock ? forkClock() : undefined;
   const above =
     now && since.clock && since.pid !== undefined && forkedAbove(since.pid, since.clock, now)
