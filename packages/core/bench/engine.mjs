@@ -10,24 +10,33 @@
 //      within 10% of 3 s plus the per-task overhead, plus the CLI's start-up (paid once).
 //   4. a guard on the block-YAML writer: yaml.stringify on a 1,000-task
 //      PROGRESS.yaml must stay several times slower than ours.
+//   5. phases: what parts of a task's overhead cost in this process (a spawn of
+//      the stub from Node, the check for what it left behind, a log digest),
+//      for the next person looking for where the time goes.
 // Prints figures and whether each target is met; asserts nothing.
 //   ./dev --filter @sprint/core bench        (BENCH_QUICK=1 for smaller sizes)
-//   ENGINE_BENCH=overhead,linear,concurrency,yaml (the default: all) picks the parts to run.
-import { execFileSync, spawnSync } from 'node:child_process';
+//   ENGINE_BENCH=overhead,linear,concurrency,yaml,phases (the default: all) picks the parts to run.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SprintDirectoryStore } from '../dist/index.js';
+import { processStartTime } from '../dist/process/process-group.js';
+import { endMarkedProcesses, forkClock } from '../dist/process/process-tree.js';
 import { toBlockYaml } from '../dist/stores/directory/block-yaml.js';
+import { chainDigest } from '../dist/stores/runner-secret.js';
 
 // ENGINE_BENCH_CLI: another build of the CLI's bin.js (to compare two builds in one run).
 const CLI =
   process.env.ENGINE_BENCH_CLI ??
   join(import.meta.dirname, '..', '..', '..', 'apps', 'cli', 'dist', 'bin.js');
 const QUICK = process.env.BENCH_QUICK === '1';
-const parts = new Set((process.env.ENGINE_BENCH ?? 'overhead,linear,concurrency,yaml').split(','));
+const parts = new Set(
+  (process.env.ENGINE_BENCH ?? 'overhead,linear,concurrency,yaml,phases').split(','),
+);
 const work = await mkdtemp(join(tmpdir(), 'sprint-engine-bench-'));
 
 const result = JSON.stringify({
@@ -158,6 +167,68 @@ try {
       console.log(
         `  auto-commit, git, a file changed: ${fmt(commit)} per task, overhead ${fmt(commit - floorMs)} (target <= 25 ms: ${verdict(commit - floorMs <= 25)}), ${spawns.toFixed(1)} git processes per task`,
       );
+    }
+
+    if (parts.has('phases')) {
+      // The stub spawned as the claude agent spawns it: its own session, three pipes.
+      const spawnStub = () =>
+        new Promise((resolve, reject) => {
+          const clock = forkClock();
+          const t0 = performance.now();
+          const child = spawn(instant, [], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+          const ticks = Number(processStartTime(child.pid) ?? 0);
+          child.on('error', reject);
+          child.stdin.end('the prompt');
+          child.stdout.resume();
+          child.stderr.resume();
+          child.on('close', () =>
+            resolve({ ms: performance.now() - t0, since: { ticks, pid: child.pid, clock } }),
+          );
+        });
+      const timedAsync = async (fn) => {
+        const t0 = performance.now();
+        await fn();
+        return performance.now() - t0;
+      };
+      const rounds = QUICK ? 15 : 40;
+      const spawnMs = [];
+      const everyMs = [];
+      const sinceMs = [];
+      for (let i = 0; i < rounds; i++) {
+        const { ms, since } = await spawnStub();
+        spawnMs.push(ms);
+        // A clean exit's check for leftovers: every process's stat line, or only those forked since.
+        everyMs.push(
+          await timedAsync(() =>
+            endMarkedProcesses('bench', [since.pid], 0, { ticks: since.ticks }),
+          ),
+        );
+        sinceMs.push(await timedAsync(() => endMarkedProcesses('bench', [since.pid], 0, since)));
+      }
+      const key = { id: 'bench', secret: randomBytes(32) };
+      const line = JSON.stringify({
+        type: 'task-finished',
+        taskId: 't1',
+        summary: 'x'.repeat(200),
+      });
+      const digests = 2000;
+      const t0 = performance.now();
+      for (let i = 0; i < digests; i++) chainDigest(key, 'prev', line);
+      const digestUs = ((performance.now() - t0) / digests) * 1000;
+      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const procs = execFileSync('sh', ['-c', 'ls /proc | grep -c "^[0-9]"'], {
+        encoding: 'utf8',
+      }).trim();
+      console.log(
+        `engine phases (medians of ${rounds}, this Node process at ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB RSS):`,
+      );
+      console.log(
+        `  spawn of the stub from Node, to its close   ${fmt(median(spawnMs))} (floor from bash ${fmt(floorMs)})`,
+      );
+      console.log(
+        `  leftover check after a clean exit: every process's stat line ${fmt(median(everyMs))} (${procs} processes), those forked since ${fmt(median(sinceMs))}`,
+      );
+      console.log(`  one event log digest                         ${digestUs.toFixed(1)} us`);
     }
 
     if (parts.has('linear')) {

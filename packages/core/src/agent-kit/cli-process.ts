@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { processStartTime } from '../process/process-group.js';
-import { endMarkedProcesses, RUN_MARKER_ENV } from '../process/process-tree.js';
+import {
+  type AttemptStart,
+  endMarkedProcesses,
+  forkClock,
+  RUN_MARKER_ENV,
+} from '../process/process-tree.js';
 import type { EndedBy, ProcessEnd } from './process-end.js';
 
 /** How to run the CLI once. */
@@ -71,6 +76,8 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
       return t;
     };
 
+    // Read before the fork: what the CLI starts can then be told by its PID (see forkedAbove).
+    const clock = forkClock();
     const child = spawn(options.binary, options.args, {
       cwd: options.cwd,
       env: { ...options.env, [RUN_MARKER_ENV]: marker },
@@ -79,7 +86,11 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
     });
     const pid = child.pid;
     // What carries the marker started after the CLI: older processes need no environment read.
-    const sinceTicks = pid === undefined ? 0 : Number(processStartTime(pid) ?? 0);
+    const since: AttemptStart = {
+      ticks: pid === undefined ? 0 : Number(processStartTime(pid) ?? 0),
+      pid,
+      clock,
+    };
 
     const finish = (end: ProcessEnd) => {
       if (settled) return;
@@ -93,7 +104,7 @@ export function runCliProcess(options: CliProcessOptions): Promise<ProcessEnd> {
     const endTree = () =>
       pid === undefined
         ? Promise.resolve()
-        : endMarkedProcesses(marker, [pid], options.killGraceMs, sinceTicks);
+        : endMarkedProcesses(marker, [pid], options.killGraceMs, since);
 
     const stop = (reason: EndedBy) => {
       if (stopReason || exit) return;

@@ -21,11 +21,12 @@ const HAS_PROC = (() => {
   }
 })();
 
-function readProcs(): Map<number, Proc> {
+/** /proc's processes, or only those with a PID above `above` (see {@link forkedAbove}). */
+function readProcs(above = 0): Map<number, Proc> {
   const procs = new Map<number, Proc>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
+    if (!Number.isInteger(pid) || pid < above) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: fields start after the last ')'.
@@ -107,22 +108,85 @@ function withEnv(procs: Map<number, Proc>, name: string, value: string, sinceTic
 }
 
 /**
+ * Where the kernel's PID allocator stood: how many processes and threads had
+ * been forked since boot (`processes` in /proc/stat), how many existed
+ * (`nr_threads`, /proc/loadavg), and the largest PID it hands out. Undefined
+ * where /proc does not say.
+ */
+export interface ForkClock {
+  forks: number;
+  threads: number;
+  pidMax: number;
+}
+
+/** The {@link ForkClock} now. Costs three small reads of /proc. */
+export function forkClock(): ForkClock | undefined {
+  if (!HAS_PROC) return undefined;
+  try {
+    const forks = Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1]);
+    const threads = Number(readFileSync('/proc/loadavg', 'latin1').split(' ')[3]?.split('/')[1]);
+    const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1'));
+    return [forks, threads, pidMax].every(Number.isSafeInteger)
+      ? { forks, threads, pidMax }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether every process forked after `first` (a process forked after `before`
+ * was read) has a PID above it, `now`: then only those PIDs can be its
+ * descendants or carry its marker. Linux hands out PIDs in increasing order and
+ * wraps to the bottom only after passing every PID above the last one, each
+ * either handed out (a fork, counted) or in use (a process's PID, process
+ * group or session: at most 3 per process, and the processes are at most those
+ * that existed at `before` plus those forked since). So while 4 x forks + 3 x
+ * threads stays below the PIDs left above `first`, no wrap can have happened.
+ * No fork counted (not even `first`'s) means the counter is not the kernel's: no.
+ */
+export function forkedAbove(first: number, before: ForkClock, now: ForkClock): boolean {
+  const forks = now.forks - before.forks;
+  const room = Math.min(before.pidMax, now.pidMax) - 1 - first;
+  return forks >= 1 && 4 * forks + 3 * before.threads < room;
+}
+
+/** The first process of an attempt, to tell its processes from older ones. */
+export interface AttemptStart {
+  /** When it started, in clock ticks since boot (see `processStartTime`). */
+  ticks: number;
+  pid?: number;
+  /** The fork clock read before it was forked. */
+  clock?: ForkClock;
+}
+
+/**
  * Ends everything of one attempt: the given roots (a process group leader),
  * every process carrying `marker`, and all their descendants; SIGTERM, then
- * SIGKILL after `graceMs` (see {@link endProcessTree}). `sinceTicks`, when
- * known (the start of the attempt's first process, see `processStartTime`),
- * spares reading the environment of older processes: one pass over /proc's
- * stat lines is all a clean exit costs.
+ * SIGKILL after `graceMs` (see {@link endProcessTree}). `since`, when known
+ * (the attempt's first process), spares reading the environment of older
+ * processes, and with its PID and fork clock, while no wrap of the PIDs can
+ * have happened since (see {@link forkedAbove}), their stat lines too: a
+ * clean exit then costs a listing of /proc and the stat lines of the
+ * processes started since, not of every process on the machine.
  */
 export function endMarkedProcesses(
   marker: string | undefined,
   roots: readonly number[],
   graceMs: number,
-  sinceTicks = 0,
+  /** A number: the first process's start ticks alone (as before `AttemptStart`). */
+  started: AttemptStart | number = 0,
 ): Promise<void> {
   if (!HAS_PROC) return endProcessTree(roots, graceMs);
-  const procs = readProcs();
-  const marked = marker ? withEnv(procs, RUN_MARKER_ENV, marker, sinceTicks) : [];
+  const since = typeof started === 'number' ? { ticks: started } : started;
+  const now = since.pid !== undefined && since.clock ? forkClock() : undefined;
+  const above =
+    now && since.clock && since.pid !== undefined && forkedAbove(since.pid, since.clock, now)
+      ? since.pid
+      : 0;
+  const procs = readProcs(above);
+  const marked = marker ? withEnv(procs, RUN_MARKER_ENV, marker, since.ticks) : [];
+  // A narrowed reading still holds every process of the tree: all were forked after `since`.
   return endProcessTree([...roots, ...marked], graceMs, procs);
 }
 
