@@ -62,6 +62,7 @@ async function expectConsistent(id: string) {
     'index.lock',
     'HEAD.lock',
     'refs/heads/main.lock',
+    'packed-refs.lock',
     'rebase-merge',
     'rebase-apply',
     'MERGE_HEAD',
@@ -162,6 +163,38 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
     const out = await second.done;
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.status, out).toBe('completed');
+    await expectConsistent(id);
+  });
+
+  it('after a crash that left packed-refs.lock: resume removes it, deletes refs again, completes', async () => {
+    const started = join(scratch, 'a-started');
+    const { id, dir } = await sprint(
+      [
+        // The first attempt hangs (the crash comes then); the next one does the work.
+        { id: 'a', command: `if [ -f ${started} ]; then echo a > a.txt; else touch ${started}; sleep 120; fi` },
+        { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
+      ],
+      {},
+    );
+    const first = runner(dir, 'run');
+    await waitFor(
+      () =>
+        stat(started).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+    // What a git killed inside `update-ref -d` or `branch -D` leaves: the lock, nobody holding it.
+    await writeFile(join(project, '.git', 'packed-refs.lock'), '');
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    await expect(stat(join(project, '.git', 'packed-refs.lock'))).rejects.toThrow();
     await expectConsistent(id);
   });
 

@@ -16,6 +16,7 @@ import { atomicWriteFile } from '../stores/atomic-file.js';
 import { git, gitSteps, gitText } from './git.js';
 import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
+import { removeStalePackedRefsLock } from './stale-ref-lock.js';
 import { commitTask } from './task-commit.js';
 import {
   type GitProject,
@@ -178,6 +179,10 @@ class WorktreeSession implements TaskWorkspace {
       const did = await this.#queue.recover();
       if (did) notes.push(did);
     }
+    // Before any ref is deleted: a git killed while deleting one leaves the lock every later deletion meets.
+    const { project, home } = this.#manager;
+    if (await removeStalePackedRefsLock(project.commonDir, [project.top, home]))
+      notes.push('removed packed-refs.lock left by a git that died');
     const keep = new Set<string>();
     const { branches } = await this.#manager.list();
     for (const [taskId, t] of Object.entries(this.#ctx.state.tasks)) {
