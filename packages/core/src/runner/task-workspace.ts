@@ -48,9 +48,9 @@ export interface TaskWorkspace {
     result: AgentResult;
     signal: AbortSignal;
     /**
-     * Called once the attempt's work is committed and only waits for
-     * integration: the attempt no longer needs a slot of its own, so the
-     * next task may start (the task itself stays running until it is settled).
+     * Called once the attempt's agent and verify are done and only its commit
+     * and integration remain: the attempt no longer needs a slot of its own,
+     * so the next task may start (the task itself stays running until it is settled).
      */
     release?: () => void;
   }): Promise<AgentResult>;

@@ -539,6 +539,43 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
 
+  it('frees a task’s slot once its agent and verify are done: the next task starts while its commit runs', async () => {
+    // A real clean filter, run by the `git add` of a's commit: it holds that commit until b
+    // has started, which only a slot freed before the commit lets happen (concurrency 1).
+    const hold = join(scratch, 'hold.sh');
+    await writeFile(
+      hold,
+      `if [ "$1" = a.txt ]; then i=0; until [ -e ${join(scratch, 'b-ran')} ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 9; sleep 0.02; done; touch ${join(scratch, 'a-held')}; fi\nexec cat\n`,
+    );
+    git('config', 'filter.hold.clean', `sh ${hold} %f`);
+    await writeFile(join(project, '.gitattributes'), '*.txt filter=hold\n');
+    git('add', '.gitattributes');
+    git('commit', '-q', '-m', 'attributes');
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'a', command: 'echo a > a.txt', verify: 'test -f a.txt' },
+        { id: 'b', command: `echo b > b.txt; touch ${join(scratch, 'b-ran')}` },
+      ],
+      { isolation: 'worktree', concurrency: 1 },
+    );
+    const order: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'task-started') order.push(`start ${e.taskId}`);
+        if (e.type === 'worktree' && e.stage === 'queued') order.push(`committed ${e.taskId}`);
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    // The filter ran in a's commit and let it go only once b had started.
+    expect(existsSync(join(scratch, 'a-held'))).toBe(true);
+    expect(order.indexOf('start b')).toBeGreaterThan(-1);
+    expect(order.indexOf('start b')).toBeLessThan(order.indexOf('committed a'));
+    const subjects = git('log', '--format=%s', 'main').split('\n');
+    expect(subjects.filter((s) => s.startsWith(`sprint(${id})`))).toHaveLength(2);
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    git('fsck', '--no-progress');
+  });
+
   it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
     const { runner, id, store } = await sprintIn(
       [

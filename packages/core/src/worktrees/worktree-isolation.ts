@@ -129,9 +129,9 @@ class WorktreeSession implements TaskWorkspace {
   /** Tasks this run gave a worktree. */
   readonly #started = new Set<string>();
   readonly #live = new Map<string, TaskWorktree>();
-  /** Attempts working in their worktrees: prepared, not yet committed or settled. */
+  /** Attempts working in their worktrees: prepared, their agent or verify not yet done. */
   #working = 0;
-  /** Worktrees of attempts committed and waiting for the merge queue (they come back once settled). */
+  /** Worktrees of attempts being committed or waiting for the merge queue (they come back once settled). */
   readonly #returning = new Set<TaskWorktree>();
   readonly #conflicts = new Map<string, number>();
   /** Committed work of attempts that died before integration: task -> branch. */
@@ -408,6 +408,12 @@ class WorktreeSession implements TaskWorkspace {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
+    // The agent and verify are done: the commit and the merge queue need no slot, so the next
+    // task starts now (its worktree made beside this commit). The task stays running until
+    // settled, so nothing that depends on it starts before its work lands.
+    this.#working--;
+    this.#returning.add(wt);
+    input.release?.();
     const committed = await commitTask(
       wt,
       {
@@ -442,11 +448,6 @@ class WorktreeSession implements TaskWorkspace {
       verify: task.verify,
       signal,
     });
-    // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
-    // from here, and the next task need not wait for it.
-    this.#working--;
-    this.#returning.add(wt);
-    input.release?.();
     const outcome = await integrated;
     switch (outcome.kind) {
       case 'integrated':
