@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SpawnServer, type StepOutput } from '../process/spawn-server.js';
 
 /** What one git command printed and how it ended. */
@@ -57,6 +58,23 @@ export const NO_OPTIONAL_LOCKS = { GIT_OPTIONAL_LOCKS: '0' };
 const server = new SpawnServer();
 
 /**
+ * Git work nobody waits for at once (a finished task's commit, its
+ * integration, worktrees made ahead) goes through a second helper at
+ * niceness +10: on a busy machine it yields the CPU to the agents and to the
+ * runner's foreground steps (the worktree the next agent needs).
+ */
+const background = new SpawnServer({ niceness: 10 });
+const lane = new AsyncLocalStorage<'background'>();
+
+/**
+ * Runs `fn` with every git command it starts (also later, in what it
+ * awaits or queues) going through the background helper.
+ */
+export function inBackground<T>(fn: () => T): T {
+  return lane.run('background', fn);
+}
+
+/**
  * Another short command (not git) through the same helper, where it runs
  * often enough for a spawn from Node to count (`du` before each worktree).
  */
@@ -98,7 +116,8 @@ export async function gitSteps(
   steps: readonly GitStep[],
   options: Omit<GitOptions, 'input'> = {},
 ): Promise<GitOutput[]> {
-  const outputs = await server.runSteps(
+  const helper = lane.getStore() === 'background' ? background : server;
+  const outputs = await helper.runSteps(
     steps.map((s) => ({ file: 'git', args: s.args, input: s.input, allowFail: s.allowFail })),
     {
       cwd,

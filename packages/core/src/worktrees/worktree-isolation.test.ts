@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +18,7 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
 import { SprintLockedError } from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
+import { waitFor } from '../../test/helpers.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { skipTask } from '../runner/task-control.js';
 import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
@@ -76,8 +87,9 @@ async function blockedWithKeptWorktree() {
 
 /**
  * The spare worktrees (made ahead) filled while `run` runs, from git's own
- * trace: each is a `read-tree` in a `.spare-` worktree (after `git worktree
- * add`, or its record written by the runner). A run waits for the spares it
+ * trace: each is a `read-tree -u` in a `.spare-` worktree (after `git worktree
+ * add`, or its record written by the runner); a finished attempt's worktree
+ * recycled as a spare only has its index reset (`read-tree` without `-u`). A run waits for the spares it
  * is making before it ends, so the trace holds every one.
  */
 async function spareAdds(run: () => Promise<void>): Promise<string[]> {
@@ -98,7 +110,9 @@ async function spareAdds(run: () => Promise<void>): Promise<string[]> {
         )
     : [];
   const readTrees = new Set(
-    events.filter((e) => e.event === 'start' && e.argv?.includes('read-tree')).map((e) => e.sid),
+    events
+      .filter((e) => e.event === 'start' && e.argv?.includes('read-tree') && e.argv.includes('-u'))
+      .map((e) => e.sid),
   );
   return events
     .filter(
@@ -224,6 +238,42 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     // The one made ahead became the attempt's: no other worktree was made.
     expect(manager.hasSpare).toBe(false);
     expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`, `worktree ${wt.path}`]);
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('cleans a finished attempt’s worktree when it is recycled, before the next attempt takes it', async () => {
+    await writeFile(join(project, '.gitignore'), 'build/\n');
+    git('add', '.gitignore');
+    git('commit', '-q', '-m', 'ignore build');
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: 'recycled',
+    });
+    const wt = await manager.create('t', 1, git('rev-parse', 'HEAD'));
+    await mkdir(join(wt.path, 'build'));
+    await writeFile(join(wt.path, 'build', 'cache'), 'junk\n');
+    await writeFile(join(wt.path, 'stray.txt'), 'stray\n');
+    // Staged by the agent, never committed: the index is reset too, so it goes.
+    await writeFile(join(wt.path, 'staged.txt'), 'staged\n');
+    execFileSync('git', ['add', 'staged.txt'], { cwd: wt.path });
+    await manager.recycle(wt);
+    // No attempt takes it: the clean happens on its own, in the background.
+    const spare = await waitFor(async () =>
+      (await readdir(manager.home)).find((n) => n.startsWith('.spare-')),
+    );
+    await waitFor(
+      async () =>
+        !['build', 'stray.txt', 'staged.txt'].some((f) => existsSync(join(manager.home, spare, f))),
+      20_000,
+    );
+    const next = await manager.create('u', 1, git('rev-parse', 'HEAD'));
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], {
+        cwd: next.path,
+        encoding: 'utf8',
+      }),
+    ).toBe('');
     await manager.clean();
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });

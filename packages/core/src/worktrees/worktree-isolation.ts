@@ -13,7 +13,7 @@ import type {
   WorkspaceOpenContext,
 } from '../runner/task-workspace.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText } from './git.js';
+import { git, gitSteps, gitText, inBackground } from './git.js';
 import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
 import { removeStalePackedRefsLock } from './stale-ref-lock.js';
@@ -414,18 +414,21 @@ class WorktreeSession implements TaskWorkspace {
     this.#working--;
     this.#returning.add(wt);
     input.release?.();
-    const committed = await commitTask(
-      wt,
-      {
-        sprintId: this.#ctx.sprintId,
-        sprintName: this.#ctx.definition.name,
-        taskId: task.id,
-        taskType: task.type,
-        label: taskLabel(task),
-        summary: result.summary,
-      },
-      this.#manager.hiddenPaths,
-      signal,
+    // Nobody waits for them at once: through the niced helper, beside the next task's agent.
+    const committed = await inBackground(() =>
+      commitTask(
+        wt,
+        {
+          sprintId: this.#ctx.sprintId,
+          sprintName: this.#ctx.definition.name,
+          taskId: task.id,
+          taskType: task.type,
+          label: taskLabel(task),
+          summary: result.summary,
+        },
+        this.#manager.hiddenPaths,
+        signal,
+      ),
     );
     if (!committed) {
       this.#emit([
@@ -440,15 +443,16 @@ class WorktreeSession implements TaskWorkspace {
       ]);
       return result;
     }
-    const integrated = this.#queue.integrate({
-      wt,
-      taskId: task.id,
-      commit: committed.commit,
-      committed,
-      verify: task.verify,
-      signal,
-    });
-    const outcome = await integrated;
+    const outcome = await inBackground(() =>
+      this.#queue.integrate({
+        wt,
+        taskId: task.id,
+        commit: committed.commit,
+        committed,
+        verify: task.verify,
+        signal,
+      }),
+    );
     switch (outcome.kind) {
       case 'integrated':
         return result;

@@ -12,8 +12,8 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, runServed } from './git.js';
-import { unfinishedGitState, worktreeGitDir } from './git-files.js';
+import { git, gitSteps, gitText, inBackground, runServed } from './git.js';
+import { looseBranchHead, unfinishedGitState, worktreeGitDir } from './git-files.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -103,10 +103,11 @@ export class WorktreeManager {
   readonly home: string;
   readonly #hidden: string[];
   /**
-   * Worktrees waiting for the next attempt, their branches gone: finished
-   * attempts' folders, and ones made ahead (`fresh`: nothing written in them since).
+   * Worktrees waiting for the next attempt, their branches gone: ones made
+   * ahead, and finished attempts' folders, whose leftovers are being removed
+   * in the background until `clean` settles (it rejects where that failed).
    */
-  readonly #spares: Array<{ path: string; fresh: boolean }> = [];
+  readonly #spares: Array<{ path: string; clean?: Promise<unknown> }> = [];
   #sparesMade = 0;
   /** Spares being made ahead, in the background: all of them, and the one under way. */
   #making: Promise<void> | undefined;
@@ -275,7 +276,7 @@ export class WorktreeManager {
       const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
       try {
         await this.#add(path, undefined, this.#spareWish.base);
-        this.#spares.push({ path, fresh: true });
+        this.#spares.push({ path });
         return true;
       } catch {
         await this.remove({ path });
@@ -289,7 +290,7 @@ export class WorktreeManager {
         if (!(await made)) return;
       }
     };
-    this.#making = make().finally(() => {
+    this.#making = inBackground(make).finally(() => {
       this.#making = undefined;
       this.#makingOne = undefined;
     });
@@ -341,14 +342,24 @@ export class WorktreeManager {
     if (!gitDir || !isInside(wt.path, this.home) || (await unfinishedGitState(gitDir))) {
       return this.remove(wt);
     }
-    // HEAD detached (at any commit: the next attempt resets it; git will not do this and
-    // delete the branch in one transaction), then the branch deleted.
-    await atomicWriteFile(join(gitDir, 'HEAD'), `${wt.base}\n`);
+    // HEAD detached where the branch is (the task's commit, whose files the folder holds: the
+    // next attempt's checkout then writes only what differs from its base; git will not do
+    // this and delete the branch in one transaction), then the branch deleted.
+    const at = await looseBranchHead(this.project.commonDir, wt.branch).catch(() => undefined);
+    await atomicWriteFile(join(gitDir, 'HEAD'), `${at ?? wt.base}\n`);
     await git(this.project.top, ['update-ref', '-d', `refs/heads/${wt.branch}`]);
     const spare = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
     try {
       await this.#move(wt.path, spare, gitDir);
-      this.#spares.push({ path: spare, fresh: false });
+      // Cleaned now, in the background, not when the next attempt takes it (its critical path):
+      // the index reset to HEAD, then whatever the agent left, ignored files too, deleted.
+      const clean = inBackground(() =>
+        this.#shared(() =>
+          gitSteps(spare, [{ args: ['read-tree', 'HEAD'] }, { args: ['clean', '-q', '-ffdx'] }]),
+        ),
+      );
+      clean.catch(() => undefined);
+      this.#spares.push({ path: spare, clean });
     } catch {
       await this.remove({ path: (await exists(spare)) ? spare : wt.path });
     }
@@ -357,26 +368,30 @@ export class WorktreeManager {
   /** Removes the worktrees waiting to be reused (at the end of a run). */
   async dropSpares(): Promise<void> {
     await this.#making;
-    for (const { path } of this.#spares.splice(0)) await this.remove({ path });
+    for (const { path, clean } of this.#spares.splice(0)) {
+      await clean?.catch(() => undefined);
+      await this.remove({ path });
+    }
   }
 
   /**
    * Turns a spare worktree into a fresh one for an attempt: moved to the
    * attempt's folder, on its new branch at `base`, with exactly the files of
    * `base` (only those that differ are written) and nothing else: what the
-   * last agent left, ignored files too, is deleted. False when there is none.
+   * last agent left was deleted when it was recycled (this waits for that
+   * clean where it still runs). False when there is none.
    */
   async #reuseSpare(path: string, branch: string, base: string): Promise<boolean> {
     const popped = this.#spares.pop();
     if (!popped) return false;
     const spare = popped.path;
     try {
+      // A clean that failed leaves it to be removed, and a worktree made anew.
+      await popped.clean;
       await this.#move(spare, path, await worktreeGitDir(spare));
-      // One round trip; one made ahead holds nothing but its files: only a used one is cleaned.
       await this.#shared(() =>
         gitSteps(path, [
           { args: [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base] },
-          ...(popped.fresh ? [] : [{ args: ['clean', '-q', '-ffdx'] }]),
         ]),
       );
       await this.hide(path);
