@@ -87,9 +87,8 @@ async function blockedWithKeptWorktree() {
 
 /**
  * The spare worktrees (made ahead) filled while `run` runs, from git's own
- * trace: each is a `read-tree -u` in a `.spare-` worktree (after `git worktree
- * add`, or its record written by the runner); a finished attempt's worktree
- * recycled as a spare only has its index reset (`read-tree` without `-u`). A run waits for the spares it
+ * trace: each is a `read-tree` in a `.spare-` worktree (after `git worktree
+ * add`, or its record written by the runner). A run waits for the spares it
  * is making before it ends, so the trace holds every one.
  */
 async function spareAdds(run: () => Promise<void>): Promise<string[]> {
@@ -110,9 +109,7 @@ async function spareAdds(run: () => Promise<void>): Promise<string[]> {
         )
     : [];
   const readTrees = new Set(
-    events
-      .filter((e) => e.event === 'start' && e.argv?.includes('read-tree') && e.argv.includes('-u'))
-      .map((e) => e.sid),
+    events.filter((e) => e.event === 'start' && e.argv?.includes('read-tree')).map((e) => e.sid),
   );
   return events
     .filter(
@@ -254,7 +251,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     await mkdir(join(wt.path, 'build'));
     await writeFile(join(wt.path, 'build', 'cache'), 'junk\n');
     await writeFile(join(wt.path, 'stray.txt'), 'stray\n');
-    // Staged by the agent, never committed: the index is reset too, so it goes.
+    // Staged by the agent, never committed: the next attempt's checkout resets the index and it goes.
     await writeFile(join(wt.path, 'staged.txt'), 'staged\n');
     execFileSync('git', ['add', 'staged.txt'], { cwd: wt.path });
     await manager.recycle(wt);
@@ -263,11 +260,11 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       (await readdir(manager.home)).find((n) => n.startsWith('.spare-')),
     );
     await waitFor(
-      async () =>
-        !['build', 'stray.txt', 'staged.txt'].some((f) => existsSync(join(manager.home, spare, f))),
+      async () => !['build', 'stray.txt'].some((f) => existsSync(join(manager.home, spare, f))),
       20_000,
     );
     const next = await manager.create('u', 1, git('rev-parse', 'HEAD'));
+    expect(existsSync(join(next.path, 'staged.txt'))).toBe(false);
     expect(
       execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], {
         cwd: next.path,

@@ -351,13 +351,11 @@ export class WorktreeManager {
     const spare = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
     try {
       await this.#move(wt.path, spare, gitDir);
-      // Cleaned now, in the background, not when the next attempt takes it (its critical path):
-      // the index reset to HEAD, then whatever the agent left, ignored files too, deleted.
-      const clean = inBackground(() =>
-        this.#shared(() =>
-          gitSteps(spare, [{ args: ['read-tree', 'HEAD'] }, { args: ['clean', '-q', '-ffdx'] }]),
-        ),
-      );
+      // Cleaned now, not awaited, rather than when the next attempt takes it (its critical path):
+      // whatever the agent left that git does not track, ignored files too, deleted. (What it
+      // staged or changed of the tracked files, the next attempt's `checkout -f` puts back.)
+      // At our own niceness, not in the background: the next attempt may soon wait for it.
+      const clean = this.#shared(() => git(spare, ['clean', '-q', '-ffdx']));
       clean.catch(() => undefined);
       this.#spares.push({ path: spare, clean });
     } catch {
