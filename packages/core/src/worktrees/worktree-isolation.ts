@@ -120,6 +120,12 @@ class WorktreeSession implements TaskWorkspace {
   #queue!: MergeQueue;
   #meta!: Meta;
   #bytesPerWorktree: number | undefined;
+  /** The run's first worktrees being asked for (prepare waits for that, then takes one). */
+  #first: Promise<void> | undefined;
+  /** How many of those no attempt took yet. */
+  #firstLeft = 0;
+  /** The first worktree being measured (the size of the next ones). */
+  #measuring: Promise<unknown> | undefined;
   /** What a fresh worktree holds, from git, until one is measured. */
   #freshEstimate: Promise<number> | undefined;
   /** Bytes of the worktrees being made for attempts right now (not measurable yet). */
@@ -276,6 +282,7 @@ class WorktreeSession implements TaskWorkspace {
       });
       this.#queue = this.#makeQueue();
     }
+    this.#first = this.#makeFirstWorktrees().catch(() => undefined);
     this.#emit([
       {
         type: 'worktree',
@@ -285,6 +292,35 @@ class WorktreeSession implements TaskWorkspace {
         detail: `a worktree per task (${why}); work lands on ${this.#meta.target}`,
       },
     ]);
+  }
+
+  /**
+   * Starts making the worktrees of the tasks that may start at once (up to
+   * the concurrency), while the run records its start and claims them:
+   * their attempts then take them instead of each making its own. Within
+   * worktrees.max-disk (a fresh worktree's size estimated from git).
+   */
+  async #makeFirstWorktrees(): Promise<void> {
+    const { tasks } = this.#ctx.definition;
+    const status = (id: string) => this.#ctx.state.tasks[id]?.status ?? 'pending';
+    const ready = tasks.filter(
+      (t) =>
+        WAITING.has(status(t.id)) &&
+        t.dependsOn.every((d) => ['done', 'skipped'].includes(status(d))),
+    ).length;
+    const n = Math.min(this.#ctx.concurrency, ready);
+    if (n < 1) return;
+    const { top, commonDir } = this.#manager.project;
+    const head =
+      (await looseBranchHead(commonDir, this.#meta.target)) ??
+      (await gitText(top, ['rev-parse', `refs/heads/${this.#meta.target}`]));
+    this.#freshEstimate ??= this.#manager.freshSize(head);
+    const [usedBytes, fresh] = await Promise.all([this.#manager.diskUse(), this.#freshEstimate]);
+    const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+    if (fitsDiskBudget({ usedBytes, nextBytes: fresh * n, maxBytes })) {
+      this.#manager.makeSpares(head, n, { now: true });
+      this.#firstLeft = n;
+    }
   }
 
   async prepare(input: {
@@ -309,10 +345,14 @@ class WorktreeSession implements TaskWorkspace {
       }
       await this.#removeTaskWorktrees(task.id, orphan);
     }
+    await this.#first;
+    // One of the run's first worktrees, made for it (within the budget) as the run started.
+    const reserved = this.#firstLeft > 0;
+    if (reserved) this.#firstLeft--;
     const ref = `refs/heads/${this.#meta.target}`;
     // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
     // (Measured while the head is read.)
-    const measured = this.#manager.diskUse();
+    const measured = reserved ? undefined : this.#manager.diskUse();
     // The head from its loose ref file where git keeps one: no git process.
     const read = await looseBranchHead(this.#manager.project.commonDir, this.#meta.target);
     const [head, headTree] = read
@@ -323,12 +363,12 @@ class WorktreeSession implements TaskWorkspace {
     const estimated = this.#bytesPerWorktree === undefined;
     this.#freshEstimate ??= this.#manager.freshSize(head!);
     const perWorktree = this.#bytesPerWorktree ?? (await this.#freshEstimate);
-    const usedBytes = await measured;
+    const usedBytes = (await measured) ?? 0;
     // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
-    const nextBytes = this.#manager.hasSpare ? 0 : perWorktree;
+    const nextBytes = reserved || this.#manager.hasSpare ? 0 : perWorktree;
     // Worktrees other tasks are making right now (not on disk yet) count too.
     const making = this.#making;
-    if (!fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes, maxBytes })) {
+    if (!reserved && !fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes, maxBytes })) {
       return {
         result: failedResult(
           'config',
@@ -342,7 +382,11 @@ class WorktreeSession implements TaskWorkspace {
     let wt: TaskWorktree;
     try {
       wt = await this.#manager.create(task.id, attempt, head!, headTree);
-      this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+      // Measured beside the agent, not before it: until then the estimate from git stands in.
+      this.#measuring ??= this.#manager.diskUse(wt.path).then(
+        (bytes) => (this.#bytesPerWorktree = bytes),
+        () => undefined,
+      );
     } catch (error) {
       this.#working--;
       throw error;
@@ -352,18 +396,23 @@ class WorktreeSession implements TaskWorkspace {
     this.#live.set(task.id, wt);
     // While this attempt works, worktrees for the next tasks are made (one per slot at most, and
     // none when no further task waits), so starting one is a checkout of what changed, not a
-    // worktree made from nothing. They count against the budget like any other.
+    // worktree made from nothing. They count against the budget like any other, at the size the
+    // first worktree measured (once it did: the agent need not wait for that).
     const spares = sparesWanted({
       working: this.#working,
       returning: this.#returning.size,
       waiting: this.#waiting - this.#started.size,
     });
-    const ahead = this.#bytesPerWorktree * spares;
-    if (
-      spares > 0 &&
-      fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes: nextBytes + ahead, maxBytes })
-    ) {
-      this.#manager.makeSpares(head!, spares);
+    if (spares > 0) {
+      const makeAhead = async () => {
+        const ahead = (this.#bytesPerWorktree ?? perWorktree) * spares;
+        // (One of the first worktrees measured nothing before it was taken: measured now.)
+        const used = (measured ? usedBytes : await this.#manager.diskUse()) + making;
+        if (fitsDiskBudget({ usedBytes: used, nextBytes: nextBytes + ahead, maxBytes }))
+          this.#manager.makeSpares(head!, spares);
+      };
+      if (this.#bytesPerWorktree !== undefined && measured) void makeAhead();
+      else void this.#measuring?.then(makeAhead);
     }
     this.#emit([
       {

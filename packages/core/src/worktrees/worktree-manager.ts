@@ -109,9 +109,10 @@ export class WorktreeManager {
    */
   readonly #spares: Array<{ path: string; clean?: Promise<unknown> }> = [];
   #sparesMade = 0;
-  /** Spares being made ahead, in the background: all of them, and the one under way. */
-  #making: Promise<void> | undefined;
-  #makingOne: Promise<void> | undefined;
+  /** Spares being made ahead that no attempt claimed yet: each its folder, or undefined where it failed. */
+  readonly #coming: Array<Promise<string | undefined>> = [];
+  /** Every spare being made, claimed or not, for the end of a run to wait for. */
+  readonly #makingAll = new Set<Promise<unknown>>();
   /** How many spares `makeSpares` last asked for, and at which commit. */
   #spareWish = { base: '', count: 0 };
   /** Whether worktrees are recorded by writing git's files (`#record`), decided once. */
@@ -159,8 +160,12 @@ export class WorktreeManager {
     if (await exists(path)) await this.remove({ path, branch });
     const top = this.project.top;
     // One being made ahead is nearly ready: sooner than making another behind it.
-    if (!this.#spares.length && this.#makingOne) await this.#makingOne;
-    if (!(await this.#reuseSpare(path, branch, base))) {
+    let spare = this.#spares.pop();
+    if (!spare && this.#coming.length) {
+      const made = await this.#coming.shift();
+      if (made) spare = { path: made };
+    }
+    if (!spare || !(await this.#reuseSpare(spare, path, branch, base))) {
       await this.#add(path, branch, base);
     }
     return {
@@ -263,37 +268,49 @@ export class WorktreeManager {
   }
 
   /**
-   * Makes worktrees for the next attempts ahead of time, in the background
-   * (detached at `base`), until `count` wait: an attempt that starts then
-   * only moves one to its branch, writing the files that changed since.
-   * Failures are left to `create`, which makes its own.
+   * Makes worktrees for the next attempts ahead of time (detached at `base`),
+   * until `count` wait: an attempt that starts then only moves one to its
+   * branch, writing the files that changed since, and one that starts while
+   * one is being made takes that one. One at a time, in the background; all
+   * at once and at our own niceness when `now` (attempts about to start wait
+   * for them: the first of a run). Failures are left to `create`, which makes its own.
    */
-  makeSpares(base: string, count: number): void {
+  makeSpares(base: string, count: number, options: { now?: boolean } = {}): void {
     // The newest wish counts, also for spares being made now.
     this.#spareWish = { base, count };
-    if (this.#making) return;
-    const one = async () => {
-      const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
-      try {
-        await this.#add(path, undefined, this.#spareWish.base);
+    const most = options.now ? count : 1;
+    while (this.#makingAll.size < most && this.#spares.length + this.#coming.length < count) {
+      const made = options.now ? this.#makeSpare() : inBackground(() => this.#makeSpare());
+      this.#coming.push(made);
+      this.#makingAll.add(made);
+      void made.then((path) => {
+        this.#makingAll.delete(made);
+        const unclaimed = this.#coming.indexOf(made);
+        if (unclaimed >= 0) this.#coming.splice(unclaimed, 1);
+        if (unclaimed < 0 || !path) return;
         this.#spares.push({ path });
-        return true;
-      } catch {
-        await this.remove({ path });
-        return false;
-      }
-    };
-    const make = async () => {
-      while (this.#spares.length < this.#spareWish.count) {
-        const made = one();
-        this.#makingOne = made.then(() => undefined);
-        if (!(await made)) return;
-      }
-    };
-    this.#making = inBackground(make).finally(() => {
-      this.#making = undefined;
-      this.#makingOne = undefined;
-    });
+        // The next one, while more are wished for (none after a failure: create makes its own).
+        this.makeSpares(this.#spareWish.base, this.#spareWish.count);
+      });
+    }
+  }
+
+  /** One spare worktree at the wished-for commit: its folder, or undefined (nothing left) where that failed. */
+  async #makeSpare(): Promise<string | undefined> {
+    const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
+    try {
+      await this.#add(path, undefined, this.#spareWish.base);
+      return path;
+    } catch {
+      await this.remove({ path });
+      return undefined;
+    }
+  }
+
+  /** Makes no more spares, and waits for those being made. */
+  async #stopMakingSpares(): Promise<void> {
+    this.#spareWish = { ...this.#spareWish, count: 0 };
+    while (this.#makingAll.size) await Promise.all(this.#makingAll);
   }
 
   /**
@@ -328,7 +345,7 @@ export class WorktreeManager {
 
   /** Whether a finished attempt's worktree waits to be reused (the next attempt takes no more disk). */
   get hasSpare(): boolean {
-    return this.#spares.length > 0 || this.#making !== undefined;
+    return this.#spares.length > 0 || this.#coming.length > 0;
   }
 
   /**
@@ -365,7 +382,7 @@ export class WorktreeManager {
 
   /** Removes the worktrees waiting to be reused (at the end of a run). */
   async dropSpares(): Promise<void> {
-    await this.#making;
+    await this.#stopMakingSpares();
     for (const { path, clean } of this.#spares.splice(0)) {
       await clean?.catch(() => undefined);
       await this.remove({ path });
@@ -377,11 +394,14 @@ export class WorktreeManager {
    * attempt's folder, on its new branch at `base`, with exactly the files of
    * `base` (only those that differ are written) and nothing else: what the
    * last agent left was deleted when it was recycled (this waits for that
-   * clean where it still runs). False when there is none.
+   * clean where it still runs). False, the spare removed, where that failed.
    */
-  async #reuseSpare(path: string, branch: string, base: string): Promise<boolean> {
-    const popped = this.#spares.pop();
-    if (!popped) return false;
+  async #reuseSpare(
+    popped: { path: string; clean?: Promise<unknown> },
+    path: string,
+    branch: string,
+    base: string,
+  ): Promise<boolean> {
     const spare = popped.path;
     try {
       // A clean that failed leaves it to be removed, and a worktree made anew.
@@ -534,7 +554,7 @@ export class WorktreeManager {
 
   /** Removes everything of this sprint: worktrees, branches, and its folder. */
   async clean(): Promise<string[]> {
-    await this.#making;
+    await this.#stopMakingSpares();
     const removed = await this.prune();
     await rm(this.home, { recursive: true, force: true });
     // The shared worktrees folder goes too once no sprint uses it (rmdir fails on a non-empty one).
