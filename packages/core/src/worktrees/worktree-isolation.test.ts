@@ -14,11 +14,11 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
 import { SprintLockedError } from '../model/errors.js';
 import type { Task } from '../model/sprint.js';
-import { waitFor } from '../../test/helpers.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { skipTask } from '../runner/task-control.js';
 import { SprintDirectoryStore } from '../stores/sprint-directory-store.js';
