@@ -60,18 +60,28 @@ const server = new SpawnServer();
 /**
  * Git work nobody waits for at once (a finished task's commit, its
  * integration, worktrees made ahead) goes through a second helper at
- * niceness +10: on a busy machine it yields the CPU to the agents and to the
- * runner's foreground steps (the worktree the next agent needs).
+ * niceness +10 while agents work: on a busy machine it yields the CPU to
+ * them and to the runner's foreground steps (the worktree the next agent
+ * needs). When no agent works, it is what the run waits for (the last
+ * tasks' commits and integrations): then it runs at our own niceness.
  */
 const background = new SpawnServer({ niceness: 10 });
 const lane = new AsyncLocalStorage<'background'>();
+/** Per owner (a run's isolation), how many of its agents work now. */
+const working = new Map<object, number>();
 
 /**
  * Runs `fn` with every git command it starts (also later, in what it
- * awaits or queues) going through the background helper.
+ * awaits or queues) going through the background helper while agents work.
  */
 export function inBackground<T>(fn: () => T): T {
   return lane.run('background', fn);
+}
+
+/** Says how many agents of `owner` work now (0 when it is done): background git work yields to them. */
+export function agentsWorking(owner: object, n: number): void {
+  if (n > 0) working.set(owner, n);
+  else working.delete(owner);
 }
 
 /**
@@ -116,7 +126,7 @@ export async function gitSteps(
   steps: readonly GitStep[],
   options: Omit<GitOptions, 'input'> = {},
 ): Promise<GitOutput[]> {
-  const helper = lane.getStore() === 'background' ? background : server;
+  const helper = lane.getStore() === 'background' && working.size > 0 ? background : server;
   const outputs = await helper.runSteps(
     steps.map((s) => ({ file: 'git', args: s.args, input: s.input, allowFail: s.allowFail })),
     {

@@ -13,7 +13,7 @@ import type {
   WorkspaceOpenContext,
 } from '../runner/task-workspace.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, inBackground } from './git.js';
+import { agentsWorking, git, gitSteps, gitText, inBackground } from './git.js';
 import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
 import { removeStalePackedRefsLock } from './stale-ref-lock.js';
@@ -158,6 +158,12 @@ class WorktreeSession implements TaskWorkspace {
       const n = t.attempts.filter((a) => a.error?.kind === 'conflict').length;
       if (n) this.#conflicts.set(taskId, n);
     }
+  }
+
+  /** Counts attempts whose agent or verify runs: background git work yields to them while any do. */
+  #setWorking(delta: number): void {
+    this.#working += delta;
+    agentsWorking(this, this.#working);
   }
 
   #emit(events: NewRunEvent[]): void {
@@ -378,7 +384,7 @@ class WorktreeSession implements TaskWorkspace {
     }
     this.#started.add(task.id);
     this.#making += nextBytes;
-    this.#working++;
+    this.#setWorking(+1);
     let wt: TaskWorktree;
     try {
       wt = await this.#manager.create(task.id, attempt, head!, headTree);
@@ -388,7 +394,7 @@ class WorktreeSession implements TaskWorkspace {
         () => undefined,
       );
     } catch (error) {
-      this.#working--;
+      this.#setWorking(-1);
       throw error;
     } finally {
       this.#making -= nextBytes;
@@ -460,7 +466,7 @@ class WorktreeSession implements TaskWorkspace {
     // The agent and verify are done: the commit and the merge queue need no slot, so the next
     // task starts now (its worktree made beside this commit). The task stays running until
     // settled, so nothing that depends on it starts before its work lands.
-    this.#working--;
+    this.#setWorking(-1);
     this.#returning.add(wt);
     input.release?.();
     // Nobody waits for them at once: through the niced helper, beside the next task's agent.
@@ -536,7 +542,7 @@ class WorktreeSession implements TaskWorkspace {
     const wt = this.#live.get(input.task.id);
     if (!wt || wt.attempt !== input.attempt) return;
     this.#live.delete(input.task.id);
-    if (!this.#returning.delete(wt)) this.#working--;
+    if (!this.#returning.delete(wt)) this.#setWorking(-1);
     if (input.next === 'blocked' || input.next === 'needs-human') {
       this.#emit([
         {
@@ -570,6 +576,7 @@ class WorktreeSession implements TaskWorkspace {
    * recorded as `removed`, so `status` lists none. Otherwise only the spares go.
    */
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
+    agentsWorking(this, 0);
     if (input.status !== 'completed') return this.#manager.dropSpares();
     const { worktrees } = await this.#manager.list();
     await this.#manager.clean();
