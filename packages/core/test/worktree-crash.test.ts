@@ -55,6 +55,12 @@ function runner(dir: string, mode: 'run' | 'resume') {
   return { child, done };
 }
 
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
 async function expectConsistent(id: string, tasks = ['a', 'b']) {
   git('fsck', '--no-progress', '--no-dangling');
   const gitDir = join(project, '.git');
@@ -143,20 +149,8 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
       {},
     );
     const first = runner(dir, 'run');
-    await waitFor(
-      () =>
-        stat(seen).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
-    await waitFor(() =>
-      stat(join(project, '.git', 'refs', 'heads', 'main.lock')).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await waitFor(() => exists(seen), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'refs', 'heads', 'main.lock')));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
 
@@ -181,14 +175,7 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
       {},
     );
     const first = runner(dir, 'run');
-    await waitFor(
-      () =>
-        stat(started).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
+    await waitFor(() => exists(started), 60_000);
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
     // What a git killed inside `update-ref -d` or `branch -D` leaves: the lock, nobody holding it.
@@ -237,20 +224,8 @@ exit 0
         .filter(Boolean).length;
     await waitFor(() => committed() + Number(git('rev-list', '--count', 'main')) - 1 >= 3, 60_000);
     await writeFile(released, '');
-    await waitFor(
-      () =>
-        stat(batch).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
-    await waitFor(() =>
-      stat(join(project, '.git', 'refs', 'heads', 'main.lock')).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await waitFor(() => exists(batch), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'refs', 'heads', 'main.lock')));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
     // Killed mid-batch indeed: the batch's commits did not land.
@@ -295,20 +270,8 @@ exit 0
       {},
     );
     const first = runner(dir, 'run');
-    await waitFor(
-      () =>
-        stat(seen).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
-    await waitFor(() =>
-      stat(join(project, '.git', 'index.lock')).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await waitFor(() => exists(seen), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'index.lock')));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
     // Half done indeed: the first file of the update is there, the index still locked.
