@@ -578,9 +578,8 @@ class WorktreeSession implements TaskWorkspace {
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
     agentsWorking(this, 0);
     if (input.status !== 'completed') return this.#manager.dropSpares();
-    const { worktrees } = await this.#manager.list();
-    await this.#manager.clean();
-    this.#emitRemoved(worktrees.flatMap((w) => (w.branch ? [w.branch] : [])));
+    // What clean removed names each task worktree by its branch (spares have none): no list before it.
+    this.#emitRemoved(await this.#manager.clean());
   }
 
   /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */
