@@ -89,6 +89,46 @@ async function isolationCost(top, n) {
   };
 }
 
+/**
+ * Where the parallel run's time goes, from its events and the stamps each task's command wrote:
+ * the tasks in the order they started, the first four (from nothing) apart from the rest.
+ */
+async function breakdown(scratch, seen, runStart, runEnd) {
+  const { readFile } = await import('node:fs/promises');
+  const tasks = [];
+  for (const [taskId, t] of seen) {
+    const stamp = async (n) => Number(await readFile(join(scratch, `${n}-${taskId}`), 'utf8'));
+    tasks.push({ ...t, cmdStart: await stamp('cmd-start'), cmdEnd: await stamp('cmd-end') });
+  }
+  tasks.sort((a, b) => a.started - b.started);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const phase = (list, from, to) => ms(mean(list.map((x) => x[to] - x[from])));
+  const first = tasks.slice(0, 4);
+  const later = tasks.slice(4);
+  // A slot's idle time: from a command's end to the start of the next task in the same slot
+  // (the task that started next after it ended).
+  const gaps = tasks.flatMap((x) => {
+    const next = tasks.find((y) => y.started >= x.cmdEnd && !y.claimed);
+    if (!next) return [];
+    next.claimed = true;
+    return [next.started - x.cmdEnd];
+  });
+  const lastEnd = Math.max(...tasks.map((x) => x.cmdEnd));
+  const startup = tasks[0].started - runStart;
+  const toCommand = (list) => mean(list.map((x) => x.cmdStart - x.started));
+  const command = mean(tasks.map((x) => x.cmdEnd - x.cmdStart));
+  const gap = mean(gaps);
+  const tail = runEnd - lastEnd;
+  return [
+    `  breakdown (means; events are seen once the log has them): start of the run -> first task started ${ms(startup)}`,
+    `    task started -> its command runs (worktree, hooks, agent spawn): first four ${ms(toCommand(first))}, later ${ms(toCommand(later))}`,
+    `    command (sleep 1): ${ms(command)}; command ended -> next task started in its slot ${ms(gap)} (${gaps.length} slots reused)`,
+    `    command ended -> committed and queued ${phase(tasks, 'cmdEnd', 'queued')}; queued -> integrated ${phase(tasks, 'queued', 'integrated')}`,
+    `    last command ended -> run returned ${ms(tail)} (the last commit and integration, the end of the run)`,
+    `    critical path: ${ms(startup)} + (${ms(toCommand(first))} + ${ms(command)} + ${ms(gap)}) + (${ms(toCommand(later))} + ${ms(command)} + ${ms(gap)}) x 2 - ${ms(gap)} + ${ms(tail)} = ${ms(startup + toCommand(first) + 2 * toCommand(later) + 3 * command + 2 * gap + tail)}`,
+  ].join('\n');
+}
+
 function describeCost(name, files, c) {
   const s = c.spawns;
   return [
@@ -162,7 +202,8 @@ try {
         type: 'shell',
         priority: 'medium',
         dependsOn: [],
-        command: `sleep 1; echo ${i} > out-${i}.txt`,
+        // Its start and end stamped outside the project, for the breakdown.
+        command: `date +%s%3N > ${scratch}/cmd-start-t${i}; sleep 1; echo ${i} > out-${i}.txt; date +%s%3N > ${scratch}/cmd-end-t${i}`,
         fields: {},
       })),
     });
@@ -173,7 +214,21 @@ try {
     });
     const s = gitSpawns();
     const t = performance.now();
-    const result = await runner.run(id, { concurrency: 4 });
+    const runStart = Date.now();
+    const seen = new Map();
+    const mark = (taskId, what) => {
+      if (!seen.has(taskId)) seen.set(taskId, {});
+      seen.get(taskId)[what] ??= Date.now();
+    };
+    const result = await runner.run(id, {
+      concurrency: 4,
+      onEvent: (e) => {
+        if (e.type === 'task-started') mark(e.taskId, 'started');
+        if (e.type === 'worktree' && e.taskId && ['queued', 'integrated'].includes(e.stage))
+          mark(e.taskId, e.stage);
+      },
+    });
+    const runEnd = Date.now();
     const wall = performance.now() - t;
     const spawned = gitSpawns() - s;
     const commits = git(project, 'log', '--format=%s', 'main').split('\n').length - 1 - 5;
@@ -184,6 +239,7 @@ try {
     console.log(
       `  git processes the runner started: ${spawned} (${(spawned / 12).toFixed(1)} per task)`,
     );
+    console.log(await breakdown(scratch, seen, runStart, runEnd));
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });

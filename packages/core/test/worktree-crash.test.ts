@@ -55,13 +55,20 @@ function runner(dir: string, mode: 'run' | 'resume') {
   return { child, done };
 }
 
-async function expectConsistent(id: string) {
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+async function expectConsistent(id: string, tasks = ['a', 'b']) {
   git('fsck', '--no-progress', '--no-dangling');
   const gitDir = join(project, '.git');
   for (const leftover of [
     'index.lock',
     'HEAD.lock',
     'refs/heads/main.lock',
+    'packed-refs.lock',
     'rebase-merge',
     'rebase-apply',
     'MERGE_HEAD',
@@ -78,11 +85,12 @@ async function expectConsistent(id: string) {
   const trailers = git('log', '--format=%(trailers:key=Sprint-Task,valueonly)', 'main')
     .split('\n')
     .filter(Boolean);
-  expect(trailers.sort()).toEqual([`${id}/a`, `${id}/b`]);
+  expect(trailers.sort()).toEqual(tasks.map((t) => `${id}/${t}`));
+  // One commit each, nothing else: the initial commit and the tasks'.
+  expect(git('rev-list', '--count', 'main')).toBe(String(tasks.length + 1));
   // The user's checkout shows the integrated result, nothing half-applied.
-  expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
-  expect(await readFile(join(project, 'a.txt'), 'utf8')).toBe('a\n');
-  expect(await readFile(join(project, 'b.txt'), 'utf8')).toBe('b\n');
+  expect(git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!README.md')).toBe('');
+  for (const t of tasks) expect(await readFile(join(project, `${t}.txt`), 'utf8')).toBe(`${t}\n`);
 }
 
 describe('kill -9 under isolation', { timeout: 180_000 }, () => {
@@ -145,20 +153,8 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
       {},
     );
     const first = runner(dir, 'run');
-    await waitFor(
-      () =>
-        stat(seen).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
-    await waitFor(() =>
-      stat(join(project, '.git', 'refs', 'heads', 'main.lock')).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await waitFor(() => exists(seen), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'refs', 'heads', 'main.lock')));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
 
@@ -167,6 +163,90 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.status, out).toBe('completed');
     await expectConsistent(id);
+  });
+
+  it('after a crash that left packed-refs.lock: resume removes it, deletes refs again, completes', async () => {
+    const started = join(scratch, 'a-started');
+    const { id, dir } = await sprint(
+      [
+        // The first attempt hangs (the crash comes then); the next one does the work.
+        {
+          id: 'a',
+          command: `if [ -f ${started} ]; then echo a > a.txt; else touch ${started}; sleep 120; fi`,
+        },
+        { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
+      ],
+      {},
+    );
+    const first = runner(dir, 'run');
+    await waitFor(() => exists(started), 60_000);
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+    // What a git killed inside `update-ref -d` or `branch -D` leaves: the lock, nobody holding it.
+    await writeFile(join(project, '.git', 'packed-refs.lock'), '');
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    await expect(stat(join(project, '.git', 'packed-refs.lock'))).rejects.toThrow();
+    await expectConsistent(id);
+  });
+
+  it('while a batch of integrations moves the branch: resume integrates each task once, one commit each', async () => {
+    const released = join(scratch, 'release-first');
+    const batch = join(scratch, 'batch-seen');
+    const hook = join(project, '.git', 'hooks', 'reference-transaction');
+    // A real git hook on main's updates, its lock taken: the first integration (one commit) waits
+    // until the test has b's and c's commits queued behind it, so they go together; that batch
+    // (two commits in one move) stalls, and the crash comes then.
+    await writeFile(
+      hook,
+      `#!/bin/sh
+[ "$1" = prepared ] || exit 0
+line=$(grep ' refs/heads/main$') || exit 0
+set -- $line
+n=$(git rev-list --count "$1..$2")
+if [ "$n" -ge 2 ] && [ ! -f ${batch} ]; then touch ${batch}; sleep 120; fi
+if [ "$n" = 1 ]; then i=0; until [ -f ${released} ]; do i=$((i+1)); [ $i -gt 3000 ] && break; sleep 0.02; done; fi
+exit 0
+`,
+    );
+    await chmod(hook, 0o755);
+    // The user's own work, which integration must leave alone.
+    await writeFile(join(project, 'README.md'), 'project, edited by the user\n');
+    await writeFile(join(project, 'mine.md'), 'my notes\n');
+    const { id, dir } = await sprint(
+      ['a', 'b', 'c'].map((t) => ({ id: t, command: `echo ${t} > ${t}.txt` })),
+      { concurrency: 3 },
+    );
+    const first = runner(dir, 'run');
+    // Every task's commit made on its branch: two of them wait behind the first integration.
+    const committed = () =>
+      git('log', '--all', '--format=%(trailers:key=Sprint-Task,valueonly)', '--not', 'main')
+        .split('\n')
+        .filter(Boolean).length;
+    await waitFor(() => committed() + Number(git('rev-list', '--count', 'main')) - 1 >= 3, 60_000);
+    await writeFile(released, '');
+    await waitFor(() => exists(batch), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'refs', 'heads', 'main.lock')));
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.done;
+    // Killed mid-batch indeed: the batch's commits did not land.
+    expect(Number(git('rev-list', '--count', 'main'))).toBeLessThan(4);
+
+    const second = runner(dir, 'resume');
+    const out = await second.done;
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result.status, out).toBe('completed');
+    await expectConsistent(id, ['a', 'b', 'c']);
+    expect(await readFile(join(project, 'README.md'), 'utf8')).toBe(
+      'project, edited by the user\n',
+    );
+    expect(await readFile(join(project, 'mine.md'), 'utf8')).toBe('my notes\n');
+    expect(git('status', '--porcelain', '--untracked-files=all', '--', '.', ':!.claude')).toBe(
+      'M README.md\n?? mine.md',
+    );
   });
 
   it('during the update of the user’s files (read-tree -m -u half done): resume leaves the checkout consistent and the user’s work intact', async () => {
@@ -194,20 +274,8 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
       {},
     );
     const first = runner(dir, 'run');
-    await waitFor(
-      () =>
-        stat(seen).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-    );
-    await waitFor(() =>
-      stat(join(project, '.git', 'index.lock')).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await waitFor(() => exists(seen), 60_000);
+    await waitFor(() => exists(join(project, '.git', 'index.lock')));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;
     // Half done indeed: the first file of the update is there, the index still locked.

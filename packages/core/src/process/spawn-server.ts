@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { getPriority, hostname, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** What one command printed and how it ended. */
@@ -87,6 +87,12 @@ export class SpawnServer {
   #helper: Helper | undefined;
   #next = 0;
   #broken = false;
+  readonly #niceness: number;
+
+  /** `niceness`: added to the helper's (so to every command's) scheduling niceness, as `nice -n`. */
+  constructor(options: { niceness?: number } = {}) {
+    this.#niceness = options.niceness ?? 0;
+  }
 
   async run(file: string, args: readonly string[], command: ServedCommand): Promise<ServedOutput> {
     const outputs = await this.runSteps([{ file, args, input: command.input }], command);
@@ -164,6 +170,14 @@ export class SpawnServer {
         stdio: ['pipe', 'pipe', 'ignore'],
         env,
       });
+      // Before any command is written to it, so each one it starts inherits the niceness.
+      if (this.#niceness && child.pid) {
+        try {
+          setPriority(child.pid, Math.min(19, getPriority(process.pid) + this.#niceness));
+        } catch {
+          // Not allowed here (a limit on niceness): its commands run at ours.
+        }
+      }
       const helper: Helper = { child, dir, env, pending: new Map(), buffer: '' };
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (chunk: string) => onData(helper, chunk));

@@ -54,8 +54,8 @@ export class RunSession {
   readonly #results: TaskRunResult[] = [];
   readonly #inflight = new Map<string, Promise<void>>();
   /**
-   * Running tasks whose agent is done and whose committed work waits for the
-   * merge queue: they hold no slot (the next task starts meanwhile), but
+   * Running tasks whose agent and verify are done and whose work is being
+   * committed or waits for the merge queue: they hold no slot (the next task starts meanwhile), but
    * stay running, so nothing that depends on them starts before they are integrated.
    */
   readonly #integrating = new Set<string>();

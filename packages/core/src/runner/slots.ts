@@ -1,6 +1,6 @@
 /**
  * How many of a run's `concurrency` slots are taken: tasks in flight (their
- * agent, or their commit), and tasks waiting to retry. Up to `concurrency`
+ * agent and verify), and tasks waiting to retry. Up to `concurrency`
  * tasks that only wait for integration hold no slot; past that they do, so a
  * stalled merge queue (a person's modified file, a long merge-verify) does
  * not let tasks and their worktrees pile up.
@@ -8,7 +8,7 @@
 export function slotsTaken(n: {
   /** Tasks started and not yet settled, those waiting for integration included. */
   inflight: number;
-  /** Of those, the ones whose work is committed and only waits for integration. */
+  /** Of those, the ones whose agent and verify are done: only their commit and integration remain. */
   integrating: number;
   waitingToRetry: number;
   concurrency: number;

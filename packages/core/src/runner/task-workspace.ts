@@ -56,9 +56,9 @@ export interface TaskWorkspace {
     /** The attempt's run marker: commands the workspace starts (a merge-verify) carry it. */
     runMarker?: string;
     /**
-     * Called once the attempt's work is committed and only waits for
-     * integration: the attempt no longer needs a slot of its own, so the
-     * next task may start (the task itself stays running until it is settled).
+     * Called once the attempt's agent and verify are done and only its commit
+     * and integration remain: the attempt no longer needs a slot of its own,
+     * so the next task may start (the task itself stays running until it is settled).
      */
     release?: () => void;
   }): Promise<AgentResult>;

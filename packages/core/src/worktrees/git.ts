@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SpawnServer, type StepOutput } from '../process/spawn-server.js';
 
 /** What one git command printed and how it ended. */
@@ -57,6 +58,33 @@ export const NO_OPTIONAL_LOCKS = { GIT_OPTIONAL_LOCKS: '0' };
 const server = new SpawnServer();
 
 /**
+ * Git work nobody waits for at once (a finished task's commit, its
+ * integration, worktrees made ahead) goes through a second helper at
+ * niceness +10 while agents work: on a busy machine it yields the CPU to
+ * them and to the runner's foreground steps (the worktree the next agent
+ * needs). When no agent works, it is what the run waits for (the last
+ * tasks' commits and integrations): then it runs at our own niceness.
+ */
+const background = new SpawnServer({ niceness: 10 });
+const lane = new AsyncLocalStorage<'background'>();
+/** Per owner (a run's isolation), how many of its agents work now. */
+const working = new Map<object, number>();
+
+/**
+ * Runs `fn` with every git command it starts (also later, in what it
+ * awaits or queues) going through the background helper while agents work.
+ */
+export function inBackground<T>(fn: () => T): T {
+  return lane.run('background', fn);
+}
+
+/** Says how many agents of `owner` work now (0 when it is done): background git work yields to them. */
+export function agentsWorking(owner: object, n: number): void {
+  if (n > 0) working.set(owner, n);
+  else working.delete(owner);
+}
+
+/**
  * Another short command (not git) through the same helper, where it runs
  * often enough for a spawn from Node to count (`du` before each worktree).
  */
@@ -98,7 +126,8 @@ export async function gitSteps(
   steps: readonly GitStep[],
   options: Omit<GitOptions, 'input'> = {},
 ): Promise<GitOutput[]> {
-  const outputs = await server.runSteps(
+  const helper = lane.getStore() === 'background' && working.size > 0 ? background : server;
+  const outputs = await helper.runSteps(
     steps.map((s) => ({ file: 'git', args: s.args, input: s.input, allowFail: s.allowFail })),
     {
       cwd,

@@ -1,9 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { ShellAgent } from '../agents/builtin-agents.js';
 import { SprintLockedError } from '../model/errors.js';
@@ -75,12 +86,12 @@ async function blockedWithKeptWorktree() {
 }
 
 /**
- * The spare worktrees (made ahead) filled while `run` runs, from git's own
- * trace: each is a `read-tree` in a `.spare-` worktree (after `git worktree
- * add`, or its record written by the runner). A run waits for the spares it
- * is making before it ends, so the trace holds every one.
+ * The worktrees made (filled from nothing) while `run` runs, for attempts or
+ * ahead of them, from git's own trace: each is a `read-tree` in a worktree of
+ * the sprint (after `git worktree add`, or its record written by the runner).
+ * A run waits for the spares it is making before it ends, so the trace holds every one.
  */
-async function spareAdds(run: () => Promise<void>): Promise<string[]> {
+async function worktreesMade(run: () => Promise<void>): Promise<string[]> {
   const trace = join(scratch, 'git-trace2.json');
   process.env.GIT_TRACE2_EVENT = trace;
   try {
@@ -102,7 +113,10 @@ async function spareAdds(run: () => Promise<void>): Promise<string[]> {
   );
   return events
     .filter(
-      (e) => e.event === 'def_repo' && readTrees.has(e.sid) && /\/\.spare-/.test(e.worktree ?? ''),
+      (e) =>
+        e.event === 'def_repo' &&
+        readTrees.has(e.sid) &&
+        /\/\.claude\/worktrees\//.test(e.worktree ?? ''),
     )
     .map((e) => e.worktree!);
 }
@@ -182,13 +196,12 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       [
         {
           id: 'a',
-          command:
-            'mkdir -p out build && echo a > out/a.txt && echo junk > build/cache && echo stray >> shared.txt',
+          command: `cat .git > ${join(scratch, 'a-gitfile')}; mkdir -p out build && echo a > out/a.txt && echo junk > build/cache && echo stray >> shared.txt`,
         },
         {
           id: 'b',
           dependsOn: ['a'],
-          // Where b works: its .git file names the worktree git made for a.
+          // Where b works: its .git file names the same worktree git record as a's.
           command: `cat .git > ${join(scratch, 'b-gitfile')}; [ ! -e build ] && [ -f out/a.txt ] && [ -z "$(git status --porcelain --ignored --untracked-files=all)" ] && echo b > out/b.txt`,
         },
       ],
@@ -196,7 +209,9 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     );
     const result = await runner.run(id);
     expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
-    expect(await readFile(join(scratch, 'b-gitfile'), 'utf8')).toMatch(/worktrees\/a-1\n$/);
+    expect(await readFile(join(scratch, 'b-gitfile'), 'utf8')).toBe(
+      await readFile(join(scratch, 'a-gitfile'), 'utf8'),
+    );
     expect(git('show', '--name-only', '--format=', 'HEAD')).toBe('out/b.txt');
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
     git('fsck', '--no-progress');
@@ -237,6 +252,42 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     // The one made ahead became the attempt's: no other worktree was made.
     expect(manager.hasSpare).toBe(false);
     expect(sprintLeftovers().worktrees).toEqual([`worktree ${project}`, `worktree ${wt.path}`]);
+    await manager.clean();
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+  });
+
+  it('cleans a finished attempt’s worktree when it is recycled, before the next attempt takes it', async () => {
+    await writeFile(join(project, '.gitignore'), 'build/\n');
+    git('add', '.gitignore');
+    git('commit', '-q', '-m', 'ignore build');
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: 'recycled',
+    });
+    const wt = await manager.create('t', 1, git('rev-parse', 'HEAD'));
+    await mkdir(join(wt.path, 'build'));
+    await writeFile(join(wt.path, 'build', 'cache'), 'junk\n');
+    await writeFile(join(wt.path, 'stray.txt'), 'stray\n');
+    // Staged by the agent, never committed: the next attempt's checkout resets the index and it goes.
+    await writeFile(join(wt.path, 'staged.txt'), 'staged\n');
+    execFileSync('git', ['add', 'staged.txt'], { cwd: wt.path });
+    await manager.recycle(wt);
+    // No attempt takes it: the clean happens on its own, in the background.
+    const spare = await waitFor(async () =>
+      (await readdir(manager.home)).find((n) => n.startsWith('.spare-')),
+    );
+    await waitFor(
+      async () => !['build', 'stray.txt'].some((f) => existsSync(join(manager.home, spare, f))),
+      20_000,
+    );
+    const next = await manager.create('u', 1, git('rev-parse', 'HEAD'));
+    expect(existsSync(join(next.path, 'staged.txt'))).toBe(false);
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], {
+        cwd: next.path,
+        encoding: 'utf8',
+      }),
+    ).toBe('');
     await manager.clean();
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
@@ -552,6 +603,43 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
   });
 
+  it('frees a task’s slot once its agent and verify are done: the next task starts while its commit runs', async () => {
+    // A real clean filter, run by the `git add` of a's commit: it holds that commit until b
+    // has started, which only a slot freed before the commit lets happen (concurrency 1).
+    const hold = join(scratch, 'hold.sh');
+    await writeFile(
+      hold,
+      `if [ "$1" = a.txt ]; then i=0; until [ -e ${join(scratch, 'b-ran')} ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 9; sleep 0.02; done; touch ${join(scratch, 'a-held')}; fi\nexec cat\n`,
+    );
+    git('config', 'filter.hold.clean', `sh ${hold} %f`);
+    await writeFile(join(project, '.gitattributes'), '*.txt filter=hold\n');
+    git('add', '.gitattributes');
+    git('commit', '-q', '-m', 'attributes');
+    const { runner, id } = await sprintIn(
+      [
+        { id: 'a', command: 'echo a > a.txt', verify: 'test -f a.txt' },
+        { id: 'b', command: `echo b > b.txt; touch ${join(scratch, 'b-ran')}` },
+      ],
+      { isolation: 'worktree', concurrency: 1 },
+    );
+    const order: string[] = [];
+    const result = await runner.run(id, {
+      onEvent: (e) => {
+        if (e.type === 'task-started') order.push(`start ${e.taskId}`);
+        if (e.type === 'worktree' && e.stage === 'queued') order.push(`committed ${e.taskId}`);
+      },
+    });
+    expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
+    // The filter ran in a's commit and let it go only once b had started.
+    expect(existsSync(join(scratch, 'a-held'))).toBe(true);
+    expect(order.indexOf('start b')).toBeGreaterThan(-1);
+    expect(order.indexOf('start b')).toBeLessThan(order.indexOf('committed a'));
+    const subjects = git('log', '--format=%s', 'main').split('\n');
+    expect(subjects.filter((s) => s.startsWith(`sprint(${id})`))).toHaveLength(2);
+    expect(sprintLeftovers()).toEqual({ worktrees: [`worktree ${project}`], branches: ['main'] });
+    git('fsck', '--no-progress');
+  });
+
   it('blocks a task whose worktree would pass worktrees.max-disk, saying so', async () => {
     const { runner, id, store } = await sprintIn(
       [
@@ -564,7 +652,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     const result = await runner.run(id);
     expect(result.status).toBe('blocked');
     const { state } = await store.load(id);
-    expect(state.tasks.first?.status).toBe('done');
+    expect(state.tasks.first?.status, state.tasks.first?.reason).toBe('done');
     expect(state.tasks.second?.reason).toMatch(
       /worktrees\.max-disk \(.* in use, measured, \+ .* for a fresh one > 12(\.0)? KB; fix: sprint clean/,
     );
@@ -640,10 +728,11 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       isolation: 'worktree',
       concurrency: 2,
     });
-    const spares = await spareAdds(async () => {
+    const made = await worktreesMade(async () => {
       expect((await runner.run(id)).status).toBe('completed');
     });
-    expect(spares).toEqual([]);
+    // The task's own, and no other.
+    expect(made).toHaveLength(1);
   });
 
   it('makes a spare worktree ahead while a further task waits for one', async () => {
@@ -654,10 +743,11 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
       ],
       { isolation: 'worktree', concurrency: 2 },
     );
-    const spares = await spareAdds(async () => {
+    const made = await worktreesMade(async () => {
       expect((await runner.run(id)).status).toBe('completed');
     });
-    expect(spares.length).toBeGreaterThan(0);
+    // The first task's, and one made ahead for the second while the first works.
+    expect(made.length).toBeGreaterThan(1);
   });
 
   it('refuses isolation: worktree outside git, changing nothing', async () => {

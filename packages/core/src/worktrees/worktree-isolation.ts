@@ -13,9 +13,10 @@ import type {
   WorkspaceOpenContext,
 } from '../runner/task-workspace.js';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText } from './git.js';
+import { agentsWorking, git, gitSteps, gitText, inBackground } from './git.js';
 import { looseBranchHead } from './git-files.js';
 import { MergeQueue, type QueueEvent } from './merge-queue.js';
+import { removeStalePackedRefsLock } from './stale-ref-lock.js';
 import { commitTask } from './task-commit.js';
 import {
   type GitProject,
@@ -119,6 +120,12 @@ class WorktreeSession implements TaskWorkspace {
   #queue!: MergeQueue;
   #meta!: Meta;
   #bytesPerWorktree: number | undefined;
+  /** The run's first worktrees being asked for (prepare waits for that, then takes one). */
+  #first: Promise<void> | undefined;
+  /** How many of those no attempt took yet. */
+  #firstLeft = 0;
+  /** The first worktree being measured (the size of the next ones). */
+  #measuring: Promise<unknown> | undefined;
   /** What a fresh worktree holds, from git, until one is measured. */
   #freshEstimate: Promise<number> | undefined;
   /** Bytes of the worktrees being made for attempts right now (not measurable yet). */
@@ -128,9 +135,9 @@ class WorktreeSession implements TaskWorkspace {
   /** Tasks this run gave a worktree. */
   readonly #started = new Set<string>();
   readonly #live = new Map<string, TaskWorktree>();
-  /** Attempts working in their worktrees: prepared, not yet committed or settled. */
+  /** Attempts working in their worktrees: prepared, their agent or verify not yet done. */
   #working = 0;
-  /** Worktrees of attempts committed and waiting for the merge queue (they come back once settled). */
+  /** Worktrees of attempts being committed or waiting for the merge queue (they come back once settled). */
   readonly #returning = new Set<TaskWorktree>();
   readonly #conflicts = new Map<string, number>();
   /** Committed work of attempts that died before integration: task -> branch. */
@@ -151,6 +158,12 @@ class WorktreeSession implements TaskWorkspace {
       const n = t.attempts.filter((a) => a.error?.kind === 'conflict').length;
       if (n) this.#conflicts.set(taskId, n);
     }
+  }
+
+  /** Counts attempts whose agent or verify runs: background git work yields to them while any do. */
+  #setWorking(delta: number): void {
+    this.#working += delta;
+    agentsWorking(this, this.#working);
   }
 
   #emit(events: NewRunEvent[]): void {
@@ -178,6 +191,10 @@ class WorktreeSession implements TaskWorkspace {
       const did = await this.#queue.recover();
       if (did) notes.push(did);
     }
+    // Before any ref is deleted: a git killed while deleting one leaves the lock every later deletion meets.
+    const { project, home } = this.#manager;
+    if (await removeStalePackedRefsLock(project.commonDir, [project.top, home]))
+      notes.push('removed packed-refs.lock left by a git that died');
     const keep = new Set<string>();
     const { branches } = await this.#manager.list();
     for (const [taskId, t] of Object.entries(this.#ctx.state.tasks)) {
@@ -271,6 +288,7 @@ class WorktreeSession implements TaskWorkspace {
       });
       this.#queue = this.#makeQueue();
     }
+    this.#first = this.#makeFirstWorktrees().catch(() => undefined);
     this.#emit([
       {
         type: 'worktree',
@@ -280,6 +298,35 @@ class WorktreeSession implements TaskWorkspace {
         detail: `a worktree per task (${why}); work lands on ${this.#meta.target}`,
       },
     ]);
+  }
+
+  /**
+   * Starts making the worktrees of the tasks that may start at once (up to
+   * the concurrency), while the run records its start and claims them:
+   * their attempts then take them instead of each making its own. Within
+   * worktrees.max-disk (a fresh worktree's size estimated from git).
+   */
+  async #makeFirstWorktrees(): Promise<void> {
+    const { tasks } = this.#ctx.definition;
+    const status = (id: string) => this.#ctx.state.tasks[id]?.status ?? 'pending';
+    const ready = tasks.filter(
+      (t) =>
+        WAITING.has(status(t.id)) &&
+        t.dependsOn.every((d) => ['done', 'skipped'].includes(status(d))),
+    ).length;
+    const n = Math.min(this.#ctx.concurrency, ready);
+    if (n < 1) return;
+    const { top, commonDir } = this.#manager.project;
+    const head =
+      (await looseBranchHead(commonDir, this.#meta.target)) ??
+      (await gitText(top, ['rev-parse', `refs/heads/${this.#meta.target}`]));
+    this.#freshEstimate ??= this.#manager.freshSize(head);
+    const [usedBytes, fresh] = await Promise.all([this.#manager.diskUse(), this.#freshEstimate]);
+    const maxBytes = this.#ctx.definition.config.worktrees?.maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES;
+    if (fitsDiskBudget({ usedBytes, nextBytes: fresh * n, maxBytes })) {
+      this.#manager.makeSpares(head, n, { now: true });
+      this.#firstLeft = n;
+    }
   }
 
   async prepare(input: {
@@ -305,10 +352,14 @@ class WorktreeSession implements TaskWorkspace {
       }
       await this.#removeTaskWorktrees(task.id, orphan);
     }
+    await this.#first;
+    // One of the run's first worktrees, made for it (within the budget) as the run started.
+    const reserved = this.#firstLeft > 0;
+    if (reserved) this.#firstLeft--;
     const ref = `refs/heads/${this.#meta.target}`;
     // Measured, not estimated: agents fill worktrees (dependencies, builds), and kept ones stay.
     // (Measured while the head is read.)
-    const measured = this.#manager.diskUse();
+    const measured = reserved ? undefined : this.#manager.diskUse();
     // The head from its loose ref file where git keeps one: no git process.
     const read = await looseBranchHead(this.#manager.project.commonDir, this.#meta.target);
     const [head, headTree] = read
@@ -319,12 +370,12 @@ class WorktreeSession implements TaskWorkspace {
     const estimated = this.#bytesPerWorktree === undefined;
     this.#freshEstimate ??= this.#manager.freshSize(head!);
     const perWorktree = this.#bytesPerWorktree ?? (await this.#freshEstimate);
-    const usedBytes = await measured;
+    const usedBytes = (await measured) ?? 0;
     // A finished attempt's worktree is reused: the next attempt takes no more disk than it did.
-    const nextBytes = this.#manager.hasSpare ? 0 : perWorktree;
+    const nextBytes = reserved || this.#manager.hasSpare ? 0 : perWorktree;
     // Worktrees other tasks are making right now (not on disk yet) count too.
     const making = this.#making;
-    if (!fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes, maxBytes })) {
+    if (!reserved && !fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes, maxBytes })) {
       return {
         result: failedResult(
           'config',
@@ -334,13 +385,17 @@ class WorktreeSession implements TaskWorkspace {
     }
     this.#started.add(task.id);
     this.#making += nextBytes;
-    this.#working++;
+    this.#setWorking(+1);
     let wt: TaskWorktree;
     try {
       wt = await this.#manager.create(task.id, attempt, head!, headTree);
-      this.#bytesPerWorktree ??= await this.#manager.diskUse(wt.path);
+      // Measured beside the agent, not before it: until then the estimate from git stands in.
+      this.#measuring ??= this.#manager.diskUse(wt.path).then(
+        (bytes) => (this.#bytesPerWorktree = bytes),
+        () => undefined,
+      );
     } catch (error) {
-      this.#working--;
+      this.#setWorking(-1);
       throw error;
     } finally {
       this.#making -= nextBytes;
@@ -348,18 +403,23 @@ class WorktreeSession implements TaskWorkspace {
     this.#live.set(task.id, wt);
     // While this attempt works, worktrees for the next tasks are made (one per slot at most, and
     // none when no further task waits), so starting one is a checkout of what changed, not a
-    // worktree made from nothing. They count against the budget like any other.
+    // worktree made from nothing. They count against the budget like any other, at the size the
+    // first worktree measured (once it did: the agent need not wait for that).
     const spares = sparesWanted({
       working: this.#working,
       returning: this.#returning.size,
       waiting: this.#waiting - this.#started.size,
     });
-    const ahead = this.#bytesPerWorktree * spares;
-    if (
-      spares > 0 &&
-      fitsDiskBudget({ usedBytes: usedBytes + making, nextBytes: nextBytes + ahead, maxBytes })
-    ) {
-      this.#manager.makeSpares(head!, spares);
+    if (spares > 0) {
+      const makeAhead = async () => {
+        const ahead = (this.#bytesPerWorktree ?? perWorktree) * spares;
+        // (One of the first worktrees measured nothing before it was taken: measured now.)
+        const used = (measured ? usedBytes : await this.#manager.diskUse()) + making;
+        if (fitsDiskBudget({ usedBytes: used, nextBytes: nextBytes + ahead, maxBytes }))
+          this.#manager.makeSpares(head!, spares);
+      };
+      if (this.#bytesPerWorktree !== undefined && measured) void makeAhead();
+      else void this.#measuring?.then(makeAhead);
     }
     this.#emit([
       {
@@ -406,18 +466,27 @@ class WorktreeSession implements TaskWorkspace {
     const { task, result, signal } = input;
     const wt = this.#live.get(task.id);
     if (!wt || !result.success) return result;
-    const committed = await commitTask(
-      wt,
-      {
-        sprintId: this.#ctx.sprintId,
-        sprintName: this.#ctx.definition.name,
-        taskId: task.id,
-        taskType: task.type,
-        label: taskLabel(task),
-        summary: result.summary,
-      },
-      this.#manager.hiddenPaths,
-      signal,
+    // The agent and verify are done: the commit and the merge queue need no slot, so the next
+    // task starts now (its worktree made beside this commit). The task stays running until
+    // settled, so nothing that depends on it starts before its work lands.
+    this.#setWorking(-1);
+    this.#returning.add(wt);
+    input.release?.();
+    // Nobody waits for them at once: through the niced helper, beside the next task's agent.
+    const committed = await inBackground(() =>
+      commitTask(
+        wt,
+        {
+          sprintId: this.#ctx.sprintId,
+          sprintName: this.#ctx.definition.name,
+          taskId: task.id,
+          taskType: task.type,
+          label: taskLabel(task),
+          summary: result.summary,
+        },
+        this.#manager.hiddenPaths,
+        signal,
+      ),
     );
     if (!committed) {
       this.#emit([
@@ -432,21 +501,17 @@ class WorktreeSession implements TaskWorkspace {
       ]);
       return result;
     }
-    const integrated = this.#queue.integrate({
-      wt,
-      taskId: task.id,
-      commit: committed.commit,
-      committed,
-      verify: task.verify,
-      signal,
-      marker: input.runMarker,
-    });
-    // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
-    // from here, and the next task need not wait for it.
-    this.#working--;
-    this.#returning.add(wt);
-    input.release?.();
-    const outcome = await integrated;
+    const outcome = await inBackground(() =>
+      this.#queue.integrate({
+        wt,
+        taskId: task.id,
+        commit: committed.commit,
+        committed,
+        verify: task.verify,
+        signal,
+        marker: input.runMarker,
+      }),
+    );
     switch (outcome.kind) {
       case 'integrated':
         return result;
@@ -481,7 +546,7 @@ class WorktreeSession implements TaskWorkspace {
     const wt = this.#live.get(input.task.id);
     if (!wt || wt.attempt !== input.attempt) return;
     this.#live.delete(input.task.id);
-    if (!this.#returning.delete(wt)) this.#working--;
+    if (!this.#returning.delete(wt)) this.#setWorking(-1);
     if (input.next === 'blocked' || input.next === 'needs-human') {
       this.#emit([
         {
@@ -515,10 +580,10 @@ class WorktreeSession implements TaskWorkspace {
    * recorded as `removed`, so `status` lists none. Otherwise only the spares go.
    */
   async close(input: { status: SprintStatus } = { status: 'paused' }): Promise<void> {
+    agentsWorking(this, 0);
     if (input.status !== 'completed') return this.#manager.dropSpares();
-    const { worktrees } = await this.#manager.list();
-    await this.#manager.clean();
-    this.#emitRemoved(worktrees.flatMap((w) => (w.branch ? [w.branch] : [])));
+    // What clean removed names each task worktree by its branch (spares have none): no list before it.
+    this.#emitRemoved(await this.#manager.clean());
   }
 
   /** Removes the worktrees and branches of a task's earlier attempts (all but `except`). */

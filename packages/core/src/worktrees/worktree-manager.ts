@@ -12,8 +12,8 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atomicWriteFile } from '../stores/atomic-file.js';
-import { git, gitSteps, gitText, runServed } from './git.js';
-import { unfinishedGitState, worktreeGitDir } from './git-files.js';
+import { git, gitSteps, gitText, inBackground, runServed } from './git.js';
+import { looseBranchHead, unfinishedGitState, worktreeGitDir } from './git-files.js';
 import { refComponent, sprintBranchPrefix, taskBranch } from './worktree-policy.js';
 
 /**
@@ -103,14 +103,16 @@ export class WorktreeManager {
   readonly home: string;
   readonly #hidden: string[];
   /**
-   * Worktrees waiting for the next attempt, their branches gone: finished
-   * attempts' folders, and ones made ahead (`fresh`: nothing written in them since).
+   * Worktrees waiting for the next attempt, their branches gone: ones made
+   * ahead, and finished attempts' folders, whose leftovers are being removed
+   * in the background until `clean` settles (it rejects where that failed).
    */
-  readonly #spares: Array<{ path: string; fresh: boolean }> = [];
+  readonly #spares: Array<{ path: string; clean?: Promise<unknown> }> = [];
   #sparesMade = 0;
-  /** Spares being made ahead, in the background: all of them, and the one under way. */
-  #making: Promise<void> | undefined;
-  #makingOne: Promise<void> | undefined;
+  /** Spares being made ahead that no attempt claimed yet: each its folder, or undefined where it failed. */
+  readonly #coming: Array<Promise<string | undefined>> = [];
+  /** Every spare being made, claimed or not, for the end of a run to wait for. */
+  readonly #makingAll = new Set<Promise<unknown>>();
   /** How many spares `makeSpares` last asked for, and at which commit. */
   #spareWish = { base: '', count: 0 };
   /** Whether worktrees are recorded by writing git's files (`#record`), decided once. */
@@ -160,8 +162,12 @@ export class WorktreeManager {
     if (await exists(path)) await this.remove({ path, branch });
     const top = this.project.top;
     // One being made ahead is nearly ready: sooner than making another behind it.
-    if (!this.#spares.length && this.#makingOne) await this.#makingOne;
-    if (!(await this.#reuseSpare(path, branch, base))) {
+    let spare = this.#spares.pop();
+    if (!spare && this.#coming.length) {
+      const made = await this.#coming.shift();
+      if (made) spare = { path: made };
+    }
+    if (!spare || !(await this.#reuseSpare(spare, path, branch, base))) {
       await this.#add(path, branch, base);
     }
     return {
@@ -268,37 +274,49 @@ export class WorktreeManager {
   }
 
   /**
-   * Makes worktrees for the next attempts ahead of time, in the background
-   * (detached at `base`), until `count` wait: an attempt that starts then
-   * only moves one to its branch, writing the files that changed since.
-   * Failures are left to `create`, which makes its own.
+   * Makes worktrees for the next attempts ahead of time (detached at `base`),
+   * until `count` wait: an attempt that starts then only moves one to its
+   * branch, writing the files that changed since, and one that starts while
+   * one is being made takes that one. One at a time, in the background; all
+   * at once and at our own niceness when `now` (attempts about to start wait
+   * for them: the first of a run). Failures are left to `create`, which makes its own.
    */
-  makeSpares(base: string, count: number): void {
+  makeSpares(base: string, count: number, options: { now?: boolean } = {}): void {
     // The newest wish counts, also for spares being made now.
     this.#spareWish = { base, count };
-    if (this.#making) return;
-    const one = async () => {
-      const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
-      try {
-        await this.#add(path, undefined, this.#spareWish.base);
-        this.#spares.push({ path, fresh: true });
-        return true;
-      } catch {
-        await this.remove({ path });
-        return false;
-      }
-    };
-    const make = async () => {
-      while (this.#spares.length < this.#spareWish.count) {
-        const made = one();
-        this.#makingOne = made.then(() => undefined);
-        if (!(await made)) return;
-      }
-    };
-    this.#making = make().finally(() => {
-      this.#making = undefined;
-      this.#makingOne = undefined;
-    });
+    const most = options.now ? count : 1;
+    while (this.#makingAll.size < most && this.#spares.length + this.#coming.length < count) {
+      const made = options.now ? this.#makeSpare() : inBackground(() => this.#makeSpare());
+      this.#coming.push(made);
+      this.#makingAll.add(made);
+      void made.then((path) => {
+        this.#makingAll.delete(made);
+        const unclaimed = this.#coming.indexOf(made);
+        if (unclaimed >= 0) this.#coming.splice(unclaimed, 1);
+        if (unclaimed < 0 || !path) return;
+        this.#spares.push({ path });
+        // The next one, while more are wished for (none after a failure: create makes its own).
+        this.makeSpares(this.#spareWish.base, this.#spareWish.count);
+      });
+    }
+  }
+
+  /** One spare worktree at the wished-for commit: its folder, or undefined (nothing left) where that failed. */
+  async #makeSpare(): Promise<string | undefined> {
+    const path = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
+    try {
+      await this.#add(path, undefined, this.#spareWish.base);
+      return path;
+    } catch {
+      await this.remove({ path });
+      return undefined;
+    }
+  }
+
+  /** Makes no more spares, and waits for those being made. */
+  async #stopMakingSpares(): Promise<void> {
+    this.#spareWish = { ...this.#spareWish, count: 0 };
+    while (this.#makingAll.size) await Promise.all(this.#makingAll);
   }
 
   /**
@@ -333,7 +351,7 @@ export class WorktreeManager {
 
   /** Whether a finished attempt's worktree waits to be reused (the next attempt takes no more disk). */
   get hasSpare(): boolean {
-    return this.#spares.length > 0 || this.#making !== undefined;
+    return this.#spares.length > 0 || this.#coming.length > 0;
   }
 
   /**
@@ -347,14 +365,22 @@ export class WorktreeManager {
     if (!gitDir || !isInside(wt.path, this.home) || (await unfinishedGitState(gitDir))) {
       return this.remove(wt);
     }
-    // HEAD detached (at any commit: the next attempt resets it; git will not do this and
-    // delete the branch in one transaction), then the branch deleted.
-    await atomicWriteFile(join(gitDir, 'HEAD'), `${wt.base}\n`);
+    // HEAD detached where the branch is (the task's commit, whose files the folder holds: the
+    // next attempt's checkout then writes only what differs from its base; git will not do
+    // this and delete the branch in one transaction), then the branch deleted.
+    const at = await looseBranchHead(this.project.commonDir, wt.branch).catch(() => undefined);
+    await atomicWriteFile(join(gitDir, 'HEAD'), `${at ?? wt.base}\n`);
     await git(this.project.top, ['update-ref', '-d', `refs/heads/${wt.branch}`]);
     const spare = join(this.home, `.spare-${process.pid}-${++this.#sparesMade}`);
     try {
       await this.#move(wt.path, spare, gitDir);
-      this.#spares.push({ path: spare, fresh: false });
+      // Cleaned now, not awaited, rather than when the next attempt takes it (its critical path):
+      // whatever the agent left that git does not track, ignored files too, deleted. (What it
+      // staged or changed of the tracked files, the next attempt's `checkout -f` puts back.)
+      // At our own niceness, not in the background: the next attempt may soon wait for it.
+      const clean = this.#shared(() => git(spare, ['clean', '-q', '-ffdx']));
+      clean.catch(() => undefined);
+      this.#spares.push({ path: spare, clean });
     } catch {
       await this.remove({ path: (await exists(spare)) ? spare : wt.path });
     }
@@ -362,27 +388,34 @@ export class WorktreeManager {
 
   /** Removes the worktrees waiting to be reused (at the end of a run). */
   async dropSpares(): Promise<void> {
-    await this.#making;
-    for (const { path } of this.#spares.splice(0)) await this.remove({ path });
+    await this.#stopMakingSpares();
+    for (const { path, clean } of this.#spares.splice(0)) {
+      await clean?.catch(() => undefined);
+      await this.remove({ path });
+    }
   }
 
   /**
    * Turns a spare worktree into a fresh one for an attempt: moved to the
    * attempt's folder, on its new branch at `base`, with exactly the files of
    * `base` (only those that differ are written) and nothing else: what the
-   * last agent left, ignored files too, is deleted. False when there is none.
+   * last agent left was deleted when it was recycled (this waits for that
+   * clean where it still runs). False, the spare removed, where that failed.
    */
-  async #reuseSpare(path: string, branch: string, base: string): Promise<boolean> {
-    const popped = this.#spares.pop();
-    if (!popped) return false;
+  async #reuseSpare(
+    popped: { path: string; clean?: Promise<unknown> },
+    path: string,
+    branch: string,
+    base: string,
+  ): Promise<boolean> {
     const spare = popped.path;
     try {
+      // A clean that failed leaves it to be removed, and a worktree made anew.
+      await popped.clean;
       await this.#move(spare, path, await worktreeGitDir(spare));
-      // One round trip; one made ahead holds nothing but its files: only a used one is cleaned.
       await this.#shared(() =>
         gitSteps(path, [
           { args: [...this.sparseArgs, 'checkout', '-q', '-f', '-B', branch, base] },
-          ...(popped.fresh ? [] : [{ args: ['clean', '-q', '-ffdx'] }]),
         ]),
       );
       await this.hide(path);
@@ -527,7 +560,7 @@ export class WorktreeManager {
 
   /** Removes everything of this sprint: worktrees, branches, and its folder. */
   async clean(): Promise<string[]> {
-    await this.#making;
+    await this.#stopMakingSpares();
     const removed = await this.prune();
     await rm(this.home, { recursive: true, force: true });
     // The shared worktrees folder goes too once no sprint uses it (rmdir fails on a non-empty one).

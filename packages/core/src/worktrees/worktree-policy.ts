@@ -202,9 +202,9 @@ export function commitOutcome(input: {
  * still waiting to start.
  */
 export function sparesWanted(n: {
-  /** Attempts working in their worktrees (not yet committed). */
+  /** Attempts working in their worktrees (their agent or verify not yet done). */
   working: number;
-  /** Attempts committed and waiting for integration. */
+  /** Attempts being committed or waiting for integration. */
   returning: number;
   /** Tasks that have not started in this run. */
   waiting: number;
