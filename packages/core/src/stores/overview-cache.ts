@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -11,9 +12,9 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SprintOverview } from '../workspace/describe-sprint.js';
 import { sprintStateHome } from './runner-secret.js';
 
@@ -32,11 +33,7 @@ import { sprintStateHome } from './runner-secret.js';
  * and a miss reads the files as before (with their errors, if any).
  */
 
-/**
- * Changes when what the reader makes of the same bytes changes (a new field
- * in the overview, a reader that reads a value differently): entries of the
- * old form are then never looked up again, and pruned in time.
- */
+/** The entry's layout: a new one is never confused with an old one. */
 const FORMAT = 1;
 /** Entries kept: the sprints a person looks at on this machine, a few dozen at most. */
 const MAX_ENTRIES = 48;
@@ -48,6 +45,26 @@ function cacheDir(): string {
   return join(sprintStateHome(), 'overviews');
 }
 
+let build: string | undefined;
+
+/**
+ * This build of the code: what the reader makes of the same bytes may change
+ * with it (a new field in the overview, a value read differently), so another
+ * build (an upgrade, a rebuild in a checkout) never reads this one's entries.
+ * One stat of this module's own file, which every build writes anew.
+ */
+function buildStamp(): string {
+  if (build === undefined) {
+    try {
+      const st = statSync(fileURLToPath(import.meta.url));
+      build = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      build = 'unknown';
+    }
+  }
+  return build;
+}
+
 /** The entry's name for a sprint folder named `dirName` whose files have these digests. */
 export function overviewCacheKey(
   dirName: string,
@@ -55,7 +72,7 @@ export function overviewCacheKey(
   progressYamlHash: string,
 ): string {
   return createHash('sha256')
-    .update(`${FORMAT}\0${dirName}\0${sprintYamlHash}\0${progressYamlHash}`)
+    .update(`${FORMAT}\0${buildStamp()}\0${dirName}\0${sprintYamlHash}\0${progressYamlHash}`)
     .digest('hex')
     .slice(0, 40);
 }
@@ -79,23 +96,23 @@ function cacheSecret(create: boolean): Buffer | undefined {
   } catch (error) {
     if (!create || (error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
   }
+  const secret = randomBytes(32);
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
-    const secret = randomBytes(32);
-    // O_EXCL: of two processes creating it, one wins; the other writes nothing this time.
-    const fd = openSync(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      writeSync(fd, secret.toString('hex'));
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(tmp, secret.toString('hex'), { flag: 'wx', mode: 0o600 });
+    // A link appears whole or not at all, and never replaces one: of two processes creating
+    // it, one wins; the other keeps nothing this time.
+    linkSync(tmp, path);
     return secret;
   } catch {
     return undefined;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
   }
 }
 
@@ -166,7 +183,7 @@ export function writeCachedOverview(key: string, overview: SprintOverview): void
 function prune(dir: string): void {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n !== KEY_FILE);
+    names = readdirSync(dir).filter((n) => !n.startsWith(KEY_FILE));
   } catch {
     return;
   }
