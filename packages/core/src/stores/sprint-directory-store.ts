@@ -24,6 +24,7 @@ import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import { checkLogRecord, forgetLogRecord } from './log-record.js';
 import { readRange } from './log-replay.js';
+import { overviewCacheKey, readCachedOverview, writeCachedOverview } from './overview-cache.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
   hashFileNoFollow,
@@ -34,7 +35,6 @@ import {
   refuseLink,
   textHash,
 } from './safe-fs.js';
-import { overviewCacheKey, readCachedOverview, writeCachedOverview } from './overview-cache.js';
 import { logKeyId, openSignedJson, signJsonParts } from './signed-json.js';
 import type { CreateSprintInput, SprintSummary } from './sprint-store.js';
 
