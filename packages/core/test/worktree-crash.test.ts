@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../src/model/sprint.js';
 import { isSameProcessAlive, processStartTime } from '../src/process/process-group.js';
 import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
-import { CHILD, waitFor } from './helpers.js';
+import { alive, CHILD, waitFor } from './helpers.js';
 
 let project: string;
 let scratch: string;
@@ -111,8 +111,12 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
 
     const second = runner(dir, 'resume');
     const out = await second.done;
-    // The resume should have ended it: kill what is left, never another test's process group.
-    if (isSameProcessAlive(verifyPid, verifyStart)) process.kill(-verifyPid, 'SIGKILL');
+    // The resume ended the dead attempt's merge-verify (it carries the attempt's run marker).
+    // Whatever is left is killed here, never another test's process group, then reported.
+    // (A zombie is dead: it waits only for a parent that no longer runs to reap it.)
+    const survived = isSameProcessAlive(verifyPid, verifyStart) && alive(verifyPid);
+    if (survived) process.kill(-verifyPid, 'SIGKILL');
+    expect(survived, 'the dead attempt’s merge-verify outlived the resume').toBe(false);
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.status, out).toBe('completed');
     const { state } = await new SprintDirectoryStore({

@@ -81,7 +81,7 @@ export async function runAttempt(
   try {
     // Under isolation the attempt works in its own worktree: that is its project directory.
     const prepared = deps.workspace
-      ? await deps.workspace.prepare({ task, attempt, signal })
+      ? await deps.workspace.prepare({ task, attempt, signal, runMarker: deps.runMarker })
       : undefined;
     const projectDir = prepared && 'projectDir' in prepared ? prepared.projectDir : undefined;
     const stepCtx: StepHookContext = {
@@ -134,6 +134,7 @@ export async function runAttempt(
           attempt,
           result,
           signal,
+          runMarker: deps.runMarker,
           release: deps.release,
         });
       }

@@ -41,12 +41,20 @@ export type AttemptNext =
  * conflict or a failed merge-verify).
  */
 export interface TaskWorkspace {
-  prepare(input: { task: Task; attempt: number; signal: AbortSignal }): Promise<PreparedWorkspace>;
+  prepare(input: {
+    task: Task;
+    attempt: number;
+    signal: AbortSignal;
+    /** The attempt's run marker: commands the workspace starts (a merge-verify) carry it. */
+    runMarker?: string;
+  }): Promise<PreparedWorkspace>;
   finish(input: {
     task: Task;
     attempt: number;
     result: AgentResult;
     signal: AbortSignal;
+    /** The attempt's run marker: commands the workspace starts (a merge-verify) carry it. */
+    runMarker?: string;
     /**
      * Called once the attempt's work is committed and only waits for
      * integration: the attempt no longer needs a slot of its own, so the

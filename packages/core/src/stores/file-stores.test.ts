@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync, watch } from 'node:fs';
 import {
   cp,
   mkdir,
@@ -575,6 +576,30 @@ describe('SprintDirectoryStore locks and outside edits', () => {
       '2026-01-15_auth-hardening',
     );
     expect(overwrites).toEqual([true]);
+  });
+
+  it('finds a foreign write that lands the moment the checkpoint renames PROGRESS.yaml into place', async () => {
+    const dir = await originalSprint();
+    const store = new SprintDirectoryStore({ root });
+    let wrote = false;
+    // inotify reports the rename before the writer's own code runs again: the foreign
+    // write lands between the rename and anything the writer does next.
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== 'PROGRESS.yaml' || wrote) return;
+      wrote = true;
+      appendFileSync(join(dir, 'PROGRESS.yaml'), '# written right after the rename\n');
+    });
+    try {
+      await new SprintRunner({
+        store,
+        agents: new AgentRegistry({ default: new NoopAgent() }),
+      }).run('2026-01-15_auth-hardening');
+    } finally {
+      watcher.close();
+    }
+    expect(wrote).toBe(true);
+    const { state } = await store.load('2026-01-15_auth-hardening');
+    expect(state.tampering?.map((t) => t.file)).toContain('PROGRESS.yaml');
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SprintError, SprintNotFoundError } from '../model/errors.js';
 import { countTasks, initialState, initialTaskState } from '../model/fold.js';
@@ -511,8 +511,9 @@ export class SprintDirectoryStore extends JournaledStore {
       },
       log.key,
     );
-    await atomicWriteFile(path, text);
-    this.#written.set(path, { stamp: stampOf(await stat(path)), hash });
+    // The stamp of what was written, not a stat after the rename: a write landing in
+    // between would otherwise be taken for the runner's own and never found.
+    this.#written.set(path, { stamp: stampOf(await atomicWriteFile(path, text)), hash });
     // Where a run stops, its files may be committed and cloned (without the runner's
     // files): the clone's status is then read from the cache, not parsed. Parsed from the
     // bytes just written, as the clone would: once per stop, never per checkpoint.

@@ -156,6 +156,35 @@ describe('the merge queue onto a head that moves', { timeout: 60_000 }, () => {
     await expectLanded(['readme.txt', 'c.txt', 'd.txt']);
   });
 
+  it('lets the tasks behind an integration that waits for the user’s files go first, then integrates it once they are put back', async () => {
+    await writeFile(join(project, 'shared.txt'), 'one\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'shared');
+    const stages: string[] = [];
+    queue = new MergeQueue({
+      manager,
+      sprintId: 's1',
+      target: 'main',
+      pollMs: 20,
+      onEvent: (e) => stages.push(`${e.taskId} ${e.stage}`),
+    });
+    const base = git('rev-parse', 'main');
+    const a = await task('a', base, 'shared.txt');
+    const b = await task('b', base);
+    // The user's own edit of the file a changes, not committed.
+    await writeFile(join(project, 'shared.txt'), 'the user’s edit\n');
+    const first = queue.integrate(a);
+    const second = await queue.integrate(b);
+    expect(second.kind).toBe('integrated');
+    expect(stages).toContain('a waiting-for-user');
+    expect(git('log', '-1', '--format=%B', 'main')).toContain('Sprint-Task: s1/b');
+    expect(await readFile(join(project, 'shared.txt'), 'utf8')).toBe('the user’s edit\n');
+    git('checkout', '--', 'shared.txt');
+    expect((await first).kind).toBe('integrated');
+    expect(git('log', '-1', '--format=%B', 'main')).toContain('Sprint-Task: s1/a');
+    await expectLanded(['readme.txt', 'shared.txt', 'b.txt']);
+  });
+
   it('integrates a task with a verify alone, running it on the integrated tree', async () => {
     const base = git('rev-parse', 'main');
     const a = await task('a', base);

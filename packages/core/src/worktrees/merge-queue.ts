@@ -46,6 +46,8 @@ export interface IntegrationRequest {
   /** The task's own `verify`, run again on the integrated tree when that differs from what was verified. */
   verify?: string;
   signal?: AbortSignal;
+  /** The attempt's run marker, carried by the verify so that a resume after a crash ends it. */
+  marker?: string;
 }
 
 export type IntegrationOutcome =
@@ -76,6 +78,9 @@ interface Journal {
   /** The worktree where the target is checked out, when it is. */
   checkout?: string;
 }
+
+/** An integration that waits for the user's files while others are in line: it goes after them. */
+const LATER = Symbol('later');
 
 /**
  * Integrates finished tasks one at a time onto the target branch: a
@@ -136,19 +141,42 @@ export class MergeQueue {
     try {
       // Integrations queued in the same turn of the event loop wait together.
       await Promise.resolve();
+      // How many in a row went to the back of the line, waiting for the user's files.
+      let later = 0;
       while (this.#waiting.length) {
         const together = this.#waiting.slice(0, this.#together());
         const outcomes =
           together.length > 1
             ? await this.#integrate(together.map((w) => w.request)).catch(() => [])
             : [];
-        if (outcomes.length) {
+        if (outcomes !== LATER && outcomes.length) {
           for (const [i, w] of this.#waiting.splice(0, outcomes.length).entries())
             w.resolve(outcomes[i]!);
           continue;
         }
         const first = this.#waiting.shift()!;
-        await this.#integrate([first.request]).then(([o]) => first.resolve(o!), first.reject);
+        const done = await this.#integrate([first.request]).then(
+          (outcomes) => {
+            if (outcomes === LATER) return false;
+            first.resolve(outcomes[0]!);
+            return true;
+          },
+          (error: unknown) => {
+            first.reject(error);
+            return true;
+          },
+        );
+        // It waits for the user's files and others are in line: they go first, it comes again.
+        // When every one in line waits so, the queue looks again after a pause, not at once.
+        if (done) {
+          later = 0;
+          continue;
+        }
+        this.#waiting.push(first);
+        if (++later >= this.#waiting.length) {
+          later = 0;
+          await sleep(this.#o.pollMs ?? 1000);
+        }
       }
     } finally {
       this.#draining = false;
@@ -198,7 +226,9 @@ export class MergeQueue {
    * be integrated alone (a conflict, or the user's files to wait for), which
    * the caller then does. Alone, it always returns that one's outcome.
    */
-  async #integrate(requests: readonly IntegrationRequest[]): Promise<IntegrationOutcome[]> {
+  async #integrate(
+    requests: readonly IntegrationRequest[],
+  ): Promise<IntegrationOutcome[] | typeof LATER> {
     const top = this.#top;
     const ref = `refs/heads/${this.#o.target}`;
     let rs = requests;
@@ -272,6 +302,7 @@ export class MergeQueue {
       if (checkout && (await deletedAny(checkout, changed))) {
         if (!alone) return [];
         if (await this.#userWaits(r, checkout, changed, candidate)) {
+          if (this.#waiting.length) return LATER;
           await sleep(this.#o.pollMs ?? 1000, r.signal);
           continue;
         }
@@ -311,6 +342,7 @@ export class MergeQueue {
         const waits = await this.#userWaits(r, checkout!, changed, candidate);
         if (!waits && ++refusals > 50)
           throw new Error(`could not update ${checkout}: ${moved.stderr.trim()}`);
+        if (waits && this.#waiting.length) return LATER;
         await sleep(this.#o.pollMs ?? 1000, r.signal);
         continue;
       }
@@ -383,6 +415,7 @@ export class MergeQueue {
     const result = await runCommand(command, {
       cwd: r.wt.projectDir,
       signal: r.signal,
+      marker: r.marker,
       timeoutMs: this.#o.verifyTimeoutMs ?? 10 * 60_000,
     });
     if (result.endedBy === 'exit' && result.exitCode === 0) return undefined;

@@ -202,6 +202,19 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     git('fsck', '--no-progress');
   });
 
+  it('lists the worktrees folder in .git/info/exclude once, also when several worktrees are made at once', async () => {
+    const manager = new WorktreeManager({
+      project: (await locateGitProject(project))!,
+      sprintId: 'excl',
+    });
+    const head = git('rev-parse', 'HEAD');
+    await Promise.all(['a', 'b', 'c', 'd'].map((t) => manager.create(t, 1, head)));
+    await manager.create('e', 1, head);
+    const exclude = await readFile(join(project, '.git', 'info', 'exclude'), 'utf8');
+    expect(exclude.split('\n').filter((l) => l === '/.claude/worktrees/')).toHaveLength(1);
+    await manager.clean();
+  });
+
   it('makes a worktree ahead: an attempt starting after the head moved takes it, with the new head’s files on its branch', async () => {
     const manager = new WorktreeManager({
       project: (await locateGitProject(project))!,

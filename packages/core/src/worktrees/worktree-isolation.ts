@@ -286,6 +286,7 @@ class WorktreeSession implements TaskWorkspace {
     task: Task;
     attempt: number;
     signal: AbortSignal;
+    runMarker?: string;
   }): Promise<PreparedWorkspace> {
     const { task, attempt, signal } = input;
     const top = this.#manager.project.top;
@@ -380,6 +381,7 @@ class WorktreeSession implements TaskWorkspace {
         commit,
         verify: task.verify,
         signal,
+        marker: input.runMarker,
       });
       if (outcome.kind === 'integrated') {
         const body = await gitText(top, ['log', '-1', '--format=%b', commit]);
@@ -398,6 +400,7 @@ class WorktreeSession implements TaskWorkspace {
     attempt: number;
     result: AgentResult;
     signal: AbortSignal;
+    runMarker?: string;
     release?: () => void;
   }) {
     const { task, result, signal } = input;
@@ -436,6 +439,7 @@ class WorktreeSession implements TaskWorkspace {
       committed,
       verify: task.verify,
       signal,
+      marker: input.runMarker,
     });
     // Committed on its branch (a crash now integrates it on resume): the merge queue takes it
     // from here, and the next task need not wait for it.

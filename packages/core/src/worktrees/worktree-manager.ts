@@ -115,6 +115,8 @@ export class WorktreeManager {
   #spareWish = { base: '', count: 0 };
   /** Whether worktrees are recorded by writing git's files (`#record`), decided once. */
   #byHand: Promise<boolean> | undefined;
+  /** Once per manager: worktrees made at the same time would each append the line. */
+  #excluded: Promise<void> | undefined;
   #adminChain: Promise<unknown> = Promise.resolve();
   /** `#shared` commands under way. */
   readonly #readers = new Set<Promise<void>>();
@@ -181,7 +183,11 @@ export class WorktreeManager {
    */
   async #add(path: string, branch: string | undefined, base: string): Promise<void> {
     await mkdir(this.home, { recursive: true });
-    await this.#excludeHome();
+    this.#excluded ??= this.#excludeHome().catch((error: unknown) => {
+      this.#excluded = undefined;
+      throw error;
+    });
+    await this.#excluded;
     this.#byHand ??= this.#canAddByHand();
     if ((await this.#byHand) && (await this.#record(path, branch, base)))
       return this.#fill(path, branch, base);

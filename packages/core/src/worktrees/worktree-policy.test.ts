@@ -116,14 +116,48 @@ describe('merge-tree output and conflicts', () => {
   it('finds the hunks with both sides, and describes them for the next attempt', () => {
     const text = 'one\n<<<<<<< head\ntwo by A\n=======\ntwo by B\n>>>>>>> task\nthree\n';
     const hunks = conflictHunks(text);
-    expect(hunks).toEqual([{ startLine: 2, endLine: 6, ours: 'two by A', theirs: 'two by B' }]);
+    // Line 2 of the integrated version (what the branch holds), not of the marked-up text.
+    expect(hunks).toEqual([{ startLine: 2, endLine: 2, ours: 'two by A', theirs: 'two by B' }]);
     const words = describeConflict({
       head: '0123456789abcdef',
       files: [{ path: 'x.txt', hunks, changedBy: ['task a'] }],
     });
     expect(words).toContain('x.txt (changed meanwhile by task a)');
-    expect(words).toContain('lines 2-6');
+    expect(words).toContain('line 2: integrated version');
     expect(words).toContain('0123456789ab');
+  });
+
+  it('numbers each hunk by the integrated version: earlier markers and the task side do not count', () => {
+    const text = [
+      'a',
+      '<<<<<<< head',
+      'b1',
+      'b2',
+      '||||||| base',
+      'b0',
+      '=======',
+      'x1',
+      'x2',
+      'x3',
+      '>>>>>>> task',
+      'c',
+      '<<<<<<< head',
+      '=======',
+      'added by the task',
+      '>>>>>>> task',
+      'd',
+    ].join('\n');
+    const hunks = conflictHunks(text);
+    expect(hunks.map((h) => [h.startLine, h.endLine])).toEqual([
+      [2, 3],
+      [5, 4],
+    ]);
+    const words = describeConflict({
+      head: 'f'.repeat(40),
+      files: [{ path: 'y', hunks, changedBy: [] }],
+    });
+    expect(words).toContain('lines 2-3: integrated version');
+    expect(words).toContain('after line 4: integrated version');
   });
 });
 

@@ -214,6 +214,11 @@ export function sparesWanted(n: {
 
 /** One conflicted region of a file: its lines in the merged text and both sides. */
 export interface ConflictHunk {
+  /**
+   * Where the hunk is in the integrated version of the file (the branch's, as the next
+   * attempt finds it), not in the marked-up text: lines `startLine`-`endLine`, or, when
+   * that side has none, the place after line `startLine - 1`.
+   */
   startLine: number;
   endLine: number;
   ours: string;
@@ -224,9 +229,13 @@ export interface ConflictHunk {
 export function conflictHunks(text: string, maxHunks = 5): ConflictHunk[] {
   const lines = text.split('\n');
   const hunks: ConflictHunk[] = [];
+  // Lines of the integrated version before the current one: markers and the task's side do not count.
+  let integrated = 0;
   for (let i = 0; i < lines.length && hunks.length < maxHunks; i++) {
-    if (!lines[i]!.startsWith('<<<<<<< ')) continue;
-    const start = i;
+    if (!lines[i]!.startsWith('<<<<<<< ')) {
+      integrated++;
+      continue;
+    }
     const ours: string[] = [];
     const theirs: string[] = [];
     let side: 'ours' | 'base' | 'theirs' = 'ours';
@@ -238,11 +247,12 @@ export function conflictHunks(text: string, maxHunks = 5): ConflictHunk[] {
       else if (side === 'theirs') theirs.push(line);
     }
     hunks.push({
-      startLine: start + 1,
-      endLine: i + 1,
+      startLine: integrated + 1,
+      endLine: integrated + ours.length,
       ours: ours.join('\n'),
       theirs: theirs.join('\n'),
     });
+    integrated += ours.length;
   }
   return hunks;
 }
@@ -251,6 +261,12 @@ export function conflictHunks(text: string, maxHunks = 5): ConflictHunk[] {
 export interface ConflictReport {
   files: { path: string; hunks: ConflictHunk[]; changedBy: string[] }[];
   head: string;
+}
+
+/** Where a hunk is in the integrated version of its file. */
+function where(h: ConflictHunk): string {
+  if (h.endLine < h.startLine) return `after line ${h.startLine - 1}`;
+  return h.endLine === h.startLine ? `line ${h.startLine}` : `lines ${h.startLine}-${h.endLine}`;
 }
 
 /** The conflict in words: files, hunks (both sides), and the tasks that changed them meanwhile. */
@@ -263,7 +279,7 @@ export function describeConflict(report: ConflictReport): string {
     out.push(`- ${f.path}${by}`);
     for (const h of f.hunks) {
       out.push(
-        `  lines ${h.startLine}-${h.endLine}: integrated version:\n${indent(h.ours)}\n  your version:\n${indent(h.theirs)}`,
+        `  ${where(h)}: integrated version:\n${indent(h.ours)}\n  your version:\n${indent(h.theirs)}`,
       );
     }
   }
