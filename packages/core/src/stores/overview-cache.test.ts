@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { initialState } from '../model/state.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
@@ -15,23 +15,14 @@ import { renderSprintYaml } from './directory/render-sprint-yaml.js';
 import { overviewCacheKey, readCachedOverview } from './overview-cache.js';
 import { textHash } from './safe-fs.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
+import { ownStateHome } from './state-home.test-support.js';
 
-let stateHome: string;
+const stateHome = ownStateHome();
 let root: string;
-const previousHome = process.env.SPRINT_STATE_HOME;
-beforeAll(async () => {
-  stateHome = await mkdtemp(join(tmpdir(), 'sprint-overview-home-'));
-  process.env.SPRINT_STATE_HOME = stateHome;
-});
-afterAll(async () => {
-  if (previousHome === undefined) delete process.env.SPRINT_STATE_HOME;
-  else process.env.SPRINT_STATE_HOME = previousHome;
-  await rm(stateHome, { recursive: true, force: true });
-});
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'sprint-overview-'));
   // Every test starts from an empty cache (and a new signing secret).
-  rmSync(join(stateHome, 'overviews'), { recursive: true, force: true });
+  rmSync(join(stateHome(), 'overviews'), { recursive: true, force: true });
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -84,7 +75,8 @@ async function createSprint(
   return store;
 }
 
-const entries = () => readdirSync(join(stateHome, 'overviews')).filter((n) => n.endsWith('.json'));
+const entries = () =>
+  readdirSync(join(stateHome(), 'overviews')).filter((n) => n.endsWith('.json'));
 
 describe('the overview cache', () => {
   it('answers as the full reader does for the same bytes, for varied sprints, first parsed, then cached', async () => {
@@ -130,7 +122,7 @@ describe('the overview cache', () => {
     const full = await fullOverview(root);
     expect(await overview(root)).toEqual(full);
     const [name] = entries();
-    const file = join(stateHome, 'overviews', name!);
+    const file = join(stateHome(), 'overviews', name!);
     const [mac, body] = readFileSync(file, 'utf8').split('\n') as [string, string];
     const forged = JSON.stringify({ ...JSON.parse(body), name: 'forged', iterations: 12345 });
     for (const entry of [`${mac}\n${forged}`, forged, `${'0'.repeat(64)}\n${forged}`]) {
@@ -141,7 +133,7 @@ describe('the overview cache', () => {
     }
     // The miss above wrote the right entry again; a secret others can write signs nothing.
     writeFileSync(file, `${mac}\n${forged}`);
-    chmodSync(join(stateHome, 'overviews', 'key'), 0o644);
+    chmodSync(join(stateHome(), 'overviews', 'key'), 0o644);
     expect(await overview(root)).toEqual(full);
   });
 
@@ -149,7 +141,7 @@ describe('the overview cache', () => {
     writeSprint(root, 'status: bogus\ntasks: 3\n');
     expect(await overview(root)).toBeUndefined();
     await expect(new SprintDirectoryStore({ root }).load(ID)).rejects.toThrow(/PROGRESS.yaml/);
-    expect(readdirSync(stateHome)).not.toContain('overviews');
+    expect(readdirSync(stateHome())).not.toContain('overviews');
   });
 
   it('is not used beside a runner file: a log or a state.json, even a broken one', async () => {
