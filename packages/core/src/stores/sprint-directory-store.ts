@@ -361,22 +361,15 @@ export class SprintDirectoryStore extends JournaledStore {
       if (lstatSync(join(location.runtimeDir, name), { throwIfNoEntry: false })) return undefined;
     }
     const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
-    const [sprintHash, progressHash] = await Promise.all([
-      hashFileNoFollow(sprintYamlPath),
-      hashFileNoFollow(progressYamlPath),
-    ]);
-    if (progressHash === null) return undefined;
-    const hit = readCachedOverview(
-      overviewCacheKey(sprintId, sprintHash ?? textHash(''), progressHash),
-    );
+    // Read once: the entry is looked up, and on a miss kept, under the digests of the very
+    // bytes a miss parses.
+    const [sprintYaml, progressYaml, progressHash, sprintHash] = await this.#readYaml(location);
+    const key = overviewCacheKey(sprintId, sprintHash, progressHash);
+    const hit = readCachedOverview(key);
     if (hit) return { ...hit, id: sprintId };
-    // A miss: parsed as `load` parses, and kept under the digests of the very bytes parsed
-    // (the files may have changed since they were hashed above).
-    const [sprintYaml, progressYaml, progressRead, sprintRead] = await this.#readYaml(location);
     return keepYamlOverview(
       { dirName: sprintId, sprintYaml, sprintYamlPath, progressYaml, progressYamlPath },
-      sprintRead,
-      progressRead,
+      key,
     );
   }
 
@@ -529,8 +522,7 @@ export class SprintDirectoryStore extends JournaledStore {
             progressYaml: text.toString('utf8'),
             progressYamlPath: path,
           },
-          sprintFile?.hash ?? textHash(''),
-          hash,
+          overviewCacheKey(basename(location.sprintDir), sprintFile?.hash ?? textHash(''), hash),
         ).catch(() => undefined);
       }
     }
@@ -680,7 +672,12 @@ export class SprintDirectoryStore extends JournaledStore {
       );
       await rename(tmp, dir);
       // A clone of the new sprint (its runner files are gitignored) is then read from the cache.
-      cached = () => keepYamlOverview(files, textHash(sprintText), textHash(progressText), parsed);
+      cached = () =>
+        keepYamlOverview(
+          files,
+          overviewCacheKey(id, textHash(sprintText), textHash(progressText)),
+          parsed,
+        );
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       if (
@@ -767,21 +764,20 @@ async function parseSprintFiles(input: SprintDirectoryInput): Promise<ParsedSpri
 
 /**
  * The overview `load` computes from these files when nothing else lies beside
- * them, kept in the overview cache under their digests (of the bytes `input`
- * was decoded from). Undefined, and nothing kept, when `load` would do more
+ * them, kept in the overview cache under `key` (see `overviewCacheKey`: the
+ * digests of the bytes `input` was decoded from). Undefined, and nothing kept, when `load` would do more
  * than parse them: a checkpoint whose state is past its log point is repaired.
  * Throws what parsing throws.
  */
 async function keepYamlOverview(
   input: SprintDirectoryInput,
-  sprintHash: string,
-  progressHash: string,
+  key: string,
   parsed?: ParsedSprintDirectory,
 ): Promise<SprintOverview | undefined> {
   const read = parsed ?? (await parseSprintFiles(input));
   if (read.meta.logSeq !== read.state.lastSeq) return undefined;
   const overview = sprintOverview(read);
-  writeCachedOverview(overviewCacheKey(input.dirName, sprintHash, progressHash), overview);
+  writeCachedOverview(key, overview);
   return overview;
 }
 
