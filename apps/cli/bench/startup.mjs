@@ -8,7 +8,7 @@
 // Beside each wall time's ratio, the mean CPU time of the same runs against node -e 0's: on a
 // busy machine the wall times swing with the load, the CPU times hardly.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +168,12 @@ try {
     const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   };
+  // What a clone gets was last written by this build of `sprint` (here an import of one more
+  // task, as a run that stops writes it), which kept its overview in the state home.
+  const more = join(work, 'one-more.yaml');
+  writeFileSync(more, '- id: one-more\n  type: custom\n  description: d\n  done-when: ok\n');
+  const added = spawnSync(process.execPath, [cli, 'import', big, more], { encoding: 'utf8' });
+  if (added.status !== 0) throw new Error(`sprint import failed: ${added.stderr}`);
   git(root, 'init', '-q');
   git(root, 'add', '.');
   git(
@@ -180,8 +186,8 @@ try {
     '-qm',
     'sprint',
   );
-  // This machine wrote those bytes (create, or a run's stop, keeps their overview): read from
-  // the cache. On a machine that never saw them the first status parses them (then cached).
+  // This machine's `sprint` wrote those bytes: read from the cache. On a machine that never
+  // saw them the first status parses them (and keeps them for the next).
   const cloned = [];
   const clonedElsewhere = [];
   for (let i = 0; i < 3; i++) {
