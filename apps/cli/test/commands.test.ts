@@ -472,6 +472,31 @@ describe('init, add, import, validate, list', () => {
     }
   });
 
+  it('status of a sprint with only its YAML (a clone) keeps its answer in the state home, and a changed byte gets the full reader again, errors and exit code included', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const env = { SPRINT_STATE_HOME: join(tempDir(), 'home') };
+    const first = await spawnCli(['status', dir], { cwd, env });
+    expect(first.code, first.stderr).toBe(0);
+    const kept = readdirSync(join(env.SPRINT_STATE_HOME, 'overviews'));
+    expect(kept.filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    const again = await spawnCli(['status', dir], { cwd, env });
+    expect(again).toEqual(first);
+
+    const progress = join(dir, 'PROGRESS.yaml');
+    writeFileSync(
+      progress,
+      readFileSync(progress, 'utf8').replace('priority: low', 'priority: urgent'),
+    );
+    const before = snapshotFiles(cwd);
+    const bad = await spawnCli(['status', dir], { cwd, env });
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('PROGRESS.yaml');
+    expect(bad.stderr).toContain('urgent');
+    expect(snapshotFiles(cwd)).toEqual(before);
+    expect(readdirSync(join(env.SPRINT_STATE_HOME, 'overviews'))).toEqual(kept);
+  });
+
   it('exits 65 for YAML that does not parse, naming the file and line', async () => {
     const cwd = tempDir();
     const dir = demo(cwd);

@@ -1,13 +1,14 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
 import { judgeLog, type LogFacts, type LogRecord } from './log-record.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
+import { ownStateHome } from './state-home.test-support.js';
 
 describe('judgeLog', () => {
   const record: LogRecord = {
@@ -47,19 +48,9 @@ const tasks = ['a', 'b', 'c'].map((id) => ({
   fields: {},
 }));
 
-let stateHome: string;
+// Keys and records of this file's sprints in a home of their own.
+const stateHome = ownStateHome();
 let root: string;
-const previousHome = process.env.SPRINT_STATE_HOME;
-beforeAll(async () => {
-  // Keys and records of this file's sprints in a home of their own.
-  stateHome = await mkdtemp(join(tmpdir(), 'sprint-state-home-'));
-  process.env.SPRINT_STATE_HOME = stateHome;
-});
-afterAll(async () => {
-  if (previousHome === undefined) delete process.env.SPRINT_STATE_HOME;
-  else process.env.SPRINT_STATE_HOME = previousHome;
-  await rm(stateHome, { recursive: true, force: true });
-});
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'sprint-lost-log-'));
 });
@@ -118,8 +109,8 @@ function run(store: SprintDirectoryStore, id = ID, options: { maxTasks?: number 
 describe('a log the runner no longer has', () => {
   it('keeps its record outside the project, beside the keys', async () => {
     await interruptedWithARunning();
-    const [file] = await readdir(join(stateHome, 'logs'));
-    const record = JSON.parse(await readFile(join(stateHome, 'logs', file!), 'utf8'));
+    const [file] = await readdir(join(stateHome(), 'logs'));
+    const record = JSON.parse(await readFile(join(stateHome(), 'logs', file!), 'utf8'));
     expect(record).toMatchObject({ status: 'in-progress', running: ['a'] });
     expect(record.dir).toMatch(/2026-03-01_lost$/);
   });

@@ -24,6 +24,7 @@ import { assertSafeId, resolveProjectDir } from './locations.js';
 import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import { checkLogRecord, forgetLogRecord } from './log-record.js';
 import { readRange } from './log-replay.js';
+import { overviewCacheKey, readCachedOverview, writeCachedOverview } from './overview-cache.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
   hashFileNoFollow,
@@ -31,7 +32,6 @@ import {
   notAFile,
   readTextNoFollow,
   readUtf8HashedNoFollow,
-  readUtf8NoFollow,
   refuseLink,
   textHash,
 } from './safe-fs.js';
@@ -324,6 +324,8 @@ export class SprintDirectoryStore extends JournaledStore {
       const { record, lost } = checkLogRecord(location.runtimeDir);
       if (lost) return undefined;
       const snap = await this.#readSnapshot(location, record?.key ?? logKeyId(location.runtimeDir));
+      // No runner file at all (a clone: they are gitignored): the YAML alone says it.
+      if (snap === undefined && !record) return await this.#overviewFromYaml(sprintId, location);
       if (snap?.kind !== 'ok') return undefined;
       const head = snap.head;
       const overview = head.overview;
@@ -343,16 +345,44 @@ export class SprintDirectoryStore extends JournaledStore {
     }
   }
 
-  /** SPRINT.yaml's and PROGRESS.yaml's text, and the digest of PROGRESS.yaml's bytes. */
-  async #readYaml(location: SprintLocation): Promise<[string, string, string]> {
+  /**
+   * The overview of a sprint with no runner files, as `load` would compute it
+   * from the YAML: from the overview cache when these bytes were read (or
+   * written) on this machine before, else by parsing them, which fills the
+   * cache. Undefined when the sprint is not that simple (a runner file
+   * appeared, a file does not parse): `load` then says what is true.
+   */
+  async #overviewFromYaml(
+    sprintId: string,
+    location: SprintLocation,
+  ): Promise<SprintOverview | undefined> {
+    // Whatever lies beside the YAML (even a torn or foreign file) makes `load` more than a parse.
+    for (const name of [SNAPSHOT_FILE, EVENT_LOG]) {
+      if (lstatSync(join(location.runtimeDir, name), { throwIfNoEntry: false })) return undefined;
+    }
+    const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
+    // Read once: the entry is looked up, and on a miss kept, under the digests of the very
+    // bytes a miss parses.
+    const [sprintYaml, progressYaml, progressHash, sprintHash] = await this.#readYaml(location);
+    const key = overviewCacheKey(sprintId, sprintHash, progressHash);
+    const hit = readCachedOverview(key);
+    if (hit) return { ...hit, id: sprintId };
+    return keepYamlOverview(
+      { dirName: sprintId, sprintYaml, sprintYamlPath, progressYaml, progressYamlPath },
+      key,
+    );
+  }
+
+  /** SPRINT.yaml's and PROGRESS.yaml's text, and the digests of PROGRESS.yaml's and SPRINT.yaml's bytes. */
+  async #readYaml(location: SprintLocation): Promise<[string, string, string, string]> {
     const [sprintPath, progressPath] = location.files as [string, string];
     const [a, b] = await Promise.all([
-      readUtf8NoFollow(sprintPath),
+      readUtf8HashedNoFollow(sprintPath),
       readUtf8HashedNoFollow(progressPath),
     ]);
     if (b == null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
     // No SPRINT.yaml (a plugin sprint with PROGRESS.yaml alone): a sprint with defaults.
-    return [a ?? '', b.text, b.hash];
+    return [a?.text ?? '', b.text, b.hash, a?.hash ?? textHash('')];
   }
 
   /**
@@ -477,6 +507,25 @@ export class SprintDirectoryStore extends JournaledStore {
     // The stamp of what was written, not a stat after the rename: a write landing in
     // between would otherwise be taken for the runner's own and never found.
     this.#written.set(path, { stamp: stampOf(await atomicWriteFile(path, text)), hash });
+    // Where a run stops, its files may be committed and cloned (without the runner's
+    // files): the clone's status is then read from the cache, not parsed. Parsed from the
+    // bytes just written, as the clone would: once per stop, never per checkpoint.
+    if (state.status !== 'in-progress') {
+      const sprintPath = join(location.sprintDir, SPRINT_FILE);
+      const sprintFile = await readUtf8HashedNoFollow(sprintPath).catch(() => undefined);
+      if (sprintFile !== undefined) {
+        await keepYamlOverview(
+          {
+            dirName: basename(location.sprintDir),
+            sprintYaml: sprintFile?.text ?? '',
+            sprintYamlPath: sprintPath,
+            progressYaml: text.toString('utf8'),
+            progressYamlPath: path,
+          },
+          overviewCacheKey(basename(location.sprintDir), sprintFile?.hash ?? textHash(''), hash),
+        ).catch(() => undefined);
+      }
+    }
   }
 
   protected override async foreignCheckpointWrites(
@@ -573,13 +622,15 @@ export class SprintDirectoryStore extends JournaledStore {
     // A new sprint where one was removed: what the runner recorded of the old one's log is
     // not this sprint's (forgotten first, so that a state home it cannot write changes nothing).
     forgetLogRecord(dir);
-    const { parseConfig, parseSprintDirectory, renderProgressYaml, renderSprintYaml } =
-      await import('./directory/index.js');
+    const { parseConfig, renderProgressYaml, renderSprintYaml } = await import(
+      './directory/index.js'
+    );
     if (input.config) {
       definition.config = parseConfig(input.config, { file: SPRINT_FILE, field: 'config' });
     }
     // Build it beside the target and rename it into place: a crash leaves no half sprint.
     const tmp = join(this.root, `.${id}.tmp-${randomBytes(4).toString('hex')}`);
+    let cached: (() => Promise<unknown>) | undefined;
     try {
       await mkdir(join(tmp, 'context'), { recursive: true });
       await mkdir(join(tmp, 'artifacts'));
@@ -603,13 +654,14 @@ export class SprintDirectoryStore extends JournaledStore {
       await writeFile(join(tmp, '.gitignore'), RUNTIME_GITIGNORE);
       // The snapshot holds what a load parses from these files (SPRINT.yaml's
       // defaults included, such as max-tasks): it stands in for them until they change.
-      const parsed = parseSprintDirectory({
+      const files = {
         dirName: id,
         sprintYaml: sprintText,
         sprintYamlPath: join(dir, SPRINT_FILE),
         progressYaml: progressText,
         progressYamlPath: join(dir, PROGRESS_FILE),
-      });
+      };
+      const parsed = await parseSprintFiles(files);
       await writeSnapshot(
         tmp,
         parsed.meta,
@@ -619,6 +671,13 @@ export class SprintDirectoryStore extends JournaledStore {
         undefined,
       );
       await rename(tmp, dir);
+      // A clone of the new sprint (its runner files are gitignored) is then read from the cache.
+      cached = () =>
+        keepYamlOverview(
+          files,
+          overviewCacheKey(id, textHash(sprintText), textHash(progressText)),
+          parsed,
+        );
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       if (
@@ -632,6 +691,7 @@ export class SprintDirectoryStore extends JournaledStore {
       }
       throw error;
     }
+    await cached?.();
     return id;
   }
 }
@@ -700,6 +760,25 @@ async function parseSprintFiles(input: SprintDirectoryInput): Promise<ParsedSpri
   if (typeof quick === 'object') return quick;
   const { parseSprintDirectory } = await import('./directory/index.js');
   return parseSprintDirectory(input);
+}
+
+/**
+ * The overview `load` computes from these files when nothing else lies beside
+ * them, kept in the overview cache under `key` (see `overviewCacheKey`: the
+ * digests of the bytes `input` was decoded from). Undefined, and nothing kept, when `load` would do more
+ * than parse them: a checkpoint whose state is past its log point is repaired.
+ * Throws what parsing throws.
+ */
+async function keepYamlOverview(
+  input: SprintDirectoryInput,
+  key: string,
+  parsed?: ParsedSprintDirectory,
+): Promise<SprintOverview | undefined> {
+  const read = parsed ?? (await parseSprintFiles(input));
+  if (read.meta.logSeq !== read.state.lastSeq) return undefined;
+  const overview = sprintOverview(read);
+  writeCachedOverview(key, overview);
+  return overview;
 }
 
 /** What `readBase` answers from a snapshot the files agree with. */
