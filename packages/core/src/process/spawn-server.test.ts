@@ -216,11 +216,33 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
   it('fails the commands of a helper that died, and starts a new helper for the next one', async () => {
     const server = new SpawnServer();
     const first = await helperPid(server);
-    await expect(sh(server, `kill -9 ${first}; sleep 0.2`)).rejects.toThrow(
-      /helper that runs git commands ended/,
-    );
+    const started = join(tmpdir(), `sprint-spawn-dies-${process.pid}-${Date.now()}`);
+    // $PPID: the helper's subshell that will write the answer; $$: the command itself.
+    const pending = sh(server, `echo $PPID $$ > ${started}; sleep 30`);
+    const [job, command] = (
+      await waitFor(async () => (await readFile(started, 'utf8').catch(() => '')).trim())
+    )
+      .split(' ')
+      .map(Number);
+    // The subshell and the helper die, so no answer can come; then the command itself goes.
+    process.kill(job!, 'SIGKILL');
+    process.kill(first, 'SIGKILL');
+    process.kill(command!, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/helper that runs git commands ended/);
+    await rm(started, { force: true });
     const second = await helperPid(server);
     expect(second).not.toBe(first);
     expect((await sh(server, 'echo again')).stdout).toBe('again\n');
+  });
+
+  it('answers a command that finished after its helper was killed: the answer in the pipe is read, not failed', async () => {
+    const server = new SpawnServer();
+    const first = await helperPid(server);
+    for (let i = 0; i < 5; i++) {
+      const helper = await helperPid(server);
+      const out = await sh(server, `kill -9 ${helper}; sleep 0.1; echo done ${i}`);
+      expect(out).toMatchObject({ code: 0, stdout: `done ${i}\n` });
+    }
+    expect(await helperPid(server)).not.toBe(first);
   });
 });

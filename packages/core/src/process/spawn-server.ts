@@ -71,6 +71,8 @@ interface Helper {
   dir: string;
   env: NodeJS.ProcessEnv;
   pending: Map<number, Pending>;
+  /** Commands whose answer line arrived and whose output is being read: a helper's end does not fail them. */
+  answered: Set<number>;
   buffer: string;
 }
 
@@ -178,7 +180,14 @@ export class SpawnServer {
           // Not allowed here (a limit on niceness): its commands run at ours.
         }
       }
-      const helper: Helper = { child, dir, env, pending: new Map(), buffer: '' };
+      const helper: Helper = {
+        child,
+        dir,
+        env,
+        pending: new Map(),
+        answered: new Set(),
+        buffer: '',
+      };
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (chunk: string) => onData(helper, chunk));
       child.stdin?.on('error', () => undefined);
@@ -202,6 +211,8 @@ export class SpawnServer {
   #lost(helper: Helper): void {
     if (this.#helper === helper) this.#helper = undefined;
     for (const p of [...helper.pending.values()]) {
+      // Its answer came before the end (a command that outlived a killed helper): it is read.
+      if (helper.answered.has(p.id)) continue;
       settle(helper, p.id, new Error('the helper that runs git commands ended'));
     }
     void rm(helper.dir, { recursive: true, force: true });
@@ -326,6 +337,7 @@ function onData(helper: Helper, chunk: string): void {
   while (nl >= 0) {
     const [id, ...codes] = helper.buffer.slice(0, nl).split(' ');
     helper.buffer = helper.buffer.slice(nl + 1);
+    helper.answered.add(Number(id));
     void collect(helper, Number(id), codes);
     nl = helper.buffer.indexOf('\n');
   }
@@ -358,6 +370,7 @@ async function collect(helper: Helper, id: number, codes: string[]): Promise<voi
 }
 
 function settle(helper: Helper, id: number, out: ServedOutput[] | Error): void {
+  helper.answered.delete(id);
   const p = helper.pending.get(id);
   if (!p) return;
   helper.pending.delete(id);
