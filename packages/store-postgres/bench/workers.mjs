@@ -252,6 +252,10 @@ if (process.argv[2] === '--child') {
     return `runner ${f1(c.runner)} ms, workers ${f1(c.workers)} ms, PostgreSQL ${f1(c.pgRunner + c.pgWorkers)} ms (${f1(c.pgRunner)} serving the runner, ${f1(c.pgWorkers)} the workers)`;
   }
 
+  /** pg-boss's fetch (one per look of a worker slot, whether it finds a job or not), per task. */
+  const fetches = (perTask) =>
+    sum(Object.entries(perTask).map(([kind, n]) => (kind.startsWith('WITH next AS') ? n : 0)));
+
   function printStatements(label, perTask) {
     const entries = Object.entries(perTask).sort((a, b) => b[1] - a[1]);
     console.log(`  ${label}: ${sum(entries.map((e) => e[1])).toFixed(1)} statements per task`);
@@ -312,6 +316,11 @@ if (process.argv[2] === '--child') {
           console.log(
             `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}${slots > 1 ? ` x ${slots} slots` : ''}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (target < 5 ms)`,
           );
+          if (r.statements.workers) {
+            console.log(
+              `${''.padEnd(10)}   fetches per task (pg-boss's fetch, by all workers): ${fetches(r.statements.workers).toFixed(2)}`,
+            );
+          }
           console.log(
             `${''.padEnd(10)}   CPU per task: ${cpuSplit(r.cpu)} = ${f1(total(r.cpu))} ms; the machine's ${cores} cores ${pct(r.busy)} busy, ${pct((total(r.cpu) * r.perSec) / (cores * 1000))} by this bench; load ${loadavg()[0].toFixed(1)}`,
           );
