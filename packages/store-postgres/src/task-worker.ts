@@ -82,7 +82,8 @@ export class TaskWorker {
   #unlistenJobs: (() => Promise<void>) | undefined;
   readonly #workIds: { queue: string; id: string }[] = [];
   #poll: NodeJS.Timeout | undefined;
-  #pollDelay = MIN_POLL_MS;
+  /** Brings the next look forward (see `#startPolling`). */
+  #tookTask: () => void = () => undefined;
 
   constructor(options: TaskWorkerOptions) {
     this.#o = options;
@@ -138,7 +139,7 @@ export class TaskWorker {
           { pollingIntervalSeconds: BACKSTOP_POLL_SECONDS },
           async (jobs: Job<object>[]) => {
             waker.started(loop.id);
-            this.#pollDelay = MIN_POLL_MS;
+            this.#tookTask();
             let freed = false;
             // Free as soon as its result is decided, before it is recorded: the runner's
             // next job, named for this worker, may then arrive while the result is
@@ -163,19 +164,22 @@ export class TaskWorker {
   }
 
   /**
-   * Looks for jobs whose wake was lost: one idle slot of each queue, every
-   * `#pollDelay`, which doubles up to `pollMs` while no task is taken.
+   * Looks for jobs whose wake was lost: one idle slot of each queue, 500 ms
+   * after this worker last took a task, then backing off, doubling, to
+   * `pollMs`. (Each slot looks once when it starts.)
    */
   #startPolling(waker: LoopWaker): void {
     const most = Math.max(MIN_POLL_MS, this.#o.pollMs ?? 5_000);
-    const tick = () => {
-      for (const id of waker.poll()) this.#o.boss.notifyWorker(id);
-      this.#pollDelay = Math.min(this.#pollDelay * 2, most);
-      this.#poll = setTimeout(tick, Math.min(this.#pollDelay, most));
+    const schedule = (delay: number) => {
+      clearTimeout(this.#poll);
+      this.#poll = setTimeout(() => {
+        for (const id of waker.poll()) this.#o.boss.notifyWorker(id);
+        schedule(Math.min(delay * 2, most));
+      }, delay);
       this.#poll.unref();
     };
-    this.#poll = setTimeout(tick, Math.min(this.#pollDelay, most));
-    this.#poll.unref();
+    this.#tookTask = () => schedule(MIN_POLL_MS);
+    schedule(most);
   }
 
   /** Runs one job and records its result. */
@@ -390,6 +394,7 @@ export class TaskWorker {
     }
     await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => undefined);
     clearInterval(this.#heartbeat);
+    this.#tookTask = () => undefined;
     clearTimeout(this.#poll);
     await this.#unlisten?.();
     await this.#unlistenJobs?.();

@@ -1,12 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import { AgentRegistry, NoopAgent, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from './db.js';
+import { PgliteDatabase } from './pglite-database.js';
 import { PostgresStore } from './postgres-store.js';
-import { queueFor, startTaskQueue } from './task-queue.js';
+import { queueFor, startTaskQueue, type TaskJob } from './task-queue.js';
 import { TaskWorker } from './task-worker.js';
 import {
   openTestDatabase,
@@ -28,6 +31,41 @@ function shellTask(id: string, command: string, dependsOn: string[] = []): Task 
     title: id,
     command,
   } as Task;
+}
+
+/**
+ * Counts pg-boss's fetches (one per look of a worker slot, whether it finds a
+ * job or not) that this process sends from now until `stop()`.
+ */
+function countFetches(db: Database): { fetches: () => number; stop: () => void } {
+  let fetches = 0;
+  const counted = (text: unknown) => {
+    if (typeof text === 'string' && /^\s*WITH\s+next AS \(/.test(text)) fetches++;
+  };
+  if (db instanceof PgliteDatabase) {
+    // pg-boss's PGlite adapter sends statements with parameters through query(), others through exec().
+    const pglite = db.pglite;
+    const { query, exec } = pglite;
+    pglite.query = function (this: typeof pglite, text: string, ...rest: unknown[]) {
+      counted(text);
+      return (query as (...a: unknown[]) => unknown).call(this, text, ...rest);
+    } as typeof query;
+    pglite.exec = function (this: typeof pglite, text: string, ...rest: unknown[]) {
+      counted(text);
+      return (exec as (...a: unknown[]) => unknown).call(this, text, ...rest);
+    } as typeof exec;
+    const stop = () => {
+      pglite.query = query;
+      pglite.exec = exec;
+    };
+    return { fetches: () => fetches, stop };
+  }
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+    counted(typeof config === 'string' ? config : (config as { text?: string })?.text);
+    return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
+  } as typeof query;
+  return { fetches: () => fetches, stop: () => void (pg.Client.prototype.query = query) };
 }
 
 for (const { name, url } of testDatabases()) {
@@ -211,6 +249,181 @@ for (const { name, url } of testDatabases()) {
         }).run(id, { concurrency: 5 });
         expect(result.status).toBe('completed');
         expect(readdirSync(dir).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a sent job wakes one slot of one worker process, not one of every process', async () => {
+      const { store, boss, cleanup } = await setup();
+      const workers: TaskWorker[] = [];
+      try {
+        for (const n of [1, 2, 3, 4]) {
+          const w = new TaskWorker({
+            store,
+            boss: await boss(),
+            name: `w${n}`,
+            agents: { noop: new NoopAgent() },
+            // No looks of their own: each fetch counted is a wake.
+            pollMs: 600_000,
+          });
+          await w.start();
+          workers.push(w);
+        }
+        // A chain, so each job is sent after the result before it: one job waiting at a time.
+        const tasks = Array.from({ length: 12 }, (_, i) =>
+          shellTask(`t${i}`, 'true', i > 0 ? [`t${i - 1}`] : []),
+        );
+        const id = await store.create({ name: 'One wake per job', tasks });
+        // Only results end the waits (no looks that could wake every worker for a job).
+        const dispatch = new WorkerDispatchAgent('noop', await boss(), store, {
+          pollMs: 600_000,
+          namedWaitMs: 600_000,
+        });
+        const counter = countFetches(store.db);
+        try {
+          const result = await new SprintRunner({
+            store,
+            agents: new AgentRegistry({ default: dispatch }),
+          }).run(id);
+          expect(result.status).toBe('completed');
+        } finally {
+          counter.stop();
+        }
+        // The first job wakes a slot in each of the 4 (no worker has returned a result yet),
+        // each later one the worker that returned the last result; the slots' first looks at
+        // start may fall in too. Every process woken for every job would make 4 x 12 = 48.
+        expect(counter.fetches()).toBeLessThanOrEqual(tasks.length + 2 * workers.length);
+        expect(counter.fetches()).toBeGreaterThanOrEqual(tasks.length);
+      } finally {
+        for (const w of workers) await w.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job named for a worker that has gone is taken by another at once, not at its next poll', async () => {
+      const { store, boss, cleanup } = await setup();
+      const workers: TaskWorker[] = [];
+      const worker = async (name: string) => {
+        const w = new TaskWorker({
+          store,
+          boss: await boss(),
+          name,
+          agents: { noop: new NoopAgent() },
+          pollMs: 600_000,
+        });
+        await w.start();
+        workers.push(w);
+        return w;
+      };
+      try {
+        const dispatch = new WorkerDispatchAgent('noop', await boss(), store, { pollMs: 600_000 });
+        const run = async (task: string) => {
+          const id = await store.create({ name: task, tasks: [shellTask(task, 'true')] });
+          return new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
+            id,
+          );
+        };
+        const gone = await worker('gone');
+        // Its result makes it the worker the next job is named for.
+        expect((await run('first')).status).toBe('completed');
+        await gone.drain();
+        await worker('other');
+        const t = Date.now();
+        expect((await run('second')).status).toBe('completed');
+        // Named for 'gone', looked at after 250 ms and handed to any: not the 10 minutes of a poll.
+        expect(Date.now() - t).toBeLessThan(30_000);
+      } finally {
+        for (const w of workers) await w.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job named for a worker with no slot free is handed on to a worker that has one', async () => {
+      const { store, boss, dir, cleanup } = await setup();
+      const workers: TaskWorker[] = [];
+      const worker = async (name: string) => {
+        const w = new TaskWorker({
+          store,
+          boss: await boss(),
+          name,
+          agents: { shell: new ShellAgent() },
+          pollMs: 600_000,
+        });
+        await w.start();
+        workers.push(w);
+        return w;
+      };
+      let long: Promise<unknown> | undefined;
+      try {
+        // No looks of the runner's own: only the full worker handing the job on can start it.
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store, {
+          pollMs: 600_000,
+          namedWaitMs: 600_000,
+        });
+        const run = async (task: string, command: string, through = dispatch) => {
+          const id = await store.create({ name: task, tasks: [shellTask(task, command)] });
+          return new SprintRunner({ store, agents: new AgentRegistry({ default: through }) }).run(
+            id,
+          );
+        };
+        const full = await worker('full');
+        expect((await run('first', 'true')).status).toBe('completed');
+        // Another sprint's task fills its one slot until the file appears.
+        long = run(
+          'long',
+          `while [ ! -f ${dir}/go ]; do sleep 0.05; done`,
+          new WorkerDispatchAgent('shell', await boss(), store),
+        );
+        await expect.poll(() => full.running.length, { timeout: 60_000 }).toBe(1);
+        await worker('free');
+        const t = Date.now();
+        expect((await run('second', 'true')).status).toBe('completed');
+        expect(Date.now() - t).toBeLessThan(30_000);
+      } finally {
+        writeFileSync(join(dir, 'go'), '');
+        await long;
+        for (const w of workers) await w.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job whose wake was lost is taken by the next look of an idle worker, within pollMs', async () => {
+      const { store, boss, cleanup } = await setup();
+      const queueBoss = await boss();
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'looks',
+        agents: { noop: new NoopAgent() },
+        pollMs: 1_000,
+      });
+      try {
+        await worker.start();
+        const id = await store.create({ name: 'Lost', tasks: [shellTask('lost', 'true')] });
+        const { definition } = await store.load(id);
+        const job: TaskJob = {
+          sprintId: id,
+          taskId: 'lost',
+          attempt: 1,
+          agent: 'noop',
+          context: {
+            sprint: definition,
+            task: definition.tasks[0] as Task,
+            attempt: 1,
+          } as unknown as TaskJob['context'],
+        };
+        // pg-boss's own send: no NOTIFY at all, as if the worker's listening connection missed it.
+        const jobId = await queueBoss.send(queueFor('noop'), job as unknown as object);
+        if (!jobId) throw new Error('not sent');
+        // pg-boss's own poll of each slot comes once a minute: only the worker's look takes it in time.
+        await expect
+          .poll(async () => (await queueBoss.getJobById(queueFor('noop'), jobId))?.state, {
+            timeout: 20_000,
+            interval: 100,
+          })
+          .toBe('completed');
       } finally {
         await worker.drain();
         await cleanup();
