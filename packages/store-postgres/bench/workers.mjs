@@ -169,6 +169,8 @@ if (process.argv[2] === '--child') {
       // As `sprint run --workers` makes it: woken by each result, polling only as a fallback.
       const dispatch = new WorkerDispatchAgent('noop', boss, store);
       let waited = 0;
+      // When each task's result came back, to see whether the run slows down as the tables grow.
+      const ends = [];
       const timed = {
         name: 'noop',
         async run(ctx) {
@@ -177,6 +179,7 @@ if (process.argv[2] === '--child') {
             return await dispatch.run(ctx);
           } finally {
             waited += performance.now() - t;
+            ends.push(performance.now());
           }
         },
       };
@@ -198,7 +201,17 @@ if (process.argv[2] === '--child') {
       if (result.status !== 'completed') throw new Error(`runner ended ${result.status}`);
       const perTask = (counts) =>
         Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / n]));
+      const tenth = Math.floor(ends.length / 10);
+      const tenths = Array.from({ length: 10 }, (_, i) => {
+        const from = i === 0 ? t : ends[i * tenth - 1];
+        return (tenth / (ends[(i + 1) * tenth - 1] - from)) * 1000;
+      });
+      const server = Object.entries(pg)
+        .filter(([k]) => k.startsWith('server:'))
+        .map(([k, v]) => [k.slice('server:'.length), v / n]);
       return {
+        tenths,
+        server,
         perSec: (n / ms) * 1000,
         msPerTask: ms / n,
         roundTripMs: waited / n,
@@ -324,6 +337,19 @@ if (process.argv[2] === '--child') {
           console.log(
             `${''.padEnd(10)}   CPU per task: ${cpuSplit(r.cpu)} = ${f1(total(r.cpu))} ms; the machine's ${cores} cores ${pct(r.busy)} busy, ${pct((total(r.cpu) * r.perSec) / (cores * 1000))} by this bench; load ${loadavg()[0].toFixed(1)}`,
           );
+          if (r.server.length > 0) {
+            console.log(
+              `${''.padEnd(10)}   the PostgreSQL server's own processes (all their CPU, whoever caused it; not in the sums above): ${r.server
+                .filter(([, v]) => v >= 0.05)
+                .map(([k, v]) => `${k} ${f1(v)}`)
+                .join(', ') || 'none'} ms per task`,
+            );
+          }
+          if (n >= 2000) {
+            console.log(
+              `${''.padEnd(10)}   tasks/s by tenth of the run: ${r.tenths.map(f1).join(', ')}`,
+            );
+          }
           // The fewest and the most workers at the largest size: what grows with workers.
           if (
             kind === 'postgres' &&
