@@ -206,12 +206,12 @@ if (process.argv[2] === '--child') {
         const from = i === 0 ? t : ends[i * tenth - 1];
         return (tenth / (ends[(i + 1) * tenth - 1] - from)) * 1000;
       });
-      const server = Object.entries(pg)
+      const serverOwn = Object.entries(pg)
         .filter(([k]) => k.startsWith('server:'))
         .map(([k, v]) => [k.slice('server:'.length), v / n]);
       return {
         tenths,
-        server,
+        server: serverOwn,
         perSec: (n / ms) * 1000,
         msPerTask: ms / n,
         roundTripMs: waited / n,
