@@ -339,10 +339,12 @@ if (process.argv[2] === '--child') {
           );
           if (r.server.length > 0) {
             console.log(
-              `${''.padEnd(10)}   the PostgreSQL server's own processes (all their CPU, whoever caused it; not in the sums above): ${r.server
-                .filter(([, v]) => v >= 0.05)
-                .map(([k, v]) => `${k} ${f1(v)}`)
-                .join(', ') || 'none'} ms per task`,
+              `${''.padEnd(10)}   the PostgreSQL server's own processes (all their CPU, whoever caused it; not in the sums above): ${
+                r.server
+                  .filter(([, v]) => v >= 0.05)
+                  .map(([k, v]) => `${k} ${f1(v)}`)
+                  .join(', ') || 'each under 0.05'
+              } ms per task`,
             );
           }
           if (n >= 2000) {

@@ -16,7 +16,8 @@ function play(steps: Step[]): void {
   for (const [step, expected, handOn = false] of steps) {
     const [kind, arg = ''] = step.split(':');
     if (kind === 'sent') expect(waker.sent(arg).wake, step).toEqual(expected);
-    else if (kind === 'named') expect(waker.sent(arg, true), step).toEqual({ wake: expected, handOn });
+    else if (kind === 'named')
+      expect(waker.sent(arg, true), step).toEqual({ wake: expected, handOn });
     else if (kind === 'poll') expect(waker.poll(), step).toEqual(expected);
     else if (kind === 'start') waker.started(arg);
     else if (kind === 'finish') expect(waker.finished(arg), step).toBe(expected);
@@ -101,7 +102,13 @@ describe('LoopWaker', () => {
     ],
     [
       'a loop whose job was found by a look, not sent with a wake, looks again when done',
-      [['poll', ['a1', 'b1']], ['start:a1'], ['finish:a1', true], ['start:b1'], ['finish:b1', true]],
+      [
+        ['poll', ['a1', 'b1']],
+        ['start:a1'],
+        ['finish:a1', true],
+        ['start:b1'],
+        ['finish:b1', true],
+      ],
     ],
     [
       'a loop whose job came with a wake does not',

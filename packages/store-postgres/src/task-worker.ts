@@ -53,8 +53,8 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
    * The longest an idle worker goes without looking for a task of each of
    * its agents (ms, default 5,000, least 500). Jobs sent wake a slot at
    * once; this look only finds jobs whose wake was lost (the listening
-   * connection cut) or sent before the worker started. It comes every
-   * 500 ms while tasks are taken and backs off, doubling, to this while none is.
+   * connection cut) or sent before the worker started. It comes 500 ms
+   * after the worker last took a task, then backs off, doubling, to this.
    */
   pollMs?: number;
   /**

@@ -48,12 +48,7 @@ export class WorkerDispatchAgent implements Agent {
   readonly #wakers = new Map<string, () => void>();
   #listening: Promise<unknown> | undefined;
 
-  constructor(
-    name: string,
-    boss: PgBoss,
-    store: PostgresStore,
-    options: DispatchOptions = {},
-  ) {
+  constructor(name: string, boss: PgBoss, store: PostgresStore, options: DispatchOptions = {}) {
     this.name = name;
     this.#boss = boss;
     this.#store = store;

@@ -65,7 +65,10 @@ function countFetches(db: Database): { fetches: () => number; stop: () => void }
     counted(typeof config === 'string' ? config : (config as { text?: string })?.text);
     return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
   } as typeof query;
-  return { fetches: () => fetches, stop: () => void (pg.Client.prototype.query = query) };
+  const stop = () => {
+    pg.Client.prototype.query = query;
+  };
+  return { fetches: () => fetches, stop };
 }
 
 for (const { name, url } of testDatabases()) {
