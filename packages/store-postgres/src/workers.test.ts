@@ -2,7 +2,14 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentRegistry, NoopAgent, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import {
+  type Agent,
+  AgentRegistry,
+  NoopAgent,
+  ShellAgent,
+  SprintRunner,
+  type Task,
+} from '@sprint/core';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -84,11 +91,29 @@ for (const { name, url } of testDatabases()) {
         return b;
       };
       const dir = await mkdtemp(join(tmpdir(), 'sprint-workers-'));
+      const quiet: TaskWorker[] = [];
+      /** A started worker that never looks on its own (ten minutes apart): only wakes start its tasks. */
+      const quietWorker = async (name: string, agents: Record<string, Agent>) => {
+        const w = new TaskWorker({ store, boss: await boss(), name, agents, pollMs: 600_000 });
+        await w.start();
+        quiet.push(w);
+        return w;
+      };
+      /** Runs a new sprint of one shell task `task` through `dispatch`. */
+      const runOne = async (dispatch: Agent, task: string, command = 'true') => {
+        const id = await store.create({ name: task, tasks: [shellTask(task, command)] });
+        return new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
+          id,
+        );
+      };
       return {
         store,
         boss,
         dir,
+        quietWorker,
+        runOne,
         cleanup: async () => {
+          for (const w of quiet) await w.drain();
           for (const b of bosses)
             await b.stop({ graceful: false, close: true }).catch(() => undefined);
           await store.close();
@@ -259,21 +284,10 @@ for (const { name, url } of testDatabases()) {
     }, 120_000);
 
     it('a sent job wakes one slot of one worker process, not one of every process', async () => {
-      const { store, boss, cleanup } = await setup();
-      const workers: TaskWorker[] = [];
+      const { store, boss, quietWorker, cleanup } = await setup();
       try {
-        for (const n of [1, 2, 3, 4]) {
-          const w = new TaskWorker({
-            store,
-            boss: await boss(),
-            name: `w${n}`,
-            agents: { noop: new NoopAgent() },
-            // No looks of their own: each fetch counted is a wake.
-            pollMs: 600_000,
-          });
-          await w.start();
-          workers.push(w);
-        }
+        // No looks of their own: each fetch counted is a wake.
+        for (const n of [1, 2, 3, 4]) await quietWorker(`w${n}`, { noop: new NoopAgent() });
         // A chain, so each job is sent after the result before it: one job waiting at a time.
         const tasks = Array.from({ length: 12 }, (_, i) =>
           shellTask(`t${i}`, 'true', i > 0 ? [`t${i - 1}`] : []),
@@ -297,67 +311,33 @@ for (const { name, url } of testDatabases()) {
         // The first job wakes a slot in each of the 4 (no worker has returned a result yet),
         // each later one the worker that returned the last result; the slots' first looks at
         // start may fall in too. Every process woken for every job would make 4 x 12 = 48.
-        expect(counter.fetches()).toBeLessThanOrEqual(tasks.length + 2 * workers.length);
+        expect(counter.fetches()).toBeLessThanOrEqual(tasks.length + 2 * 4);
         expect(counter.fetches()).toBeGreaterThanOrEqual(tasks.length);
       } finally {
-        for (const w of workers) await w.drain();
         await cleanup();
       }
     }, 120_000);
 
     it('a job named for a worker that has gone is taken by another at once, not at its next poll', async () => {
-      const { store, boss, cleanup } = await setup();
-      const workers: TaskWorker[] = [];
-      const worker = async (name: string) => {
-        const w = new TaskWorker({
-          store,
-          boss: await boss(),
-          name,
-          agents: { noop: new NoopAgent() },
-          pollMs: 600_000,
-        });
-        await w.start();
-        workers.push(w);
-        return w;
-      };
+      const { store, boss, quietWorker, runOne, cleanup } = await setup();
       try {
         const dispatch = new WorkerDispatchAgent('noop', await boss(), store, { pollMs: 600_000 });
-        const run = async (task: string) => {
-          const id = await store.create({ name: task, tasks: [shellTask(task, 'true')] });
-          return new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
-            id,
-          );
-        };
-        const gone = await worker('gone');
+        const gone = await quietWorker('gone', { noop: new NoopAgent() });
         // Its result makes it the worker the next job is named for.
-        expect((await run('first')).status).toBe('completed');
+        expect((await runOne(dispatch, 'first')).status).toBe('completed');
         await gone.drain();
-        await worker('other');
+        await quietWorker('other', { noop: new NoopAgent() });
         const t = Date.now();
-        expect((await run('second')).status).toBe('completed');
+        expect((await runOne(dispatch, 'second')).status).toBe('completed');
         // Named for 'gone', looked at after 250 ms and handed to any: not the 10 minutes of a poll.
         expect(Date.now() - t).toBeLessThan(30_000);
       } finally {
-        for (const w of workers) await w.drain();
         await cleanup();
       }
     }, 120_000);
 
     it('a job named for a worker with no slot free is handed on to a worker that has one', async () => {
-      const { store, boss, dir, cleanup } = await setup();
-      const workers: TaskWorker[] = [];
-      const worker = async (name: string) => {
-        const w = new TaskWorker({
-          store,
-          boss: await boss(),
-          name,
-          agents: { shell: new ShellAgent() },
-          pollMs: 600_000,
-        });
-        await w.start();
-        workers.push(w);
-        return w;
-      };
+      const { store, boss, dir, quietWorker, runOne, cleanup } = await setup();
       let long: Promise<unknown> | undefined;
       try {
         // No looks of the runner's own: only the full worker handing the job on can start it.
@@ -365,29 +345,22 @@ for (const { name, url } of testDatabases()) {
           pollMs: 600_000,
           namedWaitMs: 600_000,
         });
-        const run = async (task: string, command: string, through = dispatch) => {
-          const id = await store.create({ name: task, tasks: [shellTask(task, command)] });
-          return new SprintRunner({ store, agents: new AgentRegistry({ default: through }) }).run(
-            id,
-          );
-        };
-        const full = await worker('full');
-        expect((await run('first', 'true')).status).toBe('completed');
+        const full = await quietWorker('full', { shell: new ShellAgent() });
+        expect((await runOne(dispatch, 'first')).status).toBe('completed');
         // Another sprint's task fills its one slot until the file appears.
-        long = run(
+        long = runOne(
+          new WorkerDispatchAgent('shell', await boss(), store),
           'long',
           `while [ ! -f ${dir}/go ]; do sleep 0.05; done`,
-          new WorkerDispatchAgent('shell', await boss(), store),
         );
         await expect.poll(() => full.running.length, { timeout: 60_000 }).toBe(1);
-        await worker('free');
+        await quietWorker('free', { shell: new ShellAgent() });
         const t = Date.now();
-        expect((await run('second', 'true')).status).toBe('completed');
+        expect((await runOne(dispatch, 'second')).status).toBe('completed');
         expect(Date.now() - t).toBeLessThan(30_000);
       } finally {
         writeFileSync(join(dir, 'go'), '');
         await long;
-        for (const w of workers) await w.drain();
         await cleanup();
       }
     }, 120_000);
