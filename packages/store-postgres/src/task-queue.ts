@@ -78,7 +78,31 @@ export async function startTaskQueue(
   }
   boss.on('error', () => undefined);
   await boss.start();
+  if (common.supervise) await vacuumOften(boss, common.schema);
   return boss;
+}
+
+/**
+ * pg-boss's fetch reads its partial index of waiting jobs (`job_i11`), where
+ * each job taken leaves an entry until the table is vacuumed. Autovacuum's
+ * default waits for 20% of the table to be dead, a wait that grows with the
+ * table, and meanwhile each fetch read about one more index page per 1,000
+ * jobs done (measured: 1 page at 1,000 jobs, 11 at 10,000, 31 at 30,000; 1
+ * again after a VACUUM): a sprint's per-task cost grew with its size. The
+ * job table is vacuumed after every 1,000 dead rows instead, whatever its
+ * size. (PGlite has no autovacuum: a no-op there.)
+ */
+async function vacuumOften(boss: PgBoss, schema: string): Promise<void> {
+  const table = `${schema}.job_common`;
+  const options = ['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000'];
+  // Looked at first: the ALTER takes a lock that waits for a running VACUUM.
+  await boss.getDb().executeSql(`DO $$ BEGIN
+    IF to_regclass('${table}') IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM pg_class WHERE oid = '${table}'::regclass AND reloptions @> ARRAY['${options.join("','")}']
+    ) THEN
+      ALTER TABLE ${table} SET (${options.join(', ')});
+    END IF;
+  END $$`);
 }
 
 function bossSchema(store: PostgresStore): string {

@@ -365,6 +365,27 @@ for (const { name, url } of testDatabases()) {
       }
     }, 120_000);
 
+    it("a runner's pg-boss has its job table vacuumed after every 1,000 dead rows, whatever the table's size", async () => {
+      const { store, boss, cleanup } = await setup();
+      try {
+        await boss();
+        // Twice: a second runner finds it set and leaves it.
+        await boss();
+        const [row] = await store.db.query<{ reloptions: string[] | null }>(
+          'SELECT reloptions FROM pg_class WHERE oid = $1::regclass',
+          [`${store.schema}_boss.job_common`],
+        );
+        expect(row?.reloptions).toEqual(
+          expect.arrayContaining([
+            'autovacuum_vacuum_scale_factor=0',
+            'autovacuum_vacuum_threshold=1000',
+          ]),
+        );
+      } finally {
+        await cleanup();
+      }
+    }, 120_000);
+
     it('a job whose wake was lost is taken by the next look of an idle worker, within pollMs', async () => {
       const { store, boss, cleanup } = await setup();
       const queueBoss = await boss();
