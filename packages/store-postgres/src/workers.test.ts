@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,10 +14,11 @@ import {
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from './connect.js';
 import type { Database } from './db.js';
 import { PgliteDatabase } from './pglite-database.js';
 import { PostgresStore } from './postgres-store.js';
-import { queueFor, startTaskQueue, type TaskJob } from './task-queue.js';
+import { queueFor, sendTaskJob, startTaskQueue, type TaskJob } from './task-queue.js';
 import { TaskWorker } from './task-worker.js';
 import {
   openTestDatabase,
@@ -426,6 +428,63 @@ for (const { name, url } of testDatabases()) {
         await cleanup();
       }
     }, 120_000);
+
+    it.runIf(name === 'PostgreSQL')(
+      "a job whose wake is lost while the worker's listening connection is cut is taken when it is back, not at its next poll",
+      async () => {
+        const { store, boss, cleanup } = await setup();
+        // The worker's own connections, under a name of their own: the cut reaches them alone.
+        const app = `cut_${randomUUID().slice(0, 8)}`;
+        const db = await openDatabase(
+          `${url}${url.includes('?') ? '&' : '?'}application_name=${app}`,
+        );
+        const workerStore = await PostgresStore.open({ db, schema: store.schema });
+        const worker = new TaskWorker({
+          store: workerStore,
+          boss: await boss(),
+          name: 'cut',
+          agents: { noop: new NoopAgent() },
+          pollMs: 600_000,
+        });
+        try {
+          await worker.start();
+          const id = await store.create({ name: 'Cut', tasks: [shellTask('cut', 'true')] });
+          const { definition } = await store.load(id);
+          const job: TaskJob = {
+            sprintId: id,
+            taskId: 'cut',
+            attempt: 1,
+            agent: 'noop',
+            context: {
+              sprint: definition,
+              task: definition.tasks[0] as Task,
+              attempt: 1,
+            } as unknown as TaskJob['context'],
+          };
+          const [cut] = await store.db.query<{ n: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+              WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+            [app],
+          );
+          expect(cut?.n).toBe(1);
+          // At once, before the listener is back (it waits 100 ms): its NOTIFY goes nowhere.
+          const queueBoss = await boss();
+          const jobId = randomUUID();
+          await sendTaskJob(queueBoss, store, queueFor('noop'), job, jobId, undefined);
+          await expect
+            .poll(async () => (await queueBoss.getJobById(queueFor('noop'), jobId))?.state, {
+              timeout: 30_000,
+              interval: 100,
+            })
+            .toBe('completed');
+        } finally {
+          await worker.drain();
+          await workerStore.close();
+          await cleanup();
+        }
+      },
+      120_000,
+    );
 
     it('a draining worker gives its running task back, and another worker finishes it', async () => {
       const { store, boss, dir, cleanup } = await setup();
