@@ -80,6 +80,23 @@ function countFetches(db: Database): { fetches: () => number; stop: () => void }
   return { fetches: () => fetches, stop };
 }
 
+/** A job of the noop agent for the first attempt of `task`, in a new sprint of that one task. */
+async function noopJob(store: PostgresStore, task: string): Promise<TaskJob> {
+  const id = await store.create({ name: task, tasks: [shellTask(task, 'true')] });
+  const { definition } = await store.load(id);
+  return {
+    sprintId: id,
+    taskId: task,
+    attempt: 1,
+    agent: 'noop',
+    context: {
+      sprint: definition,
+      task: definition.tasks[0] as Task,
+      attempt: 1,
+    } as unknown as TaskJob['context'],
+  };
+}
+
 for (const { name, url } of testDatabases()) {
   describe(`workers on ${name}`, () => {
     async function setup() {
@@ -400,19 +417,7 @@ for (const { name, url } of testDatabases()) {
       });
       try {
         await worker.start();
-        const id = await store.create({ name: 'Lost', tasks: [shellTask('lost', 'true')] });
-        const { definition } = await store.load(id);
-        const job: TaskJob = {
-          sprintId: id,
-          taskId: 'lost',
-          attempt: 1,
-          agent: 'noop',
-          context: {
-            sprint: definition,
-            task: definition.tasks[0] as Task,
-            attempt: 1,
-          } as unknown as TaskJob['context'],
-        };
+        const job = await noopJob(store, 'lost');
         // pg-boss's own send: no NOTIFY at all, as if the worker's listening connection missed it.
         const jobId = await queueBoss.send(queueFor('noop'), job as unknown as object);
         if (!jobId) throw new Error('not sent');
@@ -448,19 +453,7 @@ for (const { name, url } of testDatabases()) {
         });
         try {
           await worker.start();
-          const id = await store.create({ name: 'Cut', tasks: [shellTask('cut', 'true')] });
-          const { definition } = await store.load(id);
-          const job: TaskJob = {
-            sprintId: id,
-            taskId: 'cut',
-            attempt: 1,
-            agent: 'noop',
-            context: {
-              sprint: definition,
-              task: definition.tasks[0] as Task,
-              attempt: 1,
-            } as unknown as TaskJob['context'],
-          };
+          const job = await noopJob(store, 'cut');
           const [cut] = await store.db.query<{ n: number }>(
             `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
               WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
