@@ -46,7 +46,9 @@ export function ownCpuMs(from) {
  * Samples the CPU of the PostgreSQL backends whose application_name starts
  * with `prefix` (the server must be on this machine) every `everyMs` until
  * `stop()`, which resolves to their CPU (ms) over the interval by
- * application_name. A backend that exits between samples loses its last
+ * application_name, and that of the server's own processes (autovacuum,
+ * WAL writer, checkpointer: the whole server's, whoever caused it) under
+ * 'server:<backend_type>'. A backend that exits between samples loses its last
  * interval, so the figures are lower bounds.
  */
 export async function backendCpu(url, prefix, everyMs = 250) {
@@ -56,7 +58,9 @@ export async function backendCpu(url, prefix, everyMs = 250) {
   let started = false;
   const sample = async () => {
     const { rows } = await client.query(
-      '/* bench */ SELECT pid, application_name AS app FROM pg_stat_activity WHERE starts_with(application_name, $1)',
+      // The server's own processes too (autovacuum, WAL writer, checkpointer), under their backend_type.
+      `/* bench */ SELECT pid, CASE WHEN starts_with(application_name, $1) THEN application_name ELSE 'server:' || backend_type END AS app
+         FROM pg_stat_activity WHERE starts_with(application_name, $1) OR backend_type <> 'client backend'`,
       [prefix],
     );
     for (const { pid, app } of rows) {

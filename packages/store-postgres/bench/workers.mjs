@@ -169,6 +169,8 @@ if (process.argv[2] === '--child') {
       // As `sprint run --workers` makes it: woken by each result, polling only as a fallback.
       const dispatch = new WorkerDispatchAgent('noop', boss, store);
       let waited = 0;
+      // When each task's result came back, to see whether the run slows down as the tables grow.
+      const ends = [];
       const timed = {
         name: 'noop',
         async run(ctx) {
@@ -177,6 +179,7 @@ if (process.argv[2] === '--child') {
             return await dispatch.run(ctx);
           } finally {
             waited += performance.now() - t;
+            ends.push(performance.now());
           }
         },
       };
@@ -198,7 +201,17 @@ if (process.argv[2] === '--child') {
       if (result.status !== 'completed') throw new Error(`runner ended ${result.status}`);
       const perTask = (counts) =>
         Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / n]));
+      const tenth = Math.floor(ends.length / 10);
+      const tenths = Array.from({ length: 10 }, (_, i) => {
+        const from = i === 0 ? t : ends[i * tenth - 1];
+        return (tenth / (ends[(i + 1) * tenth - 1] - from)) * 1000;
+      });
+      const serverOwn = Object.entries(pg)
+        .filter(([k]) => k.startsWith('server:'))
+        .map(([k, v]) => [k.slice('server:'.length), v / n]);
       return {
+        tenths,
+        server: serverOwn,
         perSec: (n / ms) * 1000,
         msPerTask: ms / n,
         roundTripMs: waited / n,
@@ -251,6 +264,10 @@ if (process.argv[2] === '--child') {
       return `the one process (runner, workers, PGlite) ${f1(c.runner)} ms`;
     return `runner ${f1(c.runner)} ms, workers ${f1(c.workers)} ms, PostgreSQL ${f1(c.pgRunner + c.pgWorkers)} ms (${f1(c.pgRunner)} serving the runner, ${f1(c.pgWorkers)} the workers)`;
   }
+
+  /** pg-boss's fetch (one per look of a worker slot, whether it finds a job or not), per task. */
+  const fetches = (perTask) =>
+    sum(Object.entries(perTask).map(([kind, n]) => (kind.startsWith('WITH next AS') ? n : 0)));
 
   function printStatements(label, perTask) {
     const entries = Object.entries(perTask).sort((a, b) => b[1] - a[1]);
@@ -312,9 +329,29 @@ if (process.argv[2] === '--child') {
           console.log(
             `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}${slots > 1 ? ` x ${slots} slots` : ''}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (target < 5 ms)`,
           );
+          if (r.statements.workers) {
+            console.log(
+              `${''.padEnd(10)}   fetches per task (pg-boss's fetch, by all workers): ${fetches(r.statements.workers).toFixed(2)}`,
+            );
+          }
           console.log(
             `${''.padEnd(10)}   CPU per task: ${cpuSplit(r.cpu)} = ${f1(total(r.cpu))} ms; the machine's ${cores} cores ${pct(r.busy)} busy, ${pct((total(r.cpu) * r.perSec) / (cores * 1000))} by this bench; load ${loadavg()[0].toFixed(1)}`,
           );
+          if (r.server.length > 0) {
+            console.log(
+              `${''.padEnd(10)}   the PostgreSQL server's own processes (all their CPU, whoever caused it; not in the sums above): ${
+                r.server
+                  .filter(([, v]) => v >= 0.05)
+                  .map(([k, v]) => `${k} ${f1(v)}`)
+                  .join(', ') || 'each under 0.05'
+              } ms per task`,
+            );
+          }
+          if (n >= 2000) {
+            console.log(
+              `${''.padEnd(10)}   tasks/s by tenth of the run: ${r.tenths.map(f1).join(', ')}`,
+            );
+          }
           // The fewest and the most workers at the largest size: what grows with workers.
           if (
             kind === 'postgres' &&

@@ -18,7 +18,7 @@ export {
   type TaskQueueOptions,
 } from './task-queue.js';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker.js';
-export { WorkerDispatchAgent } from './worker-dispatch-agent.js';
+export { type DispatchOptions, WorkerDispatchAgent } from './worker-dispatch-agent.js';
 export { claimWorkerName } from './worker-name.js';
 export {
   integratedBranch,

@@ -39,7 +39,8 @@ export interface TaskQueueOptions {
  * dispatch, heartbeats and expiry of task jobs. Sprint state stays in the
  * store; a job only carries one attempt to a worker and its result back.
  * Each job sent fires a NOTIFY on `jobsChannel(store)` in the send's own
- * statement: workers hear it on the connection they already listen on.
+ * statement (`sendTaskJob`): workers hear it on the connection they
+ * already listen on.
  */
 export async function startTaskQueue(
   store: PostgresStore,
@@ -77,7 +78,31 @@ export async function startTaskQueue(
   }
   boss.on('error', () => undefined);
   await boss.start();
+  if (common.supervise) await vacuumOften(boss, common.schema);
   return boss;
+}
+
+/**
+ * pg-boss's fetch reads its partial index of waiting jobs (`job_i11`), where
+ * each job taken leaves an entry until the table is vacuumed. Autovacuum's
+ * default waits for 20% of the table to be dead, a wait that grows with the
+ * table, and meanwhile each fetch read about one more index page per 1,000
+ * jobs done (measured: 1 page at 1,000 jobs, 11 at 10,000, 31 at 30,000; 1
+ * again after a VACUUM): a sprint's per-task cost grew with its size. The
+ * job table is vacuumed after every 1,000 dead rows instead, whatever its
+ * size. (PGlite has no autovacuum: a no-op there.)
+ */
+async function vacuumOften(boss: PgBoss, schema: string): Promise<void> {
+  const table = `${schema}.job_common`;
+  const options = ['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000'];
+  // Looked at first: the ALTER takes a lock that waits for a running VACUUM.
+  await boss.getDb().executeSql(`DO $$ BEGIN
+    IF to_regclass('${table}') IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM pg_class WHERE oid = '${table}'::regclass AND reloptions @> ARRAY['${options.join("','")}']
+    ) THEN
+      ALTER TABLE ${table} SET (${options.join(', ')});
+    END IF;
+  END $$`);
 }
 
 function bossSchema(store: PostgresStore): string {
@@ -85,13 +110,63 @@ function bossSchema(store: PostgresStore): string {
 }
 
 /**
- * The NOTIFY channel of the jobs sent on the store's queues (payload: the
- * queue's name). pg-boss names it after its schema, 'pgboss_' and 24 hex
- * digits of the name's SHA-224, and fires it from each send on a queue made
- * with `notify`.
+ * The NOTIFY channel that wakes workers for jobs sent on the store's queues
+ * (pg-boss's name for its own: 'pgboss_' and 24 hex digits of the SHA-224
+ * of its schema). Payload: the queue's name (any worker may take the job)
+ * or `{"queue":..,"worker":..}` (the worker named wakes; see `sendTaskJob`).
  */
 export function jobsChannel(store: PostgresStore): string {
   return `pgboss_${createHash('sha224').update(bossSchema(store)).digest('hex').slice(0, 24)}`;
+}
+
+/** A job's wake-up as workers read it: `worker` undefined = any worker; queue '' = look at every queue. */
+export function parseWake(payload: string): { queue: string; worker?: string } {
+  if (!payload.startsWith('{')) return { queue: payload };
+  try {
+    const { queue, worker } = JSON.parse(payload) as { queue?: unknown; worker?: unknown };
+    if (typeof queue === 'string' && typeof worker === 'string') return { queue, worker };
+  } catch {
+    // Not ours: looked at as a wake of every queue.
+  }
+  return { queue: '' };
+}
+
+/** Wakes one idle slot in every worker process serving `queue` (a job nobody was named for). */
+export async function wakeAny(store: PostgresStore, queue: string): Promise<void> {
+  await store.db.query('SELECT pg_notify($1, $2)', [jobsChannel(store), queue]);
+}
+
+/**
+ * Sends `data` as a job on `queue` with id `id`, and in the same statement
+ * the NOTIFY that wakes `worker` alone (or, with none, one slot of every
+ * worker process). Resolves to the id, or null when a job of that id
+ * exists already (a send retried after a lost answer).
+ */
+export async function sendTaskJob(
+  boss: PgBoss,
+  store: PostgresStore,
+  queue: string,
+  data: TaskJob,
+  id: string,
+  worker: string | undefined,
+): Promise<string | null> {
+  const payload = worker === undefined ? queue : JSON.stringify({ queue, worker });
+  const db = boss.getDb();
+  return boss.send(queue, data as unknown as object, {
+    id,
+    db: {
+      // pg-boss's insert of the job (a queue without its own `notify`), with our NOTIFY beside it:
+      // one statement, so the job and its wake-up commit together.
+      executeSql: (text: string, values: unknown[] = []) =>
+        /^\s*INSERT\b/i.test(text)
+          ? db.executeSql(
+              `WITH sent AS (${text}), woke AS (SELECT pg_notify($${values.length + 1}, $${values.length + 2}) FROM sent LIMIT 1)
+               SELECT sent.* FROM sent LEFT JOIN woke ON true`,
+              [...values, jobsChannel(store), payload],
+            )
+          : db.executeSql(text, values),
+    },
+  });
 }
 
 /** The queues a pg-boss instance has made sure of: asked for once, not at every task. */
@@ -99,8 +174,9 @@ const ensured = new WeakMap<PgBoss, Map<string, Promise<void>>>();
 
 /**
  * Creates the queue for `agent` if missing: no retries of its own (the
- * runner decides retries), heartbeats on, and a NOTIFY with every job sent,
- * which wakes the listening workers at once. Once per pg-boss instance and agent.
+ * runner decides retries), heartbeats on, and no NOTIFY of pg-boss's own
+ * (`sendTaskJob` sends one naming the worker to wake). Once per pg-boss
+ * instance and agent.
  */
 export function ensureQueue(
   boss: PgBoss,
@@ -124,9 +200,9 @@ export function ensureQueue(
 
 async function createQueue(boss: PgBoss, name: string, options: TaskQueueOptions): Promise<void> {
   const existing = await boss.getQueue(name);
-  // A queue made before jobs carried their NOTIFY gets it now.
+  // A queue made when pg-boss's NOTIFY woke every worker loses it: a job then wakes one.
   if (existing) {
-    if (!existing.notify) await boss.updateQueue(name, { notify: true });
+    if (existing.notify) await boss.updateQueue(name, { notify: false });
     return;
   }
   await boss
@@ -134,12 +210,11 @@ async function createQueue(boss: PgBoss, name: string, options: TaskQueueOptions
       retryLimit: 0,
       heartbeatSeconds: options.heartbeatSeconds ?? 10,
       expireInSeconds: 24 * 3600,
-      notify: true,
     })
     .catch(async (error) => {
       // Another process created it first.
       const made = await boss.getQueue(name);
       if (!made) throw error;
-      if (!made.notify) await boss.updateQueue(name, { notify: true });
+      if (made.notify) await boss.updateQueue(name, { notify: false });
     });
 }

@@ -14,12 +14,19 @@ import type { PostgresStore } from './postgres-store.js';
 import {
   ensureQueue,
   jobsChannel,
+  parseWake,
   queueFor,
   type TaskJob,
   type TaskJobOutput,
   type TaskQueueOptions,
+  wakeAny,
 } from './task-queue.js';
 import type { WorkerRepo } from './worker-repo.js';
+
+/** The first look of an idle worker after it took a task (ms): pg-boss's floor. */
+const MIN_POLL_MS = 500;
+/** pg-boss's own poll of each slot, behind the worker's: a slot never goes longer without looking. */
+const BACKSTOP_POLL_SECONDS = 60;
 
 export interface TaskWorkerOptions extends TaskQueueOptions {
   store: PostgresStore;
@@ -43,9 +50,11 @@ export interface TaskWorkerOptions extends TaskQueueOptions {
    */
   name: string;
   /**
-   * How often an idle slot looks for a task besides being woken by each
-   * job sent (ms, default and least 500: pg-boss's floor). Tasks already
-   * waiting when the worker starts are taken one per slot at each look.
+   * The longest an idle worker goes without looking for a task of each of
+   * its agents (ms, default 5,000, least 500). Jobs sent wake a slot at
+   * once; this look only finds jobs whose wake was lost (the listening
+   * connection cut) or sent before the worker started. It comes 500 ms
+   * after the worker last took a task, then backs off, doubling, to this.
    */
   pollMs?: number;
   /**
@@ -72,6 +81,9 @@ export class TaskWorker {
   #unlisten: (() => Promise<void>) | undefined;
   #unlistenJobs: (() => Promise<void>) | undefined;
   readonly #workIds: { queue: string; id: string }[] = [];
+  #poll: NodeJS.Timeout | undefined;
+  /** Brings the next look forward (see `#startPolling`). */
+  #tookTask: () => void = () => undefined;
 
   constructor(options: TaskWorkerOptions) {
     this.#o = options;
@@ -106,10 +118,15 @@ export class TaskWorker {
     });
     // A job was sent: one idle slot of its queue fetches now rather than at its next poll.
     const waker = new LoopWaker();
-    this.#unlistenJobs = await store.db.listen(jobsChannel(store), (queue) => {
-      for (const id of waker.sent(queue)) boss.notifyWorker(id);
+    this.#unlistenJobs = await store.db.listen(jobsChannel(store), (payload) => {
+      const wake = parseWake(payload);
+      if (wake.worker !== undefined && wake.worker !== this.name) return;
+      const { wake: ids, handOn } = waker.sent(wake.queue, wake.worker !== undefined);
+      for (const id of ids) boss.notifyWorker(id);
+      // Named for this worker, which has no slot free: any other worker takes it now.
+      if (handOn) void wakeAny(store, wake.queue).catch(() => undefined);
     });
-    const pollingIntervalSeconds = Math.max(500, this.#o.pollMs ?? 500) / 1000;
+    this.#startPolling(waker);
     for (const agent of Object.keys(this.#o.agents)) {
       await ensureQueue(boss, agent, this.#o);
       const queue = queueFor(agent);
@@ -118,14 +135,25 @@ export class TaskWorker {
         const loop = { id: '' };
         loop.id = await boss.work(
           queue,
-          { pollingIntervalSeconds },
+          // pg-boss's own poll of each loop is only a backstop behind this worker's (#startPolling).
+          { pollingIntervalSeconds: BACKSTOP_POLL_SECONDS },
           async (jobs: Job<object>[]) => {
             waker.started(loop.id);
-            try {
-              return await this.#handle(jobs[0] as Job<object>);
-            } finally {
-              // A job sent while every slot was busy: this one fetches it as soon as it returns.
+            this.#tookTask();
+            let freed = false;
+            // Free as soon as its result is decided, before it is recorded: the runner's
+            // next job, named for this worker, may then arrive while the result is
+            // written, and wakes this loop for when pg-boss is done with the job.
+            const free = () => {
+              if (freed) return;
+              freed = true;
+              // A job sent while every slot was busy, or found waiting: this loop looks again at once.
               if (waker.finished(loop.id)) boss.notifyWorker(loop.id);
+            };
+            try {
+              return await this.#handle(jobs[0] as Job<object>, free);
+            } finally {
+              free();
             }
           },
         );
@@ -135,8 +163,27 @@ export class TaskWorker {
     }
   }
 
+  /**
+   * Looks for jobs whose wake was lost: one idle slot of each queue, 500 ms
+   * after this worker last took a task, then backing off, doubling, to
+   * `pollMs`. (Each slot looks once when it starts.)
+   */
+  #startPolling(waker: LoopWaker): void {
+    const most = Math.max(MIN_POLL_MS, this.#o.pollMs ?? 5_000);
+    const schedule = (delay: number) => {
+      clearTimeout(this.#poll);
+      this.#poll = setTimeout(() => {
+        for (const id of waker.poll()) this.#o.boss.notifyWorker(id);
+        schedule(Math.min(delay * 2, most));
+      }, delay);
+      this.#poll.unref();
+    };
+    this.#tookTask = () => schedule(MIN_POLL_MS);
+    schedule(most);
+  }
+
   /** Runs one job and records its result. */
-  async #handle(job: Job<object>): Promise<TaskJobOutput> {
+  async #handle(job: Job<object>, free: () => void): Promise<TaskJobOutput> {
     const { store } = this.#o;
     let output: TaskJobOutput;
     try {
@@ -152,6 +199,7 @@ export class TaskWorker {
     // and clears results recorded an hour ago (their runners read them within a
     // second of the notification; pg-boss keeps each job's output besides).
     const [tasks, markers] = this.#beatValues();
+    free();
     await store.db
       .query(
         `WITH recorded AS (
@@ -346,6 +394,8 @@ export class TaskWorker {
     }
     await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => undefined);
     clearInterval(this.#heartbeat);
+    this.#tookTask = () => undefined;
+    clearTimeout(this.#poll);
     await this.#unlisten?.();
     await this.#unlistenJobs?.();
     await store.db

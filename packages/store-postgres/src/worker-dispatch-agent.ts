@@ -6,10 +6,24 @@ import type { PostgresStore } from './postgres-store.js';
 import {
   ensureQueue,
   queueFor,
+  sendTaskJob,
   type TaskJob,
   type TaskJobOutput,
   type TaskQueueOptions,
+  wakeAny,
 } from './task-queue.js';
+
+export interface DispatchOptions extends TaskQueueOptions {
+  /** How often a wait looks for its result besides being woken (ms, default 1,000). */
+  pollMs?: number;
+  /** How long a stopped task's worker has to end it before it is cancelled (ms, default 10,000). */
+  abortGraceMs?: number;
+  /**
+   * How long the worker a job was named for has to take it before every
+   * worker is woken for it (ms, default 250): it died or filled up meanwhile.
+   */
+  namedWaitMs?: number;
+}
 
 /**
  * An `Agent` for the runner that runs nothing itself: it sends the attempt to
@@ -24,17 +38,17 @@ export class WorkerDispatchAgent implements Agent {
   readonly name: string;
   readonly #boss: PgBoss;
   readonly #store: PostgresStore;
-  readonly #options: TaskQueueOptions & { pollMs?: number; abortGraceMs?: number };
+  readonly #options: DispatchOptions;
+  /**
+   * Workers that returned a result and have not been named for a job since,
+   * once per result: each had a slot free a moment ago. The newest first.
+   */
+  readonly #freed: string[] = [];
   /** Job id -> wakes its wait when a worker announces the job's result. */
   readonly #wakers = new Map<string, () => void>();
   #listening: Promise<unknown> | undefined;
 
-  constructor(
-    name: string,
-    boss: PgBoss,
-    store: PostgresStore,
-    options: TaskQueueOptions & { pollMs?: number; abortGraceMs?: number } = {},
-  ) {
+  constructor(name: string, boss: PgBoss, store: PostgresStore, options: DispatchOptions = {}) {
     this.name = name;
     this.#boss = boss;
     this.#store = store;
@@ -76,15 +90,17 @@ export class WorkerDispatchAgent implements Agent {
       // Heard from before the job exists: a result announced at once is not missed.
       const wakes = this.#wakesFor(jobId);
       try {
-        // The send's NOTIFY wakes idle workers at once (the queue is made with `notify`).
+        // The job wakes one worker: the one that freed a slot last, else one slot of every worker.
+        const worker = this.#freed.pop();
         const sent = await retryOnLoss(() =>
-          this.#boss.send(queue, data as unknown as object, { id: jobId }),
+          sendTaskJob(this.#boss, this.#store, queue, data, jobId, worker),
         );
         const id =
           sent ?? ((await retryOnLoss(() => this.#boss.getJobById(queue, jobId))) ? jobId : null);
         if (!id) return failedResult('crash', 'the task queue refused the job');
-        const outcome = await this.#wait(queue, id, signal, wakes);
+        const outcome = await this.#wait(queue, id, signal, wakes, worker !== undefined);
         if (outcome.kind === 'returned') continue; // drained by its worker: send it again
+        if (outcome.worker) this.#freed.push(outcome.worker);
         return outcome.result;
       } finally {
         this.#wakers.delete(jobId);
@@ -112,9 +128,12 @@ export class WorkerDispatchAgent implements Agent {
     id: string,
     signal: AbortSignal,
     wakes: Wakes,
-  ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult }> {
+    named: boolean,
+  ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult; worker?: string }> {
     // A fallback: the worker's notification normally ends the wait first.
     const pollMs = this.#options.pollMs ?? 1_000;
+    // A job named for one worker is looked at sooner: if it is still waiting, every worker is woken.
+    let namedWait = named ? Math.min(this.#options.namedWaitMs ?? 250, pollMs) : undefined;
     let abortedAt: number | undefined;
     const onAbort = () => {
       abortedAt = Date.now();
@@ -140,14 +159,19 @@ export class WorkerDispatchAgent implements Agent {
             const out: TaskJobOutput =
               typeof recorded.output === 'string' ? JSON.parse(recorded.output) : recorded.output;
             if (out.kind === 'returned') return { kind: 'returned' };
-            return { kind: 'result', result: out.result };
+            return { kind: 'result', result: out.result, worker: out.worker };
           }
           const [job] = await retryOnLoss(() => this.#boss.findJobs(queue, { id }));
           const output = job?.output as TaskJobOutput | { message?: string } | undefined;
           if (job && job.state === 'completed' && output && 'kind' in output) {
             if (output.kind === 'returned') return { kind: 'returned' };
-            return { kind: 'result', result: output.result };
+            return { kind: 'result', result: output.result, worker: output.worker };
           }
+          if (namedWait !== undefined && job?.state === 'created') {
+            // Its worker died or filled up before fetching it: whoever is free takes it.
+            await wakeAny(this.#store, queue).catch(() => undefined);
+          }
+          namedWait = undefined;
           if (!job || job.state === 'failed' || job.state === 'cancelled') {
             const message =
               output && 'message' in output && output.message
@@ -173,7 +197,7 @@ export class WorkerDispatchAgent implements Agent {
         }
         if (wakes.woken) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
+          const timer = setTimeout(resolve, namedWait ?? pollMs);
           wakes.wake = () => {
             clearTimeout(timer);
             resolve();

@@ -1,12 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import {
+  type Agent,
+  AgentRegistry,
+  NoopAgent,
+  ShellAgent,
+  SprintRunner,
+  type Task,
+} from '@sprint/core';
+import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from './connect.js';
+import type { Database } from './db.js';
+import { PgliteDatabase } from './pglite-database.js';
 import { PostgresStore } from './postgres-store.js';
-import { queueFor, startTaskQueue } from './task-queue.js';
+import { queueFor, sendTaskJob, startTaskQueue, type TaskJob } from './task-queue.js';
 import { TaskWorker } from './task-worker.js';
 import {
   openTestDatabase,
@@ -30,6 +42,61 @@ function shellTask(id: string, command: string, dependsOn: string[] = []): Task 
   } as Task;
 }
 
+/**
+ * Counts pg-boss's fetches (one per look of a worker slot, whether it finds a
+ * job or not) that this process sends from now until `stop()`.
+ */
+function countFetches(db: Database): { fetches: () => number; stop: () => void } {
+  let fetches = 0;
+  const counted = (text: unknown) => {
+    if (typeof text === 'string' && /^\s*WITH\s+next AS \(/.test(text)) fetches++;
+  };
+  if (db instanceof PgliteDatabase) {
+    // pg-boss's PGlite adapter sends statements with parameters through query(), others through exec().
+    const pglite = db.pglite;
+    const { query, exec } = pglite;
+    pglite.query = function (this: typeof pglite, text: string, ...rest: unknown[]) {
+      counted(text);
+      return (query as (...a: unknown[]) => unknown).call(this, text, ...rest);
+    } as typeof query;
+    pglite.exec = function (this: typeof pglite, text: string, ...rest: unknown[]) {
+      counted(text);
+      return (exec as (...a: unknown[]) => unknown).call(this, text, ...rest);
+    } as typeof exec;
+    const stop = () => {
+      pglite.query = query;
+      pglite.exec = exec;
+    };
+    return { fetches: () => fetches, stop };
+  }
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+    counted(typeof config === 'string' ? config : (config as { text?: string })?.text);
+    return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
+  } as typeof query;
+  const stop = () => {
+    pg.Client.prototype.query = query;
+  };
+  return { fetches: () => fetches, stop };
+}
+
+/** A job of the noop agent for the first attempt of `task`, in a new sprint of that one task. */
+async function noopJob(store: PostgresStore, task: string): Promise<TaskJob> {
+  const id = await store.create({ name: task, tasks: [shellTask(task, 'true')] });
+  const { definition } = await store.load(id);
+  return {
+    sprintId: id,
+    taskId: task,
+    attempt: 1,
+    agent: 'noop',
+    context: {
+      sprint: definition,
+      task: definition.tasks[0] as Task,
+      attempt: 1,
+    } as unknown as TaskJob['context'],
+  };
+}
+
 for (const { name, url } of testDatabases()) {
   describe(`workers on ${name}`, () => {
     async function setup() {
@@ -43,11 +110,29 @@ for (const { name, url } of testDatabases()) {
         return b;
       };
       const dir = await mkdtemp(join(tmpdir(), 'sprint-workers-'));
+      const quiet: TaskWorker[] = [];
+      /** A started worker that never looks on its own (ten minutes apart): only wakes start its tasks. */
+      const quietWorker = async (name: string, agents: Record<string, Agent>) => {
+        const w = new TaskWorker({ store, boss: await boss(), name, agents, pollMs: 600_000 });
+        await w.start();
+        quiet.push(w);
+        return w;
+      };
+      /** Runs a new sprint of one shell task `task` through `dispatch`. */
+      const runOne = async (dispatch: Agent, task: string, command = 'true') => {
+        const id = await store.create({ name: task, tasks: [shellTask(task, command)] });
+        return new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
+          id,
+        );
+      };
       return {
         store,
         boss,
         dir,
+        quietWorker,
+        runOne,
         cleanup: async () => {
+          for (const w of quiet) await w.drain();
           for (const b of bosses)
             await b.stop({ graceful: false, close: true }).catch(() => undefined);
           await store.close();
@@ -216,6 +301,183 @@ for (const { name, url } of testDatabases()) {
         await cleanup();
       }
     }, 120_000);
+
+    it('a sent job wakes one slot of one worker process, not one of every process', async () => {
+      const { store, boss, quietWorker, cleanup } = await setup();
+      try {
+        // No looks of their own: each fetch counted is a wake.
+        for (const n of [1, 2, 3, 4]) await quietWorker(`w${n}`, { noop: new NoopAgent() });
+        // A chain, so each job is sent after the result before it: one job waiting at a time.
+        const tasks = Array.from({ length: 12 }, (_, i) =>
+          shellTask(`t${i}`, 'true', i > 0 ? [`t${i - 1}`] : []),
+        );
+        const id = await store.create({ name: 'One wake per job', tasks });
+        // Only results end the waits (no looks that could wake every worker for a job).
+        const dispatch = new WorkerDispatchAgent('noop', await boss(), store, {
+          pollMs: 600_000,
+          namedWaitMs: 600_000,
+        });
+        const counter = countFetches(store.db);
+        try {
+          const result = await new SprintRunner({
+            store,
+            agents: new AgentRegistry({ default: dispatch }),
+          }).run(id);
+          expect(result.status).toBe('completed');
+        } finally {
+          counter.stop();
+        }
+        // The first job wakes a slot in each of the 4 (no worker has returned a result yet),
+        // each later one the worker that returned the last result; the slots' first looks at
+        // start may fall in too. Every process woken for every job would make 4 x 12 = 48.
+        expect(counter.fetches()).toBeLessThanOrEqual(tasks.length + 2 * 4);
+        expect(counter.fetches()).toBeGreaterThanOrEqual(tasks.length);
+      } finally {
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job named for a worker that has gone is taken by another at once, not at its next poll', async () => {
+      const { store, boss, quietWorker, runOne, cleanup } = await setup();
+      try {
+        const dispatch = new WorkerDispatchAgent('noop', await boss(), store, { pollMs: 600_000 });
+        const gone = await quietWorker('gone', { noop: new NoopAgent() });
+        // Its result makes it the worker the next job is named for.
+        expect((await runOne(dispatch, 'first')).status).toBe('completed');
+        await gone.drain();
+        await quietWorker('other', { noop: new NoopAgent() });
+        const t = Date.now();
+        expect((await runOne(dispatch, 'second')).status).toBe('completed');
+        // Named for 'gone', looked at after 250 ms and handed to any: not the 10 minutes of a poll.
+        expect(Date.now() - t).toBeLessThan(30_000);
+      } finally {
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job named for a worker with no slot free is handed on to a worker that has one', async () => {
+      const { store, boss, dir, quietWorker, runOne, cleanup } = await setup();
+      let long: Promise<unknown> | undefined;
+      try {
+        // No looks of the runner's own: only the full worker handing the job on can start it.
+        const dispatch = new WorkerDispatchAgent('shell', await boss(), store, {
+          pollMs: 600_000,
+          namedWaitMs: 600_000,
+        });
+        const full = await quietWorker('full', { shell: new ShellAgent() });
+        expect((await runOne(dispatch, 'first')).status).toBe('completed');
+        // Another sprint's task fills its one slot until the file appears.
+        long = runOne(
+          new WorkerDispatchAgent('shell', await boss(), store),
+          'long',
+          `while [ ! -f ${dir}/go ]; do sleep 0.05; done`,
+        );
+        await expect.poll(() => full.running.length, { timeout: 60_000 }).toBe(1);
+        await quietWorker('free', { shell: new ShellAgent() });
+        const t = Date.now();
+        expect((await runOne(dispatch, 'second')).status).toBe('completed');
+        expect(Date.now() - t).toBeLessThan(30_000);
+      } finally {
+        writeFileSync(join(dir, 'go'), '');
+        await long;
+        await cleanup();
+      }
+    }, 120_000);
+
+    it("a runner's pg-boss has its job table vacuumed after every 1,000 dead rows, whatever the table's size", async () => {
+      const { store, boss, cleanup } = await setup();
+      try {
+        await boss();
+        // Twice: a second runner finds it set and leaves it.
+        await boss();
+        const [row] = await store.db.query<{ reloptions: string[] | null }>(
+          'SELECT reloptions FROM pg_class WHERE oid = $1::regclass',
+          [`${store.schema}_boss.job_common`],
+        );
+        expect(row?.reloptions).toEqual(
+          expect.arrayContaining([
+            'autovacuum_vacuum_scale_factor=0',
+            'autovacuum_vacuum_threshold=1000',
+          ]),
+        );
+      } finally {
+        await cleanup();
+      }
+    }, 120_000);
+
+    it('a job whose wake was lost is taken by the next look of an idle worker, within pollMs', async () => {
+      const { store, boss, cleanup } = await setup();
+      const queueBoss = await boss();
+      const worker = new TaskWorker({
+        store,
+        boss: await boss(),
+        name: 'looks',
+        agents: { noop: new NoopAgent() },
+        pollMs: 1_000,
+      });
+      try {
+        await worker.start();
+        const job = await noopJob(store, 'lost');
+        // pg-boss's own send: no NOTIFY at all, as if the worker's listening connection missed it.
+        const jobId = await queueBoss.send(queueFor('noop'), job as unknown as object);
+        if (!jobId) throw new Error('not sent');
+        // pg-boss's own poll of each slot comes once a minute: only the worker's look takes it in time.
+        await expect
+          .poll(async () => (await queueBoss.getJobById(queueFor('noop'), jobId))?.state, {
+            timeout: 20_000,
+            interval: 100,
+          })
+          .toBe('completed');
+      } finally {
+        await worker.drain();
+        await cleanup();
+      }
+    }, 120_000);
+
+    it.runIf(name === 'PostgreSQL')(
+      "a job whose wake is lost while the worker's listening connection is cut is taken when it is back, not at its next poll",
+      async () => {
+        const { store, boss, cleanup } = await setup();
+        // The worker's own connections, under a name of their own: the cut reaches them alone.
+        const app = `cut_${randomUUID().slice(0, 8)}`;
+        const db = await openDatabase(
+          `${url}${url.includes('?') ? '&' : '?'}application_name=${app}`,
+        );
+        const workerStore = await PostgresStore.open({ db, schema: store.schema });
+        const worker = new TaskWorker({
+          store: workerStore,
+          boss: await boss(),
+          name: 'cut',
+          agents: { noop: new NoopAgent() },
+          pollMs: 600_000,
+        });
+        try {
+          await worker.start();
+          const job = await noopJob(store, 'cut');
+          const [cut] = await store.db.query<{ n: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+              WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+            [app],
+          );
+          expect(cut?.n).toBe(1);
+          // At once, before the listener is back (it waits 100 ms): its NOTIFY goes nowhere.
+          const queueBoss = await boss();
+          const jobId = randomUUID();
+          await sendTaskJob(queueBoss, store, queueFor('noop'), job, jobId, undefined);
+          await expect
+            .poll(async () => (await queueBoss.getJobById(queueFor('noop'), jobId))?.state, {
+              timeout: 30_000,
+              interval: 100,
+            })
+            .toBe('completed');
+        } finally {
+          await worker.drain();
+          await workerStore.close();
+          await cleanup();
+        }
+      },
+      120_000,
+    );
 
     it('a draining worker gives its running task back, and another worker finishes it', async () => {
       const { store, boss, dir, cleanup } = await setup();
