@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,15 +46,30 @@ const info = (sprintId: string, taskId: string) => ({
   summary: `did ${taskId}`,
 });
 
+/** A store in a fresh schema and a shared remote in a fresh folder; `cleanup` drops both. */
+async function setup(url: string) {
+  const cwd = mkdtempSync(join(tmpdir(), 'wrepo-'));
+  const schema = uniqueSchema('wrepo');
+  const { db, cleanup } = await openTestDatabase(url, schema);
+  const store = await PostgresStore.open({ db, schema });
+  return {
+    cwd,
+    db,
+    store,
+    remote: sharedRemote(cwd),
+    cleanup: async () => {
+      await store.close();
+      await cleanup();
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
 for (const { name, url } of testDatabases()) {
   describe(`WorkerRepo leaves nothing behind on ${name}`, () => {
     it("started again in its clone, a worker removes its dead predecessor's worktrees and task branches", async () => {
-      const cwd = mkdtempSync(join(tmpdir(), 'wrepo-'));
-      const schema = uniqueSchema('wrepo');
-      const { db, cleanup } = await openTestDatabase(url, schema);
-      const store = await PostgresStore.open({ db, schema });
+      const { cwd, store, remote, cleanup } = await setup(url);
       try {
-        const remote = sharedRemote(cwd);
         const dir = join(cwd, '.sprint-worker', 'w1');
         const dead = new WorkerRepo({ store, remote, dir, worker: 'w1' });
         await dead.open();
@@ -98,18 +113,13 @@ for (const { name, url } of testDatabases()) {
         const next = await again.prepare('s1', 'd2', 2);
         expect(existsSync(join(next.path, 'README.md'))).toBe(true);
       } finally {
-        await store.close();
         await cleanup();
       }
     }, 120_000);
 
     it("a task's pushed branch leaves the remote once integrated; a superseded attempt's goes when the next one lands", async () => {
-      const cwd = mkdtempSync(join(tmpdir(), 'wrepo-'));
-      const schema = uniqueSchema('wrepo');
-      const { db, cleanup } = await openTestDatabase(url, schema);
-      const store = await PostgresStore.open({ db, schema });
+      const { cwd, db, store, remote, cleanup } = await setup(url);
       try {
-        const remote = sharedRemote(cwd);
         const repo = new WorkerRepo({
           store,
           remote,
@@ -151,7 +161,6 @@ for (const { name, url } of testDatabases()) {
         expect(remoteTaskBranches()).toEqual([]);
         expect(gitIn(repo.dir, ['for-each-ref', 'refs/remotes/origin/sprint-task/'])).toBe('');
       } finally {
-        await store.close();
         await cleanup();
       }
     }, 180_000);
