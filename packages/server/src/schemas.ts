@@ -287,6 +287,9 @@ export const HealthSchema = z.object({ status: z.literal('ok'), version: z.strin
 
 /** The workers of a database store (`sprint worker`): who, where, doing what, last seen when. */
 export const WorkerListSchema = z.object({
+  database: z
+    .boolean()
+    .describe('Whether the sprints are in a database (only then can workers take their tasks)'),
   workers: z.array(
     z.object({
       name: z.string(),
@@ -302,7 +305,7 @@ export const WorkerListSchema = z.object({
       lastTasks: z
         .array(z.string())
         .optional()
-        .describe('A lost worker\'s tasks when last heard from (they are retried elsewhere)'),
+        .describe("A lost worker's tasks when last heard from (they are retried elsewhere)"),
       startedAt: z.string(),
       heartbeatAt: z.string(),
       heartbeatAgeMs: z
