@@ -105,9 +105,8 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
         i >= 3 ? `t${i} after ${i >= 6 ? `t${i - 3} after t${i - 6}` : `t${i - 3}`}` : `t${i}`,
       );
     }
-    // Every task branch was pushed; each worker worked in its own clone.
-    const branches = gitIn(bare, ['branch', '--list', 'sprint-task/*']);
-    for (const t of tasks) expect(branches).toContain(`/${t.id}-1`);
+    // Each task branch was pushed, and deleted once integrated: the remote keeps none, as a local run.
+    expect(gitIn(bare, ['branch', '--list', 'sprint-task/*'])).toBe('');
     for (const n of [1, 2, 3])
       expect(existsSync(join(cwd, '.sprint-worker', `w${n}`, '.git'))).toBe(true);
     for (const w of workers) {
@@ -353,4 +352,56 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
       for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
     }
   }, 300_000);
+
+  it('killed with -9 mid-task and started again in the same folder, a worker clears its clone; the remote keeps no task branch', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const id = '2026-01-15_leftovers';
+    const hang = `sleep ${(Math.random() * 1000 + 1300).toFixed(3)}`;
+    const tried = join(cwd, 'tried');
+    const dir = shellSprint(join(cwd, 'sprints'), 'leftovers', [
+      { id: 'quick', command: 'echo quick > quick.txt' },
+      {
+        id: 'slow',
+        // The first attempt writes half its work and hangs; the retry finishes.
+        command: `echo half > slow.txt; if [ ! -f ${tried} ]; then touch ${tried}; ${hang}; fi; echo done > slow.txt`,
+        dependsOn: ['quick'],
+      },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const args = ['worker', '--name', 'lo', '--agents', 'shell', '--repo', bare];
+    const first = startCli(args, { cwd, env });
+    await first.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', id, '--workers'], { cwd, env });
+    const clone = join(cwd, '.sprint-worker', 'lo');
+    try {
+      await waitUntil(() => existsSync(tried), 180_000, 'the first attempt of slow');
+      first.child.kill('SIGKILL');
+      await first.done(30_000);
+      expect(gitIn(clone, ['branch', '--list', 'sprint-task/*'])).toContain('slow-1');
+      const again = startCli(args, { cwd, env });
+      await again.waitForOutput(/in its clone/, 60_000);
+      expect(again.stderr).toContain(
+        `Removed 1 worktree(s) and branch(es) a previous lo left in its clone (sprint-task/${id}/slow-1)`,
+      );
+      const ended = await run.done(300_000);
+      expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+      expect(gitIn(bare, ['show', `sprint/${id}:slow.txt`]).trim()).toBe('done');
+      expect(gitIn(bare, ['show', `sprint/${id}:quick.txt`]).trim()).toBe('quick');
+      // Nothing of any attempt is left: no worktree in the clone, no task branch here or in the remote.
+      const worktrees = gitIn(clone, ['worktree', 'list', '--porcelain'])
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('worktree '));
+      expect(worktrees).toEqual([`worktree ${clone}`]);
+      expect(gitIn(clone, ['for-each-ref', 'refs/heads/sprint-task/']).trim()).toBe('');
+      expect(gitIn(bare, ['branch', '--list', 'sprint-task/*']).trim()).toBe('');
+      expect(readFileSync(join(clone, 'README.md'), 'utf8')).toBe('# project\n');
+      again.child.kill('SIGTERM');
+      expect((await again.done(60_000)).code).toBe(0);
+    } finally {
+      for (const pid of processesWith(hang)) process.kill(pid, 'SIGKILL');
+    }
+  }, 420_000);
 });

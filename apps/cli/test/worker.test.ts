@@ -172,7 +172,8 @@ describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
     const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout)?.[1];
     type Listing = {
       sprints: { id: string; format: string }[];
-      workers: { name: string; stoppedAt: string | null }[];
+      database: boolean;
+      workers: { name: string; state: string; stoppedAt: string | null }[];
     };
     const get = async (path: string) =>
       (await (
@@ -185,18 +186,20 @@ describe.runIf(server)('sprint worker processes (PostgreSQL server)', () => {
     expect(sprints, JSON.stringify(listing)).toBeDefined();
     expect(sprints.map((s: { id: string }) => s.id)).toEqual(['2026-01-15_served']);
     expect(sprints[0]?.format).toBe('database');
-    const { workers } = await get('/workers');
+    const { database: hasDatabase, workers } = await get('/workers');
+    expect(hasDatabase).toBe(true);
     expect(workers).toHaveLength(1);
     expect(workers[0]).toMatchObject({
       name: 'listed',
       agents: ['shell', 'noop'],
+      state: 'live',
       tasks: [],
       stoppedAt: null,
     });
     worker.child.kill('SIGTERM');
     expect((await worker.done(60_000)).code).toBe(0);
     await waitUntil(
-      async () => (await get('/workers')).workers.at(0)?.stoppedAt,
+      async () => (await get('/workers')).workers.at(0)?.state === 'stopped',
       30_000,
       'the worker to leave',
     );

@@ -977,6 +977,15 @@ describe('openapi', () => {
     expect(doc.components.schemas.RunResult?.required).toContain('stopReason');
     expect(doc.components.schemas.RunOptions?.properties?.agent).toMatchObject({ enum: ['noop'] });
     expect(doc.components.schemas.Problem?.required).toContain('code');
+    // A worker's state is in the document, with the bound that makes one lost.
+    const worker = (
+      doc.components.schemas.WorkerList?.properties?.workers as
+        | { items: { properties: Record<string, { description?: string }>; required: string[] } }
+        | undefined
+    )?.items;
+    expect(worker?.properties.state).toMatchObject({ enum: ['live', 'lost', 'stopped'] });
+    expect(worker?.properties.state?.description).toContain('15 s');
+    expect(worker?.required).toEqual(expect.arrayContaining(['state', 'heartbeatAgeMs']));
     // Every reference resolves.
     const refs = [
       ...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g),

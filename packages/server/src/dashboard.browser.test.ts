@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AgentResultSchema } from '@sprint/core';
@@ -9,7 +8,7 @@ import { claudeTestEnv, findClaudeBin, startFakeAnthropic } from '@sprint/test-k
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from './server.js';
-import { launchChromium } from './test-support/browser.js';
+import { auditPage, launchChromium } from './test-support/browser.js';
 import { customTask, TOKEN, tempRoot } from './test-support/harness.js';
 
 // Real Chromium (Debian's, or CHROME_PATH) against a real listening server:
@@ -544,19 +543,9 @@ describe('the dashboard in a real browser', { timeout: 180_000 }, () => {
     });
     const p = await page();
     await p.setViewportSize({ width: 375, height: 800 });
-    const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
     const audit = async (where: string) => {
-      await p.evaluate(axeSource);
-      const result = (await p.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
-        violations: { id: string; impact: string; help: string }[];
-      };
-      const serious = result.violations.filter(
-        (v) => v.impact === 'serious' || v.impact === 'critical',
-      );
-      expect(serious.map((v) => `${where}: ${v.id} ${v.help}`)).toEqual([]);
-      const overflow = (await p.evaluate(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      )) as number;
+      const { serious, overflow } = await auditPage(p);
+      expect(serious.map((v) => `${where}: ${v}`)).toEqual([]);
       expect(overflow, `${where} overflows the 375-px viewport`).toBeLessThanOrEqual(0);
     };
     await p.goto(server.url);

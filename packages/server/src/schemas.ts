@@ -296,15 +296,31 @@ export const HealthSchema = z.object({ status: z.literal('ok'), version: z.strin
 
 /** The workers of a database store (`sprint worker`): who, where, doing what, last seen when. */
 export const WorkerListSchema = z.object({
+  database: z
+    .boolean()
+    .describe('Whether the sprints are in a database (only then can workers take their tasks)'),
   workers: z.array(
     z.object({
       name: z.string(),
       host: z.string(),
       pid: z.number().int(),
       agents: z.array(z.string()),
-      tasks: z.array(z.string()),
+      state: z
+        .enum(['live', 'lost', 'stopped'])
+        .describe(
+          'live while it heartbeats (every 2 s); lost once its last heartbeat is older than 15 s, by the database clock (killed, cut off); stopped when it drained and left',
+        ),
+      tasks: z.array(z.string()).describe('`<sprint>/<task>` it runs now (none unless live)'),
+      lastTasks: z
+        .array(z.string())
+        .optional()
+        .describe("A lost worker's tasks when last heard from (they are retried elsewhere)"),
       startedAt: z.string(),
       heartbeatAt: z.string(),
+      heartbeatAgeMs: z
+        .number()
+        .nonnegative()
+        .describe('How long ago its last heartbeat was, by the database clock'),
       stoppedAt: z.string().nullable(),
     }),
   ),

@@ -54,16 +54,32 @@ interface SprintRow {
   status: string;
 }
 
+/**
+ * Seconds without a heartbeat after which a listed worker is `lost` (killed
+ * with -9, its machine gone or cut off). Workers beat every 2 s, so this
+ * allows for a few missed beats on a busy machine.
+ */
+export const WORKER_LOST_SECONDS = 15;
+
 /** A worker as listed: `sprint worker` registers and heartbeats it. */
 export interface WorkerInfo {
   name: string;
   host: string;
   pid: number;
   agents: string[];
-  /** `<sprint-id>/<task-id>` of the tasks it runs now. */
+  /**
+   * `live` while it heartbeats, `lost` once its last heartbeat is older than
+   * `WORKER_LOST_SECONDS` (by the database's clock), `stopped` when it drained and left.
+   */
+  state: 'live' | 'lost' | 'stopped';
+  /** `<sprint-id>/<task-id>` of the tasks it runs now (none unless live). */
   tasks: string[];
+  /** A lost worker's tasks when it was last heard from (they run again elsewhere). */
+  lastTasks?: string[];
   startedAt: string;
   heartbeatAt: string;
+  /** How long ago its last heartbeat was, by the database's clock (ms). */
+  heartbeatAgeMs: number;
   /** Set when it drained and left; a worker killed with -9 keeps an old heartbeat instead. */
   stoppedAt: string | null;
 }
@@ -804,16 +820,30 @@ export class PostgresStore implements SprintStore {
       started_at: Date | string;
       heartbeat_at: Date | string;
       stopped_at: Date | string | null;
-    }>(`SELECT * FROM ${this.table('workers')} ORDER BY heartbeat_at DESC, name`);
+      state: WorkerInfo['state'];
+      age_ms: number | string;
+    }>(
+      // The state by the database's clock, the one the heartbeats were written by.
+      `SELECT name, host, pid, agents, tasks, started_at, heartbeat_at, stopped_at,
+         CASE WHEN stopped_at IS NOT NULL THEN 'stopped'
+              WHEN heartbeat_at > now() - make_interval(secs => $1) THEN 'live'
+              ELSE 'lost' END AS state,
+         greatest(0, floor(extract(epoch FROM now() - heartbeat_at) * 1000))::float8 AS age_ms
+       FROM ${this.table('workers')} ORDER BY heartbeat_at DESC, name`,
+      [WORKER_LOST_SECONDS],
+    );
     const iso = (d: Date | string) => new Date(d).toISOString();
     return rows.map((r) => ({
       name: r.name,
       host: r.host,
       pid: r.pid,
       agents: r.agents,
-      tasks: r.tasks,
+      state: r.state,
+      tasks: r.state === 'live' ? r.tasks : [],
+      ...(r.state === 'lost' ? { lastTasks: r.tasks } : {}),
       startedAt: iso(r.started_at),
       heartbeatAt: iso(r.heartbeat_at),
+      heartbeatAgeMs: Number(r.age_ms),
       stoppedAt: r.stopped_at ? iso(r.stopped_at) : null,
     }));
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import {
   commitTaskWork,
   git,
@@ -76,14 +76,95 @@ export class WorkerRepo {
     return run;
   }
 
-  /** Clones the remote when the clone is missing. */
+  /**
+   * Clones the remote when the clone is missing. An existing clone is this
+   * worker's from a previous life (a clone is one worker's: the default
+   * folder is named after it), so whatever worktrees and task branches are
+   * in it are a dead predecessor's attempts: they are removed (`leftovers`
+   * says which), as a local run's resume removes dead attempts'.
+   */
   async open(): Promise<void> {
     if (existsSync(this.#o.dir)) {
       await git(this.#o.dir, ['remote', 'set-url', 'origin', this.#o.remote]);
+      this.#leftovers = await this.#sweep();
       return;
     }
     await mkdir(dirname(this.#o.dir), { recursive: true });
     await git(dirname(this.#o.dir), ['clone', '-q', this.#o.remote, this.#o.dir]);
+  }
+
+  #leftovers: string[] = [];
+
+  /** The worktrees and branches of a previous life that `open()` removed (their branch names, or paths). */
+  get leftovers(): readonly string[] {
+    return this.#leftovers;
+  }
+
+  async #sweep(): Promise<string[]> {
+    const dir = this.#o.dir;
+    const top = resolve(dir);
+    const removed: string[] = [];
+    const listed = await gitText(dir, ['worktree', 'list', '--porcelain']);
+    const homes = new Set<string>();
+    for (const block of listed.split('\n\n')) {
+      const lines = block.split('\n');
+      const path = lines.find((l) => l.startsWith('worktree '))?.slice(9);
+      // Every linked worktree of the clone is one the worker made; the clone itself stays.
+      if (!path || resolve(path) === top) continue;
+      await rm(path, { recursive: true, force: true });
+      homes.add(dirname(path));
+      removed.push(
+        lines
+          .find((l) => l.startsWith('branch '))
+          ?.slice(7)
+          .replace(/^refs\/heads\//, '') ?? path,
+      );
+    }
+    await git(dir, ['worktree', 'prune']);
+    // The sprint folders they were in, and the worktrees folder once empty (rmdir spares a non-empty one).
+    for (const home of homes) {
+      await rmdir(home).catch(() => undefined);
+      await rmdir(dirname(home)).catch(() => undefined);
+    }
+    const refs = await gitText(dir, [
+      'for-each-ref',
+      '--format=%(refname)',
+      'refs/heads/sprint-task/',
+      'refs/remotes/origin/sprint-task/',
+    ]);
+    const dead = refs ? refs.split('\n') : [];
+    if (dead.length) {
+      await git(dir, ['update-ref', '--stdin'], {
+        input: dead.map((r) => `delete ${r}\n`).join(''),
+      });
+    }
+    for (const ref of dead) {
+      const branch = ref.replace(/^refs\/heads\//, '');
+      if (ref.startsWith('refs/heads/') && !removed.includes(branch)) removed.push(branch);
+    }
+    return removed;
+  }
+
+  /**
+   * Deletes a task's branch from the remote (and the clone's copy of it)
+   * while it still points at `commit`: its work is integrated or superseded
+   * by a newer attempt, and a local run leaves no task branch behind either.
+   */
+  async #deleteTaskBranch(branch: string, commit: string): Promise<void> {
+    await git(
+      this.#o.dir,
+      [
+        'push',
+        '-q',
+        `--force-with-lease=refs/heads/${branch}:${commit}`,
+        'origin',
+        `:refs/heads/${branch}`,
+      ],
+      { allowFail: true },
+    );
+    await git(this.#o.dir, ['update-ref', '-d', `refs/remotes/origin/${branch}`], {
+      allowFail: true,
+    });
   }
 
   async #manager(sprintId: string): Promise<WorktreeManager> {
@@ -168,15 +249,25 @@ export class WorkerRepo {
       git(this.#o.dir, ['push', '-q', '--force', 'origin', `${commit}:refs/heads/${wt.branch}`]),
     );
     const { store } = this.#o;
-    await store.db.query(
-      `INSERT INTO ${store.table('integrations')} (sprint_id, task_id, branch, commit, worker)
+    const table = store.table('integrations');
+    // The row it replaces (the statement sees the table as it was before): an earlier attempt's.
+    const [queued] = await store.db.query<{
+      prev_branch: string | null;
+      prev_commit: string | null;
+    }>(
+      `WITH prev AS (SELECT branch, commit FROM ${table} WHERE sprint_id = $1 AND task_id = $2)
+       INSERT INTO ${table} (sprint_id, task_id, branch, commit, worker)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (sprint_id, task_id) DO UPDATE
          SET branch = $3, commit = $4, worker = $5, state = 'pending', detail = NULL,
-             seq = nextval(pg_get_serial_sequence('${store.table('integrations')}', 'seq'))
-         WHERE ${store.table('integrations')}.state <> 'integrated'`,
+             seq = nextval(pg_get_serial_sequence('${table}', 'seq'))
+         WHERE ${table}.state <> 'integrated'
+       RETURNING (SELECT branch FROM prev) AS prev_branch, (SELECT commit FROM prev) AS prev_commit`,
       [info.sprintId, info.taskId, wt.branch, commit, this.#o.worker],
     );
+    // A failed or dead earlier attempt's branch: this attempt's work supersedes it.
+    if (queued?.prev_branch && queued.prev_commit && queued.prev_branch !== wt.branch)
+      await this.#serial(() => this.#deleteTaskBranch(queued.prev_branch!, queued.prev_commit!));
     for (;;) {
       const [row] = await store.db.query<{
         state: string;
@@ -292,6 +383,7 @@ export class WorkerRepo {
           `UPDATE ${table} SET state = 'integrated', integrated_commit = $3 WHERE sprint_id = $1 AND task_id = $2`,
           [sprintId, row.task_id, done],
         );
+        await this.#deleteTaskBranch(row.branch, row.commit);
         continue;
       }
       const wt = await manager.create(`integrate-${row.task_id}`, 1, head);
@@ -314,6 +406,7 @@ export class WorkerRepo {
             `UPDATE ${table} SET state = 'integrated', integrated_commit = $3 WHERE sprint_id = $1 AND task_id = $2`,
             [sprintId, row.task_id, outcome.commit],
           );
+          await this.#deleteTaskBranch(row.branch, row.commit);
         } else {
           const detail = outcome.kind === 'conflict' ? outcome.description : outcome.message;
           await store.db.query(

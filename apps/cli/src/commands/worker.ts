@@ -90,6 +90,11 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
       `Ended ${worker.orphansEnded.length} process(es) a previous ${name} left running (pids ${worker.orphansEnded.join(', ')}).\n`,
     );
   }
+  if (repo?.leftovers.length) {
+    io.stderr.write(
+      `Removed ${repo.leftovers.length} worktree(s) and branch(es) a previous ${name} left in its clone (${repo.leftovers.join(', ')}).\n`,
+    );
+  }
   io.stderr.write(
     `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}${repo ? ` in its clone ${repo.dir} of ${remote}` : ''}; Ctrl-C or SIGTERM drains it.\n`,
   );

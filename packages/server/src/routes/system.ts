@@ -46,7 +46,10 @@ export function systemRoutes(app: Hono, ctx: RouteContext): void {
     c.body(ctx.openApiJson(), 200, { 'content-type': 'application/json; charset=utf-8' });
 
   const listWorkers: Handler = async (c) =>
-    json(c, WorkerListSchema, { workers: ctx.workers ? await ctx.workers() : [] });
+    json(c, WorkerListSchema, {
+      database: ctx.workers !== undefined,
+      workers: ctx.workers ? await ctx.workers() : [],
+    });
 
   handle(app, systemOperations, { health, openapi, listWorkers });
 }

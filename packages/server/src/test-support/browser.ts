@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Flags for a quiet, offline, sandbox-free headless Chromium (tests run as root on CI). */
 const CHROMIUM_FLAGS = [
@@ -50,4 +51,23 @@ export async function launchChromium(): Promise<{
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What a page fails of the phone and accessibility checks: axe's serious and
+ * critical violations (`id help`), and how many pixels it is wider than the viewport.
+ */
+export async function auditPage(p: Page): Promise<{ serious: string[]; overflow: number }> {
+  const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+  await p.evaluate(axeSource);
+  const result = (await p.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
+    violations: { id: string; impact: string; help: string }[];
+  };
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} ${v.help}`);
+  const overflow = (await p.evaluate(
+    'document.documentElement.scrollWidth - window.innerWidth',
+  )) as number;
+  return { serious, overflow };
 }

@@ -300,6 +300,7 @@ function SprintsPage({
           </table>
         </div>
       )}
+      <WorkersSection onAuthLost={onAuthLost} />
       {value?.sprints.some((s) => s.invalid) ? (
         <>
           <h2>Invalid sprints</h2>
@@ -315,6 +316,90 @@ function SprintsPage({
         </>
       ) : null}
     </section>
+  );
+}
+
+/** Workers heartbeat every 2 s; the list is asked for as often, while the tab is seen. */
+const WORKERS_POLL_MS = 2000;
+
+/** A `<sprint>/<task>` of a worker, linked to its sprint. */
+function WorkerTask({ task }: { task: string }) {
+  const sprint = task.slice(0, task.lastIndexOf('/'));
+  return sprint ? <a href={`#/sprints/${encodeURIComponent(sprint)}`}>{task}</a> : <>{task}</>;
+}
+
+/**
+ * The workers of a database store (`sprint worker`): who, where, in which
+ * state, doing what, last heard from when. Shown only when the server's
+ * sprints are in a database; the ages are by the database's clock.
+ */
+function WorkersSection({ onAuthLost }: { onAuthLost(): void }) {
+  const load = useCallback(
+    () => call<{ database: boolean; workers: Json[] }>('GET', '/workers'),
+    [],
+  );
+  const { value, error, reload } = useReload(load, onAuthLost);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (!document.hidden) reload();
+    }, WORKERS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+  if (!value?.database) return null;
+  return (
+    <>
+      <h2>Workers</h2>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {value.workers.length === 0 ? (
+        <p>
+          No worker has registered yet: start one with <code>sprint worker</code>.
+        </p>
+      ) : (
+        <div class="scroll">
+          <table class="workers">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Host</th>
+                <th>State</th>
+                <th>Tasks</th>
+                <th>Last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody>
+              {value.workers.map((w) => (
+                <tr key={w.name}>
+                  <td>{w.name}</td>
+                  <td>{w.host}</td>
+                  <td>
+                    <span class={`badge st-${w.state}`}>{w.state}</span>
+                  </td>
+                  <td>
+                    {w.tasks.length ? (
+                      w.tasks.map((t: string, i: number) => (
+                        <span key={t}>
+                          {i > 0 && ', '}
+                          <WorkerTask task={t} />
+                        </span>
+                      ))
+                    ) : w.lastTasks?.length ? (
+                      <span class="muted">was running {w.lastTasks.join(', ')}</span>
+                    ) : (
+                      '-'
+                    )}
+                  </td>
+                  <td>{elapsed(w.heartbeatAgeMs)} ago</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
 
