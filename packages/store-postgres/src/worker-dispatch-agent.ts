@@ -99,7 +99,14 @@ export class WorkerDispatchAgent implements Agent {
           sent ?? ((await retryOnLoss(() => this.#boss.getJobById(queue, jobId))) ? jobId : null);
         if (!id) return failedResult('crash', 'the task queue refused the job');
         const outcome = await this.#wait(queue, id, signal, wakes, worker !== undefined);
-        if (outcome.kind === 'returned') continue; // drained by its worker: send it again
+        if (outcome.kind === 'returned') {
+          // Drained by its worker: said in the run's log, and sent again.
+          ctx.emit({
+            kind: 'text',
+            text: `worker ${outcome.worker ?? '?'} gave the task back: ${outcome.reason ?? 'draining'}; it goes back to the queue`,
+          });
+          continue;
+        }
         if (outcome.worker) this.#freed.push(outcome.worker);
         return outcome.result;
       } finally {
@@ -129,7 +136,10 @@ export class WorkerDispatchAgent implements Agent {
     signal: AbortSignal,
     wakes: Wakes,
     named: boolean,
-  ): Promise<{ kind: 'returned' } | { kind: 'result'; result: AgentResult; worker?: string }> {
+  ): Promise<
+    | { kind: 'returned'; worker?: string; reason?: string }
+    | { kind: 'result'; result: AgentResult; worker?: string }
+  > {
     // A fallback: the worker's notification normally ends the wait first.
     const pollMs = this.#options.pollMs ?? 1_000;
     // A job named for one worker is looked at sooner: if it is still waiting, every worker is woken.
@@ -158,13 +168,13 @@ export class WorkerDispatchAgent implements Agent {
           if (recorded) {
             const out: TaskJobOutput =
               typeof recorded.output === 'string' ? JSON.parse(recorded.output) : recorded.output;
-            if (out.kind === 'returned') return { kind: 'returned' };
+            if (out.kind === 'returned') return out;
             return { kind: 'result', result: out.result, worker: out.worker };
           }
           const [job] = await retryOnLoss(() => this.#boss.findJobs(queue, { id }));
           const output = job?.output as TaskJobOutput | { message?: string } | undefined;
           if (job && job.state === 'completed' && output && 'kind' in output) {
-            if (output.kind === 'returned') return { kind: 'returned' };
+            if (output.kind === 'returned') return output;
             return { kind: 'result', result: output.result, worker: output.worker };
           }
           if (namedWait !== undefined && job?.state === 'created') {

@@ -530,6 +530,13 @@ for (const { name, url } of testDatabases()) {
         const { state } = await store.load(id);
         // Given back, not failed: one attempt as far as the sprint is concerned.
         expect(state.tasks.slow?.attempts).toHaveLength(1);
+        // And the run's log says so.
+        const said = (await store.readEvents(id)).flatMap((e) =>
+          e.type === 'agent-activity' && e.activity.kind === 'text' ? [e.activity.text] : [],
+        );
+        expect(said).toContainEqual(
+          expect.stringMatching(/^worker first gave the task back: .+; it goes back to the queue$/),
+        );
       } finally {
         for (const w of workers) await w.drain();
         await cleanup();
