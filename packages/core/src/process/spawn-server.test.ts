@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,9 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     const alive = folder('alive');
     const starting = folder('starting');
     const elsewhere = folder('elsewhere');
-    for (const dir of [dead, alive, starting, elsewhere]) await mkdir(dir);
+    // Dead too, but used a moment ago: a command its killed helper left may still write there.
+    const recent = folder('recent');
+    for (const dir of [dead, alive, starting, elsewhere, recent]) await mkdir(dir);
     const owner = `${hostname()}\n${readlinkSync('/proc/self/ns/pid')}\n`;
     await writeFile(join(dead, 'helper.pid'), `${deadPid}\n`);
     await writeFile(join(dead, 'helper.owner'), owner);
@@ -42,10 +44,16 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     await writeFile(join(dead, '1.out'), 'left by a helper killed with -9');
     await writeFile(join(alive, 'helper.pid'), `${process.pid}\n`);
     await writeFile(join(alive, 'helper.owner'), owner);
+    await writeFile(join(recent, 'helper.pid'), `${deadPid}\n`);
+    await writeFile(join(recent, 'helper.owner'), owner);
+    // The dead helper's last command started two minutes ago.
+    const before = new Date(Date.now() - 120_000);
+    await utimes(dead, before, before);
     try {
       // Each new helper sweeps in the background; the sweep itself, awaited:
       await sweepDeadHelpers();
       expect(existsSync(dead)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
       const server = new SpawnServer();
       await sh(server, 'true');
       expect(existsSync(alive)).toBe(true);
@@ -60,7 +68,7 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
       );
       expect(named.map((text) => text.trim())).toContain(pid);
     } finally {
-      for (const dir of [dead, alive, starting, elsewhere])
+      for (const dir of [dead, alive, starting, elsewhere, recent])
         await rm(dir, { recursive: true, force: true });
     }
   });
@@ -238,9 +246,11 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
   it('answers a command that finished after its helper was killed: the answer in the pipe is read, not failed', async () => {
     const server = new SpawnServer();
     const first = await helperPid(server);
-    for (let i = 0; i < 5; i++) {
+    // (The pause lets Node hear of the helper's exit before the answer: a command sent
+    // in between would go to a dead helper.)
+    for (let i = 0; i < 3; i++) {
       const helper = await helperPid(server);
-      const out = await sh(server, `kill -9 ${helper}; sleep 0.1; echo done ${i}`);
+      const out = await sh(server, `kill -9 ${helper}; sleep 0.5; echo done ${i}`);
       expect(out).toMatchObject({ code: 0, stdout: `done ${i}\n` });
     }
     expect(await helperPid(server)).not.toBe(first);

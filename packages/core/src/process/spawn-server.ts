@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { getPriority, hostname, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -195,7 +195,11 @@ export class SpawnServer {
         this.#broken = true;
         this.#lost(helper);
       });
-      // 'close', not 'exit': answers already in the pipe are read first.
+      // A helper that exited takes no new command (one written to it would never run), but
+      // its commands still running may answer: they fail at 'close', once the pipe is read.
+      child.on('exit', () => {
+        if (this.#helper === helper) this.#helper = undefined;
+      });
       child.on('close', () => this.#lost(helper));
       this.#helper = helper;
       ref(helper, false);
@@ -228,6 +232,9 @@ const FOLDER_PREFIX = 'sprint-spawn-';
  * `helper.owner`; a folder of ours whose helper is gone is removed. A folder
  * without those files (a helper starting, an older version's) is left alone.
  */
+/** How long a dead helper's folder stays after its last command started there. */
+const SWEEP_AFTER_MS = 60_000;
+
 export async function sweepDeadHelpers(own?: string): Promise<void> {
   const root = tmpdir();
   const names = await readdir(root).catch(() => [] as string[]);
@@ -242,6 +249,13 @@ export async function sweepDeadHelpers(own?: string): Promise<void> {
     const text = await readFile(join(dir, 'helper.pid'), 'utf8').catch(() => '');
     const pid = Number.parseInt(text, 10);
     if (!(pid > 1) || isAlive(pid)) continue;
+    // A command its helper left running (the helper killed, the command not) may still be
+    // writing there and be read by its Node process: a folder used lately stays a while.
+    const used = await stat(dir).then(
+      (st) => st.mtimeMs,
+      () => 0,
+    );
+    if (Date.now() - used < SWEEP_AFTER_MS) continue;
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -352,15 +366,17 @@ async function collect(helper: Helper, id: number, codes: string[]): Promise<voi
     });
     settle(helper, id, error);
   } else {
+    // Every step that ran wrote both files: one missing means the folder was swept (its helper
+    // was killed and another helper took the folder for dead), and the output is unknown.
     const outputs = await Promise.all(
       codes.map(async (code, i) => {
         const [stdout, stderr] = await Promise.all([
-          readFile(`${base}.${i}.out`, 'utf8').catch(() => ''),
-          readFile(`${base}.${i}.err`, 'utf8').catch(() => ''),
+          readFile(`${base}.${i}.out`, 'utf8'),
+          readFile(`${base}.${i}.err`, 'utf8'),
         ]);
         return { code: Number(code), stdout, stderr };
       }),
-    );
+    ).catch(() => new Error('the helper that runs git commands ended (its output is gone)'));
     settle(helper, id, outputs);
   }
   const files = [`${base}.sh`, `${base}.pid`];
