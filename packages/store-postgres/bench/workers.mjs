@@ -51,6 +51,7 @@ const server = process.env.SPRINT_TEST_DATABASE_URL ?? 'postgres://postgres@127.
 const asApp = (app) => `${server}${server.includes('?') ? '&' : '?'}application_name=${app}`;
 const takeCounts = countStatements();
 const slots = Number(process.env.SPRINT_BENCH_SLOTS ?? 1);
+const f2 = (x) => x.toFixed(2);
 const list = (name, fallback) => (process.env[name] ?? fallback).split(',').map((s) => s.trim());
 
 if (process.argv[2] === '--child') {
@@ -327,7 +328,7 @@ if (process.argv[2] === '--child') {
           rows.push({ ...r, w });
           perTask.set(`${n}/${w}`, r.msPerTask);
           console.log(
-            `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}${slots > 1 ? ` x ${slots} slots` : ''}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (target < 5 ms)`,
+            `${names[kind].padEnd(10)} ${String(n).padStart(5)} tasks, ${w} ${kind === 'postgres' ? 'worker process(es)' : 'in-process worker(s)'}${slots > 1 ? ` x ${slots} slots` : ''}: ${r.perSec.toFixed(1)} tasks/s, ${r.msPerTask.toFixed(1)} ms/task wall, dispatch round trip ${r.roundTripMs.toFixed(1)} ms, runner overhead ${f2(r.cpu.runner)} ms/task of the runner's CPU (target < 5 ms: ${r.cpu.runner < 5 ? 'met' : 'NOT met'}); slot time outside the round trip ${r.runnerMs.toFixed(2)} ms/task = ${(r.runnerMs / commitMs).toFixed(1)} commits (it includes waiting for a core the workers and PostgreSQL hold on this machine)`,
           );
           if (r.statements.workers) {
             console.log(
