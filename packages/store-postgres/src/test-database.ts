@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { openDatabase } from './connect.js';
 import type { Database } from './db.js';
 import { quoteIdent } from './pg-database.js';
+import type { PostgresStore } from './postgres-store.js';
 
 /**
  * For tests: the databases to run against. PGlite always; the PostgreSQL
@@ -52,4 +53,16 @@ let sharedPglite: Promise<Database> | undefined;
 export async function startSharedPglite(): Promise<void> {
   sharedPglite ??= openDatabase('pglite:memory');
   await sharedPglite;
+}
+
+/**
+ * Sets columns of one worker's row by hand (`sql` is the SET list; `$2`... are
+ * `params`): what a worker killed with -9 or gone elsewhere leaves behind.
+ */
+export function workerRowSetter(store: PostgresStore) {
+  return (worker: string, sql: string, params: unknown[] = []) =>
+    store.db.query(`UPDATE ${store.table('workers')} SET ${sql} WHERE name = $1`, [
+      worker,
+      ...params,
+    ]);
 }

@@ -5,6 +5,7 @@ import {
   startSharedPglite,
   testDatabases,
   uniqueSchema,
+  workerRowSetter,
 } from './test-database.js';
 import { claimWorkerName } from './worker-name.js';
 
@@ -16,11 +17,7 @@ for (const { name, url } of testDatabases()) {
       const schema = uniqueSchema('wlist');
       const { db, cleanup } = await openTestDatabase(url, schema);
       const store = await PostgresStore.open({ db, schema });
-      const set = (worker: string, sql: string, params: unknown[] = []) =>
-        db.query(`UPDATE ${store.table('workers')} SET ${sql} WHERE name = $1`, [
-          worker,
-          ...params,
-        ]);
+      const set = workerRowSetter(store);
       try {
         for (const host of ['live', 'lost', 'gone']) await claimWorkerName(store, host);
         await set('live', `tasks = '["s1/a"]'`);

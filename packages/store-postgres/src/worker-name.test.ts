@@ -6,6 +6,7 @@ import {
   startSharedPglite,
   testDatabases,
   uniqueSchema,
+  workerRowSetter,
 } from './test-database.js';
 import { claimWorkerName } from './worker-name.js';
 
@@ -20,11 +21,7 @@ for (const { name, url } of testDatabases()) {
       const schema = uniqueSchema('wname');
       const { db, cleanup } = await openTestDatabase(url, schema);
       const store = await PostgresStore.open({ db, schema });
-      const set = (worker: string, sql: string, params: unknown[] = []) =>
-        db.query(`UPDATE ${store.table('workers')} SET ${sql} WHERE name = $1`, [
-          worker,
-          ...params,
-        ]);
+      const set = workerRowSetter(store);
       try {
         expect(await claimWorkerName(store, 'box')).toBe('box');
         // Held by this live process now.
