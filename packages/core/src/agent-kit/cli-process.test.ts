@@ -23,8 +23,9 @@ describe('a CLI that exits cleanly', () => {
       const script = [
         'cat > /dev/null',
         'for i in 1 2 3 4 5; do /bin/true; done',
-        "setsid sh -c 'sleep 30; echo late > marked.txt' &",
-        "sh -c 'sleep 30; echo late > group.txt' &",
+        // Each waits until it is ended (tail -f never returns), then would write its file.
+        "setsid sh -c 'tail -f /dev/null; echo late > marked.txt' &",
+        "sh -c 'tail -f /dev/null; echo late > group.txt' &",
         'echo ready',
       ].join('\n');
       let pid: number | undefined;

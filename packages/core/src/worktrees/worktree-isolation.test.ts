@@ -609,7 +609,7 @@ describe('a worktree per task', { timeout: 120_000 }, () => {
     const hold = join(scratch, 'hold.sh');
     await writeFile(
       hold,
-      `if [ "$1" = a.txt ]; then i=0; until [ -e ${join(scratch, 'b-ran')} ]; do i=$((i+1)); [ $i -gt 1000 ] && exit 9; sleep 0.02; done; touch ${join(scratch, 'a-held')}; fi\nexec cat\n`,
+      `if [ "$1" = a.txt ]; then ${barrier('b-ran')}; touch ${join(scratch, 'a-held')}; fi\nexec cat\n`,
     );
     git('config', 'filter.hold.clean', `sh ${hold} %f`);
     await writeFile(join(project, '.gitattributes'), '*.txt filter=hold\n');
