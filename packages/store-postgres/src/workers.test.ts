@@ -7,6 +7,7 @@ import {
   type Agent,
   AgentRegistry,
   NoopAgent,
+  type RunOptions,
   ShellAgent,
   SprintRunner,
   type Task,
@@ -118,17 +119,20 @@ for (const { name, url } of testDatabases()) {
         quiet.push(w);
         return w;
       };
-      /** Runs a new sprint of one shell task `task` through `dispatch`. */
-      const runOne = async (dispatch: Agent, task: string, command = 'true') => {
-        const id = await store.create({ name: task, tasks: [shellTask(task, command)] });
-        return new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
+      /** Runs sprint `id` with every task sent through `dispatch`. */
+      const runThrough = (dispatch: Agent, id: string, options?: RunOptions) =>
+        new SprintRunner({ store, agents: new AgentRegistry({ default: dispatch }) }).run(
           id,
+          options,
         );
-      };
+      /** Runs a new sprint of one shell task `task` through `dispatch`. */
+      const runOne = async (dispatch: Agent, task: string, command = 'true') =>
+        runThrough(dispatch, await store.create({ name: task, tasks: [shellTask(task, command)] }));
       return {
         store,
         boss,
         dir,
+        runThrough,
         quietWorker,
         runOne,
         cleanup: async () => {
@@ -146,7 +150,7 @@ for (const { name, url } of testDatabases()) {
     }
 
     it('3 workers run 30 dependent shell tasks: each done exactly once, each side effect present', async () => {
-      const { store, boss, dir, cleanup } = await setup();
+      const { store, boss, runThrough, dir, cleanup } = await setup();
       const workers: TaskWorker[] = [];
       try {
         const tasks = Array.from({ length: 30 }, (_, i) =>
@@ -173,10 +177,7 @@ for (const { name, url } of testDatabases()) {
           workers.push(w);
         }
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
-        const result = await new SprintRunner({
-          store,
-          agents: new AgentRegistry({ default: dispatch }),
-        }).run(id, { concurrency: 6, maxIterations: 100 });
+        const result = await runThrough(dispatch, id, { concurrency: 6, maxIterations: 100 });
         expect(result.status, JSON.stringify(result.stopReason)).toBe('completed');
         const { state } = await store.load(id);
         for (const t of tasks) {
@@ -202,7 +203,7 @@ for (const { name, url } of testDatabases()) {
     }, 300_000);
 
     it("the runner hears each worker's result when it is recorded, not at its next poll", async () => {
-      const { store, boss, dir, cleanup } = await setup();
+      const { store, boss, runThrough, dir, cleanup } = await setup();
       const worker = new TaskWorker({
         store,
         boss: await boss(),
@@ -221,10 +222,7 @@ for (const { name, url } of testDatabases()) {
         });
         // A poll ten minutes apart: only the worker's notification can end each wait in time.
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store, { pollMs: 600_000 });
-        const result = await new SprintRunner({
-          store,
-          agents: new AgentRegistry({ default: dispatch }),
-        }).run(id);
+        const result = await runThrough(dispatch, id);
         expect(result.status).toBe('completed');
         expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
       } finally {
@@ -234,7 +232,7 @@ for (const { name, url } of testDatabases()) {
     }, 120_000);
 
     it('an idle worker takes each task when it is sent, not at its next poll, also on a queue made without NOTIFY', async () => {
-      const { store, boss, dir, cleanup } = await setup();
+      const { store, boss, runThrough, dir, cleanup } = await setup();
       // The queue as an earlier version made it: its jobs carried no NOTIFY.
       const early = await boss();
       await early.createQueue(queueFor('shell'), {
@@ -260,10 +258,7 @@ for (const { name, url } of testDatabases()) {
           ],
         });
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
-        const result = await new SprintRunner({
-          store,
-          agents: new AgentRegistry({ default: dispatch }),
-        }).run(id);
+        const result = await runThrough(dispatch, id);
         expect(result.status).toBe('completed');
         expect(readdirSync(dir).sort()).toEqual(['first', 'second']);
       } finally {
@@ -273,7 +268,7 @@ for (const { name, url } of testDatabases()) {
     }, 120_000);
 
     it('a busy worker takes the tasks sent meanwhile as soon as it is free, not at its next poll', async () => {
-      const { store, boss, dir, cleanup } = await setup();
+      const { store, boss, runThrough, dir, cleanup } = await setup();
       const worker = new TaskWorker({
         store,
         boss: await boss(),
@@ -290,10 +285,7 @@ for (const { name, url } of testDatabases()) {
         );
         const id = await store.create({ name: 'Backlog', tasks });
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
-        const result = await new SprintRunner({
-          store,
-          agents: new AgentRegistry({ default: dispatch }),
-        }).run(id, { concurrency: 5 });
+        const result = await runThrough(dispatch, id, { concurrency: 5 });
         expect(result.status).toBe('completed');
         expect(readdirSync(dir).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
       } finally {
@@ -303,7 +295,7 @@ for (const { name, url } of testDatabases()) {
     }, 120_000);
 
     it('a sent job wakes one slot of one worker process, not one of every process', async () => {
-      const { store, boss, quietWorker, cleanup } = await setup();
+      const { store, boss, runThrough, quietWorker, cleanup } = await setup();
       try {
         // No looks of their own: each fetch counted is a wake.
         for (const n of [1, 2, 3, 4]) await quietWorker(`w${n}`, { noop: new NoopAgent() });
@@ -319,10 +311,7 @@ for (const { name, url } of testDatabases()) {
         });
         const counter = countFetches(store.db);
         try {
-          const result = await new SprintRunner({
-            store,
-            agents: new AgentRegistry({ default: dispatch }),
-          }).run(id);
+          const result = await runThrough(dispatch, id);
           expect(result.status).toBe('completed');
         } finally {
           counter.stop();
@@ -480,7 +469,7 @@ for (const { name, url } of testDatabases()) {
     );
 
     it('a draining worker gives its running task back, and another worker finishes it', async () => {
-      const { store, boss, dir, cleanup } = await setup();
+      const { store, boss, runThrough, dir, cleanup } = await setup();
       const workers: TaskWorker[] = [];
       try {
         const id = await store.create({
@@ -504,10 +493,7 @@ for (const { name, url } of testDatabases()) {
         await first.start();
         workers.push(first);
         const dispatch = new WorkerDispatchAgent('shell', await boss(), store);
-        const run = new SprintRunner({
-          store,
-          agents: new AgentRegistry({ default: dispatch }),
-        }).run(id);
+        const run = runThrough(dispatch, id);
         await expect.poll(() => first.running.length, { timeout: 60_000 }).toBe(1);
         const second = new TaskWorker({
           store,
