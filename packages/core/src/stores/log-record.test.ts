@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
+import { startRun } from './locked-run.test-support.js';
 import { judgeLog, type LogFacts, type LogRecord } from './log-record.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
@@ -66,23 +67,11 @@ async function sprint(at = root, name = 'lost'): Promise<{ id: string; dir: stri
   return { id, dir: join(at, id) };
 }
 
-/** The sprint locked by run r1 of this process, and under way. */
-async function startRun(store: SprintDirectoryStore) {
-  const lock = await store.acquireLock(ID, {
-    pid: process.pid,
-    host: hostname(),
-    runId: 'r1',
-    startedAt: new Date().toISOString(),
-  });
-  await store.append(ID, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
-  return lock;
-}
-
 /** The sprint left as a killed run leaves it: in progress, task a running, the lock released. */
 async function interruptedWithARunning(): Promise<string> {
   const { dir } = await sprint();
   const store = new SprintDirectoryStore({ root });
-  const lock = await startRun(store);
+  const lock = await startRun(store, ID);
   await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
   await lock.release();
   return dir;
@@ -191,7 +180,7 @@ describe('a log the runner no longer has', () => {
   it('no alarm for a log that grew past the record (the runner died before its next checkpoint)', async () => {
     await sprint();
     const store = new SprintDirectoryStore({ root });
-    const lock = await startRun(store);
+    const lock = await startRun(store, ID);
     await store.flush(ID);
     for (let i = 0; i < 20; i++)
       await store.append(ID, [{ type: 'log', level: 'info', message: `${i}` }]);

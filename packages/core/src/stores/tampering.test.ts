@@ -9,6 +9,7 @@ import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
 import { describeSprint } from '../workspace/describe-sprint.js';
 import { LOCK_FILE } from './lock-file.js';
+import { startRun } from './locked-run.test-support.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { SprintDocumentStore } from './sprint-document-store.js';
 
@@ -34,18 +35,6 @@ async function sprint(): Promise<{ store: SprintDirectoryStore; dir: string }> {
   const id = await store.create({ name: 'forged', tasks, now: new Date('2026-02-01T10:00:00Z') });
   expect(id).toBe(ID);
   return { store, dir: join(root, ID) };
-}
-
-/** The sprint locked by run r1 of this process, and under way. */
-async function startRun(store: SprintDirectoryStore) {
-  const lock = await store.acquireLock(ID, {
-    pid: process.pid,
-    host: hostname(),
-    runId: 'r1',
-    startedAt: new Date().toISOString(),
-  });
-  await store.append(ID, [{ type: 'sprint-status', from: 'not-started', to: 'in-progress' }]);
-  return lock;
 }
 
 /** What an agent that wants the sprint over without doing the work would append. */
@@ -114,7 +103,7 @@ describe('forged history', () => {
   it('never believes forged lines, even when the runner is gone before it could look', async () => {
     const { store, dir } = await sprint();
     // The run is under way (a is running) when the lines land; the runner never appends again.
-    const lock = await startRun(store);
+    const lock = await startRun(store, ID);
     await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
     await store.flush(ID);
     await appendFile(join(dir, 'events.jsonl'), forgedLines());
@@ -127,7 +116,7 @@ describe('forged history', () => {
 
   it('keeps its own state when PROGRESS.yaml is rewritten while a task runs', async () => {
     const { store, dir } = await sprint();
-    const lock = await startRun(store);
+    const lock = await startRun(store, ID);
     await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
     await store.flush(ID);
     const progress = await readFile(join(dir, 'PROGRESS.yaml'), 'utf8');
@@ -163,7 +152,7 @@ describe('forged history', () => {
 
   it('keeps its own state when the task that rewrote PROGRESS.yaml started after the last checkpoint and the runner died', async () => {
     const { store, dir } = await sprint();
-    const lock = await startRun(store);
+    const lock = await startRun(store, ID);
     await store.flush(ID); // the checkpoint knows no running task...
     await store.claimTask(ID, { taskId: 'a', agent: 'x', runId: 'r1', host: hostname() });
     // ...a is started (in the log only) and the runner dies: its files as they are now, in
