@@ -243,6 +243,15 @@ describe('SpawnServer', { timeout: 60_000 }, () => {
     expect((await sh(server, 'echo again')).stdout).toBe('again\n');
   });
 
+  it('fails a command whose output files are gone (its folder swept), never answers it with empty output', async () => {
+    const server = new SpawnServer();
+    // The command removes the file its stdout goes to, as a sweep of its folder would.
+    await expect(sh(server, 'echo lost; rm "$(readlink /proc/$$/fd/1)"')).rejects.toThrow(
+      /its output is gone/,
+    );
+    expect((await sh(server, 'echo kept')).stdout).toBe('kept\n');
+  });
+
   it('answers a command that finished after its helper was killed: the answer in the pipe is read, not failed', async () => {
     const server = new SpawnServer();
     const first = await helperPid(server);
