@@ -277,12 +277,22 @@ export function countTasks(state: SprintState): TaskCounts {
  * provider: the sum of those attempts' costs. 0 when every cost was reported.
  */
 export function estimatedCostUsd(state: SprintState): number {
-  let usd = 0;
+  let nano = 0;
   for (const id in state.tasks) {
-    for (const a of state.tasks[id]!.attempts) if (a.costEstimated && a.costUsd) usd += a.costUsd;
+    for (const a of state.tasks[id]!.attempts)
+      if (a.costEstimated && a.costUsd) nano += nanoUsd(a.costUsd);
   }
-  return Math.round(usd * 1e6) / 1e6;
+  return usdOf(nano);
 }
+
+/**
+ * A cost in whole billionths of a dollar: sums of them are exact, so a total
+ * does not depend on the order the tasks are held in (a state read back from
+ * PROGRESS.yaml holds the done tasks last).
+ */
+const nanoUsd = (usd: number) => Math.round(usd * 1e9);
+/** A sum of `nanoUsd`, in dollars to the millionth. */
+const usdOf = (nano: number) => Math.round(nano / 1e3) / 1e6;
 
 /**
  * The part of {@link estimatedCostUsd} priced at the table's `*` fallback
@@ -290,19 +300,20 @@ export function estimatedCostUsd(state: SprintState): number {
  * Attempts written before the mark existed count as priced by their model.
  */
 export function fallbackPricing(state: SprintState): FallbackPricing | undefined {
-  let usd = 0;
+  let nano = 0;
   const models: string[] = [];
   let unknownModel = false;
   for (const id in state.tasks) {
     for (const a of state.tasks[id]!.attempts) {
       if (!a.costEstimated || !a.costFallback) continue;
-      usd += a.costUsd ?? 0;
+      nano += nanoUsd(a.costUsd ?? 0);
       if (!a.costModel) unknownModel = true;
       else if (!models.includes(a.costModel)) models.push(a.costModel);
     }
   }
   if (!unknownModel && models.length === 0) return undefined;
-  return { costUsd: Math.round(usd * 1e6) / 1e6, models, unknownModel };
+  // Named in one order whatever order the tasks are held in.
+  return { costUsd: usdOf(nano), models: models.sort(), unknownModel };
 }
 
 function isReady(task: Task, state: SprintState, now: number): boolean {

@@ -1,4 +1,12 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +26,8 @@ import { SprintDirectoryStore } from './sprint-directory-store.js';
 import { ownStateHome } from './state-home.test-support.js';
 
 const stateHome = ownStateHome();
+/** PROGRESS.yaml's text without its last line, the overview (see overview-line.ts). */
+const withoutOverviewLine = (text: string) => text.replace(/# overview [^\n]*\n$/, '');
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'sprint-overview-'));
@@ -57,7 +67,11 @@ async function overview(at: string): Promise<unknown> {
   return found && JSON.parse(JSON.stringify(found));
 }
 
-/** A new sprint `clone` as `create` makes it; without its state.json unless asked to keep it. */
+/**
+ * A new sprint `clone` as `create` makes it; without its state.json unless asked to keep it,
+ * and without PROGRESS.yaml's overview line (as a tool that rewrites the YAML leaves it), so
+ * that status reads the cache or parses.
+ */
 async function createSprint(
   taskIds: string[],
   options: { keepSnapshot?: boolean } = {},
@@ -72,6 +86,8 @@ async function createSprint(
   }));
   await store.create({ name: 'clone', tasks, now: new Date('2026-03-01T10:00:00Z') });
   if (!options.keepSnapshot) rmSync(join(root, ID, 'state.json'));
+  const progress = join(root, ID, 'PROGRESS.yaml');
+  writeFileSync(progress, withoutOverviewLine(readFileSync(progress, 'utf8')));
   return store;
 }
 
@@ -152,7 +168,7 @@ describe('the overview cache', () => {
     expect(found).toBeUndefined();
   });
 
-  it("is filled where a run stops, for the PROGRESS.yaml it wrote: a clone's first status reads it", async () => {
+  it("is not needed for a run's PROGRESS.yaml: a clone's first status reads its last line, and keeps nothing", async () => {
     const store = await createSprint(['a', 'b', 'c'], { keepSnapshot: true });
     const agents = new AgentRegistry({ default: new ScriptedAgent('s') });
     await new SprintRunner({ store, agents }).run(ID, { maxTasks: 2 });
@@ -160,16 +176,19 @@ describe('the overview cache', () => {
     const clone = join(root, 'clone');
     const progress = readFileSync(join(root, ID, 'PROGRESS.yaml'), 'utf8');
     writeSprint(clone, progress, readFileSync(join(root, ID, 'SPRINT.yaml'), 'utf8'));
-    const key = overviewCacheKey(
-      ID,
-      textHash(readFileSync(join(root, ID, 'SPRINT.yaml'))),
-      textHash(progress),
-    );
-    const kept = readCachedOverview(key);
-    expect(kept).toMatchObject({ status: 'paused', counts: { done: 2, pending: 1 } });
     const full = await fullOverview(clone);
-    expect(JSON.parse(JSON.stringify(kept))).toEqual(full);
+    expect(full).toMatchObject({ status: 'paused', counts: { done: 2, pending: 1 } });
     expect(await overview(clone)).toEqual(full);
+    // Read from the line: nothing was parsed, so nothing was kept.
+    expect(existsSync(join(stateHome(), 'overviews'))).toBe(false);
+    // Without the line, the same answer, parsed once and then kept.
+    writeSprint(
+      clone,
+      withoutOverviewLine(progress),
+      readFileSync(join(root, ID, 'SPRINT.yaml'), 'utf8'),
+    );
+    expect(await overview(clone)).toEqual(full);
+    expect(entries()).toHaveLength(1);
   });
 
   it('keeps a few dozen entries, the newest', async () => {

@@ -125,7 +125,8 @@ export async function readUtf8HashedNoFollow(
   return buf === null ? null : { text: decodeUtf8(buf, path), hash: textHash(buf) };
 }
 
-function decodeUtf8(buf: Buffer, path: string): string {
+/** `buf` as UTF-8 text, or the error naming `path` and the line whose bytes are not UTF-8. */
+export function decodeUtf8(buf: Buffer, path: string): string {
   try {
     return strictUtf8.decode(buf);
   } catch {

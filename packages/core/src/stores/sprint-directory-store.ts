@@ -25,11 +25,14 @@ import { holdsLockFile, LOCK_FILE } from './lock-file.js';
 import { checkLogRecord, forgetLogRecord } from './log-record.js';
 import { readRange } from './log-replay.js';
 import { overviewCacheKey, readCachedOverview, writeCachedOverview } from './overview-cache.js';
+import { readOverviewLine } from './overview-line.js';
 import type { RunnerKey } from './runner-secret.js';
 import {
+  decodeUtf8,
   hashFileNoFollow,
   linkRefused,
   notAFile,
+  readFileNoFollow,
   readTextNoFollow,
   readUtf8HashedNoFollow,
   refuseLink,
@@ -347,10 +350,12 @@ export class SprintDirectoryStore extends JournaledStore {
 
   /**
    * The overview of a sprint with no runner files, as `load` would compute it
-   * from the YAML: from the overview cache when these bytes were read (or
-   * written) on this machine before, else by parsing them, which fills the
-   * cache. Undefined when the sprint is not that simple (a runner file
-   * appeared, a file does not parse): `load` then says what is true.
+   * from the YAML: from PROGRESS.yaml's last line when it describes these very
+   * bytes (the runner wrote them, and nobody changed them since), else from the
+   * overview cache when these bytes were read on this machine before, else by
+   * parsing them, which fills the cache. Undefined when the sprint is not that
+   * simple (a runner file appeared, a file does not parse): `load` then says
+   * what is true.
    */
   async #overviewFromYaml(
     sprintId: string,
@@ -360,17 +365,39 @@ export class SprintDirectoryStore extends JournaledStore {
     for (const name of [SNAPSHOT_FILE, EVENT_LOG]) {
       if (lstatSync(join(location.runtimeDir, name), { throwIfNoEntry: false })) return undefined;
     }
-    const [sprintYamlPath, progressYamlPath] = location.files as [string, string];
-    // Read once: the entry is looked up, and on a miss kept, under the digests of the very
-    // bytes a miss parses.
-    const [sprintYaml, progressYaml, progressHash, sprintHash] = await this.#readYaml(location);
-    const key = overviewCacheKey(sprintId, sprintHash, progressHash);
+    // Read once: the line is checked, the entry looked up, and on a miss kept, against the
+    // digests of the very bytes a miss parses.
+    const [sprintBytes, progressBytes] = await this.#readYamlBytes(location);
+    const sprintHash = textHash(sprintBytes ?? '');
+    const line = readOverviewLine(progressBytes, sprintHash);
+    if (line) return { ...line, id: sprintId };
+    const [sprintPath, progressPath] = location.files as [string, string];
+    const progressYaml = decodeUtf8(progressBytes, progressPath);
+    const sprintYaml = sprintBytes ? decodeUtf8(sprintBytes, sprintPath) : '';
+    const key = overviewCacheKey(sprintId, sprintHash, textHash(progressBytes));
     const hit = readCachedOverview(key);
     if (hit) return { ...hit, id: sprintId };
     return keepYamlOverview(
-      { dirName: sprintId, sprintYaml, sprintYamlPath, progressYaml, progressYamlPath },
+      {
+        dirName: sprintId,
+        sprintYaml,
+        sprintYamlPath: sprintPath,
+        progressYaml,
+        progressYamlPath: progressPath,
+      },
       key,
     );
+  }
+
+  /** SPRINT.yaml's bytes (null when absent: a plugin sprint with PROGRESS.yaml alone) and PROGRESS.yaml's. */
+  async #readYamlBytes(location: SprintLocation): Promise<[Buffer | null, Buffer]> {
+    const [sprintPath, progressPath] = location.files as [string, string];
+    const [a, b] = await Promise.all([
+      readFileNoFollow(sprintPath),
+      readFileNoFollow(progressPath),
+    ]);
+    if (b === null) throw new SprintNotFoundError(basename(location.sprintDir), this.root);
+    return [a, b];
   }
 
   /** SPRINT.yaml's and PROGRESS.yaml's text, and the digests of PROGRESS.yaml's and SPRINT.yaml's bytes. */
@@ -472,20 +499,23 @@ export class SprintDirectoryStore extends JournaledStore {
     const { forgetYamlSource, renderProgressYaml } = await import('./directory/index.js');
     const path = join(location.sprintDir, PROGRESS_FILE);
     forgetYamlSource(path);
+    const sprintHash =
+      (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? textHash('');
+    // Once, for state.json and for PROGRESS.yaml's last line (a clone's status reads that).
+    const overview = sprintOverview({ definition, state });
     // Encoded once, then hashed and written: a large description is not converted twice.
     const text = Buffer.from(
       renderProgressYaml(definition, state, {
         sprintId: meta.sprintId,
         logSeq: log.seq,
         logOffset: log.offset,
+        overview: { sprintYamlHash: sprintHash, value: overview },
       }),
     );
     const hash = textHash(text);
     const known = this.#written.get(path);
     const now = await refuseLink(path);
     // state.json first: a crash between the two leaves a snapshot that knows both forms.
-    const sprintHash =
-      (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? textHash('');
     await writeSnapshot(
       location.sprintDir,
       {
@@ -497,6 +527,7 @@ export class SprintDirectoryStore extends JournaledStore {
       },
       definition,
       state,
+      overview,
       {
         sprint: sprintHash,
         progress: hash,
@@ -507,25 +538,6 @@ export class SprintDirectoryStore extends JournaledStore {
     // The stamp of what was written, not a stat after the rename: a write landing in
     // between would otherwise be taken for the runner's own and never found.
     this.#written.set(path, { stamp: stampOf(await atomicWriteFile(path, text)), hash });
-    // Where a run stops, its files may be committed and cloned (without the runner's
-    // files): the clone's status is then read from the cache, not parsed. Parsed from the
-    // bytes just written, as the clone would: once per stop, never per checkpoint.
-    if (state.status !== 'in-progress') {
-      const sprintPath = join(location.sprintDir, SPRINT_FILE);
-      const sprintFile = await readUtf8HashedNoFollow(sprintPath).catch(() => undefined);
-      if (sprintFile !== undefined) {
-        await keepYamlOverview(
-          {
-            dirName: basename(location.sprintDir),
-            sprintYaml: sprintFile?.text ?? '',
-            sprintYamlPath: sprintPath,
-            progressYaml: text.toString('utf8'),
-            progressYamlPath: path,
-          },
-          overviewCacheKey(basename(location.sprintDir), sprintFile?.hash ?? textHash(''), hash),
-        ).catch(() => undefined);
-      }
-    }
   }
 
   protected override async foreignCheckpointWrites(
@@ -630,7 +642,6 @@ export class SprintDirectoryStore extends JournaledStore {
     }
     // Build it beside the target and rename it into place: a crash leaves no half sprint.
     const tmp = join(this.root, `.${id}.tmp-${randomBytes(4).toString('hex')}`);
-    let cached: (() => Promise<unknown>) | undefined;
     try {
       await mkdir(join(tmp, 'context'), { recursive: true });
       await mkdir(join(tmp, 'artifacts'));
@@ -644,40 +655,43 @@ export class SprintDirectoryStore extends JournaledStore {
         config: input.config,
       });
       await writeFile(join(tmp, SPRINT_FILE), sprintText);
+      const state = initialState(definition);
+      // Its last line answers a clone's status (the runner's files are gitignored).
       const progressText = renderProgressYaml(
         definition,
-        initialState(definition),
-        { sprintId: id, logSeq: 0, logOffset: 0 },
+        state,
+        {
+          sprintId: id,
+          logSeq: 0,
+          logOffset: 0,
+          overview: {
+            sprintYamlHash: textHash(sprintText),
+            value: sprintOverview({ definition, state }),
+          },
+        },
         now,
       );
       await writeFile(join(tmp, PROGRESS_FILE), progressText);
       await writeFile(join(tmp, '.gitignore'), RUNTIME_GITIGNORE);
       // The snapshot holds what a load parses from these files (SPRINT.yaml's
       // defaults included, such as max-tasks): it stands in for them until they change.
-      const files = {
+      const parsed = await parseSprintFiles({
         dirName: id,
         sprintYaml: sprintText,
         sprintYamlPath: join(dir, SPRINT_FILE),
         progressYaml: progressText,
         progressYamlPath: join(dir, PROGRESS_FILE),
-      };
-      const parsed = await parseSprintFiles(files);
+      });
       await writeSnapshot(
         tmp,
         parsed.meta,
         parsed.definition,
         parsed.state,
+        sprintOverview(parsed),
         { sprint: textHash(sprintText), progress: textHash(progressText) },
         undefined,
       );
       await rename(tmp, dir);
-      // A clone of the new sprint (its runner files are gitignored) is then read from the cache.
-      cached = () =>
-        keepYamlOverview(
-          files,
-          overviewCacheKey(id, textHash(sprintText), textHash(progressText)),
-          parsed,
-        );
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       if (
@@ -691,7 +705,6 @@ export class SprintDirectoryStore extends JournaledStore {
       }
       throw error;
     }
-    await cached?.();
     return id;
   }
 }
@@ -707,6 +720,7 @@ async function writeSnapshot(
   meta: DirectoryMeta,
   definition: SprintDefinition,
   state: SprintState,
+  overview: SprintOverview,
   hashes: { sprint: string; progress: string; previous?: string | null },
   key: RunnerKey | undefined,
 ): Promise<void> {
@@ -715,7 +729,7 @@ async function writeSnapshot(
     sprint: hashes.sprint,
     progress: [hashes.progress],
     meta,
-    overview: sprintOverview({ definition, state }),
+    overview,
   };
   if (hashes.previous) head.progress.push(hashes.previous);
   const rest = JSON.stringify({

@@ -61,6 +61,21 @@ describe('readBlockYaml', () => {
     );
   });
 
+  it('reads comment lines that close the file as yaml does: after any value, a | block too', () => {
+    fc.assert(
+      fc.property(rich, fc.array(text, { minLength: 1, maxLength: 3 }), (root, comments) => {
+        const written = toBlockYaml({ root });
+        const source = written + comments.map((c) => `#${c.replace(/[\r\n]/g, ' ')}\n`).join('');
+        const read = readBlockYaml(source);
+        expect(read, source).toEqual(parse(source));
+        expect(read).toEqual(readBlockYaml(written));
+      }),
+      { numRuns: 1000 },
+    );
+    // A kept `|+` block's blank lines stay its own before the comment, as yaml keeps them.
+    expect(readBlockYaml('a: |+\n  x\n\n# c\n')).toEqual(parse('a: |+\n  x\n\n# c\n'));
+  });
+
   it('answers for plain data (it only declines what it was not written for)', () => {
     fc.assert(
       fc.property(plain, plain, (root, other) => {
@@ -154,6 +169,8 @@ describe('readBlockYaml', () => {
       '- 1\n',
       '',
       '# only a comment\n',
+      'a: 1\n# a comment\n\n# after a blank line\n',
+      'a: 1\n  # an indented comment at the end\n',
       'a: ~\n',
       'a: 0x1F\n',
       'a: 007\n',

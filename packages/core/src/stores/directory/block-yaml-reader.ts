@@ -99,13 +99,24 @@ class Reader {
   /** Where the next line starts, and its number from 1. */
   #pos = 0;
   #no = 1;
+  /** Where the document ends: before the comment lines that close the file (PROGRESS.yaml's overview line). */
+  #end: number;
   /** Keys already found plain: a file repeats a few keys many times. */
   readonly #plainKeys = new Set<string>();
 
   constructor(
     readonly text: string,
     readonly record: BlockYamlLines | undefined,
-  ) {}
+  ) {
+    // A `#` in the first column after the last value is a comment to YAML: it ends any block.
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === NEWLINE) {
+      const start = text.lastIndexOf('\n', end - 2) + 1;
+      if (text.charCodeAt(start) !== HASH) break;
+      end = start;
+    }
+    this.#end = end;
+  }
 
   document(): Record<string, unknown> {
     const { text } = this;
@@ -336,7 +347,7 @@ class Reader {
   }
 
   #done(): boolean {
-    return this.#pos >= this.text.length;
+    return this.#pos >= this.#end;
   }
 
   #next(): void {

@@ -54,7 +54,14 @@ const WORDS = [
 ];
 const KINDS: AgentErrorKind[] = ['crash', 'timeout', 'rate-limit', 'verify'];
 
-export function generate(g: fc.GeneratorValue): {
+/**
+ * A sprint and a state for it. With `runnerOnly`, the state also holds what only the
+ * runner's own files record (worktrees, tampering found), which PROGRESS.yaml does not carry.
+ */
+export function generate(
+  g: fc.GeneratorValue,
+  options: { runnerOnly?: boolean } = {},
+): {
   definition: SprintDefinition;
   state: SprintState;
 } {
@@ -121,6 +128,9 @@ export function generate(g: fc.GeneratorValue): {
           ),
           sessionId: maybe('s'),
           costUsd: maybe(r.next()),
+          costEstimated: maybe(true, 0.3),
+          costModel: maybe(r.pick(['claude-sonnet-4-5', 'gpt-5']), 0.3),
+          costFallback: maybe(true, 0.2),
           durationMs: maybe(r.int(100_000)),
         }),
       );
@@ -140,6 +150,13 @@ export function generate(g: fc.GeneratorValue): {
         ? { input: r.int(1000), output: r.int(1000), cacheRead: r.int(2), cacheCreation: 0 }
         : initialTaskState().tokens,
       durationMs: r.pick([0, 60_000, 61_234, 999, 3_600_000 * 25 + 1]),
+      worktree: options.runnerOnly
+        ? maybe({
+            stage: r.pick(['created', 'queued', 'integrated', 'kept', 'removed'] as const),
+            branch: `sprint/${t.id}`,
+            path: `/tmp/wt/${t.id}`,
+          })
+        : undefined,
     });
   }
   state.status = r.pick(SPRINT_STATUSES);
@@ -181,5 +198,15 @@ export function generate(g: fc.GeneratorValue): {
     cacheCreation: r.int(1e4),
   };
   state.lastSeq = r.int(1000);
+  if (options.runnerOnly && r.bool()) {
+    state.tampering = [
+      {
+        at: at(5),
+        file: 'events.jsonl',
+        detail: 'a line the runner did not write',
+        taskIds: ['t0'],
+      },
+    ];
+  }
   return { definition, state };
 }

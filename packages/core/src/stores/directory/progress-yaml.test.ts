@@ -277,7 +277,10 @@ describe('renderProgressYaml then parseSprintDirectory', () => {
 });
 
 describe('readSprintDirectoryQuickly', () => {
-  /** The files as written, and with a comment at the end, which sends them through yaml. */
+  /**
+   * The files as written, and with a comment at the end of their first entry's line (as a
+   * person might write one; no line moves), which sends them through yaml.
+   */
   function inputs(progressYaml: string): [SprintDirectoryInput, SprintDirectoryInput] {
     const input = {
       dirName: 'sprint-1',
@@ -286,10 +289,10 @@ describe('readSprintDirectoryQuickly', () => {
       progressYaml,
       progressYamlPath: 'PROGRESS.yaml',
     };
-    const byYaml = '# read by yaml\n';
+    const byYaml = (text: string) => text.replace(/^([^#\n].*)$/m, '$1 # read by yaml');
     return [
       input,
-      { ...input, sprintYaml: SPRINT_YAML + byYaml, progressYaml: progressYaml + byYaml },
+      { ...input, sprintYaml: byYaml(SPRINT_YAML), progressYaml: byYaml(progressYaml) },
     ];
   }
 

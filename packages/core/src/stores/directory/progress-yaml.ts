@@ -12,6 +12,8 @@ import {
   type TaskStatus,
 } from '../../model/transitions.js';
 import { validateTasks } from '../../model/validate.js';
+import type { SprintOverview } from '../../workspace/describe-sprint.js';
+import { overviewLine } from '../overview-line.js';
 import { toBlockYaml } from './block-yaml.js';
 import {
   camelCase,
@@ -568,11 +570,19 @@ function entryFor(
  *
  * `now` ends `stats.elapsed` while the sprint is unfinished; without it the
  * state's `updatedAt` does, so the output stays deterministic.
+ *
+ * With `meta.overview` (the sprint's overview and SPRINT.yaml's digest), the
+ * last line is the overview for `sprint status` (see `overviewLine`).
  */
 export function renderProgressYaml(
   definition: SprintDefinition,
   state: SprintState,
-  meta: { sprintId: string; logSeq: number; logOffset: number },
+  meta: {
+    sprintId: string;
+    logSeq: number;
+    logOffset: number;
+    overview?: { sprintYamlHash: string; value: SprintOverview };
+  },
   now?: Date,
 ): string {
   const open: [Task, TaskState][] = [];
@@ -651,9 +661,13 @@ export function renderProgressYaml(
   run['log-offset'] = meta.logOffset;
   data.run = run;
 
-  return toBlockYaml(
-    data,
+  const header =
     "Sprint progress, written by `sprint`. The original plugin's fields come first;\n" +
-      "status, attempts, cost and the run: map are this tool's and are safe to leave alone.",
+    "status, attempts, cost and the run: map are this tool's and are safe to leave alone.";
+  if (!meta.overview) return toBlockYaml(data, header);
+  const text = toBlockYaml(
+    data,
+    `${header}\nThe last line sums it up for \`sprint status\` until this file or SPRINT.yaml changes.`,
   );
+  return text + overviewLine(text, meta.overview.sprintYamlHash, meta.overview.value);
 }
