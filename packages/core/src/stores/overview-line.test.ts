@@ -85,11 +85,8 @@ function written(
 
 /** Replaces the line's JSON (keeping a right digest, as a forger who can hash would). */
 function relined(progress: string, overview: unknown): string {
-  const at = progress.lastIndexOf('# overview ');
-  const body = progress.slice(0, at);
-  const line = overviewLine(body, textHash(SPRINT_YAML), {} as SprintOverview);
-  const [prefix] = line.split(' {');
-  return `${body}${prefix} ${JSON.stringify(overview)}\n`;
+  const body = progress.slice(0, progress.lastIndexOf('# overview '));
+  return body + overviewLine(body, textHash(SPRINT_YAML), overview as SprintOverview);
 }
 
 describe("PROGRESS.yaml's overview line", () => {
@@ -142,13 +139,15 @@ describe("PROGRESS.yaml's overview line", () => {
     expect(await overview(renamed)).toMatchObject({ name: 'Renamed' });
   });
 
-  it('is passed over when its digest, format or shape is not right, and the file is read', async () => {
+  it('is passed over when its digest, format or exact shape is not right, and the file is read', async () => {
     const sprint = sampled(11);
     const text = written(sprint);
     const good = readOverviewLine(Buffer.from(text), textHash(SPRINT_YAML));
     expect(good).toBeDefined();
     const line = text.slice(text.lastIndexOf('# overview '));
     const [, , digest] = line.split(' ');
+    const json = line.slice(line.indexOf('{'));
+    const c = good!.counts;
     const forged = [
       // Another digest.
       text.replace(digest!, 'A'.repeat(digest!.length)),
@@ -157,11 +156,35 @@ describe("PROGRESS.yaml's overview line", () => {
         `# overview ${OVERVIEW_LINE_FORMAT} `,
         `# overview ${OVERVIEW_LINE_FORMAT + 1} `,
       ),
-      // A right digest over the bytes, and no overview: a count that is not a number...
-      relined(text, { ...good, counts: { ...good!.counts, done: 'many' } }),
-      // ...a status no sprint has, a list that is not one, no JSON at all.
+      // The JSON edited, the digest left: it covers the JSON too.
+      text.replace(
+        json,
+        json.replace(
+          `"status":"${good!.status}"`,
+          `"status":"${good!.status === 'cancelled' ? 'paused' : 'cancelled'}"`,
+        ),
+      ),
+      // A CR at the end (the writer writes none).
+      text.replace(/\n$/, '\r\n'),
+      // A right digest over the bytes and the JSON, and no overview: a field the report
+      // computes itself...
+      relined(text, { ...good, running: true, runner: { pid: 4242, host: 'box', alive: true } }),
+      // ...a count that is not a whole number, negative, huge, or that does not add up...
+      relined(text, { ...good, counts: { ...c, done: 'many' } }),
+      relined(text, { ...good, counts: { ...c, total: -1 } }),
+      relined(text, {
+        ...good,
+        counts: { ...c, total: c.total + 1e300, pending: c.pending + 1e300 },
+      }),
+      relined(text, { ...good, counts: { ...c, total: c.total + 1 } }),
+      // ...a time that is not one, a status no sprint has, a stop reason of no kind...
+      relined(text, { ...good, startedAt: 'yesterday' }),
       relined(text, { ...good, status: 'finished' }),
+      relined(text, { ...good, stopReason: { kind: 'exploded' } }),
+      relined(text, { ...good, stopReason: { kind: 'completed', by: 'someone' } }),
+      // ...a list that is not one, a cost below 0.
       relined(text, { ...good, blocked: 'none' }),
+      relined(text, { ...good, costUsd: -5 }),
       `${text.slice(0, text.lastIndexOf('{'))}{not json\n`,
       // Not the last line: a line after it.
       `${text}# a person's note\n`,
@@ -248,6 +271,45 @@ describe("PROGRESS.yaml's overview line", () => {
     expect(full).toMatchObject({ status: 'in-progress' });
     expect(await overview(clone)).toEqual(full);
     expect(parsed()).toBe(false);
+  });
+
+  it('describes the SPRINT.yaml the run read: one saved over it during the run is read, here and in a clone', async () => {
+    const store = new SprintDirectoryStore({ root });
+    const tasks = ['a', 'b', 'c'].map((id) => ({
+      id,
+      type: 'chore',
+      priority: 'medium' as const,
+      dependsOn: [],
+      fields: {},
+    }));
+    await store.create({ name: 'line', tasks, now: new Date('2026-03-01T10:00:00Z') });
+    const sprintPath = join(root, ID, 'SPRINT.yaml');
+    const agents = new AgentRegistry({
+      default: new ScriptedAgent('s', {
+        b: () => {
+          // A person renames the sprint while task b runs.
+          const text = readFileSync(sprintPath, 'utf8');
+          writeFileSync(sprintPath, text.replace(/^name: line$/m, 'name: renamed'));
+          return { success: true, summary: 'ok' };
+        },
+      }),
+    });
+    await new SprintRunner({ store, agents }).run(ID);
+    expect(readFileSync(sprintPath, 'utf8')).toMatch(/^name: renamed$/m);
+    const full = json(sprintOverview(await store.load(ID)));
+    expect(full).toMatchObject({ name: 'renamed', status: 'completed' });
+    // Here: state.json's overview is not taken for the new SPRINT.yaml.
+    const here = await store.loadOverview(ID);
+    expect(here === undefined ? full : json(here)).toEqual(full);
+    // In a clone: the line is passed over, and the files say the new name.
+    const clone = join(root, 'clone');
+    writeSprint(
+      clone,
+      readFileSync(join(root, ID, 'PROGRESS.yaml'), 'utf8'),
+      readFileSync(sprintPath, 'utf8'),
+    );
+    expect(await overview(clone)).toEqual(await fullOverview(clone));
+    expect(await overview(clone)).toMatchObject({ name: 'renamed' });
   });
 
   it('is not written for an overview too large to keep; status then parses, as for any file', async () => {

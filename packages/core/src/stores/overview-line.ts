@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LIMITS } from '../model/kinds.js';
 import { SPRINT_STATUSES, TASK_STATUSES } from '../model/transitions.js';
 import type { SprintOverview } from '../workspace/describe-sprint.js';
 
@@ -10,27 +11,36 @@ import type { SprintOverview } from '../workspace/describe-sprint.js';
  * gitignored) is otherwise parsed whole on every status, 10,000 tasks at a
  * time, on every machine that has not seen those bytes.
  *
- * A content check, not a trust: a changed byte in either file (a hand edit, a
- * merge, a tool that rewrites the YAML) is another digest, and the line is
- * passed over for a full read. The line says no more than the lines above it
- * (whoever can write it can write them), and it is read only where nothing
- * else is known: never beside the runner's own files, which say what the
- * runner recorded and find foreign writes. What does not look like an
- * overview is passed over the same way.
+ * A content check, not a trust: a changed byte in either file or in the line
+ * itself (a hand edit, a merge, a tool that rewrites the YAML) is another
+ * digest, and the line is passed over for a full read. The digest has no
+ * secret (a clone's machine has none of the runner's keys): whoever can write
+ * the file can write a line that agrees with it, as they can write the lines
+ * above it. Such a line can only make `sprint status` of that clone show what
+ * it says, never the runner believe it: it is read only where nothing else is
+ * known, never beside the runner's own files, which record the run and find
+ * foreign writes; `validate`, `run` and `status --json` read the files
+ * themselves. What is not an overview's exact shape (a key it does not have, a
+ * count that is not a whole number or does not add up, a time that is not one)
+ * is passed over too, so nothing the printer cannot show reaches it.
  *
  *     # overview 1 <digest> {"id":"…","status":"paused",…}
  */
 
-/** The line's layout and what it holds: bump it when `SprintOverview` changes shape or meaning. */
+/**
+ * The line's layout and what it holds: bump it when `SprintOverview` changes shape, or
+ * when what is computed from the same state changes (as the cost sums once did): a line
+ * an older `sprint` wrote is then passed over and the files read.
+ */
 export const OVERVIEW_LINE_FORMAT = 1;
 const PREFIX = '# overview ';
 /** An overview is small whatever the sprint's size; a larger one (many blocked tasks) is not written. */
 const MAX_JSON_BYTES = 64 * 1024;
 
-/** The digest of what the line describes: SPRINT.yaml's digest and PROGRESS.yaml's lines above it. */
-function digest(sprintYamlHash: string, body: string | Uint8Array): string {
+/** The digest of the line's JSON and what it describes: SPRINT.yaml's digest and PROGRESS.yaml's lines above it. */
+function digest(sprintYamlHash: string, body: string | Uint8Array, json: string): string {
   return createHash('sha256')
-    .update(`sprint-overview ${OVERVIEW_LINE_FORMAT}\n${sprintYamlHash}\n`)
+    .update(`sprint-overview ${OVERVIEW_LINE_FORMAT}\n${sprintYamlHash}\n${json}\n`)
     .update(body)
     .digest('base64url');
 }
@@ -53,13 +63,14 @@ export function overviewLine(
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   if (json.length > MAX_JSON_BYTES) return '';
-  return `${PREFIX}${OVERVIEW_LINE_FORMAT} ${digest(sprintYamlHash, body)} ${json}\n`;
+  return `${PREFIX}${OVERVIEW_LINE_FORMAT} ${digest(sprintYamlHash, body, json)} ${json}\n`;
 }
 
 /**
  * The overview PROGRESS.yaml's last line holds, when its digest is that of
- * these bytes (`progress`, and SPRINT.yaml's digest) and it has an overview's
- * shape; else undefined (no line, another format, an edit, a forgery).
+ * these bytes (`progress`, and SPRINT.yaml's digest) and of its JSON, and it
+ * has an overview's exact shape; else undefined (no line, another format, an
+ * edit, a forgery that does not look like an overview).
  */
 export function readOverviewLine(
   progress: Uint8Array,
@@ -70,10 +81,12 @@ export function readOverviewLine(
   const buf = Buffer.from(progress.buffer, progress.byteOffset, progress.length);
   const start = buf.lastIndexOf(NEWLINE, end - 1) + 1;
   if (buf.toString('latin1', start, start + PREFIX.length) !== PREFIX) return undefined;
+  // The writer writes ASCII only: any other byte (or a CR) is not its line.
   const line = buf.toString('latin1', start + PREFIX.length, end);
+  if (!PRINTABLE_ASCII.test(line)) return undefined;
   const [format, found, json] = splitTwice(line);
   if (format !== String(OVERVIEW_LINE_FORMAT) || json === undefined) return undefined;
-  if (digest(sprintYamlHash, buf.subarray(0, start)) !== found) return undefined;
+  if (digest(sprintYamlHash, buf.subarray(0, start), json) !== found) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -84,6 +97,7 @@ export function readOverviewLine(
 }
 
 const NEWLINE = 10;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** `a b rest` as [a, b, rest]. */
 function splitTwice(line: string): [string, string | undefined, string | undefined] {
@@ -96,7 +110,12 @@ function splitTwice(line: string): [string, string | undefined, string | undefin
 
 type Check = (v: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string';
-const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const bool: Check = (v) => typeof v === 'boolean';
+/** A sum of money or a count: finite, not negative. */
+const amount: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const whole: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+/** A time the printer can show. */
+const time: Check = (v) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const optional =
   (check: Check): Check =>
   (v) =>
@@ -109,47 +128,78 @@ const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
     typeof v === 'string' && values.includes(v);
-/** An object whose named fields pass their checks (others are allowed: `status` prints what it knows). */
-const shape =
+/** An object with exactly these fields (an optional one may be missing), each passing its check. */
+const exactly =
   (fields: Record<string, Check>): Check =>
   (v) =>
     typeof v === 'object' &&
     v !== null &&
     !Array.isArray(v) &&
+    Object.keys(v).every((k) => Object.hasOwn(fields, k)) &&
     Object.entries(fields).every(([k, check]) => check((v as Record<string, unknown>)[k]));
-const anObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const COUNT_KEYS = ['total', ...TASK_STATUSES] as const;
+/** Each kind of stop reason's fields besides `kind` (model/events.ts, `StopReasonSchema`). */
+const STOP_REASONS: Record<string, Record<string, Check>> = {
+  completed: {},
+  paused: { taskId: optional(str), requestedBy: optional(str) },
+  stopped: { requestedBy: optional(str) },
+  cancelled: { reason: str },
+  blocked: { taskId: optional(str), reason: str },
+  'needs-human': { taskId: str },
+  limit: { limit: oneOf(LIMITS), detail: str },
+  interrupted: { detail: str },
+};
+
+const counts: Check = (v) => {
+  if (!exactly(Object.fromEntries(['total', ...TASK_STATUSES].map((k) => [k, whole])))(v))
+    return false;
+  const c = v as Record<string, number>;
+  return TASK_STATUSES.reduce((sum, s) => sum + c[s]!, 0) === c.total;
+};
 
 /**
- * What status reads of an overview, checked: a line with a right digest was
- * still written by whoever could write the file, and a value of another type
- * must not reach the printer.
+ * What status reads of an overview, checked exactly: a line with a right digest
+ * was still written by whoever could write the file, and a value of another
+ * type (or a field the report computes itself, such as `running`) must not
+ * reach the printer.
  */
-const isOverview = shape({
+const isOverview = exactly({
   id: str,
   name: str,
   status: oneOf(SPRINT_STATUSES),
   current: listOf(
-    shape({ id: str, title: str, type: str, attempt: num, agent: str, startedAt: optional(str) }),
+    exactly({
+      id: str,
+      title: str,
+      type: str,
+      attempt: (v) => whole(v) && (v as number) >= 1,
+      agent: str,
+      startedAt: optional(time),
+    }),
   ),
-  counts: shape(Object.fromEntries(COUNT_KEYS.map((k) => [k, num]))),
-  worktrees: listOf(shape({ taskId: str })),
-  blocked: listOf(shape({ taskId: str, reason: str })),
+  counts,
+  // The line never holds them (only the runner's files record them).
+  worktrees: (v) => Array.isArray(v) && v.length === 0,
+  blocked: listOf(exactly({ taskId: str, reason: str })),
   humanNeeded: optional(
-    shape({ taskId: str, reason: str, options: listOf(str), details: optional(str) }),
+    exactly({ taskId: str, reason: str, options: listOf(str), details: optional(str) }),
   ),
   reason: optional(str),
-  stopReason: optional(anObject),
-  iterations: num,
-  costUsd: num,
-  estimatedCostUsd: num,
-  fallbackPricing: optional(anObject),
-  tokens: shape({ input: num, output: num, cacheRead: num, cacheCreation: num }),
+  stopReason: optional(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      Object.hasOwn(STOP_REASONS, (v as { kind?: unknown }).kind as string) &&
+      exactly({ kind: str, ...STOP_REASONS[(v as { kind: string }).kind] })(v),
+  ),
+  iterations: whole,
+  costUsd: amount,
+  estimatedCostUsd: amount,
+  fallbackPricing: optional(exactly({ costUsd: amount, models: listOf(str), unknownModel: bool })),
+  tokens: exactly({ input: whole, output: whole, cacheRead: whole, cacheCreation: whole }),
   deferredItems: listOf(str),
-  tampering: optional(listOf(anObject)),
-  startedAt: optional(str),
-  completedAt: optional(str),
-  updatedAt: optional(str),
+  startedAt: optional(time),
+  completedAt: optional(time),
+  updatedAt: optional(time),
   goals: listOf(str),
 }) as (v: unknown) => v is SprintOverview;

@@ -50,6 +50,12 @@ interface DirectoryMeta {
   logOffset: number;
   logKey?: string;
   logMac?: string;
+  /**
+   * The digest of the SPRINT.yaml bytes the definition was read from (never stored):
+   * a checkpoint describes that file, not one a person saved over it during the run
+   * (its name, goals and config are read at the next load).
+   */
+  sprintHash?: string;
 }
 
 /** The runner's JSON copy of the last checkpoint, so reading a sprint need not parse YAML. */
@@ -245,7 +251,10 @@ export class SprintDirectoryStore extends JournaledStore {
       const full = sprintSame && progressSame ? trusted() : undefined;
       if (full) {
         this.#applyProjectDir(location, full.definition);
-        return fromSnapshot(full, findings);
+        return {
+          ...fromSnapshot(full, findings),
+          extra: { ...full.meta, sprintHash: head.sprint },
+        };
       }
       // A task running as of the snapshot: its overview says so without parsing every task.
       const runningThen = () =>
@@ -261,7 +270,8 @@ export class SprintDirectoryStore extends JournaledStore {
         // Changed while a run was under way (a task may have written it), or the log that
         // would say what happened since is lost. Task fields a person fixed are taken; what
         // happened (statuses) is the runner's alone.
-        [sprintYaml, progressYaml] = await this.#readYaml(location);
+        let sprintHash: string;
+        [sprintYaml, progressYaml, , sprintHash] = await this.#readYaml(location);
         const parsed = await parseSprintFiles({
           dirName: sprintId,
           sprintYaml,
@@ -284,12 +294,18 @@ export class SprintDirectoryStore extends JournaledStore {
           });
         }
         this.#applyProjectDir(location, definition);
-        return { ...fromSnapshot(stale, findings), definition, state };
+        return {
+          ...fromSnapshot(stale, findings),
+          definition,
+          state,
+          extra: { ...stale.meta, sprintHash },
+        };
       }
     }
     let progressYamlHash: string | undefined;
+    let sprintHash: string | undefined;
     if (sprintYaml === undefined || progressYaml === undefined)
-      [sprintYaml, progressYaml, progressYamlHash] = await this.#readYaml(location);
+      [sprintYaml, progressYaml, progressYamlHash, sprintHash] = await this.#readYaml(location);
     this.#written.set(progressYamlPath, {
       stamp,
       hash: progressYamlHash ?? textHash(progressYaml),
@@ -309,7 +325,7 @@ export class SprintDirectoryStore extends JournaledStore {
       logOffset: parsed.meta.logOffset,
       // A keyed log stays keyed: the YAML cannot say where its chain stands, so replay checks it all.
       logKey: head?.meta.logKey ?? expect ?? undefined,
-      extra: parsed.meta,
+      extra: { ...parsed.meta, sprintHash: sprintHash ?? textHash(sprintYaml) },
       findings,
     };
   }
@@ -499,8 +515,11 @@ export class SprintDirectoryStore extends JournaledStore {
     const { forgetYamlSource, renderProgressYaml } = await import('./directory/index.js');
     const path = join(location.sprintDir, PROGRESS_FILE);
     forgetYamlSource(path);
+    // The SPRINT.yaml the definition came from (one saved over it since is read at the next load).
     const sprintHash =
-      (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ?? textHash('');
+      meta.sprintHash ??
+      (await hashFileNoFollow(join(location.sprintDir, SPRINT_FILE))) ??
+      textHash('');
     // Once, for state.json and for PROGRESS.yaml's last line (a clone's status reads that).
     const overview = sprintOverview({ definition, state });
     // Encoded once, then hashed and written: a large description is not converted twice.
