@@ -87,4 +87,15 @@ const code = await main(argv, {
   self: { node: process.execPath, script: process.argv[1] ?? '', execArgv: process.execArgv },
   pid: process.pid,
 });
+// What the command wrote is still queued when a pipe's reader is slower than we are (`sprint
+// status --json | jq`: a pipe holds 64 KiB): exiting now would cut it off. Wait until both
+// streams have handed it all to the reader, or the reader has gone.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(exitCodeOnEnd(code, endedBy));
+
+/** Resolves once everything written to `stream` before now is written out (or cannot be). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  // Writes go out in order: the callback of an empty one runs after every earlier one.
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -333,6 +333,30 @@ describe('sprint run', () => {
       expect(r.out.split('\n').filter(Boolean)).toHaveLength(1);
       expect(r.err).not.toMatch(/EPIPE|Error|at /);
       expect(r.codes).toBe('141 0');
+    }
+  });
+
+  it('hands a slower reader every byte: `status --json | wc -c` and `run --dry-run | wc -c` are the whole output', async () => {
+    const cwd = tempDir();
+    // Far more than a pipe holds (64 KiB): the reader is still reading when the command is done.
+    const tasks = Array.from({ length: 1500 }, (_, i) => ({ id: `t${i}`, command: 'true' }));
+    const dir = shellSprint(cwd, 'wide', tasks);
+    for (const args of [
+      ['status', dir, '--json'],
+      ['run', dir, '--dry-run'],
+    ]) {
+      const whole = await runCli(args, { cwd });
+      expect(whole.code).toBe(0);
+      expect(Buffer.byteLength(whole.stdout)).toBeGreaterThan(64 * 1024);
+      const piped = execFileSync(
+        'bash',
+        [
+          '-c',
+          `set -o pipefail; "${process.execPath}" "${CLI}" ${args.map((a) => `'${a}'`).join(' ')} | wc -c`,
+        ],
+        { cwd, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' },
+      );
+      expect(Number(piped.trim())).toBe(Buffer.byteLength(whole.stdout));
     }
   });
 
