@@ -4,10 +4,9 @@ import {
   type AgentName,
   type AgentRegistry,
   buildAgentRegistry,
+  type PlannedModel,
   preflightAgents,
-  SPRINT_AGENT_KEYS,
   type SprintSnapshot,
-  sprintModel,
   type Task,
 } from '@sprint/core';
 
@@ -55,40 +54,32 @@ export async function workerAgents(
   return Object.fromEntries(names.map((n) => [n, make[n]()]));
 }
 
-/** The agent a task would run with, and the model when the sprint chooses one (else the agent's default). */
+/** The agent a task would run with, and the model when something names one (else the CLI's own default). */
 export interface PlannedAgent {
   agent: string;
-  model?: string;
+  /** What the agent's `plannedModel` says: the task's, the sprint's, the agent's options' or its CLI's configured model. */
+  model?: PlannedModel;
 }
 
 /**
  * The agent and model each task would run with, by the same rule a run
- * uses (`buildAgentRegistry`), without making an agent or looking for a CLI.
- * Throws `UnknownAgentError` (exit 65) as a run would.
+ * uses (`buildAgentRegistry`, then the agent's own `plannedModel`, which
+ * reads the CLI's configuration as the run does), without looking for a CLI
+ * or starting anything. Throws `UnknownAgentError` (exit 65) as a run would.
  */
-export function plannedAgents(
-  snapshot: Pick<SprintSnapshot, 'definition'>,
-  override?: string,
-): (task: Task) => PlannedAgent | undefined {
+export async function plannedAgents(
+  snapshot: Pick<SprintSnapshot, 'definition' | 'projectDir'>,
+  override: string | undefined,
+  /** The environment a run would have: where the CLIs' configuration files are found (HOME, CODEX_HOME...). */
+  env: NodeJS.ProcessEnv,
+): Promise<(task: Task) => PlannedAgent | undefined> {
   const { config } = snapshot.definition;
-  const registry = buildAgentRegistry({
-    config,
-    factories: Object.fromEntries(
-      AGENT_NAMES.map((name) => [name, () => ({ name, run: notRun }) satisfies Agent]),
-    ),
-    override,
-  });
+  const registry = buildAgentRegistry({ config, factories: await shippedAgents(env), override });
+  const { projectDir } = snapshot;
   return (task) => {
-    const agent = registry.find(task)?.name;
+    const agent = registry.find(task);
     if (!agent) return undefined;
-    // Only the agent CLIs take a model (noop and shell have none to choose).
-    const model = SPRINT_AGENT_KEYS[agent]?.includes('model')
-      ? sprintModel(task, agent, config)
-      : undefined;
-    return model ? { agent, model } : { agent };
+    const model = agent.plannedModel?.({ task, config, projectDir, env });
+    return model ? { agent: agent.name, model } : { agent: agent.name };
   };
 }
-
-const notRun = (): never => {
-  throw new Error('a planned agent does not run');
-};

@@ -218,8 +218,8 @@ describe('run --dry-run', () => {
     const agents = [...text.stdout.matchAll(/^ {3}Agent: (.*)$/gm)].map((m) => m[1]);
     expect(agents).toEqual([
       'claude (its default model)',
-      'codex (model gpt-5-mini)',
-      'gemini (model gemini-2.5-pro)',
+      "codex (model gpt-5-mini, from the sprint's config.codex)",
+      "gemini (model gemini-2.5-pro, from the task's model field)",
     ]);
     const json = JSON.parse((await runCli(['run', '--dry-run', '--json'], { cwd })).stdout);
     expect(
@@ -229,12 +229,82 @@ describe('run --dry-run', () => {
       ['codex', 'gpt-5-mini'],
       ['gemini', 'gemini-2.5-pro'],
     ]);
+    expect(json.tasks.map((t: { modelSource: unknown }) => t.modelSource)).toEqual([
+      null,
+      { kind: 'sprint' },
+      { kind: 'task' },
+    ]);
     // --agent runs every task with one agent; a task's own model still holds.
     const forced = JSON.parse(
       (await runCli(['run', '--dry-run', '--json', '--agent', 'noop'], { cwd })).stdout,
     );
     expect(forced.tasks.map((t: { agent: string }) => t.agent)).toEqual(['noop', 'noop', 'noop']);
     expect(forced.command).toMatch(/--agent noop$/);
+  });
+
+  it('names the model codex and opencode take from their own configuration files, and where (the binary, a temporary HOME)', async () => {
+    const cwd = tempDir();
+    const home = tempDir();
+    await runCli(['init', 'configured'], { cwd });
+    const add = (...args: string[]) => runCli(['add', 'custom', ...args], { cwd });
+    for (const agent of ['codex', 'opencode', 'claude', 'gemini']) {
+      const r = await add(
+        '--id',
+        agent,
+        '--description',
+        'd',
+        '--done-when',
+        'w',
+        '--agent',
+        agent,
+      );
+      expect(r.code, r.stderr).toBe(0);
+    }
+    mkdirSync(join(home, '.codex'));
+    writeFileSync(join(home, '.codex', 'config.toml'), 'model = "gpt-5"\n');
+    mkdirSync(join(home, '.config', 'opencode'), { recursive: true });
+    writeFileSync(
+      join(home, '.config', 'opencode', 'opencode.jsonc'),
+      '{\n  // the team default\n  "model": "anthropic/claude-sonnet-4-5",\n}\n',
+    );
+    // Only what is given here: no CODEX_HOME, XDG_CONFIG_HOME or OPENCODE_* of the machine's.
+    const env = { PATH: process.env.PATH, HOME: home };
+    const agentLines = (stdout: string) =>
+      [...stdout.matchAll(/^ {3}Agent: (.*)$/gm)].map((m) => m[1]);
+    const text = await spawnCli(['run', '--dry-run'], { cwd, env, cleanEnv: true });
+    expect(text.code, text.stderr).toBe(0);
+    expect(agentLines(text.stdout)).toEqual([
+      'codex (model gpt-5, from ~/.codex/config.toml)',
+      'opencode (model anthropic/claude-sonnet-4-5, from ~/.config/opencode/opencode.jsonc)',
+      'claude (its default model)',
+      'gemini (its default model)',
+    ]);
+    // CODEX_HOME moves codex's file, as it does for codex itself; --json names the file in full.
+    const codexHome = tempDir();
+    writeFileSync(join(codexHome, 'config.toml'), 'model = "o4-mini"\n');
+    const json = await spawnCli(['run', '--dry-run', '--json'], {
+      cwd,
+      env: { ...env, CODEX_HOME: codexHome },
+      cleanEnv: true,
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).tasks[0]).toMatchObject({
+      agent: 'codex',
+      model: 'o4-mini',
+      modelSource: { kind: 'file', file: join(codexHome, 'config.toml') },
+    });
+    // No configuration at all: the CLIs' own defaults.
+    const bare = await spawnCli(['run', '--dry-run'], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: tempDir() },
+      cleanEnv: true,
+    });
+    expect(agentLines(bare.stdout)).toEqual([
+      'codex (its default model)',
+      'opencode (its default model)',
+      'claude (its default model)',
+      'gemini (its default model)',
+    ]);
   });
 
   it('names the sprint it picked on stderr when none is given', async () => {

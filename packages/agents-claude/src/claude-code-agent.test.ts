@@ -549,3 +549,30 @@ describe('ClaudeCodeAgent with the real claude CLI and a fake API', () => {
     );
   });
 });
+
+describe('ClaudeCodeAgent.plannedModel', () => {
+  it("names the task's model, else config.claude's, else the agent's option; none when the sprint's options are invalid", () => {
+    const task = (fields: Record<string, unknown> = {}) =>
+      TaskSchema.parse({ id: 't', type: 'custom', fields: { description: 'd', ...fields } });
+    const plan = (agent: ClaudeCodeAgent, t = task(), claude?: Record<string, unknown>) =>
+      agent.plannedModel({
+        task: t,
+        config: { ...SprintConfigSchema.parse({}), ...(claude ? { claude } : {}) },
+        projectDir: tmpdir(),
+        env: {},
+      });
+    // sprint reads no claude settings: with nothing named, the CLI's own default.
+    expect(plan(new ClaudeCodeAgent())).toBeUndefined();
+    const agent = new ClaudeCodeAgent({ model: 'claude-haiku-4-5' });
+    expect(plan(agent)).toEqual({ model: 'claude-haiku-4-5', source: { kind: 'options' } });
+    expect(plan(agent, task(), { model: 'claude-sonnet-4-5' })).toEqual({
+      model: 'claude-sonnet-4-5',
+      source: { kind: 'sprint' },
+    });
+    expect(plan(agent, task({ model: 'claude-opus-4-5' }), { model: 'claude-sonnet-4-5' })).toEqual(
+      { model: 'claude-opus-4-5', source: { kind: 'task' } },
+    );
+    // The run would fail on this config before choosing a model.
+    expect(plan(agent, task(), { binary: '/tmp/evil.sh' })).toBeUndefined();
+  });
+});

@@ -4,14 +4,18 @@ import {
   type Agent,
   type AgentContext,
   type AgentResult,
-  agentEnvironment,
   failedResult,
+  type ModelPlanInput,
+  type PlannedModel,
   SPRINT_AGENT_KEYS,
+  type SprintConfig,
   sprintModel,
 } from '@sprint/core';
 import {
   buildTaskPrompt,
+  cliEnvironment,
   parseAgentOptions,
+  plannedCliModel,
   runCliProcess,
   TASK_RESULT_JSON_SCHEMA,
   withSprintOptions,
@@ -51,15 +55,28 @@ export class ClaudeCodeAgent implements Agent {
     this.name = this.options.name;
   }
 
+  /**
+   * The model a run of `input.task` would use, and what chose it; starts
+   * nothing. Without one, claude's own settings choose (sprint does not read them).
+   */
+  plannedModel(input: ModelPlanInput): PlannedModel | undefined {
+    return plannedCliModel('claude', input, (config) => this.#sprintOptions(config));
+  }
+
+  /** The options with the sprint's `config.claude` over them. @throws when the sprint sets a key it may not. */
+  #sprintOptions(config: SprintConfig): ResolvedClaudeCodeOptions {
+    // What runs, with which environment, is the operator's choice, never a sprint file's.
+    return withSprintOptions(ClaudeCodeOptionsSchema, this.options, config.claude, {
+      agent: 'claude',
+      allowed: SPRINT_AGENT_KEYS.claude ?? [],
+    });
+  }
+
   /** Runs one attempt at `ctx.task`. Never throws: every failure is a result with an error kind. */
   async run(ctx: AgentContext): Promise<AgentResult> {
     let options: ResolvedClaudeCodeOptions;
     try {
-      // What runs, with which environment, is the operator's choice, never a sprint file's.
-      options = withSprintOptions(ClaudeCodeOptionsSchema, this.options, ctx.sprint.config.claude, {
-        agent: 'claude',
-        allowed: SPRINT_AGENT_KEYS.claude ?? [],
-      });
+      options = this.#sprintOptions(ctx.sprint.config);
       // A task's own `model:` field wins over config.claude and the agent's options.
       const model = sprintModel(ctx.task, 'claude', ctx.sprint.config);
       if (model) options = { ...options, model };
@@ -88,7 +105,7 @@ export class ClaudeCodeAgent implements Agent {
         binary,
         args,
         cwd,
-        env: options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env },
+        env: cliEnvironment(options),
         stdin: buildTaskPrompt(ctx),
         ...limits,
         killGraceMs: options.killGraceMs,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentScenario, cliContractCase, runAgentContract } from '@sprint/core/testing';
@@ -95,7 +95,20 @@ describe('CodexAgent pricing', () => {
         env: codexTestEnv({ baseUrl: fake.baseUrl, home, model: 'gpt-5-nano' }),
         killGraceMs: 1000,
       });
-      const result = await agent.run(agentContext(project));
+      const ctx = agentContext(project);
+      // A dry run names the model the run then uses.
+      expect(
+        agent.plannedModel({
+          task: ctx.task,
+          config: ctx.sprint.config,
+          projectDir: project,
+          env: {},
+        }),
+      ).toEqual({
+        model: 'gpt-5-nano',
+        source: { kind: 'file', file: join(home, '.codex', 'config.toml') },
+      });
+      const result = await agent.run(ctx);
       expect(result.success, result.error?.message).toBe(true);
       expect(
         fake.requests.some((r) => (r.body as { model?: string })?.model === 'gpt-5-nano'),
@@ -107,6 +120,74 @@ describe('CodexAgent pricing', () => {
       await fake.close();
       await rm(home, { recursive: true, force: true });
       await rm(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('CodexAgent.plannedModel', () => {
+  it("names the model a run would use and what chose it: the task's, the sprint's, the options', then config.toml", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'codex-plan-home-'));
+    try {
+      const project = join(home, 'project');
+      await mkdir(join(home, '.codex'), { recursive: true });
+      await mkdir(project);
+      const ctx = agentContext(project);
+      const plan = (
+        agent: CodexAgent,
+        env: Record<string, string | undefined>,
+        fields: Record<string, unknown> = {},
+        config: Record<string, unknown> = {},
+      ) =>
+        agent.plannedModel({
+          task: { ...ctx.task, fields: { ...ctx.task.fields, ...fields } },
+          config: { ...ctx.sprint.config, ...config },
+          projectDir: project,
+          env,
+        });
+      const env = { HOME: home };
+      // No config.toml, no option: codex's own default.
+      expect(plan(new CodexAgent(), env)).toBeUndefined();
+      const file = join(home, '.codex', 'config.toml');
+      await writeFile(file, 'model = "gpt-5"\n');
+      expect(plan(new CodexAgent(), env)).toEqual({
+        model: 'gpt-5',
+        source: { kind: 'file', file },
+      });
+      // CODEX_HOME moves the file, as it does for codex.
+      const codexHome = join(home, 'elsewhere');
+      await mkdir(codexHome);
+      await writeFile(join(codexHome, 'config.toml'), 'model = "o4-mini"\n');
+      expect(plan(new CodexAgent(), { ...env, CODEX_HOME: codexHome })).toEqual({
+        model: 'o4-mini',
+        source: { kind: 'file', file: join(codexHome, 'config.toml') },
+      });
+      // The agent's own env is what its CLI sees; without inheritEnv the run's is not.
+      expect(
+        plan(new CodexAgent({ inheritEnv: false, env: { CODEX_HOME: codexHome } }), env),
+      ).toEqual({
+        model: 'o4-mini',
+        source: { kind: 'file', file: join(codexHome, 'config.toml') },
+      });
+      expect(plan(new CodexAgent({ inheritEnv: false }), env)).toBeUndefined();
+      expect(plan(new CodexAgent({ config: { model: '"gpt-5-codex"' } }), env)).toEqual({
+        model: 'gpt-5-codex',
+        source: { kind: 'options' },
+      });
+      expect(plan(new CodexAgent({ model: 'gpt-5-pro' }), env)).toEqual({
+        model: 'gpt-5-pro',
+        source: { kind: 'options' },
+      });
+      const sprint = { codex: { model: 'gpt-5-mini' } };
+      expect(plan(new CodexAgent({ model: 'gpt-5-pro' }), env, {}, sprint)).toEqual({
+        model: 'gpt-5-mini',
+        source: { kind: 'sprint' },
+      });
+      expect(plan(new CodexAgent(), env, { model: 'gpt-4.1' }, sprint)).toEqual({
+        model: 'gpt-4.1',
+        source: { kind: 'task' },
+      });
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
   });
 });

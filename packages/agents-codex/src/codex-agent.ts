@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PlannedModel } from '@sprint/core';
 import { CliAgent, type CliArgs, readCodexConfig } from '@sprint/core/agent-kit';
 import { codexArgs } from './codex-args.js';
 import { type CodexState, INITIAL_CODEX_STATE, readCodexLine } from './codex-events.js';
@@ -40,7 +41,7 @@ export class CodexAgent extends CliAgent<typeof CodexOptionsSchema, CodexState> 
         initialState: INITIAL_CODEX_STATE,
         readLine: readCodexLine,
         outcome: codexOutcome,
-        defaultModel: codexDefaultModel,
+        configuredModel: codexConfiguredModel,
       },
       options,
     );
@@ -48,15 +49,20 @@ export class CodexAgent extends CliAgent<typeof CodexOptionsSchema, CodexState> 
 }
 
 /**
- * The model codex uses without `--model`: a `-c model=...` override, else
- * `model` in its config.toml (`codex exec --json` never names the model).
+ * The model codex uses without `--model`, and where it is set: a
+ * `-c model=...` override in the agent's options, else `model` in its
+ * config.toml (`codex exec --json` never names the model).
  */
-function codexDefaultModel(
+function codexConfiguredModel(
   options: ResolvedCodexOptions,
   env: Record<string, string | undefined>,
-): string | undefined {
+): PlannedModel | undefined {
   const override = options.config.model?.trim().replace(/^(["'])(.*)\1$/, '$2');
-  return override || readCodexConfig(env)?.model;
+  if (override) return { model: override, source: { kind: 'options' } };
+  const config = readCodexConfig(env);
+  return config?.model
+    ? { model: config.model, source: { kind: 'file', file: config.file } }
+    : undefined;
 }
 
 /** The schema goes in a file of its own, outside the project, removed after the run. */

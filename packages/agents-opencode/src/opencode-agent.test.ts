@@ -58,9 +58,17 @@ describe('the cost of an opencode run (real CLI; its events never name the model
         env,
         killGraceMs: 1000,
       });
-      const result = await agent.run(agentContext(dir));
+      const ctx = agentContext(dir);
+      // What a dry run says the run will use, read before the run.
+      const planned = agent.plannedModel({
+        task: ctx.task,
+        config: ctx.sprint.config,
+        projectDir: dir,
+        env: {},
+      });
+      const result = await agent.run(ctx);
       const asked = fake.chatRequests().map((r) => (r.body as { model?: string }).model);
-      return { result, asked };
+      return { result, asked, planned, dir };
     } finally {
       await fake.close();
       await rm(home, { recursive: true, force: true });
@@ -69,12 +77,16 @@ describe('the cost of an opencode run (real CLI; its events never name the model
   }
 
   it.concurrent("prices by the model the project's opencode.json names, the one the CLI asked the provider for", async () => {
-    const { result, asked } = await priced(
+    const { result, asked, planned, dir } = await priced(
       { 'gpt-5-mini': { name: 'Mini' } },
       { model: 'fake/gpt-5-mini' },
     );
     expect(result.success, result.error?.message).toBe(true);
     expect(asked).toContain('gpt-5-mini');
+    expect(planned).toEqual({
+      model: 'fake/gpt-5-mini',
+      source: { kind: 'file', file: join(dir, 'opencode.json') },
+    });
     // gpt-5-mini: $0.25 per million input tokens (the `*` fallback would be $3).
     expect(result.costUsd).toBeCloseTo(0.25, 6);
     expect(result.costEstimated).toBe(true);
@@ -94,9 +106,11 @@ describe('the cost of an opencode run (real CLI; its events never name the model
   }, 300_000);
 
   it.concurrent('marks the fallback price when no configuration names the model', async () => {
-    const { result, asked } = await priced({ 'fake-model': { name: 'Fake' } });
+    const { result, asked, planned } = await priced({ 'fake-model': { name: 'Fake' } });
     expect(result.success, result.error?.message).toBe(true);
     expect(asked).toContain('fake-model');
+    // A dry run says so too: opencode's own default, which only its catalog knows.
+    expect(planned).toBeUndefined();
     expect(result.costUsd).toBeCloseTo(3, 6);
     expect(result.costEstimated).toBe(true);
     expect(result.costModel).toBeUndefined();

@@ -40,7 +40,7 @@ export class OpencodeAgent extends CliAgent<typeof OpencodeOptionsSchema, Openco
         readLine: readOpencodeLine,
         outcome: opencodeOutcome,
         // Its events never name the model: without `--model`, the one its configuration names.
-        defaultModel: (o, env, cwd) => opencodeConfiguredModel(env, cwd, o.opencodeAgent),
+        configuredModel: (o, env, cwd) => opencodeConfiguredModel(env, cwd, o.opencodeAgent),
       },
       options,
     );

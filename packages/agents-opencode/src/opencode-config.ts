@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ModelSource, PlannedModel } from '@sprint/core';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * The model `opencode run` uses when given no `--model`, read from its
- * configuration as opencode merges it: the agent's own `agent.<name>.model`
- * (`build` unless `default_agent` or `--agent` names another), else `model`.
- * Undefined when no configuration names one: opencode then takes its first
- * provider's best model, which only its model catalog knows.
+ * The model `opencode run` uses when given no `--model`, and the file (or
+ * `OPENCODE_CONFIG_CONTENT`) that sets it, read from its configuration as
+ * opencode merges it: the agent's own `agent.<name>.model` (`build` unless
+ * `default_agent` or `--agent` names another), else `model`. Undefined when
+ * no configuration names one: opencode then takes its first provider's best
+ * model, which only its model catalog knows.
  *
  * `opencode run --format json` never names the model, so this is how a run is
  * priced by its model rather than the price table's `*` fallback.
@@ -17,23 +19,29 @@ export function opencodeConfiguredModel(
   env: Env,
   cwd: string,
   agent: string | undefined,
-): string | undefined {
-  let model: string | undefined;
+): PlannedModel | undefined {
+  let model: PlannedModel | undefined;
   let defaultAgent: string | undefined;
-  const agentModels: Record<string, string> = {};
-  for (const config of opencodeConfigs(env, cwd)) {
-    if (typeof config.model === 'string' && config.model) model = config.model;
+  const agentModels: Record<string, PlannedModel> = {};
+  for (const { config, source } of opencodeConfigs(env, cwd)) {
+    if (typeof config.model === 'string' && config.model) model = { model: config.model, source };
     if (typeof config.default_agent === 'string') defaultAgent = config.default_agent;
     // `mode` is the older name of `agent`; opencode still reads both.
     for (const section of [config.mode, config.agent]) {
       if (!section || typeof section !== 'object') continue;
       for (const [name, value] of Object.entries(section as Record<string, unknown>)) {
         const own = (value as { model?: unknown } | null)?.model;
-        if (typeof own === 'string' && own) agentModels[name] = own;
+        if (typeof own === 'string' && own) agentModels[name] = { model: own, source };
       }
     }
   }
   return agentModels[agent ?? defaultAgent ?? 'build'] ?? model;
+}
+
+/** One of opencode's configuration objects and where it was read. */
+interface SourcedConfig {
+  config: Record<string, unknown>;
+  source: ModelSource;
 }
 
 /**
@@ -43,7 +51,7 @@ export function opencodeConfiguredModel(
  * `OPENCODE_CONFIG_DIR`, and `OPENCODE_CONFIG_CONTENT` last. A file that is
  * missing or not valid JSONC is left out (opencode says so itself).
  */
-function opencodeConfigs(env: Env, cwd: string): Record<string, unknown>[] {
+function opencodeConfigs(env: Env, cwd: string): SourcedConfig[] {
   const files: string[] = [];
   const configHome = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : undefined);
   if (configHome) {
@@ -67,7 +75,7 @@ function opencodeConfigs(env: Env, cwd: string): Record<string, unknown>[] {
       join(env.OPENCODE_CONFIG_DIR, 'opencode.json'),
     );
   }
-  const configs: Record<string, unknown>[] = [];
+  const configs: SourcedConfig[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -76,11 +84,11 @@ function opencodeConfigs(env: Env, cwd: string): Record<string, unknown>[] {
       continue;
     }
     const config = parseConfig(text, env);
-    if (config) configs.push(config);
+    if (config) configs.push({ config, source: { kind: 'file', file } });
   }
   if (env.OPENCODE_CONFIG_CONTENT) {
     const config = parseConfig(env.OPENCODE_CONFIG_CONTENT, env);
-    if (config) configs.push(config);
+    if (config) configs.push({ config, source: { kind: 'env', name: 'OPENCODE_CONFIG_CONTENT' } });
   }
   return configs;
 }

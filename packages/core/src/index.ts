@@ -3,6 +3,12 @@ export { AGENT_NAMES, type AgentName } from './agents/agent-names.js';
 export { AgentRegistry } from './agents/agent-registry.js';
 export { NoopAgent, ShellAgent } from './agents/builtin-agents.js';
 export {
+  describePlannedModel,
+  type ModelPlanInput,
+  type ModelSource,
+  type PlannedModel,
+} from './agents/planned-model.js';
+export {
   kebabKey,
   OPERATOR_AGENT_KEYS,
   SPRINT_AGENT_KEYS,

@@ -5,6 +5,7 @@ import {
   type Agent,
   countTasks,
   defaultHooks,
+  describePlannedModel,
   notifyTamperingOnce,
   parseDuration,
   planRun,
@@ -87,11 +88,11 @@ export async function runCommand(
   }
 
   if (options.dryRun) {
-    const agentOf = plannedAgents(snapshot, options.agent);
+    const agentOf = await plannedAgents(snapshot, options.agent, io.env as NodeJS.ProcessEnv);
     io.stdout.write(
       options.json
         ? `${JSON.stringify(dryRunPlan(snapshot, plan, agentOf, opened.path, shown, options, mode), null, 2)}\n`
-        : dryRunPreview(snapshot, plan, agentOf, shown, options, mode),
+        : dryRunPreview(snapshot, plan, agentOf, shown, options, mode, io.env.HOME),
     );
     return EXIT.ok;
   }
@@ -278,9 +279,11 @@ function dryRunPlan(
       priority: task.priority,
       dependsOn: task.dependsOn,
       status,
-      // null: the agent's own default model (its options, else the CLI's).
       agent: agentOf(task)?.agent ?? null,
-      model: agentOf(task)?.model ?? null,
+      // null: nothing sprint can read names one, so the CLI takes its own default.
+      model: agentOf(task)?.model?.model ?? null,
+      // What chose it: `task`, `sprint`, `options`, or the CLI's `file` / `env` that sets it.
+      modelSource: agentOf(task)?.model?.source ?? null,
     })),
     totals: { tasks: plan.length, estimatedIterations: plan.length },
     command: realRunCommand(plan, shown, options, mode),
@@ -295,6 +298,7 @@ function dryRunPreview(
   shown: string,
   options: RunCommandOptions,
   mode: Mode,
+  home: string | undefined,
 ): string {
   const lines = [
     'Dry Run: Sprint Preview',
@@ -312,7 +316,7 @@ function dryRunPreview(
       `${i + 1}. [${task.type}] ${task.id}`,
       `   ${label}`,
       `   Priority: ${task.priority}`,
-      `   Agent: ${agentLine(agentOf(task))}`,
+      `   Agent: ${agentLine(agentOf(task), home)}`,
     );
     if (task.dependsOn.length) lines.push(`   Depends on: ${task.dependsOn.join(', ')}`);
     lines.push('');
@@ -329,10 +333,12 @@ function dryRunPreview(
   return lines.join('\n');
 }
 
-/** `codex (model gpt-5-mini)`, `claude (its default model)`, `shell`. */
-function agentLine(planned: PlannedAgent | undefined): string {
+/** `codex (model gpt-5, from ~/.codex/config.toml)`, `claude (its default model)`, `shell`. */
+function agentLine(planned: PlannedAgent | undefined, home: string | undefined): string {
   if (!planned) return 'none';
-  if (planned.model) return `${planned.agent} (model ${planned.model})`;
+  if (planned.model) {
+    return `${planned.agent} (${describePlannedModel(planned.agent, planned.model, home)})`;
+  }
   return SPRINT_AGENT_KEYS[planned.agent]?.includes('model')
     ? `${planned.agent} (its default model)`
     : planned.agent;

@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { Agent, AgentContext } from '../agents/agent.js';
-import { sprintModel } from '../agents/task-model.js';
+import type { ModelPlanInput, PlannedModel } from '../agents/planned-model.js';
+import { sprintModel, sprintModelChoice } from '../agents/task-model.js';
 import { type AgentResult, failedResult, type TokenUsage } from '../model/agent-result.js';
 import type { AgentActivity } from '../model/events.js';
+import type { SprintConfig } from '../model/sprint.js';
 import { estimateCost } from '../pricing/model-prices.js';
 import { agentEnvironment } from '../process/agent-env.js';
 import { DEFAULT_TIMEOUT_MS } from './cli-options.js';
@@ -71,14 +73,52 @@ export interface CliAgentSpec<S extends z.ZodType<CliAgentOptions>, State extend
   readLine: (state: State, line: string) => { state: State; activities: AgentActivity[] };
   outcome: (input: CliOutcomeInput<State>) => AgentResult;
   /**
-   * The model the CLI uses when none is given and its output does not say
-   * (codex: `model` in its config.toml), so the run is priced by it, not `*`.
+   * The model the CLI uses when none is given, and where it is set (codex:
+   * `model` in its config.toml): a run whose output does not name its model
+   * is priced by it, not `*`, and a dry run shows it.
    */
-  defaultModel?: (
+  configuredModel?: (
     options: z.output<S>,
     env: Record<string, string | undefined>,
     cwd: string,
-  ) => string | undefined;
+  ) => PlannedModel | undefined;
+}
+
+/** The environment an agent CLI runs in: sprint's own (`base`, less its credentials) unless `inheritEnv` is off, the `env` option over it. */
+export function cliEnvironment(
+  options: Pick<CliAgentOptions, 'env' | 'inheritEnv'>,
+  base: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string | undefined> {
+  return options.inheritEnv ? { ...agentEnvironment(base), ...options.env } : { ...options.env };
+}
+
+/**
+ * The model an agent CLI would run `input.task` with (`Agent.plannedModel`):
+ * the sprint's choice, else the agent's `model` option, else what
+ * `configured` finds in the CLI's own configuration. `sprintOptions` are the
+ * agent's options with the sprint's `config.<cli>` over them; when those are
+ * invalid the run fails before it picks a model, so there is none.
+ */
+export function plannedCliModel<O extends CliAgentOptions>(
+  cli: string,
+  input: ModelPlanInput,
+  sprintOptions: (config: SprintConfig) => O,
+  configured?: (
+    options: O,
+    env: Record<string, string | undefined>,
+    cwd: string,
+  ) => PlannedModel | undefined,
+): PlannedModel | undefined {
+  const chosen = sprintModelChoice(input.task, cli, input.config);
+  if (chosen) return chosen;
+  let options: O;
+  try {
+    options = sprintOptions(input.config);
+  } catch {
+    return undefined;
+  }
+  if (options.model) return { model: options.model, source: { kind: 'options' } };
+  return configured?.(options, cliEnvironment(options, input.env), options.cwd ?? input.projectDir);
 }
 
 /**
@@ -102,15 +142,30 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
     this.name = this.options.name;
   }
 
+  /** The model a run of `input.task` would use, and what chose it; starts nothing. */
+  plannedModel(input: ModelPlanInput): PlannedModel | undefined {
+    return plannedCliModel(
+      this.#spec.cli,
+      input,
+      (config) => this.#sprintOptions(config),
+      this.#spec.configuredModel,
+    );
+  }
+
+  /** The options with the sprint's `config.<cli>` over them. @throws when the sprint sets a key it may not. */
+  #sprintOptions(config: SprintConfig): z.output<S> {
+    return withSprintOptions(this.#spec.schema, this.options, config[this.#spec.cli], {
+      agent: this.#spec.cli,
+      allowed: this.#spec.sprintKeys,
+    });
+  }
+
   /** Runs one attempt at `ctx.task`. Never throws: every failure is a result with an error kind. */
   async run(ctx: AgentContext): Promise<AgentResult> {
     const spec = this.#spec;
     let options: z.output<S>;
     try {
-      options = withSprintOptions(spec.schema, this.options, ctx.sprint.config[spec.cli], {
-        agent: spec.cli,
-        allowed: spec.sprintKeys,
-      });
+      options = this.#sprintOptions(ctx.sprint.config);
     } catch (error) {
       return failedResult('config', (error as Error).message);
     }
@@ -129,12 +184,12 @@ export class CliAgent<S extends z.ZodType<CliAgentOptions>, State extends CliRun
         `The working directory for the ${spec.cli} CLI does not exist: ${cwd}`,
       );
     }
-    const env = options.inheritEnv ? { ...agentEnvironment(), ...options.env } : { ...options.env };
+    const env = cliEnvironment(options);
     // The model the CLI says it used, else the one asked for, else the CLI's own default.
     let configured: string | undefined | null = null;
     const modelUsed = () => {
       if (state.model ?? options.model) return state.model ?? options.model;
-      if (configured === null) configured = spec.defaultModel?.(options, env, cwd);
+      if (configured === null) configured = spec.configuredModel?.(options, env, cwd)?.model;
       return configured;
     };
     const price = (tokens: TokenUsage) =>

@@ -12,6 +12,8 @@ export {
   type CliArgs,
   type CliOutcomeInput,
   type CliRunState,
+  cliEnvironment,
+  plannedCliModel,
 } from './cli-agent.js';
 export { briefInput, parseJsonLine, truncate } from './cli-events.js';
 export {

@@ -1,6 +1,7 @@
 import type { AgentResult } from '../model/agent-result.js';
 import type { AgentActivity } from '../model/events.js';
 import type { SprintConfig, Task } from '../model/sprint.js';
+import type { ModelPlanInput, PlannedModel } from './planned-model.js';
 
 /** What an agent knows of the sprint it works in. */
 export interface SprintInfo {
@@ -61,4 +62,11 @@ export interface AgentContext {
 export interface Agent {
   readonly name: string;
   run(ctx: AgentContext): Promise<AgentResult>;
+  /**
+   * The model `run` would use for `input.task`, and what chose it, read the
+   * way `run` reads it but starting nothing (a dry run shows it). Undefined
+   * when nothing names one: the CLI then takes its own default. Agents that
+   * take no model leave it out.
+   */
+  plannedModel?(input: ModelPlanInput): PlannedModel | undefined;
 }
