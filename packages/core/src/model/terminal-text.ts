@@ -5,6 +5,9 @@
  * DEL, C1 controls (U+009B is a one-byte CSI on some terminals), the bidi
  * embeddings, overrides and isolates that reorder what is read (U+061C,
  * U+200E/F, U+202A-E, U+2066-9), and the line and paragraph separators.
+ *
+ * One list for the three patterns below, kept as escapes in a string so that no control
+ * character stands in the source.
  */
 const CONTROL_CLASS =
   '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
