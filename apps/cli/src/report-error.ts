@@ -1,4 +1,4 @@
-import { type StorageFailure, storageFailure } from '@sprint/core';
+import { escapeControls, type StorageFailure, storageFailure } from '@sprint/core';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { m42Message, m42SprintOf } from './m42-hint.js';
@@ -155,7 +155,7 @@ export function reportError(error: unknown, io: CliIo, json = false, m42 = true)
       io.stdout.write(
         `${JSON.stringify({ error: { code: 'M42_SPRINT', message, exitCode, fix } }, null, 2)}\n`,
       );
-    io.stderr.write(`Error: ${message}.\nFix: ${fix}.\n`);
+    io.stderr.write(`Error: ${escapeControls(message)}.\nFix: ${escapeControls(fix)}.\n`);
     return exitCode;
   }
   const code = exitCodeFor(error);
@@ -166,7 +166,8 @@ export function reportError(error: unknown, io: CliIo, json = false, m42 = true)
       ? error.message
       : String(error);
   if (json) io.stdout.write(errorDocument(error, code));
-  io.stderr.write(`Error: ${message}\n`);
+  // A message may quote a sprint's files or an agent: its control characters are shown, its lines kept.
+  io.stderr.write(`Error: ${escapeControls(message, { newlines: true })}\n`);
   if (error instanceof UsageError && error.command !== undefined) {
     io.stderr.write(`\n${usageText(error.command)}\n`);
   } else if (isCoded(error) && code === EXIT.usage && error.code === 'SPRINT_NOT_FOUND') {

@@ -273,3 +273,28 @@ export function shellSprint(
   );
   return dir;
 }
+
+/** Runs the CLI inside a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
+export function runInTerminal(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  columns = 100,
+): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      cwd,
+      env: { ...env, COLUMNS: String(columns), TERM: 'xterm' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

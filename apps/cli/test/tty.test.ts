@@ -3,34 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { CLI, shellSprint, startCli, tempDir } from './helpers.js';
+import { CLI, runInTerminal, shellSprint, startCli, tempDir } from './helpers.js';
 
 const ESC = '\u001b';
-
-/** Runs the CLI inside a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
-function runInTerminal(
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  columns = 100,
-): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
-  return new Promise((resolve) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], {
-      cwd,
-      env: { ...env, COLUMNS: String(columns), TERM: 'xterm' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 /**
  * Runs the CLI in a pseudo-terminal of the given size (set with stty, so the

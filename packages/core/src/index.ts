@@ -141,6 +141,7 @@ export {
   transitionTask,
 } from './model/status.js';
 export { sprintFolderName } from './model/task-info.js';
+export { escapeControls, escapeControlsDeep } from './model/terminal-text.js';
 export { findCycles, type TaskIssue, validateTasks } from './model/validate.js';
 export { NOTIFICATION_VERSION, type Notification } from './notify/notification.js';
 export {

@@ -1,4 +1,4 @@
-import { diagnoseAgents } from '@sprint/core';
+import { diagnoseAgents, escapeControlsDeep } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -18,7 +18,8 @@ export async function doctorCommand(
     io.stdout.write(`${JSON.stringify({ ready, agents: report }, null, 2)}\n`);
     return ready ? EXIT.ok : EXIT.failed;
   }
-  for (const r of report) {
+  // Versions and notes quote what the agent CLIs printed: control characters in them are shown.
+  for (const r of escapeControlsDeep(report)) {
     const mark = r.status === 'ready' ? 'ok  ' : r.status === 'missing' ? 'MISS' : 'WARN';
     io.stdout.write(
       `${mark} ${r.name.padEnd(8)} ${r.version ?? '(not installed)'}  [${r.binary}]\n`,

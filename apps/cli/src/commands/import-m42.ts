@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import { importM42Sprint, plural } from '@sprint/core';
+import { escapeControls, importM42Sprint, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { withFix } from '../report-error.js';
@@ -52,7 +52,7 @@ export async function importM42Command(
     : 'each after the one before it';
   io.stdout.write(
     [
-      `Imported the m42 sprint ${displayPath(io.cwd, source)} (workflow ${result.workflow}) as ${shown}:`,
+      `Imported the m42 sprint ${displayPath(io.cwd, source)} (workflow ${escapeControls(result.workflow)}) as ${shown}:`,
       `  ${plural(result.tasks, 'task')}, ${result.done} already done, ${order}${result.workflowsDir ? ` (no compiled PROGRESS.yaml: phases compiled from ${displayPath(io.cwd, result.workflowsDir)} as m42 does)` : ''}.`,
       ...(result.breaks.length
         ? [

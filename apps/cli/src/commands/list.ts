@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { SprintRootStore } from '@sprint/core';
+import { escapeControls, SprintRootStore } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
@@ -37,13 +37,16 @@ export async function listCommand(
     if (m42) return `an m42 sprint, to import: sprint import --from-m42 ${m42.arg}`;
     return `${s.name}: ${s.invalid?.split('\n').join(' ')}`;
   };
-  const rows = sprints.map((s) => [
-    s.id,
-    s.invalid ? 'invalid' : s.status,
-    `${s.counts.done}/${s.counts.total}`,
-    s.created?.slice(0, 16).replace('T', ' ') ?? '',
-    s.invalid ? reason(s) : s.name,
-  ]);
+  // Names, ids and the errors that quote a sprint's files are shown with their control characters visible.
+  const rows = sprints.map((s) =>
+    [
+      s.id,
+      s.invalid ? 'invalid' : s.status,
+      `${s.counts.done}/${s.counts.total}`,
+      s.created?.slice(0, 16).replace('T', ' ') ?? '',
+      s.invalid ? reason(s) : s.name,
+    ].map((cell) => escapeControls(cell)),
+  );
   const header = ['SPRINT', 'STATUS', 'DONE', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], color = false) =>

@@ -6,6 +6,8 @@ import {
   countTasks,
   defaultHooks,
   describePlannedModel,
+  escapeControls,
+  escapeControlsDeep,
   notifyTamperingOnce,
   parseDuration,
   planRun,
@@ -30,7 +32,7 @@ import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { plainReporter, type RunReporter } from '../output/run-reporter.js';
 import { createStyle, statusColor } from '../output/style.js';
-import { count, spend } from '../output/units.js';
+import { count, indentedLines, spend } from '../output/units.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 import { UsageError } from '../usage-error.js';
 
@@ -92,7 +94,13 @@ export async function runCommand(
     io.stdout.write(
       options.json
         ? `${JSON.stringify(dryRunPlan(snapshot, plan, agentOf, opened.path, shown, options, mode), null, 2)}\n`
-        : dryRunPreview(snapshot, plan, agentOf, shown, options, mode, io.env.HOME),
+        : // The preview quotes the sprint's names and titles: their control characters are shown.
+          escapeControls(
+            dryRunPreview(snapshot, plan, agentOf, shown, options, mode, io.env.HOME),
+            {
+              newlines: true,
+            },
+          ),
     );
     return EXIT.ok;
   }
@@ -208,11 +216,13 @@ export function exitCodeForResult(result: RunResult, interrupted: boolean): numb
 }
 
 function summary(
-  result: RunResult,
+  raw: RunResult,
   shown: string,
   interrupted: boolean,
   style: ReturnType<typeof createStyle>,
 ): string {
+  // What a run returns came from its agents: control characters are shown, never sent to the terminal.
+  const result = escapeControlsDeep(raw);
   const lines = [
     '',
     `Sprint ${result.sprintId}: ${statusColor(style, result.status)} - ${describeStopReason(result.stopReason)}`,
@@ -226,7 +236,7 @@ function summary(
     const h = result.humanNeeded;
     lines.push(
       `  ${style.yellow('Needs a human')} (task ${h.taskId}): ${h.reason}`,
-      ...(h.details ? [`    ${h.details}`] : []),
+      ...(raw.humanNeeded?.details ? indentedLines(raw.humanNeeded.details, '    ') : []),
       ...h.options.map((o, i) => `    ${i + 1}. ${o}`),
       `  Answer and continue: sprint resume ${q} --answer "..."`,
     );
@@ -423,7 +433,7 @@ async function detach(
   }
   io.stdout.write(
     [
-      `Sprint ${snapshot.definition.name} is running in the background (pid ${pid}).`,
+      `Sprint ${escapeControls(snapshot.definition.name)} is running in the background (pid ${pid}).`,
       `  Log:     ${displayPath(io.cwd, logFile)}`,
       `  Follow:  sprint logs ${q} --follow    or    sprint status ${q} --watch`,
       `  Pause:   sprint pause ${q}     (after the running task)`,

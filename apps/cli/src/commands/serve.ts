@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { escapeControls } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { databaseUrlOf, openDatabaseStore } from '../database.js';
 import { EXIT } from '../exit-codes.js';
@@ -53,7 +54,8 @@ export async function serveCommand(
       env: io.env,
       // The line below says where it listens: the server's own line would repeat it.
       announce: false,
-      log: (line) => io.stderr.write(`${line}\n`),
+      // A line may quote a run's error (an agent's words): its control characters are shown.
+      log: (line) => io.stderr.write(`${escapeControls(line)}\n`),
       // The entry file owns the signals: the first Ctrl-C aborts io.signal.
       handleSignals: false,
     });

@@ -1,6 +1,8 @@
 import {
   describeOverview,
   describeSprint,
+  escapeControls,
+  escapeControlsDeep,
   notifyTamperingOnce,
   plural,
   type SprintStatusBrief,
@@ -12,7 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import { colorEnabled } from '../io.js';
 import { describeStopReason } from '../output/event-line.js';
 import { createStyle, type Style, statusColor } from '../output/style.js';
-import { clock, count, progressBar, spend } from '../output/units.js';
+import { clock, count, indentedLines, progressBar, spend } from '../output/units.js';
 import { sleep } from '../sleep.js';
 import { displayPath, type OpenedSprint, openSprintArg } from '../sprint-arg.js';
 
@@ -121,20 +123,26 @@ function watchKey(report: SprintStatusBrief): string {
   });
 }
 
-function watchLine(report: SprintStatusBrief): string {
+function watchLine(raw: SprintStatusBrief): string {
+  const report = escapeControlsDeep(raw);
   const current = report.current
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
   return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${spend(report.costUsd, report.estimatedCostUsd, report.fallbackPricing)}`;
 }
 
-/** The human form of `sprint status`. */
+/**
+ * The human form of `sprint status`. What the report holds came from the sprint's files and
+ * its agents: control characters in it are shown, never sent to the terminal.
+ */
 function renderStatus(
-  report: SprintStatusBrief & { next?: string },
+  raw: SprintStatusBrief & { next?: string },
   opened: OpenedSprint,
-  shown: string,
+  rawShown: string,
   style: Style,
 ): string {
+  const report = escapeControlsDeep(raw);
+  const shown = escapeControls(rawShown);
   const lines: string[] = [];
   const label = (name: string) => style.bold(`${name}:`.padEnd(11));
   lines.push(`${label('Sprint')} ${report.name} (${report.id})`);
@@ -171,7 +179,9 @@ function renderStatus(
   if (report.humanNeeded) {
     const h = report.humanNeeded;
     lines.push(`${label('Question')} ${style.yellow(h.reason)} (task ${h.taskId})`);
-    if (h.details) lines.push(`${' '.repeat(12)}${h.details}`);
+    // The question's details are multi-line text: each line indented under the question.
+    const details = raw.humanNeeded?.details;
+    if (details) lines.push(...indentedLines(details, ' '.repeat(12)));
     h.options.forEach((o, i) => {
       lines.push(`${' '.repeat(12)}${i + 1}. ${o}`);
     });

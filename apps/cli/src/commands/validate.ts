@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   AgentNotInstalledError,
   countTasks,
+  escapeControls,
   InvalidSprintError,
   type Issue,
   plural,
@@ -73,7 +74,7 @@ export async function validateCommand(
     }
     if (!issues) throw error;
     io.stdout.write(`${JSON.stringify({ valid: false, issues }, null, 2)}\n`);
-    io.stderr.write(`Error: ${(error as Error).message}\n`);
+    io.stderr.write(`Error: ${escapeControls((error as Error).message, { newlines: true })}\n`);
     return exitCodeFor(error);
   }
 }

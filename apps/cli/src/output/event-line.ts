@@ -1,5 +1,6 @@
 import {
   type AgentActivity,
+  escapeControlsDeep,
   pauseText,
   plural,
   type RunEvent,
@@ -10,8 +11,21 @@ import { count, spend, truncate, usd } from './units.js';
 
 const plain = createStyle(false);
 
+/**
+ * What an event holds came from agents, sprint files and people: its control
+ * characters are shown, never sent to the terminal (see `escapeControls`).
+ * Line breaks stay until the line is built, then fold into a space (a
+ * truncated part folds them itself), as an event is one line.
+ */
+const safe = <T>(value: T): T => escapeControlsDeep(value, { newlines: true });
+const oneLine = (line: string) => line.replace(/\s*\n\s*/g, ' ');
+
 /** One line for what an agent is doing, like `tool Bash: npm test`. */
 export function describeActivity(activity: AgentActivity, width = 160, style = plain): string {
+  return oneLine(activityText(safe(activity), width, style));
+}
+
+function activityText(activity: AgentActivity, width: number, style: Style): string {
   switch (activity.kind) {
     case 'init':
       return `agent session${activity.sessionId ? ` ${activity.sessionId}` : ''}${activity.model ? ` (${activity.model})` : ''}`;
@@ -35,6 +49,10 @@ export function describeActivity(activity: AgentActivity, width = 160, style = p
 
 /** Why a run ended, in words. */
 export function describeStopReason(reason: StopReason): string {
+  return oneLine(stopReasonText(safe(reason)));
+}
+
+function stopReasonText(reason: StopReason): string {
   switch (reason.kind) {
     case 'completed':
       return 'all tasks done';
@@ -56,6 +74,10 @@ export function describeStopReason(reason: StopReason): string {
 
 /** The text of one event of the log, without its time. */
 export function describeEvent(event: RunEvent, style: Style = plain): string {
+  return oneLine(eventText(safe(event), style));
+}
+
+function eventText(event: RunEvent, style: Style): string {
   switch (event.type) {
     case 'run-started':
       return `${event.resumed ? 'run resumed' : 'run started'} (run ${event.runId}, pid ${event.pid} on ${event.host})`;

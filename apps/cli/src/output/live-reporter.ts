@@ -1,4 +1,4 @@
-import { type Progress, type TaskCounts, taskLabel } from '@sprint/core';
+import { escapeControls, type Progress, type TaskCounts, taskLabel } from '@sprint/core';
 import type { OutStream } from '../io.js';
 import { describeActivity, describeEvent } from './event-line.js';
 import { createLiveRegion, type SizeFallback } from './live-region.js';
@@ -19,8 +19,12 @@ interface Running {
 
 const TOOL_KINDS = new Set(['tool-use', 'tool-result', 'retry', 'text', 'log']);
 
-/** One line, whitespace folded: a title or an agent's output may hold newlines. */
-const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+/**
+ * One line, whitespace folded: a title or an agent's output may hold newlines; any other
+ * control character in it is shown, never sent to the terminal.
+ */
+const oneLine = (text: string) =>
+  escapeControls(text, { newlines: true }).replace(/\s+/g, ' ').trim();
 
 /**
  * A terminal: finished tasks scroll by as lines, and a live region at the
@@ -56,7 +60,7 @@ export function liveReporter(
     const rows: string[] = [];
     for (const r of running.values()) {
       rows.push(
-        `${style.cyan('▶')} ${style.bold(r.taskId)} ${clock(Date.now() - r.startedAt)}  ${oneLine(r.label)}`,
+        `${style.cyan('▶')} ${style.bold(oneLine(r.taskId))} ${clock(Date.now() - r.startedAt)}  ${oneLine(r.label)}`,
       );
       const activity = r.activity || `${r.agent} working (attempt ${r.attempt})`;
       rows.push(`  ${style.dim('↳')} ${oneLine(activity)}`);
@@ -138,7 +142,7 @@ export function liveReporter(
           costUsd: 0,
         });
         println(
-          `${style.cyan('▶')} ${style.bold(progress.task.id)} started (attempt ${progress.attempt}, agent ${progress.agent})`,
+          `${style.cyan('▶')} ${style.bold(oneLine(progress.task.id))} started (attempt ${progress.attempt}, agent ${oneLine(progress.agent)})`,
         );
       } else {
         draw();

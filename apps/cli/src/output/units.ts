@@ -1,4 +1,4 @@
-import type { FallbackPricing } from '@sprint/core';
+import { escapeControls, type FallbackPricing } from '@sprint/core';
 
 /** `0:07`, `12:30`, `1:02:03`: a running clock. */
 export function clock(ms: number): string {
@@ -56,4 +56,14 @@ export function truncate(text: string, width: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   if (width <= 1) return '';
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+/**
+ * Multi-line text the CLI did not write (a question's details), one printed line per line,
+ * each indented; its other control characters are shown, never sent to the terminal.
+ */
+export function indentedLines(text: string, indent: string): string[] {
+  return escapeControls(text, { newlines: true })
+    .split('\n')
+    .map((line) => `${indent}${line}`);
 }
