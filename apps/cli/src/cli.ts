@@ -433,7 +433,10 @@ convention (implement-issue-<n>, refactor-<name>, ...).
       '--repo <url-or-path>',
       "shared git remote: tasks run in worktrees of this worker's own clone and are integrated on sprint/<id> (default: the project's origin, when it has one)",
     )
-    .option('--clone-dir <dir>', "where the worker's clone lives (default: .sprint-worker/<name>)")
+    .option(
+      '--clone-dir <dir>',
+      "where the worker's clone lives (default: .sprint-worker/<name>); one live worker per clone (exit 75 while another holds it)",
+    )
     .option(
       '--merge-verify <command>',
       'run on the integrated tree before the integrated branch moves',

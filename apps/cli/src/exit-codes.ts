@@ -18,7 +18,7 @@ export const EXIT = {
   readOnly: 73,
   /** EX_IOERR: the disk (or the quota) is full. */
   diskFull: 74,
-  /** EX_TEMPFAIL: another live run holds the sprint, or GitHub's rate limit is used up; try again later. */
+  /** EX_TEMPFAIL: another live run holds the sprint, another live worker holds a worker's clone (`--clone-dir`), or GitHub's rate limit is used up; try again later. */
   locked: 75,
   /** EX_NOPERM: GitHub refused the token, or the system refused access to the sprint's files. */
   noPermission: 77,

@@ -107,6 +107,7 @@ export function exitCodeFor(error: unknown): number {
       case 'TASK_NOT_CHANGEABLE':
         return EXIT.usage;
       case 'SPRINT_LOCKED':
+      case 'CLONE_HELD':
         return EXIT.locked;
       case 'DATABASE_UNAVAILABLE':
       case 'AGENT_NOT_INSTALLED':

@@ -405,3 +405,162 @@ describe.runIf(server)('sprint worker --repo: clones, task branches, one integra
     }
   }, 420_000);
 });
+
+describe.runIf(server)('sprint worker: one live worker per clone', () => {
+  it('a second worker on a held --clone-dir refuses with 75 before it connects, naming the folder and holder; after kill -9 of the holder the next one starts there', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const clone = join(cwd, 'clones', 'shared');
+    const args = (name: string, dir: string) => [
+      'worker',
+      '--name',
+      name,
+      '--agents',
+      'shell',
+      '--repo',
+      bare,
+      '--clone-dir',
+      dir,
+    ];
+    const first = startCli(args('one', clone), { cwd, env });
+    await first.waitForOutput(/in its clone/, 60_000);
+    const before = gitIn(clone, ['for-each-ref']) + gitIn(clone, ['worktree', 'list']);
+    const lock = readFileSync(`${clone}.lock`, 'utf8');
+    // The same folder by another spelling, and a database that cannot be reached: it must
+    // refuse over the clone before it tries to connect (that would be exit 69).
+    const second = await runCli(
+      [...args('two', 'clones/../clones/shared'), '--database-url', 'postgres://127.0.0.1:1/none'],
+      { cwd, env },
+    );
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toContain(`The clone ${clone} is held by another live worker`);
+    expect(second.stderr).toContain(`pid ${first.child.pid} on ${hostname()}`);
+    expect(second.stderr).toContain('another --clone-dir, or stop that worker');
+    expect(second.stderr).not.toMatch(/could not be reached|ECONNREFUSED/i);
+    // Nothing of the holder's was touched.
+    expect(gitIn(clone, ['for-each-ref']) + gitIn(clone, ['worktree', 'list'])).toBe(before);
+    expect(readFileSync(`${clone}.lock`, 'utf8')).toBe(lock);
+    expect(first.child.exitCode).toBeNull();
+    // Killed with -9 it keeps nothing: the next worker takes its dead lock over at once.
+    first.child.kill('SIGKILL');
+    await first.done(30_000);
+    const third = startCli(args('three', clone), { cwd, env });
+    await third.waitForOutput(/in its clone/, 60_000);
+    expect(readFileSync(`${clone}.lock`, 'utf8')).toContain(`"pid":${third.child.pid},`);
+    third.child.kill('SIGTERM');
+    expect((await third.done(60_000)).code).toBe(0);
+    // Released as it stopped.
+    expect(existsSync(`${clone}.lock`)).toBe(false);
+  }, 300_000);
+});
+
+describe.runIf(server)('sprint worker: an orphaned merge verify', () => {
+  const verifyOnce = (cwd: string) => {
+    const once = join(cwd, 'verify-pid');
+    // The first merge verify blocks until it is ended (its pid recorded); every later one passes.
+    return {
+      once,
+      verify: `if [ ! -f ${once} ]; then echo $$ > ${once}; exec tail -f /dev/null; fi; true`,
+    };
+  };
+
+  it('kill -9 of the integrator mid merge-verify: the worker that takes the lease over ends the orphaned verify', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const { once, verify } = verifyOnce(cwd);
+    const dir = shellSprint(join(cwd, 'sprints'), 'orphanverify', [
+      { id: 'v', command: 'echo v > v.txt' },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const start = (n: number) =>
+      startCli(
+        [
+          'worker',
+          '--name',
+          `ov${n}`,
+          '--agents',
+          'shell',
+          '--repo',
+          bare,
+          '--merge-verify',
+          verify,
+          '--integration-lease-ms',
+          '3000',
+        ],
+        { cwd, env },
+      );
+    const workers = [start(1), start(2)];
+    for (const w of workers) await w.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', '2026-01-15_orphanverify', '--workers'], { cwd, env });
+    let verifyPid = 0;
+    try {
+      verifyPid = Number(
+        await waitUntil(
+          () => existsSync(once) && readFileSync(once, 'utf8').trim(),
+          180_000,
+          'the merge verify to start',
+        ),
+      );
+      // tail is the verify (exec): its parent is the integrating worker.
+      const integratorPid = Number(
+        execFileSync('ps', ['-o', 'ppid=', '-p', String(verifyPid)], { encoding: 'utf8' }).trim(),
+      );
+      const victim = workers.find((w) => w.child.pid === integratorPid);
+      expect(victim, `integrator pid ${integratorPid}`).toBeDefined();
+      victim!.child.kill('SIGKILL');
+      await victim!.done(30_000);
+      expect(processAlive(verifyPid)).toBe(true); // nothing ends it with its worker
+      const ended = await run.done(300_000);
+      expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+      // The survivor integrated the retry, and ended the verify it found orphaned.
+      await waitUntil(() => !processAlive(verifyPid), 30_000, 'the orphaned verify to end');
+      expect(integratedTasks(bare, '2026-01-15_orphanverify')).toEqual(['v']);
+      const survivor = workers.find((w) => w !== victim)!;
+      survivor.child.kill('SIGTERM');
+      expect((await survivor.done(60_000)).code).toBe(0);
+    } finally {
+      if (verifyPid && processAlive(verifyPid)) process.kill(verifyPid, 'SIGKILL');
+    }
+  }, 480_000);
+
+  it('kill -9 of a worker mid merge-verify: started again, it ends the verify it left running', async () => {
+    const cwd = tempDir();
+    const env = database();
+    const bare = sharedRemote(cwd);
+    const { once, verify } = verifyOnce(cwd);
+    const dir = shellSprint(join(cwd, 'sprints'), 'restartverify', [
+      { id: 'r', command: 'echo r > r.txt' },
+    ]);
+    expect((await runCli(['push', dir], { cwd, env })).code).toBe(0);
+    const args = ['worker', '--name', 'rv', '--agents', 'shell', '--repo', bare];
+    const first = startCli([...args, '--merge-verify', verify], { cwd, env });
+    await first.waitForOutput(/in its clone/, 60_000);
+    const run = startCli(['run', '2026-01-15_restartverify', '--workers'], { cwd, env });
+    let verifyPid = 0;
+    try {
+      verifyPid = Number(
+        await waitUntil(
+          () => existsSync(once) && readFileSync(once, 'utf8').trim(),
+          180_000,
+          'the merge verify to start',
+        ),
+      );
+      first.child.kill('SIGKILL');
+      await first.done(30_000);
+      expect(processAlive(verifyPid)).toBe(true);
+      const again = startCli([...args, '--merge-verify', verify], { cwd, env });
+      await again.waitForOutput(/in its clone/, 60_000);
+      expect(again.stderr).toMatch(/Ended \d+ process\(es\) a previous rv left running/);
+      await waitUntil(() => !processAlive(verifyPid), 30_000, 'the orphaned verify to end');
+      const ended = await run.done(300_000);
+      expect(ended.code, ended.stderr + ended.stdout).toBe(0);
+      expect(integratedTasks(bare, '2026-01-15_restartverify')).toEqual(['r']);
+      again.child.kill('SIGTERM');
+      expect((await again.done(60_000)).code).toBe(0);
+    } finally {
+      if (verifyPid && processAlive(verifyPid)) process.kill(verifyPid, 'SIGKILL');
+    }
+  }, 480_000);
+});

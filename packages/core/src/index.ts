@@ -229,6 +229,7 @@ export {
   type SprintBase,
   type SprintLocation,
 } from './stores/journaled-store.js';
+export { type HeldLockFile, holdLockFile } from './stores/lock-file.js';
 export { MemoryStore } from './stores/memory-store.js';
 export {
   PROGRESS_FILE,

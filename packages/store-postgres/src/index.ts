@@ -1,3 +1,4 @@
+export { CloneHeldError, holdClone } from './clone-hold.js';
 export { openDatabase, redactUrl } from './connect.js';
 export type { Database, Queryable } from './db.js';
 export { DEFAULT_SCHEMA, MIGRATIONS, migrate } from './migrations.js';

@@ -81,6 +81,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX job_results_at ON {s}.job_results (at)
   `,
+  `
+  ALTER TABLE {s}.integrations ADD COLUMN marker text;
+  ALTER TABLE {s}.leases ADD COLUMN marker text
+  `,
 ];
 
 /** The PostgreSQL schema name a store uses unless told otherwise. */

@@ -219,9 +219,11 @@ export class TaskWorker {
   }
 
   /**
-   * A worker killed with -9 leaves its agents running. Their run markers
-   * were recorded in its row; the same worker coming back on the same host
-   * ends every process that carries one of them (the agent and all it started).
+   * A worker killed with -9 leaves its agents running, and the merge verify
+   * it ran as integrator. Their run markers were recorded in its row and in
+   * the integration leases it held; the same worker coming back on the same
+   * host ends every process that carries one of them (the agent or verify
+   * and all it started).
    */
   async #endOrphans(): Promise<void> {
     const { store } = this.#o;
@@ -232,6 +234,13 @@ export class TaskWorker {
     if (!row || row.host !== hostname()) return;
     const markers: string[] =
       typeof row.markers === 'string' ? JSON.parse(row.markers) : (row.markers ?? []);
+    // A lease's holder is `<worker>:<random>` (see `WorkerRepo.integrateQueue`).
+    const leases = await store.db.query<{ marker: string }>(
+      `SELECT marker FROM ${store.table('leases')}
+        WHERE marker IS NOT NULL AND left(holder, length($1) + 1) = $1 || ':'`,
+      [this.name],
+    );
+    markers.push(...leases.map((l) => l.marker));
     for (const marker of markers) {
       const pids = markedProcesses(marker);
       if (pids.length === 0) continue;
@@ -328,6 +337,7 @@ export class TaskWorker {
           taskType: data.context.task.type,
           label: data.context.task.title ?? data.taskId,
           summary: result.summary,
+          marker: data.context.runMarker,
         });
         if (landing.kind === 'conflict') {
           // As a local worktree run decides it: the first conflict reruns on the new head, the second asks a person.

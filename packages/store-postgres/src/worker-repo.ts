@@ -4,6 +4,7 @@ import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   commitTaskWork,
+  endMarkedProcesses,
   git,
   gitText,
   locateGitProject,
@@ -236,6 +237,8 @@ export class WorkerRepo {
       taskType: string;
       label: string;
       summary: string;
+      /** The attempt's run marker: its merge verify carries it, so that an orphaned one is found. */
+      marker?: string;
     },
   ): Promise<TaskLanding> {
     const commit = await commitTaskWork(wt, info, []);
@@ -256,14 +259,14 @@ export class WorkerRepo {
       prev_commit: string | null;
     }>(
       `WITH prev AS (SELECT branch, commit FROM ${table} WHERE sprint_id = $1 AND task_id = $2)
-       INSERT INTO ${table} (sprint_id, task_id, branch, commit, worker)
-       VALUES ($1, $2, $3, $4, $5)
+       INSERT INTO ${table} (sprint_id, task_id, branch, commit, worker, marker)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (sprint_id, task_id) DO UPDATE
-         SET branch = $3, commit = $4, worker = $5, state = 'pending', detail = NULL,
+         SET branch = $3, commit = $4, worker = $5, marker = $6, state = 'pending', detail = NULL,
              seq = nextval(pg_get_serial_sequence('${table}', 'seq'))
          WHERE ${table}.state <> 'integrated'
        RETURNING (SELECT branch FROM prev) AS prev_branch, (SELECT commit FROM prev) AS prev_commit`,
-      [info.sprintId, info.taskId, wt.branch, commit, this.#o.worker],
+      [info.sprintId, info.taskId, wt.branch, commit, this.#o.worker, info.marker ?? null],
     );
     // A failed or dead earlier attempt's branch: this attempt's work supersedes it.
     if (queued?.prev_branch && queued.prev_commit && queued.prev_branch !== wt.branch)
@@ -297,22 +300,31 @@ export class WorkerRepo {
 
   /**
    * Integrates every queued task of a sprint if this worker can take the
-   * integration lease; false when another holds it.
+   * integration lease; false when another holds it. Taking over a lease that
+   * ran out, it first ends the merge verify its holder was running (by the
+   * run marker the lease names, on this host): a holder killed with -9
+   * leaves its verify running, and it would run on beside the new one.
    */
   async integrateQueue(sprintId: string): Promise<boolean> {
     const { store } = this.#o;
     const name = `integrate:${sprintId}`;
     const holder = `${this.#o.worker}:${randomBytes(4).toString('hex')}`;
     const leaseMs = this.#o.leaseMs ?? 30_000;
-    const taken = await store.db.query(
-      `INSERT INTO ${store.table('leases')} (name, holder, expires_at)
+    const leases = store.table('leases');
+    // (The statement sees the table as it was before it: the run-out lease it replaces.)
+    const taken = await store.db.query<{ orphan: string | null }>(
+      `WITH prev AS (SELECT marker FROM ${leases} WHERE name = $1 AND expires_at < now())
+       INSERT INTO ${leases} (name, holder, expires_at)
        VALUES ($1, $2, now() + make_interval(secs => $3))
-       ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = now() + make_interval(secs => $3)
-         WHERE ${store.table('leases')}.expires_at < now()
-       RETURNING holder`,
+       ON CONFLICT (name) DO UPDATE
+         SET holder = $2, expires_at = now() + make_interval(secs => $3), marker = NULL
+         WHERE ${leases}.expires_at < now()
+       RETURNING (SELECT marker FROM prev) AS orphan`,
       [name, holder, leaseMs / 1000],
     );
     if (taken.length === 0) return false;
+    const orphan = taken[0]?.orphan;
+    if (orphan) await endMarkedProcesses(orphan, [], 2_000);
     const renew = setInterval(
       () => {
         void store.db
@@ -347,14 +359,22 @@ export class WorkerRepo {
     const manager = await this.#manager(sprintId);
     const table = store.table('integrations');
     for (;;) {
-      const [row] = await store.db.query<{ task_id: string; branch: string; commit: string }>(
-        `SELECT task_id, branch, commit FROM ${table} WHERE sprint_id = $1 AND state = 'pending' ORDER BY seq LIMIT 1`,
+      const [row] = await store.db.query<{
+        task_id: string;
+        branch: string;
+        commit: string;
+        marker: string | null;
+      }>(
+        `SELECT task_id, branch, commit, marker FROM ${table} WHERE sprint_id = $1 AND state = 'pending' ORDER BY seq LIMIT 1`,
         [sprintId],
       );
       if (!row) return;
+      // The lease names the marker of the verify about to run, before it runs: whoever takes
+      // the lease over (or this worker started again) ends that verify if this one dies.
       const still = await store.db.query(
-        `SELECT 1 FROM ${store.table('leases')} WHERE name = $1 AND holder = $2 AND expires_at > now()`,
-        [lease, holder],
+        `UPDATE ${store.table('leases')} SET marker = $3
+          WHERE name = $1 AND holder = $2 AND expires_at > now() RETURNING 1`,
+        [lease, holder, row.marker],
       );
       if (still.length === 0) throw new Error('the integration lease ran out');
       // The newest integrated branch (or the default branch) as our local target, and the task's commit.
@@ -388,7 +408,12 @@ export class WorkerRepo {
       }
       const wt = await manager.create(`integrate-${row.task_id}`, 1, head);
       try {
-        const outcome = await queue.integrate({ wt, taskId: row.task_id, commit: row.commit });
+        const outcome = await queue.integrate({
+          wt,
+          taskId: row.task_id,
+          commit: row.commit,
+          marker: row.marker ?? undefined,
+        });
         if (outcome.kind === 'integrated') {
           const pushed = await git(
             dir,

@@ -55,57 +55,76 @@ export async function workerCommand(ctx: CommandContext, options: WorkerOptions)
       'worker',
     );
   }
-  const store = await openDatabaseStore(ctx, url);
-  const { TaskWorker, WorkerRepo, claimWorkerName, startTaskQueue } = await import(
+  const remote = await sharedRemote(io.cwd, options.repo);
+  const cloneDir = (name: string) =>
+    resolve(io.cwd, options.cloneDir ?? join('.sprint-worker', refComponent(name)));
+  const { TaskWorker, WorkerRepo, claimWorkerName, holdClone, startTaskQueue } = await import(
     '@sprint/store-postgres'
   );
-  // By default the machine's name, so a worker started again is the same one (and finds its orphans).
-  const name = options.name ?? (await claimWorkerName(store));
-  const remote = await sharedRemote(io.cwd, options.repo);
-  const repo = remote
-    ? new WorkerRepo({
-        store,
-        remote,
-        dir: resolve(io.cwd, options.cloneDir ?? join('.sprint-worker', refComponent(name))),
-        worker: name,
-        mergeVerify: options.mergeVerify,
-        leaseMs: options.integrationLeaseMs,
-      })
-    : undefined;
-  // The runners that hand out tasks look for lost ones; a worker only works them.
-  const boss = await startTaskQueue(store, { connectionString: url, supervise: false });
-  const worker = new TaskWorker({
-    store,
-    boss,
-    agents: await workerAgents(agents, io.env as NodeJS.ProcessEnv),
-    concurrency: options.concurrency,
-    name,
-    repo,
-    // Each sprint's auto-commit setting is read at every step.
-    hooks: defaultHooks(),
-  });
-  await worker.start();
-  if (worker.orphansEnded.length) {
+  // One live worker per clone: a second would remove the first one's worktrees as a dead
+  // predecessor's. Held before the database is reached when the folder is known already.
+  const lost = new AbortController();
+  const hold = (dir: string) => holdClone(dir, () => lost.abort());
+  let held =
+    remote && (options.cloneDir !== undefined || options.name !== undefined)
+      ? await hold(cloneDir(options.name ?? ''))
+      : undefined;
+  try {
+    const store = await openDatabaseStore(ctx, url);
+    // By default the machine's name, so a worker started again is the same one (and finds its orphans).
+    const name = options.name ?? (await claimWorkerName(store));
+    if (remote && !held) held = await hold(cloneDir(name));
+    const repo = remote
+      ? new WorkerRepo({
+          store,
+          remote,
+          dir: cloneDir(name),
+          worker: name,
+          mergeVerify: options.mergeVerify,
+          leaseMs: options.integrationLeaseMs,
+        })
+      : undefined;
+    // The runners that hand out tasks look for lost ones; a worker only works them.
+    const boss = await startTaskQueue(store, { connectionString: url, supervise: false });
+    const worker = new TaskWorker({
+      store,
+      boss,
+      agents: await workerAgents(agents, io.env as NodeJS.ProcessEnv),
+      concurrency: options.concurrency,
+      name,
+      repo,
+      // Each sprint's auto-commit setting is read at every step.
+      hooks: defaultHooks(),
+    });
+    await worker.start();
+    if (worker.orphansEnded.length) {
+      io.stderr.write(
+        `Ended ${worker.orphansEnded.length} process(es) a previous ${name} left running (pids ${worker.orphansEnded.join(', ')}).\n`,
+      );
+    }
+    if (repo?.leftovers.length) {
+      io.stderr.write(
+        `Removed ${repo.leftovers.length} worktree(s) and branch(es) a previous ${name} left in its clone (${repo.leftovers.join(', ')}).\n`,
+      );
+    }
     io.stderr.write(
-      `Ended ${worker.orphansEnded.length} process(es) a previous ${name} left running (pids ${worker.orphansEnded.join(', ')}).\n`,
+      `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}${repo ? ` in its clone ${repo.dir} of ${remote}` : ''}; Ctrl-C or SIGTERM drains it.\n`,
     );
-  }
-  if (repo?.leftovers.length) {
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted || lost.signal.aborted) resolve();
+      io.signal.addEventListener('abort', () => resolve(), { once: true });
+      lost.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const taken = lost.signal.aborted && !io.signal.aborted;
     io.stderr.write(
-      `Removed ${repo.leftovers.length} worktree(s) and branch(es) a previous ${name} left in its clone (${repo.leftovers.join(', ')}).\n`,
+      taken
+        ? `Worker ${worker.name} lost its hold of its clone ${repo?.dir} (another worker took it over after this one went a minute without a heartbeat): draining, ${worker.running.length} running task(s) go back to the queue.\n`
+        : `Draining ${worker.name}: ${worker.running.length} running task(s) go back to the queue.\n`,
     );
+    await worker.drain();
+    io.stderr.write(`Worker ${worker.name} stopped.\n`);
+    return taken ? EXIT.locked : EXIT.ok;
+  } finally {
+    await held?.release();
   }
-  io.stderr.write(
-    `Worker ${worker.name} runs ${names.join(', ')} tasks from ${redactUrl(url)}${repo ? ` in its clone ${repo.dir} of ${remote}` : ''}; Ctrl-C or SIGTERM drains it.\n`,
-  );
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  io.stderr.write(
-    `Draining ${worker.name}: ${worker.running.length} running task(s) go back to the queue.\n`,
-  );
-  await worker.drain();
-  io.stderr.write(`Worker ${worker.name} stopped.\n`);
-  return EXIT.ok;
 }

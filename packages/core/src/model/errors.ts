@@ -10,6 +10,8 @@ export type SprintErrorCode =
   | 'ILLEGAL_TRANSITION'
   | 'SPRINT_NOT_FOUND'
   | 'SPRINT_LOCKED'
+  /** Another live worker holds the clone a worker was given (`--clone-dir`). */
+  | 'CLONE_HELD'
   /** A programming error: state written without holding the sprint's lock. */
   | 'NOT_LOCKED'
   | 'SPRINT_FINISHED'

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockHolder } from '../model/errors.js';
 import {
   heartbeatLock,
+  holdLockFile,
   judgeLock,
   LOCK_STALE_MS,
   readLockFile,
@@ -110,6 +111,24 @@ describe('the lock file', () => {
     await takeLockFile('s', path, holder({ runId: 'fresh' }), hostname());
     expect(JSON.parse(await readFile(path, 'utf8')).runId).toBe('fresh');
     expect((await readdir(dir)).filter((f) => f !== 'runner.lock')).toEqual([]);
+  });
+
+  it('holdLockFile holds a lock until released: refused while held, a dead holder taken over', async () => {
+    const path = join(dir, 'clone.lock');
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('close', r));
+    await writeFile(path, JSON.stringify(holder({ pid: dead.pid!, runId: 'killed' })));
+    const held = await holdLockFile('clone c', path, () => undefined);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      runId: held.holder.runId,
+    });
+    await expect(holdLockFile('clone c', path, () => undefined)).rejects.toMatchObject({
+      code: 'SPRINT_LOCKED',
+      holder: { pid: process.pid, runId: held.holder.runId },
+    });
+    await held.release();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('refuses a lock that is a link or a folder as a lock, and moves it aside', async () => {

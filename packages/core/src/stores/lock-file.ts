@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, lstat, open, rename, rm, unlink, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { type LockHolder, SprintLockedError } from '../model/errors.js';
-import { isSameProcessAlive } from '../process/process-group.js';
+import { isSameProcessAlive, processStartTime } from '../process/process-group.js';
 import { readTextNoFollow } from './safe-fs.js';
 import type { LockInfo } from './sprint-store.js';
 
@@ -228,4 +229,42 @@ export function holdsLockFile(lockPath: string): boolean {
 /** Forgets a lock this process took but could not use (the open failed). */
 export function forgetLockFile(lockPath: string): void {
   heldLocks.delete(lockPath);
+}
+
+/** A lock this process holds until it releases it (see `holdLockFile`). */
+export interface HeldLockFile {
+  holder: LockHolder;
+  release(): Promise<void>;
+}
+
+/**
+ * Holds the lock at `lockPath` for this process, as a runner holds its
+ * sprint's: taken with `takeLockFile` (a dead holder's lock on this host, or
+ * another host's without a heartbeat for a minute, is taken over), kept fresh
+ * by the heartbeat, and `onLost` called once if it is taken over all the same
+ * (this process stalled past the stale time). Throws `SprintLockedError`
+ * (naming `what`, with the live holder) while another live process holds it.
+ */
+export async function holdLockFile(
+  what: string,
+  lockPath: string,
+  onLost: () => void,
+  host = hostname(),
+): Promise<HeldLockFile> {
+  const holder: LockHolder = {
+    pid: process.pid,
+    host,
+    runId: randomUUID(),
+    startedAt: new Date().toISOString(),
+    pidStart: processStartTime(process.pid),
+  };
+  await takeLockFile(what, lockPath, holder, host);
+  const stop = heartbeatLock(lockPath, holder, onLost);
+  return {
+    holder,
+    release: async () => {
+      stop();
+      await releaseLockFile(lockPath, holder);
+    },
+  };
 }
