@@ -26,9 +26,15 @@ export class NoopAgent implements Agent {
 export class ShellAgent implements Agent {
   readonly name = 'shell';
   readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #graceMs: number | undefined;
 
-  constructor(options: { env?: NodeJS.ProcessEnv } = {}) {
+  /**
+   * `graceMs`: how long a command that was told to stop (SIGTERM) has before it is
+   * killed (SIGKILL); 3 s when not given. A runner's stop grace ends it sooner.
+   */
+  constructor(options: { env?: NodeJS.ProcessEnv; graceMs?: number } = {}) {
     this.#env = options.env;
+    this.#graceMs = options.graceMs;
   }
 
   async run(ctx: AgentContext): Promise<AgentResult> {
@@ -44,6 +50,7 @@ export class ShellAgent implements Agent {
       cwd: ctx.projectDir,
       signal: ctx.signal,
       marker: ctx.runMarker,
+      ...(this.#graceMs !== undefined ? { graceMs: this.#graceMs } : {}),
       // The sprint's per-task limit, so a hung command ends as a timeout, like every other agent.
       ...(ctx.sprint.config.taskTimeoutMs ? { timeoutMs: ctx.sprint.config.taskTimeoutMs } : {}),
       env: {
