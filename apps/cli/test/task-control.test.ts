@@ -35,6 +35,10 @@ describe('sprint skip / sprint retry', () => {
       { agent: 'shell', retry: '{ max-attempts: 1 }' },
     );
     expect((await runCli(['run', dir], { cwd })).code).toBe(1);
+    // Blocked: status says how to go on, as the run's summary does.
+    const blocked = await runCli(['status', dir], { cwd });
+    expect(blocked.stdout).toMatch(/Status: +blocked/);
+    expect(blocked.stdout).toMatch(/Continue: +sprint resume /);
 
     // Bad requests: a clear message, exit 64, nothing changed on disk.
     const before = snapshotFiles(dir);
@@ -69,6 +73,10 @@ describe('sprint skip / sprint retry', () => {
       (status.tasks as { id: string; status: string }[]).map((t) => [t.id, t.status]),
     );
     expect(byId).toEqual({ broken: 'skipped', after: 'done' });
+    // The text says where the task that is not done went.
+    const text = (await runCli(['status', dir], { cwd })).stdout;
+    expect(text).toMatch(/Progress: .* 1\/2 done, 1 skipped\n/);
+    expect(text).not.toContain('Continue:');
   });
 
   it('retries a blocked task: pending again, and it runs on resume', async () => {

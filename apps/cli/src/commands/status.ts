@@ -95,11 +95,14 @@ export async function statusCommand(
 
 /**
  * The report with `next`, the command that goes on, when the sprint waits for one: a
- * paused sprint (whatever paused it: a person, a task's pause-after, a limit) is resumed.
+ * paused sprint (whatever paused it: a person, a task's pause-after, a limit) is resumed,
+ * and so is a blocked one (its blocked task runs again), as the run's summary says.
  */
 function withNext<R extends SprintStatusBrief>(report: R, shown: string): R & { next?: string } {
   // A held sprint (its log lost) is not resumed as it is: its status line says how to go on.
-  return report.status === 'paused' && !report.running && !report.logLost
+  return (report.status === 'paused' || report.status === 'blocked') &&
+    !report.running &&
+    !report.logLost
     ? { ...report, next: `sprint resume ${shown}` }
     : report;
 }
@@ -128,7 +131,7 @@ function watchLine(raw: SprintStatusBrief): string {
   const current = report.current
     .map((c) => `${c.id} (${Math.round(c.elapsedMs / 1000)}s)`)
     .join(', ');
-  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${report.iterations} iterations, ${spend(report.costUsd, report.estimatedCostUsd, report.fallbackPricing)}`;
+  return `${report.status} ${report.counts.done}/${report.counts.total} done${current ? `, running ${current}` : ''}, ${plural(report.iterations, 'iteration')}, ${spend(report.costUsd, report.estimatedCostUsd, report.fallbackPricing)}`;
 }
 
 /**
@@ -161,7 +164,10 @@ function renderStatus(
   lines.push(
     `${label('Progress')} ${progressBar(report.counts.done, report.counts.total)} done${
       report.counts.blocked ? `, ${report.counts.blocked} blocked` : ''
-    }${report.counts.failed ? `, ${report.counts.failed} failed` : ''}`,
+    }${report.counts.failed ? `, ${report.counts.failed} failed` : ''}${
+      // Finished without being done: a sprint that completed shows where the rest went.
+      report.counts.skipped ? `, ${report.counts.skipped} skipped` : ''
+    }${report.counts.cancelled ? `, ${report.counts.cancelled} cancelled` : ''}`,
   );
   for (const c of report.current) {
     lines.push(
