@@ -404,6 +404,64 @@ describe('init, add, import, validate, list', () => {
     expect(after).toEqual(before);
   });
 
+  it('import refuses a task naming an unknown agent as add --agent does: exit 65, file, line, field, the known agents, nothing changed', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    writeFileSync(
+      join(cwd, 'agents.yaml'),
+      [
+        'tasks:',
+        '  - id: fine',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    agent: codex',
+        '  - id: slip',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    agent: codx',
+        '',
+      ].join('\n'),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['import', 'agents.yaml'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'agents.yaml:11 tasks[1].agent: task "slip" names unknown agent "codx" (did you mean "codex"?) (fix: use one of: claude, codex, gemini, opencode, noop, shell)',
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('import names a dependency cycle among its tasks at the file and line of the first task on it, with the field and the fix', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    writeFileSync(
+      join(cwd, 'cycle.yaml'),
+      [
+        'tasks:',
+        '  - id: a',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    depends-on: [b]',
+        '  - id: b',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    depends-on: [a]',
+        '',
+      ].join('\n'),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['import', 'cycle.yaml'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'cycle.yaml:6 tasks[0].depends-on: dependency cycle: a -> b -> a (fix: remove one of these depends-on entries)',
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
   it('refuses a bad tasks file with exit 65 and changes nothing; a missing one is a usage error', async () => {
     const cwd = tempDir();
     demo(cwd);

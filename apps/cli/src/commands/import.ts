@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseTasksFile, plural } from '@sprint/core';
+import { AGENT_NAMES, parseTasksFile, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -21,7 +21,7 @@ export async function importCommand(ctx: CommandContext, args: string[]): Promis
       cause: error,
     });
   }
-  const tasks = parseTasksFile(text, path);
+  const tasks = parseTasksFile(text, path, { agents: AGENT_NAMES });
   const opened = await openSprintArg(ctx, sprintArg, 'import');
   const { added, skipped } = await opened.store.addTasks(opened.sprintId, tasks);
   const shown = displayPath(io.cwd, opened.path);

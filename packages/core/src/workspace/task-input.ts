@@ -62,8 +62,16 @@ export function taskFromFields(
   return task;
 }
 
-/** Tasks from a YAML file: a list of tasks, or a map with `tasks:` (or `queue:`). */
-export function parseTasksFile(text: string, file: string): Task[] {
+/**
+ * Tasks from a YAML file: a list of tasks, or a map with `tasks:` (or `queue:`).
+ * `agents`: the agent names a task's own `agent:` may give; another one is refused
+ * with its line here, as `sprint add --agent` refuses it, rather than stored to fail the run.
+ */
+export function parseTasksFile(
+  text: string,
+  file: string,
+  options: { agents?: readonly string[] } = {},
+): Task[] {
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: true });
@@ -123,6 +131,18 @@ export function parseTasksFile(text: string, file: string): Task[] {
           });
         }
       }
+      const agent = task.fields.agent;
+      if (options.agents && agent !== undefined && !options.agents.includes(String(agent))) {
+        const guess = didYouMean(String(agent), options.agents);
+        issues.push({
+          file,
+          line: lineOf(i, 'agent'),
+          field: `tasks[${i}].agent`,
+          message: `task "${task.id}" names unknown agent "${String(agent)}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+          suggestion: guess,
+          fix: `use one of: ${options.agents.join(', ')}`,
+        });
+      }
       tasks.push(task);
       indexOf.push(i);
     } catch (error) {
@@ -130,11 +150,21 @@ export function parseTasksFile(text: string, file: string): Task[] {
       else throw error;
     }
   });
-  // A type one letter off a built-in one is a slip: say so here, with its line.
+  // A type one letter off a built-in one, and a cycle among the file's own tasks, are slips
+  // in this file: say so here, with the line (the store would name neither file nor line).
+  // A dependency on a task the file lacks may be on one the sprint has: the store decides.
   for (const { index, taskId: _, ...problem } of validateTasks(tasks)) {
-    if (problem.field !== 'type') continue;
     const i = indexOf[index]!;
-    issues.push({ ...problem, file, line: lineOf(i, 'type'), field: `tasks[${i}].type` });
+    if (problem.field === 'type') {
+      issues.push({ ...problem, file, line: lineOf(i, 'type'), field: `tasks[${i}].type` });
+    } else if (problem.field === 'depends-on' && !problem.message.includes('not a task of')) {
+      issues.push({
+        ...problem,
+        file,
+        line: lineOf(i, 'depends-on'),
+        field: `tasks[${i}].depends-on`,
+      });
+    }
   }
   // The same id twice in one file is a slip: say where, rather than keep one silently.
   const firstAt = new Map<string, number>();
