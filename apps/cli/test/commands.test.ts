@@ -433,6 +433,24 @@ describe('init, add, import, validate, list', () => {
     expect(snapshotFiles(cwd)).toEqual(before);
   });
 
+  it('import of 2,000 tasks lists the first ids and how many more on a short line, all of them written', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const ids = Array.from({ length: 2000 }, (_, i) => `bulk-${i + 1}`);
+    writeFileSync(
+      join(cwd, 'many.yaml'),
+      ids.map((id) => `- id: ${id}\n  type: custom\n  description: d\n  done-when: w\n`).join(''),
+    );
+    const r = await runCli(['import', dir, 'many.yaml'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const [line, ...rest] = r.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(line).toMatch(/^Imported 2000 tasks into .*: bulk-1, bulk-2, .*, bulk-20 and 1,980 more$/);
+    expect(line!.length).toBeLessThan(400);
+    const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+    for (const id of ['bulk-1', 'bulk-1000', 'bulk-2000']) expect(progress).toContain(`id: ${id}\n`);
+  });
+
   it('import names a dependency cycle among its tasks at the file and line of the first task on it, with the field and the fix', async () => {
     const cwd = tempDir();
     demo(cwd);
