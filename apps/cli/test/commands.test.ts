@@ -451,6 +451,40 @@ describe('init, add, import, validate, list', () => {
     for (const id of ['bulk-1', 'bulk-1000', 'bulk-2000']) expect(progress).toContain(`id: ${id}\n`);
   });
 
+  it('validate and run name a task\'s unknown agent in PROGRESS.yaml with its line and field, and the fix there (not SPRINT.yaml), exit 65', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const progress = join(dir, 'PROGRESS.yaml');
+    const text = readFileSync(progress, 'utf8');
+    const edited = text.replace(
+      /^queue:\n/m,
+      'queue:\n  - id: slip\n    type: custom\n    description: d\n    done-when: w\n    agent: codx\n',
+    );
+    writeFileSync(progress, edited);
+    const line = edited.split('\n').indexOf('    agent: codx') + 1;
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd });
+    expect(validate.code).toBe(65);
+    expect(validate.stderr).toContain(
+      `PROGRESS.yaml:${line} queue[0].agent: task "slip" names unknown agent "codx" (did you mean "codex"?) (fix: in PROGRESS.yaml, set the task's agent to one of claude, codex, gemini, opencode, noop, shell, or remove it`,
+    );
+    expect(validate.stderr).not.toContain('SPRINT.yaml');
+    const json = await runCli(['validate', dir, '--json'], { cwd });
+    expect(json.code).toBe(65);
+    expect(JSON.parse(json.stdout).issues).toEqual([
+      expect.objectContaining({
+        file: progress,
+        line,
+        field: 'queue[0].agent',
+        suggestion: 'codex',
+      }),
+    ]);
+    const run = await runCli(['run', dir], { cwd });
+    expect(run.code).toBe(65);
+    expect(run.stderr).toContain(`PROGRESS.yaml:${line} queue[0].agent`);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
   it('import names a dependency cycle among its tasks at the file and line of the first task on it, with the field and the fix', async () => {
     const cwd = tempDir();
     demo(cwd);

@@ -184,3 +184,43 @@ export function parseTasksFile(
   if (issues.length) throw new InvalidSprintError(issues);
   return tasks;
 }
+
+/**
+ * The problem of a task whose own `agent:` names an agent nobody provides, located in the
+ * sprint file that holds the task (`source`, PROGRESS.yaml as written) when it is given:
+ * its line and path (`queue[0].agent`), a did-you-mean, and a fix that says which file.
+ */
+export function unknownTaskAgentIssue(
+  taskId: string,
+  agent: string,
+  known: readonly string[],
+  source?: { file: string; text: string },
+): Issue {
+  const guess = didYouMean(agent, known);
+  const name = source?.file.split(/[\\/]/).pop();
+  let line: number | undefined;
+  let field = `task ${taskId} agent`;
+  if (source) {
+    const yaml = readYamlSource(source.text, source.file);
+    // The task is in one of the file's lists (queue, completed, blocked...), by its id.
+    const lists = yaml.value && typeof yaml.value === 'object' ? Object.entries(yaml.value) : [];
+    for (const [key, list] of lists) {
+      if (!Array.isArray(list)) continue;
+      const i = list.findIndex(
+        (t) => t && typeof t === 'object' && (t as { id?: unknown }).id === taskId,
+      );
+      if (i < 0) continue;
+      line = yaml.locate([key, i, 'agent']);
+      field = `${key}[${i}].agent`;
+      break;
+    }
+  }
+  return {
+    file: source?.file,
+    line,
+    field,
+    message: `task "${taskId}" names unknown agent "${agent}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+    suggestion: guess,
+    fix: `${name ? `in ${name}, set` : 'set'} the task's agent to one of ${known.join(', ')}, or remove it (the sprint's config.agent then decides); or pick one agent for a run with --agent NAME`,
+  };
+}
