@@ -445,13 +445,16 @@ describe('init, add, import, validate, list', () => {
     expect(r.code, r.stderr).toBe(0);
     const [line, ...rest] = r.stdout.trimEnd().split('\n');
     expect(rest).toEqual([]);
-    expect(line).toMatch(/^Imported 2000 tasks into .*: bulk-1, bulk-2, .*, bulk-20 and 1,980 more$/);
+    expect(line).toMatch(
+      /^Imported 2000 tasks into .*: bulk-1, bulk-2, .*, bulk-20 and 1,980 more$/,
+    );
     expect(line!.length).toBeLessThan(400);
     const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
-    for (const id of ['bulk-1', 'bulk-1000', 'bulk-2000']) expect(progress).toContain(`id: ${id}\n`);
+    for (const id of ['bulk-1', 'bulk-1000', 'bulk-2000'])
+      expect(progress).toContain(`id: ${id}\n`);
   });
 
-  it('validate and run name a task\'s unknown agent in PROGRESS.yaml with its line and field, and the fix there (not SPRINT.yaml), exit 65', async () => {
+  it("validate and run name a task's unknown agent in PROGRESS.yaml with its line and field, and the fix there (not SPRINT.yaml), exit 65", async () => {
     const cwd = tempDir();
     const dir = demo(cwd);
     const progress = join(dir, 'PROGRESS.yaml');
