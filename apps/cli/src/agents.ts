@@ -1,13 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import {
   AGENT_NAMES,
   type Agent,
   type AgentName,
   type AgentRegistry,
   buildAgentRegistry,
+  InvalidSprintError,
   type PlannedModel,
   preflightAgents,
   type SprintSnapshot,
   type Task,
+  unknownTaskAgentIssue,
 } from '@sprint/core';
 
 // Loaded on use only: nothing else in the CLI pays for the agent packages.
@@ -18,31 +22,68 @@ const shippedAgents = async (env: NodeJS.ProcessEnv) =>
  * The agents the CLI can run, built from the sprint's configuration (or
  * `override`, the `--agent` option) and checked against every task not yet
  * done: the same check a run makes before it starts, so `validate` and `run`
- * agree. Throws `UnknownAgentError` (exit 65) naming the agent and the choices,
+ * agree. Throws `UnknownAgentError` or, for a task's own agent, `InvalidSprintError`
+ * (both exit 65) naming the agent and the choices,
  * `AgentNotInstalledError` (exit 69) naming the install command.
  */
 export async function cliAgentRegistry(
-  snapshot: Pick<SprintSnapshot, 'definition' | 'state'>,
+  snapshot: Pick<SprintSnapshot, 'definition' | 'state' | 'files'>,
   override?: string,
   /** With `run --workers`: each agent name becomes this, which hands the task to a worker. */
   dispatch?: (agent: string) => Agent,
   /** Where the agent CLIs are looked for (PATH, SPRINT_<NAME>_BIN). */
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<AgentRegistry> {
-  const registry = buildAgentRegistry({
-    config: snapshot.definition.config,
-    factories: dispatch
-      ? Object.fromEntries(AGENT_NAMES.map((name) => [name, () => dispatch(name)]))
-      : await shippedAgents(env),
-    override,
-  });
+  const factories = dispatch
+    ? Object.fromEntries(AGENT_NAMES.map((name) => [name, () => dispatch(name)]))
+    : await shippedAgents(env);
+  const open = snapshot.definition.tasks.filter(
+    (t) => snapshot.state.tasks[t.id]?.status !== 'done',
+  );
+  // `--agent` runs every task; without it, a task's own agent must be one there is.
+  if (!override) {
+    const names = Object.keys(factories);
+    const known = [
+      ...AGENT_NAMES.filter((n) => names.includes(n)),
+      ...names.filter((n) => !(AGENT_NAMES as readonly string[]).includes(n)),
+    ];
+    await checkTaskAgents(snapshot.files, open, known);
+  }
+  const registry = buildAgentRegistry({ config: snapshot.definition.config, factories, override });
   await preflightAgents(
     registry,
-    snapshot.definition.tasks.filter((t) => snapshot.state.tasks[t.id]?.status !== 'done'),
+    open,
     // With workers the CLIs run on their machines, not here.
     { env, checkBinaries: !dispatch },
   );
   return registry;
+}
+
+/**
+ * A task's own `agent:` names one of `known`, else `InvalidSprintError` (exit 65) naming the file
+ * that holds the task (PROGRESS.yaml, or the sprint document), its line and field: the
+ * registry's check knows neither, and its fix would point at SPRINT.yaml's config.agent.
+ */
+async function checkTaskAgents(
+  files: readonly string[],
+  tasks: readonly Task[],
+  known: readonly string[],
+): Promise<void> {
+  const slip = tasks.find(
+    (t) => typeof t.fields.agent === 'string' && !known.includes(t.fields.agent),
+  );
+  if (!slip) return;
+  const file =
+    files.find((f) => basename(f) === 'PROGRESS.yaml') ?? files.find((f) => f.endsWith('.md'));
+  const text = file && (await readFile(file, 'utf8').catch(() => undefined));
+  throw new InvalidSprintError([
+    unknownTaskAgentIssue(
+      slip.id,
+      String(slip.fields.agent),
+      known,
+      file && text !== undefined ? { file, text } : undefined,
+    ),
+  ]);
 }
 
 /** The agents a worker runs, by name (`sprint worker --agents`): the same ones `sprint run` knows. */

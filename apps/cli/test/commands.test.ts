@@ -474,6 +474,119 @@ describe('init, add, import, validate, list', () => {
     expect(after).toEqual(before);
   });
 
+  it('import refuses a task naming an unknown agent as add --agent does: exit 65, file, line, field, the known agents, nothing changed', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    writeFileSync(
+      join(cwd, 'agents.yaml'),
+      [
+        'tasks:',
+        '  - id: fine',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    agent: codex',
+        '  - id: slip',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    agent: codx',
+        '',
+      ].join('\n'),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['import', 'agents.yaml'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'agents.yaml:11 tasks[1].agent: task "slip" names unknown agent "codx" (did you mean "codex"?) (fix: use one of: claude, codex, gemini, opencode, noop, shell)',
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('import of 2,000 tasks lists the first ids and how many more on a short line, all of them written', async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const ids = Array.from({ length: 2000 }, (_, i) => `bulk-${i + 1}`);
+    writeFileSync(
+      join(cwd, 'many.yaml'),
+      ids.map((id) => `- id: ${id}\n  type: custom\n  description: d\n  done-when: w\n`).join(''),
+    );
+    const r = await runCli(['import', dir, 'many.yaml'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const [line, ...rest] = r.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(line).toMatch(
+      /^Imported 2000 tasks into .*: bulk-1, bulk-2, .*, bulk-20 and 1,980 more$/,
+    );
+    expect(line!.length).toBeLessThan(400);
+    const progress = readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8');
+    for (const id of ['bulk-1', 'bulk-1000', 'bulk-2000'])
+      expect(progress).toContain(`id: ${id}\n`);
+  });
+
+  it("validate and run name a task's unknown agent in PROGRESS.yaml with its line and field, and the fix there (not SPRINT.yaml), exit 65", async () => {
+    const cwd = tempDir();
+    const dir = demo(cwd);
+    const progress = join(dir, 'PROGRESS.yaml');
+    const text = readFileSync(progress, 'utf8');
+    const edited = text.replace(
+      /^queue:\n/m,
+      'queue:\n  - id: slip\n    type: custom\n    description: d\n    done-when: w\n    agent: codx\n',
+    );
+    writeFileSync(progress, edited);
+    const line = edited.split('\n').indexOf('    agent: codx') + 1;
+    const before = snapshotFiles(cwd);
+    const validate = await runCli(['validate', dir], { cwd });
+    expect(validate.code).toBe(65);
+    expect(validate.stderr).toContain(
+      `PROGRESS.yaml:${line} queue[0].agent: task "slip" names unknown agent "codx" (did you mean "codex"?) (fix: in PROGRESS.yaml, set the task's agent to one of claude, codex, gemini, opencode, noop, shell, or remove it`,
+    );
+    expect(validate.stderr).not.toContain('SPRINT.yaml');
+    const json = await runCli(['validate', dir, '--json'], { cwd });
+    expect(json.code).toBe(65);
+    expect(JSON.parse(json.stdout).issues).toEqual([
+      expect.objectContaining({
+        file: progress,
+        line,
+        field: 'queue[0].agent',
+        suggestion: 'codex',
+      }),
+    ]);
+    const run = await runCli(['run', dir], { cwd });
+    expect(run.code).toBe(65);
+    expect(run.stderr).toContain(`PROGRESS.yaml:${line} queue[0].agent`);
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
+  it('import names a dependency cycle among its tasks at the file and line of the first task on it, with the field and the fix', async () => {
+    const cwd = tempDir();
+    demo(cwd);
+    writeFileSync(
+      join(cwd, 'cycle.yaml'),
+      [
+        'tasks:',
+        '  - id: a',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    depends-on: [b]',
+        '  - id: b',
+        '    type: custom',
+        '    description: d',
+        '    done-when: w',
+        '    depends-on: [a]',
+        '',
+      ].join('\n'),
+    );
+    const before = snapshotFiles(cwd);
+    const r = await runCli(['import', 'cycle.yaml'], { cwd });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'cycle.yaml:6 tasks[0].depends-on: dependency cycle: a -> b -> a (fix: remove one of these depends-on entries)',
+    );
+    expect(snapshotFiles(cwd)).toEqual(before);
+  });
+
   it('refuses a bad tasks file with exit 65 and changes nothing; a missing one is a usage error', async () => {
     const cwd = tempDir();
     demo(cwd);

@@ -282,7 +282,11 @@ export {
   openSprint,
 } from './workspace/open-sprint.js';
 export { SprintRootStore } from './workspace/sprint-root-store.js';
-export { parseTasksFile, taskFromFields } from './workspace/task-input.js';
+export {
+  parseTasksFile,
+  taskFromFields,
+  unknownTaskAgentIssue,
+} from './workspace/task-input.js';
 export { type CleanResult, cleanSprint, cleanSprintWorktrees } from './worktrees/clean-sprint.js';
 export { GitCommandError, git, gitText } from './worktrees/git.js';
 export {

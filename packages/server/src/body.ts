@@ -65,10 +65,44 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
     if (i.code === 'unrecognized_keys') {
       return i.keys.map((key) => ({ field: [...at, key].join('.'), message: 'unknown field' }));
     }
-    return [{ field: at.length ? at.join('.') : '(body)', message: i.message }];
+    return [{ field: at.length ? at.join('.') : '(body)', message: plainMessage(i, value) }];
   });
   const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   throw new ApiError(422, 'VALIDATION_FAILED', `Invalid request: ${summary}`, { issues });
+}
+
+/** What a client reads for a type it sent: `text`, not zod's `string`. */
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+/**
+ * zod's message, except for a field left out or left empty: "required (text)" and
+ * "must not be empty" say what to send, where zod says "expected string, received undefined".
+ */
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) {
+    const word = TYPE_WORDS[issue.expected];
+    return word ? `required (${word})` : 'required';
+  }
+  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) {
+    return 'must not be empty';
+  }
+  return issue.message;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 async function readText(c: Context, limit: number): Promise<string> {

@@ -116,10 +116,16 @@ describe('sprint config in requests', () => {
     const page = await call(server, 'GET', `/sprints/${id}`);
     expect(page.body.sprint.config).toEqual({
       maxTasks: 10,
-      timeBox: '4h',
+      // Durations in seconds, as taskTimeout and retry.delay are.
+      timeBox: '14400s',
       autoCommit: false,
       contextCache: true,
       parallel: false,
+      // The defaults a run applies, filled in.
+      maxIterations: 30,
+      taskTimeout: '1800s',
+      concurrency: 1,
+      retry: { maxAttempts: 3, delay: '1s', backoff: 2 },
       agents: {},
       isolation: 'worktree',
       mergeVerify: 'pnpm test',

@@ -1,35 +1,46 @@
-import type { NotifyTarget, SprintConfig } from '@sprint/core';
+import {
+  DEFAULT_MAX_ITERATIONS,
+  DEFAULT_RETRY,
+  DEFAULT_TASK_TIMEOUT_MS,
+  type NotifyTarget,
+  parseDuration,
+  type SprintConfig,
+} from '@sprint/core';
 import { durationText } from './request-tasks.js';
 import type { SprintConfigView } from './schemas.js';
 
 /**
  * A sprint's configuration as `GET /sprints/{id}` shows it: the keys a request may set
- * (`SprintConfigBodySchema`), in its camelCase names. Keys of notification targets stay
+ * (`SprintConfigBodySchema`), in its camelCase names, with the defaults a run applies
+ * filled in (30 iterations, a 1800s task timeout, retry, concurrency 1, isolation auto) and
+ * every duration in seconds, as the README promises. Keys of notification targets stay
  * out (see `notifyView`); the agents' own options and `projectDir` are the server's.
  */
 export function configView(config: SprintConfig): SprintConfigView {
-  const { retry, worktrees } = config;
+  const { worktrees } = config;
+  const retry = { ...DEFAULT_RETRY, ...config.retry };
+  const timeBoxMs = config.timeBox === undefined ? undefined : parseDuration(config.timeBox);
   return {
     maxTasks: config.maxTasks,
-    timeBox: config.timeBox,
+    // A time box that does not read as a duration is shown as written (validate names it).
+    timeBox: timeBoxMs === undefined ? config.timeBox : durationText(timeBoxMs),
     autoCommit: config.autoCommit,
     contextCache: config.contextCache,
     parallel: config.parallel,
-    maxIterations: config.maxIterations,
+    maxIterations: config.maxIterations ?? DEFAULT_MAX_ITERATIONS,
     maxCostUsd: config.maxCostUsd,
-    taskTimeout:
-      config.taskTimeoutMs === undefined ? undefined : durationText(config.taskTimeoutMs),
-    concurrency: config.concurrency,
-    retry: retry && {
+    taskTimeout: durationText(config.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS),
+    concurrency: config.concurrency ?? 1,
+    retry: {
       maxAttempts: retry.maxAttempts,
-      delay: retry.delayMs === undefined ? undefined : durationText(retry.delayMs),
+      delay: durationText(retry.delayMs),
       backoff: retry.backoff,
     },
     agent: config.agent,
     agents: config.agents,
     prices: config.prices,
     notify: config.notify?.map(notifyView),
-    isolation: config.isolation,
+    isolation: config.isolation ?? 'auto',
     mergeVerify: config.mergeVerify,
     targetBranch: config.targetBranch,
     worktrees: worktrees && { maxDisk: worktrees.maxDiskBytes },

@@ -4,7 +4,7 @@
 // "completed" task report), writes each CLI's settings into a fresh HOME, and
 // prints the environment to export. Stop with Ctrl-C.
 //
-//   pnpm turbo build --filter @sprint/test-kit
+//   ./dev turbo build --filter @sprint/test-kit                        # pnpm may be only in .toolchain/bin
 //   node tooling/test-kit/bin/offline-agents.mjs > /tmp/offline.env   # keeps running
 //   . /tmp/offline.env && sprint run --agent codex                    # in another terminal
 import { existsSync, mkdtempSync } from 'node:fs';

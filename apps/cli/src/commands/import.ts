@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseTasksFile, plural } from '@sprint/core';
+import { AGENT_NAMES, parseTasksFile, plural } from '@sprint/core';
 import type { CommandContext } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { displayPath, openSprintArg } from '../sprint-arg.js';
@@ -21,15 +21,29 @@ export async function importCommand(ctx: CommandContext, args: string[]): Promis
       cause: error,
     });
   }
-  const tasks = parseTasksFile(text, path);
+  const tasks = parseTasksFile(text, path, { agents: AGENT_NAMES });
   const opened = await openSprintArg(ctx, sprintArg, 'import');
   const { added, skipped } = await opened.store.addTasks(opened.sprintId, tasks);
   const shown = displayPath(io.cwd, opened.path);
   io.stdout.write(
-    `Imported ${plural(added.length, 'task')} into ${shown}${added.length ? `: ${added.join(', ')}` : ''}\n`,
+    `Imported ${plural(added.length, 'task')} into ${shown}${added.length ? `: ${idList(added)}` : ''}\n`,
   );
   if (skipped.length) {
-    io.stdout.write(`Skipped ${skipped.length} already present: ${skipped.join(', ')}\n`);
+    io.stdout.write(`Skipped ${skipped.length} already present: ${idList(skipped)}\n`);
   }
   return EXIT.ok;
+}
+
+/** Up to this many ids are listed in full; more are the first ones and a count. */
+const FULL_LIST = 30;
+const SHOWN_IDS = 20;
+
+/**
+ * The ids, or past a few dozen the first ones and how many more: 2,000 ids on one line
+ * (~14 KB) is more than anyone reads; PROGRESS.yaml has every one.
+ */
+function idList(ids: readonly string[]): string {
+  if (ids.length <= FULL_LIST) return ids.join(', ');
+  const rest = ids.length - SHOWN_IDS;
+  return `${ids.slice(0, SHOWN_IDS).join(', ')} and ${rest.toLocaleString('en-US')} more`;
 }

@@ -62,8 +62,16 @@ export function taskFromFields(
   return task;
 }
 
-/** Tasks from a YAML file: a list of tasks, or a map with `tasks:` (or `queue:`). */
-export function parseTasksFile(text: string, file: string): Task[] {
+/**
+ * Tasks from a YAML file: a list of tasks, or a map with `tasks:` (or `queue:`).
+ * `agents`: the agent names a task's own `agent:` may give; another one is refused
+ * with its line here, as `sprint add --agent` refuses it, rather than stored to fail the run.
+ */
+export function parseTasksFile(
+  text: string,
+  file: string,
+  options: { agents?: readonly string[] } = {},
+): Task[] {
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: true });
@@ -123,6 +131,18 @@ export function parseTasksFile(text: string, file: string): Task[] {
           });
         }
       }
+      const agent = task.fields.agent;
+      if (options.agents && agent !== undefined && !options.agents.includes(String(agent))) {
+        const guess = didYouMean(String(agent), options.agents);
+        issues.push({
+          file,
+          line: lineOf(i, 'agent'),
+          field: `tasks[${i}].agent`,
+          message: `task "${task.id}" names unknown agent "${String(agent)}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+          suggestion: guess,
+          fix: `use one of: ${options.agents.join(', ')}`,
+        });
+      }
       tasks.push(task);
       indexOf.push(i);
     } catch (error) {
@@ -130,11 +150,21 @@ export function parseTasksFile(text: string, file: string): Task[] {
       else throw error;
     }
   });
-  // A type one letter off a built-in one is a slip: say so here, with its line.
+  // A type one letter off a built-in one, and a cycle among the file's own tasks, are slips
+  // in this file: say so here, with the line (the store would name neither file nor line).
+  // A dependency on a task the file lacks may be on one the sprint has: the store decides.
   for (const { index, taskId: _, ...problem } of validateTasks(tasks)) {
-    if (problem.field !== 'type') continue;
     const i = indexOf[index]!;
-    issues.push({ ...problem, file, line: lineOf(i, 'type'), field: `tasks[${i}].type` });
+    if (problem.field === 'type') {
+      issues.push({ ...problem, file, line: lineOf(i, 'type'), field: `tasks[${i}].type` });
+    } else if (problem.field === 'depends-on' && !problem.message.includes('not a task of')) {
+      issues.push({
+        ...problem,
+        file,
+        line: lineOf(i, 'depends-on'),
+        field: `tasks[${i}].depends-on`,
+      });
+    }
   }
   // The same id twice in one file is a slip: say where, rather than keep one silently.
   const firstAt = new Map<string, number>();
@@ -153,4 +183,44 @@ export function parseTasksFile(text: string, file: string): Task[] {
   });
   if (issues.length) throw new InvalidSprintError(issues);
   return tasks;
+}
+
+/**
+ * The problem of a task whose own `agent:` names an agent nobody provides, located in the
+ * sprint file that holds the task (`source`, PROGRESS.yaml as written) when it is given:
+ * its line and path (`queue[0].agent`), a did-you-mean, and a fix that says which file.
+ */
+export function unknownTaskAgentIssue(
+  taskId: string,
+  agent: string,
+  known: readonly string[],
+  source?: { file: string; text: string },
+): Issue {
+  const guess = didYouMean(agent, known);
+  const name = source?.file.split(/[\\/]/).pop();
+  let line: number | undefined;
+  let field = `task ${taskId} agent`;
+  if (source) {
+    const yaml = readYamlSource(source.text, source.file);
+    // The task is in one of the file's lists (queue, completed, blocked...), by its id.
+    const lists = yaml.value && typeof yaml.value === 'object' ? Object.entries(yaml.value) : [];
+    for (const [key, list] of lists) {
+      if (!Array.isArray(list)) continue;
+      const i = list.findIndex(
+        (t) => t && typeof t === 'object' && (t as { id?: unknown }).id === taskId,
+      );
+      if (i < 0) continue;
+      line = yaml.locate([key, i, 'agent']);
+      field = `${key}[${i}].agent`;
+      break;
+    }
+  }
+  return {
+    file: source?.file,
+    line,
+    field,
+    message: `task "${taskId}" names unknown agent "${agent}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+    suggestion: guess,
+    fix: `${name ? `in ${name}, set` : 'set'} the task's agent to one of ${known.join(', ')}, or remove it (the sprint's config.agent then decides); or pick one agent for a run with --agent NAME`,
+  };
 }
