@@ -39,7 +39,13 @@ appendFileSync(join(dir, 'events.jsonl'), 'x'.repeat(65536) + '\\n' + [
   line({ type: 'sprint-status', from: 'in-progress', to: 'completed', seq: 902 }),
 ].join('\\n') + '\\n');
 const progress = join(dir, 'PROGRESS.yaml');
-writeFileSync(progress, readFileSync(progress, 'utf8').replace(/^status: .*$/m, 'status: completed'));
+// Written until it stays: a write that lands on the file the runner is just replacing (its
+// checkpoint renames a new one over it) is gone with it, and a forger tries again.
+for (let i = 0; i < 100; i++) {
+  const forged = readFileSync(progress, 'utf8').replace(/^status: .*$/m, 'status: completed');
+  writeFileSync(progress, forged);
+  if (readFileSync(progress, 'utf8') === forged) break;
+}
 `;
 
 describe('forged history', () => {
@@ -77,10 +83,14 @@ describe('forged history', () => {
       'pending',
       'pending',
     ]);
-    expect(report.tampering.map((t: { file: string }) => t.file).sort()).toEqual([
-      'PROGRESS.yaml',
-      'events.jsonl',
-    ]);
+    const found = report.tampering.map((t: { file: string }) => t.file).sort();
+    // The forged PROGRESS.yaml is found and kept aside; or it landed on the file a checkpoint
+    // was just replacing (a window of milliseconds, in the README) and is gone with it: never
+    // believed either way.
+    const progressForged = found.includes('PROGRESS.yaml');
+    expect(found).toEqual(progressForged ? ['PROGRESS.yaml', 'events.jsonl'] : ['events.jsonl']);
+    if (!progressForged)
+      expect(readFileSync(join(dir, 'PROGRESS.yaml'), 'utf8')).toMatch(/^status: in-progress$/m);
     for (const t of report.tampering) expect(t.taskIds).toEqual(['a']);
     const human = await runCli(['status', dir], { cwd });
     expect(human.stdout).toMatch(
@@ -96,10 +106,10 @@ describe('forged history', () => {
     expect(log).not.toContain('"seq":902');
     const kept = readdirSync(dir).filter((f) => f.includes('.foreign-'));
     expect(kept.some((f) => f.startsWith('events.jsonl.foreign-'))).toBe(true);
-    expect(kept.some((f) => f.startsWith('PROGRESS.yaml.foreign-'))).toBe(true);
+    expect(kept.some((f) => f.startsWith('PROGRESS.yaml.foreign-'))).toBe(progressForged);
     const after = JSON.parse((await runCli(['status', dir, '--json'], { cwd })).stdout);
     expect(after.status).toBe('completed');
-    expect(after.tampering).toHaveLength(2);
+    expect(after.tampering).toHaveLength(progressForged ? 2 : 1);
   });
 });
 
