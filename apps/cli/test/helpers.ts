@@ -53,13 +53,29 @@ export interface RunningCli {
 }
 
 const started = new Set<ChildProcess>();
-afterEach(() => {
-  // A failed test must not leave a CLI running.
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+afterEach(async () => {
+  // A failed test must not leave a CLI running, nor its agents: those run in process groups
+  // of their own, which a SIGKILL of the CLI leaves behind (a `resume` would end them; a test
+  // never resumes). SIGTERM first, so the CLI stops them; SIGKILL if it has not ended in 10 s.
+  const alive = [...started].filter((c) => c.exitCode === null && c.signalCode === null);
   started.clear();
-});
+  await Promise.all(
+    alive.map(
+      (child) =>
+        new Promise<void>((resolveEnd) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolveEnd();
+          }, 10_000);
+          child.once('close', () => {
+            clearTimeout(timer);
+            resolveEnd();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}, 20_000);
 
 /** Starts `sprint ...args` and returns at once. */
 export function startCli(
