@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../src/model/sprint.js';
 import { isSameProcessAlive, processStartTime } from '../src/process/process-group.js';
 import { SprintDirectoryStore } from '../src/stores/sprint-directory-store.js';
+import { untilFileExists } from '../src/testing/until-file.js';
 import { alive, CHILD, waitFor } from './helpers.js';
 
 let project: string;
@@ -172,7 +173,7 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
         // The first attempt hangs (the crash comes then); the next one does the work.
         {
           id: 'a',
-          command: `if [ -f ${started} ]; then echo a > a.txt; else touch ${started}; sleep 120; fi`,
+          command: `if [ -f ${started} ]; then echo a > a.txt; else touch ${started}; exec timeout --foreground 300 tail -f /dev/null; fi`,
         },
         { id: 'b', dependsOn: ['a'], command: 'echo b > b.txt' },
       ],
@@ -207,8 +208,8 @@ describe('kill -9 under isolation', { timeout: 180_000 }, () => {
 line=$(grep ' refs/heads/main$') || exit 0
 set -- $line
 n=$(git rev-list --count "$1..$2")
-if [ "$n" -ge 2 ] && [ ! -f ${batch} ]; then touch ${batch}; sleep 120; fi
-if [ "$n" = 1 ]; then i=0; until [ -f ${released} ]; do i=$((i+1)); [ $i -gt 3000 ] && break; sleep 0.02; done; fi
+if [ "$n" -ge 2 ] && [ ! -f ${batch} ]; then touch ${batch}; exec timeout --foreground 300 tail -f /dev/null; fi
+if [ "$n" = 1 ]; then ${untilFileExists(released)}; fi
 exit 0
 `,
     );

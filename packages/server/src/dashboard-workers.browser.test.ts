@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentRegistry, ShellAgent, SprintRunner, type Task } from '@sprint/core';
+import { untilFileExists } from '@sprint/core/testing';
 import {
   claimWorkerName,
   type Database,
@@ -100,7 +101,7 @@ describe('the dashboard lists the workers of a database store', { timeout: 240_0
           dependsOn: [],
           fields: {},
           title: 'hold',
-          command: `until [ -e ${held} ]; do sleep 0.05; done`,
+          command: untilFileExists(held),
         } as Task,
       ],
     });

@@ -14,3 +14,4 @@ export {
 } from './cli-contract.js';
 export { type Script, ScriptedAgent, untilAborted } from './scripted-agent.js';
 export { runStoreContract, type StoreContractTarget } from './store-contract.js';
+export { untilFileExists } from './until-file.js';
