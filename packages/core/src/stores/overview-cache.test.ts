@@ -1,7 +1,6 @@
 import {
   chmodSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -16,10 +15,10 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { initialState } from '../model/state.js';
 import { SprintRunner } from '../runner/sprint-runner.js';
 import { ScriptedAgent } from '../testing/scripted-agent.js';
-import { sprintOverview } from '../workspace/describe-sprint.js';
 import { generate } from './directory/generated-sprint.test-support.js';
 import { renderProgressYaml } from './directory/progress-yaml.js';
 import { renderSprintYaml } from './directory/render-sprint-yaml.js';
+import { overviewFolders } from './overview.test-support.js';
 import { overviewCacheKey, readCachedOverview } from './overview-cache.js';
 import { textHash } from './safe-fs.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
@@ -47,25 +46,7 @@ const SPRINT_YAML = renderSprintYaml({
   goals: ['Read fast'],
 });
 
-/** A sprint folder holding only its YAML files, as a `git clone` has it. */
-function writeSprint(at: string, progressYaml: string, sprintYaml = SPRINT_YAML): string {
-  const dir = join(at, ID);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'SPRINT.yaml'), sprintYaml);
-  writeFileSync(join(dir, 'PROGRESS.yaml'), progressYaml);
-  return dir;
-}
-
-/** The overview the full reader gives (a load, which never uses the cache), as JSON carries it. */
-async function fullOverview(at: string): Promise<unknown> {
-  const snapshot = await new SprintDirectoryStore({ root: at }).load(ID);
-  return JSON.parse(JSON.stringify(sprintOverview(snapshot)));
-}
-
-async function overview(at: string): Promise<unknown> {
-  const found = await new SprintDirectoryStore({ root: at }).loadOverview(ID);
-  return found && JSON.parse(JSON.stringify(found));
-}
+const { writeSprint, fullOverview, overview } = overviewFolders(ID, SPRINT_YAML);
 
 /**
  * A new sprint `clone` as `create` makes it; without its state.json unless asked to keep it,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { type SprintOverview, sprintOverview } from '../workspace/describe-sprin
 import { generate } from './directory/generated-sprint.test-support.js';
 import { renderProgressYaml } from './directory/progress-yaml.js';
 import { renderSprintYaml } from './directory/render-sprint-yaml.js';
+import { overviewFolders } from './overview.test-support.js';
 import { OVERVIEW_LINE_FORMAT, overviewLine, readOverviewLine } from './overview-line.js';
 import { textHash } from './safe-fs.js';
 import { SprintDirectoryStore } from './sprint-directory-store.js';
@@ -34,23 +35,20 @@ const SPRINT_YAML = renderSprintYaml({
   goals: ['Read fast'],
 });
 
-/** A sprint folder holding only its YAML files, as a `git clone` has it. */
-function writeSprint(at: string, progressYaml: string, sprintYaml = SPRINT_YAML): string {
-  const dir = join(at, ID);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'SPRINT.yaml'), sprintYaml);
-  writeFileSync(join(dir, 'PROGRESS.yaml'), progressYaml);
-  return dir;
-}
-
+const { writeSprint, fullOverview, overview } = overviewFolders(ID, SPRINT_YAML);
 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
-/** The overview the full reader gives (a load, which reads no line and no cache). */
-async function fullOverview(at: string): Promise<unknown> {
-  return json(sprintOverview(await new SprintDirectoryStore({ root: at }).load(ID)));
-}
-async function overview(at: string): Promise<unknown> {
-  const found = await new SprintDirectoryStore({ root: at }).loadOverview(ID);
-  return found && json(found);
+/** Sprint ID with tasks a, b and c, as `create` makes it in `root`. */
+async function createSprint(): Promise<SprintDirectoryStore> {
+  const store = new SprintDirectoryStore({ root });
+  const tasks = ['a', 'b', 'c'].map((id) => ({
+    id,
+    type: 'chore',
+    priority: 'medium' as const,
+    dependsOn: [],
+    fields: {},
+  }));
+  await store.create({ name: 'line', tasks, now: new Date('2026-03-01T10:00:00Z') });
+  return store;
 }
 /** Whether the last status parsed the files: a parse keeps its answer in the cache; the line does not. */
 const parsed = () => existsSync(join(stateHome(), 'overviews'));
@@ -201,15 +199,7 @@ describe("PROGRESS.yaml's overview line", () => {
   });
 
   it('is never read beside the runner files: they say what the runner recorded', async () => {
-    const store = new SprintDirectoryStore({ root });
-    const tasks = ['a', 'b', 'c'].map((id) => ({
-      id,
-      type: 'chore',
-      priority: 'medium' as const,
-      dependsOn: [],
-      fields: {},
-    }));
-    await store.create({ name: 'line', tasks, now: new Date('2026-03-01T10:00:00Z') });
+    const store = await createSprint();
     const agents = new AgentRegistry({ default: new ScriptedAgent('s') });
     await new SprintRunner({ store, agents }).run(ID, { maxTasks: 1 });
     const path = join(root, ID, 'PROGRESS.yaml');
@@ -237,15 +227,7 @@ describe("PROGRESS.yaml's overview line", () => {
   });
 
   it('is written at every checkpoint, a run that stops and one that is under way', async () => {
-    const store = new SprintDirectoryStore({ root });
-    const tasks = ['a', 'b', 'c'].map((id) => ({
-      id,
-      type: 'chore',
-      priority: 'medium' as const,
-      dependsOn: [],
-      fields: {},
-    }));
-    await store.create({ name: 'line', tasks, now: new Date('2026-03-01T10:00:00Z') });
+    const store = await createSprint();
     const sprintHash = () => textHash(readFileSync(join(root, ID, 'SPRINT.yaml')));
     const lineNow = () =>
       readOverviewLine(readFileSync(join(root, ID, 'PROGRESS.yaml')), sprintHash());
@@ -274,15 +256,7 @@ describe("PROGRESS.yaml's overview line", () => {
   });
 
   it('describes the SPRINT.yaml the run read: one saved over it during the run is read, here and in a clone', async () => {
-    const store = new SprintDirectoryStore({ root });
-    const tasks = ['a', 'b', 'c'].map((id) => ({
-      id,
-      type: 'chore',
-      priority: 'medium' as const,
-      dependsOn: [],
-      fields: {},
-    }));
-    await store.create({ name: 'line', tasks, now: new Date('2026-03-01T10:00:00Z') });
+    const store = await createSprint();
     const sprintPath = join(root, ID, 'SPRINT.yaml');
     const agents = new AgentRegistry({
       default: new ScriptedAgent('s', {
